@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Entry point of the clawops CLI. Agents call it hundreds of times a day, so the start-up path is
+// kept short: V8's compile cache is switched on, `--version` is answered without loading oclif, and
+// commands come from the shipped oclif manifest.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import module from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const major = Number(process.versions.node.split('.')[0])
+
+if (major < 24) {
+  // node:sqlite and the global WebSocket need Node 24. A checkout carries its own Node 24 (the
+  // `node` dev dependency); use it rather than fail on a machine whose system Node is older.
+  const pinned = join(root, 'node_modules', 'node', 'bin', 'node')
+  if (!existsSync(pinned)) {
+    process.stderr.write(`clawops needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} or install Node 24.\n`)
+    process.exit(3)
+  }
+  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+  process.exit(child.status ?? 1)
+}
+
+module.enableCompileCache?.()
+
+const argv = process.argv.slice(2)
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  process.stdout.write(`clawops/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  const { main } = await import('../dist/src/lib/cli/main.js')
+  await main(argv, import.meta.url)
+}

@@ -1,0 +1,138 @@
+/** Rows of the `instances` table and the queries the commands need. */
+import type { Instance, InstanceState, Role } from '../domain/instance.js'
+import type { Provider } from '../domain/provider.js'
+import type { Tier } from '../domain/tier.js'
+import type { Store } from './store.js'
+
+interface InstanceRow {
+  id: string
+  pair_id: string
+  user_id: string
+  provider: string
+  region: string
+  tier: string
+  role: string
+  state: string
+  provider_id: string | null
+  ip: string | null
+  tailscale_name: string | null
+  node_id: string | null
+  labels: string
+  health_score: number | null
+  last_heartbeat_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+function fromRow(r: InstanceRow): Instance {
+  return {
+    id: r.id,
+    pairId: r.pair_id,
+    userId: r.user_id,
+    provider: r.provider as Provider,
+    region: r.region,
+    tier: r.tier as Tier,
+    role: r.role as Role,
+    state: r.state as InstanceState,
+    providerId: r.provider_id,
+    ip: r.ip,
+    tailscaleName: r.tailscale_name,
+    nodeId: r.node_id,
+    labels: JSON.parse(r.labels),
+    healthScore: r.health_score,
+    lastHeartbeatAt: r.last_heartbeat_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+/** Column filters the store applies in SQL; label selectors are applied by the caller. */
+export interface InstanceFilter {
+  ids?: readonly string[]
+  states?: readonly InstanceState[]
+  providers?: readonly Provider[]
+  regions?: readonly string[]
+  tiers?: readonly Tier[]
+  roles?: readonly Role[]
+  pairId?: string
+  userId?: string
+  includeDeleted?: boolean
+}
+
+const INSERT = `INSERT INTO instances (id, pair_id, user_id, provider, region, tier, role, state, provider_id, ip,
+  tailscale_name, node_id, labels, health_score, last_heartbeat_at, created_at, updated_at)
+  VALUES ($id, $pairId, $userId, $provider, $region, $tier, $role, $state, $providerId, $ip, $tailscaleName,
+  $nodeId, $labels, $healthScore, $lastHeartbeatAt, $createdAt, $updatedAt)`
+
+export class Instances {
+  constructor(private readonly store: Store) {}
+
+  insert(i: Instance): void {
+    this.store.db.prepare(INSERT).run({ ...i, labels: JSON.stringify(i.labels) })
+  }
+
+  /** Inserts many rows in one transaction: all of them land or none. */
+  insertMany(rows: readonly Instance[]): void {
+    this.store.tx(() => {
+      const stmt = this.store.db.prepare(INSERT)
+      for (const i of rows) stmt.run({ ...i, labels: JSON.stringify(i.labels) })
+    })
+  }
+
+  get(id: string): Instance | undefined {
+    const row = this.store.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined
+    return row && fromRow(row)
+  }
+
+  list(f: InstanceFilter = {}): Instance[] {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    const inList = (col: string, values: readonly string[] | undefined) => {
+      if (!values) return
+      if (values.length === 0) {
+        where.push('0')
+        return
+      }
+      where.push(`${col} IN (${values.map(() => '?').join(',')})`)
+      params.push(...values)
+    }
+    inList('id', f.ids)
+    inList('state', f.states)
+    inList('provider', f.providers)
+    inList('region', f.regions)
+    inList('tier', f.tiers)
+    inList('role', f.roles)
+    if (f.pairId) {
+      where.push('pair_id = ?')
+      params.push(f.pairId)
+    }
+    if (f.userId) {
+      where.push('user_id = ?')
+      params.push(f.userId)
+    }
+    if (!f.includeDeleted && !f.states) where.push("state <> 'DELETED'")
+    const sql = `SELECT * FROM instances${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`
+    return (this.store.db.prepare(sql).all(...params) as unknown as InstanceRow[]).map(fromRow)
+  }
+
+  /** Sets fields of one instance; `updated_at` moves with every change. */
+  update(id: string, patch: Partial<Omit<Instance, 'id' | 'createdAt' | 'updatedAt'>>): Instance {
+    const current = this.get(id)
+    if (!current) throw new Error(`instance ${id} does not exist`)
+    const next: Instance = { ...current, ...patch, updatedAt: this.store.now() }
+    this.store.db
+      .prepare(
+        `UPDATE instances SET pair_id=$pairId, user_id=$userId, provider=$provider, region=$region, tier=$tier,
+         role=$role, state=$state, provider_id=$providerId, ip=$ip, tailscale_name=$tailscaleName, node_id=$nodeId,
+         labels=$labels, health_score=$healthScore, last_heartbeat_at=$lastHeartbeatAt, updated_at=$updatedAt
+         WHERE id=$id`,
+      )
+      .run({ ...next, labels: JSON.stringify(next.labels), createdAt: undefined } as never)
+    return next
+  }
+
+  count(): number {
+    return (this.store.db.prepare("SELECT count(*) AS n FROM instances WHERE state <> 'DELETED'").get() as { n: number })
+      .n
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The fleet store: one SQLite file under $CLAWOPS_HOME. Every multi-row write goes through `tx`, so a
+ * crash leaves either all of it or none. Repositories hang off the store and share its connection.
+ */
+import type { DatabaseSync } from 'node:sqlite'
+import { UserError } from '../errors.js'
+import { isCorruption, type OpenOptions, openDatabase } from './database.js'
+
+export type Clock = () => Date
+
+export class Store {
+  private depth = 0
+  private readonly repos = new Map<string, unknown>()
+
+  constructor(
+    readonly db: DatabaseSync,
+    readonly path: string,
+    readonly clock: Clock = () => new Date(),
+  ) {}
+
+  static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+    return new Store(openDatabase(path, opts), path, opts.clock)
+  }
+
+  now(): string {
+    return this.clock().toISOString()
+  }
+
+  /**
+   * Runs `fn` in one transaction (a savepoint when nested). BEGIN IMMEDIATE takes the write lock up
+   * front so two clawops processes never interleave a read-modify-write.
+   */
+  tx<T>(fn: () => T): T {
+    const outer = this.depth === 0
+    const savepoint = `sp${this.depth}`
+    this.db.exec(outer ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`)
+    this.depth++
+    try {
+      const result = fn()
+      if (result instanceof Promise) throw new Error('Store.tx takes a synchronous function')
+      this.depth--
+      this.db.exec(outer ? 'COMMIT' : `RELEASE ${savepoint}`)
+      return result
+    } catch (err) {
+      this.depth--
+      this.db.exec(outer ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
+      if (isCorruption(err)) {
+        throw new UserError('STORE_CORRUPT', `${this.path} is damaged: ${(err as Error).message}`, {
+          hint: 'Restore the store from a backup; the failed write was rolled back.',
+          cause: err,
+        })
+      }
+      throw err
+    }
+  }
+
+  /** One shared instance per repository class, created on first use. */
+  repo<R>(ctor: new (store: Store) => R): R {
+    let r = this.repos.get(ctor.name) as R | undefined
+    if (!r) {
+      r = new ctor(this)
+      this.repos.set(ctor.name, r)
+    }
+    return r
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close()
+  }
+}
