@@ -1,0 +1,39 @@
+// Builds dist/ with esbuild: every command, every entry point (main.ts / *.main.ts) and the code they
+// share, bundled with code splitting. One file per command keeps oclif's lazy command loading, and
+// bundling the dependencies cuts the hundreds of small module reads that dominate a cold start.
+// Type checking is `npm run typecheck` (tsc); the oclif manifest is written last.
+import { spawnSync } from 'node:child_process'
+import { globSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+process.chdir(root)
+
+const entryPoints = [
+  ...globSync('src/commands/**/*.ts'),
+  ...globSync('src/**/{main,*.main}.ts'),
+  ...globSync('clawnode/**/{main,*.main}.ts'),
+].filter((f) => !f.endsWith('.test.ts'))
+
+rmSync('dist', { recursive: true, force: true })
+await build({
+  entryPoints,
+  outdir: 'dist',
+  outbase: '.',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  chunkNames: 'chunks/[name]-[hash]',
+  // oclif and its plugins must stay one shared instance from node_modules; pino loads worker files
+  // by path; ws's native helpers are optional.
+  external: ['@oclif/*', 'pino', 'ws', 'bufferutil', 'utf-8-validate'],
+  banner: { js: "import { createRequire as __clawopsRequire } from 'node:module'; const require = __clawopsRequire(import.meta.url);" },
+  logLevel: 'warning',
+})
+
+const manifest = spawnSync(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], { stdio: ['ignore', 'ignore', 'inherit'] })
+if (manifest.status !== 0) process.exit(manifest.status ?? 1)
