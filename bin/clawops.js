@@ -16,10 +16,14 @@ if (major < 24) {
   // `node` dev dependency); use it rather than fail on a machine whose system Node is older.
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node')
   if (!existsSync(pinned)) {
-    process.stderr.write(`clawops needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} or install Node 24.\n`)
+    process.stderr.write(
+      `clawops needs Node.js 24 or newer (this is ${process.version}). Run \`npm install\` in ${root} or install Node 24.\n`,
+    )
     process.exit(3)
   }
-  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  })
   process.exit(child.status ?? 1)
 }
 

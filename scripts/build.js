@@ -28,12 +28,17 @@ await build({
   platform: 'node',
   target: 'node24',
   chunkNames: 'chunks/[name]-[hash]',
-  // oclif and its plugins must stay one shared instance from node_modules; pino loads worker files
-  // by path; ws's native helpers are optional.
-  external: ['@oclif/*', 'pino', 'ws', 'bufferutil', 'utf-8-validate'],
-  banner: { js: "import { createRequire as __clawopsRequire } from 'node:module'; const require = __clawopsRequire(import.meta.url);" },
+  // @oclif/core is bundled too, so every command and the help command share one instance; the
+  // autocomplete plugin stays an oclif plugin in node_modules (rarely run). typescript/ts-node are
+  // only required by oclif in development mode; ws's native helpers are optional.
+  external: ['@oclif/plugin-autocomplete', 'typescript', 'ts-node', 'bufferutil', 'utf-8-validate'],
+  banner: {
+    js: "import { createRequire as __clawopsRequire } from 'node:module'; const require = __clawopsRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 })
 
-const manifest = spawnSync(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], { stdio: ['ignore', 'ignore', 'inherit'] })
+const manifest = spawnSync(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
 if (manifest.status !== 0) process.exit(manifest.status ?? 1)

@@ -22,7 +22,9 @@ const bin = join(root, 'node_modules', '.bin')
 const node = join(root, 'node_modules', 'node', 'bin', 'node')
 const nodeExe = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : node
 if (!existsSync(nodeExe)) {
-  console.error('install-openclaw: Node 24 is not available (node_modules/node missing); skipping the OpenClaw runtime')
+  console.error(
+    'install-openclaw: Node 24 is not available (node_modules/node missing); skipping the OpenClaw runtime',
+  )
   process.exit(1)
 }
 const npmCli = process.env.npm_execpath

@@ -8,14 +8,32 @@ export const ERROR_CODES = {
   INVALID_INPUT: { exit: 2, summary: 'bad flags, arguments, selectors or input documents' },
   CONFIG_INVALID: { exit: 3, summary: 'the config file or a credential is missing or malformed' },
   NOT_FOUND: { exit: 4, summary: 'the named instance, pair, plan, operation or version does not exist' },
-  PROVIDER_ERROR: { exit: 5, summary: "a cloud provider's API refused or failed (its own code is in details)" },
-  POLICY_DENIED: { exit: 6, summary: 'a safety rule or role limit forbids the action (the rule is in details)' },
-  GATEWAY_UNREACHABLE: { exit: 7, summary: 'the OpenClaw gateway could not be reached or refused the connection' },
+  PROVIDER_ERROR: {
+    exit: 5,
+    summary: "a cloud provider's API refused or failed (its own code is in details)",
+  },
+  POLICY_DENIED: {
+    exit: 6,
+    summary: 'a safety rule or role limit forbids the action (the rule is in details)',
+  },
+  GATEWAY_UNREACHABLE: {
+    exit: 7,
+    summary: 'the OpenClaw gateway could not be reached or refused the connection',
+  },
   CONFIRMATION_REQUIRED: { exit: 8, summary: 'the plan needs confirmation: re-run with --confirm <planId>' },
-  PLAN_STALE: { exit: 9, summary: 'the fleet changed since the plan was made, or the plan expired; plan again' },
+  PLAN_STALE: {
+    exit: 9,
+    summary: 'the fleet changed since the plan was made, or the plan expired; plan again',
+  },
   CONFLICT: { exit: 10, summary: 'the target is busy or already in the requested state' },
-  STORE_CORRUPT: { exit: 11, summary: 'the fleet database is not a readable clawops store; it was not modified' },
-  STORE_TOO_NEW: { exit: 12, summary: 'the fleet database was written by a newer clawops; it was not modified' },
+  STORE_CORRUPT: {
+    exit: 11,
+    summary: 'the fleet database is not a readable clawops store; it was not modified',
+  },
+  STORE_TOO_NEW: {
+    exit: 12,
+    summary: 'the fleet database was written by a newer clawops; it was not modified',
+  },
   NODE_ERROR: { exit: 13, summary: 'a gf-clawnode command failed on the instance' },
   AUDIT_CHAIN_BROKEN: { exit: 14, summary: 'audit verify found an edited, removed or reordered entry' },
   TIMEOUT: { exit: 15, summary: 'an operation did not finish within its deadline' },
@@ -38,7 +56,11 @@ export class UserError extends Error {
   readonly hint?: string
   readonly details?: unknown
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; details?: unknown; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'UserError'
     this.code = code

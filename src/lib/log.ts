@@ -6,28 +6,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
+import { SECRET_KEYS } from './redact.js'
 
 export type { Logger }
-
-/** Keys whose values never reach a log line. */
-export const SECRET_KEYS = [
-  'token',
-  'apiKey',
-  'api_key',
-  'apiToken',
-  'password',
-  'secret',
-  'secrets',
-  'authorization',
-  'Authorization',
-  'clientSecret',
-  'client_secret',
-  'deviceToken',
-  'joinSecret',
-  'authKey',
-  'privateKey',
-  'hmacSecret',
-]
 
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers.${k.toLowerCase()}`])
 
@@ -46,5 +27,8 @@ export function createLogger(opts: LogOptions): Logger {
   if (target === 'stderr') return pino(base, pino.destination({ fd: 2, sync: true }))
   const dir = join(opts.home, 'logs')
   mkdirSync(dir, { recursive: true })
-  return pino(base, pino.destination({ dest: join(dir, `${opts.name ?? 'clawops'}.log`), sync: true, mkdir: true }))
+  return pino(
+    base,
+    pino.destination({ dest: join(dir, `${opts.name ?? 'clawops'}.log`), sync: true, mkdir: true }),
+  )
 }

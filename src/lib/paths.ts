@@ -14,7 +14,10 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const pj = join(dir, 'package.json')
-    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).name === 'clawops') return (cached = dir)
+    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).name === 'clawops') {
+      cached = dir
+      return dir
+    }
     const up = dirname(dir)
     if (up === dir) throw new Error('cannot find the clawops package root')
     dir = up

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-export const OPERATION_STATES = ['pending', 'running', 'done', 'failed', 'partial'] as const
+export const OPERATION_STATES = ['running', 'done', 'failed', 'partial'] as const
 export type OperationState = (typeof OPERATION_STATES)[number]
 export const STEP_STATES = ['pending', 'running', 'done', 'failed'] as const
 export type StepState = (typeof STEP_STATES)[number]
@@ -12,6 +12,9 @@ export const OperationSchema = z.object({
   actor: z.string(),
   state: z.enum(OPERATION_STATES),
   params: z.unknown(),
+  summary: z.string(),
+  leaseOwner: z.string().nullable(),
+  leaseUntil: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -27,9 +30,10 @@ export const OperationStepSchema = z.object({
   input: z.unknown(),
   state: z.enum(STEP_STATES),
   attempts: z.number().int(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  checkpoint: z.unknown().nullable(),
   result: z.unknown().nullable(),
   error: z.unknown().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
 })
 export type OperationStep = z.infer<typeof OperationStepSchema>

@@ -44,7 +44,10 @@ function tooNew(path: string, found: number): UserError {
   return new UserError(
     'STORE_TOO_NEW',
     `${path} has schema version ${found}; this clawops understands up to ${SCHEMA_VERSION}`,
-    { hint: 'Upgrade clawops. The store was not modified.', details: { path, found, supported: SCHEMA_VERSION } },
+    {
+      hint: 'Upgrade clawops. The store was not modified.',
+      details: { path, found, supported: SCHEMA_VERSION },
+    },
   )
 }
 
@@ -87,7 +90,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
       throw corrupt(path, 'the file is an SQLite database of another application')
     }
     if (row.user_version === 0) {
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+        n: number
+      }
       if (tables.n > 0) throw corrupt(path, 'the file holds tables but no clawops schema version')
     }
     db.exec('PRAGMA synchronous = NORMAL')

@@ -80,7 +80,9 @@ export class Instances {
   }
 
   get(id: string): Instance | undefined {
-    const row = this.store.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as InstanceRow | undefined
+    const row = this.store.db.prepare('SELECT * FROM instances WHERE id = ?').get(id) as
+      | InstanceRow
+      | undefined
     return row && fromRow(row)
   }
 
@@ -132,7 +134,10 @@ export class Instances {
   }
 
   count(): number {
-    return (this.store.db.prepare("SELECT count(*) AS n FROM instances WHERE state <> 'DELETED'").get() as { n: number })
-      .n
+    return (
+      this.store.db.prepare("SELECT count(*) AS n FROM instances WHERE state <> 'DELETED'").get() as {
+        n: number
+      }
+    ).n
   }
 }

@@ -1,0 +1,79 @@
+import { Flags } from '@oclif/core'
+import { AuditTrail } from '../../lib/audit/trail.js'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { limitFlag } from '../../lib/cli/flags.js'
+import type { AuditEntry } from '../../lib/domain/audit.js'
+import { parseSince } from '../../lib/domain/time.js'
+import { paintState } from '../../lib/output/style.js'
+import { renderTable } from '../../lib/output/table.js'
+import { ACTORS } from '../../lib/policy/roles.js'
+
+interface Result {
+  entries: AuditEntry[]
+}
+
+export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
+  static override summary = 'Read the audit trail: who did what to which instance, newest last.'
+  static override examples = [
+    {
+      description: 'What Guardian did in the last 24 hours',
+      command: '<%= config.bin %> audit log --actor guardian --since 24h',
+    },
+    {
+      description: 'Everything that touched one instance, as JSON',
+      command: '<%= config.bin %> audit log --instance i-7k2m9x4q1d --json',
+    },
+    {
+      description: 'All teardown steps since a date',
+      command: '<%= config.bin %> audit log --action teardown --since 2026-11-01',
+    },
+  ]
+  static override flags = {
+    actor: Flags.option({ options: ACTORS, summary: 'Only entries by this actor.' })(),
+    instance: Flags.string({ summary: 'Only entries whose target is this instance (or pair) id.' }),
+    action: Flags.string({
+      summary: 'Only this action and its sub-actions, e.g. teardown or provision.create.',
+    }),
+    since: Flags.string({
+      summary: 'Only entries at or after this time: an ISO date or an age like 30m, 24h, 7d.',
+    }),
+    op: Flags.string({ summary: 'Only entries of this operation id.' }),
+    limit: limitFlag,
+  }
+
+  protected async execute(): Promise<Result> {
+    const f = this.flags
+    const since = f.since ? parseSince(f.since, this.ctx.clock()) : undefined
+    const entries = this.ctx
+      .store()
+      .repo(AuditTrail)
+      .query({
+        actor: f.actor,
+        target: f.instance,
+        action: f.action,
+        since,
+        opId: f.op,
+        limit: f.limit ?? 100,
+      })
+    return { entries }
+  }
+
+  protected render(r: Result): string {
+    if (r.entries.length === 0) return 'No audit entries match.\n'
+    return renderTable(
+      [
+        { header: 'Seq', get: (e) => e.seq },
+        { header: 'Time', get: (e) => e.ts },
+        { header: 'Actor', get: (e) => e.actor },
+        { header: 'Action', get: (e) => e.action },
+        { header: 'Target', get: (e) => e.target },
+        { header: 'Outcome', get: (e) => paintState(e.outcome) },
+        { header: 'Op', get: (e) => e.opId, wide: true },
+        { header: 'Plan', get: (e) => e.planId, wide: true },
+        { header: 'Hash', get: (e) => e.hash.slice(0, 12), wide: true },
+      ],
+      r.entries,
+      { wide: this.ctx.format === 'wide' },
+    )
+  }
+}

@@ -1,0 +1,50 @@
+import { Flags } from '@oclif/core'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { type SeedResult, seedFleet } from '../../lib/lab/seed.js'
+import { renderTable } from '../../lib/output/table.js'
+
+export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> {
+  static override summary =
+    'Fill the store with a deterministic synthetic fleet (labelled lab=true) for demos and benchmarks.'
+  static override description =
+    'Pairs spread over the five providers and three region groups (EU, US, AP), standby on another provider than the primary, with a few degraded, failed and bootstrapping members. The same --seed always gives the same fleet. No server exists behind these rows: use `clawops lab up` and `clawops provision` for a fleet of real lab nodes.'
+  static override examples = [
+    '<%= config.bin %> lab seed --pairs 50',
+    {
+      description: 'A benchmark fleet, replacing earlier lab data',
+      command: '<%= config.bin %> lab seed --pairs 10000 --seed 7 --replace',
+    },
+  ]
+  static override flags = {
+    pairs: Flags.integer({ required: true, min: 1, max: 100_000, summary: 'How many pairs to create.' }),
+    seed: Flags.integer({
+      default: 1,
+      min: 0,
+      max: 2 ** 31 - 1,
+      summary: 'Random seed; the same seed gives the same fleet.',
+    }),
+    replace: Flags.boolean({ summary: 'Remove existing lab rows (labelled lab=true) first.' }),
+  }
+
+  protected async execute(): Promise<SeedResult> {
+    return seedFleet(this.ctx, {
+      pairs: this.flags.pairs,
+      seed: this.flags.seed,
+      replace: this.flags.replace,
+    })
+  }
+
+  protected render(r: SeedResult): string {
+    const head = `Seeded ${r.pairs} pairs (${r.instances} instances) with seed ${r.seed}${r.replaced ? `, replacing ${r.replaced} lab pairs` : ''}.\n`
+    return (
+      head +
+      renderTable(
+        [
+          { header: 'State', get: (e: [string, number]) => e[0] },
+          { header: 'Instances', get: (e: [string, number]) => e[1] },
+        ],
+        Object.entries(r.byState),
+      )
+    )
+  }
+}

@@ -1,0 +1,59 @@
+import { Flags } from '@oclif/core'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { limitFlag } from '../../lib/cli/flags.js'
+import { OPERATION_STATES, type Operation } from '../../lib/domain/operation.js'
+import { paintState } from '../../lib/output/style.js'
+import { renderTable } from '../../lib/output/table.js'
+import { Operations } from '../../lib/store/operations.js'
+
+interface Result {
+  operations: Operation[]
+}
+
+export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
+  static override summary = 'List journaled operations, newest first.'
+  static override examples = [
+    '<%= config.bin %> ops list',
+    {
+      description: 'Operations a crash left unfinished',
+      command: '<%= config.bin %> ops list --state running --json',
+    },
+  ]
+  static override flags = {
+    state: Flags.option({
+      options: OPERATION_STATES,
+      multiple: true,
+      summary: 'Only operations in these states.',
+    })(),
+    kind: Flags.string({ summary: 'Only operations of this kind, e.g. provision.' }),
+    limit: limitFlag,
+  }
+
+  protected async execute(): Promise<Result> {
+    const f = this.flags
+    return {
+      operations: this.ctx
+        .store()
+        .repo(Operations)
+        .list({ states: f.state, kind: f.kind, limit: f.limit ?? 50 }),
+    }
+  }
+
+  protected render(r: Result): string {
+    if (r.operations.length === 0) return 'No operations.\n'
+    return renderTable(
+      [
+        { header: 'Op', get: (o) => o.id },
+        { header: 'Kind', get: (o) => o.kind },
+        { header: 'State', get: (o) => paintState(o.state) },
+        { header: 'Actor', get: (o) => o.actor },
+        { header: 'Summary', get: (o) => o.summary },
+        { header: 'Created', get: (o) => o.createdAt },
+        { header: 'Plan', get: (o) => o.planId, wide: true },
+        { header: 'Finished', get: (o) => o.finishedAt, wide: true },
+      ],
+      r.operations,
+      { wide: this.ctx.format === 'wide' },
+    )
+  }
+}

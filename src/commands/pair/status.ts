@@ -1,0 +1,54 @@
+import { Args } from '@oclif/core'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { type PairStatus, pairStatus } from '../../lib/ops/instance-query.js'
+import { paintState } from '../../lib/output/style.js'
+import { renderTable } from '../../lib/output/table.js'
+
+interface Result {
+  pairs: PairStatus[]
+}
+
+export default class PairStatusCommand extends ClawopsCommand<typeof PairStatusCommand, Result> {
+  static override summary =
+    'A pair (by pair id) or all pairs of a user (by user id): members, states, failover readiness.'
+  static override examples = [
+    '<%= config.bin %> pair status p-7k2m9x4q1d',
+    {
+      description: 'Every pair of one user, as JSON',
+      command: '<%= config.bin %> pair status u-3fz8k1qa --json',
+    },
+  ]
+  static override args = {
+    ref: Args.string({ required: true, description: 'Pair id (p-…) or user id (u-…)' }),
+  }
+
+  protected async execute(): Promise<Result> {
+    return { pairs: pairStatus(this.ctx, this.args.ref) }
+  }
+
+  protected render(r: Result): string {
+    return renderTable(
+      [
+        { header: 'Pair', get: (p) => p.pair.id },
+        { header: 'User', get: (p) => p.pair.userId },
+        {
+          header: 'Primary',
+          get: (p) =>
+            p.primary
+              ? `${p.primary.id} ${p.primary.provider}/${p.primary.region} ${paintState(p.primary.state)}`
+              : '-',
+        },
+        {
+          header: 'Standby',
+          get: (p) =>
+            p.standby
+              ? `${p.standby.id} ${p.standby.provider}/${p.standby.region} ${paintState(p.standby.state)}`
+              : '-',
+        },
+        { header: 'Serving', get: (p) => (p.serving ? 'yes' : paintState('FAILED')) },
+        { header: 'Standby ready', get: (p) => (p.standbyReady ? 'yes' : 'no') },
+      ],
+      r.pairs,
+    )
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The base of every clawops command (the SfCommand idea): it parses the shared flags, builds the
+ * injected Context, and owns the output contract. A command implements `execute()` (a thin call into
+ * src/lib) returning its typed result, and `render()` for humans. In JSON mode stdout receives exactly
+ * one envelope; errors map to one stable code and exit code in both modes; nothing ever prompts when
+ * stdin is not a TTY.
+ */
+import { Command, type Interfaces } from '@oclif/core'
+import { Context } from '../context.js'
+import { exitCodeFor, UserError } from '../errors.js'
+import { failure, success, writeJson } from '../output/envelope.js'
+import { type OutputFormat, requestedFormat } from '../output/mode.js'
+import { createProgress, type Progress } from '../output/progress.js'
+import { classify } from './classify.js'
+import { globalFlags } from './flags.js'
+import { formatError, formatWarning } from './human.js'
+import { askYesNo, canPrompt } from './prompt.js'
+
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof ClawopsCommand)['baseFlags'] & T['flags']
+>
+export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class ClawopsCommand<T extends typeof Command, R> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = globalFlags
+
+  protected flags!: FlagsOf<T>
+  protected args!: ArgsOf<T>
+  protected ctx!: Context
+  private contextRef?: Context
+
+  /** The use case: parse nothing, decide nothing; call into src/lib and return the typed result. */
+  protected abstract execute(): Promise<R>
+
+  /** Human rendering of the result (tables, lines); JSON mode never calls it. */
+  protected abstract render(result: R): string
+
+  override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof ClawopsCommand & T
+    const { flags, args } = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ClawopsCommand.baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as FlagsOf<T>
+    this.args = args as ArgsOf<T>
+    const format: OutputFormat = this.flags.json ? 'json' : (this.flags.output ?? 'table')
+    this.ctx = await Context.create({
+      actor: this.flags.as,
+      format,
+      stream: Boolean((this.flags as { stream?: boolean }).stream) && format === 'json',
+    })
+    this.contextRef = this.ctx
+  }
+
+  override async run(): Promise<R> {
+    const result = await this.execute()
+    if (!this.jsonEnabled()) {
+      process.stdout.write(this.render(result))
+      for (const w of this.ctx.warnings) process.stderr.write(formatWarning(w))
+    }
+    return result
+  }
+
+  override jsonEnabled(): boolean {
+    if (this.contextRef) return this.contextRef.json
+    return requestedFormat(this.argv) === 'json'
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return success(result, this.ctx.warnings)
+  }
+
+  protected override logJson(json: unknown): void {
+    writeJson(json)
+  }
+
+  override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    const body = classify(err)
+    process.exitCode = exitCodeFor(body.code)
+    if (body.code === 'INTERNAL') {
+      try {
+        ;(await this.contextRef?.logger())?.error({ err }, 'internal error')
+      } catch {
+        // Logging must never hide the error itself.
+      }
+    }
+    if (this.jsonEnabled()) writeJson(failure(body, this.contextRef?.warnings ?? []))
+    else {
+      for (const w of this.contextRef?.warnings ?? []) process.stderr.write(formatWarning(w))
+      process.stderr.write(formatError(body))
+    }
+  }
+
+  override async finally(err: Error | undefined): Promise<void> {
+    this.contextRef?.close()
+    await super.finally(err)
+  }
+
+  /** Progress for long operations: NDJSON with --stream, a spinner on a TTY, else silent. */
+  protected progress(): Promise<Progress> {
+    return createProgress({ stream: this.ctx.stream, json: this.ctx.json })
+  }
+
+  /** A prompt for the human operator when one can answer, for the confirmation step of a plan. */
+  protected humanPrompt(): ((question: string) => Promise<boolean>) | undefined {
+    if (this.ctx.json || !canPrompt()) return undefined
+    return askYesNo
+  }
+
+  /** Turns a non-successful operation state into an error with the per-step outcomes. */
+  protected failIfNotDone(result: { status: string; operation?: { id: string } }, details: unknown): void {
+    if (result.status === 'done' || result.status === 'dry-run') return
+    const opId = result.operation?.id
+    throw new UserError(
+      result.status === 'partial' ? 'PARTIAL_FAILURE' : 'NODE_ERROR',
+      `operation ${opId} ended ${result.status}`,
+      {
+        hint: `See clawops ops show ${opId}; retry failed steps with clawops ops resume ${opId} --retry-failed.`,
+        details,
+      },
+    )
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Runs oclif and answers, in the requested output mode, the failures that happen before any command
+ * runs (an unknown command or topic).
+ */
+import { Errors, flush, run } from '@oclif/core'
+import { exitCodeFor } from '../errors.js'
+import { failure, writeJson } from '../output/envelope.js'
+import { jsonRequested } from '../output/mode.js'
+import { classify } from './classify.js'
+import { formatError } from './human.js'
+
+export async function main(argv: string[], entryUrl: string): Promise<void> {
+  try {
+    await run(argv, entryUrl)
+    await flush()
+  } catch (err) {
+    if (err instanceof Errors.ExitError) {
+      process.exitCode = err.oclif.exit
+      return
+    }
+    const body = classify(err)
+    process.exitCode = exitCodeFor(body.code)
+    if (jsonRequested(argv)) writeJson(failure(body))
+    else process.stderr.write(formatError(body))
+  }
+}

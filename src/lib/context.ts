@@ -1,0 +1,110 @@
+/**
+ * The context every use case receives instead of reaching for globals (the wrangler pattern): where
+ * the home is, who is acting, the clock, the config, and lazily opened resources (store, logger), so
+ * a command pays only for what it touches.
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { DEFAULT_CONFIG } from './config/defaults.js'
+import { readConfig } from './config/read.js'
+import type { Config } from './config/schema.js'
+import { UserError } from './errors.js'
+import type { Logger } from './log.js'
+import type { OutputFormat } from './output/mode.js'
+import { ACTORS, type Actor, isActor } from './policy/roles.js'
+import { Store } from './store/store.js'
+
+export interface ContextOptions {
+  home?: string
+  env?: NodeJS.ProcessEnv
+  actor?: string
+  format?: OutputFormat
+  stream?: boolean
+  clock?: () => Date
+  /** The validated config; `Context.create` reads it from the home. */
+  config?: Config
+}
+
+export class Context {
+  readonly home: string
+  readonly env: NodeJS.ProcessEnv
+  readonly actor: Actor
+  readonly format: OutputFormat
+  readonly stream: boolean
+  readonly clock: () => Date
+  readonly warnings: string[] = []
+  private readonly cfg: Config
+  private storeInstance?: Store
+  private loggerInstance?: Logger
+
+  constructor(opts: ContextOptions = {}) {
+    this.env = opts.env ?? process.env
+    this.home = resolveHome(opts.home, this.env)
+    this.actor = resolveActor(opts.actor ?? this.env.CLAWOPS_ACTOR)
+    this.format = opts.format ?? 'table'
+    this.stream = opts.stream ?? false
+    this.clock = opts.clock ?? (() => new Date())
+    this.cfg = opts.config ?? structuredClone(DEFAULT_CONFIG)
+  }
+
+  /** A context whose config is read (and validated) from the home's config file. */
+  static async create(opts: Omit<ContextOptions, 'config'> = {}): Promise<Context> {
+    const env = opts.env ?? process.env
+    const config = await readConfig(resolveHome(opts.home, env), env)
+    return new Context({ ...opts, config })
+  }
+
+  get json(): boolean {
+    return this.format === 'json'
+  }
+
+  now(): string {
+    return this.clock().toISOString()
+  }
+
+  get storePath(): string {
+    return join(this.home, 'fleet.db')
+  }
+
+  store(): Store {
+    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock })
+    return this.storeInstance
+  }
+
+  config(): Config {
+    return this.cfg
+  }
+
+  /** The logger, loaded on first use (pino stays off the path of commands that never log). */
+  async logger(): Promise<Logger> {
+    if (!this.loggerInstance) {
+      const { createLogger } = await import('./log.js')
+      this.loggerInstance = createLogger({ home: this.home })
+    }
+    return this.loggerInstance
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message)
+  }
+
+  close(): void {
+    this.storeInstance?.close()
+    this.storeInstance = undefined
+    this.loggerInstance?.flush?.()
+  }
+}
+
+export function resolveHome(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  return explicit ?? env.CLAWOPS_HOME ?? join(homedir(), '.clawops')
+}
+
+export function resolveActor(name: string | undefined): Actor {
+  const actor = name ?? 'operator'
+  if (!isActor(actor)) {
+    throw new UserError('INVALID_INPUT', `unknown actor "${actor}"`, {
+      hint: `Use --as (or CLAWOPS_ACTOR) with one of: ${ACTORS.join(', ')}.`,
+    })
+  }
+  return actor
+}

@@ -1,0 +1,35 @@
+/**
+ * A plan is what a mutating command would do, computed before anything is touched: its targets, the
+ * steps the journal will run, the money it moves and the users it affects. Policy judges the plan;
+ * `--confirm <planId>` runs exactly the plan that was shown.
+ */
+import type { Action } from '../policy/roles.js'
+
+export interface PlanStep {
+  name: string
+  target: string | null
+  input: unknown
+}
+
+export interface PlanBody {
+  kind: string
+  action: Action
+  summary: string
+  /** Instance or pair ids the plan touches. */
+  targets: string[]
+  affectedUsers: number
+  /** Monthly cost change in USD cents (negative saves money). */
+  costDeltaMonthlyUsdCents: number
+  steps: PlanStep[]
+  /** Kind-specific facts the safety rules read (see policy/rules.ts). */
+  facts: Record<string, unknown>
+}
+
+export interface Plan extends PlanBody {
+  id: string
+  actor: string
+  params: unknown
+  fingerprint: string
+  createdAt: string
+  expiresAt: string
+}

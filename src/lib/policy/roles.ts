@@ -1,0 +1,103 @@
+/**
+ * Who may do what: the role table of the design's rule 6, as data in one place. `policy.check` reads
+ * it, `clawops agents install` turns it into per-agent exec allowlists, and the skills describe it.
+ *
+ * An action missing from a role's map is denied. `confirm` means the role may start the action but it
+ * waits for a plan confirmation by a role with `canConfirm`.
+ */
+export const ACTORS = ['operator', 'commander', 'forge', 'guardian', 'ledger', 'triage', 'briefer'] as const
+export type Actor = (typeof ACTORS)[number]
+
+/** Every mutating action clawops knows. Reads are not listed: every role may read. */
+export const ACTIONS = [
+  'instance.restart',
+  'instance.exec',
+  'heal',
+  'failover',
+  'provision',
+  'teardown',
+  'resize',
+  'config.push',
+  'config.rollback',
+  'routing.set',
+  'silence.manage',
+  'gateway.setup',
+  'agents.install',
+  'brief.deliver',
+  'ops.resume',
+  'lab.manage',
+] as const
+export type Action = (typeof ACTIONS)[number]
+
+export type Grant = 'allow' | 'confirm'
+
+export interface RoleSpec {
+  summary: string
+  /** May this role confirm a plan that waits for confirmation? */
+  canConfirm: boolean
+  grants: Partial<Record<Action, Grant>>
+}
+
+const ALL: Record<Action, Grant> = Object.fromEntries(ACTIONS.map((a) => [a, 'allow'])) as Record<
+  Action,
+  Grant
+>
+
+export const ROLES: Record<Actor, RoleSpec> = {
+  operator: {
+    summary: 'the human operator: every action; confirms plans',
+    canConfirm: true,
+    grants: ALL,
+  },
+  commander: {
+    summary: 'senior SRE agent: heal, restart, upgrade; tier changes and teardowns wait for confirmation',
+    // Its --confirm only reaches clawops through the gateway's human exec approval (agents install).
+    canConfirm: true,
+    grants: { ...ALL, resize: 'confirm', teardown: 'confirm' },
+  },
+  forge: {
+    summary: 'provisioning agent: creates pairs; resizes and teardowns wait for confirmation',
+    canConfirm: false,
+    grants: {
+      provision: 'allow',
+      resize: 'confirm',
+      teardown: 'confirm',
+      'instance.restart': 'allow',
+      'ops.resume': 'allow',
+    },
+  },
+  guardian: {
+    summary: 'watchdog agent: heal, restart, fail over; never deletes a VPS',
+    canConfirm: false,
+    grants: {
+      heal: 'allow',
+      'instance.restart': 'allow',
+      failover: 'allow',
+      'silence.manage': 'allow',
+      'ops.resume': 'allow',
+    },
+  },
+  ledger: {
+    summary: 'cost agent: recommends; tier changes, teardowns and routing changes wait for Commander',
+    canConfirm: false,
+    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm' },
+  },
+  triage: {
+    summary: 'incident agent: read-only diagnostics',
+    canConfirm: false,
+    grants: {},
+  },
+  briefer: {
+    summary: 'briefing agent: reads and delivers briefings',
+    canConfirm: false,
+    grants: { 'brief.deliver': 'allow' },
+  },
+}
+
+export function isActor(name: string): name is Actor {
+  return (ACTORS as readonly string[]).includes(name)
+}
+
+export function grantOf(actor: Actor, action: Action): Grant | 'deny' {
+  return ROLES[actor].grants[action] ?? 'deny'
+}

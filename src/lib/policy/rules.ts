@@ -1,0 +1,96 @@
+/**
+ * The safety rules of the design, as functions over a plan. Each returns a finding or nothing;
+ * `check` combines them. Operation kinds supply facts in the plan; the rules live here, not in the
+ * kinds, so one place says what is never allowed.
+ */
+import type { PlanBody } from '../domain/plan.js'
+import { type Actor, grantOf, ROLES } from './roles.js'
+
+export type Effect = 'deny' | 'confirm'
+
+export interface Finding {
+  rule: string
+  effect: Effect
+  message: string
+}
+
+/** Rule 5: any action affecting more than this many users needs an explicit confirmation. */
+export const CONFIRM_OVER_USERS = 10
+/** Rule 2: config pushes to more than this many instances must roll in validated batches. */
+export const ROLLING_OVER_INSTANCES = 100
+
+export interface TeardownFact {
+  instanceId: string
+  role: 'primary' | 'standby'
+  state: string
+  /** State of the other member of the pair, or null when the pair has none. */
+  partnerState: string | null
+}
+
+export interface ConfigPushFact {
+  instances: number
+  rolling: boolean
+}
+
+type Rule = (plan: PlanBody, actor: Actor) => Finding | null
+
+const rolePermission: Rule = (plan, actor) => {
+  const grant = grantOf(actor, plan.action)
+  if (grant === 'deny') {
+    return {
+      rule: 'role-permission',
+      effect: 'deny',
+      message: `${actor} may not ${plan.action} (${ROLES[actor].summary})`,
+    }
+  }
+  if (grant === 'confirm') {
+    return {
+      rule: 'role-confirmation',
+      effect: 'confirm',
+      message: `${plan.action} by ${actor} needs a confirmation`,
+    }
+  }
+  return null
+}
+
+const confirmOverUsers: Rule = (plan) =>
+  plan.affectedUsers > CONFIRM_OVER_USERS
+    ? {
+        rule: 'confirm-over-10-users',
+        effect: 'confirm',
+        message: `the plan affects ${plan.affectedUsers} users (more than ${CONFIRM_OVER_USERS})`,
+      }
+    : null
+
+const standbyBeforeTeardown: Rule = (plan) => {
+  const facts = plan.facts.teardown as TeardownFact[] | undefined
+  if (!facts) return null
+  const unsafe = facts.filter(
+    (f) => f.role === 'primary' && f.state === 'ACTIVE' && f.partnerState !== 'ACTIVE',
+  )
+  if (unsafe.length === 0) return null
+  return {
+    rule: 'standby-active-before-teardown',
+    effect: 'deny',
+    message: `refusing to tear down ACTIVE primar${unsafe.length === 1 ? 'y' : 'ies'} whose standby is not ACTIVE: ${unsafe
+      .map((f) => f.instanceId)
+      .join(', ')}`,
+  }
+}
+
+const rollingConfigPush: Rule = (plan) => {
+  const fact = plan.facts.configPush as ConfigPushFact | undefined
+  if (!fact || fact.rolling || fact.instances <= ROLLING_OVER_INSTANCES) return null
+  return {
+    rule: 'rolling-over-100-instances',
+    effect: 'deny',
+    message: `a config push to ${fact.instances} instances must roll in validated batches (over ${ROLLING_OVER_INSTANCES})`,
+  }
+}
+
+export const RULES: readonly Rule[] = [
+  rolePermission,
+  confirmOverUsers,
+  standbyBeforeTeardown,
+  rollingConfigPush,
+]

@@ -1,0 +1,63 @@
+/** Rows of the `pairs` table. Which member is primary is read from the instances' roles. */
+import type { Pair } from '../domain/pair.js'
+import type { Store } from './store.js'
+
+interface PairRow {
+  id: string
+  user_id: string
+  labels: string
+  created_at: string
+  updated_at: string
+}
+
+function fromRow(r: PairRow): Pair {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    labels: JSON.parse(r.labels),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+export class Pairs {
+  constructor(private readonly store: Store) {}
+
+  insert(p: Pair): void {
+    this.store.db
+      .prepare('INSERT INTO pairs (id, user_id, labels, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(p.id, p.userId, JSON.stringify(p.labels), p.createdAt, p.updatedAt)
+  }
+
+  get(id: string): Pair | undefined {
+    const row = this.store.db.prepare('SELECT * FROM pairs WHERE id = ?').get(id) as PairRow | undefined
+    return row && fromRow(row)
+  }
+
+  byUser(userId: string): Pair[] {
+    return (
+      this.store.db
+        .prepare('SELECT * FROM pairs WHERE user_id = ? ORDER BY created_at')
+        .all(userId) as unknown as PairRow[]
+    ).map(fromRow)
+  }
+
+  count(): number {
+    return (this.store.db.prepare('SELECT count(*) AS n FROM pairs').get() as { n: number }).n
+  }
+
+  /** Removes the pairs carrying `key=value` and their instances (lab data only; never audit rows). */
+  deleteLabelled(key: string, value: string): number {
+    return this.store.tx(() => {
+      const path = `$."${key}"`
+      this.store.db
+        .prepare(
+          'DELETE FROM instances WHERE pair_id IN (SELECT id FROM pairs WHERE json_extract(labels, ?) = ?)',
+        )
+        .run(path, value)
+      return Number(
+        this.store.db.prepare('DELETE FROM pairs WHERE json_extract(labels, ?) = ?').run(path, value).changes,
+      )
+    })
+  }
+}

@@ -1,0 +1,77 @@
+/** Stored plans: the ones that wait for `--confirm <planId>`, and the ones that ran. */
+import type { Plan, PlanBody } from '../domain/plan.js'
+import type { Store } from './store.js'
+
+export type PlanStatus = 'pending' | 'executed' | 'expired'
+
+interface PlanRow {
+  id: string
+  kind: string
+  actor: string
+  params: string
+  body: string
+  fingerprint: string
+  status: PlanStatus
+  op_id: string | null
+  created_at: string
+  expires_at: string
+}
+
+export interface StoredPlan {
+  plan: Plan
+  status: PlanStatus
+  opId: string | null
+}
+
+function fromRow(r: PlanRow): StoredPlan {
+  const body = JSON.parse(r.body) as PlanBody
+  return {
+    plan: {
+      ...body,
+      id: r.id,
+      actor: r.actor,
+      params: JSON.parse(r.params),
+      fingerprint: r.fingerprint,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    },
+    status: r.status,
+    opId: r.op_id,
+  }
+}
+
+export class Plans {
+  constructor(private readonly store: Store) {}
+
+  save(plan: Plan): void {
+    const { id, actor, params, fingerprint, createdAt, expiresAt, ...body } = plan
+    this.store.db
+      .prepare(
+        `INSERT INTO plans (id, kind, actor, params, body, fingerprint, status, op_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?)`,
+      )
+      .run(
+        id,
+        plan.kind,
+        actor,
+        JSON.stringify(params),
+        JSON.stringify(body),
+        fingerprint,
+        createdAt,
+        expiresAt,
+      )
+  }
+
+  get(id: string): StoredPlan | undefined {
+    const row = this.store.db.prepare('SELECT * FROM plans WHERE id = ?').get(id) as PlanRow | undefined
+    return row && fromRow(row)
+  }
+
+  markExecuted(id: string, opId: string): void {
+    this.store.db.prepare("UPDATE plans SET status = 'executed', op_id = ? WHERE id = ?").run(opId, id)
+  }
+
+  markExpired(id: string): void {
+    this.store.db.prepare("UPDATE plans SET status = 'expired' WHERE id = ?").run(id)
+  }
+}
