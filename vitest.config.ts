@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: fast unit tests (no network, seconds) and integration tests that share one real
-// OpenClaw gateway per run (started by test/support/global-gateway.ts) and drive the built CLI.
+// Three projects: fast unit tests (no network, seconds); cli tests that run the built binary as a
+// user or an agent would (no gateway); integration tests that share one real OpenClaw gateway per run
+// (started by test/support/global-gateway.ts). `npm test` builds first (pretest).
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +11,13 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          testTimeout: 60_000,
         },
       },
       {

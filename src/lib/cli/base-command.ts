@@ -48,7 +48,9 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     })
     this.flags = flags as FlagsOf<T>
     this.args = args as ArgsOf<T>
-    const format: OutputFormat = this.flags.json ? 'json' : (this.flags.output ?? 'table')
+    const format: OutputFormat = this.flags.json
+      ? 'json'
+      : (this.flags.output ?? requestedFormat([], process.env) ?? 'table')
     this.ctx = await Context.create({
       actor: this.flags.as,
       format,

@@ -64,18 +64,42 @@ const INSERT = `INSERT INTO instances (id, pair_id, user_id, provider, region, t
   VALUES ($id, $pairId, $userId, $provider, $region, $tier, $role, $state, $providerId, $ip, $tailscaleName,
   $nodeId, $labels, $healthScore, $lastHeartbeatAt, $createdAt, $updatedAt)`
 
+/** Named parameters of one row; `withCreated` for INSERT, which also sets created_at. */
+function rowParams(i: Instance, withCreated = true): Record<string, string | number | null> {
+  const p: Record<string, string | number | null> = {
+    id: i.id,
+    pairId: i.pairId,
+    userId: i.userId,
+    provider: i.provider,
+    region: i.region,
+    tier: i.tier,
+    role: i.role,
+    state: i.state,
+    providerId: i.providerId,
+    ip: i.ip,
+    tailscaleName: i.tailscaleName,
+    nodeId: i.nodeId,
+    labels: JSON.stringify(i.labels),
+    healthScore: i.healthScore,
+    lastHeartbeatAt: i.lastHeartbeatAt,
+    updatedAt: i.updatedAt,
+  }
+  if (withCreated) p.createdAt = i.createdAt
+  return p
+}
+
 export class Instances {
   constructor(private readonly store: Store) {}
 
   insert(i: Instance): void {
-    this.store.db.prepare(INSERT).run({ ...i, labels: JSON.stringify(i.labels) })
+    this.store.db.prepare(INSERT).run(rowParams(i))
   }
 
   /** Inserts many rows in one transaction: all of them land or none. */
   insertMany(rows: readonly Instance[]): void {
     this.store.tx(() => {
       const stmt = this.store.db.prepare(INSERT)
-      for (const i of rows) stmt.run({ ...i, labels: JSON.stringify(i.labels) })
+      for (const i of rows) stmt.run(rowParams(i))
     })
   }
 
@@ -129,7 +153,7 @@ export class Instances {
          labels=$labels, health_score=$healthScore, last_heartbeat_at=$lastHeartbeatAt, updated_at=$updatedAt
          WHERE id=$id`,
       )
-      .run({ ...next, labels: JSON.stringify(next.labels), createdAt: undefined } as never)
+      .run(rowParams(next, false))
     return next
   }
 
