@@ -38,35 +38,33 @@ describe('fleet status', () => {
     store.tx(() => {
       for (const p of ['a', 'b', 'c'])
         store.repo(Pairs).insert({ id: p, userId: `u-${p}`, labels: {}, createdAt: t, updatedAt: t })
-      store
-        .repo(Instances)
-        .insertMany([
-          inst('a1', 'a', {}),
-          inst('a2', 'a', { role: 'standby', provider: 'vultr', region: 'fra', tier: 'standard' }),
-          inst('b1', 'b', { state: 'DEGRADED', tier: 'pro' }),
-          inst('b2', 'b', {
-            role: 'standby',
-            provider: 'digitalocean',
-            region: 'fra1',
-            state: 'ACTIVE',
-            tier: 'pro',
-          }),
-          inst('c1', 'c', { state: 'FAILED', tier: 'nano' }),
-          inst('c2', 'c', {
-            role: 'standby',
-            provider: 'vultr',
-            region: 'fra',
-            state: 'DEGRADED',
-            tier: 'nano',
-          }),
-          inst('c3', 'c', {
-            role: 'standby',
-            provider: 'vultr',
-            region: 'fra',
-            state: 'DELETED',
-            tier: 'nano',
-          }),
-        ])
+      store.repo(Instances).insertMany([
+        inst('a1', 'a', {}),
+        inst('a2', 'a', { role: 'standby', provider: 'vultr', region: 'fra', tier: 'standard' }),
+        inst('b1', 'b', { state: 'DEGRADED', tier: 'pro' }),
+        inst('b2', 'b', {
+          role: 'standby',
+          provider: 'digitalocean',
+          region: 'fra1',
+          state: 'ACTIVE',
+          tier: 'pro',
+        }),
+        inst('c1', 'c', { state: 'FAILED', tier: 'nano' }),
+        inst('c2', 'c', {
+          role: 'standby',
+          provider: 'vultr',
+          region: 'fra',
+          state: 'DEGRADED',
+          tier: 'nano',
+        }),
+        inst('c3', 'c', {
+          role: 'standby',
+          provider: 'vultr',
+          region: 'fra',
+          state: 'DELETED',
+          tier: 'nano',
+        }),
+      ])
     })
     const s = fleetStatus(ctx)
     expect(s.pairs).toBe(3)
