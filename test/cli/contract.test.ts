@@ -168,3 +168,13 @@ describe('README', () => {
     }
   })
 })
+
+describe('shell completion', () => {
+  it('builds a bash completion that knows the commands', () => {
+    const cache = tempHome()
+    const r = clawops(['autocomplete', 'bash'], { XDG_CACHE_HOME: cache })
+    expect(r.code).toBe(0)
+    const script = readFileSync(join(cache, 'clawops', 'autocomplete', 'functions', 'bash', 'clawops.bash'), 'utf8')
+    for (const id of ['fleet:status', 'instance:list', 'audit:verify', 'ops:resume']) expect(script).toContain(id)
+  })
+})
