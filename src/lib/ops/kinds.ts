@@ -1,13 +1,13 @@
 /**
  * The production operation kinds, registered by name with lazy loaders. Importing this module makes
- * every kind resumable from the journal.
+ * every kind resumable from the journal. Add a kind here when you add one under src/lib/ops.
  */
+import type { OperationKind } from './kind.js'
 import { registerKind } from './registry.js'
 
-export const KIND_MODULES: Record<
-  string,
-  () => Promise<{ default: import('./kind.js').OperationKind<never> }>
-> = {}
+type KindModule = { default: OperationKind<never> }
+
+export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {}
 
 for (const [name, load] of Object.entries(KIND_MODULES))
   registerKind(name, async () => (await load()).default)

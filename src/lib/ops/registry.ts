@@ -5,13 +5,17 @@
 import { UserError } from '../errors.js'
 import type { OperationKind } from './kind.js'
 
-type Loader = () => Promise<OperationKind<never>>
+type Loader = () => Promise<OperationKind<unknown>>
 
 const LOADERS = new Map<string, Loader>()
 
 /** Registers a kind; production kinds register in kinds.ts, tests may add their own. */
-export function registerKind(name: string, load: Loader | OperationKind<never>): void {
-  LOADERS.set(name, typeof load === 'function' ? load : async () => load)
+export function registerKind<P>(
+  name: string,
+  load: (() => Promise<OperationKind<P>>) | OperationKind<P>,
+): void {
+  const loader = typeof load === 'function' ? load : async () => load
+  LOADERS.set(name, loader as Loader)
 }
 
 export async function loadKind(name: string): Promise<OperationKind<unknown>> {
@@ -21,7 +25,7 @@ export async function loadKind(name: string): Promise<OperationKind<unknown>> {
       hint: 'The operation was journaled by another clawops version; resume it with that version.',
     })
   }
-  return (await load()) as OperationKind<unknown>
+  return load()
 }
 
 export function knownKinds(): string[] {
