@@ -64,6 +64,16 @@ function checkHeader(path: string, header: Buffer): void {
   if (userVersion > SCHEMA_VERSION) throw tooNew(path, userVersion)
 }
 
+/** True when some migration of this clawops has not been applied to the store yet. */
+function needsMigration(db: DatabaseSync): boolean {
+  const hasTable = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get()
+  if (!hasTable) return true
+  const n = (db.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n
+  return n < MIGRATIONS.length
+}
+
 /** True for the SQLite errors that mean a damaged file. */
 export function isCorruption(err: unknown): boolean {
   const code = (err as { errcode?: number } | null)?.errcode
@@ -95,8 +105,10 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
       }
       if (tables.n > 0) throw corrupt(path, 'the file holds tables but no clawops schema version')
     }
+    const unknown = unknownVersions(db)
+    if (unknown.length > 0) throw tooNew(path, Math.max(...unknown))
     db.exec('PRAGMA synchronous = NORMAL')
-    if (row.user_version < SCHEMA_VERSION) migrate(db, row.user_version)
+    if (row.user_version === 0 || needsMigration(db)) migrate(db, row.user_version)
     return db
   } catch (err) {
     db.close()
@@ -106,28 +118,52 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
   }
 }
 
+/**
+ * Applies every migration this store lacks. Applied versions are recorded one by one (not only the
+ * highest), because versions are assigned to features up front and may land out of order.
+ */
 function migrate(db: DatabaseSync, from: number): void {
   if (from === 0) {
     // WAL is a property of the file, set once before the first table exists.
     db.exec('PRAGMA journal_mode = WAL')
   }
-  for (const m of MIGRATIONS) {
-    if (m.version <= from) continue
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      // Another process may have migrated while we waited for the write lock.
-      const now = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
-      if (now >= m.version) {
-        db.exec('COMMIT')
-        continue
-      }
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT',
+    )
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    )
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue
       db.exec(m.sql)
-      db.exec(`PRAGMA user_version = ${m.version}`)
-      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
-      db.exec('COMMIT')
-    } catch (err) {
-      db.exec('ROLLBACK')
-      throw err
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      )
+      applied.add(m.version)
     }
+    db.exec(`PRAGMA user_version = ${Math.max(...applied)}`)
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+    db.exec('COMMIT')
+  } catch (err) {
+    db.exec('ROLLBACK')
+    throw err
   }
+}
+
+/** Versions recorded in the store that this clawops does not know: a newer clawops wrote them. */
+function unknownVersions(db: DatabaseSync): number[] {
+  const hasTable = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get()
+  if (!hasTable) return []
+  const known = new Set(MIGRATIONS.map((m) => m.version))
+  return (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[])
+    .map((r) => r.version)
+    .filter((v) => !known.has(v))
 }

@@ -6,16 +6,18 @@
  * Version numbers are assigned up front so that work on different features never collides:
  *   1 fleet, plans, journal, audit, events
  *   2 ledger (billing segments, user activity)
- *   3 health and watch (samples, roll-ups, incidents, silences, outbox, webhooks, reprovision queue)
+ *   3 health history (samples, roll-ups) and incidents
  *   4 config rollouts and versions
  *   5 provider routing versions
  *   6 briefings
+ *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
  */
 import { fleet } from './migrations/001-fleet.js'
+import { health } from './migrations/003-health.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
 
-export const MIGRATIONS: readonly Migration[] = [fleet].sort((a, b) => a.version - b.version)
+export const MIGRATIONS: readonly Migration[] = [fleet, health].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

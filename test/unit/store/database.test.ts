@@ -112,3 +112,19 @@ describe('fleet database', () => {
     expect(keys).not.toContain('inner')
   })
 })
+
+describe('migrations', () => {
+  it('records each applied version and refuses a store with a version it does not know', () => {
+    const path = join(tempHome(), 'fleet.db')
+    openDatabase(path).close()
+    const raw = new DatabaseSync(path)
+    const versions = (
+      raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]
+    ).map((r) => r.version)
+    expect(versions.at(-1)).toBe(SCHEMA_VERSION)
+    // A newer clawops that filled a gap below our highest version.
+    raw.prepare("INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01')").run()
+    raw.close()
+    expect(() => openDatabase(path)).toThrow(/newer|understands/)
+  })
+})
