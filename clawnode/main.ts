@@ -1,0 +1,208 @@
+/**
+ * gf-clawnode's entry point.
+ *
+ *   gf-clawnode [run] --config <file>            one node (the VPS agent)
+ *   gf-clawnode swarm --count N --config <file>  N virtual nodes in one process (load tests, lab)
+ *   gf-clawnode identity --config <file>         print this node's device id (creates the identity)
+ *
+ * Exit codes: 0 clean shutdown, 2 usage, 3 invalid config or identity, 4 the gateway speaks another
+ * protocol version, 1 anything unexpected.
+ */
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadOrCreateIdentity } from '../src/lib/gateway/device-identity.js'
+import { createLogger, type Logger } from '../src/lib/log.js'
+import { packageRoot } from '../src/lib/paths.js'
+import { buildRegistry } from './commands/index.js'
+import { type ClawnodeConfig, ConfigError, loadConfig } from './config.js'
+import type { RunningNode } from './node.js'
+import { createNode } from './node.js'
+import { createServiceManager } from './service/manager.js'
+import { StatusFile } from './status-file.js'
+import { startSwarm } from './swarm.js'
+
+const EXIT = { ok: 0, internal: 1, usage: 2, config: 3, protocol: 4 } as const
+
+const USAGE = `usage:
+  gf-clawnode [run] --config <file>
+  gf-clawnode swarm --count <n> [--ramp <nodes/s>] --config <file>
+  gf-clawnode identity --config <file>
+  gf-clawnode --version
+The config file defaults to $GF_CLAWNODE_CONFIG or /etc/gf-clawnode/config.json.`
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
+  } catch {
+    return '0.0.0'
+  }
+}
+
+function fail(code: number, message: string): number {
+  process.stderr.write(`gf-clawnode: ${message}\n`)
+  return code
+}
+
+function makeLogger(config: ClawnodeConfig): Logger {
+  return createLogger({
+    home: config.stateDir,
+    name: 'gf-clawnode',
+    level: config.log.level,
+    target: config.log.target,
+  })
+}
+
+/** Resolves when the process should exit, with the exit code. */
+async function runNodes(
+  config: ClawnodeConfig,
+  count: number | undefined,
+  rampPerSec: number,
+): Promise<number> {
+  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
+  const logger = makeLogger(config)
+  const ver = version()
+  const services = createServiceManager(config)
+  const registry = buildRegistry(config)
+  let exitCode: number = EXIT.ok
+  let resolveDone!: () => void
+  const done = new Promise<void>((r) => {
+    resolveDone = r
+  })
+
+  let nodes: readonly RunningNode[] = []
+  const status = new StatusFile(config.stateDir, () => nodes, count === undefined ? 'single' : 'swarm')
+  let stopping = false
+  const shutdown = async (code: number, why: string) => {
+    if (stopping) return
+    stopping = true
+    exitCode = code
+    logger.info({ why, nodes: nodes.length }, 'shutting down')
+    await Promise.allSettled(nodes.map((n) => n.connection.stop()))
+    await services
+      .close()
+      .catch((err: Error) => logger.warn({ err: err.message }, 'service manager did not stop cleanly'))
+    status.write()
+    resolveDone()
+  }
+  const onFatal = (err: Error) => {
+    void shutdown(EXIT.protocol, err.message)
+    process.stderr.write(`gf-clawnode: ${err.message}\n`)
+  }
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130)
+    void shutdown(EXIT.ok, sig)
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  if (config.service.kind === 'process' && config.service.autostart) {
+    await services
+      .start({ timeoutMs: 30_000 })
+      .catch((err: Error) => logger.error({ err: err.message }, 'user gateway did not start'))
+  }
+
+  if (count === undefined) {
+    const node = createNode({
+      config,
+      instanceId: config.instanceId,
+      stateDir: config.stateDir,
+      joinSecret: config.joinSecret,
+      registry,
+      services,
+      logger: logger.child({ instanceId: config.instanceId }),
+      version: ver,
+      onFatal,
+      onState: () => status.schedule(),
+    })
+    nodes = [node]
+    status.write()
+    node.connection.start()
+  } else {
+    nodes = await startSwarm({
+      config,
+      count,
+      rampPerSec,
+      registry,
+      services,
+      logger,
+      version: ver,
+      onFatal,
+      onState: () => status.schedule(),
+      isStopping: () => stopping,
+    })
+  }
+  await done
+  process.off('SIGTERM', onSignal)
+  process.off('SIGINT', onSignal)
+  return exitCode
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        count: { type: 'string', short: 'n' },
+        ramp: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  }
+  try {
+    parsed = parse()
+  } catch (err) {
+    return fail(EXIT.usage, `${(err as Error).message}\n${USAGE}`)
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return EXIT.ok
+  }
+  if (values.version) {
+    process.stdout.write(
+      `gf-clawnode/${version()} ${process.platform}-${process.arch} node-${process.version}\n`,
+    )
+    return EXIT.ok
+  }
+  const sub = positionals[0] ?? 'run'
+  if (!['run', 'swarm', 'identity'].includes(sub) || positionals.length > 1) {
+    return fail(EXIT.usage, `unknown command: ${positionals.join(' ')}\n${USAGE}`)
+  }
+  const configPath = values.config ?? process.env.GF_CLAWNODE_CONFIG ?? '/etc/gf-clawnode/config.json'
+  let config: ClawnodeConfig
+  try {
+    config = loadConfig(configPath)
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(EXIT.config, err.message)
+    throw err
+  }
+
+  try {
+    if (sub === 'identity') {
+      mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
+      const { identity } = loadOrCreateIdentity(join(config.stateDir, 'identity.json'))
+      process.stdout.write(
+        `${JSON.stringify({ instanceId: config.instanceId, deviceId: identity.deviceId, publicKey: identity.publicKey })}\n`,
+      )
+      return EXIT.ok
+    }
+    if (sub === 'swarm') {
+      const count = Number(values.count)
+      if (!Number.isInteger(count) || count < 1 || count > 100_000) {
+        return fail(EXIT.usage, '--count must be an integer from 1 to 100000')
+      }
+      const ramp = values.ramp === undefined ? 200 : Number(values.ramp)
+      if (!Number.isFinite(ramp) || ramp <= 0) return fail(EXIT.usage, '--ramp must be a positive number')
+      return await runNodes(config, count, ramp)
+    }
+    return await runNodes(config, undefined, 0)
+  } catch (err) {
+    if ((err as Error).name === 'IdentityFileError') return fail(EXIT.config, (err as Error).message)
+    return fail(EXIT.internal, `unexpected error: ${(err as Error).stack ?? String(err)}`)
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `gf-clawnode swarm`: N virtual nodes in one process, each with its own identity, device token and
+ * gateway connection, for load tests and large lab fleets. The command table, the service manager
+ * and the logger are shared so that a node costs little more than its socket. Node i is instance
+ * `<instanceId>-<i>`; its join secret is derived from the config's one (see deriveJoinSecret), and
+ * connections open at a bounded rate so the gateway is not hit by N handshakes at once.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { deriveJoinSecret } from '../src/lib/gateway/join-proof.js'
+import type { Logger } from '../src/lib/log.js'
+import type { CommandRegistry } from './commands/registry.js'
+import type { ClawnodeConfig } from './config.js'
+import type { ConnectionState } from './connection.js'
+import { createNode, type RunningNode } from './node.js'
+import type { ServiceManager } from './service/manager.js'
+
+export interface SwarmOptions {
+  config: ClawnodeConfig
+  count: number
+  rampPerSec: number
+  registry: CommandRegistry
+  services: ServiceManager
+  logger: Logger
+  version: string
+  onFatal(err: Error): void
+  onState(state: ConnectionState): void
+  isStopping(): boolean
+}
+
+export function swarmInstanceId(prefix: string, index: number): string {
+  return `${prefix}-${index}`
+}
+
+export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
+  const nodes: RunningNode[] = []
+  const root = join(o.config.stateDir, 'swarm')
+  mkdirSync(root, { recursive: true, mode: 0o700 })
+  // Per-node loggers would multiply memory by N; one logger with the instance id in each line.
+  const logger = o.logger
+  for (let i = 0; i < o.count; i++) {
+    const instanceId = swarmInstanceId(o.config.instanceId, i)
+    nodes.push(
+      createNode({
+        config: o.config,
+        instanceId,
+        stateDir: join(root, instanceId),
+        joinSecret: o.config.joinSecret ? deriveJoinSecret(o.config.joinSecret, instanceId) : undefined,
+        registry: o.registry,
+        services: o.services,
+        logger: logger.child({ instanceId }),
+        version: o.version,
+        onFatal: o.onFatal,
+        onState: o.onState,
+      }),
+    )
+  }
+  logger.info({ count: o.count, rampPerSec: o.rampPerSec }, 'swarm identities ready; connecting')
+  const batch = Math.max(1, Math.ceil(o.rampPerSec / 10))
+  void (async () => {
+    for (let i = 0; i < nodes.length; i += batch) {
+      if (o.isStopping()) return
+      for (const n of nodes.slice(i, i + batch)) n.connection.start()
+      await sleep(100)
+    }
+  })()
+  return nodes
+}

@@ -1,0 +1,255 @@
+/**
+ * Approves the nodes clawops provisioned, and only those (see join-proof.ts for the proof).
+ *
+ * For a pending device pairing (`device.pair.list` / `device.pair.requested`):
+ * - anything that is not a scopeless `node-host` asking for the `node` role only is left alone:
+ *   operator devices, browsers and phones are for a human to approve, never for clawops;
+ * - a clawnode display name without a proof is left alone too (a node installed by hand);
+ * - a valid proof for an instance whose join secret is still unbound, or bound to this very device,
+ *   is approved and the secret is bound to the device;
+ * - a proof that does not verify, an instance clawops never issued a secret for, or an instance
+ *   already bound to another device is rejected: something is claiming to be a clawops node.
+ * Command-surface requests (`node.pair.list` / `node.pair.requested`) are approved for a device that
+ * is bound to its instance (or proves itself the same way), and only when every declared command is
+ * a clawnode command; anything else is rejected or left for a human.
+ */
+import type { Logger } from '../log.js'
+import { type GatewayClient, GatewayRpcError } from './client.js'
+import { parseNodeDisplayName, verifyJoinProof } from './join-proof.js'
+import { isClawnodeCommand } from './node-commands.js'
+import {
+  approveDevice,
+  approveSurface,
+  listDevicePairings,
+  listSurfaceRequests,
+  type PendingDevice,
+  PendingDeviceSchema,
+  type PendingSurface,
+  PendingSurfaceSchema,
+  rejectDevice,
+  rejectSurface,
+} from './pairing.js'
+
+export interface JoinRecord {
+  /** The join secret clawops issued for the instance. */
+  secret: string
+  /** The device that already joined with it, if any: the secret is one-time. */
+  boundDeviceId?: string | null
+}
+
+/** Where clawops keeps issued join secrets; the fleet store implements it in production. */
+export interface JoinRegistry {
+  lookup(instanceId: string): JoinRecord | undefined | Promise<JoinRecord | undefined>
+  bind(instanceId: string, deviceId: string): void | Promise<void>
+}
+
+export type Verdict =
+  | { action: 'approve'; instanceId: string; reason: string }
+  | { action: 'reject'; instanceId?: string; reason: string }
+  | { action: 'ignore'; instanceId?: string; reason: string }
+
+async function proveInstance(
+  displayName: string | undefined,
+  deviceId: string,
+  registry: JoinRegistry,
+  allowBoundWithoutProof: boolean,
+): Promise<Verdict> {
+  const parsed = parseNodeDisplayName(displayName)
+  if (!parsed) return { action: 'ignore', reason: 'not a clawnode' }
+  const { instanceId, proof } = parsed
+  const record = await registry.lookup(instanceId)
+  if (!proof) {
+    if (allowBoundWithoutProof && record?.boundDeviceId === deviceId) {
+      return { action: 'approve', instanceId, reason: 'device already joined as this instance' }
+    }
+    return { action: 'ignore', instanceId, reason: 'clawnode without a join proof; needs a human' }
+  }
+  if (!record) return { action: 'reject', instanceId, reason: 'no join secret was issued for this instance' }
+  if (!verifyJoinProof(record.secret, instanceId, deviceId, proof)) {
+    return { action: 'reject', instanceId, reason: 'join proof does not verify' }
+  }
+  if (record.boundDeviceId && record.boundDeviceId !== deviceId) {
+    return { action: 'reject', instanceId, reason: 'instance already joined by another device' }
+  }
+  return { action: 'approve', instanceId, reason: 'join proof verified' }
+}
+
+export async function judgeDevice(p: PendingDevice, registry: JoinRegistry): Promise<Verdict> {
+  const roles = p.roles ?? (p.role ? [p.role] : [])
+  const nodeOnly = roles.length > 0 && roles.every((r) => r === 'node')
+  if (!nodeOnly || (p.scopes?.length ?? 0) > 0 || p.clientId !== 'node-host' || p.clientMode !== 'node') {
+    return { action: 'ignore', reason: 'not a scopeless node-host asking for the node role' }
+  }
+  return proveInstance(p.displayName, p.deviceId, registry, false)
+}
+
+export async function judgeSurface(p: PendingSurface, registry: JoinRegistry): Promise<Verdict> {
+  const verdict = await proveInstance(p.displayName, p.nodeId, registry, true)
+  if (verdict.action !== 'approve') return verdict
+  const foreign = p.commands.filter((c) => !isClawnodeCommand(c))
+  if (foreign.length > 0) {
+    return {
+      action: 'reject',
+      instanceId: verdict.instanceId,
+      reason: `declares non-clawnode commands: ${foreign.join(', ')}`,
+    }
+  }
+  return verdict
+}
+
+export interface JoinDecision {
+  kind: 'device' | 'surface'
+  requestId: string
+  deviceId: string
+  instanceId?: string
+  action: 'approved' | 'rejected' | 'ignored' | 'gone'
+  reason: string
+}
+
+async function act(
+  kind: 'device' | 'surface',
+  requestId: string,
+  deviceId: string,
+  verdict: Verdict,
+  client: GatewayClient,
+  registry: JoinRegistry,
+): Promise<JoinDecision> {
+  const base = {
+    kind,
+    requestId,
+    deviceId,
+    ...(verdict.instanceId ? { instanceId: verdict.instanceId } : {}),
+  }
+  try {
+    if (verdict.action === 'approve') {
+      await (kind === 'device' ? approveDevice(client, requestId) : approveSurface(client, requestId))
+      await registry.bind(verdict.instanceId, deviceId)
+      return { ...base, action: 'approved', reason: verdict.reason }
+    }
+    if (verdict.action === 'reject') {
+      await (kind === 'device' ? rejectDevice(client, requestId) : rejectSurface(client, requestId))
+      return { ...base, action: 'rejected', reason: verdict.reason }
+    }
+    return { ...base, action: 'ignored', reason: verdict.reason }
+  } catch (err) {
+    // Another approver (or a human) resolved it first, or it expired: nothing left to do.
+    if (err instanceof GatewayRpcError) return { ...base, action: 'gone', reason: err.message }
+    throw err
+  }
+}
+
+export async function reviewDevice(client: GatewayClient, registry: JoinRegistry, p: PendingDevice) {
+  return act('device', p.requestId, p.deviceId, await judgeDevice(p, registry), client, registry)
+}
+
+export async function reviewSurface(client: GatewayClient, registry: JoinRegistry, p: PendingSurface) {
+  return act('surface', p.requestId, p.nodeId, await judgeSurface(p, registry), client, registry)
+}
+
+/** One pass over everything pending on the gateway. */
+export async function reviewPendingJoins(
+  client: GatewayClient,
+  registry: JoinRegistry,
+): Promise<JoinDecision[]> {
+  const decisions: JoinDecision[] = []
+  const devices = await listDevicePairings(client)
+  for (const p of devices.pending) decisions.push(await reviewDevice(client, registry, p))
+  const surfaces = await listSurfaceRequests(client)
+  for (const p of surfaces.pending) decisions.push(await reviewSurface(client, registry, p))
+  return decisions
+}
+
+/**
+ * Keeps approving while it runs: reacts to `device.pair.requested` / `node.pair.requested` events
+ * and sweeps everything pending on start, on every reconnect and every `sweepMs`, because events are
+ * best effort (the gateway drops them for slow subscribers). Reviews run one at a time.
+ */
+export class JoinApprover {
+  private chain: Promise<unknown> = Promise.resolve()
+  private readonly offs: Array<() => void> = []
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly client: GatewayClient,
+    private readonly registry: JoinRegistry,
+    private readonly opts: { logger?: Logger; sweepMs?: number; onDecision?: (d: JoinDecision) => void } = {},
+  ) {}
+
+  private enqueue(task: () => Promise<JoinDecision[]>): Promise<JoinDecision[]> {
+    const run = this.chain.then(task, task)
+    this.chain = run.catch((err: unknown) =>
+      this.opts.logger?.warn({ err: String(err) }, 'join review failed'),
+    )
+    return run.then((ds) => {
+      for (const d of ds) {
+        if (d.action !== 'ignored') this.opts.logger?.info(d, `join ${d.kind} ${d.action}`)
+        this.opts.onDecision?.(d)
+      }
+      return ds
+    })
+  }
+
+  sweep(): Promise<JoinDecision[]> {
+    return this.enqueue(() => reviewPendingJoins(this.client, this.registry))
+  }
+
+  start(): Promise<JoinDecision[]> {
+    this.offs.push(
+      this.client.on('device.pair.requested', (payload) => {
+        const p = PendingDeviceSchema.safeParse(payload)
+        if (p.success)
+          void this.enqueue(async () => [await reviewDevice(this.client, this.registry, p.data)]).catch(
+            () => {},
+          )
+      }),
+      this.client.on('node.pair.requested', (payload) => {
+        const p = PendingSurfaceSchema.safeParse(payload)
+        if (p.success)
+          void this.enqueue(async () => [await reviewSurface(this.client, this.registry, p.data)]).catch(
+            () => {},
+          )
+      }),
+      this.client.onConnection((state) => {
+        if (state === 'connected') void this.sweep().catch(() => {})
+      }),
+    )
+    this.timer = setInterval(() => void this.sweep().catch(() => {}), this.opts.sweepMs ?? 30_000)
+    this.timer.unref()
+    return this.sweep()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    for (const off of this.offs.splice(0)) off()
+  }
+}
+
+/** A JoinRegistry in memory: for tests, the lab and swarms (with a derive function for swarm ids). */
+export class MemoryJoinRegistry implements JoinRegistry {
+  private readonly records = new Map<string, JoinRecord>()
+
+  constructor(private readonly derive?: (instanceId: string) => string | undefined) {}
+
+  issue(instanceId: string, secret: string): void {
+    this.records.set(instanceId, { secret, boundDeviceId: null })
+  }
+
+  lookup(instanceId: string): JoinRecord | undefined {
+    const rec = this.records.get(instanceId)
+    if (rec) return rec
+    const secret = this.derive?.(instanceId)
+    if (!secret) return undefined
+    const derived = { secret, boundDeviceId: null }
+    this.records.set(instanceId, derived)
+    return derived
+  }
+
+  bind(instanceId: string, deviceId: string): void {
+    const rec = this.lookup(instanceId)
+    if (rec) rec.boundDeviceId = deviceId
+  }
+
+  boundDevice(instanceId: string): string | null | undefined {
+    return this.records.get(instanceId)?.boundDeviceId
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Starts, stops and restarts a real `openclaw gateway run` for tests, fully isolated in one temp dir
+ * (home, state, config, cache and log file). The gateway's pid lives in `<dir>/gateway.pid`, so the
+ * globalSetup that started it and a test worker that restarts it agree on which process is current,
+ * and teardown always stops the right one.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { openclawBin } from '../../src/lib/paths.js'
+
+export interface GatewayInfo {
+  url: string
+  httpUrl: string
+  port: number
+  token: string
+  hooksToken: string
+  dir: string
+  stateDir: string
+  configPath: string
+  logPath: string
+  pidFile: string
+  /** Environment that points an `openclaw` CLI (or the gateway) at this isolated instance. */
+  env: Record<string, string>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+export function isolatedEnv(dir: string): Record<string, string> {
+  const env = {
+    OPENCLAW_HOME: join(dir, 'home'),
+    OPENCLAW_STATE_DIR: join(dir, 'state'),
+    OPENCLAW_CONFIG_PATH: join(dir, 'state', 'openclaw.json'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+  }
+  for (const d of [env.OPENCLAW_HOME, env.OPENCLAW_STATE_DIR, env.XDG_CACHE_HOME, join(dir, 'workspace')]) {
+    mkdirSync(d, { recursive: true })
+  }
+  return env
+}
+
+function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function waitReady(httpUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })
+      if (res.ok) return
+      last = `readyz ${res.status}`
+    } catch (err) {
+      last = (err as Error).message
+    }
+    await sleep(200)
+  }
+  throw new Error(`gateway at ${httpUrl} not ready after ${timeoutMs} ms (${last})`)
+}
+
+/** Spawns the gateway detached (it outlives the worker that started it) and waits for /readyz. */
+export async function startGateway(info: GatewayInfo, timeoutMs = 120_000): Promise<number> {
+  const out = openSync(join(info.dir, 'gateway.out.log'), 'a')
+  // Run the CLI with this Node (24): the package's shebang would pick whatever `node` is on PATH.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...info.env }
+  // The config file is the only source of port and token; stray variables from the caller must not win.
+  delete env.OPENCLAW_GATEWAY_TOKEN
+  delete env.OPENCLAW_GATEWAY_PORT
+  const child = spawn(process.execPath, [openclawBin(), 'gateway', 'run'], {
+    env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  })
+  child.unref()
+  if (!child.pid) throw new Error('could not spawn the openclaw gateway')
+  writeFileSync(info.pidFile, `${child.pid}\n`)
+  let exited: number | null = null
+  child.once('exit', (code) => {
+    exited = code ?? -1
+  })
+  const ready = waitReady(info.httpUrl, timeoutMs)
+  while (exited === null) {
+    const done = await Promise.race([ready.then(() => true), sleep(250).then(() => false)])
+    if (done) return child.pid
+  }
+  throw new Error(
+    `openclaw gateway exited with ${exited} before it was ready; see ${join(info.dir, 'gateway.out.log')}`,
+  )
+}
+
+/** Stops the current gateway: SIGTERM to its process group, SIGKILL after `graceMs`. */
+export async function stopGateway(
+  info: GatewayInfo,
+  graceMs = 15_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  const pid = readPid(info.pidFile)
+  if (!pid || !alive(pid)) return
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig)
+    } catch {
+      try {
+        process.kill(pid, sig)
+      } catch {
+        // gone
+      }
+    }
+  }
+  kill(signal)
+  const deadline = Date.now() + graceMs
+  while (alive(pid) && Date.now() < deadline) await sleep(100)
+  if (alive(pid)) {
+    kill('SIGKILL')
+    while (alive(pid)) await sleep(50)
+  }
+}
+
+/** Kills the shared gateway (SIGKILL by default: a crash) and starts it again on the same port and state. */
+export async function restartGateway(
+  info: GatewayInfo,
+  opts: { signal?: NodeJS.Signals } = {},
+): Promise<number> {
+  await stopGateway(info, 15_000, opts.signal ?? 'SIGKILL')
+  return startGateway(info)
+}
