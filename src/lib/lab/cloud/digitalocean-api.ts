@@ -1,0 +1,333 @@
+/**
+ * Emulated DigitalOcean API v2, Droplets (shapes from digitalocean/openapi and godo): errors
+ * `{id, message, request_id}`, page/per_page pagination (max 200) with `links.pages` and
+ * `meta.total`, create answers 202 with action links, droplet actions `in-progress` →
+ * `completed`/`errored`, one pending event at a time, resize only while off (and never to a smaller
+ * disk after `disk: true`), tags matching ^[a-zA-Z0-9_\-:]+$, `ratelimit-*` headers.
+ */
+import { randomUUID } from 'node:crypto'
+import { numberToDecimal } from '../../providers/decimal.js'
+import type { LabEngine } from './engine.js'
+import { labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
+import type { LabAction, LabPower, LabServer } from './model.js'
+import {
+  type ApiContext,
+  asRecord,
+  checkBearer,
+  isHostname,
+  type ProviderApi,
+  serverRegion,
+  str,
+} from './provider-api.js'
+import { intParam, LabHttpError, type LabRequest, type LabResponse, Router } from './router.js'
+
+const IDS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  422: 'unprocessable_entity',
+  429: 'too_many_requests',
+  500: 'server_error',
+  503: 'service_unavailable',
+}
+
+const STATUS: Record<LabPower, string> = {
+  creating: 'new',
+  starting: 'off',
+  running: 'active',
+  stopping: 'active',
+  off: 'off',
+  resizing: 'off',
+  deleting: 'archive',
+  error: 'off',
+}
+
+const TAG = /^[a-zA-Z0-9_\-:]+$/
+const USER_DATA_MAX = 64 * 1024
+/** DigitalOcean's published hourly prices for the sizes the lab sells. */
+const HOURLY: Record<string, number> = {
+  's-1vcpu-2gb': 0.01786,
+  's-2vcpu-4gb': 0.03571,
+  's-4vcpu-8gb': 0.07143,
+  's-8vcpu-16gb': 0.14286,
+}
+
+export function digitalOceanApi(ctx: ApiContext): ProviderApi {
+  const engine = ctx.engine
+  const err = (status: number, message: string, id?: string) =>
+    new LabHttpError(status, { id: id ?? IDS[status] ?? 'server_error', message, request_id: randomUUID() })
+  const unprocessable = (message: string) => err(422, message)
+  const mustFind = (id: string): LabServer => {
+    const s = engine.find('digitalocean', id)
+    if (!s) throw err(404, 'The resource you were accessing could not be found.')
+    return s
+  }
+
+  const router = new Router()
+    .on('GET', '/droplets', (req) => {
+      const tag = req.query.get('tag_name')
+      const name = req.query.get('name')
+      if (tag !== null && name !== null) throw unprocessable('tag_name and name cannot be combined')
+      const all = engine
+        .servers('digitalocean')
+        .filter((s) => (tag === null || s.tags.includes(tag)) && (name === null || s.name === name))
+      return paginate(
+        req,
+        'droplets',
+        all.map((s) => renderDroplet(engine, s)),
+      )
+    })
+    .on('POST', '/droplets', (req) => {
+      const b = asRecord(req.body)
+      const name = str(b.name)
+      if (!name || !isHostname(name))
+        throw unprocessable('Name is invalid: only a-z, 0-9, . and - are allowed')
+      const size = str(b.size)
+      if (!size || !labPlan('digitalocean', size))
+        throw unprocessable(`Size ${String(b.size)} is not available`)
+      const region = str(b.region)
+      if (!region || !labRegion('digitalocean', region))
+        throw unprocessable(`Region ${String(b.region)} is not available`)
+      const image = b.image === undefined ? undefined : String(b.image)
+      if (!image) throw unprocessable('You specified an invalid image for Droplet creation.')
+      const tags = Array.isArray(b.tags) ? b.tags : []
+      for (const t of tags) {
+        if (typeof t !== 'string' || !TAG.test(t) || t.length > 255)
+          throw unprocessable(`tag ${JSON.stringify(t)} is invalid`)
+      }
+      const userData = b.user_data === undefined ? null : str(b.user_data)
+      if (userData === undefined) throw unprocessable('user_data must be a string')
+      if (userData !== null && Buffer.byteLength(userData) > USER_DATA_MAX)
+        throw unprocessable('user_data is limited to 64 KiB')
+      const { server, action } = engine.createServer('digitalocean', {
+        name,
+        region,
+        plan: size,
+        image,
+        tags: tags as string[],
+        userData,
+        hang: ctx.hangsBoot('digitalocean', region),
+      })
+      return {
+        status: 202,
+        body: {
+          droplet: renderDroplet(engine, server),
+          links: {
+            actions: [{ id: Number(action.id), rel: 'create', href: `${req.base}/actions/${action.id}` }],
+          },
+        },
+      }
+    })
+    .on('GET', '/droplets/:id', (req) => ({
+      status: 200,
+      body: { droplet: renderDroplet(engine, mustFind(req.params.id!)) },
+    }))
+    .on('DELETE', '/droplets/:id', (req) => {
+      const s = mustFind(req.params.id!)
+      if (s.power !== 'deleting') engine.remove(s, 'destroy')
+      return { status: 204 }
+    })
+    .on('POST', '/droplets/:id/actions', (req) => {
+      const s = mustFind(req.params.id!)
+      const b = asRecord(req.body)
+      const type = str(b.type)
+      if (engine.busy(s)) throw unprocessable('Droplet already has a pending event.')
+      let action: LabAction
+      switch (type) {
+        case 'power_on':
+          action = engine.powerOn(s)
+          break
+        case 'shutdown':
+        case 'power_off':
+          action = engine.powerOff(s, type)
+          break
+        case 'reboot':
+        case 'power_cycle':
+          action = engine.reboot(s, type)
+          break
+        case 'resize': {
+          const size = str(b.size)
+          const target = size ? labPlan('digitalocean', size) : undefined
+          if (!size || !target) throw unprocessable(`Size ${String(b.size)} is not available`)
+          if (s.power !== 'off')
+            throw unprocessable('Droplet is currently on. Please power it off to run this event.')
+          const current = labPlan('digitalocean', s.plan)
+          if (s.diskGrown && current && target.diskGb < current.diskGb) {
+            throw unprocessable('This size is not available because it has a smaller disk.')
+          }
+          action = engine.changePlan(s, 'resize', size, {
+            growDisk: b.disk === true,
+            restart: false,
+            during: 'off',
+          })
+          break
+        }
+        default:
+          throw unprocessable(`action type ${JSON.stringify(type)} is not supported`)
+      }
+      return { status: 201, body: { action: renderAction(engine, action) } }
+    })
+    .on('GET', '/actions/:id', (req) => {
+      const a = engine.action('digitalocean', req.params.id!)
+      if (!a) throw err(404, 'The resource you were accessing could not be found.')
+      return { status: 200, body: { action: renderAction(engine, a) } }
+    })
+    .on('GET', '/sizes', (req) => paginate(req, 'sizes', labPlans('digitalocean').map(renderSize)))
+    .on('GET', '/regions', (req) =>
+      paginate(
+        req,
+        'regions',
+        labRegions('digitalocean').map((r) => ({
+          slug: r.code,
+          name: `${r.city} ${r.code.replace(/\D/g, '')}`,
+          available: true,
+          features: ['backups', 'ipv6', 'metadata', 'install_agent'],
+          sizes: labPlans('digitalocean').map((p) => p.id),
+        })),
+      ),
+    )
+
+  return {
+    provider: 'digitalocean',
+    prefix: '/digitalocean/v2',
+    router,
+    error: (status, message, code) => err(status, message, code),
+    rateHeaders: (v) => ({
+      'ratelimit-limit': String(v.limit),
+      'ratelimit-remaining': String(v.remaining),
+      'ratelimit-reset': String(v.resetAt),
+    }),
+    guard: (req) =>
+      checkBearer(req, ctx.tokens.digitalocean)
+        ? null
+        : err(401, 'Unable to authenticate you.', 'unauthorized'),
+    regionOf: (req) => {
+      if (req.method === 'POST' && req.path === '/droplets') return str(asRecord(req.body).region) ?? null
+      return serverRegion(ctx, 'digitalocean', req)
+    },
+  }
+}
+
+function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
+  const perPage = intParam(req.query, 'per_page', 20, 1, 200)
+  const page = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
+  if (Number.isNaN(perPage) || Number.isNaN(page)) {
+    throw new LabHttpError(400, {
+      id: 'bad_request',
+      message: 'page and per_page must be integers',
+      request_id: randomUUID(),
+    })
+  }
+  const last = Math.max(1, Math.ceil(items.length / perPage))
+  const url = (p: number) => {
+    const q = new URLSearchParams(req.query)
+    q.set('page', String(p))
+    q.set('per_page', String(perPage))
+    return `${req.base}${req.path}?${q.toString()}`
+  }
+  const pages: Record<string, string> = {}
+  if (page > 1) {
+    pages.first = url(1)
+    pages.prev = url(page - 1)
+  }
+  if (page < last) {
+    pages.next = url(page + 1)
+    pages.last = url(last)
+  }
+  return {
+    status: 200,
+    body: {
+      [key]: items.slice((page - 1) * perPage, page * perPage),
+      links: { pages },
+      meta: { total: items.length },
+    },
+  }
+}
+
+function renderSize(p: {
+  id: string
+  vcpus: number
+  memoryMb: number
+  diskGb: number
+  monthlyCents: number
+}) {
+  return {
+    slug: p.id,
+    memory: p.memoryMb,
+    vcpus: p.vcpus,
+    disk: p.diskGb,
+    transfer: p.vcpus,
+    price_monthly: Number(numberToDecimal(p.monthlyCents / 100)),
+    price_hourly: HOURLY[p.id] ?? Math.round((p.monthlyCents / 100 / 672) * 100000) / 100000,
+    regions: labRegions('digitalocean').map((r) => r.code),
+    available: true,
+    description: 'Basic',
+  }
+}
+
+function renderAction(engine: LabEngine, a: LabAction) {
+  const s = engine.find('digitalocean', a.serverId)
+  const status = a.status === 'running' ? 'in-progress' : a.status === 'success' ? 'completed' : 'errored'
+  return {
+    id: Number(a.id),
+    status,
+    type: a.command === 'create_server' ? 'create' : a.command,
+    started_at: a.startedAt,
+    completed_at: a.finishedAt,
+    resource_id: Number(a.serverId),
+    resource_type: 'droplet',
+    region_slug: s?.region ?? null,
+  }
+}
+
+function renderDroplet(engine: LabEngine, s: LabServer) {
+  const plan = labPlan('digitalocean', s.plan)
+  const region = labRegion('digitalocean', s.region)
+  return {
+    id: Number(s.id),
+    name: s.name,
+    memory: plan?.memoryMb ?? 0,
+    vcpus: plan?.vcpus ?? 0,
+    disk: plan?.diskGb ?? 0,
+    locked: engine.busy(s),
+    status: STATUS[s.power],
+    kernel: null,
+    created_at: s.createdAt,
+    features: ['ipv6'],
+    backup_ids: [],
+    next_backup_window: null,
+    snapshot_ids: [],
+    image: {
+      id: 161547269,
+      name: s.image,
+      distribution: 'Ubuntu',
+      slug: s.image,
+      public: true,
+      type: 'base',
+    },
+    volume_ids: [],
+    size: plan ? renderSize(plan) : null,
+    size_slug: s.plan,
+    networks: {
+      v4: [
+        {
+          ip_address: s.ipv4,
+          netmask: '255.255.240.0',
+          gateway: s.ipv4.replace(/\.\d+$/, '.1'),
+          type: 'public',
+        },
+      ],
+      v6: [{ ip_address: s.ipv6, netmask: 64, gateway: s.ipv6.replace(/::1$/, '::'), type: 'public' }],
+    },
+    region: {
+      slug: s.region,
+      name: region?.city ?? s.region,
+      available: true,
+      features: ['ipv6'],
+      sizes: [],
+    },
+    tags: s.tags,
+    vpc_uuid: null,
+  }
+}

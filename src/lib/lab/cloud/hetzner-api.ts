@@ -1,0 +1,386 @@
+/**
+ * Emulated Hetzner Cloud API v1 (shapes from hcloud-go schema/*.go and docs.hetzner.cloud):
+ * `{"error":{code,message,details}}` errors, page/per_page pagination with meta.pagination and a
+ * Link header, label selectors, actions (`running` → `success`/`error`) for every mutation, `locked`
+ * while a server has a running action, `server_not_stopped` for change_type on a running server,
+ * unique names per project, RateLimit-* headers on every answer.
+ */
+import { LABEL_KEY, LABEL_VALUE } from '../../domain/labels.js'
+import { scaledToDecimal } from '../../providers/decimal.js'
+import type { LabEngine } from './engine.js'
+import { labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
+import { parseSelector } from './label-selector.js'
+import type { LabAction, LabPower, LabServer } from './model.js'
+import {
+  type ApiContext,
+  asRecord,
+  checkBearer,
+  isHostname,
+  type ProviderApi,
+  serverRegion,
+  str,
+} from './provider-api.js'
+import type { QuotaVerdict } from './quota.js'
+import { intParam, LabHttpError, type LabRequest, type LabResponse, Router } from './router.js'
+
+const CODES: Record<number, string> = {
+  400: 'invalid_input',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  412: 'server_not_stopped',
+  422: 'invalid_input',
+  423: 'locked',
+  429: 'rate_limit_exceeded',
+  500: 'server_error',
+  502: 'bad_gateway',
+  503: 'unavailable',
+  504: 'timeout',
+}
+
+const STATUS: Record<LabPower, string> = {
+  creating: 'initializing',
+  starting: 'starting',
+  running: 'running',
+  stopping: 'stopping',
+  off: 'off',
+  resizing: 'off',
+  deleting: 'deleting',
+  error: 'unknown',
+}
+
+const USER_DATA_MAX = 32 * 1024
+
+export function hetznerApi(ctx: ApiContext): ProviderApi {
+  const engine = ctx.engine
+  const err = (status: number, message: string, code?: string, details: unknown = {}) =>
+    new LabHttpError(status, { error: { code: code ?? CODES[status] ?? 'server_error', message, details } })
+  const invalid = (field: string, message: string) =>
+    err(400, `invalid input in field '${field}'`, 'invalid_input', {
+      fields: [{ name: field, messages: [message] }],
+    })
+  const mustFind = (id: string): LabServer => {
+    const s = engine.find('hetzner', id)
+    if (!s) throw err(404, `server with ID '${id}' not found`)
+    return s
+  }
+
+  const router = new Router()
+    .on('GET', '/servers', (req) => {
+      const selector = parseSelector(req.query.get('label_selector'))
+      if (selector === null) throw invalid('label_selector', 'invalid label selector')
+      const name = req.query.get('name')
+      const status = req.query.getAll('status')
+      const all = engine
+        .servers('hetzner')
+        .filter(
+          (s) =>
+            selector(s.labels) &&
+            (name === null || s.name === name) &&
+            (status.length === 0 || status.includes(STATUS[s.power])),
+        )
+      return paginate(
+        req,
+        'servers',
+        all.map((s) => renderServer(engine, s)),
+      )
+    })
+    .on('POST', '/servers', (req) => {
+      const b = asRecord(req.body)
+      const name = str(b.name)
+      if (!name || !isHostname(name)) throw invalid('name', 'must be a valid hostname')
+      const type = str(b.server_type)
+      if (!type || !labPlan('hetzner', type))
+        throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
+      const image = str(b.image)
+      if (!image) throw invalid('image', 'is required')
+      const location = str(b.location) ?? 'fsn1'
+      if (!labRegion('hetzner', location)) throw invalid('location', `location '${location}' not found`)
+      const labels = b.labels === undefined ? {} : asRecord(b.labels)
+      for (const [k, v] of Object.entries(labels)) {
+        if (!LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v))
+          throw invalid('labels', `invalid label ${k}`)
+      }
+      const userData = b.user_data === undefined ? null : str(b.user_data)
+      if (userData === undefined) throw invalid('user_data', 'must be a string')
+      if (userData !== null && Buffer.byteLength(userData) > USER_DATA_MAX)
+        throw invalid('user_data', 'is too long')
+      if (engine.servers('hetzner').some((s) => s.name === name))
+        throw err(409, 'server name is already used', 'uniqueness_error')
+      const { server, action } = engine.createServer('hetzner', {
+        name,
+        region: location,
+        plan: type,
+        image,
+        labels: labels as Record<string, string>,
+        userData,
+        hang: ctx.hangsBoot('hetzner', location),
+      })
+      return {
+        status: 201,
+        body: {
+          server: renderServer(engine, server),
+          action: renderAction(action),
+          next_actions: [],
+          root_password: null,
+        },
+      }
+    })
+    .on('GET', '/servers/:id', (req) => ({
+      status: 200,
+      body: { server: renderServer(engine, mustFind(req.params.id!)) },
+    }))
+    .on('PUT', '/servers/:id', (req) => {
+      const s = mustFind(req.params.id!)
+      const b = asRecord(req.body)
+      if (b.name !== undefined) {
+        const name = str(b.name)
+        if (!name || !isHostname(name)) throw invalid('name', 'must be a valid hostname')
+        if (engine.servers('hetzner').some((o) => o !== s && o.name === name))
+          throw err(409, 'server name is already used', 'uniqueness_error')
+        s.name = name
+      }
+      if (b.labels !== undefined) s.labels = asRecord(b.labels) as Record<string, string>
+      engine.touch()
+      return { status: 200, body: { server: renderServer(engine, s) } }
+    })
+    .on('DELETE', '/servers/:id', (req) => {
+      const s = mustFind(req.params.id!)
+      if (s.power === 'deleting') throw err(423, 'server is locked', 'locked')
+      return { status: 200, body: { action: renderAction(engine.remove(s, 'delete_server')) } }
+    })
+    .on('POST', '/servers/:id/actions/:action', (req) => {
+      const s = mustFind(req.params.id!)
+      const name = req.params.action!
+      if (!['poweron', 'poweroff', 'shutdown', 'reboot', 'reset', 'change_type'].includes(name)) {
+        throw err(404, `action '${name}' not found`, 'not_found')
+      }
+      if (engine.busy(s)) throw err(423, 'server is locked by a running action', 'locked')
+      let action: LabAction
+      if (name === 'poweron') action = engine.powerOn(s)
+      else if (name === 'poweroff' || name === 'shutdown')
+        action = engine.powerOff(s, `${name === 'poweroff' ? 'stop' : 'shutdown'}_server`)
+      else if (name === 'reboot' || name === 'reset')
+        action = engine.reboot(s, `${name === 'reset' ? 'reset' : 'reboot'}_server`)
+      else {
+        const b = asRecord(req.body)
+        const type = str(b.server_type)
+        const target = type ? labPlan('hetzner', type) : undefined
+        if (!type || !target) throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
+        if (s.power !== 'off')
+          throw err(412, 'server must be stopped before changing its type', 'server_not_stopped')
+        const current = labPlan('hetzner', s.plan)
+        if (s.diskGrown && current && target.diskGb < current.diskGb) {
+          throw invalid(
+            'server_type',
+            'the disk was upgraded before; a server type with a smaller disk is not possible',
+          )
+        }
+        action = engine.changePlan(s, 'change_server_type', type, {
+          growDisk: b.upgrade_disk === true,
+          restart: false,
+          during: 'off',
+        })
+      }
+      return { status: 201, body: { action: renderAction(action) } }
+    })
+    .on('GET', '/actions/:id', (req) => {
+      const a = engine.action('hetzner', req.params.id!)
+      if (!a) throw err(404, `action with ID '${req.params.id}' not found`)
+      return { status: 200, body: { action: renderAction(a) } }
+    })
+    .on('GET', '/actions', (req) => {
+      const ids = req.query.getAll('id')
+      const found = ids
+        .map((id) => engine.action('hetzner', id))
+        .filter((a): a is LabAction => a !== undefined)
+      return paginate(req, 'actions', found.map(renderAction))
+    })
+    .on('GET', '/server_types', (req) =>
+      paginate(
+        req,
+        'server_types',
+        labPlans('hetzner').map((p, i) => renderType(p.id, i)),
+      ),
+    )
+    .on('GET', '/locations', (req) => paginate(req, 'locations', labRegions('hetzner').map(renderLocation)))
+
+  return {
+    provider: 'hetzner',
+    prefix: '/hetzner/v1',
+    router,
+    error: (status, message, code) => err(status, message, code),
+    rateHeaders: (v: QuotaVerdict) => ({
+      'RateLimit-Limit': String(v.limit),
+      'RateLimit-Remaining': String(v.remaining),
+      'RateLimit-Reset': String(v.resetAt),
+    }),
+    guard: (req) =>
+      checkBearer(req, ctx.tokens.hetzner) ? null : err(401, 'unable to authenticate', 'unauthorized'),
+    regionOf: (req) => {
+      if (req.method === 'POST' && req.path === '/servers') return str(asRecord(req.body).location) ?? 'fsn1'
+      return serverRegion(ctx, 'hetzner', req)
+    },
+  }
+}
+
+function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
+  const perPage = intParam(req.query, 'per_page', 25, 1, 50)
+  const page = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
+  if (Number.isNaN(perPage) || Number.isNaN(page)) {
+    throw new LabHttpError(400, {
+      error: { code: 'invalid_input', message: 'page and per_page must be integers', details: {} },
+    })
+  }
+  const lastPage = Math.max(1, Math.ceil(items.length / perPage))
+  const slice = items.slice((page - 1) * perPage, page * perPage)
+  const link = (p: number) => {
+    const q = new URLSearchParams(req.query)
+    q.set('page', String(p))
+    return `<${req.base}${req.path}?${q.toString()}>`
+  }
+  const links = [
+    ...(page < lastPage ? [`${link(page + 1)}; rel="next"`] : []),
+    ...(page > 1 ? [`${link(page - 1)}; rel="prev"`] : []),
+    `${link(lastPage)}; rel="last"`,
+  ]
+  return {
+    status: 200,
+    headers: { Link: links.join(', ') },
+    body: {
+      [key]: slice,
+      meta: {
+        pagination: {
+          page,
+          per_page: perPage,
+          previous_page: page > 1 ? page - 1 : null,
+          next_page: page < lastPage ? page + 1 : null,
+          last_page: lastPage,
+          total_entries: items.length,
+        },
+      },
+    },
+  }
+}
+
+function renderType(id: string, index: number) {
+  const p = labPlan('hetzner', id)!
+  const cents = BigInt(p.monthlyCents)
+  // Hetzner quotes 10-decimal strings; hourly is monthly / 730 h kept to 4 decimals, gross adds 19 % VAT.
+  const hourly4 = (cents * 100n + 365n) / 730n
+  const hourlyGross4 = (hourly4 * 119n + 50n) / 100n
+  const prices = labRegions('hetzner').map((r) => ({
+    location: r.code,
+    price_hourly: {
+      net: scaledToDecimal(hourly4 * 10n ** 6n, 10),
+      gross: scaledToDecimal(hourlyGross4 * 10n ** 6n, 10),
+    },
+    price_monthly: {
+      net: scaledToDecimal(cents * 10n ** 8n, 10),
+      gross: scaledToDecimal(cents * 119n * 10n ** 6n, 10),
+    },
+    included_traffic: 21990232555520,
+    price_per_tb_traffic: { net: '1.0000000000', gross: '1.1900000000' },
+  }))
+  return {
+    id: 100 + index,
+    name: p.id,
+    description: p.id.toUpperCase(),
+    category: 'cost_optimized',
+    cores: p.vcpus,
+    memory: p.memoryMb / 1024,
+    disk: p.diskGb,
+    deprecated: false,
+    deprecation: null,
+    storage_type: 'local',
+    cpu_type: 'shared',
+    architecture: 'x86',
+    prices,
+    locations: labRegions('hetzner').map((r, i) => ({ id: i + 1, name: r.code, deprecation: null })),
+  }
+}
+
+function renderLocation(r: { code: string; city: string; country: string; zone: string }, i: number) {
+  return {
+    id: i + 1,
+    name: r.code,
+    description: `${r.city} DC`,
+    country: r.country,
+    city: r.city,
+    latitude: 0,
+    longitude: 0,
+    network_zone: r.zone,
+  }
+}
+
+function renderAction(a: LabAction) {
+  return {
+    id: Number(a.id),
+    command: a.command,
+    status: a.status,
+    progress: a.progress,
+    started: a.startedAt,
+    finished: a.finishedAt,
+    resources: [{ id: Number(a.serverId), type: 'server' }],
+    error: a.error,
+  }
+}
+
+function renderServer(engine: LabEngine, s: LabServer) {
+  const plans = labPlans('hetzner')
+  const index = plans.findIndex((p) => p.id === s.plan)
+  const regions = labRegions('hetzner')
+  const ri = regions.findIndex((r) => r.code === s.region)
+  const location = renderLocation(
+    regions[ri] ?? { code: s.region, city: s.region, country: '', zone: '' },
+    Math.max(0, ri),
+  )
+  return {
+    id: Number(s.id),
+    name: s.name,
+    status: STATUS[s.power],
+    created: s.createdAt,
+    public_net: {
+      ipv4: {
+        id: Number(s.id) + 1,
+        ip: s.ipv4,
+        blocked: false,
+        dns_ptr: `static.${s.ipv4}.clients.your-server.de`,
+      },
+      ipv6: { id: Number(s.id) + 2, ip: `${s.ipv6.replace(/::1$/, '::')}/64`, blocked: false, dns_ptr: [] },
+      floating_ips: [],
+      firewalls: [],
+    },
+    private_net: [],
+    server_type: renderType(s.plan, Math.max(0, index)),
+    datacenter: {
+      id: Math.max(0, ri) + 1,
+      name: `${s.region}-dc3`,
+      description: `${s.region} DC3`,
+      location,
+    },
+    location,
+    image: {
+      id: 161547269,
+      type: 'system',
+      status: 'available',
+      name: s.image,
+      description: s.image,
+      os_flavor: 'ubuntu',
+    },
+    iso: null,
+    rescue_enabled: false,
+    locked: engine.busy(s),
+    backup_window: null,
+    outgoing_traffic: 0,
+    ingoing_traffic: 0,
+    included_traffic: 21990232555520,
+    protection: { delete: false, rebuild: false },
+    labels: s.labels,
+    volumes: [],
+    load_balancers: [],
+    primary_disk_size: labPlan('hetzner', s.plan)?.diskGb ?? 0,
+    placement_group: null,
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The lab cloud's state: provider-neutral servers and actions that every API facade renders in
+ * its own provider's shape, plus the bits only one provider has (Contabo tokens, Hostinger scripts
+ * and subscriptions) and the active fault rules. All of it is plain JSON, persisted in one file.
+ */
+import type { Provider } from '../../domain/provider.js'
+
+/** Where a server is in its life; each facade maps this to its provider's status words. */
+export type LabPower =
+  | 'creating'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'off'
+  | 'resizing'
+  | 'deleting'
+  | 'error'
+
+export interface LabServer {
+  provider: Provider
+  id: string
+  name: string
+  region: string
+  plan: string
+  image: string
+  /** Hetzner key/value labels. */
+  labels: Record<string, string>
+  /** DigitalOcean / Vultr string tags. */
+  tags: string[]
+  /** Decoded user data (cloud-init text, Hostinger post-install script). */
+  userData: string | null
+  power: LabPower
+  ipv4: string
+  ipv6: string
+  createdAt: string
+  /** Counts boots; a ready() from an older boot is ignored. */
+  bootGen: number
+  /** Waiting for the boot driver's ready(). */
+  booting: boolean
+  /** Fault: the boot never finishes. */
+  hang: boolean
+  /** `instant` for seeded servers, `default` for the lab's configured driver. */
+  driver: 'default' | 'instant'
+  /** Disk grown by a resize (Hetzner upgrade_disk, DigitalOcean disk:true): smaller plans are refused. */
+  diskGrown: boolean
+  /** Contract length in months (Contabo `period`; 1 elsewhere). */
+  termMonths: number
+  /** Contabo: contract end after cancel. */
+  cancelDate: string | null
+  /** Hostinger: the subscription the VM was bought under. */
+  subscriptionId: string | null
+  /** Vultr's generated root password (its create response carries it). */
+  defaultPassword: string | null
+  errorMessage: string | null
+}
+
+export type ActionEffect =
+  /** Completes when the server's boot completes. */
+  | { kind: 'boot' }
+  /** At `dueAt`: the server is off. */
+  | { kind: 'power-off' }
+  /** At `dueAt`: the plan changes; `restart` boots the server afterwards (Vultr). */
+  | { kind: 'plan'; plan: string; growDisk: boolean; restart: boolean }
+  /** At `dueAt`: the server is gone. */
+  | { kind: 'delete' }
+  /** Nothing to do (e.g. power-on of a running server). */
+  | { kind: 'none' }
+
+export interface LabAction {
+  provider: Provider
+  id: string
+  serverId: string
+  command: string
+  status: 'running' | 'success' | 'error'
+  progress: number
+  startedAt: string
+  finishedAt: string | null
+  /** Epoch ms when it completes; null for boot-bound actions. */
+  dueAt: number | null
+  effect: ActionEffect
+  error: { code: string; message: string } | null
+}
+
+export interface FaultRule {
+  id: string
+  /** null: every provider. */
+  provider: Provider | null
+  /** null: every region, and requests that concern no region (lists, catalogues). */
+  region: string | null
+  /** Only requests whose `METHOD /path` (below the provider prefix) matches this regex. */
+  match: string | null
+  /** Added delay before answering. */
+  latencyMs: number
+  /** Fraction (0..1) of matching requests answered with `errorStatus`. */
+  errorRate: number
+  errorStatus: number
+  /** Retry-After (seconds) on injected errors; null: none. */
+  retryAfterSec: number | null
+  /** Answer 200 with a body of the wrong shape instead (to test response validation). */
+  malformed: boolean
+  /** Region outage: the region's API calls fail and its servers' boot drivers are stopped. */
+  outage: boolean
+  /** Servers created under this rule never finish booting. */
+  hangBoot: boolean
+  /** Injected errors left before the rule expires; null: unlimited. */
+  remaining: number | null
+  createdAt: string
+}
+
+export interface ContaboToken {
+  access: string
+  refresh: string
+  expiresAt: number
+  refreshExpiresAt: number
+}
+
+export interface HostingerScript {
+  id: number
+  name: string
+  content: string
+  createdAt: string
+}
+
+export interface HostingerSubscription {
+  id: string
+  vmId: string
+  autoRenew: boolean
+  createdAt: string
+  expiresAt: string
+  priceCents: number
+  currency: string
+}
+
+export interface LabState {
+  version: 1
+  /** Id counters per provider and kind. */
+  seq: Record<string, number>
+  servers: LabServer[]
+  actions: LabAction[]
+  faults: FaultRule[]
+  contaboTokens: ContaboToken[]
+  hostingerScripts: HostingerScript[]
+  hostingerSubscriptions: HostingerSubscription[]
+}
+
+export function emptyState(): LabState {
+  return {
+    version: 1,
+    seq: {},
+    servers: [],
+    actions: [],
+    faults: [],
+    contaboTokens: [],
+    hostingerScripts: [],
+    hostingerSubscriptions: [],
+  }
+}

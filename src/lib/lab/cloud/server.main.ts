@@ -1,0 +1,81 @@
+/**
+ * The lab cloud as its own process (built to dist/src/lib/lab/cloud/server.main.js).
+ *
+ *   node dist/src/lib/lab/cloud/server.main.js [--port N] [--host H] [--dir D]
+ *        [--boot-ms N] [--action-ms N] [--delete-ms N]
+ *
+ * Defaults come from CLAWOPS_LAB_CLOUD_PORT (0: any free port), CLAWOPS_LAB_CLOUD_HOST (127.0.0.1)
+ * and CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud). When listening it prints one JSON line on
+ * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
+ * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
+ * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
+ */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createLogger } from '../../log.js'
+import { startLabCloud } from './lab-cloud.js'
+
+function intOf(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${v}`)
+  return n
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      dir: { type: 'string' },
+      'boot-ms': { type: 'string' },
+      'action-ms': { type: 'string' },
+      'delete-ms': { type: 'string' },
+    },
+    strict: true,
+  })
+  const env = process.env
+  const home = env.CLAWOPS_HOME ?? join(homedir(), '.clawops')
+  const dir = values.dir ?? env.CLAWOPS_LAB_CLOUD_DIR ?? join(home, 'lab', 'cloud')
+  const logger = createLogger({ home: dir, name: 'lab-cloud' })
+  const timings = {
+    ...(intOf('boot-ms', values['boot-ms']) === undefined
+      ? {}
+      : { bootMs: intOf('boot-ms', values['boot-ms'])! }),
+    ...(intOf('action-ms', values['action-ms']) === undefined
+      ? {}
+      : { actionMs: intOf('action-ms', values['action-ms'])! }),
+    ...(intOf('delete-ms', values['delete-ms']) === undefined
+      ? {}
+      : { deleteMs: intOf('delete-ms', values['delete-ms'])! }),
+  }
+  const lab = await startLabCloud({
+    dir,
+    host: values.host ?? env.CLAWOPS_LAB_CLOUD_HOST ?? '127.0.0.1',
+    port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
+    timings,
+    logger,
+  })
+  let closing = false
+  const stop = (signal: string) => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'lab cloud stopping')
+    lab.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'lab cloud did not close cleanly')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, dir, ...lab.endpoints })}\n`)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lab cloud failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})
