@@ -18,7 +18,7 @@ import {
 } from '../user-config.js'
 import type { NodeContext } from './context.js'
 import { NodeCommandError } from './errors.js'
-import { probeUserGateway } from './openclaw.js'
+import { waitHealthy } from './openclaw.js'
 import { defineCommand } from './registry.js'
 
 const ConfigObject = z.record(z.string(), z.unknown())
@@ -46,15 +46,14 @@ function validate(ctx: NodeContext, candidate: unknown, signal: AbortSignal, rem
   })
 }
 
-async function restartAndCheck(ctx: NodeContext, signal: AbortSignal, remainingMs: number): Promise<boolean> {
-  await ctx.services.restart({ signal, timeoutMs: remainingMs })
-  const t0 = Date.now()
-  for (;;) {
-    const probes = await probeUserGateway(ctx, signal)
-    if (probes.live) return true
-    if (Date.now() - t0 > Math.min(30_000, remainingMs - 1_000) || signal.aborted) return false
-    await new Promise((r) => setTimeout(r, 250))
-  }
+async function restartAndCheck(
+  ctx: NodeContext,
+  signal: AbortSignal,
+  remainingMs: () => number,
+  waitMs: number,
+): Promise<boolean> {
+  await ctx.services.restart({ signal, timeoutMs: remainingMs() })
+  return (await waitHealthy(ctx, Math.min(waitMs, remainingMs() - 1_000), signal)).healthy
 }
 
 export function gatewayConfigCommands() {
@@ -123,6 +122,7 @@ export function gatewayConfigCommands() {
         restart: z.boolean().default(false),
         /** Roll back automatically when the restarted gateway is not healthy. */
         rollbackOnUnhealthy: z.boolean().default(true),
+        waitTimeoutMs: z.number().int().min(500).max(300_000).default(30_000),
         force: z.boolean().default(false),
       })
       .strict(),
@@ -163,13 +163,18 @@ export function gatewayConfigCommands() {
         validators: validation.validators,
       }
       if (p.restart) {
-        const healthy = await restartAndCheck(run.node, run.signal, run.remainingMs())
+        const healthy = await restartAndCheck(run.node, run.signal, run.remainingMs, p.waitTimeoutMs)
         result.restarted = true
         result.healthy = healthy
         if (!healthy && p.rollbackOnUnhealthy && cur.exists) {
           await swapWithPrevious(path)
           result.rolledBack = true
-          result.healthyAfterRollback = await restartAndCheck(run.node, run.signal, run.remainingMs())
+          result.healthyAfterRollback = await restartAndCheck(
+            run.node,
+            run.signal,
+            run.remainingMs,
+            p.waitTimeoutMs,
+          )
           result.hash = cur.hash
         }
       }
@@ -179,7 +184,12 @@ export function gatewayConfigCommands() {
 
   const rollback = defineCommand({
     name: 'config.rollback',
-    params: z.object({ restart: z.boolean().default(false) }).strict(),
+    params: z
+      .object({
+        restart: z.boolean().default(false),
+        waitTimeoutMs: z.number().int().min(500).max(300_000).default(30_000),
+      })
+      .strict(),
     timeoutMs: 120_000,
     async run(p, run) {
       const { path, maxBytes } = settings(run.node)
@@ -196,7 +206,8 @@ export function gatewayConfigCommands() {
         replacedHash: before.hash,
         ...(after.malformed ? { malformed: after.malformed } : {}),
       }
-      if (p.restart) result.healthy = await restartAndCheck(run.node, run.signal, run.remainingMs())
+      if (p.restart)
+        result.healthy = await restartAndCheck(run.node, run.signal, run.remainingMs, p.waitTimeoutMs)
       return result
     },
   })

@@ -45,14 +45,23 @@ export async function probeUserGateway(ctx: NodeContext, signal: AbortSignal) {
   return { live: healthz.ok, ready: readyz.ok, healthz, readyz }
 }
 
-/** Polls /healthz until it answers 200 or the budget runs out. */
-async function waitHealthy(ctx: NodeContext, budgetMs: number, signal: AbortSignal) {
+/**
+ * Polls /healthz until it answers 200 or the budget runs out. It gives up early when the service
+ * manager reports the gateway process dead: a gateway that crashed on start will not come up.
+ */
+export async function waitHealthy(ctx: NodeContext, budgetMs: number, signal: AbortSignal) {
   const t0 = Date.now()
-  for (;;) {
+  for (let i = 1; ; i++) {
     const r = await probeUserGateway(ctx, signal)
     if (r.live) return { healthy: true, waitedMs: Date.now() - t0 }
     if (Date.now() - t0 + 250 >= budgetMs || signal.aborted)
       return { healthy: false, waitedMs: Date.now() - t0 }
+    if (i % 4 === 0) {
+      const st = await ctx.services.status({ signal, timeoutMs: 5_000 }).catch(() => undefined)
+      if (st && (st.state === 'failed' || st.state === 'stopped')) {
+        return { healthy: false, waitedMs: Date.now() - t0, service: st }
+      }
+    }
     await sleep(250, undefined, { signal }).catch(() => {})
   }
 }
