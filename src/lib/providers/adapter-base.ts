@@ -8,7 +8,11 @@ import { findOffer } from '../domain/catalog.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import { UserError } from '../errors.js'
-import { DEFAULT_WAIT_TIMEOUT_MS, type ResolvedDeps } from './adapter-options.js'
+import {
+  DEFAULT_CREATE_RECOVERY_DELAY_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  type ResolvedDeps,
+} from './adapter-options.js'
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js'
 import { OP_LABEL, opMarker } from './names.js'
 import { parseResponse } from './provider-error.js'
@@ -42,12 +46,19 @@ export abstract class AdapterBase implements ProviderAdapter {
   abstract readonly provider: Provider
   abstract readonly capabilities: ProviderCapabilities
 
+  protected readonly pollMs: number
+  private readonly secrets: readonly Secret[]
+  private readonly recoveryDelayMs: number
+
   protected constructor(
     protected readonly http: HttpClient,
     protected readonly deps: ResolvedDeps,
-    protected readonly pollMs: number,
-    private readonly secrets: readonly Secret[],
-  ) {}
+    o: { pollMs: number; secrets: readonly Secret[]; recoveryDelayMs: number | undefined },
+  ) {
+    this.pollMs = o.pollMs
+    this.secrets = o.secrets
+    this.recoveryDelayMs = o.recoveryDelayMs ?? DEFAULT_CREATE_RECOVERY_DELAY_MS
+  }
 
   protected call(req: HttpRequest, opts: CallOptions): Promise<HttpResponse> {
     return this.http.send({ ...req, signal: opts.signal, opId: opts.opId })
@@ -188,6 +199,8 @@ export abstract class AdapterBase implements ProviderAdapter {
         const status = (err.details as { status?: number | null }).status
         const ambiguous = status === null || status === undefined || status >= 500
         if (!ambiguous) throw err
+        // A create that timed out may still land; give it time before deciding it did not.
+        await this.deps.clock.sleep(this.recoveryDelayMs, opts.signal)
         const existing = await this.adoptable(input, opts)
         if (existing) return existing
         this.deps.logger.warn(

@@ -21,6 +21,11 @@ export interface AdapterTuning {
   pollMs?: number
   /** Image used when create() gets none. */
   defaultImage?: string
+  /**
+   * After a create that failed without a clear answer (timeout, 5xx), wait this long before looking
+   * the server up by op id, so a create still in flight has landed. Default 5 s.
+   */
+  createRecoveryDelayMs?: number
 }
 
 export interface AdapterDeps {
@@ -52,3 +57,4 @@ export function resolveRetry(r: Partial<RetryPolicy> | undefined): RetryPolicy {
 
 export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000
+export const DEFAULT_CREATE_RECOVERY_DELAY_MS = 5000

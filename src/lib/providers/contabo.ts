@@ -163,7 +163,11 @@ export class ContaboAdapter extends AdapterBase {
       }),
       bucket: { capacity: 10, refillPerSec: 5, ...o.rateLimit },
     })
-    super(http, deps, o.pollMs ?? 5000, secrets)
+    super(http, deps, {
+      pollMs: o.pollMs ?? 5000,
+      secrets: secrets,
+      recoveryDelayMs: o.createRecoveryDelayMs,
+    })
     this.tokens = tokens
     this.defaultImage = o.defaultImage ?? DEFAULT_IMAGE
     this.period = o.periodMonths ?? 1

@@ -146,7 +146,11 @@ export class DigitalOceanAdapter extends AdapterBase {
       logger: deps.logger,
       dispatcher: deps.dispatcher,
     })
-    super(http, deps, o.pollMs ?? 2000, [token])
+    super(http, deps, {
+      pollMs: o.pollMs ?? 2000,
+      secrets: [token],
+      recoveryDelayMs: o.createRecoveryDelayMs,
+    })
     this.defaultImage = o.defaultImage ?? 'ubuntu-24-04-x64'
   }
 

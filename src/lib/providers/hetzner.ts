@@ -169,7 +169,11 @@ export class HetznerAdapter extends AdapterBase {
       logger: deps.logger,
       dispatcher: deps.dispatcher,
     })
-    super(http, deps, o.pollMs ?? 1000, [token])
+    super(http, deps, {
+      pollMs: o.pollMs ?? 1000,
+      secrets: [token],
+      recoveryDelayMs: o.createRecoveryDelayMs,
+    })
     this.defaultImage = o.defaultImage ?? 'ubuntu-24.04'
   }
 

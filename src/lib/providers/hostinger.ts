@@ -143,7 +143,11 @@ export class HostingerAdapter extends AdapterBase {
       logger: deps.logger,
       dispatcher: deps.dispatcher,
     })
-    super(http, deps, o.pollMs ?? 5000, [token])
+    super(http, deps, {
+      pollMs: o.pollMs ?? 5000,
+      secrets: [token],
+      recoveryDelayMs: o.createRecoveryDelayMs,
+    })
     this.defaultImage = o.defaultImage
     this.paymentMethodId = o.paymentMethodId
   }

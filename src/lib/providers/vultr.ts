@@ -114,7 +114,7 @@ export class VultrAdapter extends AdapterBase {
       logger: deps.logger,
       dispatcher: deps.dispatcher,
     })
-    super(http, deps, o.pollMs ?? 2000, [key])
+    super(http, deps, { pollMs: o.pollMs ?? 2000, secrets: [key], recoveryDelayMs: o.createRecoveryDelayMs })
     this.defaultImage = o.defaultImage ?? DEFAULT_OS_ID
   }
 

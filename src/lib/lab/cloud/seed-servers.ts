@@ -42,7 +42,8 @@ export function seedServers(engine: LabEngine, req: SeedRequest): LabServer[] {
   const kv = p === 'hetzner'
   const tags = p === 'digitalocean' || p === 'vultr' ? labelsToTags(labels) : []
   const prefix = req.namePrefix ?? 'seed'
-  const start = engine.servers(p).length
+  // Names stay unique per provider (Hetzner requires it): number on from earlier seeds with this prefix.
+  const start = engine.servers(p).filter((s) => s.name.startsWith(`${prefix}-`)).length
   const out: LabServer[] = []
   for (let i = 0; i < req.count; i++) {
     const server = engine.seed(p, {
