@@ -4,7 +4,6 @@
  * UNAVAILABLE (the host does not have docker, tailscale ...), a hung child is TIMEOUT and is killed,
  * too much output is OUTPUT_TOO_LARGE.
  */
-import { execa } from 'execa'
 import { NodeCommandError } from './commands/errors.js'
 
 export interface RunOptions {
@@ -23,7 +22,13 @@ export interface RunResult {
   stderr: string
 }
 
+// execa and its dependencies cost a node ~20 MB when loaded; many nodes never spawn anything
+// (a swarm answering vps.health), so it is loaded on first use.
+let execaModule: Promise<typeof import('execa')> | undefined
+
 export async function runArgv(bin: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  execaModule ??= import('execa')
+  const { execa } = await execaModule
   const result = await execa(bin, args, {
     shell: false,
     reject: false,

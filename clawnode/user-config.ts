@@ -138,7 +138,12 @@ export async function validateConfig(
   }
   if (!opts.validateArgv) return { valid: true, issues: [], validators }
 
-  validators.push(basename(opts.validateArgv[0]!))
+  validators.push(
+    opts.validateArgv
+      .slice(0, 4)
+      .map((a) => basename(a))
+      .join(' '),
+  )
   const dir = await mkdtemp(join(tmpdir(), 'clawnode-validate-'))
   try {
     const file = join(dir, 'openclaw.json')
