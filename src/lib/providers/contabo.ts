@@ -161,6 +161,7 @@ export class ContaboAdapter extends AdapterBase {
         'x-request-id': newRequestId(),
         ...(req.opId ? { 'x-trace-id': req.opId } : {}),
       }),
+      // Contabo documents 429s but no numbers; a conservative 5/s (burst 10) until we learn better.
       bucket: { capacity: 10, refillPerSec: 5, ...o.rateLimit },
     })
     super(http, deps, {

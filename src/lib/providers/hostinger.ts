@@ -135,6 +135,7 @@ export class HostingerAdapter extends AdapterBase {
       secrets: [token],
       authorize: async () => ({ authorization: `Bearer ${token.reveal()}` }),
       describeFailure,
+      // Hostinger publishes no rate limit; a conservative 5/s (burst 10).
       bucket: { capacity: 10, refillPerSec: 5, ...o.rateLimit },
       retry: resolveRetry(o.retry),
       timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,

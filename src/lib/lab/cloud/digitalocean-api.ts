@@ -72,11 +72,7 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       const all = engine
         .servers('digitalocean')
         .filter((s) => (tag === null || s.tags.includes(tag)) && (name === null || s.name === name))
-      return paginate(
-        req,
-        'droplets',
-        all.map((s) => renderDroplet(engine, s)),
-      )
+      return paginate(req, 'droplets', all, (s) => renderDroplet(engine, s))
     })
     .on('POST', '/droplets', (req) => {
       const b = asRecord(req.body)
@@ -209,7 +205,13 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
   }
 }
 
-function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
+/** Renders only the requested page: a list of thousands must not render every server per call. */
+function paginate<T>(
+  req: LabRequest,
+  key: string,
+  items: T[],
+  render: (item: T) => unknown = (x) => x,
+): LabResponse {
   const perPage = intParam(req.query, 'per_page', 20, 1, 200)
   const page = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
   if (Number.isNaN(perPage) || Number.isNaN(page)) {
@@ -238,7 +240,7 @@ function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
   return {
     status: 200,
     body: {
-      [key]: items.slice((page - 1) * perPage, page * perPage),
+      [key]: items.slice((page - 1) * perPage, page * perPage).map(render),
       links: { pages },
       meta: { total: items.length },
     },

@@ -77,6 +77,8 @@ export class LabEngine {
   private timer: NodeJS.Timeout | null = null
   private timerAt = Number.POSITIVE_INFINITY
   private dirty = false
+  /** Servers with a running action; rebuilt after any action changes. */
+  private busyCache: Set<string> | null = null
   private closed = false
 
   constructor(private readonly o: EngineOptions) {
@@ -138,16 +140,19 @@ export class LabEngine {
 
   /** A server with an unfinished action is locked: providers refuse new actions on it. */
   busy(server: LabServer): boolean {
-    return this.o.state.actions.some(
-      (a) => a.provider === server.provider && a.serverId === server.id && a.status === 'running',
-    )
+    if (!this.busyCache) {
+      this.busyCache = new Set()
+      for (const a of this.o.state.actions)
+        if (a.status === 'running') this.busyCache.add(key(a.provider, a.serverId))
+    }
+    return this.busyCache.has(key(server.provider, server.id))
   }
 
   nextSeq(name: string, start: number): number {
     const seq = this.o.state.seq
     const next = (seq[name] ?? start) + 1
     seq[name] = next
-    this.dirty = true
+    this.markDirty()
     return next
   }
 
@@ -223,13 +228,13 @@ export class LabEngine {
       this.byKey.delete(key(s.provider, s.id))
     }
     this.o.state.servers = this.o.state.servers.filter((s) => !gone.includes(s))
-    this.dirty = true
+    this.markDirty()
     return gone.length
   }
 
   /** Marks a change made by a facade directly on a server or provider record (labels, cancel date). */
   touch(): void {
-    this.dirty = true
+    this.markDirty()
   }
 
   /** Region outages: `${provider}:${region}` keys. Stops boot drivers of servers entering one, restarts leaving ones. */
@@ -263,6 +268,11 @@ export class LabEngine {
 
   // ---- internals -------------------------------------------------------------------------------
 
+  private markDirty(): void {
+    this.dirty = true
+    this.busyCache = null
+  }
+
   private newServer(provider: Provider, spec: NewServer, power: LabPower): LabServer {
     const n = this.nextSeq(`${provider}:server`, ID_BASE[provider])
     const ipn = this.nextSeq('ip', 0)
@@ -294,7 +304,7 @@ export class LabEngine {
     }
     this.o.state.servers.push(server)
     this.byKey.set(key(provider, id), server)
-    this.dirty = true
+    this.markDirty()
     return server
   }
 
@@ -321,7 +331,7 @@ export class LabEngine {
     }
     this.o.state.actions.push(action)
     this.actionsByKey.set(key(provider, id), action)
-    this.dirty = true
+    this.markDirty()
     if (afterMs === 0) this.complete(action)
     else this.arm()
     return action
@@ -332,7 +342,7 @@ export class LabEngine {
     a.status = 'success'
     a.progress = 100
     a.finishedAt = this.nowIso()
-    this.dirty = true
+    this.markDirty()
     if (!server) return
     const e = a.effect
     if (e.kind === 'power-off') {
@@ -356,7 +366,7 @@ export class LabEngine {
   private boot(server: LabServer, reason: StartReason): void {
     server.bootGen += 1
     server.booting = true
-    this.dirty = true
+    this.markDirty()
     if (server.hang || this.inOutage(server)) return
     this.callStart(server, reason, server.bootGen)
   }
@@ -378,7 +388,7 @@ export class LabEngine {
         a.finishedAt = this.nowIso()
       }
     }
-    this.dirty = true
+    this.markDirty()
     this.flush()
   }
 
@@ -400,7 +410,7 @@ export class LabEngine {
         a.error = { code: 'boot_failed', message: reason }
       }
     }
-    this.dirty = true
+    this.markDirty()
     this.flush()
   }
 

@@ -80,11 +80,7 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
             (name === null || s.name === name) &&
             (status.length === 0 || status.includes(STATUS[s.power])),
         )
-      return paginate(
-        req,
-        'servers',
-        all.map((s) => renderServer(engine, s)),
-      )
+      return paginate(req, 'servers', all, (s) => renderServer(engine, s))
     })
     .on('POST', '/servers', (req) => {
       const b = asRecord(req.body)
@@ -225,7 +221,13 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
   }
 }
 
-function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
+/** Renders only the requested page: a list of thousands must not render every server per call. */
+function paginate<T>(
+  req: LabRequest,
+  key: string,
+  items: T[],
+  render: (item: T) => unknown = (x) => x,
+): LabResponse {
   const perPage = intParam(req.query, 'per_page', 25, 1, 50)
   const page = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
   if (Number.isNaN(perPage) || Number.isNaN(page)) {
@@ -234,7 +236,7 @@ function paginate(req: LabRequest, key: string, items: unknown[]): LabResponse {
     })
   }
   const lastPage = Math.max(1, Math.ceil(items.length / perPage))
-  const slice = items.slice((page - 1) * perPage, page * perPage)
+  const slice = items.slice((page - 1) * perPage, page * perPage).map(render)
   const link = (p: number) => {
     const q = new URLSearchParams(req.query)
     q.set('page', String(p))

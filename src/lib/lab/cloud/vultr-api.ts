@@ -52,11 +52,7 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
             (label === null || s.name === label) &&
             (region === null || s.region === region),
         )
-      return cursorPage(
-        req,
-        'instances',
-        all.map((s) => renderInstance(s)),
-      )
+      return cursorPage(req, 'instances', all, renderInstance)
     })
     .on('POST', '/instances', (req) => {
       const b = asRecord(req.body)
@@ -210,7 +206,13 @@ function upgrades(s: LabServer): string[] {
 }
 
 /** Vultr cursors are opaque base64 strings; the lab's encode an offset. */
-function cursorPage(req: LabRequest, key: string, items: unknown[]): LabResponse {
+/** Renders only the requested page: a list of thousands must not render every server per call. */
+function cursorPage<T>(
+  req: LabRequest,
+  key: string,
+  items: T[],
+  render: (item: T) => unknown = (x) => x,
+): LabResponse {
   const perPage = intParam(req.query, 'per_page', 100, 1, 500)
   if (Number.isNaN(perPage))
     throw new LabHttpError(400, { error: 'per_page must be an integer', status: 400 })
@@ -221,7 +223,7 @@ function cursorPage(req: LabRequest, key: string, items: unknown[]): LabResponse
     if (!decoded) throw new LabHttpError(400, { error: 'Invalid cursor.', status: 400 })
     offset = Number(decoded[1])
   }
-  const page = items.slice(offset, offset + perPage)
+  const page = items.slice(offset, offset + perPage).map(render)
   const nextOffset = offset + perPage
   const prevOffset = offset - perPage
   return {
