@@ -213,8 +213,14 @@ export abstract class AdapterBase implements ProviderAdapter {
 
   /** An existing server with the input's name created by the input's op, as a create result. */
   protected async adoptable(input: CreateServerInput, opts: CallOptions): Promise<CreateServerResult | null> {
-    if (input.opId === undefined) return null
-    const found = (await this.findByOpLabel(input.opId, opts)).find((s) => s.name === input.name)
+    const opId = input.opId
+    if (opId === undefined) return null
+    // Without labels the op id is in the name, so a lookup by name is enough (one request, not the fleet).
+    const candidates =
+      this.capabilities.labels === 'none'
+        ? (await this.list({ name: input.name }, opts)).filter((s) => s.name.endsWith(opMarker(opId)))
+        : await this.findByOpLabel(opId, opts)
+    const found = candidates.find((s) => s.name === input.name)
     if (!found) return null
     this.deps.logger.info(
       { provider: this.provider, id: found.id, name: found.name },

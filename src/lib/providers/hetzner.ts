@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { findRegion } from '../domain/catalog.js'
-import { LabelsSchema } from '../domain/labels.js'
+import { LABEL_KEY, LABEL_VALUE } from '../domain/labels.js'
 import { type ActionState, AdapterBase } from './adapter-base.js'
 import {
   type AdapterDeps,
@@ -356,7 +356,10 @@ export class HetznerAdapter extends AdapterBase {
 }
 
 function toServer(s: HServer): ProviderServer {
-  const labels = LabelsSchema.safeParse(s.labels)
+  // Keep every label clawops can represent; one odd label must not hide the others.
+  const labels = Object.fromEntries(
+    Object.entries(s.labels).filter(([k, v]) => LABEL_KEY.test(k) && LABEL_VALUE.test(v)),
+  )
   return {
     provider: 'hetzner',
     id: String(s.id),
@@ -367,7 +370,7 @@ function toServer(s: HServer): ProviderServer {
     plan: s.server_type.name,
     ipv4: s.public_net.ipv4?.ip ?? null,
     ipv6: s.public_net.ipv6?.ip ?? null,
-    labels: labels.success ? labels.data : {},
+    labels,
     createdAt: s.created,
     endsAt: null,
   }

@@ -81,9 +81,13 @@ describe('lab cloud process', () => {
     expect(state.servers.map((s: { name: string }) => s.name)).toEqual(['claw-proc-1'])
   }, 20_000)
 
-  it('fails with a message on a bad argument', async () => {
-    const child = spawn(process.execPath, [join(out, 'server.main.js'), '--dir', dir, '--port', 'abc'], {
+  it.each([
+    [['--port', 'abc'], /--port must be a non-negative integer/],
+    [['--driver', 'nope'], /unknown boot driver "nope" \(known: instant\)/],
+  ])('fails with a message on a bad argument %j', async (args, message) => {
+    const child = spawn(process.execPath, [join(out, 'server.main.js'), '--dir', dir, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CLAWOPS_LOG: 'off' },
     })
     let stderr = ''
     child.stderr.on('data', (d) => {
@@ -91,6 +95,6 @@ describe('lab cloud process', () => {
     })
     const [code] = (await once(child, 'exit')) as [number]
     expect(code).toBe(1)
-    expect(stderr).toMatch(/--port must be a non-negative integer/)
+    expect(stderr).toMatch(message)
   })
 })

@@ -1,11 +1,12 @@
 /**
  * The lab cloud as its own process (built to dist/src/lib/lab/cloud/server.main.js).
  *
- *   node dist/src/lib/lab/cloud/server.main.js [--port N] [--host H] [--dir D]
+ *   node dist/src/lib/lab/cloud/server.main.js [--port N] [--host H] [--dir D] [--driver NAME]
  *        [--boot-ms N] [--action-ms N] [--delete-ms N]
  *
  * Defaults come from CLAWOPS_LAB_CLOUD_PORT (0: any free port), CLAWOPS_LAB_CLOUD_HOST (127.0.0.1)
- * and CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud). When listening it prints one JSON line on
+ * CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud) and CLAWOPS_LAB_CLOUD_DRIVER (instant; see
+ * boot-drivers.ts for how another driver registers). When listening it prints one JSON line on
  * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
  * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
  * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
@@ -14,6 +15,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../../log.js'
+import { createBootDriver } from './boot-drivers.js'
+import { DEFAULT_TIMINGS } from './engine.js'
 import { startLabCloud } from './lab-cloud.js'
 
 function intOf(name: string, v: string | undefined): number | undefined {
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
       'boot-ms': { type: 'string' },
       'action-ms': { type: 'string' },
       'delete-ms': { type: 'string' },
+      driver: { type: 'string' },
     },
     strict: true,
   })
@@ -50,8 +54,14 @@ async function main(): Promise<void> {
       ? {}
       : { deleteMs: intOf('delete-ms', values['delete-ms'])! }),
   }
+  const driver = await createBootDriver(values.driver ?? env.CLAWOPS_LAB_CLOUD_DRIVER ?? 'instant', {
+    dir,
+    timings: { ...DEFAULT_TIMINGS, ...timings },
+    logger,
+  })
   const lab = await startLabCloud({
     dir,
+    driver,
     host: values.host ?? env.CLAWOPS_LAB_CLOUD_HOST ?? '127.0.0.1',
     port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
     timings,
