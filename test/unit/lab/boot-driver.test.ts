@@ -123,3 +123,19 @@ describe('boot driver seam', () => {
     expect(mine).toEqual(['power_off', 'delete'])
   })
 })
+
+describe('boot driver seam: interrupted boots', () => {
+  it('a delete during boot ends the waiting create action instead of leaving it running', async () => {
+    const r = await hz.create({ name: 'claw-seam-5', plan: 'cx23', region: 'nbg1' })
+    await eventually(() => driver.signals(r.server.id).length === 1)
+    const d = await hz.delete(r.server.id)
+    await hz.waitFor(d.pending!, { timeoutMs: 2000 })
+    await expect(hz.waitFor(r.pending, { timeoutMs: 2000 })).rejects.toMatchObject({
+      code: 'PROVIDER_ERROR',
+      details: { providerCode: 'action_superseded' },
+    })
+    // A late ready() from the dead boot changes nothing.
+    driver.signals(r.server.id)[0]!.ready()
+    expect(await hz.get(r.server.id)).toBeNull()
+  })
+})

@@ -182,8 +182,8 @@ export class LabEngine {
 
   powerOff(server: LabServer, command: string): LabAction {
     if (server.power === 'off') return this.addAction(server, command, { kind: 'none' }, 0)
+    this.supersedeBoot(server, command)
     server.power = 'stopping'
-    server.booting = false
     return this.addAction(server, command, { kind: 'power-off' }, this.o.timings.actionMs)
   }
 
@@ -203,7 +203,7 @@ export class LabEngine {
     opts: { growDisk: boolean; restart: boolean; during: LabPower },
   ): LabAction {
     if (opts.restart) this.callStop(server, 'resize')
-    server.booting = false
+    this.supersedeBoot(server, command)
     server.power = opts.during
     return this.addAction(
       server,
@@ -215,8 +215,8 @@ export class LabEngine {
 
   remove(server: LabServer, command: string): LabAction {
     this.callStop(server, 'delete')
+    this.supersedeBoot(server, command)
     server.power = 'deleting'
-    server.booting = false
     return this.addAction(server, command, { kind: 'delete' }, this.o.timings.deleteMs)
   }
 
@@ -361,6 +361,27 @@ export class LabEngine {
       this.o.state.servers = this.o.state.servers.filter((s) => s !== server)
       this.byKey.delete(key(server.provider, server.id))
     }
+  }
+
+  /**
+   * A boot that will not finish (the server is being stopped, resized or deleted): its waiting
+   * actions end in error instead of running forever and locking the server.
+   */
+  private supersedeBoot(server: LabServer, by: string): void {
+    server.booting = false
+    for (const a of this.o.state.actions) {
+      if (
+        a.provider === server.provider &&
+        a.serverId === server.id &&
+        a.status === 'running' &&
+        a.effect.kind === 'boot'
+      ) {
+        a.status = 'error'
+        a.finishedAt = this.nowIso()
+        a.error = { code: 'action_superseded', message: `superseded by ${by}` }
+      }
+    }
+    this.markDirty()
   }
 
   private boot(server: LabServer, reason: StartReason): void {
