@@ -83,3 +83,47 @@ export async function approveSurface(client: GatewayClient, requestId: string): 
 export async function rejectSurface(client: GatewayClient, requestId: string): Promise<void> {
   await client.request('node.pair.reject', { requestId })
 }
+
+const SetupCodeSchema = z.looseObject({
+  setupId: z.string().optional(),
+  setupCode: z.string(),
+  expiresAtMs: z.number().optional(),
+})
+const SetupPayloadSchema = z.looseObject({
+  url: z.string().optional(),
+  bootstrapToken: z.string(),
+  expiresAtMs: z.number().optional(),
+})
+
+export interface NodeBootstrapToken {
+  /** A secret: give it to exactly one node, never log it. */
+  bootstrapToken: string
+  expiresAtMs?: number
+  setupId?: string
+}
+
+/**
+ * Mints a gateway-native, single-use bootstrap credential with the node-only profile
+ * (`device.pair.setupCode`, operator.admin). A node that presents it as `auth.bootstrapToken` on
+ * first contact is paired and gets its first command surface approved by the gateway itself, without
+ * ever holding the shared gateway token. It expires after 10 minutes (fixed by the gateway), so it
+ * suits nodes that boot right away; the join-secret path has no such deadline. `publicUrl` is the
+ * gateway URL the node will use; a loopback-bound gateway insists on being told.
+ */
+export async function issueNodeBootstrapToken(
+  client: GatewayClient,
+  publicUrl: string,
+): Promise<NodeBootstrapToken> {
+  const res = SetupCodeSchema.parse(
+    await client.request('device.pair.setupCode', { bootstrapProfile: 'node', includeQr: false, publicUrl }),
+  )
+  const payload = SetupPayloadSchema.parse(
+    JSON.parse(Buffer.from(res.setupCode, 'base64url').toString('utf8')),
+  )
+  const expiresAtMs = res.expiresAtMs ?? payload.expiresAtMs
+  return {
+    bootstrapToken: payload.bootstrapToken,
+    ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
+    ...(res.setupId ? { setupId: res.setupId } : {}),
+  }
+}

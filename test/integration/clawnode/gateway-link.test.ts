@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { UserError } from '../../../src/lib/errors.js'
 import { GatewayClient } from '../../../src/lib/gateway/client.js'
+import { loadOrCreateIdentity } from '../../../src/lib/gateway/device-identity.js'
+import { DeviceTokenStore } from '../../../src/lib/gateway/device-token-store.js'
 import {
   JoinApprover,
   type JoinDecision,
@@ -13,7 +15,13 @@ import {
 import { deriveJoinSecret, generateJoinSecret } from '../../../src/lib/gateway/join-proof.js'
 import { CLAWNODE_COMMANDS } from '../../../src/lib/gateway/node-commands.js'
 import { invokeNode, listNodes } from '../../../src/lib/gateway/nodes.js'
-import { listDevicePairings, listSurfaceRequests, rejectDevice } from '../../../src/lib/gateway/pairing.js'
+import {
+  issueNodeBootstrapToken,
+  listDevicePairings,
+  listSurfaceRequests,
+  rejectDevice,
+} from '../../../src/lib/gateway/pairing.js'
+import { type NodePresence, watchNodePresence } from '../../../src/lib/gateway/presence.js'
 import { setupGateway } from '../../../src/lib/gateway/setup.js'
 import { openclawBin } from '../../../src/lib/paths.js'
 import { STAND_IN_GATEWAY, tempDir } from '../../support/clawnode-fixtures.js'
@@ -376,13 +384,89 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     await waitFor('it-vps-1 back', async () =>
       (await listNodes(op)).find((n) => n.nodeId === nodeId && n.connected),
     )
-    expect(await invokeNode(op, { nodeId, command: 'openclaw.health' })).toMatchObject({ healthy: true })
+    // The node connects as soon as it has spawned the user gateway, which may still be starting.
+    await waitFor(
+      'user gateway healthy again',
+      async () =>
+        (await invokeNode<{ healthy: boolean }>(op, { nodeId, command: 'openclaw.health' })).healthy,
+    )
     expect(node.log()).toContain('"auth":"device-token"')
     const pending = await listDevicePairings(op)
     expect(pending.pending.some((p) => p.deviceId === nodeId)).toBe(false)
     const idle = rssMb(node.child.pid!)
     process.stderr.write(`[bench] gf-clawnode idle RSS: ${idle} MB\n`)
     expect(idle).toBeLessThan(120)
+  }, 60_000)
+
+  it('a node with only a gateway-issued bootstrap token joins by itself; presence reports it coming and going', async () => {
+    const seen: NodePresence[] = []
+    const stopWatching = watchNodePresence(op, (p) => seen.push(p))
+    const { bootstrapToken, expiresAtMs } = await issueNodeBootstrapToken(op, gw.url)
+    expect(expiresAtMs).toBeGreaterThan(Date.now())
+    const dir = join(tmp.dir, 'boot')
+    const boot = spawnClawnode(dir, {
+      instanceId: 'it-boot-1',
+      gateway: { url: gw.url, bootstrapToken },
+      stateDir: join(dir, 'state'),
+      log: { level: 'info', target: 'stderr' },
+      userGateway: { configPath: join(dir, 'openclaw.json') },
+    })
+    procs.push(boot)
+    const listed = await waitFor('bootstrap node connected and approved', async () => {
+      const n = (await listNodes(op)).find((x) => x.instanceId === 'it-boot-1')
+      return n?.connected && n.approvalState === 'approved' && n.commands.length === CLAWNODE_COMMANDS.length
+        ? n
+        : undefined
+    })
+    // The gateway approved it, not clawops: no decision was needed.
+    expect(decisions.some((d) => d.deviceId === listed.nodeId && d.action === 'approved')).toBe(false)
+    expect(await invokeNode(op, { nodeId: listed.nodeId, command: 'vps.health' })).toMatchObject({
+      instanceId: 'it-boot-1',
+    })
+    await waitFor('presence connect', () =>
+      seen.some((p) => p.nodeId === listed.nodeId && p.connected && p.instanceId === 'it-boot-1'),
+    )
+    await boot.stop()
+    await waitFor('presence disconnect', () => seen.some((p) => p.nodeId === listed.nodeId && !p.connected))
+    stopWatching()
+
+    // The credential was single-use: a second device presenting it gets nowhere.
+    const dir2 = join(tmp.dir, 'boot-replay')
+    const replay = spawnClawnode(dir2, {
+      instanceId: 'it-boot-2',
+      gateway: { url: gw.url, bootstrapToken },
+      stateDir: join(dir2, 'state'),
+      log: { level: 'info', target: 'stderr' },
+      userGateway: { configPath: join(dir2, 'openclaw.json') },
+      reconnect: { minDelayMs: 200, maxDelayMs: 500 },
+    })
+    procs.push(replay)
+    const replayId = await waitFor('replay identity', () => replay.status()?.nodes[0]?.deviceId)
+    await new Promise((r) => setTimeout(r, 2_000))
+    expect((await listDevicePairings(op)).paired.some((p) => p.deviceId === replayId)).toBe(false)
+    expect(replay.status()?.nodes[0]?.state).not.toBe('connected')
+    await replay.stop()
+  }, 60_000)
+
+  it('clawops as a paired operator device (the remote-gateway path): refused until approved, then token only', async () => {
+    const dir = join(tmp.dir, 'operator')
+    const { identity } = loadOrCreateIdentity(join(dir, 'identity.json'))
+    const tokens = new DeviceTokenStore(join(dir, 'device-token.json'))
+    const auth = { kind: 'device' as const, identity, tokens, sharedToken: gw.token }
+    const refused = await expectUserError(GatewayClient.connect({ url: gw.url, auth }), 'GATEWAY_UNREACHABLE')
+    expect(refused.hint).toMatch(/openclaw devices approve \S+/)
+    const requestId = (refused.details as { requestId: string }).requestId
+    // An operator device is never auto-approved by the join approver; a human (here: the test) does it.
+    expect(decisions.some((d) => d.requestId === requestId && d.action === 'approved')).toBe(false)
+    await op.request('device.pair.approve', { requestId })
+    const remote = await GatewayClient.connect({ url: gw.url, auth })
+    expect(remote.hello.auth?.scopes).toEqual(expect.arrayContaining(['operator.read', 'operator.write']))
+    await remote.close()
+    expect(tokens.load({ gatewayUrl: gw.url, deviceId: identity.deviceId, role: 'operator' })).toBeTruthy()
+    const tokenOnly = await GatewayClient.connect({ url: gw.url, auth: { kind: 'device', identity, tokens } })
+    expect(tokenOnly.hello.auth?.method).toBe('device-token')
+    expect((await listNodes(tokenOnly)).some((n) => n.nodeId === nodeId)).toBe(true)
+    await tokenOnly.close()
   }, 60_000)
 
   let swarm: ClawnodeProcess
