@@ -119,18 +119,25 @@ describe('hetzner adapter against the lab', () => {
   })
 
   it('retries an action while the server is locked by another one', async () => {
-    const s = await running('p5')
-    const slow = new HetznerAdapter({
-      token: 'hz-test-token-123',
-      baseUrl: fx.lab.endpoints.hetzner.baseUrl,
-      pollMs: 10,
-      retry: { maxRetries: 20, baseMs: 5, capMs: 20 },
-    })
-    const first = await slow.reboot(s.id)
-    const second = await slow.reboot(s.id)
-    expect(second.actions[0]).not.toBe(first.actions[0])
-    expect(slow.stats().retries).toBeGreaterThan(0)
-    expect((await slow.waitFor(second, { timeoutMs: 3000 }))?.status).toBe('running')
+    // Boots take 300 ms here, so the second reboot surely meets the first one's lock.
+    const slowLab = await startLab({ timings: { bootMs: 300 } })
+    try {
+      const slow = new HetznerAdapter({
+        token: 'hz-test-token-123',
+        baseUrl: slowLab.lab.endpoints.hetzner.baseUrl,
+        pollMs: 10,
+        retry: { maxRetries: 60, baseMs: 10, capMs: 20 },
+      })
+      const r = await slow.create({ name: 'claw-locked', plan: 'cx23', region: 'nbg1' })
+      await slow.waitFor(r.pending, { timeoutMs: 3000 })
+      const first = await slow.reboot(r.server.id)
+      const second = await slow.reboot(r.server.id)
+      expect(second.actions[0]).not.toBe(first.actions[0])
+      expect(slow.stats().retries).toBeGreaterThan(0)
+      expect((await slow.waitFor(second, { timeoutMs: 3000 }))?.status).toBe('running')
+    } finally {
+      await slowLab.stop()
+    }
   })
 
   it('resizes by shutting down, changing type and powering on again', async () => {
