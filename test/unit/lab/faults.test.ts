@@ -60,7 +60,7 @@ describe('lab fault injection', () => {
     const rule = await api('POST', '/faults', {
       provider: 'hetzner',
       match: '^GET /locations$',
-      latencyMs: 150,
+      latencyMs: 400,
     })
     expect(rule.status).toBe(201)
     try {
