@@ -14,6 +14,10 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       description: 'A benchmark fleet, replacing earlier lab data',
       command: '<%= config.bin %> lab seed --pairs 10000 --seed 7 --replace',
     },
+    {
+      description: 'With 30 days of history for the cost, waste and provider-health commands',
+      command: '<%= config.bin %> lab seed --pairs 500 --history-days 30',
+    },
   ]
   static override flags = {
     pairs: Flags.integer({ required: true, min: 1, max: 100_000, summary: 'How many pairs to create.' }),
@@ -24,6 +28,12 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       summary: 'Random seed; the same seed gives the same fleet.',
     }),
     replace: Flags.boolean({ summary: 'Remove existing lab rows (labelled lab=true) first.' }),
+    'history-days': Flags.integer({
+      min: 1,
+      max: 30,
+      summary:
+        'Also write this many days of synthetic history: health roll-ups, user activity, provisioning, churn, incidents, with known waste for the Ledger.',
+    }),
   }
 
   protected async execute(): Promise<SeedResult> {
@@ -31,11 +41,17 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       pairs: this.flags.pairs,
       seed: this.flags.seed,
       replace: this.flags.replace,
+      historyDays: this.flags['history-days'],
     })
   }
 
   protected render(r: SeedResult): string {
-    const head = `Seeded ${r.pairs} pairs (${r.instances} instances) with seed ${r.seed}${r.replaced ? `, replacing ${r.replaced} lab pairs` : ''}.\n`
+    const h = r.history
+    const head =
+      `Seeded ${r.pairs} pairs (${r.instances} instances) with seed ${r.seed}${r.replaced ? `, replacing ${r.replaced} lab pairs` : ''}.\n` +
+      (h
+        ? `History: ${h.days} days, ${h.rollups} health roll-ups, ${h.provisions} provisioning attempts, ${h.manifest.churnedPairs.length} churned pairs; planted waste: ${h.manifest.idlePairs.length} idle pairs, ${h.manifest.oversizedPairs.length} oversized pairs, ${h.manifest.cheaperElsewhere.length} instances cheaper elsewhere.\n`
+        : '')
     return (
       head +
       renderTable(

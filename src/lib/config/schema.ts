@@ -4,9 +4,60 @@
  * in clear: a `*Env` key names the environment variable that holds the secret.
  */
 import { z } from 'zod'
+import { ProviderSchema } from '../domain/provider.js'
 import { DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './defaults.js'
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+
+const Pct = z.number().positive().max(100)
+/** The Ledger (cost, waste, provider health, capacity); every key optional, defaults in src/lib/ledger/settings.ts. */
+const LedgerSchema = z
+  .object({
+    /** Spend budget per report period, in USD; without one the projection is the fleet at the period start. */
+    budgetUsd: z
+      .object({ week: z.number().positive(), month: z.number().positive() })
+      .partial()
+      .strict()
+      .optional(),
+    /** COST_ANOMALY: spend this many percent above the projection. */
+    anomalyPct: z.number().positive().max(1000).optional(),
+    waste: z
+      .object({
+        idleDays: z.number().int().min(1).max(365),
+        oversizedPct: Pct,
+        oversizedDays: z.number().int().min(1).max(30),
+        minCoverage: z.number().gt(0).max(1),
+        targetPeakPct: Pct,
+        minSavingUsd: z.number().min(0),
+        minSavingPct: z.number().min(0).max(100),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    providerHealth: z
+      .object({
+        leavePrimaryBelow: z.number().int().min(1).max(100),
+        minProvisions: z.number().int().min(1),
+        fastProvisionMinutes: z.number().positive(),
+        slowProvisionMinutes: z.number().positive(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    /** Provider account limits for capacity plans: instances per provider, optionally per region code. */
+    quotas: z
+      .partialRecord(
+        ProviderSchema,
+        z
+          .object({
+            instances: z.number().int().min(0).optional(),
+            regions: z.record(z.string(), z.number().int().min(0)).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict()
 
 export const ConfigSchema = z
   .object({
@@ -50,6 +101,7 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    ledger: LedgerSchema.optional(),
   })
   .strict()
 

@@ -18,11 +18,20 @@ import { UserError } from '../errors.js'
 import { grantOf } from '../policy/roles.js'
 import { Instances } from '../store/instances.js'
 import { Pairs } from '../store/pairs.js'
+import {
+  clearLabLedger,
+  type HistoryManifest,
+  planHistory,
+  writeLabBilling,
+  writeLabHistory,
+} from './history.js'
 
 export interface SeedOptions {
   pairs: number
   seed: number
   replace?: boolean
+  /** Also write this many days of synthetic history (health, activity, provisioning, churn). */
+  historyDays?: number
 }
 
 export interface SeedResult {
@@ -31,6 +40,9 @@ export interface SeedResult {
   instances: number
   replaced: number
   byState: Record<string, number>
+  /** Billing segments written for the seeded instances (the cost report reads them). */
+  billingSegments: number
+  history?: { days: number; rollups: number; provisions: number; manifest: HistoryManifest }
 }
 
 type Weighted<T> = readonly (readonly [T, number])[]
@@ -205,8 +217,13 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
   const store = ctx.store()
   const pairsRepo = store.repo(Pairs)
   const fleet = generateFleet({ pairs: opts.pairs, seed: opts.seed, now: ctx.clock() })
+  const history = opts.historyDays
+    ? planHistory(fleet, { days: opts.historyDays, seed: opts.seed, now: ctx.clock() })
+    : undefined
   const byState: Record<string, number> = {}
   for (const i of fleet.instances) byState[i.state] = (byState[i.state] ?? 0) + 1
+  let segments = 0
+  let rollups = 0
   const replaced = store.tx(() => {
     const existingLab = (
       store.db
@@ -220,16 +237,37 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
         hint: 'Add --replace to swap them for a new lab fleet (only rows labelled lab=true are removed).',
       })
     }
+    if (existingLab > 0) clearLabLedger(store)
     const removed = existingLab > 0 ? pairsRepo.deleteLabelled('lab', 'true') : 0
-    for (const p of fleet.pairs) pairsRepo.insert(p)
-    store.repo(Instances).insertMany(fleet.instances)
+    const pairs = history ? [...fleet.pairs, ...history.churned.pairs] : fleet.pairs
+    const instances = history ? [...fleet.instances, ...history.churned.instances] : fleet.instances
+    for (const p of pairs) pairsRepo.insert(p)
+    store.repo(Instances).insertMany(instances)
+    segments = writeLabBilling(store, instances, history)
+    if (history) rollups = writeLabHistory(store, instances, history)
     store.repo(AuditTrail).append({
       actor: ctx.actor,
       action: 'lab.seed',
       outcome: 'ok',
-      details: { pairs: opts.pairs, seed: opts.seed, replaced: removed },
+      details: { pairs: opts.pairs, seed: opts.seed, replaced: removed, historyDays: opts.historyDays ?? 0 },
     })
     return removed
   })
-  return { seed: opts.seed, pairs: fleet.pairs.length, instances: fleet.instances.length, replaced, byState }
+  const result: SeedResult = {
+    seed: opts.seed,
+    pairs: fleet.pairs.length,
+    instances: fleet.instances.length,
+    replaced,
+    byState,
+    billingSegments: segments,
+  }
+  if (history) {
+    result.history = {
+      days: history.manifest.days,
+      rollups,
+      provisions: history.provisions.length,
+      manifest: history.manifest,
+    }
+  }
+  return result
 }

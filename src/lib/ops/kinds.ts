@@ -7,7 +7,9 @@ import { registerKind } from './registry.js'
 
 type KindModule = { default: OperationKind<never> }
 
-export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {}
+export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
+  'routing.set': () => import('./routing-set.js') as Promise<unknown> as Promise<KindModule>,
+}
 
 for (const [name, load] of Object.entries(KIND_MODULES))
   registerKind(name, async () => (await load()).default)
