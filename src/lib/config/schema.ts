@@ -9,6 +9,77 @@ import { DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './defaults.js'
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
 
+const Seconds = z.number().int().min(1)
+const Share = z.number().gt(0).max(1)
+const AgentName = z.enum(['commander', 'forge', 'guardian', 'ledger', 'triage', 'briefer'])
+const WatchSchema = z
+  .object({
+    intervalSeconds: Seconds.max(86_400).optional(),
+    concurrency: z.number().int().min(1).max(512).optional(),
+    probeTimeoutSeconds: Seconds.max(120).optional(),
+    /** host:port of watch's own HTTP server (/healthz and the webhook receiver). */
+    listen: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'host:port')
+      .optional(),
+    /** The gateway's /hooks/agent URL; derived from gateway.url when absent. */
+    hooksUrl: z.string().url().optional(),
+    heal: z
+      .object({ waitSeconds: Seconds.max(900).optional(), pollSeconds: Seconds.max(60).optional() })
+      .strict()
+      .optional(),
+    thresholds: z
+      .object({
+        degradedBelow: z.number().int().min(1).max(100).optional(),
+        recoveredAbove: z.number().int().min(1).max(100).optional(),
+        heartbeatMissingSeconds: Seconds.optional(),
+        failedAfterSeconds: Seconds.optional(),
+        costAnomalyPct: z.number().positive().optional(),
+        provisionBacklog: z.number().int().min(1).optional(),
+        providerDegradedBelow: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
+    blastRadius: z
+      .object({
+        maxShare: Share.optional(),
+        minFailovers: z.number().int().min(1).optional(),
+        windowMinutes: z.number().int().min(1).max(1440).optional(),
+      })
+      .strict()
+      .optional(),
+    delivery: z
+      .object({
+        ratePerMinute: z.number().int().min(1).max(600).optional(),
+        maxBatch: z.number().int().min(1).max(200).optional(),
+        timeoutSeconds: Seconds.max(120).optional(),
+      })
+      .strict()
+      .optional(),
+    agents: z
+      .partialRecord(
+        AgentName,
+        z
+          .object({
+            agentId: z.string().min(1).optional(),
+            sessionKey: z.string().min(1).optional(),
+            deliver: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    routes: z.record(z.string().regex(/^[A-Z_]+$/), z.array(AgentName)).optional(),
+    /** A provider's status page (Statuspage summary JSON), by provider name. */
+    statusPages: z.record(z.string(), z.string().url()).optional(),
+    /** Base URL the provider name is appended to (the lab serves <base>/<provider>). */
+    statusPageBase: z.string().url().optional(),
+    webhooks: z
+      .object({ secretEnv: EnvName.optional(), previousSecretEnv: EnvName.optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+
 const Pct = z.number().positive().max(100)
 /** The Ledger (cost, waste, provider health, capacity); every key optional, defaults in src/lib/ledger/settings.ts. */
 const LedgerSchema = z
@@ -101,6 +172,8 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** `clawops watch`, health, heal and failover; every key optional (defaults in src/lib/watch/settings.ts). */
+    watch: WatchSchema.optional(),
     ledger: LedgerSchema.optional(),
   })
   .strict()

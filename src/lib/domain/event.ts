@@ -12,6 +12,10 @@ export const EVENT_TYPES = [
   'PROVIDER_DEGRADED',
   'PROVISION_COMPLETE',
   'PROVISION_FAILED',
+  'HEAL_ESCALATED',
+  'REPROVISION_READY',
+  'INCIDENT_OPENED',
+  'INCIDENT_RESOLVED',
 ] as const
 export const EventTypeSchema = z.enum(EVENT_TYPES)
 export type EventType = z.infer<typeof EventTypeSchema>

@@ -7,7 +7,14 @@ import { registerKind } from './registry.js'
 
 type KindModule = { default: OperationKind<never> }
 
+/** A kind module's default export, seen through the registry's parameter-agnostic type. */
+const asKind = (m: { default: object }) => m as KindModule
+
 export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
+  heal: () => import('./heal.js').then(asKind),
+  failover: () => import('./failover.js').then(asKind),
+  'silence.add': () => import('./silence-add.js').then(asKind),
+  'silence.remove': () => import('./silence-remove.js').then(asKind),
   'routing.set': () => import('./routing-set.js') as Promise<unknown> as Promise<KindModule>,
 }
 

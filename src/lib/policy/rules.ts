@@ -32,6 +32,41 @@ export interface ConfigPushFact {
   rolling: boolean
 }
 
+/** A pair a failover plan promotes: its standby must be ACTIVE (the heal tree's step 4). */
+export interface FailoverFact {
+  pairId: string
+  primaryId: string
+  primaryState: string
+  standbyId: string
+  standbyState: string
+}
+
+/**
+ * How much of a provider (or one region of it) would have failed over within the window if the plan
+ * ran: failovers already started in the window plus the plan's own.
+ */
+export interface BlastRadiusScope {
+  scope: 'provider' | 'region'
+  name: string
+  /** Pairs whose primary was in this scope at the start of the window. */
+  pairs: number
+  wouldFailOver: number
+}
+
+export interface BlastRadiusFact {
+  maxShare: number
+  minFailovers: number
+  windowMinutes: number
+  scopes: BlastRadiusScope[]
+}
+
+/** The scopes a failover plan would push past the limit (a provider blip must not become a storm). */
+export function blastRadiusExceeded(f: BlastRadiusFact): BlastRadiusScope[] {
+  return f.scopes.filter(
+    (s) => s.wouldFailOver >= f.minFailovers && s.pairs > 0 && s.wouldFailOver / s.pairs > f.maxShare,
+  )
+}
+
 type Rule = (plan: PlanBody, actor: Actor) => Finding | null
 
 const rolePermission: Rule = (plan, actor) => {
@@ -88,9 +123,41 @@ const rollingConfigPush: Rule = (plan) => {
   }
 }
 
+const standbyActiveBeforeFailover: Rule = (plan) => {
+  const facts = plan.facts.failover as FailoverFact[] | undefined
+  const unsafe = facts?.filter((f) => f.standbyState !== 'ACTIVE') ?? []
+  if (unsafe.length === 0) return null
+  return {
+    rule: 'standby-active-before-failover',
+    effect: 'deny',
+    message: `refusing to fail over to a standby that is not ACTIVE: ${unsafe
+      .map((f) => `${f.standbyId} (${f.standbyState}) of ${f.pairId}`)
+      .join(', ')}`,
+  }
+}
+
+const failoverBlastRadius: Rule = (plan) => {
+  const fact = plan.facts.blastRadius as BlastRadiusFact | undefined
+  if (!fact) return null
+  const over = blastRadiusExceeded(fact)
+  if (over.length === 0) return null
+  return {
+    rule: 'failover-blast-radius',
+    effect: 'confirm',
+    message: over
+      .map(
+        (s) =>
+          `${s.wouldFailOver} of ${s.pairs} pairs in ${s.scope} ${s.name} would fail over within ${fact.windowMinutes} min (${Math.round((100 * s.wouldFailOver) / s.pairs)}% > ${Math.round(100 * fact.maxShare)}%)`,
+      )
+      .join('; '),
+  }
+}
+
 export const RULES: readonly Rule[] = [
   rolePermission,
   confirmOverUsers,
   standbyBeforeTeardown,
   rollingConfigPush,
+  standbyActiveBeforeFailover,
+  failoverBlastRadius,
 ]

@@ -16,10 +16,13 @@ import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
 import { health } from './migrations/003-health.js'
 import { routing } from './migrations/005-routing.js'
+import { watch } from './migrations/007-watch.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
 
-export const MIGRATIONS: readonly Migration[] = [fleet, ledger, health, routing].sort((a, b) => a.version - b.version)
+export const MIGRATIONS: readonly Migration[] = [fleet, ledger, health, routing, watch].sort(
+  (a, b) => a.version - b.version,
+)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

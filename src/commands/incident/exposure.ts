@@ -1,0 +1,72 @@
+import { Flags } from '@oclif/core'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { renderFields } from '../../lib/output/table.js'
+import type { Exposure } from '../../lib/watch/exposure.js'
+
+export default class IncidentExposure extends ClawopsCommand<typeof IncidentExposure, Exposure> {
+  static override summary =
+    'What an outage at a provider (or one region) means now: affected pairs, failovers, users without a gateway.'
+  static override description =
+    "Counts from the fleet store (primaries affected, failovers complete, pairs still STANDBY_PROMOTING, users without an ACTIVE gateway, failover plans waiting for a confirmation, replacement standbys owed, silences in force) and the provider's own status page, fetched now (configure watch.statusPages or watch.statusPageBase). The window starts when the open incident was declared, else 24 h ago."
+  static override examples = [
+    '<%= config.bin %> incident exposure --provider hetzner --region nbg1',
+    {
+      description: 'For Triage, as JSON',
+      command: '<%= config.bin %> incident exposure --provider hetzner --json',
+    },
+  ]
+  static override flags = {
+    provider: Flags.string({
+      required: true,
+      summary: 'hetzner, vultr, digitalocean, contabo or hostinger.',
+    }),
+    region: Flags.string({ summary: 'One region of the provider, e.g. nbg1.' }),
+    since: Flags.string({
+      summary: 'Start of the window (ISO time or an age such as 2h); default: the incident start or 24 h.',
+    }),
+  }
+
+  protected async execute(): Promise<Exposure> {
+    const [{ incidentExposure }, { depsFor, releaseDeps }, { parseSince }] = await Promise.all([
+      import('../../lib/watch/exposure.js'),
+      import('../../lib/watch/deps.js'),
+      import('../../lib/domain/time.js'),
+    ])
+    try {
+      return await incidentExposure(this.ctx, (await depsFor(this.ctx)).providerStatus, {
+        provider: this.flags.provider,
+        ...(this.flags.region ? { region: this.flags.region } : {}),
+        ...(this.flags.since ? { since: parseSince(this.flags.since, this.ctx.clock()) } : {}),
+      })
+    } finally {
+      await releaseDeps(this.ctx)
+    }
+  }
+
+  protected render(e: Exposure): string {
+    const s = e.providerStatus
+    const page = s.reachable
+      ? `${s.description || s.indicator}${e.region && s.regions[e.region] ? ` (${e.region}: ${s.regions[e.region]})` : ''}${s.incidents.length ? `; ${s.incidents.map((i) => `"${i.name}" ${i.status}`).join(', ')}` : ''}`
+      : `unavailable (${s.error})`
+    return renderFields([
+      ['Scope', e.region ? `${e.provider}/${e.region}` : e.provider],
+      ['Since', e.since],
+      ['Incident', e.incident ? `${e.incident.id} ${e.incident.status}: ${e.incident.title}` : 'none open'],
+      [
+        'Primaries here',
+        `${e.primaries.total} (${e.primaries.active} active, ${e.primaries.degraded} degraded, ${e.primaries.failed} failed)`,
+      ],
+      ['Primaries affected', e.primariesAffected],
+      ['Failovers complete', e.failoversComplete],
+      ['Still promoting', e.stillPromoting.length],
+      ['Users without gateway', e.usersWithoutActiveGateway.length],
+      [
+        'Awaiting confirmation',
+        e.awaitingConfirmation.map((p) => `${p.planId} (${p.pairs.length} pairs)`).join(', ') || 'none',
+      ],
+      ['Standbys owed', `${e.reprovision.waiting} waiting, ${e.reprovision.ready} ready`],
+      ['Silences', e.silences.map((x) => `${x.id} until ${x.expiresAt}`).join(', ') || 'none'],
+      ['Provider status page', page],
+    ])
+  }
+}

@@ -1,0 +1,48 @@
+import { Args } from '@oclif/core'
+import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { mutationFlags } from '../../lib/cli/flags.js'
+import type { Silence } from '../../lib/store/silences.js'
+
+interface Result {
+  status: string
+  silence: Silence | null
+  summary: string
+}
+
+export default class SilenceRemove extends ClawopsCommand<typeof SilenceRemove, Result> {
+  static override summary = 'End a silence before it expires.'
+  static override examples = [
+    '<%= config.bin %> silence remove sil-7k2m9x4q1d',
+    { description: 'As JSON', command: '<%= config.bin %> silence remove sil-7k2m9x4q1d --json' },
+  ]
+  static override args = { id: Args.string({ required: true, description: 'Silence id (sil-…)' }) }
+  static override flags = { ...mutationFlags }
+
+  protected async execute(): Promise<Result> {
+    const [{ runMutation }, { default: kind }] = await Promise.all([
+      import('../../lib/ops/pipeline.js'),
+      import('../../lib/ops/silence-remove.js'),
+    ])
+    const r = await runMutation(
+      this.ctx,
+      kind,
+      { id: this.args.id },
+      {
+        dryRun: this.flags['dry-run'],
+        confirm: this.flags.confirm,
+        yes: this.flags.yes,
+      },
+    )
+    if (r.status === 'dry-run') return { status: r.status, silence: null, summary: r.plan.summary }
+    this.failIfNotDone(r, r.operation)
+    return {
+      status: r.status,
+      silence: (r.operation.steps[0]?.result as Silence | undefined) ?? null,
+      summary: r.plan.summary,
+    }
+  }
+
+  protected render(r: Result): string {
+    return r.silence ? `Removed ${r.silence.id} (${r.silence.reason}).\n` : `Plan: ${r.summary}\n`
+  }
+}

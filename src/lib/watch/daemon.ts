@@ -1,0 +1,578 @@
+/**
+ * `clawops watch`: the fleet health monitor.
+ *
+ * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pair failures,
+ *   provision backlog, provider health with incidents; hourly: cost and the provider score over days),
+ *   the reprovision queue, heals when
+ *   `--heal` is on, housekeeping, and delivery.
+ * - Real time: a node disconnect (gateway presence) is probed after a short grace; a webhook saying an
+ *   instance is unreachable likewise. A bad probe moves the instance to DEGRADED at once, the event is
+ *   delivered at once, and with `--heal` the heal tree starts at once.
+ * - Delivery: the outbox is drained after every change and polled every 2 s (events queued by other
+ *   clawops processes, such as an agent's `clawops heal`).
+ * - `--heal` runs the heal tree as Guardian (its audit actor), at most `heal.concurrency` at a time,
+ *   primaries first, each instance at most once per cooldown; heals tell the agents what they did.
+ * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
+ * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
+ */
+import { Context } from '../context.js'
+import { UserError } from '../errors.js'
+import { applyProbe } from '../health/apply.js'
+import { probeInstance } from '../health/probe.js'
+import { isMonitored } from '../health/state.js'
+import { type SweepResult, sweepHealth } from '../health/sweep.js'
+import type { Logger } from '../log.js'
+import { runOperation } from '../ops/executor.js'
+import healKind, { healOutcome } from '../ops/heal.js'
+import '../ops/kinds.js'
+import { runMutation } from '../ops/pipeline.js'
+import { InstanceHealth } from '../store/instance-health.js'
+import { Instances } from '../store/instances.js'
+import { Operations } from '../store/operations.js'
+import { Outbox } from '../store/outbox.js'
+import { WebhookReceipts } from '../store/webhook-receipts.js'
+import { Deliverer, type DeliveryReport } from './deliverer.js'
+import { provideDeps } from './deps.js'
+import {
+  detectBacklog,
+  detectCost,
+  detectPairFailures,
+  detectProviderScores,
+  detectProviders,
+  fireReprovisionQueue,
+  type ProviderReport,
+} from './detectors.js'
+import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
+import type { PresenceChange, WatchDeps } from './ports.js'
+import type { WatchSettings } from './settings.js'
+import { receiveWebhook } from './webhook-receiver.js'
+import type { WebhookSecrets } from './webhook-verify.js'
+
+export interface WatchOptions {
+  heal: boolean
+  /** null: no HTTP server (no /healthz, no webhooks). */
+  listen: { host: string; port: number } | null
+  secrets: WebhookSecrets
+  intervalMs?: number
+  /** Passed to the deliverer (crash-window tests). */
+  afterPost?: (deliveryId: string) => void | Promise<void>
+}
+
+export interface CycleReport {
+  at: string
+  durationMs: number
+  sweep:
+    | {
+        swept: number
+        durationMs: number
+        byState: SweepResult['byState']
+        transitions: SweepResult['transitions']
+      }
+    | { skipped: string }
+  pairsFailed: number
+  backlog: number
+  providers: Pick<ProviderReport, 'opened' | 'resolved'> & { degraded: string[] }
+  cost: { checked: boolean; anomalies: number }
+  providerScores: { checked: boolean; degraded: string[] }
+  reprovisionReady: string[]
+  heals: { instanceId: string; opId: string | null; outcome: string }[]
+  delivery: DeliveryReport
+}
+
+export interface WatchSummary {
+  startedAt: string
+  stoppedAt: string
+  cycles: number
+  eventsDelivered: number
+  deliveries: number
+  heals: number
+  realtimeChecks: number
+  webhooks: { accepted: number; rejected: number }
+  lastCycle: CycleReport | null
+}
+
+const DELIVERY_POLL_MS = 2_000
+const LINK_SETTLE_MS = 30_000
+const HOUSEKEEPING_MS = 3600_000
+/** Cost and the provider score over days are computed from days of data: hourly is plenty. */
+const SLOW_CHECKS_MS = 3600_000
+const STOP_GRACE_MS = 15_000
+const DAY_MS = 24 * 3600_000
+
+export class WatchDaemon {
+  private readonly healCtx: Context
+  private readonly deliverer: Deliverer
+  private log!: Logger
+  private http: WatchHttpServer | null = null
+  private stopped = false
+  private cycleTimer: NodeJS.Timeout | undefined
+  private deliveryTimer: NodeJS.Timeout | undefined
+  private cycleRunning: Promise<CycleReport> | null = null
+  private delivering: Promise<DeliveryReport> | null = null
+  private deliverAgain = false
+  private readonly healing = new Map<string, Promise<unknown>>()
+  private readonly checks = new Map<string, NodeJS.Timeout>()
+  private linkUp = true
+  private linkUpAt = 0
+  private lastHousekeeping = 0
+  private lastSlowChecks = 0
+  private readonly startedAt: Date
+  private lastCycle: CycleReport | null = null
+  private lastCycleEndedAt = 0
+  private readonly stats = {
+    cycles: 0,
+    eventsDelivered: 0,
+    deliveries: 0,
+    heals: 0,
+    realtimeChecks: 0,
+    webhooks: { accepted: 0, rejected: 0 },
+  }
+  /** Detection times of real-time checks (disconnect → DEGRADED), newest last; for /healthz and bench. */
+  readonly detections: { instanceId: string; disconnectedAt: string; detectedAt: string; state: string }[] =
+    []
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly deps: WatchDeps,
+    private readonly settings: WatchSettings,
+    private readonly opts: WatchOptions,
+  ) {
+    this.startedAt = ctx.clock()
+    // Heals are Guardian-level actions: audited as guardian unless watch itself runs as an agent.
+    const actor = ctx.actor === 'operator' ? 'guardian' : ctx.actor
+    this.healCtx =
+      actor === ctx.actor
+        ? ctx
+        : new Context({
+            home: ctx.home,
+            env: ctx.env,
+            actor,
+            format: ctx.format,
+            clock: ctx.clock,
+            config: ctx.config(),
+          })
+    provideDeps(this.healCtx, deps)
+    provideDeps(ctx, deps)
+    this.deliverer = new Deliverer({
+      store: ctx.store(),
+      settings,
+      hooks: deps.hooks,
+      verifier: deps.verifier,
+      clock: ctx.clock,
+      afterPost: opts.afterPost,
+    })
+  }
+
+  private get interval(): number {
+    return this.opts.intervalMs ?? this.settings.intervalMs
+  }
+
+  /** Recovery and the parts that run in both modes. */
+  private async prepare(): Promise<void> {
+    this.log = (await this.ctx.logger()).child({ component: 'watch' })
+    const rec = await this.deliverer.recover()
+    if (rec.unsent) this.log.info(rec, 'unsent deliveries from a previous run')
+    if (!this.deps.hooks) this.log.warn('no hooks token: events are queued in the outbox but not delivered')
+  }
+
+  /** One cycle and a delivery drain, for cron (`watch --once`). */
+  async runOnce(deadlineMs = 30_000): Promise<CycleReport> {
+    await this.prepare()
+    await this.resumeUnfinished()
+    const report = await this.runCycle({ awaitHeals: true })
+    const until = Date.now() + deadlineMs
+    // Drain what is due now; retries scheduled beyond the deadline stay in the outbox for the next run.
+    for (;;) {
+      const r = await this.deliver()
+      report.delivery = mergeDelivery(report.delivery, r)
+      if (r.deliveries === 0 || Date.now() > until) break
+    }
+    await this.closeHealCtx()
+    return report
+  }
+
+  async start(): Promise<void> {
+    await this.prepare()
+    if (this.opts.listen) {
+      this.http = await startHttpServer(this.opts.listen, {
+        health: () => this.health(),
+        webhook: (req) => {
+          const a = receiveWebhook(this.ctx, this.settings, req, this.opts.secrets, {
+            instanceSuspect: (id) => this.scheduleCheck(id, 0, 'webhook'),
+            providerSignal: () => void this.providerCheck(),
+          })
+          if (a.status === 200) this.stats.webhooks.accepted++
+          else this.stats.webhooks.rejected++
+          this.kickDelivery()
+          return a
+        },
+      })
+      this.log.info({ url: this.http.url }, 'watch http server listening')
+    }
+    if (this.deps.presence) {
+      await this.deps.presence.start({
+        change: (c) => this.onPresence(c),
+        link: (up) => this.onLink(up),
+      })
+    }
+    void this.resumeUnfinished()
+    this.scheduleCycle(0)
+    this.kickDelivery()
+  }
+
+  get url(): string | null {
+    return this.http?.url ?? null
+  }
+
+  private scheduleCycle(delay: number): void {
+    if (this.stopped) return
+    clearTimeout(this.cycleTimer)
+    this.cycleTimer = setTimeout(() => {
+      this.runCycle({ awaitHeals: false })
+        .catch((err: unknown) => this.log.error({ err: String(err) }, 'cycle failed'))
+        .finally(() => this.scheduleCycle(this.interval))
+    }, delay)
+  }
+
+  async runCycle(o: { awaitHeals: boolean }): Promise<CycleReport> {
+    if (this.cycleRunning) return this.cycleRunning
+    this.cycleRunning = this.cycle(o).finally(() => {
+      this.cycleRunning = null
+    })
+    return this.cycleRunning
+  }
+
+  private async cycle(o: { awaitHeals: boolean }): Promise<CycleReport> {
+    const t0 = performance.now()
+    const at = this.ctx.now()
+    let sweep: CycleReport['sweep']
+    try {
+      const s = await sweepHealth(this.ctx, this.deps, this.settings)
+      sweep = { swept: s.swept, durationMs: s.durationMs, byState: s.byState, transitions: s.transitions }
+    } catch (err) {
+      if (!(err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE')) throw err
+      sweep = { skipped: err.message }
+      this.log.warn({ err: err.message }, 'sweep skipped: the gateway is unreachable')
+    }
+    const pairs = detectPairFailures(this.ctx, this.settings)
+    const backlog = detectBacklog(this.ctx, this.settings)
+    const providers = await detectProviders(this.ctx, this.settings, this.deps.providerStatus)
+    const slow = Date.now() - this.lastSlowChecks >= SLOW_CHECKS_MS
+    if (slow) this.lastSlowChecks = Date.now()
+    const cost = slow ? await detectCost(this.ctx, this.settings, this.deps.cost) : { checked: false, anomalies: 0 }
+    const scores = slow
+      ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
+      : { checked: false, degraded: [] }
+    const reprovision = await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
+    this.housekeeping()
+    const heals = this.opts.heal ? this.startHeals() : []
+    const healReports = o.awaitHeals
+      ? await Promise.all(heals.map((h) => h.done))
+      : heals.map((h) => h.started)
+    const delivery = await this.deliver()
+    const report: CycleReport = {
+      at,
+      durationMs: Math.round(performance.now() - t0),
+      sweep,
+      pairsFailed: pairs.failed,
+      backlog: backlog.depth,
+      providers: {
+        degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
+        opened: providers.opened,
+        resolved: providers.resolved,
+      },
+      cost: { checked: cost.checked, anomalies: cost.anomalies },
+      providerScores: scores,
+      reprovisionReady: reprovision.ready,
+      heals: healReports,
+      delivery,
+    }
+    this.stats.cycles++
+    this.lastCycle = report
+    this.lastCycleEndedAt = Date.now()
+    this.log.info(
+      {
+        swept: 'swept' in sweep ? sweep.swept : 0,
+        ms: report.durationMs,
+        heals: heals.length,
+        delivered: delivery.events,
+      },
+      'cycle done',
+    )
+    return report
+  }
+
+  private housekeeping(): void {
+    if (Date.now() - this.lastHousekeeping < HOUSEKEEPING_MS) return
+    this.lastHousekeeping = Date.now()
+    const now = this.ctx.clock().getTime()
+    this.ctx
+      .store()
+      .repo(Outbox)
+      .prune(new Date(now - 30 * DAY_MS).toISOString())
+    this.ctx
+      .store()
+      .repo(WebhookReceipts)
+      .prune(new Date(now - DAY_MS).toISOString())
+  }
+
+  /** DEGRADED and FAILED instances due a heal: primaries first, none already healing or cooling down. */
+  private healCandidates(): string[] {
+    const store = this.ctx.store()
+    const memory = store.repo(InstanceHealth).all()
+    const cutoff = this.ctx.clock().getTime() - this.settings.heal.cooldownMs
+    const busyPairs = new Set(
+      store
+        .repo(Instances)
+        .list({ states: ['STANDBY_PROMOTING'] })
+        .map((i) => i.pairId),
+    )
+    return store
+      .repo(Instances)
+      .list({ states: ['DEGRADED', 'FAILED'] })
+      .filter((i) => !this.healing.has(i.id) && !busyPairs.has(i.pairId))
+      .filter((i) => {
+        const last = memory.get(i.id)?.lastHealAt
+        return !last || Date.parse(last) < cutoff
+      })
+      .sort((a, b) => (a.role === b.role ? a.id.localeCompare(b.id) : a.role === 'primary' ? -1 : 1))
+      .map((i) => i.id)
+  }
+
+  private startHeals(only?: string[]) {
+    const free = Math.max(0, this.settings.heal.concurrency - this.healing.size)
+    const candidates = this.healCandidates()
+    const ids = (only ? candidates.filter((id) => only.includes(id)) : candidates).slice(0, free)
+    return ids.map((id) => {
+      const started = { instanceId: id, opId: null as string | null, outcome: 'started' }
+      const done = this.heal(id).then((r) => ({ instanceId: id, ...r }))
+      this.healing.set(id, done)
+      void done.finally(() => {
+        this.healing.delete(id)
+        this.kickDelivery()
+      })
+      return { started, done }
+    })
+  }
+
+  private async heal(id: string): Promise<{ opId: string | null; outcome: string }> {
+    this.stats.heals++
+    this.ctx.store().repo(InstanceHealth).update(id, { lastHealAt: this.ctx.now() })
+    try {
+      const r = await runMutation(this.healCtx, healKind, { instance: id })
+      if (r.status === 'dry-run') return { opId: null, outcome: 'dry-run' }
+      const outcome = healOutcome(r.operation.steps) ?? r.operation.state
+      this.log.info({ instanceId: id, opId: r.operation.id, outcome }, 'heal finished')
+      return { opId: r.operation.id, outcome }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      this.log.warn({ instanceId: id, err: message }, 'heal did not run')
+      return {
+        opId: null,
+        outcome: err instanceof UserError ? `${err.code}: ${message}` : `error: ${message}`,
+      }
+    }
+  }
+
+  /** Heal and failover operations a previous watch left running (a crash or a stop mid-heal). */
+  private async resumeUnfinished(): Promise<void> {
+    const ops = this.ctx
+      .store()
+      .repo(Operations)
+      .list({ states: ['running'], limit: 1000 })
+    for (const op of ops.filter((o) => o.kind === 'heal' || o.kind === 'failover').reverse()) {
+      if (this.stopped) return
+      try {
+        await runOperation(this.healCtx, op.id)
+        this.log.info({ opId: op.id, kind: op.kind }, 'resumed an unfinished operation')
+      } catch (err) {
+        this.log.warn({ opId: op.id, err: String(err) }, 'could not resume (another process may hold it)')
+      }
+    }
+  }
+
+  private onLink(up: boolean): void {
+    this.linkUp = up
+    if (up) this.linkUpAt = Date.now()
+    else for (const id of [...this.checks.keys()]) this.cancelCheck(id)
+    this.log.info({ up }, 'gateway link')
+  }
+
+  private onPresence(c: PresenceChange): void {
+    if (this.stopped) return
+    const store = this.ctx.store()
+    const at = c.at.toISOString()
+    store.tx(() => {
+      store.repo(InstanceHealth).update(c.instanceId, { connected: c.state === 'connected', presenceAt: at })
+      if (c.state === 'connected' && store.repo(Instances).get(c.instanceId)) {
+        store.repo(Instances).update(c.instanceId, { lastHeartbeatAt: at })
+      }
+    })
+    if (c.state === 'connected') this.cancelCheck(c.instanceId)
+    else {
+      // Right after watch's own link came back, nodes are still reconnecting: give them time.
+      const settle = Math.max(0, this.linkUpAt + LINK_SETTLE_MS - Date.now())
+      this.scheduleCheck(c.instanceId, Math.max(this.settings.disconnectGraceMs, settle), 'presence', at)
+    }
+  }
+
+  private cancelCheck(id: string): void {
+    clearTimeout(this.checks.get(id))
+    this.checks.delete(id)
+  }
+
+  private scheduleCheck(id: string, delayMs: number, why: string, disconnectedAt?: string): void {
+    if (this.stopped) return
+    this.cancelCheck(id)
+    const t = setTimeout(() => {
+      this.checks.delete(id)
+      this.checkInstance(id, why, disconnectedAt).catch((err: unknown) =>
+        this.log.warn({ instanceId: id, err: String(err) }, 'real-time check failed'),
+      )
+    }, delayMs)
+    this.checks.set(id, t)
+  }
+
+  /** Probes one instance now (presence loss, a webhook); heals it at once when it went bad. */
+  async checkInstance(id: string, why: string, disconnectedAt?: string): Promise<void> {
+    if (this.stopped || this.healing.has(id)) return
+    if (why === 'presence' && !this.linkUp) return
+    const inst = this.ctx.store().repo(Instances).get(id)
+    if (!inst || !isMonitored(inst.state)) return
+    this.stats.realtimeChecks++
+    const mem = this.ctx.store().repo(InstanceHealth).get(id)
+    const probe = await probeInstance(this.deps.invoker, inst, {
+      timeoutMs: this.settings.probeTimeoutMs,
+      now: this.ctx.clock(),
+      lastHeartbeatAt: inst.lastHeartbeatAt,
+      connected: mem.connected,
+    })
+    const r = applyProbe(this.ctx, this.settings, probe)
+    if (!r) return
+    if (disconnectedAt && r.state !== 'ACTIVE') {
+      this.detections.push({ instanceId: id, disconnectedAt, detectedAt: this.ctx.now(), state: r.state })
+      if (this.detections.length > 100) this.detections.shift()
+    }
+    this.log.info({ instanceId: id, why, score: r.score, state: r.state }, 'real-time check')
+    if (this.opts.heal && (r.state === 'DEGRADED' || r.state === 'FAILED')) this.startHeals([id])
+    this.kickDelivery()
+  }
+
+  private async providerCheck(): Promise<void> {
+    try {
+      await detectProviders(this.ctx, this.settings, this.deps.providerStatus)
+      await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
+      this.kickDelivery()
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'provider check failed')
+    }
+  }
+
+  /** Drains the outbox now; concurrent calls share one run and trigger one more after it. */
+  async deliver(): Promise<DeliveryReport> {
+    if (this.delivering) {
+      this.deliverAgain = true
+      return this.delivering
+    }
+    this.delivering = (async () => {
+      let total = emptyDelivery()
+      do {
+        this.deliverAgain = false
+        const r = await this.deliverer.deliverDue()
+        total = mergeDelivery(total, r)
+      } while (this.deliverAgain && !this.stopped)
+      this.stats.deliveries += total.deliveries
+      this.stats.eventsDelivered += total.events
+      return total
+    })().finally(() => {
+      this.delivering = null
+    })
+    return this.delivering
+  }
+
+  private kickDelivery(): void {
+    if (this.stopped) return
+    void this.deliver()
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, 'delivery failed'))
+      .finally(() => this.scheduleDeliveryPoll())
+  }
+
+  private scheduleDeliveryPoll(): void {
+    if (this.stopped) return
+    clearTimeout(this.deliveryTimer)
+    this.deliveryTimer = setTimeout(() => this.kickDelivery(), DELIVERY_POLL_MS)
+  }
+
+  health(): HealthReport {
+    const outbox = this.ctx.store().repo(Outbox).stats()
+    const problems: string[] = []
+    const sinceCycle = this.lastCycleEndedAt ? Date.now() - this.lastCycleEndedAt : null
+    if (sinceCycle !== null && sinceCycle > 3 * this.interval)
+      problems.push(`no cycle for ${Math.round(sinceCycle / 1000)} s`)
+    if (this.lastCycle && 'skipped' in this.lastCycle.sweep)
+      problems.push(`last sweep skipped: ${this.lastCycle.sweep.skipped}`)
+    if (outbox.stuck > 0) problems.push(`${outbox.stuck} deliveries failing: ${outbox.lastError ?? ''}`)
+    if (!this.deps.hooks) problems.push('no hooks token configured: events are not delivered')
+    if (this.deps.presence && !this.linkUp) problems.push('gateway link down')
+    return {
+      ok: problems.length === 0 && !this.stopped,
+      status: this.stopped ? 'stopping' : problems.length ? 'degraded' : 'live',
+      problems,
+      startedAt: this.startedAt.toISOString(),
+      heal: this.opts.heal,
+      cycles: this.stats.cycles,
+      lastCycle: this.lastCycle && {
+        at: this.lastCycle.at,
+        durationMs: this.lastCycle.durationMs,
+        sweep: this.lastCycle.sweep,
+      },
+      gatewayLink: this.deps.presence ? this.linkUp : null,
+      healing: [...this.healing.keys()],
+      outbox,
+      delivered: { deliveries: this.stats.deliveries, events: this.stats.eventsDelivered },
+      webhooks: this.stats.webhooks,
+    }
+  }
+
+  async stop(): Promise<WatchSummary> {
+    this.stopped = true
+    clearTimeout(this.cycleTimer)
+    clearTimeout(this.deliveryTimer)
+    for (const id of [...this.checks.keys()]) this.cancelCheck(id)
+    await this.deps.presence?.stop().catch(() => {})
+    await this.http?.close()
+    const pending = [
+      ...this.healing.values(),
+      ...(this.cycleRunning ? [this.cycleRunning] : []),
+      ...(this.delivering ? [this.delivering] : []),
+    ].map((p) => p.catch(() => {}))
+    // A heal still waiting after the grace stays `running` in the journal; the next watch resumes it.
+    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())])
+    await this.closeHealCtx()
+    return {
+      startedAt: this.startedAt.toISOString(),
+      stoppedAt: this.ctx.now(),
+      ...this.stats,
+      lastCycle: this.lastCycle,
+    }
+  }
+
+  private async closeHealCtx(): Promise<void> {
+    if (this.healCtx !== this.ctx && this.healing.size === 0) this.healCtx.close()
+  }
+}
+
+export function emptyDelivery(): DeliveryReport {
+  return { deliveries: 0, events: 0, failed: [], deferred: [], silenced: 0, nextDueAt: null }
+}
+
+function mergeDelivery(a: DeliveryReport, b: DeliveryReport): DeliveryReport {
+  return {
+    deliveries: a.deliveries + b.deliveries,
+    events: a.events + b.events,
+    failed: [...a.failed, ...b.failed],
+    deferred: b.deferred,
+    silenced: a.silenced + b.silenced,
+    nextDueAt: b.nextDueAt,
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The seams between health/heal/failover/watch and the outside world. Everything here is small on
+ * purpose: tests drive the whole monitor with in-process fakes that follow the documented wire
+ * shapes, and `wiring.ts` builds the real ones (gateway client, lab or provider status pages, the
+ * hooks endpoint) from the config. Nothing in this folder reaches a socket except through these.
+ */
+import type { ClawnodeCommand } from '../gateway/node-commands.js'
+
+/** The instance fields an invoker needs to find the node. */
+export interface NodeTarget {
+  id: string
+  nodeId: string | null
+}
+
+/**
+ * Runs one gf-clawnode command on an instance's node through the operator's gateway (node.invoke)
+ * and returns the node's parsed payload. Failures are UserErrors:
+ * - GATEWAY_UNREACHABLE: the gateway itself cannot be reached (never the instance's fault);
+ * - NODE_ERROR with details.nodeCode NOT_CONNECTED: the node is offline;
+ * - TIMEOUT, or NODE_ERROR with the node's own code in details.nodeCode.
+ */
+export interface NodeInvoker {
+  invoke<T = unknown>(
+    target: NodeTarget,
+    command: ClawnodeCommand,
+    params: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<T>
+}
+
+export interface PresenceChange {
+  instanceId: string
+  nodeId: string | null
+  state: 'connected' | 'disconnected'
+  at: Date
+}
+
+/**
+ * Node connect/disconnect as the gateway sees it (its `presence` events and `node.list`). `link`
+ * reports watch's own connection to the gateway: while it is down, absence of presence means nothing.
+ */
+export interface PresenceSource {
+  start(handlers: { change(c: PresenceChange): void; link(up: boolean): void }): Promise<void>
+  stop(): Promise<void>
+}
+
+export const STATUS_INDICATORS = ['none', 'minor', 'major', 'critical', 'unknown'] as const
+export type StatusIndicator = (typeof STATUS_INDICATORS)[number]
+export type ComponentStatus =
+  | 'operational'
+  | 'degraded_performance'
+  | 'partial_outage'
+  | 'major_outage'
+  | 'unknown'
+
+/** A provider's own status page, as fetched (Statuspage summary shape; the lab serves the same). */
+export interface ProviderStatus {
+  provider: string
+  checkedAt: string
+  url: string | null
+  /** False when there is no page configured or it could not be fetched; `error` says why. */
+  reachable: boolean
+  indicator: StatusIndicator
+  description: string
+  regions: Record<string, ComponentStatus>
+  incidents: {
+    id: string
+    name: string
+    status: string
+    impact: string
+    regions: string[]
+    startedAt: string | null
+  }[]
+  error?: string
+}
+
+export interface ProviderStatusSource {
+  fetch(provider: string): Promise<ProviderStatus>
+}
+
+/** A period whose spend runs more than the threshold over its projection (the Ledger's numbers). */
+export interface CostAnomalyFact {
+  period: string
+  periodStart: string
+  actualUsdCents: number
+  projectedUsdCents: number
+  overPct: number
+  thresholdPct: number
+  severity: 'warning' | 'high'
+  detail?: Record<string, unknown>
+}
+
+export interface CostSource {
+  /** Anomalies as of `now`; `thresholdPct` null means the Ledger's own threshold. */
+  anomalies(now: Date, thresholdPct: number | null): Promise<CostAnomalyFact[]>
+}
+
+/** The provider health score over days (the Ledger's: provisioning, incidents, instance health). */
+export interface ProviderScoreFact {
+  provider: string
+  score: number | null
+  detail?: Record<string, unknown>
+}
+
+export interface ProviderScoreSource {
+  scores(now: Date): Promise<ProviderScoreFact[]>
+}
+
+/**
+ * Answers "did the gateway already run this delivery?" from the session transcript, for the one case
+ * the gateway's own idempotency replay cannot cover: the gateway restarted between our POST and our
+ * marking it delivered. `null` means it cannot tell.
+ */
+export interface DeliveryVerifier {
+  wasDelivered(d: { agentId: string; sessionKey: string; deliveryId: string }): Promise<boolean | null>
+}
+
+export interface HooksEndpoint {
+  url: string
+  token: string
+}
+
+/** Everything the monitor needs from outside; `close` releases connections. */
+export interface WatchDeps {
+  invoker: NodeInvoker
+  providerStatus: ProviderStatusSource
+  presence: PresenceSource | null
+  cost: CostSource | null
+  providerScores: ProviderScoreSource | null
+  hooks: HooksEndpoint | null
+  verifier: DeliveryVerifier | null
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,65 @@
+/**
+ * `clawops watch` as a use case: builds the real parts (wiring.ts), runs one cycle (`--once`) or the
+ * daemon until the signal fires, and returns what happened.
+ */
+import type { Context } from '../context.js'
+import { UserError } from '../errors.js'
+import { type CycleReport, WatchDaemon, type WatchSummary } from './daemon.js'
+import { depsFor, provideDeps } from './deps.js'
+import type { WatchDeps } from './ports.js'
+import { watchSettings } from './settings.js'
+
+export interface WatchRunOptions {
+  heal: boolean
+  once: boolean
+  /** host:port for /healthz and webhooks; null for none; undefined for the configured default. */
+  listen?: string | null
+  intervalMs?: number
+  signal: AbortSignal
+  onReady?: (info: { url: string | null }) => void
+}
+
+export type WatchResult =
+  | ({ mode: 'once'; heal: boolean } & CycleReport)
+  | ({ mode: 'daemon'; heal: boolean; url: string | null; stoppedBy: string } & WatchSummary)
+
+function parseListen(v: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(v)
+  const port = m ? Number(m[2]) : Number.NaN
+  if (!m || port > 65_535) throw new UserError('INVALID_INPUT', `--listen wants host:port, not "${v}"`)
+  return { host: m[1]!, port }
+}
+
+export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchResult> {
+  const settings = watchSettings(ctx.config())
+  let deps: WatchDeps
+  if (o.once) deps = await depsFor(ctx)
+  else {
+    const { buildWatchDeps } = await import('./wiring.js')
+    deps = await buildWatchDeps(ctx, { daemon: true })
+    provideDeps(ctx, deps)
+  }
+  const env = ctx.env
+  const daemon = new WatchDaemon(ctx, deps, settings, {
+    heal: o.heal,
+    listen: o.once ? null : o.listen === null ? null : o.listen ? parseListen(o.listen) : settings.listen,
+    secrets: {
+      current: env[settings.webhooks.secretEnv] ?? null,
+      previous: env[settings.webhooks.previousSecretEnv] ?? null,
+    },
+    ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}),
+  })
+  try {
+    if (o.once) return { mode: 'once', heal: o.heal, ...(await daemon.runOnce()) }
+    await daemon.start()
+    o.onReady?.({ url: daemon.url })
+    const stoppedBy = await new Promise<string>((resolve) => {
+      if (o.signal.aborted) resolve(String(o.signal.reason ?? 'signal'))
+      o.signal.addEventListener('abort', () => resolve(String(o.signal.reason ?? 'signal')), { once: true })
+    })
+    const summary = await daemon.stop()
+    return { mode: 'daemon', heal: o.heal, url: daemon.url, stoppedBy, ...summary }
+  } finally {
+    await deps.close()
+  }
+}

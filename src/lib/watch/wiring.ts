@@ -1,0 +1,233 @@
+/**
+ * THE WIRING POINT: builds the real outside parts of health, heal, failover and watch from the config.
+ *
+ * - NodeInvoker: `node.invoke` through the operator's gateway (src/lib/gateway: GatewayClient +
+ *   invokeNode), backend auth with the shared token from `gateway.tokenEnv` (loopback gateways). The
+ *   instance's node is `instances.node_id`, else found in `node.list` by its display name
+ *   ("clawnode <instanceId>").
+ * - PresenceSource: the gateway's `presence` events (src/lib/gateway/presence.ts: watchNodePresence),
+ *   re-attached after the gateway link comes back.
+ * - ProviderStatusSource: the status pages named in `watch.statusPages` / `watch.statusPageBase`
+ *   (the lab cloud serves `<lab>/_status/<provider>`).
+ * - HooksEndpoint: `watch.hooksUrl` (default: the gateway's /hooks/agent) with the token from
+ *   `gateway.hooksTokenEnv`.
+ * - DeliveryVerifier: the session transcript (`chat.history`) searched for the delivery marker.
+ * - CostSource / ProviderScoreSource: the Ledger (src/lib/ledger: detectCostAnomalies, providerHealth).
+ *
+ * Tests never load this module: they register fakes with `provideDeps`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Context } from '../context.js'
+import { UserError } from '../errors.js'
+import { GatewayClient } from '../gateway/client.js'
+import { invokeNode, listNodes } from '../gateway/nodes.js'
+import { watchNodePresence } from '../gateway/presence.js'
+import { detectCostAnomalies } from '../ledger/cost-report.js'
+import { providerHealth } from '../ledger/provider-health.js'
+import type { Logger } from '../log.js'
+import { Instances } from '../store/instances.js'
+import { deliveryMarker } from './message.js'
+import type {
+  CostSource,
+  DeliveryVerifier,
+  NodeInvoker,
+  PresenceSource,
+  ProviderScoreSource,
+  WatchDeps,
+} from './ports.js'
+import { HttpProviderStatus } from './provider-status.js'
+import { watchSettings } from './settings.js'
+
+const NODE_MAP_TTL_MS = 10_000
+const PRESENCE_RETRY_MS = 5_000
+
+/** One lazily opened operator connection to the gateway, shared by invoker, presence and verifier. */
+class GatewayLink {
+  private client: Promise<GatewayClient> | null = null
+  private nodes = new Map<string, string>()
+  private nodesAt = 0
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string | undefined,
+    private readonly tokenEnv: string,
+    private readonly logger: Logger,
+    private readonly reconnect: boolean,
+  ) {}
+
+  get(): Promise<GatewayClient> {
+    if (!this.token) {
+      return Promise.reject(
+        new UserError('GATEWAY_UNREACHABLE', `no gateway token: ${this.tokenEnv} is not set`, {
+          hint: `Export ${this.tokenEnv} (the gateway's shared token) for clawops.`,
+        }),
+      )
+    }
+    this.client ??= GatewayClient.connect({
+      url: this.url,
+      auth: { kind: 'backend', token: this.token },
+      scopes: ['operator.read', 'operator.write'],
+      logger: this.logger,
+      reconnect: this.reconnect,
+    }).catch((err: unknown) => {
+      this.client = null
+      throw err
+    })
+    return this.client
+  }
+
+  /** instanceId → nodeId from node.list (clawnode display names); a miss refreshes, at most every 10 s. */
+  async nodeIdOf(instanceId: string): Promise<string | undefined> {
+    if (!this.nodes.has(instanceId) && Date.now() - this.nodesAt > NODE_MAP_TTL_MS) {
+      const list = await listNodes(await this.get())
+      this.nodes = new Map(list.filter((n) => n.instanceId).map((n) => [n.instanceId!, n.nodeId]))
+      this.nodesAt = Date.now()
+    }
+    return this.nodes.get(instanceId)
+  }
+
+  async close(): Promise<void> {
+    const c = this.client
+    this.client = null
+    if (c) await (await c.catch(() => null))?.close()
+  }
+}
+
+function gatewayInvoker(link: GatewayLink): NodeInvoker {
+  return {
+    async invoke(target, command, params, timeoutMs) {
+      const client = await link.get()
+      const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
+      if (!nodeId) {
+        throw new UserError('NODE_ERROR', `no gateway node for instance ${target.id}`, {
+          details: { instanceId: target.id, nodeCode: 'NOT_CONNECTED' },
+        })
+      }
+      return invokeNode(client, { nodeId, command, params, timeoutMs })
+    },
+  }
+}
+
+function gatewayPresence(ctx: Context, link: GatewayLink, logger: Logger): PresenceSource {
+  let retry: NodeJS.Timeout | undefined
+  let stopped = false
+  const off: (() => void)[] = []
+  return {
+    async start(h) {
+      const attach = async () => {
+        try {
+          const client = await link.get()
+          off.push(
+            client.onConnection((state) => h.link(state === 'connected')),
+            watchNodePresence(client, (p) => {
+              const instanceId =
+                p.instanceId ??
+                (
+                  ctx.store().db.prepare('SELECT id FROM instances WHERE node_id = ?').get(p.nodeId) as
+                    | { id: string }
+                    | undefined
+                )?.id
+              if (!instanceId || !ctx.store().repo(Instances).get(instanceId)) return
+              h.change({
+                instanceId,
+                nodeId: p.nodeId,
+                state: p.connected ? 'connected' : 'disconnected',
+                at: new Date(p.ts ?? Date.now()),
+              })
+            }),
+          )
+          h.link(true)
+        } catch (err) {
+          h.link(false)
+          logger.warn({ err: String(err) }, 'gateway not reachable for presence; retrying in 5 s')
+          if (!stopped) retry = setTimeout(() => void attach(), PRESENCE_RETRY_MS)
+        }
+      }
+      await attach()
+    },
+    async stop() {
+      stopped = true
+      clearTimeout(retry)
+      for (const f of off) f()
+    },
+  }
+}
+
+/** COST_ANOMALY from the Ledger: the week and the month against their projections. */
+function ledgerCost(ctx: Context): CostSource {
+  return {
+    async anomalies(now, thresholdPct) {
+      return detectCostAnomalies(ctx, { at: now, ...(thresholdPct === null ? {} : { thresholdPct }) }).map((a) => ({
+        period: a.period,
+        periodStart: a.periodStart,
+        actualUsdCents: a.actualUsdCents,
+        projectedUsdCents: a.projectedUsdCents,
+        overPct: a.overPct,
+        thresholdPct: a.thresholdPct,
+        severity: a.severity,
+        detail: { basis: a.basis, forecastUsdCents: a.forecastUsdCents, projectionSource: a.projectionSource, topMovers: a.topMovers },
+      }))
+    },
+  }
+}
+
+/** PROVIDER_DEGRADED over days: the Ledger's 7-day provider health score. */
+function ledgerProviderScores(ctx: Context): ProviderScoreSource {
+  return {
+    async scores(now) {
+      const r = providerHealth(ctx, { at: now })
+      return r.providers.map((p) => ({
+        provider: p.provider,
+        score: p.score,
+        detail: {
+          components: p.components,
+          recommendations: r.recommendations.filter((x) => x.provider === p.provider).map((x) => x.command),
+        },
+      }))
+    },
+  }
+}
+
+function historyVerifier(link: GatewayLink): DeliveryVerifier {
+  return {
+    async wasDelivered(d) {
+      try {
+        const client = await link.get()
+        const history = await client.request('chat.history', {
+          sessionKey: `agent:${d.agentId}:${d.sessionKey}`,
+          limit: 200,
+        })
+        return JSON.stringify(history).includes(deliveryMarker(d.deliveryId))
+      } catch {
+        return null
+      }
+    },
+  }
+}
+
+export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {}): Promise<WatchDeps> {
+  const config = ctx.config()
+  const settings = watchSettings(config)
+  const logger = (await ctx.logger()).child({ component: 'gateway' })
+  const tokenEnv = config.gateway?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
+  const hooksTokenEnv = config.gateway?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
+  const link = new GatewayLink(
+    config.gateway?.url ?? 'ws://127.0.0.1:18789',
+    ctx.env[tokenEnv],
+    tokenEnv,
+    logger,
+    o.daemon === true,
+  )
+  const hooksToken = ctx.env[hooksTokenEnv]
+  return {
+    invoker: gatewayInvoker(link),
+    providerStatus: new HttpProviderStatus(settings, ctx.clock),
+    presence: o.daemon ? gatewayPresence(ctx, link, logger) : null,
+    cost: ledgerCost(ctx),
+    providerScores: ledgerProviderScores(ctx),
+    hooks: hooksToken ? { url: settings.hooksUrl, token: hooksToken } : null,
+    verifier: historyVerifier(link),
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+    close: () => link.close(),
+  }
+}
