@@ -8,7 +8,7 @@
  * the arithmetic. Projected instance counts round up (capacity errs on the safe side); money is cents.
  */
 import type { Context } from '../context.js'
-import { findRegion } from '../domain/catalog.js'
+import { findRegion, regionsOf } from '../domain/catalog.js'
 import { priceAt } from '../domain/price-book.js'
 import type { Provider, RegionGroup } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
@@ -56,22 +56,31 @@ export interface CapacityPlan {
 
 type Slot = `${Provider}|${string}|${'primary' | 'standby'}`
 
-/** Shares of recent creations per provider/region/role, limited to what the routing allows now. */
+/**
+ * Shares of recent creations per provider/region/role, pair by pair. A member the current routing
+ * would no longer place there (its provider left the pool, is excluded, or the standby would now share
+ * the primary's provider) is counted for the routing's first choice in its region group instead.
+ */
 function allocation(recent: Member[], fallback: Member[], routing: RoutingConfig): Map<Slot, number> {
-  const allowed = (m: Member) => {
-    const group = findRegion(m.provider, m.region)?.group
-    if (!group) return false
-    const g = routing[group]
-    return (
-      !g.excluded.includes(m.provider) && (m.role === 'primary' ? g.primary : g.standby).includes(m.provider)
-    )
-  }
-  let basis = recent.filter(allowed)
-  if (basis.length === 0) basis = fallback.filter(allowed)
   const counts = new Map<Slot, number>()
-  for (const m of basis) {
-    const k: Slot = `${m.provider}|${m.region}|${m.role}`
-    counts.set(k, (counts.get(k) ?? 0) + 1)
+  const place = (m: Member, avoid: Provider | null): Slot | null => {
+    const group = findRegion(m.provider, m.region)?.group
+    if (!group) return null
+    const g = routing[group]
+    const pool = (m.role === 'primary' ? g.primary : g.standby).filter(
+      (p) => !g.excluded.includes(p) && p !== avoid,
+    )
+    if (pool.includes(m.provider)) return `${m.provider}|${m.region}|${m.role}`
+    const instead = pool[0]
+    const region = instead && regionsOf(instead).find((r) => r.group === group)
+    return instead && region ? `${instead}|${region.code}|${m.role}` : null
+  }
+  for (const members of Map.groupBy(recent.length > 0 ? recent : fallback, (m) => m.pairId).values()) {
+    const primary = members.find((m) => m.role === 'primary')
+    const standby = members.find((m) => m.role === 'standby')
+    const p = primary ? place(primary, null) : null
+    const sb = standby ? place(standby, p ? (p.split('|')[0] as Provider) : null) : null
+    for (const slot of [p, sb]) if (slot) counts.set(slot, (counts.get(slot) ?? 0) + 1)
   }
   const shares = new Map<Slot, number>()
   for (const role of ['primary', 'standby'] as const) {

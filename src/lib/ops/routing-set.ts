@@ -13,6 +13,7 @@ import {
   ROUTING_PROVIDERS,
   type RoutingChange,
 } from '../ledger/routing.js'
+import { Plans } from '../store/plans.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
 import type { OperationKind } from './kind.js'
 
@@ -110,7 +111,14 @@ const routingSet: OperationKind<RoutingChange> = {
       action: 'routing.version',
       target: `routing/v${written.version}`,
       outcome: 'ok',
-      details: { from: input.baseVersion, to: written.version, changes: input.changes, reason: input.reason },
+      details: {
+        from: input.baseVersion,
+        to: written.version,
+        changes: input.changes,
+        reason: input.reason,
+        // Who proposed it (e.g. ledger) when someone else (commander, operator) confirmed it.
+        proposedBy: run.ctx.store().repo(Plans).get(run.planId)?.plan.actor ?? run.actor,
+      },
     })
     return { version: written.version, changes: input.changes }
   },

@@ -180,13 +180,16 @@ export class BillingSegments {
     ).map(fromRow)
   }
 
-  /** Live instances (not DELETED) with no open segment: created before billing was recorded. */
+  /**
+   * Live instances (not DELETED) without any segment: created before billing was recorded. (An
+   * instance whose segments are all closed is not billed, whatever its state says.)
+   */
   unbilledInstances(): (BilledInstance & { createdAt: string })[] {
     return this.store.db
       .prepare(
         `SELECT id, pair_id AS pairId, user_id AS userId, role, provider, region, tier, created_at AS createdAt
          FROM instances i WHERE state <> 'DELETED'
-           AND NOT EXISTS (SELECT 1 FROM billing_segments b WHERE b.instance_id = i.id AND b.end IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM billing_segments b WHERE b.instance_id = i.id)
          ORDER BY id`,
       )
       .all() as unknown as (BilledInstance & { createdAt: string })[]
