@@ -81,13 +81,13 @@ export class FakeNodes implements NodeInvoker {
           details: { nodeId: target.nodeId, command, nodeCode: 'NOT_CONNECTED' },
         })
       }
-      return this.answer(target.id, command, b) as T
+      return this.answer(target.id, command, b, params) as T
     } finally {
       this.inFlight--
     }
   }
 
-  private answer(id: string, command: string, b: NodeBehaviour): unknown {
+  private answer(id: string, command: string, b: NodeBehaviour, params: Record<string, unknown>): unknown {
     const live = b.openclaw !== 'down'
     const ready = b.openclaw === 'up'
     switch (command) {
@@ -129,7 +129,8 @@ export class FakeNodes implements NodeInvoker {
       case 'openclaw.restart':
       case 'openclaw.start': {
         if (b.restartFixes) this.set(id, { openclaw: 'up' })
-        return { action: command.split('.')[1], service: 'compose', ms: 5 }
+        const waited = params.wait === false ? {} : { healthy: b.restartFixes, waitedMs: 5 }
+        return { action: command.split('.')[1], service: 'compose', ms: 5, ...waited }
       }
       case 'openclaw.stop':
         this.set(id, { openclaw: 'down' })
@@ -223,6 +224,11 @@ export class FakeHooksGateway {
   /** Holds the next accepted answer until `release` is called (the run is already dispatched). */
   holdNext(onHeld: (release: () => void) => void): void {
     this.holds.push(onHeld)
+  }
+
+  /** Drops holds that were not used. */
+  clearHolds(): void {
+    this.holds = []
   }
 
   /** A gateway restart: the idempotency replay state is in memory and is lost. */

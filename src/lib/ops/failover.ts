@@ -29,8 +29,6 @@ import { PairScope } from './pair-scope.js'
 export interface FailoverParams {
   pairs: string[]
   reason?: string
-  /** The heal operation that escalated to this failover (so a resumed heal finds it). */
-  healOpId?: string
 }
 
 interface StepInput {
@@ -260,7 +258,6 @@ const failoverKind: OperationKind<FailoverParams> = {
     return {
       pairs: [...new Set(p.pairs)].sort(),
       ...(typeof p.reason === 'string' ? { reason: p.reason } : {}),
-      ...(typeof p.healOpId === 'string' ? { healOpId: p.healOpId } : {}),
     }
   },
 

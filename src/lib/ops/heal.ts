@@ -17,6 +17,7 @@ import { UserError } from '../errors.js'
 import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
+import { announceTransition } from '../health/transition-events.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
@@ -182,7 +183,22 @@ async function confirm(
     )
   } else if (inst.state !== 'FAILED') {
     run.audit({ action: 'heal.mark-failed', target: id, details: { restarted: r?.restarted ?? false } })
-    store.tx(() => scope.update(id, { state: 'FAILED' }))
+    store.tx(() => {
+      const failed = scope.update(id, { state: 'FAILED' })
+      announceTransition(store, settings, {
+        instance: failed,
+        from: inst.state,
+        to: 'FAILED',
+        score: applied?.score ?? 0,
+        reasons: [
+          r?.restarted
+            ? 'OpenClaw still down after a restart and the wait'
+            : `restart impossible: ${r?.error ?? 'unknown'}`,
+        ],
+        badSince: store.repo(InstanceHealth).get(id).badSince,
+        now: run.ctx.now(),
+      })
+    })
   }
   return {
     healthy,
@@ -192,14 +208,16 @@ async function confirm(
   }
 }
 
-/** The failover this heal started earlier (a resumed heal must not start a second one). */
-function earlierFailover(ctx: Context, healOpId: string): string | undefined {
+/** The failover of this pair a resumed heal started before it stopped (never start a second one). */
+function earlierFailover(ctx: Context, healOpId: string, pairId: string): string | undefined {
   const row = ctx
     .store()
     .db.prepare(
-      "SELECT id FROM operations WHERE kind = 'failover' AND json_extract(params, '$.healOpId') = ? ORDER BY created_at DESC LIMIT 1",
+      `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
+         AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
+       ORDER BY f.created_at DESC LIMIT 1`,
     )
-    .get(healOpId) as { id: string } | undefined
+    .get(healOpId, pairId) as { id: string } | undefined
   return row?.id
 }
 
@@ -275,17 +293,15 @@ async function escalate(
     return { outcome: 'critical', detail: why }
   }
   // Standby ACTIVE: fail over, through the failover operation and its policy (blast radius included).
-  const earlier = earlierFailover(ctx, run.opId)
+  const earlier = earlierFailover(ctx, run.opId, inst.pairId)
+  // The same arguments an agent would give on the command line, so the plan can be confirmed there.
+  const params = { pairs: [inst.pairId], reason: `heal ${run.opId}: ${id} still failing after a restart` }
   try {
     const { default: failoverKind } = await import('./failover.js')
     let view: OperationView
     if (earlier) view = await runOperation(ctx, earlier)
     else {
-      const r = await runMutation(ctx, failoverKind, {
-        pairs: [inst.pairId],
-        reason: `heal ${run.opId}: ${id} still failing after restart`,
-        healOpId: run.opId,
-      })
+      const r = await runMutation(ctx, failoverKind, params)
       if (r.status === 'dry-run') throw new Error('a heal never plans a dry-run failover')
       view = r.operation
     }
@@ -306,7 +322,7 @@ async function escalate(
       tell(
         'high',
         `primary ${id} of pair ${inst.pairId} needs a failover, but it waits for a confirmation: ${d.findings.map((f) => f.message).join('; ')}`,
-        [`clawops failover ${inst.pairId} --confirm ${d.planId} --json`],
+        [`clawops failover ${inst.pairId} --reason "${params.reason}" --confirm ${d.planId} --json`],
         { planId: d.planId, findings: d.findings },
       )
       return { outcome: 'awaiting-confirmation', planId: d.planId, detail: err.message }

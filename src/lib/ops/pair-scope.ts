@@ -78,7 +78,7 @@ export class PairScope {
   /** An invoker that applies the same fence, for code that takes a NodeInvoker (probes). */
   invokerFor(): NodeInvoker {
     return {
-      invoke: <T>(
+      invoke: async <T>(
         target: NodeTarget,
         command: ClawnodeCommand,
         params: Record<string, unknown>,
@@ -86,11 +86,9 @@ export class PairScope {
       ) => {
         const member = this.instance(target.id)
         if (!(PAIR_COMMANDS as readonly string[]).includes(command)) {
-          return Promise.reject(
-            new UserError('POLICY_DENIED', `heal and failover do not run ${command}`, {
-              details: { rules: ['heal-commands'], command },
-            }),
-          )
+          throw new UserError('POLICY_DENIED', `heal and failover do not run ${command}`, {
+            details: { rules: ['heal-commands'], command },
+          })
         }
         return this.invoker.invoke<T>(member, command, params, timeoutMs)
       },

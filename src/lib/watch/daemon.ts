@@ -259,7 +259,9 @@ export class WatchDaemon {
     const providers = await detectProviders(this.ctx, this.settings, this.deps.providerStatus)
     const slow = Date.now() - this.lastSlowChecks >= SLOW_CHECKS_MS
     if (slow) this.lastSlowChecks = Date.now()
-    const cost = slow ? await detectCost(this.ctx, this.settings, this.deps.cost) : { checked: false, anomalies: 0 }
+    const cost = slow
+      ? await detectCost(this.ctx, this.settings, this.deps.cost)
+      : { checked: false, anomalies: 0 }
     const scores = slow
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }

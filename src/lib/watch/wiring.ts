@@ -157,16 +157,23 @@ function gatewayPresence(ctx: Context, link: GatewayLink, logger: Logger): Prese
 function ledgerCost(ctx: Context): CostSource {
   return {
     async anomalies(now, thresholdPct) {
-      return detectCostAnomalies(ctx, { at: now, ...(thresholdPct === null ? {} : { thresholdPct }) }).map((a) => ({
-        period: a.period,
-        periodStart: a.periodStart,
-        actualUsdCents: a.actualUsdCents,
-        projectedUsdCents: a.projectedUsdCents,
-        overPct: a.overPct,
-        thresholdPct: a.thresholdPct,
-        severity: a.severity,
-        detail: { basis: a.basis, forecastUsdCents: a.forecastUsdCents, projectionSource: a.projectionSource, topMovers: a.topMovers },
-      }))
+      return detectCostAnomalies(ctx, { at: now, ...(thresholdPct === null ? {} : { thresholdPct }) }).map(
+        (a) => ({
+          period: a.period,
+          periodStart: a.periodStart,
+          actualUsdCents: a.actualUsdCents,
+          projectedUsdCents: a.projectedUsdCents,
+          overPct: a.overPct,
+          thresholdPct: a.thresholdPct,
+          severity: a.severity,
+          detail: {
+            basis: a.basis,
+            forecastUsdCents: a.forecastUsdCents,
+            projectionSource: a.projectionSource,
+            topMovers: a.topMovers,
+          },
+        }),
+      )
     },
   }
 }
