@@ -54,6 +54,8 @@ export interface WatchOptions {
   listen: { host: string; port: number } | null
   secrets: WebhookSecrets
   intervalMs?: number
+  /** How long `stop()` waits for running heals and deliveries (default 15 s). */
+  stopGraceMs?: number
   /** Passed to the deliverer (crash-window tests). */
   afterPost?: (deliveryId: string) => void | Promise<void>
 }
@@ -265,12 +267,13 @@ export class WatchDaemon {
     const scores = slow
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
-    const reprovision = await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
     this.housekeeping()
     const heals = this.opts.heal ? this.startHeals() : []
     const healReports = o.awaitHeals
       ? await Promise.all(heals.map((h) => h.done))
       : heals.map((h) => h.started)
+    // After the heals: a failover of this cycle may owe a standby that can be provisioned at once.
+    const reprovision = await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
     const delivery = await this.deliver()
     const report: CycleReport = {
       at,
@@ -394,9 +397,10 @@ export class WatchDaemon {
   }
 
   private onLink(up: boolean): void {
+    // Only a link that comes back (the gateway restarted, so every node is reconnecting) needs the settle time.
+    if (up && !this.linkUp) this.linkUpAt = Date.now()
     this.linkUp = up
-    if (up) this.linkUpAt = Date.now()
-    else for (const id of [...this.checks.keys()]) this.cancelCheck(id)
+    if (!up) for (const id of [...this.checks.keys()]) this.cancelCheck(id)
     this.log.info({ up }, 'gateway link')
   }
 
@@ -549,7 +553,10 @@ export class WatchDaemon {
       ...(this.delivering ? [this.delivering] : []),
     ].map((p) => p.catch(() => {}))
     // A heal still waiting after the grace stays `running` in the journal; the next watch resumes it.
-    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())])
+    await Promise.race([
+      Promise.all(pending),
+      new Promise((r) => setTimeout(r, this.opts.stopGraceMs ?? STOP_GRACE_MS).unref()),
+    ])
     await this.closeHealCtx()
     return {
       startedAt: this.startedAt.toISOString(),

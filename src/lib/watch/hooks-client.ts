@@ -4,6 +4,7 @@
  * again), and an answer classified into accepted, retry later, or rejected (a config problem the
  * operator must fix; retried slowly, never dropped).
  */
+import { networkReason } from './net-error.js'
 import type { HooksEndpoint } from './ports.js'
 
 export type HookAnswer =
@@ -43,13 +44,10 @@ export async function postAgentHook(
       signal: AbortSignal.timeout(o.timeoutMs),
     })
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } }
-    const why =
-      e.name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : (e.cause?.code ?? e.message)
     return {
       kind: 'retry',
       status: null,
-      error: `gateway unreachable: ${why}`,
+      error: `gateway unreachable: ${networkReason(err, o.timeoutMs)}`,
       retryAfterMs: backoffMs(o.attempts),
     }
   }

@@ -44,7 +44,8 @@ export function declareProviderIncident(
   d: Declaration,
 ): { incident: Incident; opened: boolean } {
   const age = d.now.getTime() - Date.parse(d.status.checkedAt)
-  if (d.status.provider !== d.provider || !(age >= 0 && age <= STATUS_CHECK_MAX_AGE_MS)) {
+  // A minute of skew either way is tolerated; older than five minutes is not a check of now.
+  if (d.status.provider !== d.provider || !(age >= -60_000 && age <= STATUS_CHECK_MAX_AGE_MS)) {
     throw new Error(
       `rule 4: the status page of ${d.provider} must be checked within ${STATUS_CHECK_MAX_AGE_MS / 60_000} min before declaring an incident`,
     )

@@ -4,6 +4,7 @@
  * `watch.statusPageBase` + provider (the lab serves `/_status/<provider>`). A missing page, a timeout
  * or a malformed answer is reported as `reachable: false` with the reason, never guessed.
  */
+import { networkReason } from './net-error.js'
 import type { ComponentStatus, ProviderStatus, ProviderStatusSource, StatusIndicator } from './ports.js'
 import type { WatchSettings } from './settings.js'
 
@@ -62,11 +63,7 @@ export class HttpProviderStatus implements ProviderStatusSource {
       if (!res.ok) return { ...base, error: `status page answered HTTP ${res.status}` }
       body = await res.json()
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } }
-      return {
-        ...base,
-        error: e.name === 'TimeoutError' ? `timed out after ${TIMEOUT_MS} ms` : (e.cause?.code ?? e.message),
-      }
+      return { ...base, error: networkReason(err, TIMEOUT_MS) }
     }
     const { StatusSummarySchema } = await import('./status-page-schema.js')
     const parsed = StatusSummarySchema.safeParse(body)
