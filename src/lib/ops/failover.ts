@@ -23,6 +23,8 @@ import { announcePairFailed } from '../watch/detectors.js'
 import { emitEvent } from '../watch/events.js'
 import { watchSettings } from '../watch/settings.js'
 import { blastRadiusFor } from './blast-radius.js'
+// Registers every kind, so runOperation (and a later `ops resume`) finds this one by name.
+import './kinds.js'
 import type { OperationKind, StepRun } from './kind.js'
 import { PairScope } from './pair-scope.js'
 

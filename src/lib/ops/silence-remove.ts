@@ -1,6 +1,8 @@
 /** `clawops silence remove <id>`: ends a silence early (journaled and audited like adding one). */
 import { UserError } from '../errors.js'
 import { Silences } from '../store/silences.js'
+// Registers every kind, so runOperation (and a later `ops resume`) finds this one by name.
+import './kinds.js'
 import type { OperationKind } from './kind.js'
 
 export interface SilenceRemoveParams {
