@@ -181,7 +181,7 @@ export const ClawnodeConfigSchema = z
       .object({
         minDelayMs: z.number().int().min(10).default(1_000),
         maxDelayMs: z.number().int().min(10).default(30_000),
-        /** Cap while waiting for pairing approval, so an approved node joins promptly. */
+        /** First retry delay while waiting for pairing approval (then it backs off to maxDelayMs). */
         pairingRetryMs: z.number().int().min(10).default(3_000),
       })
       .strict()

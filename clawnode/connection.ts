@@ -175,22 +175,18 @@ export class NodeConnection {
     }
     const wasConnected = this.state === 'connected'
     this.setState('connecting')
-    let delay: number
-    if (this.lastFailure === 'pairing') {
-      delay = Math.min(
-        this.o.reconnect.pairingRetryMs,
-        backoffDelay(this.attempt++, this.backoff(), this.o.random),
-      )
-    } else {
-      delay = backoffDelay(this.attempt++, this.backoff(), this.o.random)
-    }
+    // While waiting for approval the first retries come quickly (approval usually follows the request
+    // within a second), then back off like any failure: a fleet of unapproved nodes retrying at a
+    // fixed rate saturates the gateway, whose connect path is expensive.
+    const min = this.lastFailure === 'pairing' ? this.o.reconnect.pairingRetryMs : this.o.reconnect.minDelayMs
+    const delay = backoffDelay(
+      this.attempt++,
+      { minMs: min, maxMs: this.o.reconnect.maxDelayMs },
+      this.o.random,
+    )
     if (wasConnected) this.o.logger.info({ code, reason, retryInMs: delay }, 'disconnected from gateway')
     else this.o.logger.debug({ code, reason, retryInMs: delay }, 'connection attempt ended')
     this.reconnectTimer = setTimeout(() => this.open(), delay)
-  }
-
-  private backoff() {
-    return { minMs: this.o.reconnect.minDelayMs, maxMs: this.o.reconnect.maxDelayMs }
   }
 
   private armWatchdog(): void {

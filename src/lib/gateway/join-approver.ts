@@ -189,8 +189,14 @@ export class JoinApprover {
     })
   }
 
+  private sweeping: Promise<JoinDecision[]> | undefined
+
+  /** One pass over everything pending; a sweep requested while one is queued or running joins it. */
   sweep(): Promise<JoinDecision[]> {
-    return this.enqueue(() => reviewPendingJoins(this.client, this.registry))
+    this.sweeping ??= this.enqueue(() => reviewPendingJoins(this.client, this.registry)).finally(() => {
+      this.sweeping = undefined
+    })
+    return this.sweeping
   }
 
   start(): Promise<JoinDecision[]> {

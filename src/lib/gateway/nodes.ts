@@ -157,3 +157,47 @@ export async function invokeNode<T = unknown>(client: GatewayClient, o: InvokeOp
   if (res.payloadJSON) return JSON.parse(res.payloadJSON) as T
   return null as T
 }
+
+export type InvokeAllResult<T> =
+  | { nodeId: string; ok: true; result: T; ms: number }
+  | { nodeId: string; ok: false; error: ReturnType<UserError['toBody']>; ms: number }
+
+/**
+ * Runs one command on many nodes with at most `concurrency` in flight, never throwing for a single
+ * node: each target gets its own result or error body (for per-instance result tables).
+ */
+export async function invokeAll<T = unknown>(
+  client: GatewayClient,
+  nodeIds: readonly string[],
+  o: Omit<InvokeOptions, 'nodeId' | 'idempotencyKey'> & {
+    concurrency?: number
+    onResult?: (r: InvokeAllResult<T>, done: number) => void
+  },
+): Promise<InvokeAllResult<T>[]> {
+  const results: InvokeAllResult<T>[] = new Array(nodeIds.length)
+  let next = 0
+  let done = 0
+  const worker = async () => {
+    while (next < nodeIds.length) {
+      const i = next++
+      const nodeId = nodeIds[i]!
+      const t0 = performance.now()
+      let r: InvokeAllResult<T>
+      try {
+        const result = await invokeNode<T>(client, { ...o, nodeId })
+        r = { nodeId, ok: true, result, ms: Math.round(performance.now() - t0) }
+      } catch (err) {
+        const body =
+          err instanceof UserError
+            ? err.toBody()
+            : { code: 'INTERNAL' as const, message: err instanceof Error ? err.message : String(err) }
+        r = { nodeId, ok: false, error: body, ms: Math.round(performance.now() - t0) }
+      }
+      results[i] = r
+      o.onResult?.(r, ++done)
+    }
+  }
+  const n = Math.max(1, Math.min(o.concurrency ?? 64, nodeIds.length))
+  await Promise.all(Array.from({ length: n }, worker))
+  return results
+}

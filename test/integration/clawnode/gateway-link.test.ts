@@ -14,7 +14,7 @@ import {
 } from '../../../src/lib/gateway/join-approver.js'
 import { deriveJoinSecret, generateJoinSecret } from '../../../src/lib/gateway/join-proof.js'
 import { CLAWNODE_COMMANDS } from '../../../src/lib/gateway/node-commands.js'
-import { invokeNode, listNodes } from '../../../src/lib/gateway/nodes.js'
+import { invokeAll, invokeNode, listNodes } from '../../../src/lib/gateway/nodes.js'
 import {
   issueNodeBootstrapToken,
   listDevicePairings,
@@ -27,6 +27,9 @@ import { openclawBin } from '../../../src/lib/paths.js'
 import { STAND_IN_GATEWAY, tempDir } from '../../support/clawnode-fixtures.js'
 import { type ClawnodeProcess, spawnClawnode, waitFor } from '../../support/clawnode-process.js'
 import { freePort, restartGateway } from '../../support/gateway-process.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: loosely typed JSON from the wire, checked by the assertions
+type Wire = Record<string, any>
 
 const gw = inject('gateway')
 const SWARM = 40
@@ -167,10 +170,10 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
   })
 
   it('runs every clawnode command end to end through the gateway', async () => {
-    const call = <T = Record<string, any>>(command: string, params?: unknown, timeoutMs = 30_000) =>
+    const call = <T = Wire>(command: string, params?: unknown, timeoutMs = 30_000) =>
       invokeNode<T>(op, { nodeId, command, ...(params === undefined ? {} : { params }), timeoutMs })
     const seen = new Set<string>()
-    const run = async <T = Record<string, any>>(command: string, params?: unknown) => {
+    const run = async <T = Wire>(command: string, params?: unknown) => {
       seen.add(command)
       return call<T>(command, params)
     }
@@ -209,7 +212,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       healthy: true,
     })
 
-    const got = await run<{ hash: string; config: Record<string, any> }>('config.get')
+    const got = await run<{ hash: string; config: Wire }>('config.get')
     expect(got.config.gateway.port).toBe(standInPort)
     expect(await run('config.validate', {})).toMatchObject({
       valid: true,
@@ -505,11 +508,13 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     expect(new Set(swarmIds).size).toBe(SWARM)
     expect(swarm.status()?.counts.connected).toBe(SWARM)
     const t0 = performance.now()
-    const results = await Promise.all(
-      swarmIds.map((id) => invokeNode<{ instanceId: string }>(op, { nodeId: id, command: 'vps.health' })),
-    )
+    const results = await invokeAll<{ instanceId: string }>(op, swarmIds, {
+      command: 'vps.health',
+      concurrency: 16,
+    })
     const ms = Math.round(performance.now() - t0)
-    expect(new Set(results.map((r) => r.instanceId)).size).toBe(SWARM)
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(new Set(results.map((r) => r.ok && r.result.instanceId)).size).toBe(SWARM)
     const gwPid = Number(readFileSync(gw.pidFile, 'utf8'))
     process.stderr.write(
       `[bench] swarm of ${SWARM}: vps.health sweep ${ms} ms; swarm process RSS ${rssMb(swarm.child.pid!)} MB; gateway RSS ${rssMb(gwPid)} MB\n`,

@@ -14,13 +14,16 @@ import { deviceAuthPayloadV3 } from '../../../src/lib/gateway/protocol.js'
 import { createLogger } from '../../../src/lib/log.js'
 import { tempDir } from '../../support/clawnode-fixtures.js'
 
-type Script = (ws: WebSocket, msg: Record<string, any>, connIndex: number) => void
+// biome-ignore lint/suspicious/noExplicitAny: loosely typed JSON from the wire, checked by the assertions
+type Wire = Record<string, any>
+
+type Script = (ws: WebSocket, msg: Wire, connIndex: number) => void
 
 async function peer(script: Script, onOpen?: (ws: WebSocket, connIndex: number) => void) {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   await new Promise((r) => wss.once('listening', r))
   let conns = 0
-  const received: Array<Record<string, any>> = []
+  const received: Array<Wire> = []
   wss.on('connection', (ws) => {
     const index = conns++
     if (onOpen) onOpen(ws, index)
@@ -111,10 +114,7 @@ describe('node connection', () => {
     const { c, identity } = node(p.url, 'a')
     c.start()
     await until(() => p.received.filter((m) => m.method === 'connect').length >= 2)
-    const [first, second] = p.received.filter((m) => m.method === 'connect') as [
-      Record<string, any>,
-      Record<string, any>,
-    ]
+    const [first, second] = p.received.filter((m) => m.method === 'connect') as [Wire, Wire]
     expect(first.params.auth).toEqual({ token: 'shared-token' })
     expect(second.params.auth).toEqual({ token: 'issued-device-token' })
     expect(first.params.client).toMatchObject({

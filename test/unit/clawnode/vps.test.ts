@@ -10,6 +10,9 @@ import {
 } from '../../../clawnode/proc.js'
 import { nodeConfig, tempDir, testNode } from '../../support/clawnode-fixtures.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: loosely typed JSON from the wire, checked by the assertions
+type Wire = Record<string, any>
+
 describe('/proc parsers', () => {
   it('meminfo', () => {
     const m = parseMeminfo(
@@ -53,7 +56,7 @@ describe('vps.* on this host', () => {
   const node = testNode(nodeConfig(tmp.dir))
 
   it('vps.health reports this machine', async () => {
-    const h = await node.call<Record<string, any>>('vps.health')
+    const h = await node.call<Wire>('vps.health')
     expect(h.hostname).toBe(os.hostname())
     expect(h.cpuCount).toBe(os.availableParallelism())
     expect(h.memory.totalBytes).toBe(os.totalmem())
@@ -64,7 +67,7 @@ describe('vps.* on this host', () => {
   })
 
   it('vps.metrics samples CPU and network', async () => {
-    const m = await node.call<Record<string, any>>('vps.metrics', { sampleMs: 100 })
+    const m = await node.call<Wire>('vps.metrics', { sampleMs: 100 })
     expect(m.cpu.busyPct).toBeGreaterThanOrEqual(0)
     expect(m.cpu.busyPct).toBeLessThanOrEqual(100)
     expect(m.disks.length).toBeGreaterThan(0)
@@ -72,7 +75,7 @@ describe('vps.* on this host', () => {
   })
 
   it('vps.info includes identity, kernel and addresses', async () => {
-    const i = await node.call<Record<string, any>>('vps.info')
+    const i = await node.call<Wire>('vps.info')
     expect(i).toMatchObject({
       kernel: os.release(),
       arch: os.arch(),

@@ -5,6 +5,9 @@ import { CLAWNODE_COMMANDS } from '../../../src/lib/gateway/node-commands.js'
 import { applyPatch, planGatewaySetup, setupGatewayFile } from '../../../src/lib/gateway/setup.js'
 import { tempDir } from '../../support/clawnode-fixtures.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: loosely typed JSON from the wire, checked by the assertions
+type Wire = Record<string, any>
+
 describe('gateway setup plan', () => {
   const base = {
     gateway: {
@@ -17,7 +20,7 @@ describe('gateway setup plan', () => {
   it('adds the clawnode commands and a hooks section, keeping what is there', () => {
     const plan = planGatewaySetup(structuredClone(base), { gatewayToken: 'gw-token' })
     expect(plan.changed).toBe(true)
-    const next = applyPatch(base, plan.patch) as any
+    const next = applyPatch(base, plan.patch) as Wire
     expect(next.gateway.nodes.commands.allow).toEqual(['canvas.navigate', ...CLAWNODE_COMMANDS])
     expect(next.gateway.auth.token).toBe('gw-token')
     expect(next.hooks).toMatchObject({
@@ -34,7 +37,7 @@ describe('gateway setup plan', () => {
 
   it('is idempotent', () => {
     const first = planGatewaySetup(structuredClone(base))
-    const next = applyPatch(base, first.patch) as Record<string, any>
+    const next = applyPatch(base, first.patch) as Wire
     const second = planGatewaySetup(next)
     expect(second).toMatchObject({ changed: false, changes: [], patch: {}, hooksTokenGenerated: false })
   })
