@@ -54,13 +54,20 @@ export class FakeNodes implements NodeInvoker {
   gatewayDown = false
   inFlight = 0
   maxInFlight = 0
+  count = 0
+
+  /**
+   * `record: false` keeps no call log (the benchmark makes hundreds of thousands of calls);
+   * `defaults` applies to every instance not set one by one.
+   */
+  constructor(private readonly o: { record?: boolean; defaults?: Partial<NodeBehaviour> } = {}) {}
 
   set(instanceId: string, b: Partial<NodeBehaviour>): void {
     this.behaviour.set(instanceId, { ...this.get(instanceId), ...b })
   }
 
   get(instanceId: string): NodeBehaviour {
-    return this.behaviour.get(instanceId) ?? { ...DEFAULT }
+    return this.behaviour.get(instanceId) ?? { ...DEFAULT, ...this.o.defaults }
   }
 
   commandsFor(instanceId: string): string[] {
@@ -68,7 +75,8 @@ export class FakeNodes implements NodeInvoker {
   }
 
   async invoke<T>(target: NodeTarget, command: ClawnodeCommand, params: Record<string, unknown>): Promise<T> {
-    this.calls.push({ instanceId: target.id, command, params })
+    this.count++
+    if (this.o.record !== false) this.calls.push({ instanceId: target.id, command, params })
     if (this.gatewayDown)
       throw new UserError('GATEWAY_UNREACHABLE', 'cannot reach the gateway at ws://127.0.0.1:1')
     const b = this.get(target.id)

@@ -36,12 +36,11 @@ export interface InstanceHealthResult {
 
 export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe): InstanceHealthResult | null {
   const store = ctx.store()
-  const instances = store.repo(Instances)
   const { score, reasons } = scoreProbe(probe)
   return store.tx(() => {
-    const inst = instances.get(probe.instanceId)
-    if (!inst) return null
     const memory = store.repo(InstanceHealth)
+    const inst = memory.instanceRow(probe.instanceId)
+    if (!inst) return null
     const mem = memory.get(inst.id)
     const now = new Date(probe.at)
     const result: InstanceHealthResult = {
@@ -62,7 +61,7 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
     }
     const heartbeat = probe.reached ? probe.at : inst.lastHeartbeatAt
     if (!isMonitored(inst.state)) {
-      instances.update(inst.id, { healthScore: score, lastHeartbeatAt: heartbeat })
+      memory.setInstanceHealth(inst.id, { healthScore: score, lastHeartbeatAt: heartbeat, state: inst.state })
       memory.update(inst.id, { lastProbeAt: probe.at, lastScore: score })
       result.note = `state ${inst.state} is not the monitor's to change`
       return result
@@ -76,7 +75,7 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
       thresholds: settings.thresholds,
     })
     const next = canTransition(inst.state, d.next) ? d.next : inst.state
-    instances.update(inst.id, { healthScore: score, lastHeartbeatAt: heartbeat, state: next })
+    memory.setInstanceHealth(inst.id, { healthScore: score, lastHeartbeatAt: heartbeat, state: next })
     memory.update(inst.id, {
       lastProbeAt: probe.at,
       lastScore: score,
@@ -87,24 +86,24 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
     })
     result.state = next
     result.changed = next !== inst.state
-    if (result.changed) {
-      store.repo(AuditTrail).append({
-        actor: ctx.actor,
-        action: 'health.transition',
-        target: inst.id,
-        outcome: 'ok',
-        details: { from: inst.state, to: next, score, reasons, heartbeatAgeS: result.heartbeatAgeS },
-      })
-      announceTransition(store, settings, {
-        instance: { ...inst, state: next },
-        from: inst.state,
-        to: next,
-        score,
-        reasons,
-        badSince: d.badSince,
-        now: probe.at,
-      })
-    }
+    if (!result.changed) return result
+    const changed = store.repo(Instances).get(inst.id)!
+    store.repo(AuditTrail).append({
+      actor: ctx.actor,
+      action: 'health.transition',
+      target: inst.id,
+      outcome: 'ok',
+      details: { from: inst.state, to: next, score, reasons, heartbeatAgeS: result.heartbeatAgeS },
+    })
+    announceTransition(store, settings, {
+      instance: changed,
+      from: inst.state,
+      to: next,
+      score,
+      reasons,
+      badSince: d.badSince,
+      now: probe.at,
+    })
     return result
   })
 }

@@ -2,12 +2,12 @@
  * `clawops health sweep`: probes every monitored instance (ACTIVE, DEGRADED, FAILED) matching the
  * selector through gf-clawnode with bounded concurrency, scores it, moves its state, records the
  * health history (and rolls it up), and announces state changes as events. When the operator's
- * gateway is unreachable the sweep stops with GATEWAY_UNREACHABLE and changes nothing: a gateway
- * outage is not a fleet outage.
+ * gateway is unreachable the sweep stops with GATEWAY_UNREACHABLE and records nothing it could not
+ * measure: a gateway outage is not a fleet outage.
  */
 import pMap from 'p-map'
 import type { Context } from '../context.js'
-import type { Instance, InstanceState } from '../domain/instance.js'
+import type { InstanceState } from '../domain/instance.js'
 import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { HealthHistory, type HealthSample } from '../store/health-history.js'
 import { InstanceHealth } from '../store/instance-health.js'
@@ -25,7 +25,12 @@ export interface SweepOptions {
   concurrency?: number
   signal?: AbortSignal
   onProgress?: (message: string, data?: Record<string, unknown>) => void
+  /** Keep every instance's result (the CLI prints them); the daemon keeps only the transitions. */
+  keepResults?: boolean
 }
+
+/** Probes applied per transaction. */
+const BATCH = 256
 
 export interface SweepResult {
   at: string
@@ -39,14 +44,38 @@ export interface SweepResult {
   userActivity: number
 }
 
-/** The instances a sweep looks at: monitored states, then the selector or explicit ids. */
-export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): Instance[] {
-  const rows = ctx
-    .store()
-    .repo(Instances)
-    .list({ states: MONITORED_STATES, ...(o.ids ? { ids: o.ids } : {}) })
+/** What a sweep needs of an instance. */
+export interface SweepTarget {
+  id: string
+  nodeId: string | null
+  userId: string
+  lastHeartbeatAt: string | null
+}
+
+/**
+ * The instances a sweep looks at: monitored states, then the selector or explicit ids. Without a
+ * selector only the four columns the sweep uses are read (10,000 full rows with their labels are
+ * most of a sweep's garbage).
+ */
+export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): SweepTarget[] {
   const sel = o.selector ? parseSelector(o.selector) : []
-  return sel.length ? rows.filter((i) => matches(sel, selectableLabels(i))) : rows
+  if (sel.length) {
+    return ctx
+      .store()
+      .repo(Instances)
+      .list({ states: MONITORED_STATES, ...(o.ids ? { ids: o.ids } : {}) })
+      .filter((i) => matches(sel, selectableLabels(i)))
+      .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
+  }
+  const states = MONITORED_STATES.map(() => '?').join(',')
+  const ids = o.ids ? ` AND id IN (${o.ids.map(() => '?').join(',') || "''"})` : ''
+  return ctx
+    .store()
+    .db.prepare(
+      `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
+       WHERE state IN (${states})${ids} ORDER BY id`,
+    )
+    .all(...MONITORED_STATES, ...(o.ids ?? [])) as unknown as SweepTarget[]
 }
 
 export async function sweepHealth(
@@ -58,67 +87,79 @@ export async function sweepHealth(
   const t0 = performance.now()
   const targets = sweepTargets(ctx, o)
   const memory = ctx.store().repo(InstanceHealth).all()
+  const store = ctx.store()
+  const results: InstanceHealthResult[] = []
+  const transitions: SweepResult['transitions'] = []
+  const byState: Partial<Record<InstanceState, number>> = {}
+  const users = new Set<string>()
+  let swept = 0
+  let samples = 0
   let done = 0
-  const probes = await pMap(
+  let buffer: { probe: Probe; userId: string }[] = []
+  // Probes are applied in batches as they come in (one transaction each), so a 10,000-instance
+  // sweep never holds every probe at once and each batch is durable when the next one starts.
+  const flush = () => {
+    const batch = buffer
+    buffer = []
+    if (batch.length === 0) return
+    const rows: HealthSample[] = []
+    const activity: { userId: string; lastActiveAt: string; source: string }[] = []
+    store.tx(() => {
+      for (const { probe: p, userId } of batch) {
+        const r = applyProbe(ctx, settings, p)
+        if (!r) continue
+        swept++
+        byState[r.state] = (byState[r.state] ?? 0) + 1
+        if (r.changed)
+          transitions.push({ instanceId: r.instanceId, from: r.previousState, to: r.state, score: r.score })
+        if (o.keepResults !== false) results.push(r)
+        rows.push({
+          instanceId: p.instanceId,
+          ts: p.at,
+          score: r.score,
+          heartbeatAgeS: r.heartbeatAgeS,
+          cpuPct: p.metrics?.cpuBusyPct ?? null,
+          memPct: p.vps?.memPct ?? p.metrics?.memPct ?? null,
+          diskPct: p.vps?.diskPct ?? null,
+          openclawOk: p.openclaw ? p.openclaw.live && p.openclaw.ready : null,
+        })
+        if (p.lastActivityAt) {
+          activity.push({ userId, lastActiveAt: p.lastActivityAt, source: `clawnode:${p.instanceId}` })
+          users.add(userId)
+        }
+      }
+      store.repo(HealthHistory).record(rows)
+      if (activity.length) recordUserActivity(store, activity)
+    })
+    samples += rows.length
+  }
+  await pMap(
     targets,
-    async (inst): Promise<Probe> => {
-      const p = await probeInstance(deps.invoker, inst, {
+    async (inst): Promise<void> => {
+      const probe = await probeInstance(deps.invoker, inst, {
         timeoutMs: settings.probeTimeoutMs,
         now: ctx.clock(),
         lastHeartbeatAt: inst.lastHeartbeatAt,
         connected: memory.get(inst.id)?.connected ?? null,
       })
+      buffer.push({ probe, userId: inst.userId })
+      if (buffer.length >= BATCH) flush()
       done++
       if (done % 500 === 0)
         o.onProgress?.(`probed ${done}/${targets.length}`, { done, total: targets.length })
-      return p
     },
     { concurrency: o.concurrency ?? settings.concurrency, signal: o.signal },
   )
-  const store = ctx.store()
-  const results: InstanceHealthResult[] = []
-  const samples: HealthSample[] = []
-  const activity: { userId: string; lastActiveAt: string; source: string }[] = []
-  const byUser = new Map(targets.map((i) => [i.id, i.userId]))
-  store.tx(() => {
-    for (const p of probes) {
-      const r = applyProbe(ctx, settings, p)
-      if (!r) continue
-      results.push(r)
-      samples.push({
-        instanceId: p.instanceId,
-        ts: p.at,
-        score: r.score,
-        heartbeatAgeS: r.heartbeatAgeS,
-        cpuPct: p.metrics?.cpuBusyPct ?? null,
-        memPct: p.vps?.memPct ?? p.metrics?.memPct ?? null,
-        diskPct: p.vps?.diskPct ?? null,
-        openclawOk: p.openclaw ? p.openclaw.live && p.openclaw.ready : null,
-      })
-      if (p.lastActivityAt) {
-        activity.push({
-          userId: byUser.get(p.instanceId)!,
-          lastActiveAt: p.lastActivityAt,
-          source: `clawnode:${p.instanceId}`,
-        })
-      }
-    }
-    store.repo(HealthHistory).record(samples)
-    if (activity.length) recordUserActivity(store, activity)
-  })
+  flush()
   const rolled = store.repo(HealthHistory).downsample(ctx.clock())
-  const byState: Partial<Record<InstanceState, number>> = {}
-  for (const r of results) byState[r.state] = (byState[r.state] ?? 0) + 1
   return {
     at: ctx.now(),
     durationMs: Math.round(performance.now() - t0),
-    swept: results.length,
+    swept,
     byState,
-    transitions: results
-      .filter((r) => r.changed)
-      .map((r) => ({ instanceId: r.instanceId, from: r.previousState, to: r.state, score: r.score })),
+    transitions,
     results,
-    history: { samples: samples.length, ...rolled },
-    userActivity: new Set(activity.map((a) => a.userId)).size,
+    history: { samples, ...rolled },
+    userActivity: users.size,
   }
 }

@@ -3,6 +3,8 @@
  * DEGRADED → FAILED), what presence last said, and the last heal (so heals are not repeated every
  * cycle).
  */
+import type { InstanceState } from '../domain/instance.js'
+import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 export interface HealthMemory {
@@ -59,7 +61,7 @@ export class InstanceHealth {
   constructor(private readonly store: Store) {}
 
   get(instanceId: string): HealthMemory {
-    const r = this.store.db.prepare('SELECT * FROM instance_health WHERE instance_id = ?').get(instanceId) as
+    const r = cached(this.store.db, 'SELECT * FROM instance_health WHERE instance_id = ?').get(instanceId) as
       | Row
       | undefined
     return r ? fromRow(r) : EMPTY(instanceId)
@@ -74,26 +76,56 @@ export class InstanceHealth {
   /** Merges `patch` into the instance's memory. */
   update(instanceId: string, patch: Partial<Omit<HealthMemory, 'instanceId'>>): HealthMemory {
     const next = { ...this.get(instanceId), ...patch }
-    this.store.db
-      .prepare(
-        `INSERT INTO instance_health (instance_id, last_probe_at, last_score, bad_since, connected, presence_at,
+    cached(
+      this.store.db,
+      `INSERT INTO instance_health (instance_id, last_probe_at, last_score, bad_since, connected, presence_at,
            last_heal_at, last_heal_op, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (instance_id) DO UPDATE SET last_probe_at = excluded.last_probe_at,
            last_score = excluded.last_score, bad_since = excluded.bad_since, connected = excluded.connected,
            presence_at = excluded.presence_at, last_heal_at = excluded.last_heal_at,
            last_heal_op = excluded.last_heal_op, last_error = excluded.last_error`,
-      )
-      .run(
-        instanceId,
-        next.lastProbeAt,
-        next.lastScore,
-        next.badSince,
-        next.connected === null ? null : Number(next.connected),
-        next.presenceAt,
-        next.lastHealAt,
-        next.lastHealOp,
-        next.lastError,
-      )
+    ).run(
+      instanceId,
+      next.lastProbeAt,
+      next.lastScore,
+      next.badSince,
+      next.connected === null ? null : Number(next.connected),
+      next.presenceAt,
+      next.lastHealAt,
+      next.lastHealOp,
+      next.lastError,
+    )
     return next
   }
+
+  /** The health side of an instance row, read with a cached statement (the sweep reads one per instance). */
+  instanceRow(id: string): HealthRow | undefined {
+    return cached(
+      this.store.db,
+      `SELECT id, pair_id AS pairId, role, provider, region, state, health_score AS healthScore,
+         last_heartbeat_at AS lastHeartbeatAt FROM instances WHERE id = ?`,
+    ).get(id) as HealthRow | undefined
+  }
+
+  /** Writes an instance's score, heartbeat and state (the sweep writes one per instance). */
+  setInstanceHealth(
+    id: string,
+    h: { healthScore: number; lastHeartbeatAt: string | null; state: InstanceState },
+  ): void {
+    cached(
+      this.store.db,
+      'UPDATE instances SET health_score = ?, last_heartbeat_at = ?, state = ?, updated_at = ? WHERE id = ?',
+    ).run(h.healthScore, h.lastHeartbeatAt, h.state, this.store.now(), id)
+  }
+}
+
+export interface HealthRow {
+  id: string
+  pairId: string
+  role: string
+  provider: string
+  region: string
+  state: InstanceState
+  healthScore: number | null
+  lastHeartbeatAt: string | null
 }

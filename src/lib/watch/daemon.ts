@@ -249,7 +249,7 @@ export class WatchDaemon {
     const at = this.ctx.now()
     let sweep: CycleReport['sweep']
     try {
-      const s = await sweepHealth(this.ctx, this.deps, this.settings)
+      const s = await sweepHealth(this.ctx, this.deps, this.settings, { keepResults: false })
       sweep = { swept: s.swept, durationMs: s.durationMs, byState: s.byState, transitions: s.transitions }
     } catch (err) {
       if (!(err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE')) throw err
