@@ -21,29 +21,13 @@ export interface BilledSegment extends Billable {
   inferred: boolean
 }
 
+/** The stored segment with its times parsed (the row object is reused: reports read 40,000). */
 export function toBilled(s: BillingSegment): BilledSegment {
-  return {
-    id: s.id,
-    instanceId: s.instanceId,
-    pairId: s.pairId,
-    userId: s.userId,
-    role: s.role,
-    provider: s.provider,
-    region: s.region,
-    tier: s.tier,
-    plan: s.plan,
-    currency: s.currency,
-    billing: s.billing,
-    monthlyMinor: s.monthlyMinor,
-    hourlyMicros: s.hourlyMicros,
-    tickSeconds: s.tickSeconds,
-    minimumSeconds: s.minimumSeconds,
-    termMonths: s.termMonths,
-    priceSource: s.priceSource,
-    start: Date.parse(s.start),
-    end: s.end === null ? null : Date.parse(s.end),
-    inferred: false,
-  }
+  const b = s as unknown as BilledSegment
+  b.start = Date.parse(s.start)
+  b.end = s.end === null ? null : Date.parse(s.end)
+  b.inferred = false
+  return b
 }
 
 /** Stand-in open segments for live instances without one. */

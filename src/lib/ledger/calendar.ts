@@ -11,16 +11,27 @@ export interface Period {
   end: number
 }
 
+// The month of the last lookup: reports ask about the same month tens of thousands of times.
+let cachedStart = 0
+let cachedEnd = 0
+
+function month(t: number): void {
+  if (t >= cachedStart && t < cachedEnd) return
+  const d = new Date(t)
+  cachedStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+  cachedEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+}
+
 /** Start of the UTC calendar month containing `t`. */
 export function monthStart(t: number): number {
-  const d = new Date(t)
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+  month(t)
+  return cachedStart
 }
 
 /** Start of the month after the one containing `t`. */
 export function nextMonthStart(t: number): number {
-  const d = new Date(t)
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+  month(t)
+  return cachedEnd
 }
 
 function daysIn(year: number, month: number): number {

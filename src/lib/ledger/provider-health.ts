@@ -17,7 +17,7 @@ import { findRegion } from '../domain/catalog.js'
 import { priceAt } from '../domain/price-book.js'
 import type { Provider, RegionGroup } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
-import { LedgerViews, type Member, type UsagePeak } from '../store/ledger-views.js'
+import { LedgerViews, type Member } from '../store/ledger-views.js'
 import { type ProvisionAttempt, ProvisionHistory } from '../store/provision-history.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
 import { leavePrimaryCommand } from './actions.js'
@@ -90,7 +90,7 @@ function scoreProvider(
   provider: Provider,
   attempts: ProvisionAttempt[],
   incidents: ReturnType<LedgerViews['incidentsBetween']>,
-  usage: UsagePeak[],
+  health: { instances: number; samples: number; scoreSum: number; down: number },
   s: LedgerSettings['providerHealth'],
 ): ProviderScore {
   const ok = attempts.filter((a) => a.outcome === 'ok')
@@ -109,16 +109,15 @@ function scoreProvider(
   for (const i of incidents) bySeverity[i.severity] = (bySeverity[i.severity] ?? 0) + 1
   const points = incidents.reduce((sum, i) => sum + (SEVERITY_POINTS[i.severity] ?? 5), 0)
   const incidentScore = Math.max(0, 100 - points)
-  const samples = usage.reduce((sum, u) => sum + u.samples, 0)
-  const health =
-    samples === 0 ? null : usage.reduce((sum, u) => sum + (u.scoreAvg ?? 0) * u.samples, 0) / samples
-  const down = usage.reduce((sum, u) => sum + u.downSamples, 0)
+  const samples = health.samples
+  const healthScore = samples === 0 ? null : health.scoreSum / samples
+  const down = health.down
 
   const parts: [number | null, number][] = [
     [reliability, WEIGHTS.reliability],
     [speed, WEIGHTS.speed],
     [incidentScore, WEIGHTS.incidents],
-    [health, WEIGHTS.health],
+    [healthScore, WEIGHTS.health],
   ]
   const noData = attempts.length === 0 && samples === 0
   const scored = parts.filter((p): p is [number, number] => p[0] !== null)
@@ -134,7 +133,7 @@ function scoreProvider(
       reliability: r1(reliability),
       speed: r1(speed),
       incidents: incidentScore,
-      health: r1(health),
+      health: r1(healthScore),
     },
     inputs: {
       provisions: {
@@ -154,8 +153,8 @@ function scoreProvider(
         ids: incidents.map((i) => i.id),
       },
       health: {
-        instances: usage.length,
-        avgScore: r1(health),
+        instances: health.instances,
+        avgScore: r1(healthScore),
         downSamplesPct: samples === 0 ? null : r1((100 * down) / samples),
       },
     },
@@ -243,22 +242,26 @@ export function providerHealth(ctx: Context, opts: { days?: number; at?: Date } 
   const views = store.repo(LedgerViews)
   const attempts = store.repo(ProvisionHistory).between(iso(since), iso(until))
   const incidents = views.incidentsBetween(iso(since), iso(until))
-  const usage = views.usageSince(iso(since))
   const providerOf = views.providerOf()
-  const usageBy = new Map<Provider, UsagePeak[]>()
-  for (const u of usage.values()) {
-    const p = providerOf.get(u.instanceId)
+  const healthBy = new Map<Provider, { instances: number; samples: number; scoreSum: number; down: number }>()
+  const counted = new Set<string>()
+  for (const h of views.healthSince(iso(since))) {
+    const p = providerOf.get(h.instanceId)
     if (!p) continue
-    const list = usageBy.get(p) ?? []
-    list.push(u)
-    usageBy.set(p, list)
+    const agg = healthBy.get(p) ?? { instances: 0, samples: 0, scoreSum: 0, down: 0 }
+    if (!counted.has(h.instanceId)) agg.instances++
+    counted.add(h.instanceId)
+    agg.samples += h.samples
+    agg.scoreSum += h.scoreSum
+    agg.down += h.down
+    healthBy.set(p, agg)
   }
   const scores = ALL_PROVIDERS.map((p) =>
     scoreProvider(
       p,
       attempts.filter((a) => a.provider === p),
       incidents.filter((i) => i.provider === p),
-      usageBy.get(p) ?? [],
+      healthBy.get(p) ?? { instances: 0, samples: 0, scoreSum: 0, down: 0 },
       settings,
     ),
   )

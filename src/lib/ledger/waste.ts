@@ -19,7 +19,7 @@
 import type { Context } from '../context.js'
 import { findOffer, findRegion } from '../domain/catalog.js'
 import { priceAt } from '../domain/price-book.js'
-import type { Provider } from '../domain/provider.js'
+import type { Provider, RegionGroup } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import { LedgerViews, type Member, type UsagePeak } from '../store/ledger-views.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
@@ -170,7 +170,8 @@ export function buildWasteReport(
     members: Member[]
     segments: BilledSegment[]
     activity: Map<string, { lastActiveAt: string; source: string }>
-    usage: Map<string, UsagePeak>
+    /** Usage over the oversized window of the given instances that stayed below `belowPct` throughout. */
+    usage: (instanceIds: string[], belowPct: number) => Map<string, UsagePeak>
     routing: { version: number; config: RoutingConfig }
     rates: { USD: number; EUR: number }
     settings: LedgerSettings['waste']
@@ -183,6 +184,28 @@ export function buildWasteReport(
   const table = rateTable(input.rates)
   const usd = (minor: number, currency: 'USD' | 'EUR') => toUsdCents(minor, currency, table)
   const segOf = new Map(input.segments.map((s) => [s.instanceId, s]))
+  // Prices and region groups are looked up thousands of times: once each.
+  const prices = new Map<string, { plan: string; billing: string; monthlyUsdCents: number }>()
+  const priceNow = (provider: Provider, tier: Tier) => {
+    const key = `${provider}/${tier}`
+    let p = prices.get(key)
+    if (!p) {
+      const price = priceAt(provider, tier, nowIso)
+      p = {
+        plan: price.plan,
+        billing: price.billing,
+        monthlyUsdCents: usd(price.monthlyMinor, price.currency),
+      }
+      prices.set(key, p)
+    }
+    return p
+  }
+  const groups = new Map<string, RegionGroup | undefined>()
+  const groupOf = (m: Member) => {
+    const key = `${m.provider}/${m.region}`
+    if (!groups.has(key)) groups.set(key, findRegion(m.provider, m.region)?.group)
+    return groups.get(key)
+  }
   const pairs = Map.groupBy(input.members, (m) => m.pairId)
   const monthlyUsd = (m: Member) => {
     const s = segOf.get(m.id)
@@ -233,20 +256,30 @@ export function buildWasteReport(
   }
 
   const neededHours = Math.ceil(cfg.oversizedDays * 24 * cfg.minCoverage)
+  const candidates: Member[] = []
   for (const [pairId, members] of pairs) {
     if (taken.has(pairId)) continue
     const primary = members.find((m) => m.role === 'primary')
     if (!primary || primary.tier === 'nano' || members.some((m) => m.state !== 'ACTIVE')) continue
-    const u = input.usage.get(primary.id)
+    candidates.push(primary)
+  }
+  const usage = input.usage(
+    candidates.map((m) => m.id),
+    cfg.oversizedPct,
+  )
+  for (const primary of candidates) {
+    const pairId = primary.pairId
+    const members = pairs.get(pairId)!
+    const u = usage.get(primary.id)
     if (!u || u.hours < neededHours || u.cpuMax === null || u.memMax === null) continue
     if (u.cpuMax >= cfg.oversizedPct || u.memMax >= cfg.oversizedPct) continue
     const fit = fittingTier(primary.provider, primary.tier, u.cpuMax, u.memMax, cfg.targetPeakPct)
     if (!fit) continue
     taken.add(pairId)
-    const saving = members.reduce((s, m) => {
-      const p = priceAt(m.provider, fit.tier, nowIso)
-      return s + monthlyUsd(m) - usd(p.monthlyMinor, p.currency)
-    }, 0)
+    const saving = members.reduce(
+      (s, m) => s + monthlyUsd(m) - priceNow(m.provider, fit.tier).monthlyUsdCents,
+      0,
+    )
     oversized.push({
       pairId,
       userId: primary.userId,
@@ -276,7 +309,7 @@ export function buildWasteReport(
     for (const m of members) {
       const s = segOf.get(m.id)
       if (m.state !== 'ACTIVE' || !s || s.billing !== 'monthly') continue
-      const group = findRegion(m.provider, m.region)?.group
+      const group = groupOf(m)
       if (!group) continue
       const partner = members.find((o) => o.id !== m.id)?.provider ?? null
       const g = input.routing.config[group]
@@ -284,15 +317,7 @@ export function buildWasteReport(
       const current = usd(s.monthlyMinor, s.currency)
       const considered = pool
         .filter((p) => p !== m.provider && p !== partner && !g.excluded.includes(p))
-        .map((p) => {
-          const price = priceAt(p, m.tier, nowIso)
-          return {
-            provider: p,
-            plan: price.plan,
-            billing: price.billing,
-            monthlyUsdCents: usd(price.monthlyMinor, price.currency),
-          }
-        })
+        .map((p) => ({ provider: p, ...priceNow(p, m.tier) }))
       if (considered.length === 0) continue
       const best = considered.reduce((a, b) => (b.monthlyUsdCents < a.monthlyUsdCents ? b : a))
       const saving = current - best.monthlyUsdCents
@@ -368,7 +393,7 @@ export function wasteReport(ctx: Context, opts: WasteOptions = {}): WasteReport 
       members: views.liveMembers(),
       segments: openSegments(store),
       activity: store.repo(UserActivity).all(),
-      usage: views.usageSince(since),
+      usage: (ids, belowPct) => views.usageOf(ids, since, { onlyBelowPct: belowPct }),
       routing,
       rates: ctx.config().currency.rates,
       settings: settings.waste,

@@ -47,58 +47,11 @@ export interface BilledInstance {
   tier: Tier
 }
 
-interface Row {
-  id: number
-  instance_id: string
-  pair_id: string
-  user_id: string
-  role: string
-  provider: string
-  region: string
-  tier: string
-  plan: string
-  currency: string
-  billing: string
-  monthly_minor: number
-  hourly_micros: number | null
-  tick_seconds: number
-  minimum_seconds: number
-  term_months: number
-  price_source: string
-  start: string
-  end: string | null
-  open_reason: string
-  close_reason: string | null
-}
-
-const COLUMNS = `id, instance_id, pair_id, user_id, role, provider, region, tier, plan, currency, billing, monthly_minor,
-  hourly_micros, tick_seconds, minimum_seconds, term_months, price_source, start, end, open_reason, close_reason`
-
-function fromRow(r: Row): BillingSegment {
-  return {
-    id: r.id,
-    instanceId: r.instance_id,
-    pairId: r.pair_id,
-    userId: r.user_id,
-    role: r.role as Role,
-    provider: r.provider as Provider,
-    region: r.region,
-    tier: r.tier as Tier,
-    plan: r.plan,
-    currency: r.currency as Currency,
-    billing: r.billing as BillingModel,
-    monthlyMinor: r.monthly_minor,
-    hourlyMicros: r.hourly_micros,
-    tickSeconds: r.tick_seconds,
-    minimumSeconds: r.minimum_seconds,
-    termMonths: r.term_months,
-    priceSource: r.price_source,
-    start: r.start,
-    end: r.end,
-    openReason: r.open_reason,
-    closeReason: r.close_reason,
-  }
-}
+/** Columns aliased to the BillingSegment fields, so rows need no mapping pass (reports read 40,000). */
+const COLUMNS = `id, instance_id AS instanceId, pair_id AS pairId, user_id AS userId, role, provider, region, tier, plan,
+  currency, billing, monthly_minor AS monthlyMinor, hourly_micros AS hourlyMicros, tick_seconds AS tickSeconds,
+  minimum_seconds AS minimumSeconds, term_months AS termMonths, price_source AS priceSource, start, end,
+  open_reason AS openReason, close_reason AS closeReason`
 
 export class BillingSegments {
   constructor(private readonly store: Store) {}
@@ -130,8 +83,8 @@ export class BillingSegments {
         price.source,
         at,
         reason,
-      ) as unknown as Row
-    return fromRow(row)
+      ) as unknown as BillingSegment
+    return row
   }
 
   /** Closes the instance's open segment at `at`; returns it, or undefined when none was open. */
@@ -141,43 +94,35 @@ export class BillingSegments {
         `UPDATE billing_segments SET end = max(?, start), close_reason = ? WHERE instance_id = ? AND end IS NULL
          RETURNING ${COLUMNS}`,
       )
-      .get(at, reason, instanceId) as Row | undefined
-    return row && fromRow(row)
+      .get(at, reason, instanceId) as BillingSegment | undefined
+    return row
   }
 
   openFor(instanceId: string): BillingSegment | undefined {
     const row = this.store.db
       .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE instance_id = ? AND end IS NULL`)
-      .get(instanceId) as Row | undefined
-    return row && fromRow(row)
+      .get(instanceId) as BillingSegment | undefined
+    return row
   }
 
   forInstance(instanceId: string): BillingSegment[] {
-    return (
-      this.store.db
-        .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE instance_id = ? ORDER BY start, id`)
-        .all(instanceId) as unknown as Row[]
-    ).map(fromRow)
+    return this.store.db
+      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE instance_id = ? ORDER BY start, id`)
+      .all(instanceId) as unknown as BillingSegment[]
   }
 
   /** Segments billed at some time in [from, to). */
   overlapping(from: string, to: string): BillingSegment[] {
-    return (
-      this.store.db
-        .prepare(
-          `SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND (end IS NULL OR end >= ?) ORDER BY id`,
-        )
-        .all(to, from) as unknown as Row[]
-    ).map(fromRow)
+    return this.store.db
+      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND (end IS NULL OR end >= ?) ORDER BY id`)
+      .all(to, from) as unknown as BillingSegment[]
   }
 
   /** Every open segment: the fleet's current prices. */
   allOpen(): BillingSegment[] {
-    return (
-      this.store.db
-        .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE end IS NULL ORDER BY id`)
-        .all() as unknown as Row[]
-    ).map(fromRow)
+    return this.store.db
+      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE end IS NULL ORDER BY id`)
+      .all() as unknown as BillingSegment[]
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { InstanceState, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
+import { HOURLY_RETENTION_MS } from './health-history.js'
 import type { Store } from './store.js'
 
 export interface Member {
@@ -47,35 +48,79 @@ export class LedgerViews {
   }
 
   /**
-   * CPU, memory and health per instance since `since`, from hourly and daily roll-ups and raw samples.
-   * The roll-up table is walked in primary-key order (instance, bucket, start) so the grouping streams
-   * instead of sorting millions of rows.
+   * CPU and memory per instance since `since`, for the given instances only, from hourly and daily
+   * roll-ups and raw samples. One primary-key range read per instance and bucket: on a 10,000-pair
+   * fleet with 30 days of history that reads the candidates' rows only, instead of scanning millions
+   * (and a plain `bucket = 'hour'` filter would lead SQLite to the (bucket, start) index, far slower).
+   * With `onlyBelowPct`, instances with any CPU or memory sample at or above it are left out.
    */
-  usageSince(since: string): Map<string, UsagePeak> {
-    const rows = this.store.db
-      .prepare(
-        `SELECT instance_id AS instanceId,
-                sum(CASE bucket WHEN 'hour' THEN 1 ELSE 24 END) AS hours,
-                sum(cpu_avg * n) / sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END) AS cpuAvg, max(cpu_max) AS cpuMax,
-                sum(mem_avg * n) / sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END) AS memAvg, max(mem_max) AS memMax,
-                sum(score_avg * n) / sum(n) AS scoreAvg, sum(down_samples) AS downSamples, sum(n) AS samples
-         FROM health_rollups NOT INDEXED WHERE start >= ? GROUP BY instance_id`,
+  usageOf(
+    instanceIds: Iterable<string>,
+    since: string,
+    opts: { onlyBelowPct?: number } = {},
+  ): Map<string, UsagePeak> {
+    const db = this.store.db
+    // With onlyBelowPct, one indexed probe per instance finds a sample at or above it and skips the
+    // instance: most instances are busy somewhere in a week, so few need the full aggregate.
+    const busyRollup = db.prepare(
+      `SELECT 1 FROM health_rollups WHERE instance_id = ? AND bucket = ? AND start >= ? AND (cpu_max >= ? OR mem_max >= ?) LIMIT 1`,
+    )
+    const busyRaw = db.prepare(
+      `SELECT 1 FROM health_samples WHERE instance_id = ? AND ts >= ? AND (cpu_pct >= ? OR mem_pct >= ?) LIMIT 1`,
+    )
+    const pct = opts.onlyBelowPct
+    const busy = (id: string, withDays: boolean) =>
+      pct !== undefined &&
+      (busyRollup.get(id, 'hour', since, pct, pct) !== undefined ||
+        busyRaw.get(id, since, pct, pct) !== undefined ||
+        (withDays && busyRollup.get(id, 'day', since, pct, pct) !== undefined))
+    const rollup = (bucket: 'hour' | 'day') =>
+      db.prepare(
+        `SELECT count(*) AS buckets, sum(n) AS samples, max(cpu_max) AS cpuMax, max(mem_max) AS memMax,
+                sum(cpu_avg * n) AS cpuSum, sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END) AS cpuN,
+                sum(mem_avg * n) AS memSum, sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END) AS memN,
+                sum(score_avg * n) AS scoreSum, sum(down_samples) AS down
+         FROM health_rollups WHERE instance_id = ? AND bucket = '${bucket}' AND start >= ?`,
       )
-      .all(since) as unknown as UsagePeak[]
-    const out = new Map(rows.map((r) => [r.instanceId, r]))
-    const raw = this.store.db
-      .prepare(
-        `SELECT instance_id AS instanceId, count(DISTINCT substr(ts, 1, 13)) AS hours,
-                avg(cpu_pct) AS cpuAvg, max(cpu_pct) AS cpuMax, avg(mem_pct) AS memAvg, max(mem_pct) AS memMax,
-                avg(score) AS scoreAvg, sum(score < 50) AS downSamples, count(*) AS samples
-         FROM health_samples WHERE ts >= ? GROUP BY instance_id`,
-      )
-      .all(since) as unknown as UsagePeak[]
-    for (const r of raw) {
-      const prev = out.get(r.instanceId)
-      out.set(r.instanceId, prev ? mergeUsage(prev, r) : r)
+    const hour = rollup('hour')
+    const day = rollup('day')
+    const raw = db.prepare(
+      `SELECT count(DISTINCT substr(ts, 1, 13)) AS buckets, count(*) AS samples, max(cpu_pct) AS cpuMax,
+              max(mem_pct) AS memMax, sum(cpu_pct) AS cpuSum, count(cpu_pct) AS cpuN, sum(mem_pct) AS memSum,
+              count(mem_pct) AS memN, sum(score) AS scoreSum, sum(score < 50) AS down
+       FROM health_samples WHERE instance_id = ? AND ts >= ?`,
+    )
+    // Daily roll-ups only hold hours older than the hourly retention: a shorter window never meets one.
+    const needDays = Date.parse(since) < this.store.clock().getTime() - HOURLY_RETENTION_MS
+    const out = new Map<string, UsagePeak>()
+    for (const id of instanceIds) {
+      if (busy(id, needDays)) continue
+      const parts: [Part, number][] = [
+        [hour.get(id, since) as unknown as Part, 1],
+        [raw.get(id, since) as unknown as Part, 1],
+      ]
+      if (needDays) parts.push([day.get(id, since) as unknown as Part, 24])
+      const u = combine(id, parts)
+      if (u) out.set(id, u)
     }
     return out
+  }
+
+  /** Health per instance since `since` (score and down samples only), every instance, one pass. */
+  healthSince(since: string): { instanceId: string; samples: number; scoreSum: number; down: number }[] {
+    const rollups = this.store.db
+      .prepare(
+        `SELECT instance_id AS instanceId, sum(n) AS samples, sum(score_avg * n) AS scoreSum, sum(down_samples) AS down
+         FROM health_rollups NOT INDEXED WHERE start >= ? GROUP BY instance_id`,
+      )
+      .all(since) as unknown as { instanceId: string; samples: number; scoreSum: number; down: number }[]
+    const raw = this.store.db
+      .prepare(
+        `SELECT instance_id AS instanceId, count(*) AS samples, sum(score) AS scoreSum, sum(score < 50) AS down
+         FROM health_samples WHERE ts >= ? GROUP BY instance_id`,
+      )
+      .all(since) as unknown as { instanceId: string; samples: number; scoreSum: number; down: number }[]
+    return rollups.concat(raw)
   }
 
   /** Incidents open at some time in [since, until): opened before `until`, not resolved before `since`. */
@@ -127,19 +172,55 @@ export class LedgerViews {
   }
 }
 
-function mergeUsage(a: UsagePeak, b: UsagePeak): UsagePeak {
-  const w = (x: number | null, nx: number, y: number | null, ny: number) =>
-    x === null ? y : y === null ? x : (x * nx + y * ny) / (nx + ny)
-  const max = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : Math.max(x, y))
+interface Part {
+  buckets: number
+  samples: number | null
+  cpuMax: number | null
+  memMax: number | null
+  cpuSum: number | null
+  cpuN: number | null
+  memSum: number | null
+  memN: number | null
+  scoreSum: number | null
+  down: number | null
+}
+
+/** One instance's usage from its hourly, daily and raw parts (each weighted by its samples). */
+function combine(instanceId: string, parts: readonly (readonly [Part, number])[]): UsagePeak | null {
+  let hours = 0
+  let samples = 0
+  let cpuMax: number | null = null
+  let memMax: number | null = null
+  let cpuSum = 0
+  let cpuN = 0
+  let memSum = 0
+  let memN = 0
+  let scoreSum = 0
+  let down = 0
+  const max = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b))
+  for (const [p, hoursPerBucket] of parts) {
+    if (!p.samples) continue
+    hours += p.buckets * hoursPerBucket
+    samples += p.samples
+    cpuMax = max(cpuMax, p.cpuMax)
+    memMax = max(memMax, p.memMax)
+    cpuSum += p.cpuSum ?? 0
+    cpuN += p.cpuN ?? 0
+    memSum += p.memSum ?? 0
+    memN += p.memN ?? 0
+    scoreSum += p.scoreSum ?? 0
+    down += p.down ?? 0
+  }
+  if (samples === 0) return null
   return {
-    instanceId: a.instanceId,
-    hours: a.hours + b.hours,
-    cpuAvg: w(a.cpuAvg, a.samples, b.cpuAvg, b.samples),
-    cpuMax: max(a.cpuMax, b.cpuMax),
-    memAvg: w(a.memAvg, a.samples, b.memAvg, b.samples),
-    memMax: max(a.memMax, b.memMax),
-    scoreAvg: w(a.scoreAvg, a.samples, b.scoreAvg, b.samples),
-    downSamples: a.downSamples + b.downSamples,
-    samples: a.samples + b.samples,
+    instanceId,
+    hours,
+    cpuAvg: cpuN === 0 ? null : cpuSum / cpuN,
+    cpuMax,
+    memAvg: memN === 0 ? null : memSum / memN,
+    memMax,
+    scoreAvg: scoreSum / samples,
+    downSamples: down,
+    samples,
   }
 }
