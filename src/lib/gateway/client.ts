@@ -58,6 +58,8 @@ export class GatewayRpcError extends Error {
     readonly code: string,
     message: string,
     readonly details: unknown,
+    /** The gateway marks transient refusals (overload, a pairing change mid-call) retryable. */
+    readonly retryable = false,
   ) {
     super(message)
   }
@@ -387,7 +389,13 @@ export class GatewayClient {
       else {
         const e = frame.error
         p.reject(
-          new GatewayRpcError(p.method, e?.code ?? 'UNKNOWN', e?.message ?? `${p.method} failed`, e?.details),
+          new GatewayRpcError(
+            p.method,
+            e?.code ?? 'UNKNOWN',
+            e?.message ?? `${p.method} failed`,
+            e?.details,
+            (e as { retryable?: unknown } | undefined)?.retryable === true,
+          ),
         )
       }
       return

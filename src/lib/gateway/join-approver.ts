@@ -80,7 +80,20 @@ export async function judgeDevice(p: PendingDevice, registry: JoinRegistry): Pro
   if (!nodeOnly || (p.scopes?.length ?? 0) > 0 || p.clientId !== 'node-host' || p.clientMode !== 'node') {
     return { action: 'ignore', reason: 'not a scopeless node-host asking for the node role' }
   }
-  return proveInstance(p.displayName, p.deviceId, registry, false)
+  const verdict = await proveInstance(p.displayName, p.deviceId, registry, false)
+  if (
+    verdict.action === 'approve' &&
+    (await registry.lookup(verdict.instanceId))?.boundDeviceId === p.deviceId
+  ) {
+    // Already joined. Approving a second request for a paired device makes the gateway rotate its
+    // token and invalidate the live connection; a device removed from the gateway needs a new join.
+    return {
+      action: 'ignore',
+      instanceId: verdict.instanceId,
+      reason: 'device already joined; not approving it twice',
+    }
+  }
+  return verdict
 }
 
 export async function judgeSurface(p: PendingSurface, registry: JoinRegistry): Promise<Verdict> {
@@ -153,7 +166,21 @@ export async function reviewPendingJoins(
 ): Promise<JoinDecision[]> {
   const decisions: JoinDecision[] = []
   const devices = await listDevicePairings(client)
-  for (const p of devices.pending) decisions.push(await reviewDevice(client, registry, p))
+  const paired = new Set(devices.paired.map((d) => d.deviceId))
+  for (const p of devices.pending) {
+    if (paired.has(p.deviceId)) {
+      // A repair or upgrade request from a device that is already paired is for a human.
+      decisions.push({
+        kind: 'device',
+        requestId: p.requestId,
+        deviceId: p.deviceId,
+        action: 'ignored',
+        reason: 'device is already paired',
+      })
+      continue
+    }
+    decisions.push(await reviewDevice(client, registry, p))
+  }
   const surfaces = await listSurfaceRequests(client)
   for (const p of surfaces.pending) decisions.push(await reviewSurface(client, registry, p))
   return decisions

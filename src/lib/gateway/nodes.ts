@@ -4,8 +4,10 @@
  * code is kept in `details.nodeCode`.
  */
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
 import { UserError } from '../errors.js'
+import { backoffDelay } from './backoff.js'
 import { type GatewayClient, GatewayRpcError } from './client.js'
 import { parseNodeDisplayName } from './join-proof.js'
 
@@ -134,23 +136,43 @@ export function invokeError(err: GatewayRpcError, o: { nodeId: string; command: 
   })
 }
 
+/**
+ * Refusals the gateway gives under load ("server is busy", "worker task capacity reached") or for a
+ * pairing change mid-call. They are worth retrying, with the same idempotency key, which makes a
+ * retry safe even if the first attempt did reach the node.
+ */
+export function isTransientInvokeError(err: GatewayRpcError): boolean {
+  return err.retryable || (err.code === 'UNAVAILABLE' && /busy|overloaded|capacity/i.test(err.message))
+}
+
 /** Runs one command on one node through the gateway and returns the node's parsed result. */
 export async function invokeNode<T = unknown>(client: GatewayClient, o: InvokeOptions): Promise<T> {
   const timeoutMs = o.timeoutMs ?? 30_000
-  const params = {
-    nodeId: o.nodeId,
-    command: o.command,
-    ...(o.params === undefined ? {} : { params: o.params }),
-    timeoutMs,
-    idempotencyKey: o.idempotencyKey ?? randomUUID(),
-  }
+  const deadline = Date.now() + timeoutMs
+  const idempotencyKey = o.idempotencyKey ?? randomUUID()
   let raw: unknown
-  try {
-    // The gateway enforces timeoutMs itself; our own deadline only guards against a silent gateway.
-    raw = await client.request('node.invoke', params, { timeoutMs: timeoutMs + 5_000 })
-  } catch (err) {
-    if (err instanceof GatewayRpcError) throw invokeError(err, o)
-    throw err
+  for (let attempt = 0; ; attempt++) {
+    const remaining = Math.max(1, deadline - Date.now())
+    const params = {
+      nodeId: o.nodeId,
+      command: o.command,
+      ...(o.params === undefined ? {} : { params: o.params }),
+      timeoutMs: remaining,
+      idempotencyKey,
+    }
+    try {
+      // The gateway enforces timeoutMs itself; our own deadline only guards against a silent gateway.
+      raw = await client.request('node.invoke', params, { timeoutMs: remaining + 5_000 })
+      break
+    } catch (err) {
+      if (!(err instanceof GatewayRpcError)) throw err
+      const delay = backoffDelay(attempt, { minMs: 100, maxMs: 2_000 })
+      if (isTransientInvokeError(err) && Date.now() + delay < deadline - 100) {
+        await sleep(delay)
+        continue
+      }
+      throw invokeError(err, o)
+    }
   }
   const res = InvokeResultSchema.parse(raw)
   if (res.payload !== undefined) return res.payload as T

@@ -64,3 +64,24 @@ describe('backoff', () => {
     expect(backoffDelay(50, opts, () => 0)).toBe(15_000)
   })
 })
+
+describe('transient invoke errors', () => {
+  it('retries overload and gateway-marked retryable refusals only', async () => {
+    const { isTransientInvokeError } = await import('../../../src/lib/gateway/nodes.js')
+    const e = (code: string, message: string, retryable = false) =>
+      new GatewayRpcError('node.invoke', code, message, {}, retryable)
+    expect(
+      isTransientInvokeError(e('UNAVAILABLE', 'The server is busy. Please try again in a moment.')),
+    ).toBe(true)
+    expect(
+      isTransientInvokeError(
+        e('UNAVAILABLE', 'WorkerTaskError: worker task capacity reached: code=overloaded'),
+      ),
+    ).toBe(true)
+    expect(
+      isTransientInvokeError(e('UNAVAILABLE', 'node pairing changed while invocation was active', true)),
+    ).toBe(true)
+    expect(isTransientInvokeError(e('UNAVAILABLE', 'node not connected'))).toBe(false)
+    expect(isTransientInvokeError(e('INVALID_REQUEST', 'node command not allowed'))).toBe(false)
+  })
+})
