@@ -194,6 +194,8 @@ export const ClawnodeConfigSchema = z
   })
 
 export type ClawnodeConfig = z.infer<typeof ClawnodeConfigSchema>
+/** What a provisioner writes (defaults may be left out). */
+export type ClawnodeConfigInput = z.input<typeof ClawnodeConfigSchema>
 
 export class ConfigError extends Error {
   override name = 'ConfigError'

@@ -138,23 +138,24 @@ async function runNodes(
   return exitCode
 }
 
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      count: { type: 'string', short: 'n' },
+      ramp: { type: 'string' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed: ReturnType<typeof parse>
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        count: { type: 'string', short: 'n' },
-        ramp: { type: 'string' },
-        version: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  }
   try {
-    parsed = parse()
+    parsed = parse(argv)
   } catch (err) {
     return fail(EXIT.usage, `${(err as Error).message}\n${USAGE}`)
   }
