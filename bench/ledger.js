@@ -8,7 +8,7 @@
 //   PAIRS=2000 RUNS=3 node bench/ledger.js
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
@@ -45,6 +45,7 @@ try {
   const seed = run(['lab', 'seed', '--pairs', String(PAIRS), '--history-days', String(DAYS), '--json'], env)
   const seeded = JSON.parse(seed.stdout).data
   const results = []
+  const loadBefore = loadavg()[0]
   for (const [label, args] of [
     ['clawops cost report --json', ['cost', 'report', '--json']],
     ['clawops cost report --by user --json', ['cost', 'report', '--by', 'user', '--json']],
@@ -84,6 +85,8 @@ try {
         storeMb: +(statSync(join(home, 'fleet.db')).size / 2 ** 20).toFixed(0),
         seedSeconds: +(seed.ms / 1000).toFixed(1),
         runs: RUNS,
+        // The build machines are shared: the 1-minute load average before and after the timed runs.
+        load: { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) },
         results,
       },
       null,

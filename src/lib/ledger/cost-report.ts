@@ -117,7 +117,8 @@ interface Totals {
   baselineToDate: number
   instances: Set<string>
   byCurrency: Partial<Record<Currency, { minor: number; usdCents: number }>>
-  groups: Map<string, { instances: Set<string>; actual: number; forecast: number; previous: number }>
+  groups: Map<string, { instances: number; actual: number; forecast: number; previous: number }>
+  grouped: Set<string>
   inferred: Set<string>
 }
 
@@ -133,6 +134,7 @@ function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Ra
     instances: new Set(),
     byCurrency: {},
     groups: new Map(),
+    grouped: new Set(),
     inferred: new Set(),
   }
   const usd = (minor: number, c: Currency) => toUsdCents(minor, c, table)
@@ -144,16 +146,23 @@ function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Ra
     const actual = usd(actualMinor, s.currency)
     const forecast = usd(forecastMinor, s.currency)
     const prev = usd(previousMinor, s.currency)
-    // Baseline: the segments already running when the period began, as if they ran all period.
+    // Baseline: the segments already running when the period began, as if they ran all period (an
+    // open segment's baseline is its forecast and actual; only a closed one needs recomputing).
     if (s.start < period.start && (s.end === null || s.end > period.start)) {
-      const running = { ...s, end: null }
-      t.baselinePeriod += usd(charge(running, period.start, period.end), s.currency)
-      t.baselineToDate += usd(charge(running, period.start, asOf), s.currency)
+      if (s.end === null) {
+        t.baselinePeriod += forecast
+        t.baselineToDate += actual
+      } else {
+        const running = { ...s, end: null }
+        t.baselinePeriod += usd(charge(running, period.start, period.end), s.currency)
+        t.baselineToDate += usd(charge(running, period.start, asOf), s.currency)
+      }
     }
     t.actual += actual
     t.forecast += forecast
     t.previous += prev
-    if (actualMinor > 0 || forecastMinor > 0) t.instances.add(s.instanceId)
+    const billed = actualMinor > 0 || forecastMinor > 0
+    if (billed) t.instances.add(s.instanceId)
     if (s.inferred) t.inferred.add(s.instanceId)
     const cur = t.byCurrency[s.currency] ?? { minor: 0, usdCents: 0 }
     t.byCurrency[s.currency] = cur
@@ -162,10 +171,15 @@ function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Ra
     const key = keyOf(s, by)
     let g = t.groups.get(key)
     if (!g) {
-      g = { instances: new Set(), actual: 0, forecast: 0, previous: 0 }
+      g = { instances: 0, actual: 0, forecast: 0, previous: 0 }
       t.groups.set(key, g)
     }
-    if (actualMinor > 0 || forecastMinor > 0) g.instances.add(s.instanceId)
+    // One set for all groups (a resized instance has a segment per tier, so it can be in two).
+    const member = `${key}\u0000${s.instanceId}`
+    if (billed && !t.grouped.has(member)) {
+      t.grouped.add(member)
+      g.instances++
+    }
     g.actual += actual
     g.forecast += forecast
     g.previous += prev
@@ -212,7 +226,7 @@ export function buildCostReport(
   const groups: CostGroup[] = [...t.groups]
     .map(([key, g]) => ({
       key,
-      instances: g.instances.size,
+      instances: g.instances,
       actualUsdCents: g.actual,
       forecastUsdCents: g.forecast,
       previousUsdCents: g.previous,

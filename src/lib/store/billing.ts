@@ -114,7 +114,9 @@ export class BillingSegments {
   /** Segments billed at some time in [from, to). */
   overlapping(from: string, to: string): BillingSegment[] {
     return this.store.db
-      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND (end IS NULL OR end >= ?) ORDER BY id`)
+      .prepare(
+        `SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND (end IS NULL OR end >= ?) ORDER BY id`,
+      )
       .all(to, from) as unknown as BillingSegment[]
   }
 
@@ -133,8 +135,7 @@ export class BillingSegments {
     return this.store.db
       .prepare(
         `SELECT id, pair_id AS pairId, user_id AS userId, role, provider, region, tier, created_at AS createdAt
-         FROM instances i WHERE state <> 'DELETED'
-           AND NOT EXISTS (SELECT 1 FROM billing_segments b WHERE b.instance_id = i.id)
+         FROM instances WHERE state <> 'DELETED' AND id NOT IN (SELECT instance_id FROM billing_segments)
          ORDER BY id`,
       )
       .all() as unknown as (BilledInstance & { createdAt: string })[]
