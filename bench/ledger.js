@@ -50,6 +50,7 @@ try {
     ['clawops cost report --json', ['cost', 'report', '--json']],
     ['clawops cost report --by user --json', ['cost', 'report', '--by', 'user', '--json']],
     ['clawops cost waste --json', ['cost', 'waste', '--json']],
+    ['clawops cost waste --all --json', ['cost', 'waste', '--all', '--json']],
   ]) {
     const runs = [run(args, env)]
     for (let i = 1; i < RUNS; i++) runs.push(run(args, env))

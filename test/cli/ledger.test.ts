@@ -94,7 +94,7 @@ describe('clawops cost waste', () => {
       oversized: { items: { pairId: string; command: string }[] }
       cheaperElsewhere: { items: { instanceId: string }[] }
       note: string
-    }>(['cost', 'waste'])
+    }>(['cost', 'waste', '--all'])
     expect(r.code, r.stderr).toBe(0)
     const d = r.env.data
     expect(d.idle.items.map((i) => i.pairId).sort()).toEqual(manifest.idlePairs)
@@ -102,6 +102,15 @@ describe('clawops cost waste', () => {
     expect(d.cheaperElsewhere.items.map((i) => i.instanceId).sort()).toEqual(manifest.cheaperElsewhere)
     expect(d.idle.items[0]!.command).toMatch(/^clawops teardown -l pair=p-/)
     expect(d.note).toMatch(/plans first/)
+    const short = json<{ cheaperElsewhere: { count: number; items: unknown[]; bulkCommands: string[] } }>([
+      'cost',
+      'waste',
+    ])
+    expect(short.env.data.cheaperElsewhere.count).toBe(manifest.cheaperElsewhere.length)
+    expect(short.env.data.cheaperElsewhere.items.length).toBeLessThanOrEqual(25)
+    expect(
+      short.env.data.cheaperElsewhere.bulkCommands.every((c) => c.startsWith('clawops resize --tier')),
+    ).toBe(true)
   })
 
   it('prints the findings for humans', () => {

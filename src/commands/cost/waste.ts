@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { limitFlag } from '../../lib/cli/flags.js'
 import { type WasteReport, wasteReport } from '../../lib/ledger/waste.js'
 import { formatUsd } from '../../lib/output/money.js'
 import { renderTable } from '../../lib/output/table.js'
@@ -16,18 +15,27 @@ export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteRep
       description: 'Only idle accounts, as JSON',
       command: '<%= config.bin %> cost waste --category idle --json',
     },
-    { description: 'Five items per category', command: '<%= config.bin %> cost waste --limit 5' },
+    { description: 'Five findings per category', command: '<%= config.bin %> cost waste --limit 5' },
+    { description: 'Every finding, as JSON', command: '<%= config.bin %> cost waste --all --json' },
   ]
   static override flags = {
     category: Flags.option({
       options: ['idle', 'oversized', 'cheaper-elsewhere'] as const,
       summary: 'Only this category.',
     })(),
-    limit: limitFlag,
+    limit: Flags.integer({
+      min: 1,
+      max: 100_000,
+      summary: 'Findings listed per category (default 25; counts, savings and bulk commands cover all).',
+    }),
+    all: Flags.boolean({ summary: 'List every finding.', exclusive: ['limit'] }),
   }
 
   protected async execute(): Promise<WasteReport> {
-    return wasteReport(this.ctx, { category: this.flags.category, limit: this.flags.limit })
+    return wasteReport(this.ctx, {
+      category: this.flags.category,
+      limit: this.flags.all ? undefined : (this.flags.limit ?? 25),
+    })
   }
 
   protected render(r: WasteReport): string {

@@ -23,9 +23,16 @@ export function resizeCommand(pairIds: readonly string[], tier: Tier): string {
   return `clawops resize --tier ${tier} -l ${pairSelector(pairIds)}`
 }
 
-/** Move one member of a pair to another provider (resize by replacement onto `provider`). */
-export function moveCommand(pairId: string, role: string, tier: Tier, provider: Provider): string {
-  return `clawops resize --tier ${tier} --provider ${provider} -l pair=${pairId},role=${role}`
+/** Move the `role` member of pairs to another provider (a resize by replacement onto `provider`). */
+export function moveCommand(
+  pairIds: readonly string[],
+  role: string,
+  tier: Tier,
+  provider: Provider,
+): string {
+  const sel =
+    pairIds.length === 1 ? `pair=${pairIds[0]},role=${role}` : `'pair in (${pairIds.join(',')}),role=${role}'`
+  return `clawops resize --tier ${tier} --provider ${provider} -l ${sel}`
 }
 
 /** Take a provider out of the primary pool of a region group (a routing change, versioned and audited). */

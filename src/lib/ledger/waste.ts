@@ -345,7 +345,7 @@ export function buildWasteReport(
           considered: considered.map(({ provider, monthlyUsdCents }) => ({ provider, monthlyUsdCents })),
           partnerProvider: partner,
         },
-        command: moveCommand(pairId, m.role, m.tier, best.provider),
+        command: moveCommand([pairId], m.role, m.tier, best.provider),
       })
     }
   }
@@ -365,7 +365,20 @@ export function buildWasteReport(
       ),
     limit,
   )
-  const cheapC = category(pick('cheaper-elsewhere', cheaper), (xs) => xs.map((x) => x.command), limit)
+  const cheapC = category(
+    pick('cheaper-elsewhere', cheaper),
+    // One command per role, tier and target provider, for all the pairs it applies to.
+    (xs) =>
+      [...Map.groupBy(xs, (x) => `${x.role}|${x.tier}|${x.targetProvider}`).values()].map((group) =>
+        moveCommand(
+          group.map((x) => x.pairId),
+          group[0]!.role,
+          group[0]!.tier,
+          group[0]!.targetProvider,
+        ),
+      ),
+    limit,
+  )
   return {
     asOf: nowIso,
     thresholds: cfg,
