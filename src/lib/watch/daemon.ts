@@ -189,6 +189,10 @@ export class WatchDaemon {
       report.delivery = mergeDelivery(report.delivery, r)
       if (r.deliveries === 0 || Date.now() > until) break
     }
+    // One cycle only: no timers may outlive it (a cron run must exit).
+    this.stopped = true
+    clearTimeout(this.deliveryTimer)
+    clearTimeout(this.cycleTimer)
     await this.closeHealCtx()
     return report
   }
@@ -268,7 +272,8 @@ export class WatchDaemon {
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
     this.housekeeping()
-    const heals = this.opts.heal ? this.startHeals() : []
+    // Every heal starts with a probe through the gateway: none while the gateway is unreachable.
+    const heals = this.opts.heal && !('skipped' in sweep) ? this.startHeals() : []
     const healReports = o.awaitHeals
       ? await Promise.all(heals.map((h) => h.done))
       : heals.map((h) => h.started)

@@ -50,7 +50,7 @@ export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchR
     ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}),
   })
   try {
-    if (o.once) return { mode: 'once', heal: o.heal, ...(await daemon.runOnce()) }
+    if (o.once) return { mode: 'once', heal: o.heal === true, ...(await daemon.runOnce()) }
     await daemon.start()
     o.onReady?.({ url: daemon.url })
     const stoppedBy = await new Promise<string>((resolve) => {
@@ -58,7 +58,7 @@ export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchR
       o.signal.addEventListener('abort', () => resolve(String(o.signal.reason ?? 'signal')), { once: true })
     })
     const summary = await daemon.stop()
-    return { mode: 'daemon', heal: o.heal, url: daemon.url, stoppedBy, ...summary }
+    return { mode: 'daemon', heal: o.heal === true, url: daemon.url, stoppedBy, ...summary }
   } finally {
     await deps.close()
   }
