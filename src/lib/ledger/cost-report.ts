@@ -195,12 +195,14 @@ export function buildCostReport(
     anomalyPct: number
   },
   opts: CostReportOptions & { at: Date },
+  /** Segments already read for a span covering this report's (previous period to period end). */
+  preloaded?: BilledSegment[],
 ): CostReport {
   const kind = opts.period ?? 'month'
   const by = opts.by ?? 'provider'
   const w = windowFor(kind, opts.at, opts.previous ?? false)
   const { period, asOf } = w
-  const segments = segmentsBetween(store, w.previous.start, period.end)
+  const segments = preloaded ?? segmentsBetween(store, w.previous.start, period.end)
   const t = accumulate(segments, w, by, settings.rates)
 
   const length = period.end - period.start
@@ -332,11 +334,20 @@ export function detectCostAnomalies(
   const s = ledgerSettings(ctx.config())
   const threshold = opts.thresholdPct ?? s.anomalyPct
   const out: CostAnomaly[] = []
+  const at = opts.at ?? ctx.clock()
+  // Both reports read one set of segments (watch runs this every cycle; half the rows, half the memory).
+  const spans = (['week', 'month'] as const).map((k) => windowFor(k, at, false))
+  const segments = segmentsBetween(
+    ctx.store(),
+    Math.min(...spans.map((w) => w.previous.start)),
+    Math.max(...spans.map((w) => w.period.end)),
+  )
   for (const period of ['week', 'month'] as const) {
     const r = buildCostReport(
       ctx.store(),
       { rates: ctx.config().currency.rates, budgetUsdCents: s.budgetUsdCents, anomalyPct: threshold },
-      { period, by: 'provider', at: opts.at ?? ctx.clock() },
+      { period, by: 'provider', at },
+      segments,
     )
     const elapsed = Date.parse(r.period.asOf) - Date.parse(r.period.start)
     const basis = anomalyBasis(r.deltaPct, r.forecastDeltaPct, threshold, elapsed)
