@@ -33,15 +33,13 @@ describe('billing segments', () => {
   it('opens at create, re-prices at a resize, closes at delete', () => {
     const ctx = testContext({ clock: () => new Date('2026-12-01T00:00:00Z') })
     const store = ctx.store()
-    store
-      .repo(Pairs)
-      .insert({
-        id: 'p-1',
-        userId: 'u-1',
-        labels: {},
-        createdAt: server.createdAt,
-        updatedAt: server.createdAt,
-      })
+    store.repo(Pairs).insert({
+      id: 'p-1',
+      userId: 'u-1',
+      labels: {},
+      createdAt: server.createdAt,
+      updatedAt: server.createdAt,
+    })
     store.repo(Instances).insert(server)
     openBilling(store, server, '2026-11-01T00:00:00.000Z')
     expect(() => openBilling(store, server, '2026-11-02T00:00:00.000Z')).toThrow(/UNIQUE/)
