@@ -166,9 +166,13 @@ describe('clawops watch', () => {
   it('reports a sweep it could not run and keeps the detectors going when the gateway is unreachable', async () => {
     const { ctx, daemon } = setup()
     addPair(ctx, { state: 'FAILED' }, { state: 'FAILED' })
+    addPair(ctx, { state: 'DEGRADED' })
     nodes.gatewayDown = true
     const r = await daemon.runOnce()
     expect(r.sweep).toEqual({ skipped: expect.stringMatching(/cannot reach the gateway/) })
+    // No heal starts without the gateway it needs for every step.
+    expect(r.heals).toEqual([])
+    expect(ctx.store().repo(Operations).list()).toEqual([])
     expect(r.pairsFailed).toBe(1)
     expect(gw.runs.some((x) => /PAIR_FAILED/.test(x.message))).toBe(true)
   })
