@@ -189,38 +189,104 @@ export async function reviewPendingJoins(
 /**
  * Keeps approving while it runs: reacts to `device.pair.requested` / `node.pair.requested` events
  * and sweeps everything pending on start, on every reconnect and every `sweepMs`, because events are
- * best effort (the gateway drops them for slow subscribers). Reviews run one at a time.
+ * best effort (the gateway drops them for slow subscribers). Reviews run a few at a time, but never
+ * two for the same instance at once (the one-time join secret must bind exactly one device), and a
+ * request already under review or decided is not reviewed again by the next sweep.
  */
 export class JoinApprover {
-  private chain: Promise<unknown> = Promise.resolve()
   private readonly offs: Array<() => void> = []
   private timer: NodeJS.Timeout | undefined
+  private readonly active = new Set<string>()
+  private readonly decided = new Map<string, number>()
+  private readonly instanceLocks = new Map<string, Promise<unknown>>()
+  private running = 0
+  private readonly waiting: Array<() => void> = []
+  private sweeping: Promise<JoinDecision[]> | undefined
 
   constructor(
     private readonly client: GatewayClient,
     private readonly registry: JoinRegistry,
-    private readonly opts: { logger?: Logger; sweepMs?: number; onDecision?: (d: JoinDecision) => void } = {},
+    private readonly opts: {
+      logger?: Logger
+      sweepMs?: number
+      concurrency?: number
+      onDecision?: (d: JoinDecision) => void
+    } = {},
   ) {}
 
-  private enqueue(task: () => Promise<JoinDecision[]>): Promise<JoinDecision[]> {
-    const run = this.chain.then(task, task)
-    this.chain = run.catch((err: unknown) =>
-      this.opts.logger?.warn({ err: String(err) }, 'join review failed'),
-    )
-    return run.then((ds) => {
-      for (const d of ds) {
-        if (d.action !== 'ignored') this.opts.logger?.info(d, `join ${d.kind} ${d.action}`)
-        this.opts.onDecision?.(d)
-      }
-      return ds
-    })
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.running >= (this.opts.concurrency ?? 4)) await new Promise<void>((r) => this.waiting.push(r))
+    this.running++
+    try {
+      return await fn()
+    } finally {
+      this.running--
+      this.waiting.shift()?.()
+    }
   }
 
-  private sweeping: Promise<JoinDecision[]> | undefined
+  private locked<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (!key) return fn()
+    const prev = this.instanceLocks.get(key) ?? Promise.resolve()
+    const run = prev.then(fn, fn)
+    const tail = run.catch(() => undefined)
+    this.instanceLocks.set(key, tail)
+    void tail.then(() => {
+      if (this.instanceLocks.get(key) === tail) this.instanceLocks.delete(key)
+    })
+    return run
+  }
 
-  /** One pass over everything pending; a sweep requested while one is queued or running joins it. */
+  private async review(
+    kind: 'device' | 'surface',
+    p: PendingDevice | PendingSurface,
+  ): Promise<JoinDecision | undefined> {
+    const id = p.requestId
+    if (this.active.has(id) || this.decided.has(id)) return undefined
+    this.active.add(id)
+    try {
+      const instanceId = parseNodeDisplayName(p.displayName)?.instanceId
+      const d = await this.slot(() =>
+        this.locked(instanceId, () =>
+          kind === 'device'
+            ? reviewDevice(this.client, this.registry, p as PendingDevice)
+            : reviewSurface(this.client, this.registry, p as PendingSurface),
+        ),
+      )
+      this.decided.set(id, Date.now())
+      if (d.action !== 'ignored') this.opts.logger?.info(d, `join ${d.kind} ${d.action}`)
+      this.opts.onDecision?.(d)
+      return d
+    } catch (err) {
+      this.opts.logger?.warn(
+        { requestId: id, err: String(err) },
+        'join review failed; the next sweep retries it',
+      )
+      return undefined
+    } finally {
+      this.active.delete(id)
+    }
+  }
+
+  /** One pass over everything pending; a sweep requested while one runs joins it. */
   sweep(): Promise<JoinDecision[]> {
-    this.sweeping ??= this.enqueue(() => reviewPendingJoins(this.client, this.registry)).finally(() => {
+    this.sweeping ??= (async () => {
+      // Decisions are remembered for a minute so a request is not re-reviewed on every sweep.
+      const cutoff = Date.now() - 60_000
+      for (const [id, at] of this.decided) if (at < cutoff) this.decided.delete(id)
+      const [devices, surfaces] = await Promise.all([
+        listDevicePairings(this.client),
+        listSurfaceRequests(this.client),
+      ])
+      const paired = new Set(devices.paired.map((d) => d.deviceId))
+      const reviews: Array<Promise<JoinDecision | undefined>> = []
+      for (const p of devices.pending) {
+        // A repair or upgrade request from a device that is already paired is for a human.
+        if (!paired.has(p.deviceId)) reviews.push(this.review('device', p))
+      }
+      for (const p of surfaces.pending) reviews.push(this.review('surface', p))
+      return (await Promise.all(reviews)).filter((d): d is JoinDecision => d !== undefined)
+    })().finally(() => {
       this.sweeping = undefined
     })
     return this.sweeping
@@ -230,17 +296,11 @@ export class JoinApprover {
     this.offs.push(
       this.client.on('device.pair.requested', (payload) => {
         const p = PendingDeviceSchema.safeParse(payload)
-        if (p.success)
-          void this.enqueue(async () => [await reviewDevice(this.client, this.registry, p.data)]).catch(
-            () => {},
-          )
+        if (p.success) void this.review('device', p.data)
       }),
       this.client.on('node.pair.requested', (payload) => {
         const p = PendingSurfaceSchema.safeParse(payload)
-        if (p.success)
-          void this.enqueue(async () => [await reviewSurface(this.client, this.registry, p.data)]).catch(
-            () => {},
-          )
+        if (p.success) void this.review('surface', p.data)
       }),
       this.client.onConnection((state) => {
         if (state === 'connected') void this.sweep().catch(() => {})

@@ -506,7 +506,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     )
     swarmIds = nodes.map((n) => n.nodeId)
     expect(new Set(swarmIds).size).toBe(SWARM)
-    expect(swarm.status()?.counts.connected).toBe(SWARM)
+    await waitFor('the swarm status file to agree', () => swarm.status()?.counts.connected === SWARM, 5_000)
     const t0 = performance.now()
     const results = await invokeAll<{ instanceId: string }>(op, swarmIds, {
       command: 'vps.health',
@@ -524,6 +524,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
   it('the gateway is killed and restarted: every node reconnects and invokes work again without re-pairing', async () => {
     const pairedBefore = (await listDevicePairings(op)).paired.length
     const decisionsBefore = decisions.length
+    const restartAt = Date.now()
     await restartGateway(gw)
     await waitFor('operator client reconnected', () => op.connected, 60_000)
     const all = [nodeId, ...swarmIds]
@@ -542,8 +543,13 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     expect(results).toHaveLength(all.length)
     const after = await listDevicePairings(op)
     expect(after.paired.length).toBe(pairedBefore)
-    expect(after.pending.filter((p) => all.includes(p.deviceId))).toEqual([])
-    expect((await listSurfaceRequests(op)).pending.filter((p) => all.includes(p.nodeId))).toEqual([])
+    // The gateway sometimes leaves a stale `isRepair` request when an approval overlaps a node's
+    // reconnect during the join; what matters here is that the restart created none.
+    const since = (p: { ts?: number | undefined }) => (p.ts ?? Number.POSITIVE_INFINITY) >= restartAt
+    expect(after.pending.filter((p) => all.includes(p.deviceId) && since(p))).toEqual([])
+    expect((await listSurfaceRequests(op)).pending.filter((p) => all.includes(p.nodeId) && since(p))).toEqual(
+      [],
+    )
     expect(
       decisions.slice(decisionsBefore).filter((d) => all.includes(d.deviceId) && d.action === 'approved'),
     ).toEqual([])
