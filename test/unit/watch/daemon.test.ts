@@ -106,10 +106,6 @@ describe('clawops watch', () => {
     const before = gw.runs.length
     const again = await daemon.runOnce()
     expect(again.heals).toEqual([])
-    console.log(
-      'EXTRA',
-      gw.runs.slice(before).map((x) => x.agentId + ': ' + x.message.slice(0, 300)),
-    )
     expect(gw.runs.length).toBe(before)
   })
 
@@ -125,15 +121,7 @@ describe('clawops watch', () => {
     const t0 = Date.now()
     nodes.set(p.primary.id, { node: 'down' })
     presence.drop(p.primary.id)
-    await until(() => daemon.detections.length > 0).catch((e) => {
-      console.log(
-        'DBG',
-        JSON.stringify(daemon.health()),
-        ctx.store().repo(Instances).get(p.primary.id),
-        nodes.calls.slice(-5),
-      )
-      throw e
-    })
+    await until(() => daemon.detections.length > 0)
     const detected = Date.now() - t0
     await until(() => gw.runs.some((x) => x.agentId === 'guardian' && /INSTANCE_DEGRADED/.test(x.message)))
     const delivered = Date.now() - t0
