@@ -174,7 +174,11 @@ describe('shell completion', () => {
     const cache = tempHome()
     const r = clawops(['autocomplete', 'bash'], { XDG_CACHE_HOME: cache })
     expect(r.code).toBe(0)
-    const script = readFileSync(join(cache, 'clawops', 'autocomplete', 'functions', 'bash', 'clawops.bash'), 'utf8')
-    for (const id of ['fleet:status', 'instance:list', 'audit:verify', 'ops:resume']) expect(script).toContain(id)
+    const script = readFileSync(
+      join(cache, 'clawops', 'autocomplete', 'functions', 'bash', 'clawops.bash'),
+      'utf8',
+    )
+    for (const id of ['fleet:status', 'instance:list', 'audit:verify', 'ops:resume'])
+      expect(script).toContain(id)
   })
 })
