@@ -90,6 +90,9 @@ export class NodeConnection {
   private stopped: (() => void) | undefined
   private connectId = ''
   private usedDeviceToken = false
+  private usedBootstrap = false
+  /** Set once the gateway refused the bootstrap credential (spent or expired): use the shared token. */
+  private bootstrapSpent = false
   private readonly displayName: string
   /** Set once a hello-ok has been received: the node is paired. */
   helloAt: number | undefined
@@ -278,14 +281,19 @@ export class NodeConnection {
     const { nonce, ts } = challenge.data
     const deviceToken = this.o.tokens.load({ gatewayUrl: this.o.url, deviceId: this.deviceId, role: 'node' })
     this.usedDeviceToken = deviceToken !== undefined
+    this.usedBootstrap = false
     const auth: ConnectParams['auth'] = {}
     let signedToken = ''
+    const { token: shared, bootstrapToken } = this.o.firstContact
+    // A bootstrap credential goes first when there is one: it admits the node in a single connect,
+    // with no approval round trip (and no shared secret); the shared token is the fallback.
     if (deviceToken) {
       auth.token = signedToken = deviceToken
-    } else if (this.o.firstContact.token) {
-      auth.token = signedToken = this.o.firstContact.token
-    } else if (this.o.firstContact.bootstrapToken) {
-      auth.bootstrapToken = signedToken = this.o.firstContact.bootstrapToken
+    } else if (bootstrapToken && !(this.bootstrapSpent && shared)) {
+      auth.bootstrapToken = signedToken = bootstrapToken
+      this.usedBootstrap = true
+    } else if (shared) {
+      auth.token = signedToken = shared
     }
     const client = {
       id: CLIENT_IDS.node,
@@ -392,6 +400,11 @@ export class NodeConnection {
       return
     }
     this.lastFailure = 'other'
+    if (this.usedBootstrap && code.startsWith('AUTH_')) {
+      this.bootstrapSpent = true
+      this.o.logger.warn({ code }, 'bootstrap credential refused (spent or expired)')
+      return
+    }
     if (this.usedDeviceToken && code.startsWith('AUTH_')) {
       // The gateway no longer accepts our device token (revoked, or the gateway's state was reset).
       this.o.tokens.clear()

@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { z } from 'zod'
 import { loadOrCreateIdentity } from '../src/lib/gateway/device-identity.js'
 import { createLogger, type Logger } from '../src/lib/log.js'
 import { packageRoot } from '../src/lib/paths.js'
@@ -26,7 +27,7 @@ const EXIT = { ok: 0, internal: 1, usage: 2, config: 3, protocol: 4 } as const
 
 const USAGE = `usage:
   gf-clawnode [run] --config <file>
-  gf-clawnode swarm --count <n> [--ramp <nodes/s>] --config <file>
+  gf-clawnode swarm --count <n> [--ramp <nodes/s>] [--bootstrap-tokens <file>] --config <file>
   gf-clawnode identity --config <file>
   gf-clawnode --version
 The config file defaults to $GF_CLAWNODE_CONFIG or /etc/gf-clawnode/config.json.`
@@ -36,6 +37,16 @@ function version(): string {
     return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
   } catch {
     return '0.0.0'
+  }
+}
+
+const BootstrapTokensSchema = z.array(z.string().min(1))
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'))
+  } catch {
+    return undefined
   }
 }
 
@@ -58,6 +69,7 @@ async function runNodes(
   config: ClawnodeConfig,
   count: number | undefined,
   rampPerSec: number,
+  bootstrapTokens?: string[],
 ): Promise<number> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
   const logger = makeLogger(config)
@@ -123,6 +135,7 @@ async function runNodes(
       config,
       count,
       rampPerSec,
+      bootstrapTokens,
       registry,
       services,
       logger,
@@ -146,6 +159,7 @@ function parse(argv: string[]) {
       config: { type: 'string', short: 'c' },
       count: { type: 'string', short: 'n' },
       ramp: { type: 'string' },
+      'bootstrap-tokens': { type: 'string' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -199,7 +213,19 @@ export async function main(argv: string[]): Promise<number> {
       }
       const ramp = values.ramp === undefined ? 200 : Number(values.ramp)
       if (!Number.isFinite(ramp) || ramp <= 0) return fail(EXIT.usage, '--ramp must be a positive number')
-      return await runNodes(config, count, ramp)
+      let tokens: string[] | undefined
+      if (values['bootstrap-tokens']) {
+        const file = values['bootstrap-tokens']
+        const parsed = BootstrapTokensSchema.safeParse(readJson(file))
+        if (!parsed.success || parsed.data.length < count) {
+          return fail(
+            EXIT.config,
+            `${file} must be a JSON array of at least ${count} bootstrap tokens (strings)`,
+          )
+        }
+        tokens = parsed.data
+      }
+      return await runNodes(config, count, ramp, tokens)
     }
     return await runNodes(config, undefined, 0)
   } catch (err) {

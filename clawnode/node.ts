@@ -18,6 +18,8 @@ export interface NodeSpec {
   instanceId: string
   stateDir: string
   joinSecret?: string | undefined
+  /** Overrides config.gateway's first-contact credentials (a swarm gives each node its own). */
+  firstContact?: { token?: string | undefined; bootstrapToken?: string | undefined }
   registry: CommandRegistry
   services: ServiceManager
   logger: Logger
@@ -49,7 +51,10 @@ export function createNode(spec: NodeSpec): RunningNode {
     url: spec.config.gateway.url,
     identity,
     tokens: new DeviceTokenStore(join(spec.stateDir, 'device-token.json')),
-    firstContact: { token: spec.config.gateway.token, bootstrapToken: spec.config.gateway.bootstrapToken },
+    firstContact: spec.firstContact ?? {
+      token: spec.config.gateway.token,
+      bootstrapToken: spec.config.gateway.bootstrapToken,
+    },
     instanceId: spec.instanceId,
     joinSecret: spec.joinSecret,
     commands: spec.registry.names(),

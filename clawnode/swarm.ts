@@ -2,8 +2,10 @@
  * `gf-clawnode swarm`: N virtual nodes in one process, each with its own identity, device token and
  * gateway connection, for load tests and large lab fleets. The command table, the service manager
  * and the logger are shared so that a node costs little more than its socket. Node i is instance
- * `<instanceId>-<i>`; its join secret is derived from the config's one (see deriveJoinSecret), and
- * connections open at a bounded rate so the gateway is not hit by N handshakes at once.
+ * `<instanceId>-<i>`; its join secret is derived from the config's one (see deriveJoinSecret), or it
+ * gets its own gateway bootstrap credential from a tokens file, which admits it in one connect (the
+ * fast way to join thousands of nodes). Connections open at a bounded rate so the gateway is not hit
+ * by N handshakes at once.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +21,8 @@ import type { ServiceManager } from './service/manager.js'
 export interface SwarmOptions {
   config: ClawnodeConfig
   count: number
+  /** One gateway bootstrap credential per node (node i gets entry i): joins without approvals. */
+  bootstrapTokens?: readonly string[] | undefined
   rampPerSec: number
   registry: CommandRegistry
   services: ServiceManager
@@ -47,6 +51,9 @@ export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
         instanceId,
         stateDir: join(root, instanceId),
         joinSecret: o.config.joinSecret ? deriveJoinSecret(o.config.joinSecret, instanceId) : undefined,
+        ...(o.bootstrapTokens
+          ? { firstContact: { token: o.config.gateway.token, bootstrapToken: o.bootstrapTokens[i] } }
+          : {}),
         registry: o.registry,
         services: o.services,
         logger: logger.child({ instanceId }),

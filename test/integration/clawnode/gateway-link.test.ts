@@ -448,6 +448,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     await new Promise((r) => setTimeout(r, 2_000))
     expect((await listDevicePairings(op)).paired.some((p) => p.deviceId === replayId)).toBe(false)
     expect(replay.status()?.nodes[0]?.state).not.toBe('connected')
+    expect(replay.log()).toContain('bootstrap credential refused')
     await replay.stop()
   }, 60_000)
 

@@ -17,6 +17,8 @@ const safeWord = fc
     fc.array(fc.constantFrom(...SAFE), { maxLength: 20 }),
   )
   .map(([first, rest]) => first + rest.join(''))
+  // A double dot is refused anywhere (see hasPathTrick), so it is not a "safe" word.
+  .filter((w) => !w.includes('..'))
 const safeArg = fc.tuple(fc.constantFrom('', '-', '--'), safeWord).map(([dash, w]) => dash + w)
 
 const METACHARS = [
