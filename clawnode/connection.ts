@@ -62,7 +62,10 @@ export interface NodeConnectionOptions {
   random?: () => number
 }
 
-const HANDSHAKE_TIMEOUT_MS = 15_000
+// An overloaded gateway can take tens of seconds to answer a connect (seen with ~1,000 nodes joining
+// at once). Giving up early wastes the work it already did and can burn a single-use bootstrap
+// credential, so the node waits long before it abandons a handshake.
+const HANDSHAKE_TIMEOUT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 15_000
 const DEFAULT_TICK_MS = 30_000
 const DEDUPE_LIMIT = 256
