@@ -97,8 +97,6 @@ export class NodeConnection {
   /** Set once the gateway refused the bootstrap credential (spent or expired): use the shared token. */
   private bootstrapSpent = false
   private readonly displayName: string
-  /** Set once a hello-ok has been received: the node is paired. */
-  helloAt: number | undefined
 
   constructor(private readonly o: NodeConnectionOptions) {
     const proof = o.joinSecret ? joinProof(o.joinSecret, o.instanceId, o.identity.deviceId) : undefined
@@ -371,7 +369,6 @@ export class NodeConnection {
     this.attempt = 0
     this.lastFailure = 'other'
     this.lastPairingRequestId = undefined
-    this.helloAt = Date.now()
     this.setState('connected')
     this.armWatchdog()
     this.o.logger.info(
