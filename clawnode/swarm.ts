@@ -64,12 +64,14 @@ export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
     )
   }
   logger.info({ count: o.count, rampPerSec: o.rampPerSec }, 'swarm identities ready; connecting')
-  const batch = Math.max(1, Math.ceil(o.rampPerSec / 10))
+  // Start `batch` nodes every `everyMs`: ten batches a second, or one node at a time below 10/s.
+  const batch = Math.max(1, Math.floor(o.rampPerSec / 10))
+  const everyMs = (1000 * batch) / o.rampPerSec
   void (async () => {
     for (let i = 0; i < nodes.length; i += batch) {
       if (o.isStopping()) return
       for (const n of nodes.slice(i, i + batch)) n.connection.start()
-      await sleep(100)
+      await sleep(everyMs)
     }
   })()
   return nodes
