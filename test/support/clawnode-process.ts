@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { packageRoot } from '../../src/lib/paths.js'
+import { childEnv } from './gateway-process.js'
 
 export interface NodeStatus {
   pid: number
@@ -45,7 +46,7 @@ export function spawnClawnode(
   const out = openSync(logPath, 'a')
   const child = spawn(process.execPath, [clawnodeBin(), ...(opts.args ?? ['run']), '--config', configPath], {
     stdio: ['ignore', out, out],
-    env: { ...process.env, ...opts.env },
+    env: childEnv(opts.env),
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const stateDir = String(config.stateDir)

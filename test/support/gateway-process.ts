@@ -38,6 +38,20 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * The environment for processes the tests start, minus what marks "a test is running": openclaw
+ * switches into a test mode when it sees VITEST or NODE_ENV=test (its logging, for one, goes
+ * quiet), and the point of these tests is the real thing. Stray OPENCLAW_* settings are dropped too.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(VITEST|JEST|NODE_ENV$|TEST$|OPENCLAW_)/.test(k)) continue
+    env[k] = v
+  }
+  return { ...env, ...extra }
+}
+
 export function isolatedEnv(dir: string): Record<string, string> {
   const env = {
     OPENCLAW_HOME: join(dir, 'home'),
@@ -86,12 +100,9 @@ export async function waitReady(httpUrl: string, timeoutMs: number): Promise<voi
 export async function startGateway(info: GatewayInfo, timeoutMs = 120_000): Promise<number> {
   const out = openSync(join(info.dir, 'gateway.out.log'), 'a')
   // Run the CLI with this Node (24): the package's shebang would pick whatever `node` is on PATH.
-  const env: NodeJS.ProcessEnv = { ...process.env, ...info.env }
-  // The config file is the only source of port and token; stray variables from the caller must not win.
-  delete env.OPENCLAW_GATEWAY_TOKEN
-  delete env.OPENCLAW_GATEWAY_PORT
+  // The config file is the only source of port and token (childEnv drops stray OPENCLAW_* variables).
   const child = spawn(process.execPath, [openclawBin(), 'gateway', 'run'], {
-    env,
+    env: childEnv(info.env),
     stdio: ['ignore', out, out],
     detached: true,
   })
