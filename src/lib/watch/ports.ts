@@ -4,29 +4,10 @@
  * shapes, and `wiring.ts` builds the real ones (gateway client, lab or provider status pages, the
  * hooks endpoint) from the config. Nothing in this folder reaches a socket except through these.
  */
-import type { ClawnodeCommand } from '../gateway/node-commands.js'
 
-/** The instance fields an invoker needs to find the node. */
-export interface NodeTarget {
-  id: string
-  nodeId: string | null
-}
+import type { NodeInvoker } from '../gateway/link.js'
 
-/**
- * Runs one gf-clawnode command on an instance's node through the operator's gateway (node.invoke)
- * and returns the node's parsed payload. Failures are UserErrors:
- * - GATEWAY_UNREACHABLE: the gateway itself cannot be reached (never the instance's fault);
- * - NODE_ERROR with details.nodeCode NOT_CONNECTED: the node is offline;
- * - TIMEOUT, or NODE_ERROR with the node's own code in details.nodeCode.
- */
-export interface NodeInvoker {
-  invoke<T = unknown>(
-    target: NodeTarget,
-    command: ClawnodeCommand,
-    params: Record<string, unknown>,
-    timeoutMs: number,
-  ): Promise<T>
-}
+export type { NodeInvoker, NodeTarget } from '../gateway/link.js'
 
 export interface PresenceChange {
   instanceId: string

@@ -19,8 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
-import { GatewayClient } from '../gateway/client.js'
-import { invokeNode, listNodes } from '../gateway/nodes.js'
+import { type GatewayLink, gatewayInvoker, openGatewayLink } from '../gateway/link.js'
 import { watchNodePresence } from '../gateway/presence.js'
 import { detectCostAnomalies } from '../ledger/cost-report.js'
 import { providerHealth } from '../ledger/provider-health.js'
@@ -38,75 +37,7 @@ import type {
 import { HttpProviderStatus } from './provider-status.js'
 import { watchSettings } from './settings.js'
 
-const NODE_MAP_TTL_MS = 10_000
 const PRESENCE_RETRY_MS = 5_000
-
-/** One lazily opened operator connection to the gateway, shared by invoker, presence and verifier. */
-class GatewayLink {
-  private client: Promise<GatewayClient> | null = null
-  private nodes = new Map<string, string>()
-  private nodesAt = 0
-
-  constructor(
-    private readonly url: string,
-    private readonly token: string | undefined,
-    private readonly tokenEnv: string,
-    private readonly logger: Logger,
-    private readonly reconnect: boolean,
-  ) {}
-
-  get(): Promise<GatewayClient> {
-    if (!this.token) {
-      return Promise.reject(
-        new UserError('GATEWAY_UNREACHABLE', `no gateway token: ${this.tokenEnv} is not set`, {
-          hint: `Export ${this.tokenEnv} (the gateway's shared token) for clawops.`,
-        }),
-      )
-    }
-    this.client ??= GatewayClient.connect({
-      url: this.url,
-      auth: { kind: 'backend', token: this.token },
-      scopes: ['operator.read', 'operator.write'],
-      logger: this.logger,
-      reconnect: this.reconnect,
-    }).catch((err: unknown) => {
-      this.client = null
-      throw err
-    })
-    return this.client
-  }
-
-  /** instanceId → nodeId from node.list (clawnode display names); a miss refreshes, at most every 10 s. */
-  async nodeIdOf(instanceId: string): Promise<string | undefined> {
-    if (!this.nodes.has(instanceId) && Date.now() - this.nodesAt > NODE_MAP_TTL_MS) {
-      const list = await listNodes(await this.get())
-      this.nodes = new Map(list.filter((n) => n.instanceId).map((n) => [n.instanceId!, n.nodeId]))
-      this.nodesAt = Date.now()
-    }
-    return this.nodes.get(instanceId)
-  }
-
-  async close(): Promise<void> {
-    const c = this.client
-    this.client = null
-    if (c) await (await c.catch(() => null))?.close()
-  }
-}
-
-function gatewayInvoker(link: GatewayLink): NodeInvoker {
-  return {
-    async invoke(target, command, params, timeoutMs) {
-      const client = await link.get()
-      const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
-      if (!nodeId) {
-        throw new UserError('NODE_ERROR', `no gateway node for instance ${target.id}`, {
-          details: { instanceId: target.id, nodeCode: 'NOT_CONNECTED' },
-        })
-      }
-      return invokeNode(client, { nodeId, command, params, timeoutMs })
-    },
-  }
-}
 
 function gatewayPresence(ctx: Context, link: GatewayLink, logger: Logger): PresenceSource {
   let retry: NodeJS.Timeout | undefined
@@ -216,15 +147,8 @@ export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {})
   const config = ctx.config()
   const settings = watchSettings(config)
   const logger = (await ctx.logger()).child({ component: 'gateway' })
-  const tokenEnv = config.gateway?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
   const hooksTokenEnv = config.gateway?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
-  const link = new GatewayLink(
-    config.gateway?.url ?? 'ws://127.0.0.1:18789',
-    ctx.env[tokenEnv],
-    tokenEnv,
-    logger,
-    o.daemon === true,
-  )
+  const link = await openGatewayLink(ctx, { reconnect: o.daemon === true })
   const hooksToken = ctx.env[hooksTokenEnv]
   return {
     invoker: gatewayInvoker(link),

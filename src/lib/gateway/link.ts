@@ -1,0 +1,125 @@
+/**
+ * The operator's connection to its OpenClaw gateway, opened lazily and shared by everything in one
+ * clawops process that talks to nodes (instance commands, provisioning, config push, watch), and the
+ * NodeInvoker built on it. Where the gateway is and which token opens it come from the config
+ * (`gateway.url`, `gateway.tokenEnv`) or, in a lab home, from the running lab.
+ */
+import type { Context } from '../context.js'
+import { UserError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { GatewayClient } from './client.js'
+import type { ClawnodeCommand } from './node-commands.js'
+import { invokeNode, listNodes } from './nodes.js'
+
+const NODE_MAP_TTL_MS = 10_000
+
+/** The instance fields an invoker needs to find the node. */
+export interface NodeTarget {
+  id: string
+  nodeId: string | null
+}
+
+/**
+ * Runs one gf-clawnode command on an instance's node through the operator's gateway (node.invoke)
+ * and returns the node's parsed payload. Failures are UserErrors:
+ * - GATEWAY_UNREACHABLE: the gateway itself cannot be reached (never the instance's fault);
+ * - NODE_ERROR with details.nodeCode NOT_CONNECTED: the node is offline;
+ * - TIMEOUT, or NODE_ERROR with the node's own code in details.nodeCode.
+ */
+export interface NodeInvoker {
+  invoke<T = unknown>(
+    target: NodeTarget,
+    command: ClawnodeCommand,
+    params: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<T>
+}
+
+export interface GatewayEndpoint {
+  url: string
+  token: string | undefined
+  /** Where the token was expected, for the error when it is missing. */
+  tokenSource: string
+}
+
+/** One lazily opened operator connection to the gateway, shared by invoker, presence and verifier. */
+export class GatewayLink {
+  private client: Promise<GatewayClient> | null = null
+  private nodes = new Map<string, string>()
+  private nodesAt = 0
+
+  constructor(
+    private readonly endpoint: GatewayEndpoint,
+    private readonly logger: Logger,
+    private readonly reconnect: boolean,
+  ) {}
+
+  get(): Promise<GatewayClient> {
+    if (!this.endpoint.token) {
+      return Promise.reject(
+        new UserError('GATEWAY_UNREACHABLE', `no gateway token: ${this.endpoint.tokenSource} is not set`, {
+          hint: `Provide the gateway's shared token through ${this.endpoint.tokenSource}.`,
+        }),
+      )
+    }
+    this.client ??= GatewayClient.connect({
+      url: this.endpoint.url,
+      auth: { kind: 'backend', token: this.endpoint.token },
+      scopes: ['operator.read', 'operator.write'],
+      logger: this.logger,
+      reconnect: this.reconnect,
+    }).catch((err: unknown) => {
+      this.client = null
+      throw err
+    })
+    return this.client
+  }
+
+  /** instanceId → nodeId from node.list (clawnode display names); a miss refreshes, at most every 10 s. */
+  async nodeIdOf(instanceId: string): Promise<string | undefined> {
+    if (!this.nodes.has(instanceId) && Date.now() - this.nodesAt > NODE_MAP_TTL_MS) {
+      const list = await listNodes(await this.get())
+      this.nodes = new Map(list.filter((n) => n.instanceId).map((n) => [n.instanceId!, n.nodeId]))
+      this.nodesAt = Date.now()
+    }
+    return this.nodes.get(instanceId)
+  }
+
+  async close(): Promise<void> {
+    const c = this.client
+    this.client = null
+    if (c) await (await c.catch(() => null))?.close()
+  }
+}
+
+/** node.invoke through the link; the node is the instance's `node_id`, else found by display name. */
+export function gatewayInvoker(link: GatewayLink): NodeInvoker {
+  return {
+    async invoke(target, command, params, timeoutMs) {
+      const client = await link.get()
+      const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
+      if (!nodeId) {
+        throw new UserError('NODE_ERROR', `no gateway node for instance ${target.id}`, {
+          details: { instanceId: target.id, nodeCode: 'NOT_CONNECTED' },
+        })
+      }
+      return invokeNode(client, { nodeId, command, params, timeoutMs })
+    },
+  }
+}
+
+/** The gateway of this home: the config's `gateway` section (token from the env variable it names). */
+export function gatewayEndpoint(ctx: Context): GatewayEndpoint {
+  const config = ctx.config()
+  const tokenEnv = config.gateway?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
+  return {
+    url: config.gateway?.url ?? 'ws://127.0.0.1:18789',
+    token: ctx.env[tokenEnv],
+    tokenSource: tokenEnv,
+  }
+}
+
+export async function openGatewayLink(ctx: Context, o: { reconnect?: boolean } = {}): Promise<GatewayLink> {
+  const logger = (await ctx.logger()).child({ component: 'gateway' })
+  return new GatewayLink(gatewayEndpoint(ctx), logger, o.reconnect === true)
+}
