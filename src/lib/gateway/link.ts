@@ -32,7 +32,16 @@ export interface NodeInvoker {
     command: ClawnodeCommand,
     params: Record<string, unknown>,
     timeoutMs: number,
+    opts?: InvokeCallOptions,
   ): Promise<T>
+}
+
+export interface InvokeCallOptions {
+  /**
+   * The same key for the same logical action: the node answers a repeated key with its first outcome
+   * (also while that first call still runs) instead of running a mutating command twice.
+   */
+  idempotencyKey?: string
 }
 
 export interface GatewayEndpoint {
@@ -95,7 +104,7 @@ export class GatewayLink {
 /** node.invoke through the link; the node is the instance's `node_id`, else found by display name. */
 export function gatewayInvoker(link: GatewayLink): NodeInvoker {
   return {
-    async invoke(target, command, params, timeoutMs) {
+    async invoke(target, command, params, timeoutMs, opts) {
       const client = await link.get()
       const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
       if (!nodeId) {
@@ -103,7 +112,13 @@ export function gatewayInvoker(link: GatewayLink): NodeInvoker {
           details: { instanceId: target.id, nodeCode: 'NOT_CONNECTED' },
         })
       }
-      return invokeNode(client, { nodeId, command, params, timeoutMs })
+      return invokeNode(client, {
+        nodeId,
+        command,
+        params,
+        timeoutMs,
+        ...(opts?.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
+      })
     },
   }
 }

@@ -108,6 +108,7 @@ export async function runOperation(
     })
     const todo = ops.steps(opId).filter((s) => s.state === 'pending' || s.state === 'running')
     let stop = false
+    let heldBack = null as string | null
     const runOne = async (step: OperationStep) => {
       store.tx(() => {
         ops.startStep(opId, step.seq)
@@ -180,7 +181,15 @@ export async function runOperation(
     await pMap(
       todo,
       async (step) => {
-        if (!stop && !interrupted) await runOne(step)
+        if (stop || interrupted) return
+        // A kind may hold a step back (a paused rollout): it stays pending for a later resume.
+        const hold = kind.holdBack?.(ctx, opId, step) ?? null
+        if (hold !== null) {
+          heldBack = hold
+          stop = true
+          return
+        }
+        await runOne(step)
       },
       { concurrency: Math.max(1, kind.concurrency ?? 1) },
     )
@@ -194,7 +203,7 @@ export async function runOperation(
           : 'failed'
     const unfinished = counts.pending + counts.running
     store.tx(() => {
-      if (interrupted && unfinished > 0) {
+      if ((interrupted || heldBack !== null) && unfinished > 0) {
         ops.setState(opId, 'running')
       } else {
         ops.setState(opId, state, state === 'done' ? null : { failed: counts.failed, notRun: unfinished })
@@ -206,7 +215,7 @@ export async function runOperation(
         opId,
         planId: op.planId,
         outcome: state === 'done' ? 'ok' : 'failed',
-        details: { counts, interrupted },
+        details: { counts, interrupted, ...(heldBack !== null ? { heldBack } : {}) },
       })
     })
     if (interrupted && unfinished > 0) {

@@ -35,4 +35,9 @@ export interface OperationKind<P = unknown> {
   concurrency?: number
   /** Bulk kinds keep going when a step fails and end `partial`; others stop at the first failure. */
   continueOnFailure?: boolean
+  /**
+   * Asked before each step starts. A reason (a paused rollout) holds the step back: it stays pending,
+   * no later step starts in this process, and the operation stays running for a later resume.
+   */
+  holdBack?(ctx: Context, opId: string, step: OperationStep): string | null
 }
