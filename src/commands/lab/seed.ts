@@ -18,6 +18,10 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       description: 'With 30 days of history for the cost, waste and provider-health commands',
       command: '<%= config.bin %> lab seed --pairs 500 --history-days 30',
     },
+    {
+      description: 'With a day of heals, failovers, an incident and provisioning for the briefings',
+      command: '<%= config.bin %> lab seed --pairs 200 --history-days 14 --briefing-events',
+    },
   ]
   static override flags = {
     pairs: Flags.integer({ required: true, min: 1, max: 100_000, summary: 'How many pairs to create.' }),
@@ -34,6 +38,10 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       summary:
         'Also write this many days of synthetic history: health roll-ups, user activity, provisioning, churn, incidents, with known waste for the Ledger.',
     }),
+    'briefing-events': Flags.boolean({
+      summary:
+        'Also write a day of fleet events for briefings: heals, failovers during a provider incident, an SLA breach, provisioning with a failure.',
+    }),
   }
 
   protected async execute(): Promise<SeedResult> {
@@ -42,6 +50,7 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       seed: this.flags.seed,
       replace: this.flags.replace,
       historyDays: this.flags['history-days'],
+      briefingEvents: this.flags['briefing-events'],
     })
   }
 
@@ -51,6 +60,9 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
       `Seeded ${r.pairs} pairs (${r.instances} instances) with seed ${r.seed}${r.replaced ? `, replacing ${r.replaced} lab pairs` : ''}.\n` +
       (h
         ? `History: ${h.days} days, ${h.rollups} health roll-ups, ${h.provisions} provisioning attempts, ${h.manifest.churnedPairs.length} churned pairs; planted waste: ${h.manifest.idlePairs.length} idle pairs, ${h.manifest.oversizedPairs.length} oversized pairs, ${h.manifest.cheaperElsewhere.length} instances cheaper elsewhere.\n`
+        : '') +
+      (r.briefingEvents
+        ? `Briefing events: ${r.briefingEvents.events} events; Hetzner ${r.briefingEvents.incident?.region} incident with ${r.briefingEvents.failedOverPairs.length} failovers, ${r.briefingEvents.healed.length} heals, ${r.briefingEvents.healing.length} heals in progress, ${r.briefingEvents.slaBreachPair ? '1 SLA breach' : 'no SLA breach'}.\n`
         : '')
     return (
       head +

@@ -47,10 +47,8 @@ export default class SilenceAdd extends ClawopsCommand<typeof SilenceAdd, Result
         hint: 'Use 30m, 2h or 1d.',
       })
     }
-    const [{ runMutation }, { default: kind }, { planPrompt }, { EVENT_TYPES }] = await Promise.all([
-      import('../../lib/ops/pipeline.js'),
+    const [{ default: kind }, { EVENT_TYPES }] = await Promise.all([
       import('../../lib/ops/silence-add.js'),
-      import('../../lib/watch/cli-prompt.js'),
       import('../../lib/domain/event.js'),
     ])
     if (this.flags.event && !(EVENT_TYPES as readonly string[]).includes(this.flags.event)) {
@@ -58,27 +56,16 @@ export default class SilenceAdd extends ClawopsCommand<typeof SilenceAdd, Result
         hint: `One of: ${EVENT_TYPES.join(', ')}`,
       })
     }
-    const r = await runMutation(
-      this.ctx,
-      kind,
-      {
-        provider: this.flags.provider,
-        region: this.flags.region,
-        instance: this.flags.instance,
-        eventType: this.flags.event,
-        forSeconds: Math.round(duration / 1000),
-        reason: this.flags.reason,
-      },
-      {
-        dryRun: this.flags['dry-run'],
-        confirm: this.flags.confirm,
-        yes: this.flags.yes,
-        prompt: planPrompt(this.humanPrompt()),
-      },
-    )
+    const r = await this.mutate(kind, {
+      provider: this.flags.provider,
+      region: this.flags.region,
+      instance: this.flags.instance,
+      eventType: this.flags.event,
+      forSeconds: Math.round(duration / 1000),
+      reason: this.flags.reason,
+    })
     if (r.status === 'dry-run')
       return { status: r.status, planId: null, opId: null, silence: null, summary: r.plan.summary }
-    this.failIfNotDone(r, r.operation)
     return {
       status: r.status,
       planId: r.plan.id,

@@ -19,22 +19,9 @@ export default class SilenceRemove extends ClawopsCommand<typeof SilenceRemove, 
   static override flags = { ...mutationFlags }
 
   protected async execute(): Promise<Result> {
-    const [{ runMutation }, { default: kind }] = await Promise.all([
-      import('../../lib/ops/pipeline.js'),
-      import('../../lib/ops/silence-remove.js'),
-    ])
-    const r = await runMutation(
-      this.ctx,
-      kind,
-      { id: this.args.id },
-      {
-        dryRun: this.flags['dry-run'],
-        confirm: this.flags.confirm,
-        yes: this.flags.yes,
-      },
-    )
+    const { default: kind } = await import('../../lib/ops/silence-remove.js')
+    const r = await this.mutate(kind, { id: this.args.id })
     if (r.status === 'dry-run') return { status: r.status, silence: null, summary: r.plan.summary }
-    this.failIfNotDone(r, r.operation)
     return {
       status: r.status,
       silence: (r.operation.steps[0]?.result as Silence | undefined) ?? null,

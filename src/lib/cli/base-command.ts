@@ -7,7 +7,9 @@
  */
 import { Command, type Interfaces } from '@oclif/core'
 import { Context } from '../context.js'
-import { exitCodeFor, UserError } from '../errors.js'
+import { exitCodeFor } from '../errors.js'
+import type { OperationKind } from '../ops/kind.js'
+import type { MutationResult } from '../ops/pipeline.js'
 import { failure, success, writeJson } from '../output/envelope.js'
 import { type OutputFormat, requestedFormat } from '../output/mode.js'
 import { createProgress, type Progress } from '../output/progress.js'
@@ -99,6 +101,10 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   }
 
   override async finally(err: Error | undefined): Promise<void> {
+    if (this.contextRef) {
+      const { releaseDeps } = await import('../watch/deps.js')
+      await releaseDeps(this.contextRef).catch(() => undefined)
+    }
     this.contextRef?.close()
     await super.finally(err)
   }
@@ -114,17 +120,31 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     return askYesNo
   }
 
-  /** Turns a non-successful operation state into an error with the per-step outcomes. */
-  protected failIfNotDone(result: { status: string; operation?: { id: string } }, details: unknown): void {
-    if (result.status === 'done' || result.status === 'dry-run') return
-    const opId = result.operation?.id
-    throw new UserError(
-      result.status === 'partial' ? 'PARTIAL_FAILURE' : 'NODE_ERROR',
-      `operation ${opId} ended ${result.status}`,
-      {
-        hint: `See clawops ops show ${opId}; retry failed steps with clawops ops resume ${opId} --retry-failed.`,
-        details,
-      },
-    )
+  /**
+   * Runs a mutating operation kind through the pipeline with the shared flags (--dry-run,
+   * --confirm, --yes, --stream) and progress, and turns a failed or partial operation into the error
+   * of its failed step.
+   */
+  protected async mutate<P>(kind: OperationKind<P>, params: unknown): Promise<MutationResult> {
+    const f = this.flags as { 'dry-run'?: boolean; confirm?: string; yes?: boolean }
+    const [{ runMutation }, { throwIfFailed }, { planPrompt }] = await Promise.all([
+      import('../ops/pipeline.js'),
+      import('../ops/step-errors.js'),
+      import('../watch/cli-prompt.js'),
+    ])
+    const progress = await this.progress()
+    try {
+      const r = await runMutation(this.ctx, kind, params, {
+        dryRun: f['dry-run'],
+        confirm: f.confirm,
+        yes: f.yes,
+        prompt: planPrompt(this.humanPrompt()),
+        onProgress: (m, d) => progress.update(m, d),
+      })
+      throwIfFailed(r)
+      return r
+    } finally {
+      progress.stop()
+    }
   }
 }

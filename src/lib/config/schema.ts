@@ -130,6 +130,88 @@ const LedgerSchema = z
   })
   .strict()
 
+/** Where briefings and alerts reach the operator: a gateway channel and its target there. */
+const BriefChannel = z.enum(['whatsapp', 'telegram', 'slack', 'discord'])
+const BriefTarget = z
+  .object({
+    /** The channel's target: E.164 for WhatsApp, a chat id for Telegram, channel:<id> or user:<id> for Slack and Discord. */
+    to: z.string().min(1),
+    accountId: z.string().min(1).optional(),
+    /** Send the voice note as a voice message (WhatsApp, Telegram) rather than an audio file. */
+    asVoice: z.boolean().optional(),
+  })
+  .strict()
+/** The Briefer: briefings, voice notes, delivery and alerts; every key optional (defaults in src/lib/brief/settings.ts). */
+const BrieferSchema = z
+  .object({
+    /** Used in the greeting ("Good morning Omar"). */
+    operatorName: z.string().min(1).max(60).optional(),
+    /** The gateway agent that owns the sends (per-agent media roots); the gateway's default when absent. */
+    agentId: z.string().min(1).optional(),
+    channels: z.partialRecord(BriefChannel, BriefTarget).optional(),
+    /** Which channels each briefing and alert goes to (PRD 9.2 by default). */
+    routes: z
+      .object({
+        daily: z.array(BriefChannel).min(1),
+        weekly: z.array(BriefChannel).min(1),
+        monthly: z.array(BriefChannel).min(1),
+        unrecoverable: z.array(BriefChannel).min(1),
+        provisionFailed: z.array(BriefChannel).min(1),
+        costAnomaly: z.array(BriefChannel).min(1),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    voice: z
+      .object({
+        provider: z.enum(['local', 'elevenlabs']).optional(),
+        local: z
+          .object({
+            voice: z
+              .string()
+              .regex(/^[a-z]{2,3}(-[a-z0-9]+)*(\+[a-z0-9]+)?$/i, 'an espeak-ng voice such as en-us')
+              .optional(),
+            wordsPerMinute: z.number().int().min(80).max(400).optional(),
+          })
+          .strict()
+          .optional(),
+        elevenlabs: z
+          .object({
+            apiKeyEnv: EnvName.optional(),
+            voiceId: z
+              .string()
+              .regex(/^[A-Za-z0-9]{10,40}$/, 'an ElevenLabs voice id')
+              .optional(),
+            modelId: z.string().min(1).optional(),
+            baseUrl: z.string().url().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** An SLA breach: a user without an ACTIVE gateway for longer than this. */
+    sla: z
+      .object({ maxUnservedMinutes: z.number().int().min(1).max(1440) })
+      .partial()
+      .strict()
+      .optional(),
+    alerts: z
+      .object({
+        enabled: z.boolean(),
+        /** Events older than this are left to the briefings (watch was down, the gateway unreachable). */
+        maxAgeMinutes: z.number().int().min(1).max(1440),
+        /** A provisioning failure alerts after this many create attempts (PRD: after 2 retries). */
+        provisionMinAttempts: z.number().int().min(1).max(20),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    /** The Briefer agent's workspace: each briefing writes its incident log to memory/ there. */
+    workspace: z.string().min(1).optional(),
+  })
+  .strict()
+
 export const ConfigSchema = z
   .object({
     /** Reporting currency conversion: how many USD one unit of each currency buys. */
@@ -162,7 +244,30 @@ export const ConfigSchema = z
         url: z.string().url().default('ws://127.0.0.1:18789'),
         tokenEnv: EnvName.default('OPENCLAW_GATEWAY_TOKEN'),
         hooksTokenEnv: EnvName.default('CLAWOPS_HOOKS_TOKEN'),
+        /** A file holding the gateway token (mode 0600); used when the environment variable is unset. */
+        tokenFile: z.string().min(1).optional(),
+        hooksTokenFile: z.string().min(1).optional(),
       })
+      .strict()
+      .optional(),
+    /** Where each cloud's API is and where its credentials are; without an entry, the environment (see README). */
+    providers: z
+      .partialRecord(
+        ProviderSchema,
+        z
+          .object({
+            baseUrl: z.string().url().optional(),
+            /** Contabo's OAuth2 token endpoint. */
+            authUrl: z.string().url().optional(),
+            /** A JSON file (mode 0600) with the provider's credential fields, e.g. {"token": "…"}. */
+            credentialsFile: z.string().min(1).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    /** Present when this home belongs to a lab (`clawops lab up` writes it). */
+    lab: z
+      .object({ dir: z.string().min(1) })
       .strict()
       .optional(),
     companion: z
@@ -175,6 +280,7 @@ export const ConfigSchema = z
     /** `clawops watch`, health, heal and failover; every key optional (defaults in src/lib/watch/settings.ts). */
     watch: WatchSchema.optional(),
     ledger: LedgerSchema.optional(),
+    briefer: BrieferSchema.optional(),
   })
   .strict()
 

@@ -35,5 +35,6 @@ export const OperationStepSchema = z.object({
   error: z.unknown().nullable(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  final: z.boolean(),
 })
 export type OperationStep = z.infer<typeof OperationStepSchema>

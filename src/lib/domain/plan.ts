@@ -9,6 +9,8 @@ export interface PlanStep {
   name: string
   target: string | null
   input: unknown
+  /** Runs after every other step has finished, whatever their outcome (a summary, a notification). */
+  final?: boolean
 }
 
 export interface PlanBody {
@@ -27,6 +29,8 @@ export interface PlanBody {
 
 export interface Plan extends PlanBody {
   id: string
+  /** Seeds the ids a plan invents (pairs, instances), so re-planning for --confirm invents the same. */
+  salt: string
   actor: string
   params: unknown
   fingerprint: string

@@ -4,6 +4,7 @@
  * NodeInvoker built on it. Where the gateway is and which token opens it come from the config
  * (`gateway.url`, `gateway.tokenEnv`) or, in a lab home, from the running lab.
  */
+import { readSecretFile } from '../config/secret-file.js'
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -123,15 +124,26 @@ export function gatewayInvoker(link: GatewayLink): NodeInvoker {
   }
 }
 
-/** The gateway of this home: the config's `gateway` section (token from the env variable it names). */
+/**
+ * The gateway of this home: the config's `gateway` section. The token comes from the environment
+ * variable it names, else from its token file.
+ */
 export function gatewayEndpoint(ctx: Context): GatewayEndpoint {
-  const config = ctx.config()
-  const tokenEnv = config.gateway?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
+  const g = ctx.config().gateway
+  const tokenEnv = g?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
+  const token = ctx.env[tokenEnv] ?? (g?.tokenFile ? readSecretFile(g.tokenFile) : undefined)
   return {
-    url: config.gateway?.url ?? 'ws://127.0.0.1:18789',
-    token: ctx.env[tokenEnv],
-    tokenSource: tokenEnv,
+    url: g?.url ?? 'ws://127.0.0.1:18789',
+    token,
+    tokenSource: g?.tokenFile ? `${tokenEnv} or ${g.tokenFile}` : tokenEnv,
   }
+}
+
+/** The token of the gateway's hooks endpoint (`clawops watch` delivers events with it). */
+export function hooksToken(ctx: Context): string | undefined {
+  const g = ctx.config().gateway
+  const env = g?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
+  return ctx.env[env] ?? (g?.hooksTokenFile ? readSecretFile(g.hooksTokenFile) : undefined)
 }
 
 export async function openGatewayLink(ctx: Context, o: { reconnect?: boolean } = {}): Promise<GatewayLink> {

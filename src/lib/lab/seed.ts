@@ -18,6 +18,7 @@ import { UserError } from '../errors.js'
 import { grantOf } from '../policy/roles.js'
 import { Instances } from '../store/instances.js'
 import { Pairs } from '../store/pairs.js'
+import { type BriefingEventsManifest, clearBriefingEvents, writeBriefingEvents } from './briefing-events.js'
 import {
   clearLabLedger,
   type HistoryManifest,
@@ -32,6 +33,8 @@ export interface SeedOptions {
   replace?: boolean
   /** Also write this many days of synthetic history (health, activity, provisioning, churn). */
   historyDays?: number
+  /** Also write a day of fleet events for briefings (heals, failovers in an incident, SLA, provisioning). */
+  briefingEvents?: boolean
 }
 
 export interface SeedResult {
@@ -43,6 +46,7 @@ export interface SeedResult {
   /** Billing segments written for the seeded instances (the cost report reads them). */
   billingSegments: number
   history?: { days: number; rollups: number; provisions: number; manifest: HistoryManifest }
+  briefingEvents?: BriefingEventsManifest
 }
 
 type Weighted<T> = readonly (readonly [T, number])[]
@@ -224,6 +228,7 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
   for (const i of fleet.instances) byState[i.state] = (byState[i.state] ?? 0) + 1
   let segments = 0
   let rollups = 0
+  let briefingEvents: BriefingEventsManifest | undefined
   const replaced = store.tx(() => {
     const existingLab = (
       store.db
@@ -237,7 +242,10 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
         hint: 'Add --replace to swap them for a new lab fleet (only rows labelled lab=true are removed).',
       })
     }
-    if (existingLab > 0) clearLabLedger(store)
+    if (existingLab > 0) {
+      clearBriefingEvents(store)
+      clearLabLedger(store)
+    }
     const removed = existingLab > 0 ? pairsRepo.deleteLabelled('lab', 'true') : 0
     const pairs = history ? [...fleet.pairs, ...history.churned.pairs] : fleet.pairs
     const instances = history ? [...fleet.instances, ...history.churned.instances] : fleet.instances
@@ -245,6 +253,9 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
     store.repo(Instances).insertMany(instances)
     segments = writeLabBilling(store, instances, history)
     if (history) rollups = writeLabHistory(store, instances, history)
+    if (opts.briefingEvents) {
+      briefingEvents = writeBriefingEvents(store, { seed: opts.seed, now: ctx.clock(), instances: fleet.instances })
+    }
     store.repo(AuditTrail).append({
       actor: ctx.actor,
       action: 'lab.seed',
@@ -261,6 +272,7 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
     byState,
     billingSegments: segments,
   }
+  if (briefingEvents) result.briefingEvents = briefingEvents
   if (history) {
     result.history = {
       days: history.manifest.days,

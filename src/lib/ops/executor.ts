@@ -108,7 +108,7 @@ export async function runOperation(
     })
     const todo = ops.steps(opId).filter((s) => s.state === 'pending' || s.state === 'running')
     let stop = false
-    let heldBack = null as string | null
+    const heldBack = null as string | null
     const runOne = async (step: OperationStep) => {
       store.tx(() => {
         ops.startStep(opId, step.seq)
@@ -178,21 +178,19 @@ export async function runOperation(
         if (!kind.continueOnFailure) stop = true
       }
     }
-    await pMap(
-      todo,
-      async (step) => {
-        if (stop || interrupted) return
-        // A kind may hold a step back (a paused rollout): it stays pending for a later resume.
-        const hold = kind.holdBack?.(ctx, opId, step) ?? null
-        if (hold !== null) {
-          heldBack = hold
-          stop = true
-          return
-        }
-        await runOne(step)
-      },
-      { concurrency: Math.max(1, kind.concurrency ?? 1) },
+    const limit = Math.max(
+      1,
+      (typeof kind.concurrency === 'function' ? kind.concurrency(params) : kind.concurrency) ?? 1,
     )
+    await pMap(
+      todo.filter((s) => !s.final),
+      async (step) => {
+        if (!stop && !interrupted) await runOne(step)
+      },
+      { concurrency: limit },
+    )
+    // Final steps see every other step's outcome, so they wait for all of them (not for success).
+    for (const step of todo.filter((s) => s.final)) if (!interrupted) await runOne(step)
 
     const counts = ops.stepCounts(opId)
     const state: OperationState =

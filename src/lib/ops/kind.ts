@@ -11,6 +11,11 @@ import type { Action } from '../policy/roles.js'
 
 export type PlanDraft = Omit<PlanBody, 'kind' | 'action'>
 
+export interface PlanMeta {
+  /** Derive invented ids from this (see Plan.salt). */
+  salt: string
+}
+
 export interface StepRun {
   ctx: Context
   opId: string
@@ -29,10 +34,10 @@ export interface OperationKind<P = unknown> {
   action: Action
   /** Validates raw parameters; throws INVALID_INPUT. */
   parseParams(raw: unknown): P
-  plan(ctx: Context, params: P): Promise<PlanDraft> | PlanDraft
+  plan(ctx: Context, params: P, meta: PlanMeta): Promise<PlanDraft> | PlanDraft
   runStep(run: StepRun, params: P): Promise<unknown>
   /** Steps run at most this many at a time (default 1: in order). */
-  concurrency?: number
+  concurrency?: number | ((params: P) => number)
   /** Bulk kinds keep going when a step fails and end `partial`; others stop at the first failure. */
   continueOnFailure?: boolean
   /**

@@ -83,7 +83,8 @@ export async function runMutation<P>(
     }
   }
 
-  const draft = await kind.plan(ctx, params)
+  const salt = stored?.plan.salt ?? newId('salt', 16)
+  const draft = await kind.plan(ctx, params, { salt })
   const body: PlanBody = { kind: kind.kind, action: kind.action, ...draft }
   const fingerprint = fingerprintOf(body)
   const decision = check(body, ctx.actor)
@@ -94,6 +95,7 @@ export async function runMutation<P>(
     : {
         ...body,
         id: newId('plan'),
+        salt,
         actor: ctx.actor,
         params,
         fingerprint,

@@ -153,7 +153,22 @@ const failoverBlastRadius: Rule = (plan) => {
   }
 }
 
+/** Characters that only mean something to a shell; exec on a node is argv, never a shell (rule 7). */
+const SHELL_META = /[;&|`$<>(){}[\]*?!~\\\n\r'"]/
+
+const execArgvOnly: Rule = (plan) => {
+  const argv = (plan.facts.exec as { argv?: string[] } | undefined)?.argv
+  const bad = argv?.find((a) => SHELL_META.test(a) || a.includes('..'))
+  if (bad === undefined) return null
+  return {
+    rule: 'exec-argv-only',
+    effect: 'deny',
+    message: `exec runs one allowlisted program with plain arguments, never a shell: refusing ${JSON.stringify(bad)}`,
+  }
+}
+
 export const RULES: readonly Rule[] = [
+  execArgvOnly,
   rolePermission,
   confirmOverUsers,
   standbyBeforeTeardown,

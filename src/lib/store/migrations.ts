@@ -11,18 +11,29 @@
  *   5 provider routing versions
  *   6 briefings
  *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
+ *   8 provisioning (join secrets, outgoing webhooks)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
 import { health } from './migrations/003-health.js'
+import { config } from './migrations/004-config.js'
 import { routing } from './migrations/005-routing.js'
+import { briefings } from './migrations/006-briefings.js'
 import { watch } from './migrations/007-watch.js'
+import { provisioning } from './migrations/008-provisioning.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
 
-export const MIGRATIONS: readonly Migration[] = [fleet, ledger, health, routing, watch].sort(
-  (a, b) => a.version - b.version,
-)
+export const MIGRATIONS: readonly Migration[] = [
+  fleet,
+  ledger,
+  health,
+  config,
+  routing,
+  briefings,
+  watch,
+  provisioning,
+].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

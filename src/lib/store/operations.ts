@@ -36,6 +36,7 @@ interface StepRow {
   error: string | null
   started_at: string | null
   finished_at: string | null
+  final: number
 }
 
 const json = (s: string | null) => (s === null ? null : JSON.parse(s))
@@ -72,6 +73,7 @@ function stepFromRow(r: StepRow): OperationStep {
     error: json(r.error),
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    final: r.final === 1,
   }
 }
 
@@ -98,10 +100,10 @@ export class Operations {
       )
       .run(op.id, op.kind, op.planId, op.actor, JSON.stringify(op.params), op.summary, now, now)
     const ins = this.store.db.prepare(
-      `INSERT INTO op_steps (op_id, seq, name, target, input, state) VALUES (?, ?, ?, ?, ?, 'pending')`,
+      `INSERT INTO op_steps (op_id, seq, name, target, input, state, final) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
     )
     for (const [i, s] of steps.entries())
-      ins.run(op.id, i + 1, s.name, s.target, JSON.stringify(s.input ?? null))
+      ins.run(op.id, i + 1, s.name, s.target, JSON.stringify(s.input ?? null), s.final ? 1 : 0)
   }
 
   get(id: string): Operation | undefined {

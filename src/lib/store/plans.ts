@@ -24,7 +24,7 @@ export interface StoredPlan {
 }
 
 function fromRow(r: PlanRow): StoredPlan {
-  const body = JSON.parse(r.body) as PlanBody
+  const body = JSON.parse(r.body) as PlanBody & { salt: string }
   return {
     plan: {
       ...body,

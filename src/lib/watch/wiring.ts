@@ -10,7 +10,7 @@
  * - ProviderStatusSource: the status pages named in `watch.statusPages` / `watch.statusPageBase`
  *   (the lab cloud serves `<lab>/_status/<provider>`).
  * - HooksEndpoint: `watch.hooksUrl` (default: the gateway's /hooks/agent) with the token from
- *   `gateway.hooksTokenEnv`.
+ *   `gateway.hooksTokenEnv` or `gateway.hooksTokenFile`.
  * - DeliveryVerifier: the session transcript (`chat.history`) searched for the delivery marker.
  * - CostSource / ProviderScoreSource: the Ledger (src/lib/ledger: detectCostAnomalies, providerHealth).
  *
@@ -19,7 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
-import { type GatewayLink, gatewayInvoker, openGatewayLink } from '../gateway/link.js'
+import { type GatewayLink, gatewayInvoker, hooksToken, openGatewayLink } from '../gateway/link.js'
 import { watchNodePresence } from '../gateway/presence.js'
 import { detectCostAnomalies } from '../ledger/cost-report.js'
 import { providerHealth } from '../ledger/provider-health.js'
@@ -147,16 +147,15 @@ export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {})
   const config = ctx.config()
   const settings = watchSettings(config)
   const logger = (await ctx.logger()).child({ component: 'gateway' })
-  const hooksTokenEnv = config.gateway?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
   const link = await openGatewayLink(ctx, { reconnect: o.daemon === true })
-  const hooksToken = ctx.env[hooksTokenEnv]
+  const hooks = hooksToken(ctx)
   return {
     invoker: gatewayInvoker(link),
     providerStatus: new HttpProviderStatus(settings, ctx.clock),
     presence: o.daemon ? gatewayPresence(ctx, link, logger) : null,
     cost: ledgerCost(ctx),
     providerScores: ledgerProviderScores(ctx),
-    hooks: hooksToken ? { url: settings.hooksUrl, token: hooksToken } : null,
+    hooks: hooks ? { url: settings.hooksUrl, token: hooks } : null,
     verifier: historyVerifier(link),
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     close: () => link.close(),

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
+import { UserError } from '../../../lib/errors.js'
 import { type RoutingSetResult, setRouting } from '../../../lib/ledger/set-routing.js'
 import { renderTable } from '../../../lib/output/table.js'
 
@@ -86,7 +87,16 @@ export default class ProviderRoutingSet extends ClawopsCommand<typeof ProviderRo
       yes: f.yes,
       ask: this.humanPrompt(),
     })
-    this.failIfNotDone({ status: r.status, operation: r.operationId ? { id: r.operationId } : undefined }, r)
+    if (r.status !== 'done' && r.status !== 'dry-run') {
+      throw new UserError(
+        'PARTIAL_FAILURE',
+        `routing change ended ${r.status} (operation ${r.operationId})`,
+        {
+          hint: `See clawops ops show ${r.operationId}.`,
+          details: r,
+        },
+      )
+    }
     return r
   }
 

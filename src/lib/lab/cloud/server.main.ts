@@ -15,6 +15,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../../log.js'
+// Registers the `clawnode` driver (real gf-clawnode processes booted from cloud-init).
+import '../clawnode-boot-driver.js'
 import { createBootDriver } from './boot-drivers.js'
 import { DEFAULT_TIMINGS } from './engine.js'
 import { startLabCloud } from './lab-cloud.js'

@@ -1,0 +1,132 @@
+/**
+ * The lab's `clawnode` boot driver: a created server "boots" by reading its cloud-init user data
+ * exactly as a VPS would (parseCloudInit), and starting a real gf-clawnode process with the node
+ * config found there. What differs from a VPS is only what cannot exist on one machine: the node's
+ * state dir lives under the lab, and the user's OpenClaw gateway is a stand-in process (see
+ * stand-in-gateway.main.ts) run by the node's process service manager instead of Docker Compose.
+ *
+ * A node dir outlives reboots and lab restarts (same identity, same device token, so the node
+ * reconnects without being paired again); it is removed when the server is deleted.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { parseCloudInit } from '../bootstrap/cloud-init.js'
+import { packageRoot } from '../paths.js'
+import type { BootDriver, BootServer } from './cloud/boot-driver.js'
+import { registerBootDriver } from './cloud/boot-drivers.js'
+import { childEnv, freePort } from './gateway-process.js'
+
+const STOP_GRACE_MS = 5_000
+
+function nodeDirOf(dir: string, s: BootServer): string {
+  return join(dir, 'nodes', `${s.provider}-${s.id}`)
+}
+
+async function portFor(nodeDir: string): Promise<number> {
+  const file = join(nodeDir, 'user-gateway.port')
+  if (existsSync(file)) return Number(readFileSync(file, 'utf8'))
+  const port = await freePort()
+  writeFileSync(file, String(port))
+  return port
+}
+
+export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootDriver {
+  const running = new Map<string, ChildProcess>()
+  const key = (s: BootServer) => `${s.provider}/${s.id}`
+
+  const stopProcess = async (k: string) => {
+    const child = running.get(k)
+    running.delete(k)
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+    await exited
+    clearTimeout(timer)
+  }
+
+  return {
+    name: 'clawnode',
+    async start(server, signals) {
+      if (!server.userData) {
+        // A server without clawops user data boots a bare OS: running, but no node.
+        signals.ready()
+        return
+      }
+      let boot: ReturnType<typeof parseCloudInit>
+      try {
+        boot = parseCloudInit(server.userData)
+      } catch (err) {
+        signals.failed(`cloud-init: ${(err as Error).message}`)
+        return
+      }
+      const nodeDir = nodeDirOf(opts.dir, server)
+      mkdirSync(join(nodeDir, 'state'), { recursive: true, mode: 0o700 })
+      const userConfig = join(nodeDir, 'openclaw.json')
+      // The user's config is theirs after first boot: pushes and rollbacks change it, reboots keep it.
+      if (!existsSync(userConfig))
+        writeFileSync(userConfig, `${JSON.stringify(boot.userConfig, null, 2)}\n`, { mode: 0o600 })
+      const port = await portFor(nodeDir)
+      const config = {
+        ...boot.clawnode,
+        stateDir: join(nodeDir, 'state'),
+        log: { level: 'info', target: 'stderr' },
+        service: {
+          kind: 'process',
+          argv: [
+            process.execPath,
+            join(packageRoot(), 'dist', 'src', 'lib', 'lab', 'stand-in-gateway.main.js'),
+            '--port',
+            String(port),
+          ],
+          env: { OPENCLAW_CONFIG_PATH: userConfig },
+          stopTimeoutMs: 2_000,
+          autostart: true,
+        },
+        userGateway: {
+          ...boot.clawnode.userGateway,
+          url: `http://127.0.0.1:${port}`,
+          configPath: userConfig,
+        },
+        sshdConfigPath: join(nodeDir, 'sshd_config'),
+      }
+      if (!existsSync(config.sshdConfigPath))
+        writeFileSync(config.sshdConfigPath, 'PermitRootLogin prohibit-password\nPasswordAuthentication no\n')
+      const configPath = join(nodeDir, 'config.json')
+      writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+      const out = openSync(join(nodeDir, 'clawnode.log'), 'a')
+      const child = spawn(
+        process.execPath,
+        [join(packageRoot(), 'bin', 'gf-clawnode.js'), 'run', '--config', configPath],
+        {
+          stdio: ['ignore', out, out],
+          env: childEnv(),
+        },
+      )
+      running.set(key(server), child)
+      child.once('exit', (code, signal) => {
+        if (running.get(key(server)) === child) {
+          running.delete(key(server))
+          opts.logger.warn({ server: key(server), code, signal }, 'gf-clawnode exited')
+        }
+      })
+      opts.logger.info(
+        { server: key(server), pid: child.pid, instanceId: boot.clawnode.instanceId },
+        'booted gf-clawnode',
+      )
+      // The OS is up once the agent process runs; joining the gateway is the node's business.
+      signals.ready()
+    },
+    async stop(server, ctx) {
+      await stopProcess(key(server))
+      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    async close() {
+      await Promise.all([...running.keys()].map(stopProcess))
+    },
+  }
+}
+
+registerBootDriver('clawnode', (ctx) => clawnodeBootDriver({ dir: ctx.dir, logger: ctx.logger }))

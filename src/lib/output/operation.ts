@@ -1,0 +1,95 @@
+/**
+ * The result of a mutating command, the same shape for every kind: the plan (for --dry-run), the
+ * policy findings, and per target what happened. Agents read `steps`; humans get a table.
+ */
+import type { ErrorBody } from '../errors.js'
+import type { MutationResult } from '../ops/pipeline.js'
+import { formatUsd } from './money.js'
+import { paintState } from './style.js'
+import { renderTable } from './table.js'
+
+export interface OperationResult {
+  status: MutationResult['status']
+  summary: string
+  planId: string | null
+  opId: string | null
+  affectedUsers: number
+  costDeltaMonthlyUsdCents: number
+  findings: { rule: string; effect: string; message: string }[]
+  steps: {
+    seq: number
+    name: string
+    target: string | null
+    state: string
+    result: unknown
+    error: ErrorBody | null
+  }[]
+}
+
+export function operationResult(r: MutationResult): OperationResult {
+  const base = {
+    status: r.status,
+    summary: r.plan.summary,
+    planId: r.plan.id,
+    affectedUsers: r.plan.affectedUsers,
+    costDeltaMonthlyUsdCents: r.plan.costDeltaMonthlyUsdCents,
+    findings: r.policy.findings,
+  }
+  if (r.status === 'dry-run') {
+    return {
+      ...base,
+      opId: null,
+      steps: r.plan.steps.map((s, i) => ({
+        seq: i + 1,
+        name: s.name,
+        target: s.target,
+        state: 'planned',
+        result: s.input,
+        error: null,
+      })),
+    }
+  }
+  return {
+    ...base,
+    opId: r.operation.id,
+    steps: r.operation.steps.map((s) => ({
+      seq: s.seq,
+      name: s.name,
+      target: s.target,
+      state: s.state,
+      result: s.result,
+      error: (s.error as ErrorBody | null) ?? null,
+    })),
+  }
+}
+
+export function renderOperation(r: OperationResult): string {
+  const head =
+    r.status === 'dry-run'
+      ? `Plan (nothing done): ${r.summary}; ${r.affectedUsers} users; ${formatUsd(r.costDeltaMonthlyUsdCents)}/month\n`
+      : `${r.summary}: ${paintState(r.status)} (operation ${r.opId})\n`
+  const findings = r.findings.map((f) => `  ${f.effect}: ${f.message} [${f.rule}]\n`).join('')
+  if (r.steps.length === 0) return head + findings
+  return (
+    head +
+    findings +
+    renderTable(
+      [
+        { header: 'Step', get: (s) => s.seq },
+        { header: 'Name', get: (s) => s.name },
+        { header: 'Target', get: (s) => s.target },
+        { header: 'State', get: (s) => paintState(s.state) },
+        {
+          header: 'Outcome',
+          get: (s) =>
+            s.error
+              ? `${s.error.code}: ${s.error.message}`
+              : s.result == null
+                ? ''
+                : JSON.stringify(s.result).slice(0, 100),
+        },
+      ],
+      r.steps,
+    )
+  )
+}
