@@ -18,7 +18,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Context } from '../context.js'
-import { UserError } from '../errors.js'
 import { type GatewayLink, gatewayInvoker, hooksToken, openGatewayLink } from '../gateway/link.js'
 import { watchNodePresence } from '../gateway/presence.js'
 import { detectCostAnomalies } from '../ledger/cost-report.js'
@@ -26,14 +25,7 @@ import { providerHealth } from '../ledger/provider-health.js'
 import type { Logger } from '../log.js'
 import { Instances } from '../store/instances.js'
 import { deliveryMarker } from './message.js'
-import type {
-  CostSource,
-  DeliveryVerifier,
-  NodeInvoker,
-  PresenceSource,
-  ProviderScoreSource,
-  WatchDeps,
-} from './ports.js'
+import type { CostSource, DeliveryVerifier, PresenceSource, ProviderScoreSource, WatchDeps } from './ports.js'
 import { HttpProviderStatus } from './provider-status.js'
 import { watchSettings } from './settings.js'
 
