@@ -108,7 +108,7 @@ export async function runOperation(
     })
     const todo = ops.steps(opId).filter((s) => s.state === 'pending' || s.state === 'running')
     let stop = false
-    const heldBack = null as string | null
+    let heldBack = null as string | null
     const runOne = async (step: OperationStep) => {
       store.tx(() => {
         ops.startStep(opId, step.seq)
@@ -185,12 +185,21 @@ export async function runOperation(
     await pMap(
       todo.filter((s) => !s.final),
       async (step) => {
-        if (!stop && !interrupted) await runOne(step)
+        if (stop || interrupted) return
+        // A kind may hold a step back (a paused rollout): it stays pending for a later resume.
+        const hold = kind.holdBack?.(ctx, opId, step) ?? null
+        if (hold !== null) {
+          heldBack = hold
+          stop = true
+          return
+        }
+        await runOne(step)
       },
       { concurrency: limit },
     )
-    // Final steps see every other step's outcome, so they wait for all of them (not for success).
-    for (const step of todo.filter((s) => s.final)) if (!interrupted) await runOne(step)
+    // Final steps see every other step's outcome, so they wait for all of them (not for success);
+    // an operation held back is not finished, so they wait for its resume.
+    for (const step of todo.filter((s) => s.final)) if (!interrupted && heldBack === null) await runOne(step)
 
     const counts = ops.stepCounts(opId)
     const state: OperationState =
