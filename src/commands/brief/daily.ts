@@ -1,6 +1,6 @@
 import { BriefCommand, briefFlags } from '../../lib/brief/command.js'
 
-export default class BriefDaily extends BriefCommand<typeof BriefDaily> {
+export default class BriefDaily extends BriefCommand {
   static override summary =
     'The morning briefing: fleet status, what happened in the last 24 hours, cost this week against projection, waste, SLA breaches.'
   static override description =

@@ -1,6 +1,6 @@
 import { BriefCommand, briefFlags } from '../../lib/brief/command.js'
 
-export default class BriefMonthly extends BriefCommand<typeof BriefMonthly> {
+export default class BriefMonthly extends BriefCommand {
   static override summary =
     "The monthly capacity report: projected users against provider quotas and the budget, last month's cost, waste, and the month in the fleet."
   static override description =

@@ -1,6 +1,6 @@
 import { BriefCommand, briefFlags } from '../../lib/brief/command.js'
 
-export default class BriefWeekly extends BriefCommand<typeof BriefWeekly> {
+export default class BriefWeekly extends BriefCommand {
   static override summary =
     'The Monday cost report: last complete week against projection, provider breakdown, waste and recommendations, and the week in the fleet.'
   static override description =

@@ -254,7 +254,11 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
     segments = writeLabBilling(store, instances, history)
     if (history) rollups = writeLabHistory(store, instances, history)
     if (opts.briefingEvents) {
-      briefingEvents = writeBriefingEvents(store, { seed: opts.seed, now: ctx.clock(), instances: fleet.instances })
+      briefingEvents = writeBriefingEvents(store, {
+        seed: opts.seed,
+        now: ctx.clock(),
+        instances: fleet.instances,
+      })
     }
     store.repo(AuditTrail).append({
       actor: ctx.actor,

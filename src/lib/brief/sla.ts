@@ -1,0 +1,152 @@
+/**
+ * SLA breaches, defined precisely: a user (pair) without an ACTIVE gateway for longer than
+ * `briefer.sla.maxUnservedMinutes` (10).
+ *
+ * An unserved stretch starts when watch announced PAIR_FAILED for the pair (the detector, the heal
+ * tree and failover all announce it the moment they see a pair with no ACTIVE member). It ends at
+ * the pair's next FAILOVER_COMPLETE, HEAL_COMPLETE or INSTANCE_RECOVERED event (every way back to
+ * ACTIVE announces one of these), or it is still going when the pair has no ACTIVE member now. A pair
+ * that is unserved now without such an announcement (watch was not running) started at watch's open
+ * `pair-failed:` episode if any, else at the last heartbeat any member sent. Pairs whose members are
+ * all still being created never had a gateway: they are provisioning, not breaches.
+ *
+ * A breach that ended belongs to the window in which it crossed the limit (start + limit), so
+ * consecutive daily briefings report it once; one still going is reported by every briefing.
+ */
+import type { Instance } from '../domain/instance.js'
+import { Episodes } from '../store/episodes.js'
+import { FleetEvents } from '../store/fleet-events.js'
+import type { PairGap } from '../store/fleet-stats.js'
+import { Instances } from '../store/instances.js'
+import type { Store } from '../store/store.js'
+
+const MINUTE = 60_000
+const LOOKBACK_MS = 30 * 24 * 60 * MINUTE
+const RESTORED = ['FAILOVER_COMPLETE', 'HEAL_COMPLETE', 'INSTANCE_RECOVERED'] as const
+const NEVER_SERVED = new Set(['CREATING', 'BOOTSTRAPPING'])
+
+export interface SlaBreach {
+  pairId: string
+  userId: string | null
+  provider: string | null
+  region: string | null
+  startedAt: string
+  /** null while it lasts. */
+  endedAt: string | null
+  minutes: number
+  ongoing: boolean
+  /** How the start is known: a PAIR_FAILED event, watch's open episode, or the last heartbeat. */
+  startSource: 'event' | 'episode' | 'heartbeat'
+}
+
+export interface SlaFacts {
+  maxUnservedMinutes: number
+  breaches: SlaBreach[]
+  /** Pairs with no ACTIVE member now (fleet status `pairsWithoutActive`, provisioning excluded). */
+  unservedNow: number
+}
+
+interface Stretch {
+  pairId: string
+  userId: string | null
+  provider: string | null
+  region: string | null
+  start: number
+  end: number | null
+  source: SlaBreach['startSource']
+}
+
+export function slaBreaches(
+  store: Store,
+  o: { since: string; until: string; maxUnservedMinutes: number; unservedPairs: readonly PairGap[] },
+): SlaFacts {
+  const limit = o.maxUnservedMinutes * MINUTE
+  const sinceMs = Date.parse(o.since)
+  const untilMs = Date.parse(o.until)
+  const events = store.repo(FleetEvents)
+  const instances = store.repo(Instances)
+  const unserved = new Map<string, Instance[]>()
+  for (const p of o.unservedPairs) {
+    const members = instances.list({ pairId: p.pairId })
+    if (members.length > 0 && members.every((m) => NEVER_SERVED.has(m.state))) continue
+    unserved.set(p.pairId, members)
+  }
+
+  // Announced stretches that could have crossed the limit inside the window.
+  const failed = events.list({
+    types: ['PAIR_FAILED'],
+    since: new Date(Math.max(sinceMs - LOOKBACK_MS, 0)).toISOString(),
+    until: o.until,
+  })
+  const stretches: Stretch[] = []
+  const restoredByPair = new Map<string, number[]>()
+  if (failed.length > 0) {
+    const pairIds = [...new Set(failed.map((e) => e.pairId).filter((p): p is string => p !== null))]
+    for (const e of events.list({ types: RESTORED, pairIds, since: failed[0]!.createdAt, until: o.until })) {
+      if (e.pairId)
+        restoredByPair.set(e.pairId, [...(restoredByPair.get(e.pairId) ?? []), Date.parse(e.createdAt)])
+    }
+  }
+  const covered = new Set<string>()
+  for (const e of failed) {
+    if (!e.pairId) continue
+    const start = Date.parse(e.createdAt)
+    const end = (restoredByPair.get(e.pairId) ?? []).find((t) => t >= start) ?? null
+    if (end === null) {
+      // Still unserved now: it lasts; served again without a recorded way back: its end is unknown.
+      if (!unserved.has(e.pairId)) continue
+      covered.add(e.pairId)
+    }
+    const data = (e.payload as { data?: { userId?: string } } | null)?.data
+    stretches.push({
+      pairId: e.pairId,
+      userId: data?.userId ?? null,
+      provider: e.provider,
+      region: e.region,
+      start,
+      end,
+      source: 'event',
+    })
+  }
+  // Unserved now without an announcement.
+  const episodes = store.repo(Episodes)
+  for (const [pairId, members] of unserved) {
+    if (covered.has(pairId)) continue
+    const episode = episodes.get(`pair-failed:${pairId}`)
+    const beats = members.map((m) => m.lastHeartbeatAt).filter((h): h is string => h !== null)
+    const start = episode ?? beats.sort().at(-1) ?? null
+    if (start === null) continue
+    const primary = members.find((m) => m.role === 'primary') ?? members[0]
+    stretches.push({
+      pairId,
+      userId: primary?.userId ?? null,
+      provider: primary?.provider ?? null,
+      region: primary?.region ?? null,
+      start: Date.parse(start),
+      end: null,
+      source: episode ? 'episode' : 'heartbeat',
+    })
+  }
+
+  const breaches: SlaBreach[] = []
+  for (const s of stretches) {
+    const crossed = s.start + limit
+    const lasted = (s.end ?? untilMs) - s.start
+    if (lasted <= limit || crossed >= untilMs) continue
+    // An ongoing breach is reported in every briefing while it lasts; an ended one once.
+    if (s.end !== null && crossed < sinceMs) continue
+    breaches.push({
+      pairId: s.pairId,
+      userId: s.userId,
+      provider: s.provider,
+      region: s.region,
+      startedAt: new Date(s.start).toISOString(),
+      endedAt: s.end === null ? null : new Date(s.end).toISOString(),
+      minutes: Math.round(lasted / MINUTE),
+      ongoing: s.end === null,
+      startSource: s.source,
+    })
+  }
+  breaches.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.pairId.localeCompare(b.pairId))
+  return { maxUnservedMinutes: o.maxUnservedMinutes, breaches, unservedNow: unserved.size }
+}
