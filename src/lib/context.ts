@@ -36,6 +36,7 @@ export class Context {
   private readonly cfg: Config
   private storeInstance?: Store
   private loggerInstance?: Logger
+  private readonly disposers: (() => Promise<void> | void)[] = []
 
   constructor(opts: ContextOptions = {}) {
     this.env = opts.env ?? process.env
@@ -86,6 +87,23 @@ export class Context {
 
   warn(message: string): void {
     this.warnings.push(message)
+  }
+
+  /** Registers cleanup for something this context opened (a gateway connection, an approver). */
+  defer(fn: () => Promise<void> | void): void {
+    this.disposers.push(fn)
+  }
+
+  /** Runs the deferred cleanups (newest first), then closes the store and flushes the logger. */
+  async dispose(): Promise<void> {
+    while (this.disposers.length > 0) {
+      try {
+        await this.disposers.pop()!()
+      } catch {
+        // Cleanup must not hide the command's own result or error.
+      }
+    }
+    this.close()
   }
 
   close(): void {

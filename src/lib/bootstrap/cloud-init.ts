@@ -23,8 +23,11 @@ export interface BootstrapInput {
   instanceId: string
   hostname: string
   operatorGatewayUrl: string
-  /** First contact with the operator's gateway; the device token replaces it after pairing. */
-  firstContact: { token: string } | { bootstrapToken: string }
+  /**
+   * First contact with the operator's gateway: a single-use bootstrap credential, the shared token,
+   * or both (the bootstrap credential goes first); the device token replaces it after pairing.
+   */
+  firstContact: { token?: string; bootstrapToken?: string }
   joinSecret: string
   tailscale: { authKey: string; tags: string[] } | null
   openclaw: { image: string; userConfig: Record<string, unknown> }
@@ -74,6 +77,16 @@ TimeoutStopSec=20
 WantedBy=multi-user.target
 `
 
+/**
+ * What `clawops instance exec` may run on a fleet VPS by default: read-only diagnostics with plain
+ * arguments. Anything else needs an operator to widen the node's allowlist deliberately.
+ */
+export const DEFAULT_EXEC_ALLOW = [
+  { name: 'df', path: '/usr/bin/df', argPattern: '^-[a-zA-Z]+$', maxArgs: 2 },
+  { name: 'free', path: '/usr/bin/free', argPattern: '^-[a-zA-Z]+$', maxArgs: 2 },
+  { name: 'uptime', path: '/usr/bin/uptime', maxArgs: 0 },
+]
+
 export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
   return ClawnodeConfigSchema.parse({
     instanceId: input.instanceId,
@@ -82,6 +95,7 @@ export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
     stateDir: '/var/lib/gf-clawnode',
     service: { kind: 'compose', composeFile: COMPOSE_PATH, service: 'openclaw', projectDir: '/opt/openclaw' },
     userGateway: { url: 'http://127.0.0.1:18789', configPath: USER_CONFIG_PATH },
+    exec: { allow: DEFAULT_EXEC_ALLOW },
   })
 }
 

@@ -104,8 +104,8 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     if (this.contextRef) {
       const { releaseDeps } = await import('../watch/deps.js')
       await releaseDeps(this.contextRef).catch(() => undefined)
+      await this.contextRef.dispose()
     }
-    this.contextRef?.close()
     await super.finally(err)
   }
 

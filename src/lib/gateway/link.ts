@@ -62,6 +62,7 @@ export class GatewayLink {
     private readonly endpoint: GatewayEndpoint,
     private readonly logger: Logger,
     private readonly reconnect: boolean,
+    private readonly scopes: readonly string[] = ['operator.read', 'operator.write'],
   ) {}
 
   get(): Promise<GatewayClient> {
@@ -75,7 +76,7 @@ export class GatewayLink {
     this.client ??= GatewayClient.connect({
       url: this.endpoint.url,
       auth: { kind: 'backend', token: this.endpoint.token },
-      scopes: ['operator.read', 'operator.write'],
+      scopes: this.scopes,
       logger: this.logger,
       reconnect: this.reconnect,
     }).catch((err: unknown) => {
@@ -146,7 +147,10 @@ export function hooksToken(ctx: Context): string | undefined {
   return ctx.env[env] ?? (g?.hooksTokenFile ? readSecretFile(g.hooksTokenFile) : undefined)
 }
 
-export async function openGatewayLink(ctx: Context, o: { reconnect?: boolean } = {}): Promise<GatewayLink> {
+export async function openGatewayLink(
+  ctx: Context,
+  o: { reconnect?: boolean; scopes?: readonly string[] } = {},
+): Promise<GatewayLink> {
   const logger = (await ctx.logger()).child({ component: 'gateway' })
-  return new GatewayLink(gatewayEndpoint(ctx), logger, o.reconnect === true)
+  return new GatewayLink(gatewayEndpoint(ctx), logger, o.reconnect === true, o.scopes)
 }

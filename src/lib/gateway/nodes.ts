@@ -138,11 +138,15 @@ export function invokeError(err: GatewayRpcError, o: { nodeId: string; command: 
 
 /**
  * Refusals the gateway gives under load ("server is busy", "worker task capacity reached") or for a
- * pairing change mid-call. They are worth retrying, with the same idempotency key, which makes a
+ * pairing change mid-call ("pairing authority requires a current worker publication", right after an
+ * approval). They are worth retrying, with the same idempotency key, which makes a
  * retry safe even if the first attempt did reach the node.
  */
 export function isTransientInvokeError(err: GatewayRpcError): boolean {
-  return err.retryable || (err.code === 'UNAVAILABLE' && /busy|overloaded|capacity/i.test(err.message))
+  return (
+    err.retryable ||
+    (err.code === 'UNAVAILABLE' && /busy|overloaded|capacity|worker publication/i.test(err.message))
+  )
 }
 
 /** Runs one command on one node through the gateway and returns the node's parsed result. */

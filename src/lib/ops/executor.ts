@@ -12,6 +12,7 @@ import { toErrorBody, UserError } from '../errors.js'
 import { newId } from '../ids.js'
 import { Operations } from '../store/operations.js'
 import type { OperationKind, StepRun } from './kind.js'
+import './kinds.js'
 import { loadKind } from './registry.js'
 
 const LEASE_TTL_MS = 30_000
@@ -180,7 +181,7 @@ export async function runOperation(
     }
     const limit = Math.max(
       1,
-      (typeof kind.concurrency === 'function' ? kind.concurrency(params) : kind.concurrency) ?? 1,
+      (typeof kind.concurrency === 'function' ? kind.concurrency(params, ctx) : kind.concurrency) ?? 1,
     )
     await pMap(
       todo.filter((s) => !s.final),

@@ -37,7 +37,7 @@ export interface OperationKind<P = unknown> {
   plan(ctx: Context, params: P, meta: PlanMeta): Promise<PlanDraft> | PlanDraft
   runStep(run: StepRun, params: P): Promise<unknown>
   /** Steps run at most this many at a time (default 1: in order). */
-  concurrency?: number | ((params: P) => number)
+  concurrency?: number | ((params: P, ctx: Context) => number)
   /** Bulk kinds keep going when a step fails and end `partial`; others stop at the first failure. */
   continueOnFailure?: boolean
   /**

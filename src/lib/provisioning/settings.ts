@@ -1,0 +1,40 @@
+/** The `provisioning` config section with its defaults (plain constants: no zod on read paths). */
+import type { Config } from '../config/schema.js'
+
+export interface ProvisioningSettings {
+  /** Prefix of server names: claw-<fleet>-<pair>-<role>-<op>. */
+  fleet: string
+  /** The gateway URL nodes use (over Tailscale in production); the operator's gateway URL by default. */
+  nodeGatewayUrl: string | null
+  /** The user's OpenClaw gateway image. */
+  openclawImage: string
+  /** npm spec of the package carrying gf-clawnode, installed by cloud-init. */
+  clawnodePackage: string
+  /** Also put the shared gateway token in user data, as a fallback when a bootstrap token expires. */
+  sharedTokenFallback: boolean
+  concurrency: number
+  bootTimeoutSeconds: number
+  joinTimeoutSeconds: number
+  tailscale: { authKeyEnv: string; tags: string[] } | null
+}
+
+export const DEFAULT_PROVISIONING: ProvisioningSettings = {
+  fleet: 'fleet',
+  nodeGatewayUrl: null,
+  openclawImage: 'ghcr.io/openclaw/openclaw:2026.9.6',
+  clawnodePackage: 'clawops@0.1.0',
+  sharedTokenFallback: false,
+  concurrency: 8,
+  bootTimeoutSeconds: 900,
+  joinTimeoutSeconds: 600,
+  tailscale: null,
+}
+
+export function provisioningSettings(config: Config): ProvisioningSettings {
+  const p = config.provisioning ?? {}
+  return {
+    ...DEFAULT_PROVISIONING,
+    ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
+    tailscale: p.tailscale ? { authKeyEnv: p.tailscale.authKeyEnv, tags: p.tailscale.tags } : null,
+  } as ProvisioningSettings
+}
