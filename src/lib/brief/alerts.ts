@@ -134,9 +134,18 @@ export class OperatorAlerts {
     const repo = store.repo(BriefDeliveries)
     const since = new Date(now.getTime() - settings.alerts.maxAgeMinutes * 60_000).toISOString()
     const fresh: BriefDelivery[] = []
-    for (const e of store.repo(FleetEvents).list({ since, types: ALERT_TYPES })) {
+    // Alertable events of the window that have no delivery row yet (one query: watch runs this every 2 s).
+    const ids = (
+      store.db
+        .prepare(
+          `SELECT id FROM events WHERE created_at >= ? AND type IN (${ALERT_TYPES.map(() => '?').join(',')})
+             AND id NOT IN (SELECT event_id FROM brief_deliveries WHERE event_id IS NOT NULL)`,
+        )
+        .all(since, ...ALERT_TYPES) as { id: string }[]
+    ).map((r) => r.id)
+    for (const e of store.repo(FleetEvents).getMany(ids)) {
       const rule = alertRuleFor(e, settings.alerts)
-      if (!rule || repo.forEvent(e.id).length > 0) continue
+      if (!rule) continue
       report.considered++
       const body = composeAlert(e, rule)
       const quiet = silenced(this.ctx, e.id)
@@ -286,6 +295,20 @@ export class OperatorAlerts {
       log?.warn({ deliveryId: d.id, channel: d.channel, reason: x.error?.reason }, 'operator alert failed')
     else log?.info({ deliveryId: d.id, channel: d.channel, state: x.state }, 'operator alert delivered')
   }
+}
+
+/**
+ * The alerts watch runs, or null when they are off: `briefer.alerts.enabled` false, or no operator
+ * channel configured at all (`briefer.channels`: the feature is not set up; with some channels set,
+ * an alert routed to a missing one is reported as CHANNEL_NOT_CONFIGURED, never dropped silently).
+ */
+export function operatorAlertsFor(
+  ctx: Context,
+  o: { gateway: () => Promise<ChannelGateway>; logger?: Logger },
+): OperatorAlerts | null {
+  const s = brieferSettings(ctx.config())
+  if (!s.alerts.enabled || Object.keys(s.channels).length === 0) return null
+  return new OperatorAlerts(ctx, o)
 }
 
 /**

@@ -175,6 +175,7 @@ export class WatchDaemon {
     const rec = await this.deliverer.recover()
     if (rec.unsent) this.log.info(rec, 'unsent deliveries from a previous run')
     if (!this.deps.hooks) this.log.warn('no hooks token: events are queued in the outbox but not delivered')
+    if (!this.deps.operatorAlerts) this.log.info('operator alerts off (no briefer.channels configured)')
   }
 
   /** One cycle and a delivery drain, for cron (`watch --once`). */
@@ -491,6 +492,7 @@ export class WatchDaemon {
         this.deliverAgain = false
         const r = await this.deliverer.deliverDue()
         total = mergeDelivery(total, r)
+        await this.alertOperator()
       } while (this.deliverAgain && !this.stopped)
       this.stats.deliveries += total.deliveries
       this.stats.eventsDelivered += total.events
@@ -499,6 +501,17 @@ export class WatchDaemon {
       this.delivering = null
     })
     return this.delivering
+  }
+
+  /** The operator's real-time alerts ride on every delivery pass; their failures never stop it. */
+  private async alertOperator(): Promise<void> {
+    if (!this.deps.operatorAlerts) return
+    try {
+      const a = await this.deps.operatorAlerts.deliverDue()
+      if (a.sent || a.queued || a.failed.length) this.log.info(a, 'operator alerts')
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'operator alerts failed')
+    }
   }
 
   private kickDelivery(): void {

@@ -101,6 +101,15 @@ export interface HooksEndpoint {
   token: string
 }
 
+/**
+ * The operator's real-time alerts (PRD 9.2: unrecoverable failures, provisioning failures, cost
+ * anomalies), sent through the gateway's channels by the Briefer's alert pass (src/lib/brief/alerts.ts).
+ * It reads the events watch recorded, so the monitor only has to run it after each delivery drain.
+ */
+export interface OperatorAlertsPort {
+  deliverDue(): Promise<{ sent: number; queued: number; skipped: number; failed: { reason: string }[] }>
+}
+
 /** Everything the monitor needs from outside; `close` releases connections. */
 export interface WatchDeps {
   invoker: NodeInvoker
@@ -110,6 +119,8 @@ export interface WatchDeps {
   providerScores: ProviderScoreSource | null
   hooks: HooksEndpoint | null
   verifier: DeliveryVerifier | null
+  /** Absent or null: no operator alerts (not configured, or a test). */
+  operatorAlerts?: OperatorAlertsPort | null
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   close(): Promise<void>
 }

@@ -13,10 +13,14 @@
  *   `gateway.hooksTokenEnv` or `gateway.hooksTokenFile`.
  * - DeliveryVerifier: the session transcript (`chat.history`) searched for the delivery marker.
  * - CostSource / ProviderScoreSource: the Ledger (src/lib/ledger: detectCostAnomalies, providerHealth).
+ * - OperatorAlertsPort: the Briefer's real-time alerts to the operator (src/lib/brief/alerts.ts) over the
+ *   same gateway connection, when briefer.channels is configured.
  *
  * Tests never load this module: they register fakes with `provideDeps`.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { operatorAlertsFor } from '../brief/alerts.js'
+import { channelGatewayOver } from '../brief/channel-gateway.js'
 import type { Context } from '../context.js'
 import { type GatewayLink, gatewayInvoker, hooksToken, openGatewayLink } from '../gateway/link.js'
 import { watchNodePresence } from '../gateway/presence.js'
@@ -149,6 +153,11 @@ export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {})
     providerScores: ledgerProviderScores(ctx),
     hooks: hooks ? { url: settings.hooksUrl, token: hooks } : null,
     verifier: historyVerifier(link),
+    // The Briefer's alerts share watch's gateway connection (the `send` RPC); they never close it.
+    operatorAlerts: operatorAlertsFor(ctx, {
+      gateway: async () => channelGatewayOver(await link.get(), { closeClient: false }),
+      logger: (await ctx.logger()).child({ component: 'alerts' }),
+    }),
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     close: () => link.close(),
   }
