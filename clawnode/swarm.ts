@@ -37,6 +37,19 @@ export function swarmInstanceId(prefix: string, index: number): string {
   return `${prefix}-${index}`
 }
 
+/**
+ * The config node `instanceId` runs with: `{instanceId}` in userGateway.configPath names a config
+ * file per node (the config commands then act on each node's own file, as on separate hosts).
+ */
+export function swarmNodeConfig(config: ClawnodeConfig, instanceId: string): ClawnodeConfig {
+  const path = config.userGateway.configPath
+  if (!path.includes('{instanceId}')) return config
+  return {
+    ...config,
+    userGateway: { ...config.userGateway, configPath: path.replaceAll('{instanceId}', instanceId) },
+  }
+}
+
 export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
   const nodes: RunningNode[] = []
   const root = join(o.config.stateDir, 'swarm')
@@ -47,7 +60,7 @@ export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
     const instanceId = swarmInstanceId(o.config.instanceId, i)
     nodes.push(
       createNode({
-        config: o.config,
+        config: swarmNodeConfig(o.config, instanceId),
         instanceId,
         stateDir: join(root, instanceId),
         joinSecret: o.config.joinSecret ? deriveJoinSecret(o.config.joinSecret, instanceId) : undefined,

@@ -188,6 +188,14 @@ export function gatewayConfigCommands() {
       .object({
         restart: z.boolean().default(false),
         waitTimeoutMs: z.number().int().min(500).max(300_000).default(30_000),
+        /**
+         * The hash of the file this rollback undoes: refused if the file changed since. A rollback is a
+         * swap, so running it twice would put the undone version back; this makes a repeat a no-op.
+         */
+        expectedHash: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
       })
       .strict(),
     timeoutMs: 120_000,
@@ -198,6 +206,12 @@ export function gatewayConfigCommands() {
         throw new NodeCommandError('NOT_FOUND', `there is no previous version of ${path}`)
       if (!existsSync(path)) throw new NodeCommandError('NOT_FOUND', `${path} does not exist`)
       const before = await readCurrent(path, maxBytes)
+      if (p.expectedHash !== undefined && p.expectedHash !== before.hash) {
+        throw new NodeCommandError(
+          'CONFLICT',
+          `${path} changed since it was read (hash ${before.hash ?? 'none'}); not rolled back`,
+        )
+      }
       await swapWithPrevious(path)
       const after = await readCurrent(path, maxBytes)
       const result: Record<string, unknown> = {

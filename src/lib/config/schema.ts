@@ -295,6 +295,19 @@ export const ConfigSchema = z
     /** `clawops watch`, health, heal and failover; every key optional (defaults in src/lib/watch/settings.ts). */
     watch: WatchSchema.optional(),
     ledger: LedgerSchema.optional(),
+    /** `clawops config push` defaults, each overridden by its flag (defaults in src/lib/config-push/settings.ts). */
+    configPush: z
+      .object({
+        batchSize: z.number().int().min(1).max(1000).optional(),
+        pauseSeconds: z.number().int().min(0).max(3600).optional(),
+        maxFailures: z
+          .string()
+          .regex(/^(\d+(\.\d+)?%|\d+)$/, 'a share like 2% or a number of instances like 3')
+          .optional(),
+        concurrency: z.number().int().min(1).max(256).optional(),
+      })
+      .strict()
+      .optional(),
     briefer: BrieferSchema.optional(),
   })
   .strict()

@@ -20,6 +20,8 @@ export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
   'instance.exec': () => import('./exec.js').then(asKind),
   'gateway.setup': () => import('./gateway-setup.js').then(asKind),
   'routing.set': () => import('./routing-set.js') as Promise<unknown> as Promise<KindModule>,
+  'config.push': () => import('./config-push.js').then(asKind),
+  'config.rollback': () => import('./config-rollback.js').then(asKind),
 }
 
 for (const [name, load] of Object.entries(KIND_MODULES))

@@ -30,6 +30,8 @@ export interface TeardownFact {
 export interface ConfigPushFact {
   instances: number
   rolling: boolean
+  /** Every instance in one batch, no budget between batches: only for small targets, confirmed. */
+  allAtOnce?: boolean
 }
 
 /** A pair a failover plan promotes: its standby must be ACTIVE (the heal tree's step 4). */
@@ -123,6 +125,16 @@ const rollingConfigPush: Rule = (plan) => {
   }
 }
 
+const allAtOnceConfigPush: Rule = (plan) => {
+  const fact = plan.facts.configPush as ConfigPushFact | undefined
+  if (!fact?.allAtOnce) return null
+  return {
+    rule: 'all-at-once-config-push',
+    effect: 'confirm',
+    message: `an all-at-once config push changes all ${fact.instances} instances before any is validated`,
+  }
+}
+
 const standbyActiveBeforeFailover: Rule = (plan) => {
   const facts = plan.facts.failover as FailoverFact[] | undefined
   const unsafe = facts?.filter((f) => f.standbyState !== 'ACTIVE') ?? []
@@ -173,6 +185,7 @@ export const RULES: readonly Rule[] = [
   confirmOverUsers,
   standbyBeforeTeardown,
   rollingConfigPush,
+  allAtOnceConfigPush,
   standbyActiveBeforeFailover,
   failoverBlastRadius,
 ]

@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core'
+import { ClawopsCommand } from '../../../lib/cli/base-command.js'
+import type { PushOutcome } from '../../../lib/config-push/push.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/config-push/render.js'
+
+export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushResume, PushOutcome> {
+  static override summary =
+    'Continue a paused, halted or interrupted config rollout from its first unfinished batch.'
+  static override description =
+    "Runs in this process. Instances already settled are not pushed again; a push a crash left in flight is settled from the instance's file first (applied, not applied, or changed by someone else). Resuming a halted rollout accepts the failures so far: the failure budget judges the batches after. Also resumes an unfinished rollback."
+  static override examples = [
+    '<%= config.bin %> config push resume r-7k2m9x4q1d',
+    {
+      description: 'As an agent, streaming progress',
+      command: '<%= config.bin %> config push resume r-7k2m9x4q1d --as commander --json --stream',
+    },
+  ]
+  static override args = {
+    rollout: Args.string({
+      required: true,
+      description: 'Rollout id (r-…), its operation id (op-…) or config version (v12)',
+    }),
+  }
+  static override flags = {
+    stream: Flags.boolean({ summary: 'With --json: stream NDJSON progress events before the final result.' }),
+  }
+
+  protected async execute(): Promise<PushOutcome> {
+    const [{ resumeRollout }, { releaseConfigPushDeps }] = await Promise.all([
+      import('../../../lib/config-push/control.js'),
+      import('../../../lib/config-push/deps.js'),
+    ])
+    const progress = await this.progress()
+    try {
+      return await showRolloutOnError(this.ctx.json, () =>
+        resumeRollout(this.ctx, this.args.rollout, { onProgress: (m, d) => progress.update(m, d) }),
+      )
+    } finally {
+      progress.stop()
+      await releaseConfigPushDeps(this.ctx)
+    }
+  }
+
+  protected render(r: PushOutcome): string {
+    return r.status === 'dry-run' ? renderPreview(r.preview) : renderRollout(r.rollout)
+  }
+}
