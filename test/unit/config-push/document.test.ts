@@ -78,8 +78,10 @@ describe('config documents', () => {
     refused('patch', [{ op: 'add', path: '/models/providers/moonshot', value: { apiKey: 'sk-123' } }])
     // Allowed: the placeholder, an env reference resolved on the host, an empty value, OpenClaw's placeholder.
     expect(() => parseDocument('merge', { gateway: { auth: { token: REDACTED } } })).not.toThrow()
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env reference, not a template
+    const envRef = '${MOONSHOT_API_KEY}'
     expect(() =>
-      parseDocument('merge', { models: { providers: { moonshot: { apiKey: '${MOONSHOT_API_KEY}' } } } }),
+      parseDocument('merge', { models: { providers: { moonshot: { apiKey: envRef } } } }),
     ).not.toThrow()
     const oc = parseDocument('merge', { hooks: { token: '__OPENCLAW_REDACTED__' } })
     expect(oc.body).toEqual({ hooks: { token: REDACTED } })
