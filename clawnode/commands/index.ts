@@ -1,6 +1,7 @@
 /** The command table, in the order of CLAWNODE_COMMANDS; built once per process and shared by its nodes. */
 import { CLAWNODE_COMMANDS } from '../../src/lib/gateway/node-commands.js'
 import type { ClawnodeConfig } from '../config.js'
+import { archiveCommands } from './archive.js'
 import { dockerCommands } from './docker.js'
 import { execCommands } from './exec.js'
 import { gatewayConfigCommands } from './gateway-config.js'
@@ -13,6 +14,7 @@ export function buildRegistry(config: ClawnodeConfig): CommandRegistry {
   const specs: CommandSpec[] = [
     ...vpsCommands(),
     ...openclawCommands(),
+    ...archiveCommands(),
     ...gatewayConfigCommands(),
     ...dockerCommands(),
     ...hostSecurityCommands(),

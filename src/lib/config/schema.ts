@@ -280,6 +280,26 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Where users' OpenClaw state goes before a teardown (default: $CLAWOPS_HOME/archives). */
+    archive: z
+      .object({
+        dir: z.string().min(1).optional(),
+        retentionDays: z.number().int().min(1).max(3650).optional(),
+        /** An S3-compatible bucket instead of the directory; keys from the env variables named here. */
+        s3: z
+          .object({
+            endpoint: z.string().url(),
+            bucket: z.string().min(3).max(63),
+            region: z.string().min(1).default('us-east-1'),
+            prefix: z.string().default('clawops/archives/'),
+            accessKeyIdEnv: EnvName.default('AWS_ACCESS_KEY_ID'),
+            secretAccessKeyEnv: EnvName.default('AWS_SECRET_ACCESS_KEY'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Present when this home belongs to a lab (`clawops lab up` writes it). */
     lab: z
       .object({ dir: z.string().min(1) })

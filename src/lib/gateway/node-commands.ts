@@ -14,6 +14,8 @@ export const CLAWNODE_COMMANDS = [
   'openclaw.start',
   'openclaw.update',
   'openclaw.logs',
+  'openclaw.archive',
+  'openclaw.restore',
   'config.get',
   'config.diff',
   'config.validate',

@@ -64,7 +64,10 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
       }
       const nodeDir = nodeDirOf(opts.dir, server)
       mkdirSync(join(nodeDir, 'state'), { recursive: true, mode: 0o700 })
-      const userConfig = join(nodeDir, 'openclaw.json')
+      // The user's gateway state lives apart from the node's own state dir, as on a VPS
+      // (/opt/openclaw/state vs /var/lib/gf-clawnode): archives and restores touch only the former.
+      mkdirSync(join(nodeDir, 'user'), { recursive: true, mode: 0o700 })
+      const userConfig = join(nodeDir, 'user', 'openclaw.json')
       // The user's config is theirs after first boot: pushes and rollbacks change it, reboots keep it.
       if (!existsSync(userConfig))
         writeFileSync(userConfig, `${JSON.stringify(boot.userConfig, null, 2)}\n`, { mode: 0o600 })

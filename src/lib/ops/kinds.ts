@@ -16,6 +16,8 @@ export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
   'silence.add': () => import('./silence-add.js').then(asKind),
   'silence.remove': () => import('./silence-remove.js').then(asKind),
   provision: () => import('./provision.js').then(asKind),
+  teardown: () => import('./teardown.js').then(asKind),
+  resize: () => import('./resize.js').then(asKind),
   'instance.restart': () => import('./restart.js').then(asKind),
   'instance.exec': () => import('./exec.js').then(asKind),
   'gateway.setup': () => import('./gateway-setup.js').then(asKind),

@@ -25,6 +25,8 @@ export interface TeardownFact {
   state: string
   /** State of the other member of the pair, or null when the pair has none. */
   partnerState: string | null
+  /** The whole pair goes (the user is leaving): no member is left to serve, by intent. */
+  wholePair?: boolean
 }
 
 export interface ConfigPushFact {
@@ -103,7 +105,7 @@ const standbyBeforeTeardown: Rule = (plan) => {
   const facts = plan.facts.teardown as TeardownFact[] | undefined
   if (!facts) return null
   const unsafe = facts.filter(
-    (f) => f.role === 'primary' && f.state === 'ACTIVE' && f.partnerState !== 'ACTIVE',
+    (f) => !f.wholePair && f.role === 'primary' && f.state === 'ACTIVE' && f.partnerState !== 'ACTIVE',
   )
   if (unsafe.length === 0) return null
   return {

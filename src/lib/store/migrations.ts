@@ -11,7 +11,8 @@
  *   5 provider routing versions
  *   6 briefings
  *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
- *   8 provisioning (join secrets, outgoing webhooks)
+ *   8 provisioning (join secrets, outgoing webhooks, final steps)
+ *   9 archives (users' state kept after a teardown)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -21,6 +22,7 @@ import { routing } from './migrations/005-routing.js'
 import { briefings } from './migrations/006-briefings.js'
 import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
+import { archives } from './migrations/009-archives.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -34,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   briefings,
   watch,
   provisioning,
+  archives,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

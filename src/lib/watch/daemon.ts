@@ -4,7 +4,8 @@
  * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pair failures,
  *   provision backlog, provider health with incidents; hourly: cost and the provider score over days),
  *   the reprovision queue, heals when
- *   `--heal` is on, housekeeping, and delivery.
+ *   `--heal` is on, housekeeping (incl. COMPANION webhook retries and archive expiry), and delivery.
+ * - While connected to the gateway, it approves the joins of nodes clawops provisioned.
  * - Real time: a node disconnect (gateway presence) is probed after a short grace; a webhook saying an
  *   instance is unreachable likewise. A bad probe moves the instance to DEGRADED at once, the event is
  *   delivered at once, and with `--heal` the heal tree starts at once.
@@ -15,6 +16,7 @@
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
+import { pruneArchives } from '../archive/archive.js'
 import { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { applyProbe } from '../health/apply.js'
@@ -26,6 +28,8 @@ import { runOperation } from '../ops/executor.js'
 import healKind, { healOutcome } from '../ops/heal.js'
 import '../ops/kinds.js'
 import { runMutation } from '../ops/pipeline.js'
+import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
+import { joining } from '../provisioning/joins.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
@@ -217,6 +221,11 @@ export class WatchDaemon {
       this.log.info({ url: this.http.url }, 'watch http server listening')
     }
     if (this.deps.presence) {
+      // Nodes clawops provisioned are approved while watch runs (a node that reconnects with a wider
+      // command surface after an upgrade asks again); strangers never are.
+      joining(this.ctx).catch((err: unknown) =>
+        this.log.warn({ err: String(err) }, 'join approver not running'),
+      )
       await this.deps.presence.start({
         change: (c) => this.onPresence(c),
         link: (up) => this.onLink(up),
@@ -273,6 +282,13 @@ export class WatchDaemon {
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
     this.housekeeping()
+    // Signed COMPANION webhooks that failed earlier, and archives past their retention.
+    await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
+      this.log.warn({ err: String(err) }, 'webhook retry failed'),
+    )
+    await pruneArchives(this.ctx).catch((err: unknown) =>
+      this.log.warn({ err: String(err) }, 'archive pruning failed'),
+    )
     // Every heal starts with a probe through the gateway: none while the gateway is unreachable.
     const heals = this.opts.heal && !('skipped' in sweep) ? this.startHeals() : []
     const healReports = o.awaitHeals
