@@ -27,7 +27,9 @@ export default defineConfig({
           globalSetup: ['test/support/global-gateway.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          maxWorkers: 2,
+          // One file at a time: they share the run's gateway (one test kills and restarts it), and
+          // the lab tests start a gateway and dozens of nodes of their own.
+          fileParallelism: false,
         },
       },
     ],

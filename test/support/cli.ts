@@ -38,3 +38,30 @@ export function clawopsChild(args: string[], env: Record<string, string | undefi
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }
+
+/** Like `clawops`, without blocking this process's event loop (for tests that serve HTTP to clawops). */
+export function clawopsAsync(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = clawopsChild(args, env)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.on('exit', (code) => {
+      let json: unknown
+      try {
+        json = JSON.parse(stdout)
+      } catch {
+        json = undefined
+      }
+      resolve({ code: code ?? -1, stdout, stderr, json })
+    })
+  })
+}

@@ -15,14 +15,15 @@ export default class LabUp extends ClawopsCommand<typeof LabUp, LabStatus> {
       command: 'CLAWOPS_HOME=~/.clawops-lab <%= config.bin %> lab up --json',
     },
     {
-      description: 'Servers without nodes, booting instantly (benchmarks)',
-      command: '<%= config.bin %> lab up --driver instant --boot-seconds 0',
+      description: 'A large fleet: virtual nodes, instant boots',
+      command: '<%= config.bin %> lab up --driver clawnode-virtual --boot-seconds 0',
     },
   ]
   static override flags = {
     driver: Flags.option({
-      options: ['clawnode', 'instant'] as const,
-      summary: 'What a booting server runs: a real gf-clawnode, or nothing.',
+      options: ['clawnode', 'clawnode-virtual', 'instant'] as const,
+      summary:
+        'What a booting server runs: a gf-clawnode process (default), a virtual gf-clawnode in the lab process (large fleets), or nothing.',
     })(),
     'boot-seconds': Flags.integer({
       min: 0,

@@ -52,7 +52,7 @@ export interface LabStatus {
 }
 
 export interface LabUpOptions {
-  driver?: 'clawnode' | 'instant'
+  driver?: 'clawnode' | 'clawnode-virtual' | 'instant'
   /** Seconds a server takes to boot (provider "running"); 0 is instant. */
   bootSeconds?: number
 }

@@ -65,6 +65,17 @@ export function viewOperation(ctx: Context, op: Operation): OperationView {
   }
 }
 
+function leaseHolderGone(owner: string): boolean {
+  const [host, pid] = owner.split(':')
+  if (host !== hostname() || !pid) return false
+  try {
+    process.kill(Number(pid), 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
 export interface RunOptions {
   /** Retry steps that failed in an earlier run (resume). */
   retryFailed?: boolean
@@ -88,6 +99,8 @@ export async function runOperation(
   const params = kind.parseParams(op.params)
 
   const owner = `${hostname()}:${process.pid}:${newId('run', 6)}`
+  // A lease held by a process of this host that no longer exists (a crash) is taken over at once.
+  if (op.leaseOwner && leaseHolderGone(op.leaseOwner)) ops.releaseLease(opId, op.leaseOwner)
   if (!ops.acquireLease(opId, owner, LEASE_TTL_MS)) {
     throw new UserError('CONFLICT', `operation ${opId} is being run by another clawops process`, {
       hint: 'Wait for it, or resume after its lease expires (30 s after that process stops).',

@@ -7,6 +7,7 @@ import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '
 import { type Tier, TierSchema } from '../domain/tier.js'
 import { UserError } from '../errors.js'
 import { providerHealth } from '../ledger/provider-health.js'
+import { providerFor } from '../providers/for-context.js'
 import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
 import { derivedId, provisionMember } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
@@ -101,8 +102,10 @@ const kind: OperationKind<ProvisionParams> = {
     }
     return r.data
   },
-  plan(ctx, p, { salt }) {
+  async plan(ctx, p, { salt }) {
     const { primary, standby, routingVersion } = chooseProviders(ctx, p)
+    // Missing credentials are a config error now, not a failed step later.
+    await Promise.all([providerFor(ctx, primary), providerFor(ctx, standby)])
     const rates = ctx.config().currency.rates as Record<Currency, number>
     const perPair = monthlyUsdCents(primary, p.tier, rates) + monthlyUsdCents(standby, p.tier, rates)
     const pairs: PairInput[] = Array.from({ length: p.count }, (_, i) => {

@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util'
 import { createLogger } from '../../log.js'
 // Registers the `clawnode` driver (real gf-clawnode processes booted from cloud-init).
 import '../clawnode-boot-driver.js'
+// Registers `clawnode-virtual` (virtual gf-clawnodes inside this process, for large lab fleets).
+import '../virtual-node-driver.js'
 import { createBootDriver } from './boot-drivers.js'
 import { DEFAULT_TIMINGS } from './engine.js'
 import { startLabCloud } from './lab-cloud.js'

@@ -1,0 +1,176 @@
+/**
+ * The lab's `clawnode-virtual` boot driver, for fleets too large for one process per server: every
+ * booted server becomes a virtual gf-clawnode inside the lab cloud process (the same node code a
+ * swarm host runs: its own ed25519 identity, device token and gateway connection), read from the
+ * server's cloud-init user data as on a VPS. Its user gateway is an in-process HTTP server with the
+ * probe endpoints, started, stopped and restarted for real by the node's service manager, so
+ * restarts, health checks and config pushes behave as with the process driver, at ~100 KB a node.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { buildRegistry } from '../../../clawnode/commands/index.js'
+import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
+import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
+import { createNode, type RunningNode } from '../../../clawnode/node.js'
+import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
+import { parseCloudInit } from '../bootstrap/cloud-init.js'
+import type { BootDriver, BootServer } from './cloud/boot-driver.js'
+import { registerBootDriver } from './cloud/boot-drivers.js'
+
+const VERSION = '0.1.0'
+
+/** A user gateway stand-in living in this process: a real HTTP listener that can be stopped. */
+class InProcessGateway implements ServiceManager {
+  readonly kind = 'lab-virtual'
+  private server: Server | null = null
+  private readonly lines: string[] = []
+
+  constructor(
+    private readonly port: () => number,
+    private readonly configPath: string,
+    private readonly onPort: (port: number) => void,
+  ) {}
+
+  private log(line: string): void {
+    this.lines.push(`${new Date().toISOString()} ${line}`)
+    if (this.lines.length > 500) this.lines.shift()
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return
+    // Like the real gateway, a config that does not parse keeps it from starting.
+    JSON.parse(readFileSync(this.configPath, 'utf8'))
+    const server = createServer((req, res) => {
+      const ok = req.url === '/healthz' || req.url === '/readyz'
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(ok ? { ok: true, ready: true, failing: [] } : { error: 'not found' }))
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.port(), '127.0.0.1', () => resolve())
+    })
+    this.onPort((server.address() as AddressInfo).port)
+    this.server = server
+    this.log('gateway started')
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server
+    this.server = null
+    if (s) await new Promise<void>((r) => s.close(() => r()))
+    this.log('gateway stopped')
+  }
+
+  async restart(): Promise<void> {
+    await this.stop()
+    await this.start()
+  }
+
+  async status(): Promise<ServiceStatus> {
+    return { kind: this.kind, state: this.server ? 'running' : 'stopped' }
+  }
+
+  async logs(lines: number): Promise<string[]> {
+    return this.lines.slice(-lines)
+  }
+
+  async update(version: string | undefined): Promise<{ steps: string[] }> {
+    this.log(`update to ${version ?? 'latest'} (lab: nothing to install)`)
+    await this.restart()
+    return { steps: [`restart (lab virtual gateway, version ${version ?? 'latest'})`] }
+  }
+
+  async close(): Promise<void> {
+    await this.stop()
+  }
+}
+
+interface Running {
+  node: RunningNode
+  services: InProcessGateway
+}
+
+export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDriver {
+  const running = new Map<string, Running>()
+  let registry: CommandRegistry | undefined
+  const key = (s: BootServer) => `${s.provider}/${s.id}`
+  const nodeDirOf = (s: BootServer) => join(opts.dir, 'nodes', `${s.provider}-${s.id}`)
+
+  const stopNode = async (k: string) => {
+    const r = running.get(k)
+    running.delete(k)
+    if (!r) return
+    await r.node.connection.stop()
+    await r.services.close()
+  }
+
+  return {
+    name: 'clawnode-virtual',
+    async start(server, signals) {
+      if (!server.userData) {
+        signals.ready()
+        return
+      }
+      let boot: ReturnType<typeof parseCloudInit>
+      try {
+        boot = parseCloudInit(server.userData)
+      } catch (err) {
+        signals.failed(`cloud-init: ${(err as Error).message}`)
+        return
+      }
+      const nodeDir = nodeDirOf(server)
+      mkdirSync(join(nodeDir, 'user'), { recursive: true, mode: 0o700 })
+      const userConfig = join(nodeDir, 'user', 'openclaw.json')
+      if (!existsSync(userConfig))
+        writeFileSync(userConfig, `${JSON.stringify(boot.userConfig, null, 2)}\n`, { mode: 0o600 })
+      const portFile = join(nodeDir, 'user-gateway.port')
+      const savedPort = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0)
+      let config: ClawnodeConfig
+      const services = new InProcessGateway(savedPort, userConfig, (port) => {
+        writeFileSync(portFile, String(port))
+        config.userGateway.url = `http://127.0.0.1:${port}`
+      })
+      config = parseConfig({
+        ...boot.clawnode,
+        stateDir: join(nodeDir, 'state'),
+        log: { level: 'info', target: 'off' },
+        service: { kind: 'none' },
+        userGateway: {
+          ...boot.clawnode.userGateway,
+          url: `http://127.0.0.1:${savedPort() || 9}`,
+          configPath: userConfig,
+        },
+        sshdConfigPath: join(nodeDir, 'sshd_config'),
+      })
+      await services.start()
+      registry ??= buildRegistry(config)
+      const node = createNode({
+        config,
+        instanceId: boot.clawnode.instanceId,
+        stateDir: join(nodeDir, 'state'),
+        joinSecret: boot.clawnode.joinSecret,
+        registry,
+        services,
+        logger: opts.logger.child({ instanceId: boot.clawnode.instanceId }),
+        version: VERSION,
+        onFatal: (err) =>
+          opts.logger.error({ err: String(err), server: key(server) }, 'virtual node stopped'),
+      })
+      node.connection.start()
+      running.set(key(server), { node, services })
+      signals.ready()
+    },
+    async stop(server, ctx) {
+      await stopNode(key(server))
+      if (ctx.reason === 'delete') rmSync(nodeDirOf(server), { recursive: true, force: true })
+    },
+    async close() {
+      await Promise.all([...running.keys()].map(stopNode))
+    },
+  }
+}
+
+registerBootDriver('clawnode-virtual', (ctx) => virtualNodeDriver({ dir: ctx.dir, logger: ctx.logger }))
