@@ -1,19 +1,40 @@
-// The README's main job on the embedded default: a synthetic lab fleet in a project-local home
-// (.clawops-demo), then what an operator or an agent would look at first.
+// The README's main job on the embedded default: the lab (a real OpenClaw gateway, the five provider
+// APIs on loopback, servers that boot real gf-clawnode processes), three user pairs provisioned through
+// it, and what an operator or an agent looks at next. The fleet lives in ./.clawops-demo; the lab is
+// stopped at the end unless --keep is given (then try: CLAWOPS_HOME=.clawops-demo npx clawops ...).
 import { execFileSync } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..')
-const env = { ...process.env, CLAWOPS_HOME: process.env.CLAWOPS_HOME ?? join(root, '.clawops-demo') }
+const home = process.env.CLAWOPS_HOME ?? join(root, '.clawops-demo')
+const env = { ...process.env, CLAWOPS_HOME: home }
+const keep = process.argv.includes('--keep')
+const bin = join(root, 'bin', 'clawops.js')
 const run = (...args) => {
   process.stdout.write(`\n$ clawops ${args.join(' ')}\n`)
-  execFileSync(process.execPath, [join(root, 'bin', 'clawops.js'), ...args], { env, stdio: 'inherit' })
+  execFileSync(process.execPath, [bin, ...args], { env, stdio: 'inherit' })
 }
+const json = (...args) => JSON.parse(execFileSync(process.execPath, [bin, ...args, '--json'], { env, encoding: 'utf8' })).data
 
-run('lab', 'seed', '--pairs', '50', '--seed', '7', '--replace')
-run('fleet', 'status')
-run('instance', 'list', '--state', 'DEGRADED', '--state', 'FAILED')
-run('audit', 'verify')
+// A fresh demo every time: stop an earlier demo's lab, then start from an empty home.
+if (existsSync(join(home, 'lab', 'lab.json'))) execFileSync(process.execPath, [bin, 'lab', 'down'], { env, stdio: 'ignore' })
+rmSync(home, { recursive: true, force: true })
+
+try {
+  run('lab', 'up')
+  run('provision', '--count', '3', '--tier', 'standard', '--region', 'eu', '--primary', 'hetzner', '--standby', 'vultr')
+  run('fleet', 'status')
+  run('node', 'list')
+  const [first] = json('instance', 'list', '--role', 'primary').instances
+  run('instance', 'health', first.id)
+  run('pair', 'status', first.pairId)
+  run('audit', 'verify')
+} finally {
+  if (!keep) run('lab', 'down')
+}
 process.stdout.write(
-  `\nThe fleet store is ${join(env.CLAWOPS_HOME, 'fleet.db')}; try: CLAWOPS_HOME=${env.CLAWOPS_HOME} npx clawops fleet status --json\n`,
+  keep
+    ? `\nThe lab keeps running. Try: CLAWOPS_HOME=${home} npx clawops fleet status --json   (stop it with: CLAWOPS_HOME=${home} npx clawops lab down)\n`
+    : `\nDone. Run again with: npm run demo -- --keep   to keep the lab up and explore (CLAWOPS_HOME=${home}).\n`,
 )
