@@ -5,6 +5,7 @@
  * `node.invoke.request` → `node.invoke.result`. Every inbound frame is validated; a malformed frame
  * is logged and dropped, never thrown.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { z } from 'zod'
 import { backoffDelay } from '../src/lib/gateway/backoff.js'
@@ -70,6 +71,11 @@ const REQUEST_TIMEOUT_MS = 15_000
 const DEFAULT_TICK_MS = 30_000
 const DEDUPE_LIMIT = 256
 const DEDUPE_TTL_MS = 10 * 60_000
+
+/** The gateway marks transient refusals retryable (overload, a pairing check it could not make). */
+function isRetryable(error: ErrorShape | undefined): boolean {
+  return (error as { retryable?: unknown } | undefined)?.retryable === true
+}
 
 interface Pending {
   resolve(frame: { ok: boolean; payload?: unknown; error?: ErrorShape }): void
@@ -493,7 +499,17 @@ export class NodeConnection {
       },
       'invoke handled',
     )
-    const ack = await this.request('node.invoke.result', params)
+    // A busy gateway can refuse a result it cannot attribute right now (its pairing check unavailable:
+    // UNAVAILABLE, retryable). The caller waits for this answer until its deadline, so send it again
+    // while that deadline allows rather than leave the caller to time out.
+    const deadline = t0 + (req.timeoutMs ?? REQUEST_TIMEOUT_MS)
+    let ack = await this.request('node.invoke.result', params)
+    for (let attempt = 0; !ack.ok && isRetryable(ack.error) && this.state === 'connected'; attempt++) {
+      const delay = backoffDelay(attempt, { minMs: 100, maxMs: 2_000 })
+      if (Date.now() + delay >= deadline) break
+      await sleep(delay)
+      ack = await this.request('node.invoke.result', params)
+    }
     if (!ack.ok)
       this.o.logger.warn({ command: req.command, error: ack.error?.message }, 'invoke result not delivered')
   }

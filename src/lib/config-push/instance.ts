@@ -46,8 +46,10 @@ export const PUSHABLE_STATES: ReadonlySet<InstanceState> = new Set(['ACTIVE', 'D
 
 export const TIMEOUTS = {
   readMs: 20_000,
-  /** config.push validates (a real validator can take seconds) and may restart and wait. */
+  /** config.push validates (a real validator can take seconds), restarts and waits for the gateway. */
   pushMs: 180_000,
+  /** config.push without a restart: validation and a swap. A lost answer is settled from the file. */
+  pushNoRestartMs: 60_000,
   healthMs: 15_000,
   rollbackMs: 120_000,
   /** How long the node waits for the gateway after a restart before it puts the old file back. */
@@ -243,7 +245,7 @@ async function send(
         rollbackOnUnhealthy: true,
         waitTimeoutMs: TIMEOUTS.restartWaitMs,
       },
-      TIMEOUTS.pushMs,
+      t.restart ? TIMEOUTS.pushMs : TIMEOUTS.pushNoRestartMs,
       keyOf(t.rolloutId, t.instanceId, 'push'),
     )
   } catch (err) {

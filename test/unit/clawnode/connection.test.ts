@@ -208,6 +208,51 @@ describe('node connection', () => {
     expect(invoked).toEqual(['vps.health'])
   })
 
+  it('sends an invoke result again when the gateway refuses it as retryable (a busy pairing check)', async () => {
+    let refusals = 0
+    const p = await peer((ws, msg) => {
+      if (msg.method === 'connect') {
+        ws.send(JSON.stringify({ type: 'res', id: msg.id, ok: true, payload: helloOk() }))
+        ws.send(
+          JSON.stringify({
+            type: 'event',
+            event: 'node.invoke.request',
+            payload: { id: 'r1', nodeId: msg.params.device.id, command: 'vps.health', timeoutMs: 10_000 },
+          }),
+        )
+      }
+      if (msg.method === 'node.invoke.result') {
+        const refuse = refusals++ < 2
+        ws.send(
+          JSON.stringify(
+            refuse
+              ? {
+                  type: 'res',
+                  id: msg.id,
+                  ok: false,
+                  error: {
+                    code: 'UNAVAILABLE',
+                    message: 'node pairing changed before request dispatch',
+                    retryable: true,
+                    details: { code: 'PAIRING_CHANGED' },
+                  },
+                }
+              : { type: 'res', id: msg.id, ok: true, payload: { ok: true } },
+          ),
+        )
+      }
+    })
+    servers.push(p.wss)
+    const { c, invoked } = node(p.url, 'retry-result')
+    c.start()
+    await until(() => p.received.filter((m) => m.method === 'node.invoke.result').length === 3)
+    expect(invoked).toEqual(['vps.health'])
+    const results = p.received.filter((m) => m.method === 'node.invoke.result')
+    expect(new Set(results.map((r) => r.params.id))).toEqual(new Set(['r1']))
+    await sleep(300)
+    expect(p.received.filter((m) => m.method === 'node.invoke.result')).toHaveLength(3)
+  })
+
   it('keeps retrying while pairing is required, then connects', async () => {
     let refusals = 0
     const p = await peer((ws, msg) => {
