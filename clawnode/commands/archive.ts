@@ -11,7 +11,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { create, extract } from 'tar'
 import { z } from 'zod'
 import { NodeCommandError } from './errors.js'
 import { waitHealthy } from './openclaw.js'
@@ -47,6 +46,8 @@ export function archiveCommands() {
         const source = dirname(node.config.userGateway.configPath)
         if (!existsSync(source)) throw new NodeCommandError('NOT_FOUND', `${source} does not exist`)
         id = randomBytes(8).toString('hex')
+        // tar is loaded when an archive is made, not by every idle node.
+        const { create } = await import('tar')
         await create({ gzip: true, file: join(dir, `${id}.tar.gz`), cwd: dirname(source), portable: true }, [
           basename(source),
         ])
@@ -121,6 +122,7 @@ export function archiveCommands() {
       if (existsSync(target)) renameSync(target, aside)
       mkdirSync(target, { recursive: true, mode: 0o700 })
       // The archive holds the state directory by its own name; unpack its contents into ours.
+      const { extract } = await import('tar')
       await extract({ file, cwd: target, strip: 1 })
       rmSync(file, { force: true })
       await node.services.start({ signal: run.signal, timeoutMs: run.remainingMs() })

@@ -67,7 +67,7 @@ After=network-online.target docker.service tailscaled.service
 Wants=network-online.target
 
 [Service]
-ExecStart=/usr/local/bin/gf-clawnode --config ${CLAWNODE_CONFIG_PATH}
+ExecStart=/usr/bin/node --max-semi-space-size=1 /usr/local/bin/gf-clawnode --config ${CLAWNODE_CONFIG_PATH}
 Restart=always
 RestartSec=2
 KillSignal=SIGTERM

@@ -102,7 +102,14 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
       const out = openSync(join(nodeDir, 'clawnode.log'), 'a')
       const child = spawn(
         process.execPath,
-        [join(packageRoot(), 'bin', 'gf-clawnode.js'), 'run', '--config', configPath],
+        // The V8 flag of the systemd unit on a VPS: a small young generation keeps an idle node lean.
+        [
+          '--max-semi-space-size=1',
+          join(packageRoot(), 'bin', 'gf-clawnode.js'),
+          'run',
+          '--config',
+          configPath,
+        ],
         {
           stdio: ['ignore', out, out],
           env: childEnv(),
