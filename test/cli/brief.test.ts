@@ -2,12 +2,14 @@
  * The Briefer's commands as cron or an agent runs them: the built binary on a lab fleet with a day of
  * seeded events. Every number a briefing states is checked against the command that owns it.
  */
+
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { audioInfo } from '../../src/lib/brief/audio-info.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
+import { voiceToolsPresent } from '../support/voice-tools.js'
 
 interface Envelope<T> {
   ok: boolean
@@ -148,7 +150,7 @@ describe('clawops brief', () => {
     expect(spoken.stdout.split('\n')[0]).not.toMatch(/[$%]/)
   })
 
-  it('speaks the briefing into a valid WAV offline', () => {
+  it.runIf(voiceToolsPresent)('speaks the briefing into a valid WAV offline', () => {
     const out = join(home, 'voice', 'daily.wav')
     const r = json<Briefing>(['brief', 'daily', '--voice', out])
     expect(r.code, r.stderr).toBe(0)

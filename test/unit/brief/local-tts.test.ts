@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { audioInfo } from '../../../src/lib/brief/audio-info.js'
 import { LocalTts } from '../../../src/lib/brief/tts/local.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { voiceToolsPresent } from '../../support/voice-tools.js'
 
 const TEXT =
   'Good morning Omar. Fleet status: 847 active pairs across 3 providers. 2 degraded, auto-healing in progress. ' +
@@ -20,7 +21,7 @@ const tts = new LocalTts({ voice: 'en-us', wordsPerMinute: WPM })
 const dir = () => mkdtempSync(join(tmpdir(), 'clawops-tts-test-'))
 
 describe('the local TTS engine (espeak-ng + sox)', () => {
-  it('writes a valid WAV of the expected length that soxi agrees with', async () => {
+  it.runIf(voiceToolsPresent)('writes a valid WAV of the expected length that soxi agrees with', async () => {
     const out = join(dir(), 'brief.wav')
     const r = await tts.synthesize(TEXT, { outPath: out, format: 'wav' })
     expect(r).toMatchObject({ path: out, format: 'wav', engine: 'espeak-ng+sox', notes: [] })
@@ -33,7 +34,7 @@ describe('the local TTS engine (espeak-ng + sox)', () => {
     expect(Number(soxi.stdout)).toBeCloseTo(info.durationSec, 2)
   })
 
-  it('writes an Ogg/Opus voice note of the same length', async () => {
+  it.runIf(voiceToolsPresent)('writes an Ogg/Opus voice note of the same length', async () => {
     const d = dir()
     const out = join(d, 'brief.ogg')
     const r = await tts.synthesize(TEXT, { outPath: out, format: 'ogg' })
@@ -46,16 +47,19 @@ describe('the local TTS engine (espeak-ng + sox)', () => {
     expect(readdirSync(d)).toEqual(['brief.ogg'])
   })
 
-  it('falls back to Ogg Vorbis through sox without opusenc, and says so', async () => {
-    const out = join(dir(), 'brief.ogg')
-    const r = await new LocalTts({
-      voice: 'en-us',
-      wordsPerMinute: WPM,
-      bins: { opusenc: '/nonexistent/opusenc' },
-    }).synthesize('Short test.', { outPath: out, format: 'ogg' })
-    expect(r.notes[0]).toMatch(/Ogg Vorbis/)
-    expect(audioInfo(readFileSync(out)).codec).toBe('vorbis')
-  })
+  it.runIf(voiceToolsPresent)(
+    'falls back to Ogg Vorbis through sox without opusenc, and says so',
+    async () => {
+      const out = join(dir(), 'brief.ogg')
+      const r = await new LocalTts({
+        voice: 'en-us',
+        wordsPerMinute: WPM,
+        bins: { opusenc: '/nonexistent/opusenc' },
+      }).synthesize('Short test.', { outPath: out, format: 'ogg' })
+      expect(r.notes[0]).toMatch(/Ogg Vorbis/)
+      expect(audioInfo(readFileSync(out)).codec).toBe('vorbis')
+    },
+  )
 
   it('says what to install when espeak-ng is missing, and leaves no file', async () => {
     const out = join(dir(), 'brief.wav')

@@ -1,0 +1,46 @@
+// Runs before the tests (pretest): the briefing voice tests drive Debian's espeak-ng, sox and
+// opus-tools for real. When they are missing and this machine can install them (apt-get, as root or
+// with passwordless sudo), they are installed; otherwise the voice tests say why they are skipped.
+import { spawnSync } from 'node:child_process'
+
+const tools = ['espeak-ng', 'sox', 'soxi', 'opusenc']
+const has = (t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status === 0
+const missing = () => tools.filter((t) => !has(t))
+
+if (missing().length > 0 && has('apt-get')) {
+  const root = process.getuid?.() === 0
+  const sudo = root
+    ? []
+    : spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0
+      ? ['sudo', '-n']
+      : null
+  if (sudo) {
+    console.error(
+      `system-tools: installing ${missing().join(', ')} (Debian packages espeak-ng sox opus-tools)`,
+    )
+    const run = (args) =>
+      spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      })
+    run(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'update', '-qq'])
+    run([
+      'env',
+      'DEBIAN_FRONTEND=noninteractive',
+      'apt-get',
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      'espeak-ng',
+      'sox',
+      'opus-tools',
+    ])
+  }
+}
+const still = missing()
+if (still.length > 0) {
+  console.error(
+    `system-tools: ${still.join(', ')} not installed; the local voice tests will be skipped (apt-get install espeak-ng sox opus-tools)`,
+  )
+}
