@@ -42,6 +42,67 @@ export function joining(ctx: Context): Promise<Joining> {
   return p
 }
 
+/**
+ * Which instances' nodes are connected with a command surface, from one `node.list` shared by every
+ * waiter of this context: polling per waiting instance would hammer the gateway with listings just
+ * when it is busiest, admitting new nodes.
+ */
+class NodeWatch {
+  private ready = new Map<string, string>()
+  private seen = new Map<string, string>()
+  private timer: NodeJS.Timeout | undefined
+  private waiters = 0
+
+  constructor(private readonly client: GatewayClient) {}
+
+  private async poll(): Promise<void> {
+    try {
+      const nodes = await listNodes(this.client)
+      const ready = new Map<string, string>()
+      const seen = new Map<string, string>()
+      for (const n of nodes) {
+        if (!n.instanceId || !n.connected) continue
+        if (n.commands.length > 0) ready.set(n.instanceId, n.nodeId)
+        else seen.set(n.instanceId, 'connected, command surface not approved yet')
+      }
+      this.ready = ready
+      this.seen = seen
+    } catch {
+      // The next poll tries again; a waiter's own deadline bounds the wait.
+    }
+    if (this.waiters > 0) this.timer = setTimeout(() => void this.poll(), POLL_MS)
+  }
+
+  async wait(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    this.waiters++
+    if (this.waiters === 1) void this.poll()
+    try {
+      const deadline = Date.now() + timeoutMs
+      while (Date.now() < deadline) {
+        signal?.throwIfAborted()
+        const nodeId = this.ready.get(instanceId)
+        if (nodeId) return nodeId
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      const last = this.seen.get(instanceId) ?? 'not seen on the gateway'
+      throw new UserError(
+        'TIMEOUT',
+        `the node of ${instanceId} did not join the gateway within ${Math.round(timeoutMs / 1000)} s (${last})`,
+        {
+          hint: 'Check the server boots (clawops lab status / the provider console) and that gf-clawnode reaches the gateway; then clawops ops resume.',
+          details: { instanceId, last },
+        },
+      )
+    } finally {
+      this.waiters--
+      if (this.waiters === 0) clearTimeout(this.timer)
+    }
+  }
+}
+
+const POLL_MS = 1_000
+const watches = new WeakMap<Context, NodeWatch>()
+
 /** Waits until the instance's node is connected and declares commands; returns its node id. */
 export async function waitForNode(
   ctx: Context,
@@ -50,23 +111,10 @@ export async function waitForNode(
   signal?: AbortSignal,
 ): Promise<string> {
   const { client } = await joining(ctx)
-  const deadline = Date.now() + timeoutMs
-  let last = 'not seen on the gateway'
-  while (Date.now() < deadline) {
-    signal?.throwIfAborted()
-    const node = (await listNodes(client)).find((n) => n.instanceId === instanceId && n.connected)
-    if (node) {
-      if (node.commands.length > 0) return node.nodeId
-      last = 'connected, command surface not approved yet'
-    }
-    await new Promise((r) => setTimeout(r, 500))
+  let w = watches.get(ctx)
+  if (!w) {
+    w = new NodeWatch(client)
+    watches.set(ctx, w)
   }
-  throw new UserError(
-    'TIMEOUT',
-    `the node of ${instanceId} did not join the gateway within ${Math.round(timeoutMs / 1000)} s (${last})`,
-    {
-      hint: 'Check the server boots (clawops lab status / the provider console) and that gf-clawnode reaches the gateway; then clawops ops resume.',
-      details: { instanceId, last },
-    },
-  )
+  return w.wait(instanceId, timeoutMs, signal)
 }
