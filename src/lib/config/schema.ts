@@ -212,6 +212,25 @@ const BrieferSchema = z
   })
   .strict()
 
+/** The agent team on the operator's gateway (`clawops agents install`); defaults in src/lib/agents/settings.ts. */
+const AgentsSchema = z
+  .object({
+    /** The operator's own numbers or chat ids: the only senders Commander answers, and where its exec approvals go. */
+    operatorNumbers: z.array(z.string().min(3).max(64)).max(20).optional(),
+    /** The operator's chat channel (PRD 9.1: WhatsApp first). */
+    channel: z.enum(['whatsapp', 'telegram', 'signal', 'slack', 'discord']).optional(),
+    /** Where each agent's workspace lives (<root>/<agent>); default $CLAWOPS_HOME/agents/workspaces. */
+    workspaceRoot: z.string().min(1).optional(),
+    /** provider/model for every agent; the gateway's default model when absent. */
+    model: z
+      .string()
+      .regex(/^[^/\s]+\/\S+$/, 'provider/model')
+      .optional(),
+    /** Guardian's 5-minute sweep as a gateway cron job; set false when `clawops watch --heal` runs as a service. */
+    guardianSweep: z.boolean().optional(),
+  })
+  .strict()
+
 export const ConfigSchema = z
   .object({
     /** Reporting currency conversion: how many USD one unit of each currency buys. */
@@ -329,6 +348,7 @@ export const ConfigSchema = z
       .strict()
       .optional(),
     briefer: BrieferSchema.optional(),
+    agents: AgentsSchema.optional(),
   })
   .strict()
 

@@ -24,6 +24,7 @@ export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
   'routing.set': () => import('./routing-set.js') as Promise<unknown> as Promise<KindModule>,
   'config.push': () => import('./config-push.js').then(asKind),
   'config.rollback': () => import('./config-rollback.js').then(asKind),
+  'agents.install': () => import('../agents/install.js').then(asKind),
 }
 
 for (const [name, load] of Object.entries(KIND_MODULES))
