@@ -31,7 +31,7 @@ import {
   type TargetOutcome,
   type TargetPatch,
 } from '../store/config-rollouts.js'
-import { Instances } from '../store/instances.js'
+import { cached } from '../store/statement-cache.js'
 import { applyDocument, type ConfigDocument, DocumentMismatch } from './document.js'
 import type {
   ConfigGetResult,
@@ -159,20 +159,26 @@ async function healthy(env: InstanceEnv, node: NodeTarget): Promise<boolean> {
   }
 }
 
+/** The instance's node and state (one cached statement: this runs once per instance of a rollout). */
+function lookup(env: InstanceEnv, instanceId: string): { node: NodeTarget; state: InstanceState | null } {
+  const row = cached(env.ctx.store().db, 'SELECT node_id, state FROM instances WHERE id = ?').get(
+    instanceId,
+  ) as { node_id: string | null; state: InstanceState } | undefined
+  return { node: { id: instanceId, nodeId: row?.node_id ?? null }, state: row?.state ?? null }
+}
+
 function nodeOf(env: InstanceEnv, instanceId: string): NodeTarget {
-  const inst = env.ctx.store().repo(Instances).get(instanceId)
-  return { id: instanceId, nodeId: inst?.nodeId ?? null }
+  return lookup(env, instanceId).node
 }
 
 /** Pushes the rollout's document to one instance (or settles a push a crash left in flight). */
 export async function pushInstance(env: InstanceEnv, t: RolloutTarget): Promise<RolloutTarget> {
   if (t.state === 'done') return t
-  const node = nodeOf(env, t.instanceId)
+  const { node, state } = lookup(env, t.instanceId)
   if (t.state === 'pushing') return reconcile(env, t, node, 'resumed after an interruption', true)
-  const inst = env.ctx.store().repo(Instances).get(t.instanceId)
-  if (!inst) return finish(env, t, { outcome: 'skipped', reason: 'gone', detail: 'no longer in the fleet' })
-  if (!PUSHABLE_STATES.has(inst.state))
-    return finish(env, t, { outcome: 'skipped', reason: 'state', detail: `the instance is ${inst.state}` })
+  if (!state) return finish(env, t, { outcome: 'skipped', reason: 'gone', detail: 'no longer in the fleet' })
+  if (!PUSHABLE_STATES.has(state))
+    return finish(env, t, { outcome: 'skipped', reason: 'state', detail: `the instance is ${state}` })
   let got: ConfigGetResult
   try {
     got = await invoke<ConfigGetResult>(env, node, 'config.get', {}, TIMEOUTS.readMs)
