@@ -3,7 +3,7 @@
 // bundling the dependencies cuts the hundreds of small module reads that dominate a cold start.
 // Type checking is `npm run typecheck` (tsc); the oclif manifest is written last.
 import { spawnSync } from 'node:child_process'
-import { globSync, rmSync } from 'node:fs'
+import { globSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -17,10 +17,12 @@ const entryPoints = [
   ...globSync('clawnode/**/{main,*.main}.ts'),
 ].filter((f) => !f.endsWith('.test.ts'))
 
-rmSync('dist', { recursive: true, force: true })
+// Built aside and swapped in at the end, so tests running against dist/ never see it half-written.
+const next = `dist.next-${process.pid}`
+rmSync(next, { recursive: true, force: true })
 await build({
   entryPoints,
-  outdir: 'dist',
+  outdir: next,
   outbase: '.',
   bundle: true,
   splitting: true,
@@ -37,6 +39,9 @@ await build({
   },
   logLevel: 'warning',
 })
+
+rmSync('dist', { recursive: true, force: true })
+renameSync(next, 'dist')
 
 const manifest = spawnSync(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], {
   stdio: ['ignore', 'ignore', 'inherit'],

@@ -69,10 +69,28 @@ export interface PairStatus {
   standbyReady: boolean
 }
 
+const STATE_RANK: string[] = [
+  'ACTIVE',
+  'STANDBY_PROMOTING',
+  'RESIZING',
+  'DEGRADED',
+  'BOOTSTRAPPING',
+  'CREATING',
+  'FAILED',
+  'QUARANTINED',
+  'ARCHIVING',
+]
+
 function pairStatusOf(ctx: Context, pair: Pair): PairStatus {
   const members = ctx.store().repo(Instances).list({ pairId: pair.id })
-  const primary = members.find((m) => m.role === 'primary') ?? null
-  const standby = members.find((m) => m.role === 'standby') ?? null
+  // A pair can briefly hold more than two members (a quarantined old primary next to its
+  // replacement); the one that counts for a role is the healthiest.
+  const best = (role: string) =>
+    members
+      .filter((m) => m.role === role)
+      .sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state))[0] ?? null
+  const primary = best('primary')
+  const standby = best('standby')
   return {
     pair,
     primary,

@@ -18,6 +18,7 @@ export const KIND_MODULES: Record<string, () => Promise<KindModule>> = {
   provision: () => import('./provision.js').then(asKind),
   teardown: () => import('./teardown.js').then(asKind),
   resize: () => import('./resize.js').then(asKind),
+  reprovision: () => import('./reprovision.js').then(asKind),
   'instance.restart': () => import('./restart.js').then(asKind),
   'instance.exec': () => import('./exec.js').then(asKind),
   'gateway.setup': () => import('./gateway-setup.js').then(asKind),
