@@ -48,6 +48,11 @@ export interface GatewayClientOptions {
   requestTimeoutMs?: number
   /** Keep the connection up across gateway restarts (daemons); one-shot CLI calls leave it off. */
   reconnect?: boolean
+  /**
+   * Capabilities to advertise, e.g. `exec-approvals`: with operator.approvals (or admin) the gateway
+   * then delivers exec approval requests to this client, which can resolve them.
+   */
+  caps?: readonly string[]
 }
 
 /** A request the gateway answered with `ok:false`. */
@@ -258,7 +263,7 @@ export class GatewayClient {
       maxProtocol: PROTOCOL_VERSION,
       role: 'operator' as const,
       scopes,
-      caps: [],
+      caps: [...(this.o.caps ?? [])],
       commands: [],
       permissions: {},
       locale: 'en-US',
