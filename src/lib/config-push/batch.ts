@@ -65,6 +65,7 @@ export async function runInstances(
   of: number,
   each: (t: RolloutTarget) => Promise<RolloutTarget>,
   totals: OutcomeCounts,
+  line: (done: RolloutTarget) => string = () => progressLine(batch, of, totals),
 ): Promise<void> {
   let halt: unknown = null
   await pool(
@@ -77,7 +78,7 @@ export async function runInstances(
           totals[done.outcome]++
           totals.pending = Math.max(0, totals.pending - 1)
         }
-        env.progress(progressLine(batch, of, totals), {
+        env.progress(line(done), {
           event: 'instance',
           rolloutId: env.rollout.id,
           batch,

@@ -32,7 +32,7 @@ import { digestOf, isGatewayDown, TIMEOUTS } from './instance.js'
 import type { ConfigGetResult } from './node-payloads.js'
 import type { RestartPolicy } from './reload.js'
 import { configPushSettings } from './settings.js'
-import { type RolloutState, type RolloutView, viewRollout } from './view.js'
+import { type RolloutState, type RolloutView, stateOf, viewRollout } from './view.js'
 
 export interface PushRequest {
   format: DocumentFormat
@@ -242,6 +242,15 @@ export async function pushConfig(
   opts: Omit<MutationOptions, 'prompt'> & { ask?: (question: string) => Promise<boolean> },
 ): Promise<PushOutcome> {
   const ask = opts.ask
+  // Two rollouts may overlap (each instance's hash check keeps them from clobbering each other), but
+  // an operator should know another one is unfinished.
+  for (const other of ctx.store().repo(ConfigRollouts).list(20)) {
+    const state = stateOf(ctx, other)
+    if (other.kind === 'push' && ['running', 'pausing', 'paused', 'halted', 'interrupted'].includes(state))
+      ctx.warn(
+        `rollout ${other.id} (config v${other.version}) is ${state}: resume or roll it back (clawops config push status ${other.id})`,
+      )
+  }
   let r: Awaited<ReturnType<typeof runMutation>>
   try {
     r = await runMutation(ctx, configPushKind, pushParams(ctx, req), {

@@ -218,11 +218,14 @@ export function viewRollout(ctx: Context, r: Rollout): RolloutView {
       ? rollouts.counts(r.id)
       : {
           total: rows.length,
-          pending: rows.filter((t) => t.revertState === null || t.revertState === 'reverting').length,
+          pending: rows.filter(
+            (t) => t.revertState === 'reverting' || (t.revertState === null && t.reason !== 'not-applied'),
+          ).length,
           inFlight: 0,
           applied: 0,
           unchanged: 0,
-          skipped: rows.filter((t) => t.revertState === 'superseded').length,
+          // Left alone: changed since the push, or the push had not landed when it was rolled back.
+          skipped: rows.filter((t) => t.revertState === 'superseded' || t.reason === 'not-applied').length,
           failed: rows.filter((t) => t.revertState === 'failed').length,
           reverted: rows.filter((t) => t.revertState === 'reverted').length,
         }

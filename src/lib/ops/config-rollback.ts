@@ -168,24 +168,28 @@ async function batch(run: StepRun, p: ConfigRollbackParams) {
     })
     return after
   }
+  let reverted = 0
+  const line = (t: RolloutTarget) => {
+    if (t.revertState === 'reverted') reverted++
+    return `rollback batch ${input.batch}/${input.of} · reverted ${reverted}`
+  }
   try {
-    await runInstances(env, revertable(rows), input.batch, input.of, revert, totals)
+    await runInstances(env, revertable(rows), input.batch, input.of, revert, totals, line)
   } catch (err) {
     rollouts.setStatus(me.id, 'halted', `batch ${input.batch}/${input.of} stopped: ${(err as Error).message}`)
     throw err
   }
   const after = rollouts.targets(push.id).filter((t) => wanted.has(t.instanceId))
-  const reverted = after.filter((t) => t.revertState === 'reverted').length
   const summary = {
     batch: input.batch,
     of: input.of,
     instances: after.length,
-    reverted,
+    reverted: after.filter((t) => t.revertState === 'reverted').length,
     superseded: after.filter((t) => t.revertState === 'superseded').length,
     notReverted: after.filter((t) => t.revertState === 'failed' || t.revertState === 'reverting').length,
     notApplied: after.filter((t) => t.reason === 'not-applied').length,
   }
-  run.progress(`rollback batch ${input.batch}/${input.of} done: ${reverted} reverted`, {
+  run.progress(`rollback batch ${input.batch}/${input.of} done: ${summary.reverted} reverted`, {
     event: 'batch',
     rolloutId: me.id,
     ...summary,

@@ -249,18 +249,20 @@ describe('config push rollouts', () => {
     // The "process" runs until it is stuck on the three, then is gone: nothing after it runs.
     void pushConfig(ctx, kimi({ batchSize: 10, concurrency: 10, maxFailures: '20%' }), { yes: true })
     const rollouts = ctx.store().repo(ConfigRollouts)
-    for (let i = 0; i < 200 && rollouts.list(1)[0]?.id === undefined; i++)
-      await new Promise((r) => setTimeout(r, 10))
-    const id = rollouts.list(1)[0]!.id
-    for (let i = 0; i < 500; i++) {
-      const t = rollouts.targets(id, 1)
-      if (
-        t.filter((x) => x.state === 'done').length === 7 &&
+    const stuck = async () => {
+      const r = rollouts.list(1)[0]
+      const t = r ? rollouts.targets(r.id, 1) : []
+      return t.filter((x) => x.state === 'done').length === 7 &&
         t.filter((x) => x.state === 'pushing').length === 3
-      )
-        break
-      await new Promise((r) => setTimeout(r, 10))
+        ? r!.id
+        : undefined
     }
+    let id: string | undefined
+    for (let i = 0; i < 2_000 && !id; i++) {
+      id = await stuck()
+      if (!id) await new Promise((r) => setTimeout(r, 10))
+    }
+    if (!id) throw new Error('the first run never got stuck on the three instances')
     const inode = new Map(instances.map((i) => [i.id, fleet.inode(i.id)]))
     expect(
       rollouts
