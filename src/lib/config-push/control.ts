@@ -110,6 +110,23 @@ export async function resumeRollout(
       details: { rolloutId: r.id, status: state },
     })
   }
+  if (state === 'pausing' && leaseHeld(ctx, r.opId)) {
+    // The process running it has not reached the batch boundary yet: it simply goes on.
+    store.tx(() => {
+      rollouts.setStatus(r.id, 'running', null)
+      store.repo(AuditTrail).append({
+        actor: ctx.actor,
+        action: `${actionOf(r)}.resume`,
+        target: r.id,
+        opId: r.opId,
+        planId: r.planId,
+        outcome: 'ok',
+        details: { was: state, batch: r.currentBatch, of: r.batches, pauseCancelled: true },
+      })
+    })
+    const view = viewRollout(ctx, findRollout(ctx, r.id))
+    return { status: view.status, rollout: view }
+  }
   if (leaseHeld(ctx, r.opId)) {
     throw new UserError('CONFLICT', `rollout ${r.id} is being run by another clawops process`, {
       hint: `Watch it with clawops config push status ${r.id}.`,

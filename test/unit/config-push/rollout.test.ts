@@ -199,6 +199,7 @@ describe('config push rollouts', () => {
       }
     }
     const first = await pushConfig(ctx, kimi({ batchSize: 5 }), { yes: true })
+    // (A resume while it is still pausing just lets the running process go on: see the next test.)
     if (first.status === 'dry-run') throw new Error('unexpected')
     expect(first.status).toBe('paused')
     expect(first.rollout.reason).toBe('latency up in eu')
@@ -218,6 +219,26 @@ describe('config push rollouts', () => {
     const audit = ctx.store().repo(AuditTrail).query({ limit: 10_000 })
     expect(audit.filter((e) => e.action === 'config.push.pause')).toHaveLength(1)
     expect(audit.filter((e) => e.action === 'config.push.resume')).toHaveLength(1)
+  })
+
+  it('resuming a rollout that is still pausing cancels the pause: the running process goes on', async () => {
+    const ctx = ctxAs()
+    seedPairs(ctx, fleet, 10)
+    let done = false
+    fleet.before = async (c) => {
+      if (!done && c.command === 'config.push') {
+        done = true
+        const r = ctx.store().repo(ConfigRollouts).list(1)[0]!
+        expect((await pauseRollout(ctxAs(), r.id)).status).toBe('pausing')
+        const resumed = await resumeRollout(ctxAs(), r.id)
+        if (resumed.status === 'dry-run') throw new Error('unexpected')
+        expect(resumed.status).toBe('running')
+      }
+    }
+    const r = await pushConfig(ctx, kimi({ batchSize: 5 }), { yes: true })
+    if (r.status === 'dry-run') throw new Error('unexpected')
+    expect(r.status).toBe('complete')
+    expect(r.rollout.counts.applied).toBe(20)
   })
 
   it('a clawops process that dies mid-batch: resume settles each in-flight push from the file, never pushing twice', async () => {
