@@ -83,7 +83,7 @@ describe('lab cloud process', () => {
 
   it.each([
     [['--port', 'abc'], /--port must be a non-negative integer/],
-    [['--driver', 'nope'], /unknown boot driver "nope" \(known: instant\)/],
+    [['--driver', 'nope'], /unknown boot driver "nope" \(known: instant, clawnode, clawnode-virtual\)/],
   ])('fails with a message on a bad argument %j', async (args, message) => {
     const child = spawn(process.execPath, [join(out, 'server.main.js'), '--dir', dir, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
