@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEAM } from '../../../src/lib/agents/team.js'
-import { clawops } from '../../support/cli.js'
+import { clawops, clawopsAsync } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 import { envelope, type Turn } from '../../support/fake-model.js'
 import {
@@ -276,6 +276,55 @@ describe('the operator and Commander', () => {
       `clawops incident exposure --provider hetzner --region ${region} --json`,
     ])
   })
+
+  it('clawops watch delivers the outage to Guardian’s session, which checks the instance as Guardian', async () => {
+    // The sweep above queued INSTANCE_DEGRADED events; one watch cycle delivers them through the
+    // gateway's /hooks/agent into clawops:guardian (the hooks section the install wrote).
+    team.model.use({
+      name: 'guardian-events',
+      match: (t) => t.agentId === 'guardian' && t.user.includes('clawops watch'),
+      next(t) {
+        const id = /\b(i-[a-z0-9]{10})\b/.exec(t.user)?.[1]
+        if (t.results.length === 0) return { exec: `clawops instance health ${id} --json` }
+        const e = envelope(t.results[0]!)
+        return {
+          reply: JSON.stringify({
+            kind: 'guardian.check',
+            instance: id,
+            ok: e?.ok ?? false,
+            code: e?.error?.code ?? null,
+          }),
+        }
+      },
+    })
+    // Asynchronously: the agent turns it starts call the fake model, served from this process.
+    const w = await clawopsAsync(['watch', '--once', '--json'], env)
+    expect(w.code, w.stdout + w.stderr).toBe(0)
+    const delivered = (w.json as Json).data
+    const deadline = Date.now() + 180_000
+    let turns = team.model.turns('guardian-events')
+    while (!turns.some((t) => 'reply' in t.step) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500))
+      turns = team.model.turns('guardian-events')
+    }
+    const reply = turns.find((t) => 'reply' in t.step)!
+    expect(
+      reply,
+      `Guardian answered the event; watch: ${JSON.stringify(delivered).slice(0, 600)}; turns: ${JSON.stringify(team.model.log.map((l) => [l.agentId, l.sessionKey, l.script]))}`,
+    ).toBeTruthy()
+    expect(reply.sessionKey).toBe('agent:guardian:clawops:guardian')
+    expect(reply.user).toMatch(/INSTANCE_DEGRADED|INSTANCE_FAILED/)
+    const check = JSON.parse((reply.step as { reply: string }).reply)
+    // The node is gone with its region: the probe reports it (and ran as Guardian, no refusal).
+    expect(check.instance).toMatch(/^i-/)
+    expect(check.code === null || check.code === 'NODE_ERROR' || check.code === 'GATEWAY_UNREACHABLE').toBe(
+      true,
+    )
+    expect(team.model.execs()).toContainEqual({
+      agentId: 'guardian',
+      command: `clawops instance health ${check.instance} --json`,
+    })
+  }, 300_000)
 
   it('fails a pair over on request; the audit trail names Commander', async () => {
     // A pair whose primary the outage took down (the sweep marked it).
