@@ -85,11 +85,16 @@ export function planAgentsConfig(
     if (TEAM[name].spawns) replacePaths.push(`agents.entries.${id}.subagents.allowAgents`)
     if (s.model) replacePaths.push(`agents.entries.${id}.model.fallbacks`)
   }
+  // A multi-agent roster needs an owner for ambient work (unscoped sessions, the heartbeat). An
+  // agent the operator already had keeps that role; on a gateway of its own the team's is Commander.
+  const entriesNow = get(current, ['agents', 'entries'])
+  const theirs = isPlainObject(entriesNow) ? Object.keys(entriesNow).filter((k) => !ids.includes(k)) : []
+  const owner = theirs[0] ?? commander
   const defaults: Record<string, Json> = {}
   if (!isPlainObject(get(current, ['agents', 'defaults', 'systemAgent'])))
-    defaults.systemAgent = { agentId: commander }
+    defaults.systemAgent = { agentId: owner }
   if (!isPlainObject(get(current, ['agents', 'defaults', 'heartbeat'])))
-    defaults.heartbeat = { agentId: commander }
+    defaults.heartbeat = { agentId: owner }
   const agents: Record<string, Json> = { ownership: 'explicit', entries }
   if (Object.keys(defaults).length) agents.defaults = defaults
 

@@ -55,9 +55,10 @@ describe('the config patch', () => {
     )
     expect(next.agents.entries.main).toEqual({ workspace: '/srv/main' })
     expect(next.agents.ownership).toBe('explicit')
+    // The operator's own agent keeps the ambient work; the team joins beside it.
     expect(next.agents.defaults).toMatchObject({
-      systemAgent: { agentId: 'commander' },
-      heartbeat: { agentId: 'commander' },
+      systemAgent: { agentId: 'main' },
+      heartbeat: { agentId: 'main' },
     })
     const g = next.agents.entries['ops-guardian']
     expect(g).toMatchObject({
@@ -140,6 +141,8 @@ describe('the config patch', () => {
     const p = planAgentsConfig({}, bare)
     const n = applyPatch({}, p.patch) as Wire
     expect(n.channels).toBeUndefined()
+    // A gateway of the team's own: Commander owns the ambient work.
+    expect(n.agents.defaults.systemAgent.agentId).toBe('commander')
     expect(n.approvals).toBeUndefined()
     expect(p.warnings.join('\n')).toMatch(/operatorNumbers is empty/)
     expect(p.hooksTokenGenerated).toBe(true)
