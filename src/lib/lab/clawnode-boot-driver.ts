@@ -9,20 +9,16 @@
  * reconnects without being paired again); it is removed when the server is deleted.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { parseCloudInit } from '../bootstrap/cloud-init.js'
 import { packageRoot } from '../paths.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
+import { nodeDirOf, prepareNodeHome } from './node-home.js'
 
 const STOP_GRACE_MS = 5_000
-
-function nodeDirOf(dir: string, s: BootServer): string {
-  return join(dir, 'nodes', `${s.provider}-${s.id}`)
-}
 
 async function portFor(nodeDir: string): Promise<number> {
   const file = join(nodeDir, 'user-gateway.port')
@@ -50,27 +46,9 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
   return {
     name: 'clawnode',
     async start(server, signals) {
-      if (!server.userData) {
-        // A server without clawops user data boots a bare OS: running, but no node.
-        signals.ready()
-        return
-      }
-      let boot: ReturnType<typeof parseCloudInit>
-      try {
-        boot = parseCloudInit(server.userData)
-      } catch (err) {
-        signals.failed(`cloud-init: ${(err as Error).message}`)
-        return
-      }
-      const nodeDir = nodeDirOf(opts.dir, server)
-      mkdirSync(join(nodeDir, 'state'), { recursive: true, mode: 0o700 })
-      // The user's gateway state lives apart from the node's own state dir, as on a VPS
-      // (/opt/openclaw/state vs /var/lib/gf-clawnode): archives and restores touch only the former.
-      mkdirSync(join(nodeDir, 'user'), { recursive: true, mode: 0o700 })
-      const userConfig = join(nodeDir, 'user', 'openclaw.json')
-      // The user's config is theirs after first boot: pushes and rollbacks change it, reboots keep it.
-      if (!existsSync(userConfig))
-        writeFileSync(userConfig, `${JSON.stringify(boot.userConfig, null, 2)}\n`, { mode: 0o600 })
+      const home = prepareNodeHome(opts.dir, server, signals)
+      if (!home) return
+      const { boot, nodeDir, userConfig } = home
       const port = await portFor(nodeDir)
       const config = {
         ...boot.clawnode,

@@ -6,7 +6,7 @@
  * probe endpoints, started, stopped and restarted for real by the node's service manager, so
  * restarts, health checks and config pushes behave as with the process driver, at ~100 KB a node.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -16,9 +16,9 @@ import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
-import { parseCloudInit } from '../bootstrap/cloud-init.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
+import { nodeDirOf, prepareNodeHome } from './node-home.js'
 
 const VERSION = '0.1.0'
 
@@ -97,7 +97,6 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
   const running = new Map<string, Running>()
   let registry: CommandRegistry | undefined
   const key = (s: BootServer) => `${s.provider}/${s.id}`
-  const nodeDirOf = (s: BootServer) => join(opts.dir, 'nodes', `${s.provider}-${s.id}`)
 
   const stopNode = async (k: string) => {
     const r = running.get(k)
@@ -110,22 +109,9 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
   return {
     name: 'clawnode-virtual',
     async start(server, signals) {
-      if (!server.userData) {
-        signals.ready()
-        return
-      }
-      let boot: ReturnType<typeof parseCloudInit>
-      try {
-        boot = parseCloudInit(server.userData)
-      } catch (err) {
-        signals.failed(`cloud-init: ${(err as Error).message}`)
-        return
-      }
-      const nodeDir = nodeDirOf(server)
-      mkdirSync(join(nodeDir, 'user'), { recursive: true, mode: 0o700 })
-      const userConfig = join(nodeDir, 'user', 'openclaw.json')
-      if (!existsSync(userConfig))
-        writeFileSync(userConfig, `${JSON.stringify(boot.userConfig, null, 2)}\n`, { mode: 0o600 })
+      const home = prepareNodeHome(opts.dir, server, signals)
+      if (!home) return
+      const { boot, nodeDir, userConfig } = home
       const portFile = join(nodeDir, 'user-gateway.port')
       const savedPort = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0)
       let config: ClawnodeConfig
@@ -165,7 +151,7 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
     },
     async stop(server, ctx) {
       await stopNode(key(server))
-      if (ctx.reason === 'delete') rmSync(nodeDirOf(server), { recursive: true, force: true })
+      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
     },
     async close() {
       await Promise.all([...running.keys()].map(stopNode))

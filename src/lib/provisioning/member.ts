@@ -164,6 +164,22 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
   const inst = instances.get(m.instanceId)!
   let serverId = inst.providerId
   let attempts = 0
+  // Provider health scores (the Ledger) read these: creation time, retries, failures.
+  const record = (outcome: 'ok' | 'failed', n: number, errorCode: string | null) =>
+    recordProvision(ctx.store(), {
+      provider: m.provider,
+      region: m.region,
+      tier: m.tier,
+      role: m.role,
+      instanceId: m.instanceId,
+      pairId: m.pairId,
+      opId: run.opId,
+      startedAt: started,
+      finishedAt: ctx.now(),
+      outcome,
+      attempts: n,
+      errorCode,
+    })
   try {
     if (!serverId) {
       const name = serverName({ fleet: settings.fleet, pair: m.pairId, role: m.role, opId: run.opId })
@@ -207,39 +223,10 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
     if (!server)
       throw new UserError('PROVIDER_ERROR', `${m.provider} server ${serverId} vanished while booting`)
     instances.update(m.instanceId, { ip: server.ipv4 })
-    if (attempts > 0) {
-      recordProvision(ctx.store(), {
-        provider: m.provider,
-        region: m.region,
-        tier: m.tier,
-        role: m.role,
-        instanceId: m.instanceId,
-        pairId: m.pairId,
-        opId: run.opId,
-        startedAt: started,
-        finishedAt: ctx.now(),
-        outcome: 'ok',
-        attempts,
-        errorCode: null,
-      })
-    }
+    if (attempts > 0) record('ok', attempts, null)
     return server
   } catch (err) {
-    const code = err instanceof UserError ? err.code : 'INTERNAL'
-    recordProvision(ctx.store(), {
-      provider: m.provider,
-      region: m.region,
-      tier: m.tier,
-      role: m.role,
-      instanceId: m.instanceId,
-      pairId: m.pairId,
-      opId: run.opId,
-      startedAt: started,
-      finishedAt: ctx.now(),
-      outcome: 'failed',
-      attempts: Math.max(attempts, 1),
-      errorCode: code,
-    })
+    record('failed', Math.max(attempts, 1), err instanceof UserError ? err.code : 'INTERNAL')
     instances.update(m.instanceId, { state: 'FAILED' })
     throw err
   }
