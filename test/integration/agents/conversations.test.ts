@@ -5,12 +5,13 @@
 // allowlists, its human approval of a `--confirm`, the clawops wrapper acting as Commander, the lab
 // cloud and the nodes. Each test checks the exec calls in the gateway's transcript, the clawops
 // results they got, the reply, and the audit trail's actor.
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEAM } from '../../../src/lib/agents/team.js'
 import { clawops, clawopsAsync } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
-import { envelope, type Turn } from '../../support/fake-model.js'
+import { envelope, type Step, type Turn } from '../../support/fake-model.js'
 import {
   clawopsPathDir,
   execResults,
@@ -58,7 +59,7 @@ afterAll(async () => {
   if (!process.env.CLAWOPS_TEST_KEEP_GATEWAY) rmSync(home, { recursive: true, force: true })
 })
 
-const commanderSays = (sessionKey: string, next: (t: Turn) => { exec: string } | { reply: string }) =>
+const commanderSays = (sessionKey: string, next: (t: Turn) => Step) =>
   team.model.use({ name: sessionKey, match: (t) => t.sessionKey === sessionKey, next })
 
 describe('clawops agents install on the lab gateway', () => {
@@ -275,6 +276,80 @@ describe('the operator and Commander', () => {
     expect(execResults(await team.history(session)).map((e) => e.command)).toEqual([
       `clawops incident exposure --provider hetzner --region ${region} --json`,
     ])
+  })
+
+  it('Commander asks Triage over sessions_send; Triage runs the read-only exposure as Triage', async () => {
+    const region = (team.cli(
+      'instance',
+      'list',
+      '--role',
+      'primary',
+      '--state',
+      'DEGRADED',
+      '--state',
+      'FAILED',
+    ).data.instances[0]?.region ?? '') as string
+    expect(region).not.toBe('')
+    const triageKey = 'agent:triage:clawops:triage'
+    const ask = JSON.stringify({ kind: 'exposure.request', provider: 'hetzner', region })
+    // Triage: the request → its exposure command → a one-line report; any ping-pong after: done.
+    team.model.use({
+      name: 'triage-a2a',
+      match: (t) => t.agentId === 'triage' && t.sessionKey === triageKey,
+      next(t) {
+        if (t.user.includes('INCIDENT_OPENED')) return { reply: 'Noted; standing by for Commander.' }
+        if (!t.user.includes('exposure.request')) return { reply: 'REPLY_SKIP' }
+        if (t.results.length === 0)
+          return { exec: `clawops incident exposure --provider hetzner --region ${region} --json` }
+        const d = envelope(t.results[0]!).data
+        return {
+          reply: `TRIAGE-REPORT primaries=${d.primaries.total} affected=${d.primariesAffected} without=${d.usersWithoutActiveGateway.length}`,
+        }
+      },
+    })
+    // Triage's clawops session exists once watch has told it something; here the same hook call
+    // watch makes (the install's hooks section admits the team's ids and the clawops: prefix).
+    const hook = await fetch(`${lab.httpUrl}/hooks/agent`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${readFileSync(join(home, 'lab', 'secrets', 'hooks.token'), 'utf8').trim()}`,
+      },
+      body: JSON.stringify({
+        message: `clawops watch → triage: INCIDENT_OPENED hetzner ${region}`,
+        agentId: 'triage',
+        sessionKey: 'clawops:triage',
+        sessionMode: 'persistent',
+        deliver: false,
+        waitForCompletion: true,
+      }),
+    })
+    expect(hook.status, await hook.clone().text()).toBe(200)
+    const session = 'agent:commander:op-a2a'
+    commanderSays(session, (t) => {
+      if (!t.user.startsWith('Ask Triage')) return { reply: 'REPLY_SKIP' }
+      if (t.calls.length === 0)
+        return { tool: 'sessions_send', args: { sessionKey: triageKey, message: ask, timeoutSeconds: 120 } }
+      const m = /TRIAGE-REPORT primaries=(\d+) affected=(\d+) without=(\d+)/.exec(t.results.join('\n'))
+      return {
+        reply: m
+          ? `[CMD] Triage report: ${m[1]} primaries, ${m[2]} affected, ${m[3]} users without a gateway.`
+          : `[CMD] no report: ${t.results.join(' ').slice(0, 300)}`,
+      }
+    })
+    const r = await team.talk('commander', session, `Ask Triage how exposed we are in Hetzner ${region}.`)
+    const x = team.cli('incident', 'exposure', '--provider', 'hetzner', '--region', region).data
+    expect(r.reply).toBe(
+      `[CMD] Triage report: ${x.primaries.total} primaries, ${x.primariesAffected} affected, ${x.usersWithoutActiveGateway.length} users without a gateway.`,
+    )
+    // The exposure ran in Triage's session, through Triage's allowlist, as Triage.
+    expect(team.model.execs()).toContainEqual({
+      agentId: 'triage',
+      command: `clawops incident exposure --provider hetzner --region ${region} --json`,
+    })
+    expect(execResults(await team.history(triageKey)).map((e) => e.command)).toContain(
+      `clawops incident exposure --provider hetzner --region ${region} --json`,
+    )
   })
 
   it('clawops watch delivers the outage to Guardian’s session, which checks the instance as Guardian', async () => {
