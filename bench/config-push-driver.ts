@@ -135,6 +135,12 @@ async function run(dir: string, n: number, batchSize: number, trials: number, ra
   mkdirSync(dir, { recursive: true })
   const gw = await prepareGateway(join(dir, 'gw'))
   const children: { kill(sig?: NodeJS.Signals): void }[] = []
+  // Interrupted (Ctrl-C, a timeout): stop the swarm and the gateway rather than leave them running.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      for (const c of children) c.kill('SIGTERM')
+      void stopGateway(gw, 5_000).finally(() => process.exit(130))
+    })
   try {
     const g0 = Date.now()
     await startGateway(gw)

@@ -7,7 +7,7 @@ export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushRe
   static override summary =
     'Continue a paused, halted or interrupted config rollout from its first unfinished batch.'
   static override description =
-    "Runs in this process. Instances already settled are not pushed again; a push a crash left in flight is settled from the instance's file first (applied, not applied, or changed by someone else). Resuming a halted rollout accepts the failures so far: the failure budget judges the batches after. Also resumes an unfinished rollback."
+    "Runs in this process. Instances already settled are not pushed again; a push a crash left in flight is settled from the instance's file first (applied, not applied, or changed by someone else). Resuming a halted rollout accepts the failures so far: the failure budget judges the batches after. A rollout still pausing (its process has not reached the batch boundary) simply goes on in that process. Also resumes an unfinished rollback."
   static override examples = [
     '<%= config.bin %> config push resume r-7k2m9x4q1d',
     {
