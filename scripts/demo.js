@@ -15,15 +15,29 @@ const run = (...args) => {
   process.stdout.write(`\n$ clawops ${args.join(' ')}\n`)
   execFileSync(process.execPath, [bin, ...args], { env, stdio: 'inherit' })
 }
-const json = (...args) => JSON.parse(execFileSync(process.execPath, [bin, ...args, '--json'], { env, encoding: 'utf8' })).data
+const json = (...args) =>
+  JSON.parse(execFileSync(process.execPath, [bin, ...args, '--json'], { env, encoding: 'utf8' })).data
 
 // A fresh demo every time: stop an earlier demo's lab, then start from an empty home.
-if (existsSync(join(home, 'lab', 'lab.json'))) execFileSync(process.execPath, [bin, 'lab', 'down'], { env, stdio: 'ignore' })
+if (existsSync(join(home, 'lab', 'lab.json')))
+  execFileSync(process.execPath, [bin, 'lab', 'down'], { env, stdio: 'ignore' })
 rmSync(home, { recursive: true, force: true })
 
 try {
   run('lab', 'up')
-  run('provision', '--count', '3', '--tier', 'standard', '--region', 'eu', '--primary', 'hetzner', '--standby', 'vultr')
+  run(
+    'provision',
+    '--count',
+    '3',
+    '--tier',
+    'standard',
+    '--region',
+    'eu',
+    '--primary',
+    'hetzner',
+    '--standby',
+    'vultr',
+  )
   run('fleet', 'status')
   run('node', 'list')
   const [first] = json('instance', 'list', '--role', 'primary').instances

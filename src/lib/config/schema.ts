@@ -287,7 +287,10 @@ export const ConfigSchema = z
     /** Creating pairs (`clawops provision`); every key optional, defaults in src/lib/provisioning/settings.ts. */
     provisioning: z
       .object({
-        fleet: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, 'a short lowercase name').optional(),
+        fleet: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,15}$/, 'a short lowercase name')
+          .optional(),
         nodeGatewayUrl: z.string().url().optional(),
         openclawImage: z.string().min(1).optional(),
         clawnodePackage: z.string().min(1).optional(),
@@ -295,7 +298,10 @@ export const ConfigSchema = z
         concurrency: z.number().int().min(1).max(64).optional(),
         bootTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
         joinTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
-        tailscale: z.object({ authKeyEnv: EnvName, tags: z.array(z.string().regex(/^tag:[a-z0-9-]+$/)).min(1) }).strict().optional(),
+        tailscale: z
+          .object({ authKeyEnv: EnvName, tags: z.array(z.string().regex(/^tag:[a-z0-9-]+$/)).min(1) })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
