@@ -5,7 +5,7 @@
  * echoed back in errors.
  */
 import { readFileSync } from 'node:fs'
-import { isAbsolute, normalize } from 'node:path'
+import { dirname, isAbsolute, normalize, relative, resolve } from 'node:path'
 import { z } from 'zod'
 import { isValidInstanceId } from '../src/lib/gateway/join-proof.js'
 
@@ -192,6 +192,17 @@ export const ClawnodeConfigSchema = z
     message: 'gateway.token or gateway.bootstrapToken is needed for first contact',
     path: ['gateway'],
   })
+  // openclaw.archive packs the user's state directory and openclaw.restore replaces it: holding the
+  // node's own identity and tokens there would ship them in archives and move them aside on restore.
+  .refine((c) => !isWithin(resolve(c.stateDir), resolve(dirname(c.userGateway.configPath))), {
+    message: "must not lie inside the user gateway's state directory (the folder of userGateway.configPath)",
+    path: ['stateDir'],
+  })
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
 
 export type ClawnodeConfig = z.infer<typeof ClawnodeConfigSchema>
 /** What a provisioner writes (defaults may be left out). */

@@ -12,7 +12,13 @@ import { packageRoot } from '../../src/lib/paths.js'
 
 export function tempDir(prefix = 'clawnode-test-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true })
+      rmSync(`${dir}-state`, { recursive: true, force: true })
+    },
+  }
 }
 
 export const STAND_IN_GATEWAY = () => join(packageRoot(), 'test', 'support', 'stand-in-gateway.mjs')
@@ -22,7 +28,8 @@ export function nodeConfig(dir: string, over: Record<string, unknown> = {}): Cla
   return parseConfig({
     instanceId: 'vps-test',
     gateway: { url: 'ws://127.0.0.1:9', token: 'first-contact-token-for-tests' },
-    stateDir: join(dir, 'state'),
+    // Beside the user's state directory, never in it (the config refuses that).
+    stateDir: `${dir}-state`,
     log: { target: 'off' },
     userGateway: { url: 'http://127.0.0.1:9', configPath: join(dir, 'openclaw.json') },
     ...over,

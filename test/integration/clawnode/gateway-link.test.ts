@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 // gf-clawnode and clawops' gateway link against the shared real OpenClaw gateway. One file, run in
 // order, because the last part kills and restarts that gateway.
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -103,7 +104,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     standInPort = await freePort()
     const secret = generateJoinSecret()
     registry.issue('it-vps-1', secret)
-    const userConfig = join(dir, 'openclaw.json')
+    const userConfig = join(dir, 'user', 'openclaw.json')
     writeFileSync(join(tmp.dir, 'sshd_config'), 'PermitRootLogin yes\nPasswordAuthentication no\n')
     const config = {
       instanceId: 'it-vps-1',
@@ -135,7 +136,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       sshdConfigPath: join(tmp.dir, 'sshd_config'),
     }
     const { mkdirSync } = await import('node:fs')
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(join(dir, 'user'), { recursive: true })
     writeFileSync(
       userConfig,
       `${JSON.stringify({ gateway: { mode: 'local', port: standInPort } }, null, 2)}\n`,
@@ -265,6 +266,33 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       stdout: 'hello from node',
     })
 
+    // The user's state round trip a teardown and a replacement resize rely on: pack and fetch it in
+    // chunks, then unpack the same bytes in place; the service comes back with the same config.
+    const chunks: Buffer[] = []
+    let part = await run<{ archiveId: string; sha256: string; chunk: string; done: boolean; offset: number }>(
+      'openclaw.archive',
+      {},
+    )
+    chunks.push(Buffer.from(part.chunk, 'base64'))
+    while (!part.done) {
+      part = await run('openclaw.archive', {
+        archiveId: part.archiveId,
+        offset: part.offset + chunks.at(-1)!.length,
+      })
+      chunks.push(Buffer.from(part.chunk, 'base64'))
+    }
+    const packed = Buffer.concat(chunks)
+    expect(createHash('sha256').update(packed).digest('hex')).toBe(part.sha256)
+    const restored = await run('openclaw.restore', {
+      uploadId: 'ab12cd34ef56ab78',
+      offset: 0,
+      chunk: packed.toString('base64'),
+      done: true,
+      sha256: part.sha256,
+    })
+    expect(restored).toMatchObject({ done: true, healthy: true, keptAside: expect.any(String) })
+    expect((await call<{ hash: string }>('config.get')).hash).toBe(got.hash)
+
     expect([...seen].sort()).toEqual([...CLAWNODE_COMMANDS].sort())
   }, 120_000)
 
@@ -321,7 +349,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       gateway: { url: gw.url, token: gw.token },
       stateDir: join(tmp.dir, name, 'state'),
       log: { level: 'info', target: 'stderr' },
-      userGateway: { configPath: join(tmp.dir, name, 'openclaw.json') },
+      userGateway: { configPath: join(tmp.dir, name, 'user', 'openclaw.json') },
       reconnect: { pairingRetryMs: 500 },
       ...extra,
     })
@@ -412,7 +440,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       gateway: { url: gw.url, bootstrapToken },
       stateDir: join(dir, 'state'),
       log: { level: 'info', target: 'stderr' },
-      userGateway: { configPath: join(dir, 'openclaw.json') },
+      userGateway: { configPath: join(dir, 'user', 'openclaw.json') },
     })
     procs.push(boot)
     const listed = await waitFor('bootstrap node connected and approved', async () => {
@@ -440,7 +468,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       gateway: { url: gw.url, bootstrapToken },
       stateDir: join(dir2, 'state'),
       log: { level: 'info', target: 'stderr' },
-      userGateway: { configPath: join(dir2, 'openclaw.json') },
+      userGateway: { configPath: join(dir2, 'user', 'openclaw.json') },
       reconnect: { minDelayMs: 200, maxDelayMs: 500 },
     })
     procs.push(replay)
@@ -486,7 +514,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
         joinSecret: MASTER,
         stateDir: join(dir, 'state'),
         log: { level: 'warn', target: 'stderr' },
-        userGateway: { configPath: join(dir, 'openclaw.json') },
+        userGateway: { configPath: join(dir, 'user', 'openclaw.json') },
         reconnect: { pairingRetryMs: 500 },
       },
       { args: ['swarm', '--count', String(SWARM), '--ramp', '400'] },

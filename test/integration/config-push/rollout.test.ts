@@ -152,9 +152,9 @@ describe(`config push across ${N} real gf-clawnodes`, () => {
 
     // One real node whose user gateway runs under the process service manager (the restart path).
     const singleDir = join(tmp.dir, 'single')
-    mkdirSync(singleDir, { recursive: true })
+    mkdirSync(join(singleDir, 'user'), { recursive: true })
     const singlePort = await freePort()
-    single = { id: 'cp-single', dir: singleDir, config: join(singleDir, 'openclaw.json') }
+    single = { id: 'cp-single', dir: singleDir, config: join(singleDir, 'user', 'openclaw.json') }
     writeFileSync(
       single.config,
       `${JSON.stringify({ gateway: { mode: 'local', port: singlePort } }, null, 2)}\n`,

@@ -52,6 +52,19 @@ describe('gf-clawnode config', () => {
     ).toBe('b')
   })
 
+  it("keeps the node's own state out of the user's state directory (archives would carry it)", () => {
+    const user = { configPath: '/opt/openclaw/state/openclaw.json' }
+    for (const stateDir of [
+      '/opt/openclaw/state',
+      '/opt/openclaw/state/clawnode',
+      '/opt/openclaw/state/../state/x',
+    ])
+      expect(() => parseConfig({ ...minimal, stateDir, userGateway: user })).toThrow(/stateDir/)
+    expect(
+      parseConfig({ ...minimal, stateDir: '/opt/openclaw/state-node', userGateway: user }).stateDir,
+    ).toBe('/opt/openclaw/state-node')
+  })
+
   it('validates the service section by kind', () => {
     expect(() => parseConfig({ ...minimal, service: { kind: 'process' } })).toThrow(/service\.argv/)
     expect(() => parseConfig({ ...minimal, service: { kind: 'systemd', unit: 'a;b' } })).toThrow(

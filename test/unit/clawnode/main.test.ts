@@ -51,7 +51,7 @@ describe('gf-clawnode entry point', () => {
         instanceId: 'vps-9',
         gateway: { url: 'ws://127.0.0.1:1', token: 't' },
         stateDir,
-        userGateway: { configPath: join(tmp.dir, 'oc.json') },
+        userGateway: { configPath: join(tmp.dir, 'user', 'oc.json') },
       }),
     )
     const io = capture()
