@@ -23,7 +23,7 @@ import { GatewayClient } from '../src/lib/gateway/client.js'
 import { JoinApprover, MemoryJoinRegistry } from '../src/lib/gateway/join-approver.js'
 import { deriveJoinSecret, generateJoinSecret } from '../src/lib/gateway/join-proof.js'
 import { CLAWNODE_COMMANDS } from '../src/lib/gateway/node-commands.js'
-import { invokeNode, listNodes } from '../src/lib/gateway/nodes.js'
+import { invokeAll, invokeNode, listNodes } from '../src/lib/gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../src/lib/gateway/pairing.js'
 import {
   childEnv,
@@ -234,8 +234,18 @@ async function run(dir: string, n: number, batchSize: number, trials: number, ra
     children.push(swarm)
     const j0 = Date.now()
     let nodes: Awaited<ReturnType<typeof listNodes>> = []
+    let lastLog = 0
     for (;;) {
-      nodes = (await listNodes(op)).filter(
+      // A gateway busy admitting nodes may refuse a listing as overloaded; ask again next round.
+      const listed = await listNodes(op).catch((err: Error) => {
+        log(`node.list refused while joining (${err.message}); retrying`)
+        return null
+      })
+      if (!listed) {
+        await sleep(5_000)
+        continue
+      }
+      nodes = listed.filter(
         (x) =>
           (x.instanceId?.startsWith('b-') ?? false) &&
           x.connected &&
@@ -243,6 +253,10 @@ async function run(dir: string, n: number, batchSize: number, trials: number, ra
           x.commands.length === CLAWNODE_COMMANDS.length,
       )
       if (nodes.length === n) break
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now()
+        log(`${nodes.length} of ${n} nodes joined after ${Math.round((Date.now() - j0) / 1000)} s`)
+      }
       if (Date.now() - j0 > 1_500_000) throw new Error(`only ${nodes.length} of ${n} nodes joined`)
       await sleep(5_000)
     }
@@ -253,6 +267,27 @@ async function run(dir: string, n: number, batchSize: number, trials: number, ra
     approver.stop()
     // Let the gateway settle after the join storm before measuring.
     await sleep(15_000)
+
+    // Issue 4's sweep on the same swarm: vps.health on every node through the gateway with clawops'
+    // invokeAll (what `health sweep` and `watch` fan out with), at two concurrencies.
+    const sweeps: { concurrency: number; ms: number[]; failed: number }[] = []
+    for (const concurrency of [32, 64]) {
+      const row = { concurrency, ms: [] as number[], failed: 0 }
+      for (let k = 0; k < 3; k++) {
+        const t0 = performance.now()
+        const res = await invokeAll(
+          op,
+          nodes.map((x) => x.nodeId),
+          { command: 'vps.health', timeoutMs: 30_000, concurrency },
+        )
+        row.ms.push(Math.round(performance.now() - t0))
+        row.failed += res.filter((r) => !r.ok).length
+      }
+      log(
+        `sweep of ${n} nodes (vps.health) at concurrency ${concurrency}: ${row.ms.join(', ')} ms, ${row.failed} failed`,
+      )
+      sweeps.push(row)
+    }
     await op.close()
 
     const home = join(dir, 'home')
@@ -395,6 +430,7 @@ async function run(dir: string, n: number, batchSize: number, trials: number, ra
           ? median(results.map((r) => r.pushCpuMs! / r.pushMs))
           : null,
         gatewayRssMb: rss(gwPid),
+        sweeps,
       })}\n`,
     )
   } finally {

@@ -77,4 +77,8 @@ else {
   if (result.cpuShare !== null)
     console.log(`  clawops CPU / wall: ${pct(result.cpuShare)} (median; an upper bound of its overhead)`)
   console.log(`  gateway RSS after: ${result.gatewayRssMb} MB`)
+  for (const s of result.sweeps)
+    console.log(
+      `  vps.health sweep of ${result.nodes} nodes at concurrency ${s.concurrency}: ${s.ms.join(', ')} ms (${s.failed} failed)`,
+    )
 }

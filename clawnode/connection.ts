@@ -25,6 +25,7 @@ import {
 } from '../src/lib/gateway/protocol.js'
 import type { Logger } from '../src/lib/log.js'
 import type { InvokeOutcome } from './commands/registry.js'
+import type { HandshakeGate } from './handshake-gate.js'
 
 export const InvokeRequestSchema = z.looseObject({
   id: z.string().min(1),
@@ -55,6 +56,8 @@ export interface NodeConnectionOptions {
   version: string
   reconnect: { minDelayMs: number; maxDelayMs: number; pairingRetryMs: number }
   maxConcurrent: number
+  /** Shared by a swarm's nodes: a slot is held from opening the socket until hello-ok or close. */
+  handshakeGate?: HandshakeGate | undefined
   logger: Logger
   onInvoke(req: InvokeRequest, signal: AbortSignal): Promise<InvokeOutcome>
   /** A condition retrying cannot fix (protocol mismatch): the process should exit non-zero. */
@@ -102,6 +105,7 @@ export class NodeConnection {
   private usedBootstrap = false
   /** Set once the gateway refused the bootstrap credential (spent or expired): use the shared token. */
   private bootstrapSpent = false
+  private holdsGate = false
   private readonly displayName: string
 
   constructor(private readonly o: NodeConnectionOptions) {
@@ -126,6 +130,7 @@ export class NodeConnection {
     const ws = this.ws
     this.setState('stopped')
     this.clearTimers()
+    this.releaseGate()
     if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve()
     return new Promise((resolve) => {
       this.stopped = resolve
@@ -147,8 +152,30 @@ export class NodeConnection {
     this.handshakeTimer = undefined
   }
 
+  private releaseGate(): void {
+    if (!this.holdsGate) return
+    this.holdsGate = false
+    this.o.handshakeGate?.release()
+  }
+
   private open(): void {
     this.setState('connecting')
+    const gate = this.o.handshakeGate
+    if (!gate) {
+      this.openSocket()
+      return
+    }
+    void gate.acquire().then(() => {
+      if (this.state === 'stopped') {
+        gate.release()
+        return
+      }
+      this.holdsGate = true
+      this.openSocket()
+    })
+  }
+
+  private openSocket(): void {
     const ws = new WebSocket(this.o.url, {
       handshakeTimeout: 10_000,
       maxPayload: 64 * 1024 * 1024,
@@ -174,6 +201,7 @@ export class NodeConnection {
     if (this.ws !== ws) return
     this.ws = undefined
     this.clearTimers()
+    this.releaseGate()
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer)
       p.resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'connection closed' } })
@@ -376,6 +404,7 @@ export class NodeConnection {
     this.lastFailure = 'other'
     this.lastPairingRequestId = undefined
     this.setState('connected')
+    this.releaseGate()
     this.armWatchdog()
     this.o.logger.info(
       { server: hello.data.server.version, auth: hello.data.auth?.method, commands: this.o.commands.length },

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../src/lib/log.js'
 import { packageRoot } from '../src/lib/paths.js'
 import { buildRegistry } from './commands/index.js'
 import { type ClawnodeConfig, ConfigError, loadConfig } from './config.js'
+import { HandshakeGate } from './handshake-gate.js'
 import type { RunningNode } from './node.js'
 import { createNode } from './node.js'
 import { createServiceManager } from './service/manager.js'
@@ -27,7 +28,7 @@ const EXIT = { ok: 0, internal: 1, usage: 2, config: 3, protocol: 4 } as const
 
 const USAGE = `usage:
   gf-clawnode [run] --config <file>
-  gf-clawnode swarm --count <n> [--ramp <nodes/s>] [--bootstrap-tokens <file>] --config <file>
+  gf-clawnode swarm --count <n> [--ramp <nodes/s>] [--max-handshakes <n>] [--bootstrap-tokens <file>] --config <file>
   gf-clawnode identity --config <file>
   gf-clawnode --version
 The config file defaults to $GF_CLAWNODE_CONFIG or /etc/gf-clawnode/config.json.`
@@ -65,12 +66,14 @@ function makeLogger(config: ClawnodeConfig): Logger {
 }
 
 /** Resolves when the process should exit, with the exit code. */
-async function runNodes(
-  config: ClawnodeConfig,
-  count: number | undefined,
-  rampPerSec: number,
-  bootstrapTokens?: string[],
-): Promise<number> {
+interface SwarmArgs {
+  count: number
+  rampPerSec: number
+  maxHandshakes: number
+  bootstrapTokens: string[] | undefined
+}
+
+async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<number> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
   const logger = makeLogger(config)
   const ver = version()
@@ -83,7 +86,7 @@ async function runNodes(
   })
 
   let nodes: readonly RunningNode[] = []
-  const status = new StatusFile(config.stateDir, () => nodes, count === undefined ? 'single' : 'swarm')
+  const status = new StatusFile(config.stateDir, () => nodes, swarm ? 'swarm' : 'single')
   let stopping = false
   const shutdown = async (code: number, why: string) => {
     if (stopping) return
@@ -114,7 +117,7 @@ async function runNodes(
       .catch((err: Error) => logger.error({ err: err.message }, 'user gateway did not start'))
   }
 
-  if (count === undefined) {
+  if (!swarm) {
     const node = createNode({
       config,
       instanceId: config.instanceId,
@@ -133,9 +136,10 @@ async function runNodes(
   } else {
     nodes = await startSwarm({
       config,
-      count,
-      rampPerSec,
-      bootstrapTokens,
+      count: swarm.count,
+      rampPerSec: swarm.rampPerSec,
+      handshakeGate: new HandshakeGate(swarm.maxHandshakes),
+      bootstrapTokens: swarm.bootstrapTokens,
       registry,
       services,
       logger,
@@ -159,6 +163,7 @@ function parse(argv: string[]) {
       config: { type: 'string', short: 'c' },
       count: { type: 'string', short: 'n' },
       ramp: { type: 'string' },
+      'max-handshakes': { type: 'string' },
       'bootstrap-tokens': { type: 'string' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
@@ -213,6 +218,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       const ramp = values.ramp === undefined ? 200 : Number(values.ramp)
       if (!Number.isFinite(ramp) || ramp <= 0) return fail(EXIT.usage, '--ramp must be a positive number')
+      const maxHandshakes = values['max-handshakes'] === undefined ? 16 : Number(values['max-handshakes'])
+      if (!Number.isInteger(maxHandshakes) || maxHandshakes < 1 || maxHandshakes > 10_000)
+        return fail(EXIT.usage, '--max-handshakes must be an integer from 1 to 10000')
       let tokens: string[] | undefined
       if (values['bootstrap-tokens']) {
         const file = values['bootstrap-tokens']
@@ -225,9 +233,9 @@ export async function main(argv: string[]): Promise<number> {
         }
         tokens = parsed.data
       }
-      return await runNodes(config, count, ramp, tokens)
+      return await runNodes(config, { count, rampPerSec: ramp, maxHandshakes, bootstrapTokens: tokens })
     }
-    return await runNodes(config, undefined, 0)
+    return await runNodes(config)
   } catch (err) {
     if ((err as Error).name === 'IdentityFileError') return fail(EXIT.config, (err as Error).message)
     return fail(EXIT.internal, `unexpected error: ${(err as Error).stack ?? String(err)}`)

@@ -11,6 +11,7 @@ import type { NodeContext } from './commands/context.js'
 import type { CommandRegistry } from './commands/registry.js'
 import type { ClawnodeConfig } from './config.js'
 import { type ConnectionState, NodeConnection } from './connection.js'
+import type { HandshakeGate } from './handshake-gate.js'
 import type { ServiceManager } from './service/manager.js'
 
 export interface NodeSpec {
@@ -22,6 +23,7 @@ export interface NodeSpec {
   firstContact?: { token?: string | undefined; bootstrapToken?: string | undefined }
   registry: CommandRegistry
   services: ServiceManager
+  handshakeGate?: HandshakeGate | undefined
   logger: Logger
   version: string
   onFatal(err: Error): void
@@ -61,6 +63,7 @@ export function createNode(spec: NodeSpec): RunningNode {
     version: spec.version,
     reconnect: spec.config.reconnect,
     maxConcurrent: spec.config.limits.maxConcurrent,
+    handshakeGate: spec.handshakeGate,
     logger: spec.logger,
     onInvoke: (req, signal) =>
       spec.registry.invoke(req.command, req.paramsJSON, {

@@ -4,8 +4,9 @@
  * and the logger are shared so that a node costs little more than its socket. Node i is instance
  * `<instanceId>-<i>`; its join secret is derived from the config's one (see deriveJoinSecret), or it
  * gets its own gateway bootstrap credential from a tokens file, which admits it in one connect (the
- * fast way to join thousands of nodes). Connections open at a bounded rate so the gateway is not hit
- * by N handshakes at once.
+ * fast way to join thousands of nodes). Connections open at a bounded rate, and at most
+ * `--max-handshakes` are in flight at once, so the gateway is never handed more joins than it can
+ * finish before its handshake deadline.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,6 +16,7 @@ import type { Logger } from '../src/lib/log.js'
 import type { CommandRegistry } from './commands/registry.js'
 import type { ClawnodeConfig } from './config.js'
 import type { ConnectionState } from './connection.js'
+import type { HandshakeGate } from './handshake-gate.js'
 import { createNode, type RunningNode } from './node.js'
 import type { ServiceManager } from './service/manager.js'
 
@@ -24,6 +26,8 @@ export interface SwarmOptions {
   /** One gateway bootstrap credential per node (node i gets entry i): joins without approvals. */
   bootstrapTokens?: readonly string[] | undefined
   rampPerSec: number
+  /** Shared by all nodes: how many handshakes may be in flight at once. */
+  handshakeGate: HandshakeGate
   registry: CommandRegistry
   services: ServiceManager
   logger: Logger
@@ -69,6 +73,7 @@ export async function startSwarm(o: SwarmOptions): Promise<RunningNode[]> {
           : {}),
         registry: o.registry,
         services: o.services,
+        handshakeGate: o.handshakeGate,
         logger: logger.child({ instanceId }),
         version: o.version,
         onFatal: o.onFatal,

@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import { buildRegistry } from '../../../clawnode/commands/index.js'
 import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
+import { HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
@@ -96,6 +97,8 @@ interface Running {
 export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDriver {
   const running = new Map<string, Running>()
   let registry: CommandRegistry | undefined
+  // One process hosting hundreds of nodes is a swarm: bound its handshakes in flight the same way.
+  const handshakeGate = new HandshakeGate(16)
   const key = (s: BootServer) => `${s.provider}/${s.id}`
 
   const stopNode = async (k: string) => {
@@ -140,6 +143,7 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
         joinSecret: boot.clawnode.joinSecret,
         registry,
         services,
+        handshakeGate,
         logger: opts.logger.child({ instanceId: boot.clawnode.instanceId }),
         version: VERSION,
         onFatal: (err) =>

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { InvokeOutcome } from '../../../clawnode/commands/registry.js'
 import { NodeConnection, type NodeConnectionOptions } from '../../../clawnode/connection.js'
+import { HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { loadOrCreateIdentity } from '../../../src/lib/gateway/device-identity.js'
 import { DeviceTokenStore } from '../../../src/lib/gateway/device-token-store.js'
 import { deviceAuthPayloadV3 } from '../../../src/lib/gateway/protocol.js'
@@ -251,6 +252,43 @@ describe('node connection', () => {
     expect(new Set(results.map((r) => r.params.id))).toEqual(new Set(['r1']))
     await sleep(300)
     expect(p.received.filter((m) => m.method === 'node.invoke.result')).toHaveLength(3)
+  })
+
+  it('a shared handshake gate keeps joins one at a time; a refused join frees its slot too', async () => {
+    // Sockets between open and the end of their handshake (hello-ok sent, or closed).
+    const handshaking = new Set<WebSocket>()
+    let most = 0
+    const p = await peer(
+      (ws, msg, i) => {
+        if (msg.method !== 'connect') return
+        if (i === 0) {
+          // The first join is refused and closed: its slot must come back.
+          const error = { code: 'UNAVAILABLE', message: 'busy' }
+          ws.send(JSON.stringify({ type: 'res', id: msg.id, ok: false, error }))
+          setTimeout(() => ws.close(1013, 'busy'), 10)
+          return
+        }
+        setTimeout(() => {
+          handshaking.delete(ws)
+          ws.send(JSON.stringify({ type: 'res', id: msg.id, ok: true, payload: helloOk() }))
+        }, 50)
+      },
+      (ws, i) => {
+        handshaking.add(ws)
+        most = Math.max(most, handshaking.size)
+        ws.on('close', () => handshaking.delete(ws))
+        const challenge = { nonce: `n${i}`, ts: Date.now() }
+        ws.send(JSON.stringify({ type: 'event', event: 'connect.challenge', payload: challenge }))
+      },
+    )
+    servers.push(p.wss)
+    const gate = new HandshakeGate(1)
+    const nodes = ['g1', 'g2', 'g3'].map((d) => node(p.url, d, { handshakeGate: gate }).c)
+    for (const c of nodes) c.start()
+    await until(() => nodes.every((c) => c.state === 'connected'))
+    expect(most).toBe(1)
+    expect(p.conns()).toBe(4)
+    expect(gate.busy).toBe(0)
   })
 
   it('keeps retrying while pairing is required, then connects', async () => {
