@@ -65,7 +65,7 @@ if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`)
 else {
   const pct = (x) => `${(100 * x).toFixed(1)} %`
   console.log(
-    `config push to ${result.nodes} swarm nodes, batches of ${result.batchSize} (${result.batches} batches):`,
+    `config push to ${result.nodes} of ${result.swarmNodes} swarm nodes, batches of ${result.batchSize} (${result.batches} batches):`,
   )
   for (const t of result.trials)
     console.log(
@@ -79,6 +79,6 @@ else {
   console.log(`  gateway RSS after: ${result.gatewayRssMb} MB`)
   for (const s of result.sweeps)
     console.log(
-      `  vps.health sweep of ${result.nodes} nodes at concurrency ${s.concurrency}: ${s.ms.join(', ')} ms (${s.failed} failed)`,
+      `  vps.health sweep of ${s.nodes} nodes at concurrency ${s.concurrency}: ${s.ms.join(', ')} ms (${s.failed} failed)`,
     )
 }

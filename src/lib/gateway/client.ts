@@ -9,6 +9,7 @@
  * - `device`: a persistent device identity for a remote gateway; the first connect needs the shared
  *   token and a human `openclaw devices approve`, after which the issued device token is used.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -55,6 +56,9 @@ export interface GatewayClientOptions {
   caps?: readonly string[]
 }
 
+/** Connect failures that were the gateway saying "busy, try again" (HTTP 503/429 at the upgrade). */
+const busyRefusals = new WeakSet<Error>()
+
 /** A request the gateway answered with `ok:false`. */
 export class GatewayRpcError extends Error {
   override name = 'GatewayRpcError'
@@ -97,9 +101,21 @@ export class GatewayClient {
   private constructor(private readonly o: GatewayClientOptions) {}
 
   static async connect(o: GatewayClientOptions): Promise<GatewayClient> {
-    const client = new GatewayClient(o)
-    await client.open()
-    return client
+    // A gateway under load (a join storm, a slow state database) answers the WebSocket upgrade with
+    // 503 or 429 for a moment; a one-shot CLI call should ride that out, not halt a rollout.
+    const deadline = Date.now() + (o.connectTimeoutMs ?? 10_000)
+    for (let attempt = 0; ; attempt++) {
+      const client = new GatewayClient(o)
+      try {
+        await client.open()
+        return client
+      } catch (err) {
+        const delay = backoffDelay(attempt, { minMs: 250, maxMs: 2_000 })
+        if (!busyRefusals.has(err as Error) || Date.now() + delay >= deadline) throw err
+        o.logger?.debug({ attempt, retryInMs: delay }, 'gateway busy at connect; retrying')
+        await sleep(delay)
+      }
+    }
   }
 
   get url(): string {
@@ -198,11 +214,13 @@ export class GatewayClient {
       )
       let connectId = ''
       ws.on('error', (err) => {
-        settle(
-          new UserError('GATEWAY_UNREACHABLE', `cannot reach the gateway at ${this.o.url}: ${err.message}`, {
-            hint: 'Is the gateway running? Check the URL and that it listens on that port.',
-          }),
+        const e = new UserError(
+          'GATEWAY_UNREACHABLE',
+          `cannot reach the gateway at ${this.o.url}: ${err.message}`,
+          { hint: 'Is the gateway running? Check the URL and that it listens on that port.' },
         )
+        if (/Unexpected server response: (429|503)\b/.test(err.message)) busyRefusals.add(e)
+        settle(e)
       })
       ws.on('close', (code, reason) => {
         settle(
