@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../src/lib/log.js'
 import { packageRoot } from '../src/lib/paths.js'
 import { buildRegistry } from './commands/index.js'
 import { type ClawnodeConfig, ConfigError, loadConfig } from './config.js'
-import { HandshakeGate } from './handshake-gate.js'
+import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from './handshake-gate.js'
 import type { RunningNode } from './node.js'
 import { createNode } from './node.js'
 import { createServiceManager } from './service/manager.js'
@@ -65,7 +65,6 @@ function makeLogger(config: ClawnodeConfig): Logger {
   })
 }
 
-/** Resolves when the process should exit, with the exit code. */
 interface SwarmArgs {
   count: number
   rampPerSec: number
@@ -73,6 +72,7 @@ interface SwarmArgs {
   bootstrapTokens: string[] | undefined
 }
 
+/** Runs one node, or a swarm; resolves when the process should exit, with the exit code. */
 async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<number> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
   const logger = makeLogger(config)
@@ -218,7 +218,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       const ramp = values.ramp === undefined ? 200 : Number(values.ramp)
       if (!Number.isFinite(ramp) || ramp <= 0) return fail(EXIT.usage, '--ramp must be a positive number')
-      const maxHandshakes = values['max-handshakes'] === undefined ? 16 : Number(values['max-handshakes'])
+      const maxHandshakes =
+        values['max-handshakes'] === undefined ? DEFAULT_MAX_HANDSHAKES : Number(values['max-handshakes'])
       if (!Number.isInteger(maxHandshakes) || maxHandshakes < 1 || maxHandshakes > 10_000)
         return fail(EXIT.usage, '--max-handshakes must be an integer from 1 to 10000')
       let tokens: string[] | undefined

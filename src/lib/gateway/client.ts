@@ -107,7 +107,7 @@ export class GatewayClient {
     for (let attempt = 0; ; attempt++) {
       const client = new GatewayClient(o)
       try {
-        await client.open()
+        await client.open(deadline - Date.now())
         return client
       } catch (err) {
         const delay = backoffDelay(attempt, { minMs: 250, maxMs: 2_000 })
@@ -184,8 +184,7 @@ export class GatewayClient {
     })
   }
 
-  private open(): Promise<void> {
-    const timeoutMs = this.o.connectTimeoutMs ?? 10_000
+  private open(timeoutMs = this.o.connectTimeoutMs ?? 10_000): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false
       const settle = (err?: Error) => {

@@ -14,7 +14,7 @@ import type { Logger } from 'pino'
 import { buildRegistry } from '../../../clawnode/commands/index.js'
 import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
-import { HandshakeGate } from '../../../clawnode/handshake-gate.js'
+import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
@@ -98,7 +98,7 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
   const running = new Map<string, Running>()
   let registry: CommandRegistry | undefined
   // One process hosting hundreds of nodes is a swarm: bound its handshakes in flight the same way.
-  const handshakeGate = new HandshakeGate(16)
+  const handshakeGate = new HandshakeGate(DEFAULT_MAX_HANDSHAKES)
   const key = (s: BootServer) => `${s.provider}/${s.id}`
 
   const stopNode = async (k: string) => {
