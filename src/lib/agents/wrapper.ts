@@ -7,8 +7,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { AgentName } from '../config/watch-settings.js'
 import { packageRoot } from '../paths.js'
-import type { AgentName } from '../watch/settings.js'
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 

@@ -2,12 +2,12 @@
  * `clawops watch` as a use case: builds the real parts (wiring.ts), runs one cycle (`--once`) or the
  * daemon until the signal fires, and returns what happened.
  */
+
 import type { Context } from '../context.js'
+import type { Engine } from '../engine/engine.js'
 import { UserError } from '../errors.js'
 import { type CycleReport, WatchDaemon, type WatchSummary } from './daemon.js'
-import { depsFor, provideDeps } from './deps.js'
 import type { WatchDeps } from './ports.js'
-import { watchSettings } from './settings.js'
 
 export interface WatchRunOptions {
   heal: boolean
@@ -30,17 +30,16 @@ function parseListen(v: string): { host: string; port: number } {
   return { host: m[1]!, port }
 }
 
-export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchResult> {
-  const settings = watchSettings(ctx.config())
-  let deps: WatchDeps
-  if (o.once) deps = await depsFor(ctx)
-  else {
-    const { buildWatchDeps } = await import('./wiring.js')
-    deps = await buildWatchDeps(ctx, { daemon: true })
-    provideDeps(ctx, deps)
-  }
+export async function runWatch(
+  ctx: Context,
+  engine: Engine,
+  o: WatchRunOptions,
+  given?: WatchDeps,
+): Promise<WatchResult> {
+  const settings = ctx.watchSettings()
+  const deps = given ?? (await (await import('./wiring.js')).buildWatchDeps(ctx, { daemon: !o.once }))
   const env = ctx.env
-  const daemon = new WatchDaemon(ctx, deps, settings, {
+  const daemon = new WatchDaemon(ctx, engine, deps, settings, {
     heal: o.heal,
     listen: o.once ? null : o.listen === null ? null : o.listen ? parseListen(o.listen) : settings.listen,
     secrets: {
