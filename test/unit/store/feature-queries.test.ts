@@ -399,17 +399,15 @@ describe('LabRows.clear (lab seed --replace)', () => {
     const labEvent = store.db.prepare("SELECT id FROM events WHERE id LIKE 'ev-lab-%' LIMIT 1").get() as {
       id: string
     }
-    store
-      .repo(BriefDeliveries)
-      .create({
-        id: 'd-lab',
-        subject: 'alert',
-        eventId: labEvent.id,
-        channel: 'c',
-        target: 't',
-        body: 'b',
-        createdAt: T0,
-      })
+    store.repo(BriefDeliveries).create({
+      id: 'd-lab',
+      subject: 'alert',
+      eventId: labEvent.id,
+      channel: 'c',
+      target: 't',
+      body: 'b',
+      createdAt: T0,
+    })
     // A real pair with a row in every table the clear touches.
     const real = member(store, 'real-p', 'real')
     store.repo(FleetEvents).insert({
