@@ -167,7 +167,7 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     }))
     .on('POST', `${VPS}/virtual-machines/:id/start`, (req) => ({
       status: 200,
-      body: renderAction(engine.powerOn(mustFind(req.params.id!))),
+      body: renderAction(engine.powerOn(mustFind(req.params.id!), 'start')),
     }))
     .on('POST', `${VPS}/virtual-machines/:id/stop`, (req) => ({
       status: 200,
@@ -267,7 +267,7 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     router,
     error: (status, message) => err(status, message),
     rateHeaders: () => ({}),
-    guard: (req) => (checkBearer(req, ctx.tokens.hostinger) ? null : err(401, 'Unauthenticated.')),
+    guard: (req) => (checkBearer(req, ctx.credentials.hostinger.token) ? null : err(401, 'Unauthenticated.')),
     regionOf: (req) => {
       if (req.method === 'POST' && req.path === `${VPS}/virtual-machines`) {
         const dc = asRecord(asRecord(req.body).setup).data_center_id
