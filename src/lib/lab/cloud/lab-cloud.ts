@@ -46,6 +46,8 @@ export interface LabCloudOptions {
   now?: () => number
   random?: () => number
   logger?: Logger
+  /** Sees every provider API request after routing (tests check the adapters' requests with it). */
+  onRequest?: (provider: Provider, req: LabRequest) => void
 }
 
 export interface ProviderEndpoint {
@@ -240,6 +242,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         throw new LabHttpError(e.status, e.body, { Allow: m.allowed.join(', ') })
       }
       labReq.params = m.params
+      o.onRequest?.(api.provider, labReq)
       if (raw === null) throw api.error(413, 'request body too large')
       if (parsed.invalid)
         throw api.error(
