@@ -43,6 +43,7 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
       const tag = req.query.get('tag')
       const label = req.query.get('label')
       const region = req.query.get('region')
+      const mainIp = req.query.get('main_ip')
       const all = engine
         .servers('vultr')
         .filter(
@@ -50,7 +51,8 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
             s.power !== 'deleting' &&
             (tag === null || s.tags.includes(tag)) &&
             (label === null || s.name === label) &&
-            (region === null || s.region === region),
+            (region === null || s.region === region) &&
+            (mainIp === null || s.ipv4 === mainIp),
         )
       return cursorPage(req, 'instances', all, renderInstance)
     })
