@@ -121,6 +121,7 @@ export interface HostingerScript {
   name: string
   content: string
   createdAt: string
+  updatedAt?: string
 }
 
 export interface HostingerSubscription {
