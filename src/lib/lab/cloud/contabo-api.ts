@@ -314,7 +314,7 @@ function render(s: LabServer) {
     diskMb: (plan?.diskGb ?? 0) * 1024,
     sshKeys: [],
     createdDate: s.createdAt,
-    cancelDate: s.cancelDate,
+    cancelDate: s.cancelDate ?? '',
     status: STATUS[s.power],
     vHostId: 1000,
     addOns: [],
