@@ -131,7 +131,8 @@ describe('the adapters’ requests match the providers’ documents', () => {
     await lifecycle('contabo')
     const creates = bodies('contabo', 'POST', /^\/compute\/instances$/)
     expect(creates).toHaveLength(1)
-    for (const b of creates) expectValid(CONTABO.instance_create_request, b, 'adapter POST /compute/instances')
+    for (const b of creates)
+      expectValid(CONTABO.instance_create_request, b, 'adapter POST /compute/instances')
   })
 
   it('Hostinger: purchase and post-install script bodies match the SDK’s request types', async () => {
@@ -142,10 +143,18 @@ describe('the adapters’ requests match the providers’ documents', () => {
     const purchase = purchases[0] as { item_id: string; setup: Record<string, unknown> }
     // Required by the API: the catalogue price and the setup's template and data centre.
     expect(purchase.item_id).toEqual(expect.any(String))
-    expect(purchase.setup).toMatchObject({ template_id: expect.any(Number), data_center_id: expect.any(Number) })
+    expect(purchase.setup).toMatchObject({
+      template_id: expect.any(Number),
+      data_center_id: expect.any(Number),
+    })
     expect(
       typeErrors('hostinger-api-sdk', [
-        { what: 'adapter purchase', type: 'VPSV1VirtualMachinePurchaseRequest', value: purchase, partial: true },
+        {
+          what: 'adapter purchase',
+          type: 'VPSV1VirtualMachinePurchaseRequest',
+          value: purchase,
+          partial: true,
+        },
         ...scripts.map((value) => ({
           what: 'adapter post-install script',
           type: 'VPSV1PostInstallScriptStoreRequest',

@@ -107,7 +107,9 @@ describe.runIf(hasHcloud || process.env.CI)('hcloud CLI against the lab', () => 
       labels: { 'clawops/fleet': 'contract', 'clawops/role': 'primary' },
     })
     // hcloud-go sends the image it looked up by its id, which the API accepts as well as a name.
-    const create = fx.seen.find((r) => r.provider === 'hetzner' && r.method === 'POST' && r.path === '/servers')
+    const create = fx.seen.find(
+      (r) => r.provider === 'hetzner' && r.method === 'POST' && r.path === '/servers',
+    )
     expect(create?.body).toMatchObject({ server_type: 'cx23', image: 161547269 })
 
     await ok(['server', 'create', '--name', 'claw-cli-2', '--type', 'cx33', '--image', 'debian-12'])
@@ -118,7 +120,16 @@ describe.runIf(hasHcloud || process.env.CI)('hcloud CLI against the lab', () => 
     expect(await json<Server>(['server', 'describe', 'claw-cli-3'])).toMatchObject({
       datacenter: { name: 'hel1-dc4', location: { name: 'hel1' } },
     })
-    const taken = await hcloud(['server', 'create', '--name', 'claw-cli-2', '--type', 'cx23', '--image', 'debian-12'])
+    const taken = await hcloud([
+      'server',
+      'create',
+      '--name',
+      'claw-cli-2',
+      '--type',
+      'cx23',
+      '--image',
+      'debian-12',
+    ])
     expect(taken.exitCode).not.toBe(0)
     expect(taken.stderr).toMatch(/uniqueness_error/)
   })
@@ -131,7 +142,9 @@ describe.runIf(hasHcloud || process.env.CI)('hcloud CLI against the lab', () => 
     expect(paged).toHaveLength(70)
     expect(new Set(paged.map((s) => s.id)).size).toBe(70)
     // hcloud-go asked for page 2: the 70 came from two pages of 50.
-    const pages = fx.seen.filter((r) => r.path === '/servers' && r.query.get('label_selector') === 'clawops/fleet=paged')
+    const pages = fx.seen.filter(
+      (r) => r.path === '/servers' && r.query.get('label_selector') === 'clawops/fleet=paged',
+    )
     expect(pages.map((r) => r.query.get('page'))).toEqual(['1', '2'])
   })
 

@@ -65,12 +65,24 @@ describe('hostinger-api-sdk against the lab', () => {
   let scriptId: number
 
   it('reads the catalogue, data centres, templates and one template', async () => {
-    const items = typed('GET /billing/v1/catalog', 'BillingV1CatalogCatalogItemResource[]', await h.catalog.getCatalogItemListV1('VPS'))
+    const items = typed(
+      'GET /billing/v1/catalog',
+      'BillingV1CatalogCatalogItemResource[]',
+      await h.catalog.getCatalogItemListV1('VPS'),
+    )
     expect(items.flatMap((i) => i.prices.map((p) => p.id))).toContain('hostingercom-vps-kvm2-usd-1m')
-    const dcs = typed('GET /vps/v1/data-centers', 'VPSV1DataCenterDataCenterResource[]', await h.dcs.getDataCenterListV1())
+    const dcs = typed(
+      'GET /vps/v1/data-centers',
+      'VPSV1DataCenterDataCenterResource[]',
+      await h.dcs.getDataCenterListV1(),
+    )
     expect(dcs.map((d) => d.id)).toContain(9)
     typed('GET /vps/v1/templates', 'VPSV1TemplateTemplateResource[]', await h.templates.getTemplatesV1())
-    const one = typed('GET /vps/v1/templates/{id}', 'VPSV1TemplateTemplateResource', await h.templates.getTemplateDetailsV1(1077))
+    const one = typed(
+      'GET /vps/v1/templates/{id}',
+      'VPSV1TemplateTemplateResource',
+      await h.templates.getTemplateDetailsV1(1077),
+    )
     expect(one).toMatchObject({ id: 1077, name: 'Ubuntu 24.04 LTS' })
     const missing = await failure(h.templates.getTemplateDetailsV1(4242))
     expect(missing.status).toBe(404)
@@ -84,16 +96,27 @@ describe('hostinger-api-sdk against the lab', () => {
       await h.scripts.createPostInstallScriptV1({ name: 'claw-boot', content: '#!/bin/sh\necho one\n' }),
     )
     scriptId = created.id
-    const list = typed('GET /vps/v1/post-install-scripts', 'VPSGetPostInstallScriptsV1200Response', await h.scripts.getPostInstallScriptsV1(1))
+    const list = typed(
+      'GET /vps/v1/post-install-scripts',
+      'VPSGetPostInstallScriptsV1200Response',
+      await h.scripts.getPostInstallScriptsV1(1),
+    )
     expect(list.data.map((s) => s.id)).toEqual([scriptId])
     expect(list.meta).toEqual({ current_page: 1, per_page: 50, total: 1 })
     const updated = typed(
       'PUT /vps/v1/post-install-scripts/{id}',
       'VPSV1PostInstallScriptPostInstallScriptResource',
-      await h.scripts.updatePostInstallScriptV1(scriptId, { name: 'claw-boot', content: '#!/bin/sh\necho two\n' }),
+      await h.scripts.updatePostInstallScriptV1(scriptId, {
+        name: 'claw-boot',
+        content: '#!/bin/sh\necho two\n',
+      }),
     )
     expect(updated.content).toBe('#!/bin/sh\necho two\n')
-    const one = typed('GET /vps/v1/post-install-scripts/{id}', 'VPSV1PostInstallScriptPostInstallScriptResource', await h.scripts.getPostInstallScriptV1(scriptId))
+    const one = typed(
+      'GET /vps/v1/post-install-scripts/{id}',
+      'VPSV1PostInstallScriptPostInstallScriptResource',
+      await h.scripts.getPostInstallScriptV1(scriptId),
+    )
     expect(one.name).toBe('claw-boot')
   })
 
@@ -114,34 +137,66 @@ describe('hostinger-api-sdk against the lab', () => {
     vmId = order.virtual_machine.id
     expect(order.order.subscription_id).toBe(order.virtual_machine.subscription_id)
     const up = await until(async () => {
-      const vm = typed('GET /vps/v1/virtual-machines/{id}', 'VPSV1VirtualMachineVirtualMachineResource', await h.vm.getVirtualMachineDetailsV1(vmId))
+      const vm = typed(
+        'GET /vps/v1/virtual-machines/{id}',
+        'VPSV1VirtualMachineVirtualMachineResource',
+        await h.vm.getVirtualMachineDetailsV1(vmId),
+      )
       return vm.state === 'running' && vm
     })
     expect(up).toMatchObject({ hostname: 'claw-hs-1.example.com', data_center_id: 9, template: { id: 1077 } })
-    const all = typed('GET /vps/v1/virtual-machines', 'VPSV1VirtualMachineVirtualMachineResource[]', await h.vm.getVirtualMachinesV1())
+    const all = typed(
+      'GET /vps/v1/virtual-machines',
+      'VPSV1VirtualMachineVirtualMachineResource[]',
+      await h.vm.getVirtualMachinesV1(),
+    )
     expect(all.map((v) => v.id)).toEqual([vmId])
   })
 
   it('stops, starts and restarts; lists the VM’s actions and gets each', async () => {
     const waitFor = (actionId: number) =>
       until(async () => {
-        const a = typed('GET /vps/v1/virtual-machines/{id}/actions/{id}', 'VPSV1ActionActionResource', await h.actions.getActionDetailsV1(vmId, actionId))
+        const a = typed(
+          'GET /vps/v1/virtual-machines/{id}/actions/{id}',
+          'VPSV1ActionActionResource',
+          await h.actions.getActionDetailsV1(vmId, actionId),
+        )
         return a.state === 'success' && a
       })
-    const stop = typed('POST /vps/v1/virtual-machines/{id}/stop', 'VPSV1ActionActionResource', await h.vm.stopVirtualMachineV1(vmId))
+    const stop = typed(
+      'POST /vps/v1/virtual-machines/{id}/stop',
+      'VPSV1ActionActionResource',
+      await h.vm.stopVirtualMachineV1(vmId),
+    )
     await waitFor(stop.id)
     expect((await h.vm.getVirtualMachineDetailsV1(vmId)).data.state).toBe('stopped')
-    const start = typed('POST /vps/v1/virtual-machines/{id}/start', 'VPSV1ActionActionResource', await h.vm.startVirtualMachineV1(vmId))
+    const start = typed(
+      'POST /vps/v1/virtual-machines/{id}/start',
+      'VPSV1ActionActionResource',
+      await h.vm.startVirtualMachineV1(vmId),
+    )
     await waitFor(start.id)
-    const restart = typed('POST /vps/v1/virtual-machines/{id}/restart', 'VPSV1ActionActionResource', await h.vm.restartVirtualMachineV1(vmId))
+    const restart = typed(
+      'POST /vps/v1/virtual-machines/{id}/restart',
+      'VPSV1ActionActionResource',
+      await h.vm.restartVirtualMachineV1(vmId),
+    )
     await waitFor(restart.id)
-    const list = typed('GET /vps/v1/virtual-machines/{id}/actions', 'VPSGetActionsV1200Response', await h.actions.getActionsV1(vmId, 1))
+    const list = typed(
+      'GET /vps/v1/virtual-machines/{id}/actions',
+      'VPSGetActionsV1200Response',
+      await h.actions.getActionsV1(vmId, 1),
+    )
     expect(list.data.map((a) => a.name)).toEqual(['restart', 'start', 'stop', 'create_server'])
     expect(list.meta.total).toBe(list.data.length)
   })
 
   it('disables auto-renewal of the VM’s subscription and deletes the script', async () => {
-    const subs = typed('GET /billing/v1/subscriptions', 'BillingV1SubscriptionSubscriptionResource[]', await h.subs.getSubscriptionListV1())
+    const subs = typed(
+      'GET /billing/v1/subscriptions',
+      'BillingV1SubscriptionSubscriptionResource[]',
+      await h.subs.getSubscriptionListV1(),
+    )
     const sub = subs.find((s) => s.is_auto_renewed)!
     const off = typed(
       'DELETE /billing/v1/subscriptions/{id}/auto-renewal/disable',
@@ -149,7 +204,11 @@ describe('hostinger-api-sdk against the lab', () => {
       await h.subs.disableAutoRenewalV1(sub.id),
     )
     expect(off.is_auto_renewed).toBe(false)
-    typed('DELETE /vps/v1/post-install-scripts/{id}', 'CommonSuccessEmptyResource', await h.scripts.deletePostInstallScriptV1(scriptId))
+    typed(
+      'DELETE /vps/v1/post-install-scripts/{id}',
+      'CommonSuccessEmptyResource',
+      await h.scripts.deletePostInstallScriptV1(scriptId),
+    )
     expect((await failure(h.scripts.getPostInstallScriptV1(scriptId))).status).toBe(404)
   })
 
@@ -165,12 +224,23 @@ describe('hostinger-api-sdk against the lab', () => {
   })
 
   it('the type check can fail: a VM without data_center_id or with an unknown state does not match', () => {
-    const vm = samples.find((s) => s.type === 'VPSV1VirtualMachineVirtualMachineResource')!.value as Record<string, unknown>
+    const vm = samples.find((s) => s.type === 'VPSV1VirtualMachineVirtualMachineResource')!.value as Record<
+      string,
+      unknown
+    >
     const { data_center_id: _omit, ...without } = vm
     const errors = typeErrors('hostinger-api-sdk', [
       { what: 'no data_center_id', type: 'VPSV1VirtualMachineVirtualMachineResource', value: without },
-      { what: 'bad state', type: 'VPSV1VirtualMachineVirtualMachineResource', value: { ...vm, state: 'booting' } },
-      { what: 'extra field', type: 'VPSV1ActionActionResource', value: { id: 1, name: 'x', state: 'success', created_at: '', updated_at: '', lab: 1 } },
+      {
+        what: 'bad state',
+        type: 'VPSV1VirtualMachineVirtualMachineResource',
+        value: { ...vm, state: 'booting' },
+      },
+      {
+        what: 'extra field',
+        type: 'VPSV1ActionActionResource',
+        value: { id: 1, name: 'x', state: 'success', created_at: '', updated_at: '', lab: 1 },
+      },
     ])
     expect(errors).toHaveLength(3)
     expect(errors[0]).toMatch(/^no data_center_id: .*data_center_id/)

@@ -38,7 +38,8 @@ beforeAll(async () => {
 })
 afterAll(() => fx?.stop())
 
-const ready = (i: Instance) => i.status === 'active' && i.power_status === 'running' && i.server_status === 'ok'
+const ready = (i: Instance) =>
+  i.status === 'active' && i.power_status === 'running' && i.server_status === 'ok'
 
 async function instance(id: string): Promise<Instance> {
   const r = await vultr.instances.getInstance({ 'instance-id': id })

@@ -12,11 +12,11 @@ import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSyn
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { configPath } from '../config/path.js'
+import { readSecretJson } from '../config/secret-file.js'
 import type { Context } from '../context.js'
 import { PROVIDERS, type Provider } from '../domain/provider.js'
 import { UserError } from '../errors.js'
 import { packageRoot } from '../paths.js'
-import { readSecretJson } from '../config/secret-file.js'
 import {
   generateCredentials,
   type LabCredentials,

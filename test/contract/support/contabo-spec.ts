@@ -95,7 +95,12 @@ export const CONTABO = {
     properties: {
       _pagination: {
         type: 'object',
-        properties: { size: { type: 'number' }, totalElements: { type: 'number' }, totalPages: { type: 'number' }, page: { type: 'number' } },
+        properties: {
+          size: { type: 'number' },
+          totalElements: { type: 'number' },
+          totalPages: { type: 'number' },
+          page: { type: 'number' },
+        },
         required: ['size', 'totalElements', 'totalPages', 'page'],
       },
       data: { type: 'array', items: instance },
@@ -133,7 +138,19 @@ export const CONTABO = {
             status,
             sshKeys: { type: 'array', items: int },
           },
-          required: ['tenantId', 'customerId', 'instanceId', 'createdDate', 'imageId', 'productId', 'region', 'addOns', 'osType', 'status', 'sshKeys'],
+          required: [
+            'tenantId',
+            'customerId',
+            'instanceId',
+            'createdDate',
+            'imageId',
+            'productId',
+            'region',
+            'addOns',
+            'osType',
+            'status',
+            'sshKeys',
+          ],
         },
       },
       _links: selfLinks,
@@ -147,7 +164,12 @@ export const CONTABO = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { tenantId: str, customerId: str, instanceId: int, cancelDate: { type: 'string', format: 'date' } },
+          properties: {
+            tenantId: str,
+            customerId: str,
+            instanceId: int,
+            cancelDate: { type: 'string', format: 'date' },
+          },
           required: ['tenantId', 'customerId', 'instanceId', 'cancelDate'],
         },
       },

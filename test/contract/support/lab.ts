@@ -31,7 +31,13 @@ export async function contractLab(opts: Partial<LabCloudOptions> = {}): Promise<
     dir,
     timings: { bootMs: 30, actionMs: 30, deleteMs: 30 },
     onRequest: (provider, r) =>
-      seen.push({ provider, method: r.method, path: r.path, query: new URLSearchParams(r.query), body: r.body }),
+      seen.push({
+        provider,
+        method: r.method,
+        path: r.path,
+        query: new URLSearchParams(r.query),
+        body: r.body,
+      }),
     ...opts,
   })
   return {

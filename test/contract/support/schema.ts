@@ -6,8 +6,11 @@ import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { expect } from 'vitest'
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule
+// ajv-formats is CommonJS: under NodeNext its default export arrives as the module object, whose
+// `default` is the plugin.
+type FormatsPlugin = (a: Ajv) => Ajv
+const formats = addFormatsModule as unknown as FormatsPlugin | { default: FormatsPlugin }
+const addFormats: FormatsPlugin = typeof formats === 'function' ? formats : formats.default
 
 const ajv = new Ajv({ allErrors: true, strict: false })
 addFormats(ajv)

@@ -36,13 +36,21 @@ let hz: HetznerAdapter
 
 beforeAll(async () => {
   fx = await startLab({ driver })
-  hz = new HetznerAdapter({ token: CREDS.hetzner.token, baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING })
+  hz = new HetznerAdapter({
+    token: CREDS.hetzner.token,
+    baseUrl: fx.lab.endpoints.hetzner.baseUrl,
+    ...TUNING,
+  })
 })
 afterAll(() => fx.stop())
 
 describe('boot driver seam', () => {
   it('passes the server and its decoded user data; running only after ready()', async () => {
-    const vu = new VultrAdapter({ apiKey: CREDS.vultr.apiKey, baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({
+      apiKey: CREDS.vultr.apiKey,
+      baseUrl: fx.lab.endpoints.vultr.baseUrl,
+      ...TUNING,
+    })
     const userData = '#cloud-config\nwrite_files:\n  - path: /etc/clawnode.json\n    content: "{}"\n'
     const r = await vu.create({
       name: 'claw-seam-1',

@@ -166,7 +166,11 @@ describe('lab fault injection', () => {
   it('makes servers hang in boot while the rule lasts', async () => {
     const rule = await api('POST', '/faults', { provider: 'vultr', region: 'lax', hangBoot: true, count: 1 })
     expect(rule.status).toBe(201)
-    const vu = new VultrAdapter({ apiKey: CREDS.vultr.apiKey, baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({
+      apiKey: CREDS.vultr.apiKey,
+      baseUrl: fx.lab.endpoints.vultr.baseUrl,
+      ...TUNING,
+    })
     const hung = await vu.create({ name: 'claw-hang-1', plan: 'vc2-1c-2gb', region: 'lax' })
     await expect(vu.waitFor(hung.pending, { timeoutMs: 150 })).rejects.toMatchObject({ code: 'TIMEOUT' })
     expect((await vu.get(hung.server.id))?.providerStatus).toBe('pending/running/none')

@@ -91,7 +91,11 @@ describe('lab cloud restart', () => {
         timings: { bootMs: 10_000, actionMs: 20, deleteMs: 20 },
       })
       const port = Number(new URL(slow.endpoints.url).port)
-      const hz = new HetznerAdapter({ token: LAB.hetzner.token, baseUrl: slow.endpoints.hetzner.baseUrl, ...TUNING })
+      const hz = new HetznerAdapter({
+        token: LAB.hetzner.token,
+        baseUrl: slow.endpoints.hetzner.baseUrl,
+        ...TUNING,
+      })
       const r = await hz.create({ name: 'claw-resume', plan: 'cx23', region: 'nbg1' })
       await slow.close()
       const fast = await startLabCloud({

@@ -65,7 +65,9 @@ describe('lab cloud process', () => {
     expect(statSync(credsFile).mode & 0o777).toBe(0o600)
     const creds = JSON.parse(readFileSync(credsFile, 'utf8'))
     expect(first).not.toContain(creds.hetzner.token)
-    const wrong = await request(`${ready.hetzner.baseUrl}/servers`, { headers: { authorization: 'Bearer t' } })
+    const wrong = await request(`${ready.hetzner.baseUrl}/servers`, {
+      headers: { authorization: 'Bearer t' },
+    })
     expect(wrong.statusCode).toBe(401)
     expect(await wrong.body.json()).toMatchObject({ error: { code: 'unauthorized' } })
 

@@ -170,9 +170,7 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     .on('GET', '/servers/:id/actions', (req) => {
       const s = mustFind(req.params.id!)
       const status = req.query.getAll('status')
-      const actions = engine
-        .actionsOf(s)
-        .filter((a) => status.length === 0 || status.includes(a.status))
+      const actions = engine.actionsOf(s).filter((a) => status.length === 0 || status.includes(a.status))
       return paginate(req, 'actions', actions, renderAction)
     })
     .on('GET', '/servers/:id/actions/:actionId', (req) => {

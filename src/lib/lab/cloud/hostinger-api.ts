@@ -382,7 +382,13 @@ function page<T>(req: LabRequest, items: T[]) {
   }
 }
 
-function renderScript(x: { id: number; name: string; content: string; createdAt: string; updatedAt?: string }) {
+function renderScript(x: {
+  id: number
+  name: string
+  content: string
+  createdAt: string
+  updatedAt?: string
+}) {
   return {
     id: x.id,
     name: x.name,

@@ -162,7 +162,17 @@ export const DIGITALOCEAN_IMAGES = [
 
 /** Contabo standard images the lab offers (UUIDs as Contabo's image list shows them). */
 export const CONTABO_IMAGES = [
-  { imageId: 'afecbb85-e2fc-46f0-9684-b46b1faf00bb', name: 'ubuntu-22.04', osType: 'Linux', version: '22.04' },
-  { imageId: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a', name: 'ubuntu-24.04', osType: 'Linux', version: '24.04' },
+  {
+    imageId: 'afecbb85-e2fc-46f0-9684-b46b1faf00bb',
+    name: 'ubuntu-22.04',
+    osType: 'Linux',
+    version: '22.04',
+  },
+  {
+    imageId: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a',
+    name: 'ubuntu-24.04',
+    osType: 'Linux',
+    version: '24.04',
+  },
   { imageId: '66abf39a-ba6b-4195-b9fb-4b2fd1b9a3a3', name: 'debian-12', osType: 'Linux', version: '12' },
 ]

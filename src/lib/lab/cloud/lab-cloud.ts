@@ -198,7 +198,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     const method = req.method ?? 'GET'
     const raw = await readBody(req)
     const headers = lowerHeaders(req)
-    const parsed = raw === null ? { body: undefined, invalid: false } : parseBody(raw, headers['content-type'])
+    const parsed =
+      raw === null ? { body: undefined, invalid: false } : parseBody(raw, headers['content-type'])
 
     if (path === '/_lab' || path.startsWith('/_lab/')) {
       return route(res, control, {
