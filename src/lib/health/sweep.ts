@@ -43,15 +43,12 @@ export interface SweepResult {
   userActivity: number
 }
 
-/** What a sweep needs of an instance. */
-export type SweepTarget = ProbeTarget
-
 /**
  * The instances a sweep looks at: monitored states, then the selector or explicit ids. Without a
  * selector only the four columns the sweep uses are read (10,000 full rows with their labels are
  * most of a sweep's garbage).
  */
-export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): SweepTarget[] {
+export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): ProbeTarget[] {
   const sel = o.selector ? parseSelector(o.selector) : []
   if (sel.length) {
     return ctx
