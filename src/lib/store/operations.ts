@@ -212,6 +212,15 @@ export class Operations {
     return Number(r.changes) === 1
   }
 
+  /** Extends the lease only while `owner` still holds it: a renewal never takes back a lost lease. */
+  renewLease(opId: string, owner: string, ttlMs: number): boolean {
+    const until = new Date(this.store.clock().getTime() + ttlMs).toISOString()
+    const r = this.store.db
+      .prepare('UPDATE operations SET lease_until = ? WHERE id = ? AND lease_owner = ?')
+      .run(until, opId, owner)
+    return Number(r.changes) === 1
+  }
+
   releaseLease(opId: string, owner: string): void {
     this.store.db
       .prepare(

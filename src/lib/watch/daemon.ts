@@ -16,7 +16,7 @@
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
-import { pruneArchives } from '../archive/archive.js'
+import archivePrune from '../archive/prune.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
@@ -272,9 +272,7 @@ export class WatchDaemon {
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
       this.log.warn({ err: String(err) }, 'webhook retry failed'),
     )
-    await pruneArchives(this.ctx).catch((err: unknown) =>
-      this.log.warn({ err: String(err) }, 'archive pruning failed'),
-    )
+    await this.pruneArchives()
     // Every heal starts with a probe through the gateway: none while the gateway is unreachable.
     const heals = this.opts.heal && !('skipped' in sweep) ? this.startHeals() : []
     const healReports = o.awaitHeals
@@ -384,6 +382,25 @@ export class WatchDaemon {
         opId: null,
         outcome: err instanceof UserError ? `${err.code}: ${message}` : `error: ${message}`,
       }
+    }
+  }
+
+  /**
+   * Archives past their retention, deleted through the engine as the heal role (audited before each
+   * deletion). More than 10 users' archives at once wait for a human's confirmation; the plan id is
+   * logged and the next cycle plans again.
+   */
+  private async pruneArchives(): Promise<void> {
+    try {
+      const r = await this.engine.mutate(this.healCtx, archivePrune, {})
+      if (r.status !== 'dry-run')
+        this.log.info({ opId: r.operation.id, summary: r.plan.summary }, 'archives pruned')
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'CONFLICT') return // nothing past its retention
+      this.log.warn(
+        { err: String(err), ...(err instanceof UserError ? { code: err.code, details: err.details } : {}) },
+        'archive pruning did not run',
+      )
     }
   }
 
