@@ -73,6 +73,18 @@ export function blastRadiusExceeded(f: BlastRadiusFact): BlastRadiusScope[] {
   )
 }
 
+/** A silence a plan would create: what it matches and whose events it would hide. */
+export interface SilenceFact {
+  provider: string | null
+  region: string | null
+  instanceId: string | null
+  eventType: string | null
+  /** It names a provider, a region or an instance; otherwise it holds its event type fleet-wide. */
+  scoped: boolean
+  /** Users with an instance the scope matches today (the whole fleet when unscoped): the plan's affectedUsers. */
+  users: number
+}
+
 type Rule = (plan: PlanBody, actor: Actor) => Finding | null
 
 const rolePermission: Rule = (plan, actor) => {
@@ -169,6 +181,25 @@ const failoverBlastRadius: Rule = (plan) => {
   }
 }
 
+/**
+ * Rule 5 for silences: the plan's affectedUsers counts whose events it hides, so more than 10 needs a
+ * confirmation like any change. A silence of an event type with no provider, region or instance
+ * hides it for the whole fleet, today's users and tomorrow's: never an agent's call, and the
+ * operator confirms it.
+ */
+const unscopedSilence: Rule = (plan, actor) => {
+  const fact = plan.facts.silence as SilenceFact | undefined
+  if (!fact || fact.scoped) return null
+  const what = `a silence of ${fact.eventType ?? 'every'} event${fact.eventType ? 's' : ''} with no provider, region or instance hides them for the whole fleet (${fact.users} users)`
+  return actor === 'operator'
+    ? { rule: 'unscoped-silence', effect: 'confirm', message: what }
+    : {
+        rule: 'unscoped-silence',
+        effect: 'deny',
+        message: `${what}; an agent scopes a silence with --provider, --region or --instance`,
+      }
+}
+
 /** Characters that only mean something to a shell; exec on a node is argv, never a shell (rule 7). */
 const SHELL_META = /[;&|`$<>(){}[\]*?!~\\\n\r'"]/
 
@@ -192,4 +223,5 @@ export const RULES: readonly Rule[] = [
   allAtOnceConfigPush,
   standbyActiveBeforeFailover,
   failoverBlastRadius,
+  unscopedSilence,
 ]
