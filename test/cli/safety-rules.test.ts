@@ -3,18 +3,29 @@
  * Safety rules 2, 4 and 5 on the paths that used to slip past them, through the built CLI as an agent
  * or the operator calls it.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../src/lib/errors.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
 
 let home: string
-const env = () => ({ CLAWOPS_HOME: home, OPENCLAW_GATEWAY_TOKEN: '' })
+/** A fleet of 70 pairs: 132 ACTIVE instances, enough for rule 2. */
+let big: string
+const env = (h = home) => ({ CLAWOPS_HOME: h, OPENCLAW_GATEWAY_TOKEN: '' })
 const run = (...args: string[]) => clawops([...args, '--json'], env())
+const runBig = (...args: string[]) => clawops([...args, '--json'], env(big))
 
 beforeAll(() => {
   home = tempHome()
+  big = tempHome()
   expect(run('lab', 'seed', '--pairs', '40', '--seed', '7').code).toBe(0)
+  expect(runBig('lab', 'seed', '--pairs', '70', '--seed', '7').code).toBe(0)
+  writeFileSync(
+    join(big, 'kimi.json'),
+    JSON.stringify({ agents: { defaults: { model: { primary: 'moonshot/kimi-k2.5' } } } }),
+  )
 })
 
 describe('rule 5 across operations: silences', () => {
@@ -84,5 +95,35 @@ describe('rule 5 across operations: silences', () => {
       planId,
     )
     expect(confirmed.code, confirmed.stdout).toBe(0)
+  })
+})
+
+describe('rule 2 with teeth: config pushes above 100 instances', () => {
+  const push = (...args: string[]) => runBig('config', 'push', '--merge', join(big, 'kimi.json'), ...args)
+  const rulesOf = (r: { json: unknown }) =>
+    ((r.json as any).error.details.findings as any[]).map((f) => f.rule)
+
+  it('holds batches of half the fleet, no pause and a 100 % budget for the operator or Commander', () => {
+    for (const loose of [
+      ['--batch-size', '66'],
+      ['--pause', '0'],
+      ['--max-failures', '100%'],
+    ]) {
+      const r = push(...loose, '--as', 'commander')
+      expect(r.code, r.stdout).toBe(ERROR_CODES.CONFIRMATION_REQUIRED.exit)
+      expect(rulesOf(r)).toContain('rollout-limits')
+      const op = push(...loose)
+      expect(op.code).toBe(ERROR_CODES.CONFIRMATION_REQUIRED.exit)
+      expect(rulesOf(op)).toContain('rollout-limits')
+    }
+    const twoBatches = push('--batch-size', '66', '--dry-run')
+    // Standbys first, and never both members of a pair in one batch: 66, 65 and the last one.
+    expect((twoBatches.json as any).data.preview.batches.map((b: any) => b.size)).toEqual([66, 65, 1])
+    // The defaults keep the limits: batches of 13 (10 % of 132), 10 s, 2 %.
+    const plain = push('--dry-run')
+    expect(plain.code).toBe(0)
+    const preview = (plain.json as any).data.preview
+    expect(Math.max(...preview.batches.map((b: any) => b.size))).toBe(13)
+    expect(preview.policy.findings.map((f: any) => f.rule)).not.toContain('rollout-limits')
   })
 })

@@ -18,7 +18,7 @@ export interface Finding {
 
 /** Rule 5: any action affecting more than this many users needs an explicit confirmation. */
 export const CONFIRM_OVER_USERS = 10
-/** Rule 2: config pushes to more than this many instances must roll in validated batches. */
+/** Rule 2: a change to more than this many instances must roll in validated batches. */
 export const ROLLING_OVER_INSTANCES = 100
 
 export interface TeardownFact {
@@ -31,11 +31,61 @@ export interface TeardownFact {
   wholePair?: boolean
 }
 
-export interface ConfigPushFact {
+/** Rule 2's limits for a rollout to more than ROLLING_OVER_INSTANCES instances. */
+export const ROLLOUT_LIMITS = {
+  /** A batch is at most this share of the target (and at most the configured ceiling). */
+  maxBatchShare: 0.1,
+  /** Each batch is followed by at least this long a pause before its instances are checked again. */
+  minPauseMs: 10_000,
+  /** The failure budget that halts the rollout is at most this many percent. */
+  maxFailurePct: 5,
+} as const
+
+/**
+ * A change rolled out to many instances in batches (a config push; an OpenClaw upgrade), as planned:
+ * rule 2 reads it whatever rolls out.
+ */
+export interface RolloutFact {
+  /** What rolls out, e.g. "config push". */
+  what: string
   instances: number
-  rolling: boolean
+  /** The size of each batch, in order (a canary first when there is one). */
+  batches: number[]
+  /** The largest batch the configuration allows (configPush.batchSize for config pushes). */
+  ceiling: number
+  /** The wait after each batch before its instances are checked again and the next batch starts. */
+  pauseMs: number
+  /** The failure budget that halts the rollout, in percent of the instances (a count budget converted). */
+  maxFailurePct: number
   /** Every instance in one batch, no budget between batches: only for small targets, confirmed. */
-  allAtOnce?: boolean
+  allAtOnce: boolean
+}
+
+/** The largest batch rule 2 lets a rollout to `instances` instances have without a confirmation. */
+export function rolloutBatchLimit(instances: number, ceiling: number): number {
+  if (instances <= ROLLING_OVER_INSTANCES) return ceiling
+  return Math.max(1, Math.min(ceiling, Math.floor(instances * ROLLOUT_LIMITS.maxBatchShare)))
+}
+
+/** What makes a rollout looser than rule 2's limits; empty when it keeps them (or is small). */
+export function rolloutLooseness(f: RolloutFact): string[] {
+  if (f.instances <= ROLLING_OVER_INSTANCES) return []
+  const out: string[] = []
+  const limit = rolloutBatchLimit(f.instances, f.ceiling)
+  const largest = Math.max(0, ...f.batches)
+  if (largest > limit)
+    out.push(
+      `a batch of ${largest} instances (at most ${limit}: ${Math.round(100 * ROLLOUT_LIMITS.maxBatchShare)}% of ${f.instances}, and the configured ${f.ceiling})`,
+    )
+  if (f.pauseMs < ROLLOUT_LIMITS.minPauseMs)
+    out.push(
+      `a pause of ${f.pauseMs / 1000} s after each batch (at least ${ROLLOUT_LIMITS.minPauseMs / 1000} s)`,
+    )
+  if (f.maxFailurePct > ROLLOUT_LIMITS.maxFailurePct)
+    out.push(
+      `a failure budget of ${Math.round(f.maxFailurePct * 100) / 100}% (at most ${ROLLOUT_LIMITS.maxFailurePct}%)`,
+    )
+  return out
 }
 
 /** A pair a failover plan promotes: its standby must be ACTIVE (the heal tree's step 4). */
@@ -131,23 +181,46 @@ const standbyBeforeTeardown: Rule = (plan) => {
   }
 }
 
-const rollingConfigPush: Rule = (plan) => {
-  const fact = plan.facts.configPush as ConfigPushFact | undefined
-  if (!fact || fact.rolling || fact.instances <= ROLLING_OVER_INSTANCES) return null
+/** Rule 2: above 100 instances a change rolls, in more than one batch. */
+const rollingOver100: Rule = (plan) => {
+  const fact = plan.facts.rollout as RolloutFact | undefined
+  if (!fact || fact.instances <= ROLLING_OVER_INSTANCES) return null
+  if (!fact.allAtOnce && fact.batches.length > 1) return null
   return {
     rule: 'rolling-over-100-instances',
     effect: 'deny',
-    message: `a config push to ${fact.instances} instances must roll in validated batches (over ${ROLLING_OVER_INSTANCES})`,
+    message: `a ${fact.what} to ${fact.instances} instances must roll in validated batches (over ${ROLLING_OVER_INSTANCES})`,
   }
 }
 
-const allAtOnceConfigPush: Rule = (plan) => {
-  const fact = plan.facts.configPush as ConfigPushFact | undefined
+/**
+ * Rule 2's teeth: a rolling change above 100 instances in batches larger than 10 % of the target (or
+ * the configured ceiling), with less than a 10 s pause after each, or with a failure budget above 5 %
+ * is looser than the rule: a human decides (the operator, or Commander through the gateway's
+ * approval); every other role is refused.
+ */
+const rolloutLimits: Rule = (plan, actor) => {
+  const fact = plan.facts.rollout as RolloutFact | undefined
+  if (!fact || fact.allAtOnce || fact.batches.length <= 1) return null
+  const loose = rolloutLooseness(fact)
+  if (loose.length === 0) return null
+  const message = `a ${fact.what} to ${fact.instances} instances looser than rule 2: ${loose.join('; ')}`
+  return ROLES[actor].canConfirm
+    ? { rule: 'rollout-limits', effect: 'confirm', message }
+    : {
+        rule: 'rollout-limits',
+        effect: 'deny',
+        message: `${message}; only the operator or Commander may confirm it`,
+      }
+}
+
+const allAtOnceRollout: Rule = (plan) => {
+  const fact = plan.facts.rollout as RolloutFact | undefined
   if (!fact?.allAtOnce) return null
   return {
-    rule: 'all-at-once-config-push',
+    rule: 'all-at-once-rollout',
     effect: 'confirm',
-    message: `an all-at-once config push changes all ${fact.instances} instances before any is validated`,
+    message: `an all-at-once ${fact.what} changes all ${fact.instances} instances before any is validated`,
   }
 }
 
@@ -219,8 +292,9 @@ export const RULES: readonly Rule[] = [
   rolePermission,
   confirmOverUsers,
   standbyBeforeTeardown,
-  rollingConfigPush,
-  allAtOnceConfigPush,
+  rollingOver100,
+  rolloutLimits,
+  allAtOnceRollout,
   standbyActiveBeforeFailover,
   failoverBlastRadius,
   unscopedSilence,
