@@ -14,6 +14,7 @@
 import type { Context } from '../context.js'
 import type { Plan } from '../domain/plan.js'
 import type { Engine } from '../engine/engine.js'
+import { holderGone } from '../engine/lease.js'
 import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
 import { UserError } from '../errors.js'
 import type { PolicyDecision } from '../policy/check.js'
@@ -23,7 +24,7 @@ import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
 import { Operations } from '../store/operations.js'
 import { interrupted, type PushOutcome, settleRollout } from './push.js'
 import configRollbackKind from './rollback-kind.js'
-import { findRollout, holderGone, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
+import { findRollout, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
 
 function actionOf(r: Rollout): Action {
   return r.kind === 'push' ? 'config.push' : 'config.rollback'

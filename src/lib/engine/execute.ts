@@ -23,6 +23,7 @@ import { AuditTrail } from '../store/audit-trail.js'
 import { Operations } from '../store/operations.js'
 import { Plans, type StoredPlan } from '../store/plans.js'
 import type { EngineHandle, OperationKind, StepRun } from './kind.js'
+import { holderGone } from './lease.js'
 import type { KindRegistry } from './registry.js'
 import type { OperationView, RunOptions } from './types.js'
 
@@ -50,18 +51,6 @@ export function viewOperation(ctx: Context, op: Operation): OperationView {
     })),
     createdAt: op.createdAt,
     finishedAt: op.finishedAt,
-  }
-}
-
-/** True when the lease holder is a process of this host that no longer exists (a crash). */
-export function leaseHolderGone(owner: string): boolean {
-  const [host, pid] = owner.split(':')
-  if (host !== hostname() || !pid) return false
-  try {
-    process.kill(Number(pid), 0)
-    return false
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH'
   }
 }
 
@@ -189,7 +178,7 @@ export async function runOperation(
 
   const owner = `${hostname()}:${process.pid}:${newId('run', 6)}`
   // A lease held by a process of this host that no longer exists (a crash) is taken over at once.
-  if (op.leaseOwner && leaseHolderGone(op.leaseOwner)) ops.releaseLease(opId, op.leaseOwner)
+  if (op.leaseOwner && holderGone(op.leaseOwner)) ops.releaseLease(opId, op.leaseOwner)
   if (!ops.acquireLease(opId, owner, LEASE_TTL_MS)) {
     throw new UserError('CONFLICT', `operation ${opId} is being run by another clawops process`, {
       hint: 'Wait for it, or resume after its lease expires (30 s after that process stops).',
@@ -239,7 +228,13 @@ export async function runOperation(
 
     /** The rules over the step's facts as they stand now; a refusal fails the step untouched. */
     const refusedNow = (step: OperationStep): boolean => {
-      const facts = stored && kind.recheck?.(ctx, params, step)
+      let facts: Record<string, unknown> | null | undefined
+      try {
+        facts = stored && kind.recheck?.(ctx, params, step)
+      } catch (err) {
+        fail(step, toErrorBody(err), 'failed')
+        return true
+      }
       if (!stored || !facts) return false
       const d = check(stepBody(stored.plan, step, facts), runner)
       const deny = d.findings.filter((f) => f.effect === 'deny')

@@ -295,6 +295,25 @@ const failoverKind: OperationKind<FailoverParams> = {
     }
   },
 
+  recheck(ctx, _p, step) {
+    // Once the promotion is claimed (a checkpoint), the step finishes what it started; before that,
+    // the standby must still be ACTIVE as the fleet stands now.
+    if (step.checkpoint) return null
+    const input = step.input as StepInput
+    const { primary, standby } = membersOf(ctx, input.pairId)
+    return {
+      failover: [
+        {
+          pairId: input.pairId,
+          primaryId: primary.id,
+          primaryState: primary.state,
+          standbyId: standby.id,
+          standbyState: standby.state,
+        },
+      ],
+    }
+  },
+
   async runStep(run, p) {
     const input = run.step.input as StepInput
     const scope = new PairScope(run.ctx, input.pairId, await run.ctx.nodes())

@@ -37,6 +37,28 @@ interface PairTeardown {
   archiveFrom: string | null
 }
 
+/**
+ * Rule 1's facts for the members of one pair that go: each with its role, state and the state of the
+ * member that would be left to serve (the other live member of the pair). Used when planning and,
+ * again, just before each pair's step runs (a resume may find the fleet changed).
+ */
+function teardownFacts(members: readonly Instance[], going: readonly string[]): TeardownFact[] {
+  const live = members.filter((m) => m.state !== 'DELETED')
+  const wholePair = live.every((m) => going.includes(m.id))
+  return live
+    .filter((t) => going.includes(t.id))
+    .map((t) => {
+      const partner = live.find((m) => m.id !== t.id && m.role !== t.role) ?? live.find((m) => m.id !== t.id)
+      return {
+        instanceId: t.id,
+        role: t.role,
+        state: t.state,
+        partnerState: partner?.state ?? null,
+        wholePair,
+      }
+    })
+}
+
 function targetsOf(ctx: Context, p: TeardownParams): Instance[] {
   const found = selectInstances(ctx, {
     ...(p.ids ? { ids: p.ids } : {}),
@@ -72,17 +94,12 @@ const kind: OperationKind<TeardownParams> = {
     const pairs: PairTeardown[] = []
     for (const [pairId, members] of byPair) {
       const all = instances.list({ pairId })
-      const wholePair = all.every((m) => members.some((t) => t.id === m.id))
-      for (const t of members) {
-        const partner = all.find((m) => m.id !== t.id) ?? null
-        facts.push({
-          instanceId: t.id,
-          role: t.role,
-          state: t.state,
-          partnerState: partner?.state ?? null,
-          wholePair,
-        })
-      }
+      const pairFacts = teardownFacts(
+        all,
+        members.map((m) => m.id),
+      )
+      facts.push(...pairFacts)
+      const wholePair = pairFacts.every((f) => f.wholePair)
       const live = [...members].sort(
         (a, b) => (a.role === 'primary' ? -1 : 1) - (b.role === 'primary' ? -1 : 1),
       )
@@ -103,6 +120,10 @@ const kind: OperationKind<TeardownParams> = {
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
       facts: { teardown: facts },
     }
+  },
+  recheck(ctx, _p, step) {
+    const x = step.input as PairTeardown
+    return { teardown: teardownFacts(ctx.store().repo(Instances).list({ pairId: x.pairId }), x.instanceIds) }
   },
   runStep(run) {
     return teardownPair(run, run.step.input as PairTeardown)

@@ -3,11 +3,16 @@
  * daemon until the signal fires, and returns what happened.
  */
 
+import { hostname } from 'node:os'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
+import { holdLease } from '../engine/lease.js'
 import { UserError } from '../errors.js'
 import { type CycleReport, WatchDaemon, type WatchSummary } from './daemon.js'
 import type { WatchDeps } from './ports.js'
+
+/** The lease a watch holds for its fleet. */
+export const WATCH_LEASE = 'watch'
 
 export interface WatchRunOptions {
   heal: boolean
@@ -37,7 +42,23 @@ export async function runWatch(
   given?: WatchDeps,
 ): Promise<WatchResult> {
   const settings = ctx.watchSettings()
-  const deps = given ?? (await (await import('./wiring.js')).buildWatchDeps(ctx, { daemon: !o.once }))
+  // One watch acts for a fleet at a time: a second one (a cron --once beside the service, a second
+  // service) is refused here, before it sweeps, heals or delivers anything.
+  const lease = holdLease(
+    ctx,
+    WATCH_LEASE,
+    `clawops watch${o.once ? ' --once' : ''}${o.heal ? ' --heal' : ''} (pid ${process.pid} on ${hostname()}, as ${ctx.actor})`,
+    {
+      hint: 'Another clawops watch runs for this fleet; see its /healthz. Stop it first, or let it do the work.',
+    },
+  )
+  let deps: WatchDeps
+  try {
+    deps = given ?? (await (await import('./wiring.js')).buildWatchDeps(ctx, { daemon: !o.once }))
+  } catch (err) {
+    lease.release()
+    throw err
+  }
   const env = ctx.env
   const daemon = new WatchDaemon(ctx, engine, deps, settings, {
     heal: o.heal,
@@ -52,13 +73,22 @@ export async function runWatch(
     if (o.once) return { mode: 'once', heal: o.heal === true, ...(await daemon.runOnce()) }
     await daemon.start()
     o.onReady?.({ url: daemon.url })
+    let lost: NodeJS.Timeout | undefined
     const stoppedBy = await new Promise<string>((resolve) => {
       if (o.signal.aborted) resolve(String(o.signal.reason ?? 'signal'))
       o.signal.addEventListener('abort', () => resolve(String(o.signal.reason ?? 'signal')), { once: true })
+      // A watch that lost its lease (its store was unreachable past the lease's time and another
+      // watch took over) stops acting at once.
+      lost = setInterval(() => {
+        if (!lease.held()) resolve('lease lost to another watch')
+      }, 1_000)
+      lost.unref()
     })
+    clearInterval(lost)
     const summary = await daemon.stop()
     return { mode: 'daemon', heal: o.heal === true, url: daemon.url, stoppedBy, ...summary }
   } finally {
+    lease.release()
     await deps.close()
   }
 }
