@@ -7,8 +7,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../src/lib/errors.js'
-import { clawops } from '../support/cli.js'
+import { clawops, clawopsAsync } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
+import { freePort } from '../support/gateway-process.js'
 
 let home: string
 /** A fleet of 70 pairs: 132 ACTIVE instances, enough for rule 2. */
@@ -17,9 +18,14 @@ const env = (h = home) => ({ CLAWOPS_HOME: h, OPENCLAW_GATEWAY_TOKEN: '' })
 const run = (...args: string[]) => clawops([...args, '--json'], env())
 const runBig = (...args: string[]) => clawops([...args, '--json'], env(big))
 
-beforeAll(() => {
+beforeAll(async () => {
   home = tempHome()
   big = tempHome()
+  // No provider's status page answers here (a closed port): every status is unknown.
+  writeFileSync(
+    join(home, 'config.json'),
+    JSON.stringify({ watch: { statusPageBase: `http://127.0.0.1:${await freePort()}/_status` } }),
+  )
   expect(run('lab', 'seed', '--pairs', '40', '--seed', '7').code).toBe(0)
   expect(runBig('lab', 'seed', '--pairs', '70', '--seed', '7').code).toBe(0)
   writeFileSync(
@@ -125,5 +131,24 @@ describe('rule 2 with teeth: config pushes above 100 instances', () => {
     const preview = (plain.json as any).data.preview
     expect(Math.max(...preview.batches.map((b: any) => b.size))).toBe(13)
     expect(preview.policy.findings.map((f: any) => f.rule)).not.toContain('rollout-limits')
+  })
+})
+
+describe('rule 4 honest: no incident on an unknown status', () => {
+  it('watch asks a human instead of declaring, and exposure says the status is unknown', async () => {
+    const r = await clawopsAsync(['watch', '--once', '--json'], env())
+    expect(r.code, r.stderr).toBe(0)
+    const providers = (r.json as any).data.providers
+    expect(providers.degraded.length).toBeGreaterThan(0)
+    expect(providers.opened).toEqual([])
+    expect([...providers.statusUnknown].sort()).toEqual([...providers.degraded].sort())
+    expect((run('incident', 'list').json as any).data.incidents).toEqual([])
+    const [provider, region] = (providers.degraded[0] as string).split('/')
+    const e = run('incident', 'exposure', '--provider', provider!, ...(region ? ['--region', region] : []))
+    expect(e.code).toBe(0)
+    expect((e.json as any).data).toMatchObject({
+      incident: null,
+      providerStatus: { outcome: 'unknown', reachable: false, error: expect.stringMatching(/ECONNREFUSED/) },
+    })
   })
 })

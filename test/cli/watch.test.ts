@@ -68,7 +68,11 @@ beforeAll(async () => {
     join(home, 'config.json'),
     JSON.stringify({
       gateway: { url: gw.url.replace('http:', 'ws:'), hooksTokenEnv: 'CLAWOPS_HOOKS_TOKEN' },
-      watch: { statusPages: { hetzner: statusUrl } },
+      // Every provider's page is this one (a test must not read the real providers' pages).
+      watch: {
+        statusPages: { hetzner: statusUrl },
+        statusPageBase: statusUrl.replace('/summary.json', '/base'),
+      },
     }),
   )
   expect(clawops(['lab', 'seed', '--pairs', '40', '--seed', '7', '--json'], env()).code).toBe(0)

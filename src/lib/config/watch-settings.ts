@@ -6,6 +6,7 @@
 
 import type { Actor } from '../domain/actor.js'
 import type { EventType, Severity } from '../domain/event.js'
+import type { Provider } from '../domain/provider.js'
 import type { Config } from './schema.js'
 
 export type AgentName = Exclude<Actor, 'operator'>
@@ -41,8 +42,12 @@ export interface WatchSettings {
   delivery: { ratePerMinute: number; maxBatch: number; timeoutMs: number }
   agents: Record<AgentName, AgentTarget>
   routes: Partial<Record<EventType, AgentName[]>>
+  /** Pages the config names, by provider: they come first. */
   statusPages: Partial<Record<string, string>>
+  /** `<base>/<provider>` for a provider the config does not name (the lab's pages). */
   statusPageBase: string | null
+  /** The providers' own public pages, where nothing above applies (DEFAULT_STATUS_PAGES). */
+  statusPageDefaults: Record<string, StatusPageDefault>
   webhooks: { secretEnv: string; previousSecretEnv: string }
   /** Grace after a node disconnects before it is probed (reconnect blips, gateway restarts). */
   disconnectGraceMs: number
@@ -74,6 +79,38 @@ export const DEFAULT_ROUTES: Record<EventType, AgentName[]> = {
   REPROVISION_READY: ['forge'],
   INCIDENT_OPENED: ['commander', 'triage'],
   INCIDENT_RESOLVED: ['commander'],
+  // A provider looks down and its status page said nothing: a human decides (rule 4).
+  PROVIDER_STATUS_UNKNOWN: ['commander'],
+  // Heals past their budget were not run: Commander confirms the restart plan or not (rule 5).
+  HEAL_STORM: ['commander', 'guardian'],
+}
+
+export interface StatusPageDefault {
+  /** Its Atlassian Statuspage summary (the shape clawops reads), or null when it publishes none. */
+  summary: string | null
+  /** The page a human reads. */
+  page: string
+}
+
+/**
+ * The providers' public status pages (safety rule 4). DigitalOcean and Hostinger publish an
+ * Atlassian Statuspage, whose `api/v2/summary.json` clawops reads. Hetzner (its own page, with an
+ * Atom feed), Vultr (its own JSON schema, status.json and alerts.json) and Contabo publish no
+ * Statuspage summary: their status is unknown to clawops unless `watch.statusPages` names a page that
+ * serves one, and watch then declares no incident there without a human.
+ */
+export const DEFAULT_STATUS_PAGES: Record<Provider, StatusPageDefault> = {
+  hetzner: { summary: null, page: 'https://status.hetzner.com/' },
+  vultr: { summary: null, page: 'https://status.vultr.com/' },
+  digitalocean: {
+    summary: 'https://status.digitalocean.com/api/v2/summary.json',
+    page: 'https://status.digitalocean.com/',
+  },
+  contabo: { summary: null, page: 'https://status.contabo.com/' },
+  hostinger: {
+    summary: 'https://statuspage.hostinger.com/api/v2/summary.json',
+    page: 'https://statuspage.hostinger.com/',
+  },
 }
 
 /** Delivery order within a batch, and the priority column of the outbox. */
@@ -165,6 +202,7 @@ export function watchSettings(config: Config): WatchSettings {
     routes: { ...DEFAULT_ROUTES, ...(w.routes as Partial<Record<EventType, AgentName[]>> | undefined) },
     statusPages: { ...w.statusPages },
     statusPageBase: w.statusPageBase ?? null,
+    statusPageDefaults: DEFAULT_STATUS_PAGES,
     webhooks: {
       secretEnv: w.webhooks?.secretEnv ?? DEFAULTS.webhooks.secretEnv,
       previousSecretEnv: w.webhooks?.previousSecretEnv ?? DEFAULTS.webhooks.previousSecretEnv,

@@ -73,7 +73,7 @@ export interface CycleReport {
     | { skipped: string }
   pairsFailed: number
   backlog: number
-  providers: Pick<ProviderReport, 'opened' | 'resolved'> & { degraded: string[] }
+  providers: Pick<ProviderReport, 'opened' | 'resolved' | 'statusUnknown'> & { degraded: string[] }
   cost: { checked: boolean; anomalies: number }
   providerScores: { checked: boolean; degraded: string[] }
   reprovisionReady: string[]
@@ -293,6 +293,7 @@ export class WatchDaemon {
         degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
         opened: providers.opened,
         resolved: providers.resolved,
+        statusUnknown: providers.statusUnknown,
       },
       cost: { checked: cost.checked, anomalies: cost.anomalies },
       providerScores: scores,
