@@ -152,3 +152,27 @@ describe('rule 4 honest: no incident on an unknown status', () => {
     })
   })
 })
+
+describe('rule 5 across operations: restarts share the budget of heals', () => {
+  it('plans a bulk restart past a region’s budget as one that waits for a confirmation', () => {
+    const list = (run('instance', 'list', '-l', 'provider=hetzner').json as any).data.instances as any[]
+    const users = new Set(list.map((i) => i.userId)).size
+    expect(users).toBeGreaterThan(10)
+    const r = run('restart', '-l', 'provider=hetzner', '--dry-run', '--as', 'guardian')
+    expect(r.code, r.stdout).toBe(0)
+    const { findings } = (r.json as any).data
+    expect([...new Set(findings.map((f: any) => f.rule))].sort()).toEqual([
+      'confirm-over-10-users',
+      'restart-budget',
+    ])
+    const one = run(
+      'restart',
+      '-l',
+      `pair=${list[0].pairId},provider=hetzner`,
+      '--dry-run',
+      '--as',
+      'guardian',
+    )
+    expect((one.json as any).data.findings).toEqual([])
+  })
+})

@@ -39,6 +39,11 @@ export interface WatchSettings {
     providerDegradedBelow: number
   }
   blastRadius: { maxShare: number; minFailovers: number; windowMs: number }
+  /**
+   * How many users' gateways heals and restarts may restart per provider, and per region of one,
+   * within a window: maxShare of the scope's users, at least minUsers, at most maxUsers (10, rule 5).
+   */
+  restartBudget: { maxUsers: number; maxShare: number; minUsers: number; windowMs: number }
   delivery: { ratePerMinute: number; maxBatch: number; timeoutMs: number }
   agents: Record<AgentName, AgentTarget>
   routes: Partial<Record<EventType, AgentName[]>>
@@ -131,6 +136,7 @@ export const DEFAULTS = {
     providerDegradedBelow: 75,
   },
   blastRadius: { maxShare: 0.2, minFailovers: 3, windowMinutes: 15 },
+  restartBudget: { maxUsers: 10, maxShare: 0.2, minUsers: 3, windowMinutes: 15 },
   delivery: { ratePerMinute: 10, maxBatch: 20, timeoutSeconds: 20 },
   webhooks: { secretEnv: 'CLAWOPS_WEBHOOK_SECRET', previousSecretEnv: 'CLAWOPS_WEBHOOK_SECRET_PREVIOUS' },
   disconnectGraceSeconds: 5,
@@ -192,6 +198,12 @@ export function watchSettings(config: Config): WatchSettings {
       maxShare: w.blastRadius?.maxShare ?? DEFAULTS.blastRadius.maxShare,
       minFailovers: w.blastRadius?.minFailovers ?? DEFAULTS.blastRadius.minFailovers,
       windowMs: (w.blastRadius?.windowMinutes ?? DEFAULTS.blastRadius.windowMinutes) * 60_000,
+    },
+    restartBudget: {
+      maxUsers: w.restartBudget?.maxUsers ?? DEFAULTS.restartBudget.maxUsers,
+      maxShare: w.restartBudget?.maxShare ?? DEFAULTS.restartBudget.maxShare,
+      minUsers: w.restartBudget?.minUsers ?? DEFAULTS.restartBudget.minUsers,
+      windowMs: (w.restartBudget?.windowMinutes ?? DEFAULTS.restartBudget.windowMinutes) * 60_000,
     },
     delivery: {
       ratePerMinute: w.delivery?.ratePerMinute ?? DEFAULTS.delivery.ratePerMinute,

@@ -123,6 +123,32 @@ export function blastRadiusExceeded(f: BlastRadiusFact): BlastRadiusScope[] {
   )
 }
 
+/**
+ * How many users' gateways heals and restarts would have restarted within the window in one scope
+ * (a provider, or one region of it) if the plan ran: those already restarting or restarted, and the
+ * plan's own (a user counts once).
+ */
+export interface RestartBudgetScope {
+  scope: 'provider' | 'region'
+  name: string
+  /** Users with an instance in the scope. */
+  users: number
+  /** Users whose gateways may restart in the scope per window without a confirmation. */
+  budget: number
+  used: number
+  wouldUse: number
+}
+
+export interface RestartBudgetFact {
+  windowMinutes: number
+  scopes: RestartBudgetScope[]
+}
+
+/** The scopes a plan would push past their restart budget (never more than rule 5's 10 users). */
+export function restartBudgetExceeded(f: RestartBudgetFact): RestartBudgetScope[] {
+  return f.scopes.filter((s) => s.wouldUse > Math.min(s.budget, CONFIRM_OVER_USERS))
+}
+
 /** A silence a plan would create: what it matches and whose events it would hide. */
 export interface SilenceFact {
   provider: string | null
@@ -273,6 +299,28 @@ const unscopedSilence: Rule = (plan, actor) => {
       }
 }
 
+/**
+ * Rule 5 across operations: heals and restarts are judged one user at a time, so one correlated
+ * storm (a region blip) would restart hundreds of gateways with no one asked. Past a scope's restart
+ * budget within the window, a heal or restart needs a confirmation.
+ */
+const restartBudget: Rule = (plan) => {
+  const fact = plan.facts.restartBudget as RestartBudgetFact | undefined
+  if (!fact) return null
+  const over = restartBudgetExceeded(fact)
+  if (over.length === 0) return null
+  return {
+    rule: 'restart-budget',
+    effect: 'confirm',
+    message: over
+      .map(
+        (s) =>
+          `${s.wouldUse} users' gateways in ${s.scope} ${s.name} would have restarted within ${fact.windowMinutes} min (budget ${Math.min(s.budget, CONFIRM_OVER_USERS)} of ${s.users} users)`,
+      )
+      .join('; '),
+  }
+}
+
 /** Characters that only mean something to a shell; exec on a node is argv, never a shell (rule 7). */
 const SHELL_META = /[;&|`$<>(){}[\]*?!~\\\n\r'"]/
 
@@ -298,4 +346,5 @@ export const RULES: readonly Rule[] = [
   standbyActiveBeforeFailover,
   failoverBlastRadius,
   unscopedSilence,
+  restartBudget,
 ]

@@ -148,6 +148,44 @@ export class Operations {
     return counts
   }
 
+  /**
+   * The instances that steps named `step` of operations of `kinds` touched since `since` (started
+   * then), or are about to (pending in a running operation created since), with where the instance
+   * is and whose it is. A step that finished with `{"skipped": true}` did nothing and is left out;
+   * so is the step `except` (the one being judged).
+   */
+  stepTargetsSince(
+    kinds: readonly string[],
+    step: string,
+    since: string,
+    except?: { opId: string; seq: number },
+  ): { opId: string; instanceId: string; userId: string; provider: string; region: string }[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT s.op_id, s.target, i.user_id, i.provider, i.region
+           FROM op_steps s JOIN operations o ON o.id = s.op_id JOIN instances i ON i.id = s.target
+          WHERE o.kind IN (${kinds.map(() => '?').join(',')}) AND s.name = ?
+            AND ((s.started_at IS NOT NULL AND s.started_at >= ?)
+                 OR (s.state = 'pending' AND o.state = 'running' AND o.created_at >= ?))
+            AND NOT (s.state = 'done' AND json_extract(s.result, '$.skipped') IS 1)
+            AND NOT (s.op_id = ? AND s.seq = ?)`,
+      )
+      .all(...kinds, step, since, since, except?.opId ?? '', except?.seq ?? -1) as {
+      op_id: string
+      target: string
+      user_id: string
+      provider: string
+      region: string
+    }[]
+    return rows.map((r) => ({
+      opId: r.op_id,
+      instanceId: r.target,
+      userId: r.user_id,
+      provider: r.provider,
+      region: r.region,
+    }))
+  }
+
   startStep(opId: string, seq: number): void {
     this.store.db
       .prepare(
