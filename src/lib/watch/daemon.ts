@@ -24,6 +24,7 @@ import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
 import { UserError } from '../errors.js'
 import { emitEvent } from '../events/emit.js'
+import type { WebhookSecrets } from '../events/webhook-signature.js'
 import { RestartBudget } from '../fleet/restart-budget.js'
 import healKind, { healOutcome } from '../heal/heal.js'
 import { applyProbe } from '../health/apply.js'
@@ -53,7 +54,6 @@ import {
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
 import { receiveWebhook } from './webhook-receiver.js'
-import type { WebhookSecrets } from './webhook-verify.js'
 
 export interface WatchOptions {
   heal: boolean
