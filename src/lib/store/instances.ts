@@ -2,6 +2,7 @@
 import type { Instance, InstanceState, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
+import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 interface InstanceRow {
@@ -178,7 +179,7 @@ export class Instances {
       params.push(v)
     }
     const sql = `SELECT count(DISTINCT user_id) AS n FROM instances WHERE ${where.join(' AND ')}`
-    return (this.store.db.prepare(sql).get(...params) as { n: number }).n
+    return (cached(this.store.db, sql).get(...params) as { n: number }).n
   }
 
   count(): number {

@@ -5,6 +5,7 @@
  */
 import type { Operation, OperationState, OperationStep, StepState } from '../domain/operation.js'
 import type { PlanStep } from '../domain/plan.js'
+import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 interface OpRow {
@@ -160,17 +161,34 @@ export class Operations {
     since: string,
     except?: { opId: string; seq: number },
   ): { opId: string; instanceId: string; userId: string; provider: string; region: string }[] {
-    const rows = this.store.db
-      .prepare(
-        `SELECT s.op_id, s.target, i.user_id, i.provider, i.region
+    // Two lookups, not one OR: steps started in the window (by name and start time), and pending
+    // steps of operations still running (by state and creation time).
+    const kindList = kinds.map(() => '?').join(',')
+    const rows = cached(
+      this.store.db,
+      `SELECT s.op_id, s.target, i.user_id, i.provider, i.region
            FROM op_steps s JOIN operations o ON o.id = s.op_id JOIN instances i ON i.id = s.target
-          WHERE o.kind IN (${kinds.map(() => '?').join(',')}) AND s.name = ?
-            AND ((s.started_at IS NOT NULL AND s.started_at >= ?)
-                 OR (s.state = 'pending' AND o.state = 'running' AND o.created_at >= ?))
+          WHERE s.name = ? AND s.started_at >= ? AND o.kind IN (${kindList})
             AND NOT (s.state = 'done' AND json_extract(s.result, '$.skipped') IS 1)
+            AND NOT (s.op_id = ? AND s.seq = ?)
+         UNION ALL
+         SELECT s.op_id, s.target, i.user_id, i.provider, i.region
+           FROM operations o JOIN op_steps s ON s.op_id = o.id JOIN instances i ON i.id = s.target
+          WHERE o.state = 'running' AND o.created_at >= ? AND o.kind IN (${kindList})
+            AND s.name = ? AND s.state = 'pending' AND s.started_at IS NULL
             AND NOT (s.op_id = ? AND s.seq = ?)`,
-      )
-      .all(...kinds, step, since, since, except?.opId ?? '', except?.seq ?? -1) as {
+    ).all(
+      step,
+      since,
+      ...kinds,
+      except?.opId ?? '',
+      except?.seq ?? -1,
+      since,
+      ...kinds,
+      step,
+      except?.opId ?? '',
+      except?.seq ?? -1,
+    ) as {
       op_id: string
       target: string
       user_id: string
