@@ -248,7 +248,8 @@ describe('clawops watch and friends, as agents call them', () => {
       out += d
     })
     let health: any
-    for (let i = 0; i < 100 && !health; i++) {
+    // Until the first cycle has run (on a loaded machine /healthz answers before it ends).
+    for (let i = 0; i < 200 && !health?.body?.lastCycle; i++) {
       await new Promise((r) => setTimeout(r, 100))
       health = await fetch(`http://127.0.0.1:${port}/healthz`)
         .then(async (r) => ({ status: r.status, body: await r.json() }))
