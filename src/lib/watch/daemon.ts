@@ -13,8 +13,7 @@
  *   clawops processes, such as an agent's `clawops heal`).
  * - `--heal` runs the heal tree as Guardian (its audit actor), at most `heal.concurrency` at a time,
  *   primaries first, each instance at most once per cooldown; heals tell the agents what they did.
- *   Heals past the restart budget of their provider or region (fleet/restart-budget.ts) are not run:
- *   HEAL_STORM tells Commander, once per scope and window, the command that confirms a restart plan.
+ *   Heals past the restart budget of their provider or region are not run (heal-storm.ts).
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
@@ -23,19 +22,14 @@ import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
 import { UserError } from '../errors.js'
-import { emitEvent } from '../events/emit.js'
 import type { WebhookSecrets } from '../events/webhook-signature.js'
-import { RestartBudget } from '../fleet/restart-budget.js'
 import healKind, { healOutcome } from '../heal/heal.js'
 import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
 import { type SweepResult, sweepHealth } from '../health/sweep.js'
-import restartKind from '../instance/restart.js'
 import type { Logger } from '../log.js'
-import type { RestartBudgetScope } from '../policy/rules.js'
 import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
-import { Episodes } from '../store/episodes.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
@@ -51,6 +45,7 @@ import {
   fireReprovisionQueue,
   type ProviderReport,
 } from './detectors.js'
+import { escalateHealStorms, type HealStorm, withinRestartBudget } from './heal-storm.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
 import { receiveWebhook } from './webhook-receiver.js'
@@ -88,16 +83,6 @@ export interface CycleReport {
   /** Scopes whose due heals were past the restart budget: held back and escalated to Commander. */
   healStorms: HealStorm[]
   delivery: DeliveryReport
-}
-
-export interface HealStorm {
-  /** The provider, or provider/region, whose restart budget the held heals would overrun. */
-  scope: string
-  held: string[]
-  /** The restart plan Commander may confirm (null when it was planned earlier in this window). */
-  planId: string | null
-  /** Whether Commander was told in this call (once per scope and window). */
-  escalated: boolean
 }
 
 export interface WatchSummary {
@@ -377,7 +362,9 @@ export class WatchDaemon {
   private async startHeals(only?: string[]) {
     const free = Math.max(0, this.settings.heal.concurrency - this.healing.size)
     const candidates = this.healCandidates()
-    const { fit, held } = this.withinRestartBudget(
+    const { fit, held } = withinRestartBudget(
+      this.ctx,
+      this.settings,
       only ? candidates.filter((id) => only.includes(id)) : candidates,
     )
     // Started before anything is awaited, so a concurrent call never starts the same heal twice.
@@ -391,110 +378,11 @@ export class WatchDaemon {
       })
       return { started, done }
     })
-    const storms = await this.escalateHealStorms(held, only === undefined)
+    const storms = await escalateHealStorms(this.ctx, this.engine, this.healCtx, this.settings, this.log, {
+      held,
+      fullCycle: only === undefined,
+    })
     return { heals, storms }
-  }
-
-  /**
-   * Rule 5 across heals: due heals, in order, counted into the restart budget of their provider and
-   * region; those that would go past it are held back, by the scope they would overrun.
-   */
-  private withinRestartBudget(ids: string[]) {
-    const instances = this.ctx.store().repo(Instances)
-    const budget = new RestartBudget(this.ctx.store(), this.settings.restartBudget, this.ctx.clock())
-    const fit: string[] = []
-    const held = new Map<string, { scope: RestartBudgetScope; ids: string[] }>()
-    for (const id of ids) {
-      const inst = instances.get(id)
-      if (!inst) continue
-      const over = budget.admit(inst)
-      if (!over) {
-        fit.push(id)
-        continue
-      }
-      const h = held.get(over.name) ?? { scope: over, ids: [] }
-      h.ids.push(id)
-      held.set(over.name, h)
-    }
-    return { fit, held }
-  }
-
-  /**
-   * Heals held back by the restart budget are not run: once per scope and window, watch plans the
-   * restart of the scope's unhealthy gateways (a plan that waits for a confirmation) and tells
-   * Commander the exact command that confirms it. A full cycle with nothing held in a scope ends its storm.
-   */
-  private async escalateHealStorms(
-    held: Map<string, { scope: RestartBudgetScope; ids: string[] }>,
-    fullCycle: boolean,
-  ): Promise<HealStorm[]> {
-    const store = this.ctx.store()
-    const episodes = store.repo(Episodes)
-    const now = this.ctx.clock()
-    if (fullCycle)
-      for (const e of episodes.openWithPrefix('heal-storm:'))
-        if (!held.has(e.key.slice('heal-storm:'.length))) episodes.close(e.key)
-    const storms: HealStorm[] = []
-    for (const [name, h] of held) {
-      const key = `heal-storm:${name}`
-      const since = episodes.get(key)
-      if (since && now.getTime() - Date.parse(since) < this.settings.restartBudget.windowMs) {
-        storms.push({ scope: name, held: h.ids, planId: null, escalated: false })
-        continue
-      }
-      if (since) episodes.close(key)
-      const { startedAt } = episodes.open(key, now.toISOString())
-      const [provider, region] = name.split('/') as [string, string | undefined]
-      // The held pairs exactly: heals already running in the scope are not restarted a second time,
-      // and the plan stays the same (confirmable) while they finish.
-      const pairs = [
-        ...new Set(h.ids.map((id) => store.repo(Instances).get(id)?.pairId).filter((p) => p !== undefined)),
-      ].sort()
-      const selector = `pair in (${pairs.join(',')}),state!=ACTIVE`
-      const command = `clawops restart -l '${selector}'`
-      let planId: string | null = null
-      let expiresAt: string | null = null
-      try {
-        const dry = await this.engine.mutate(this.healCtx, restartKind, { selector }, { dryRun: true })
-        // Nothing past the budget any more (the fleet moved since): the next cycle heals them.
-        if (dry.policy.decision === 'allow') {
-          episodes.close(key)
-          continue
-        }
-        await this.engine.mutate(this.healCtx, restartKind, { selector })
-      } catch (err) {
-        if (err instanceof UserError && err.code === 'CONFIRMATION_REQUIRED') {
-          const d = err.details as { planId: string; expiresAt: string }
-          planId = d.planId
-          expiresAt = d.expiresAt
-        } else this.log.warn({ scope: name, err: String(err) }, 'could not plan the restart of a heal storm')
-      }
-      const s = h.scope
-      emitEvent(
-        store,
-        this.settings,
-        {
-          type: 'HEAL_STORM',
-          severity: 'high',
-          provider,
-          region: region ?? null,
-          summary: `HEAL STORM in ${name}: ${h.ids.length} instance${h.ids.length === 1 ? '' : 's'} due a heal ${h.ids.length === 1 ? 'is' : 'are'} past the restart budget (${s.used} of ${s.users} users' gateways restarted within ${Math.round(this.settings.restartBudget.windowMs / 60_000)} min; budget ${s.budget}). Watch did not heal them.${planId ? ` To restart them anyway, confirm plan ${planId} (valid until ${expiresAt}).` : ''}`,
-          suggest: [
-            planId ? `${command} --confirm ${planId} --json` : `${command} --json`,
-            `clawops incident exposure --provider ${provider}${region ? ` --region ${region}` : ''} --json`,
-          ],
-          data: { scope: s, held: h.ids, planId, selector },
-          dedupeKey: `HEAL_STORM:${name}@${startedAt}`,
-        },
-        now.toISOString(),
-      )
-      this.log.warn(
-        { scope: name, held: h.ids.length, planId },
-        'heal storm: heals held back, Commander asked',
-      )
-      storms.push({ scope: name, held: h.ids, planId, escalated: true })
-    }
-    return storms
   }
 
   private async heal(id: string): Promise<{ opId: string | null; outcome: string }> {
