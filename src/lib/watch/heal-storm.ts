@@ -4,7 +4,8 @@
  * counted, in order, into the restart budget of their provider and region (fleet/restart-budget.ts);
  * those past it are not run. Once per scope and window watch plans the restart of the held pairs (a
  * plan that waits for a confirmation) and sends HEAL_STORM to Commander with the exact command that
- * confirms it. A full cycle with nothing held in a scope ends its storm.
+ * confirms it (from a full cycle, which sees every held heal of the scope). A full cycle with nothing
+ * held in a scope ends its storm.
  */
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
@@ -55,7 +56,10 @@ export function withinRestartBudget(
   return { fit, held }
 }
 
-/** Tells Commander about each scope's held heals, once per scope and window, with a restart plan to confirm. */
+/**
+ * Tells Commander about each scope's held heals, once per scope and window, with a restart plan to
+ * confirm; only from a full cycle.
+ */
 export async function escalateHealStorms(
   ctx: Context,
   engine: Engine,
@@ -67,9 +71,12 @@ export async function escalateHealStorms(
   const store = ctx.store()
   const episodes = store.repo(Episodes)
   const now = ctx.clock()
-  if (o.fullCycle)
-    for (const e of episodes.openWithPrefix('heal-storm:'))
-      if (!o.held.has(e.key.slice('heal-storm:'.length))) episodes.close(e.key)
+  // A real-time check sees one instance: it holds it back, and the next cycle, which sees every held
+  // heal of the scope, plans and asks.
+  if (!o.fullCycle)
+    return [...o.held].map(([name, h]) => ({ scope: name, held: h.ids, planId: null, escalated: false }))
+  for (const e of episodes.openWithPrefix('heal-storm:'))
+    if (!o.held.has(e.key.slice('heal-storm:'.length))) episodes.close(e.key)
   const storms: HealStorm[] = []
   for (const [name, h] of o.held) {
     const key = `heal-storm:${name}`

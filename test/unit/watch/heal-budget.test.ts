@@ -50,7 +50,7 @@ function context(actor = 'operator'): Context {
   })
 }
 
-function daemon(ctx: Context): WatchDaemon {
+function daemon(ctx: Context, intervalMs?: number): WatchDaemon {
   const deps = fakeDeps({ nodes, hooks: { url: gw.hooksUrl, token: TOKEN } })
   // Heal concurrency far above the budget: one cycle could otherwise restart every gateway at once.
   const settings = { ...watchSettings(config), heal: { ...watchSettings(config).heal, concurrency: 100 } }
@@ -59,6 +59,7 @@ function daemon(ctx: Context): WatchDaemon {
     listen: null,
     secrets: { current: null, previous: null },
     stopGraceMs: 200,
+    ...(intervalMs ? { intervalMs } : {}),
   })
   daemons.push(d)
   return d
@@ -182,6 +183,33 @@ describe('the restart budget', () => {
         .list()
         .filter((e) => e.type === 'HEAL_STORM'),
     ).toHaveLength(2)
+  })
+
+  it('holds a heal back from a real-time check too, and asks once the cycle sees every held one', async () => {
+    const ctx = context()
+    const pairs = Array.from({ length: 10 }, () => addPair(ctx, { provider: 'hostinger', region: 'nl-ams' }))
+    // The region's budget (3 of 10 users) is spent by a restart.
+    await engine.mutate(ctx.as('guardian'), restartKind, { ids: pairs.slice(0, 3).map((p) => p.primary.id) })
+    const d = daemon(ctx, 3600_000)
+    await d.start()
+    for (let i = 0; i < 500 && d.health().cycles === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    const [a, b] = [pairs[5]!, pairs[6]!]
+    nodes.set(a.primary.id, { openclaw: 'down', restartFixes: true })
+    nodes.set(b.primary.id, { openclaw: 'down', restartFixes: true })
+    await d.checkInstance(a.primary.id, 'webhook')
+    expect(nodes.commandsFor(a.primary.id)).not.toContain('openclaw.restart')
+    const storms = () =>
+      ctx
+        .store()
+        .repo(FleetEvents)
+        .list()
+        .filter((e) => e.type === 'HEAL_STORM')
+    expect(storms()).toEqual([])
+    const r = await d.runCycle({ awaitHeals: true })
+    expect(r.heals).toEqual([])
+    expect(storms()).toHaveLength(1)
+    const selector = (storms()[0]!.payload as { data: { selector: string } }).data.selector
+    expect(selector).toBe(`pair in (${[a.pairId, b.pairId].sort().join(',')}),state!=ACTIVE`)
   })
 
   it('keeps bulk restarts to the budget too: past it, even one user waits for a confirmation', async () => {
