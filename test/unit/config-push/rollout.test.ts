@@ -424,7 +424,7 @@ describe('config push rollouts', () => {
       findings: { rule: string }[]
       preview: { changes: unknown[] }
     }
-    expect(d.findings.map((f) => f.rule)).toEqual(['all-at-once-config-push'])
+    expect(d.findings.map((f) => f.rule)).toEqual(['all-at-once-rollout'])
     expect(d.preview.changes).toHaveLength(2)
     const confirmed = await pushConfig(
       ctxAs('commander'),
