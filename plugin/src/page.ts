@@ -4,20 +4,27 @@
  * fetch response from the gateway without CORS, and answering `Origin: null` with CORS would hand
  * the fleet to any sandboxed page anywhere. So the snapshot travels inside the document itself
  * (a JSON island), and the page refreshes by reloading itself. The CSP allows only this route's
- * own script and style, and only the gateway's own pages may frame it.
+ * own script and style (by nonce), and only the gateway's own pages may frame it.
  */
 import type { SnapshotResult } from './snapshot.js'
 
-export const PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ')
+/**
+ * In an opaque sandbox `'self'` matches nothing, so the script and the stylesheet are admitted by a
+ * per-response nonce and `ping` by the gateway's own host (both schemes: a proxy may serve it as https).
+ */
+export function pageCsp(nonce: string, host: string | undefined): string {
+  const self = host && /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? `http://${host} https://${host}` : "'none'"
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    'img-src data:',
+    `connect-src ${self}`,
+    "frame-ancestors 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ')
+}
 
 /** JSON that is safe inside <script>: no `</script>`, no HTML comment openers, no line separators. */
 export function jsonIsland(value: unknown): string {
@@ -31,7 +38,7 @@ export function jsonIsland(value: unknown): string {
 
 export function renderPage(
   result: SnapshotResult,
-  o: { refreshSeconds: number; assetVersion: string; query: string },
+  o: { refreshSeconds: number; assetVersion: string; query: string; nonce: string },
 ): string {
   const payload = { ...result, refreshSeconds: o.refreshSeconds, query: o.query }
   const v = encodeURIComponent(o.assetVersion)
@@ -41,12 +48,12 @@ export function renderPage(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fleet · clawops</title>
-<link rel="stylesheet" href="app.css?v=${v}">
+<link rel="stylesheet" href="app.css?v=${v}" nonce="${o.nonce}">
 </head>
 <body>
 <main id="app" aria-busy="true"><p class="state state-loading">Loading the fleet…</p></main>
 <script id="fleet-data" type="application/json">${jsonIsland(payload)}</script>
-<script src="app.js?v=${v}"></script>
+<script src="app.js?v=${v}" nonce="${o.nonce}"></script>
 </body>
 </html>
 `

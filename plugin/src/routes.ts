@@ -4,11 +4,11 @@
  * (`status.json`, the same function as the RPC) and `ping`, which the page uses to tell "gateway
  * down" from "reload now". Reads only: anything but GET and HEAD is refused.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { PAGE_CSP, renderPage } from './page.js'
+import { pageCsp, renderPage } from './page.js'
 import type { PluginSettings } from './settings.js'
 import { readSnapshot } from './snapshot.js'
 
@@ -53,12 +53,13 @@ export function fleetRouteHandler(settings: () => PluginSettings, ui: ReturnType
       const s = settings()
       const result = await readSnapshot(s, filters)
       res.setHeader('Cache-Control', 'no-store')
-      res.setHeader('Content-Security-Policy', PAGE_CSP)
+      const nonce = randomBytes(16).toString('base64')
+      res.setHeader('Content-Security-Policy', pageCsp(nonce, req.headers.host))
       send(
         res,
         200,
         'text/html; charset=utf-8',
-        renderPage(result, { refreshSeconds: s.refreshSeconds, assetVersion: ui.version, query: url.search }),
+        renderPage(result, { refreshSeconds: s.refreshSeconds, assetVersion: ui.version, query: url.search, nonce }),
         head,
       )
       return true

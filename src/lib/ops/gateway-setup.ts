@@ -1,6 +1,7 @@
 /**
  * `clawops gateway setup`: makes an OpenClaw gateway ready for the fleet (every gf-clawnode command in
- * `gateway.nodes.commands.allow`, a hooks section for `clawops watch`), idempotently. Against the
+ * `gateway.nodes.commands.allow`, a hooks section for `clawops watch`, the clawops plugin with its
+ * Fleet tab reading this clawops home), idempotently. Against the
  * running gateway through its config RPCs (hot-reloaded), or against a config file for a gateway
  * that is stopped or not yet started. `--dry-run` shows the change.
  */
@@ -11,6 +12,7 @@ import { UserError } from '../errors.js'
 import { GatewayClient, OPERATOR_SCOPES } from '../gateway/client.js'
 import { isPlainObject, type Json } from '../gateway/config-diff.js'
 import { gatewayEndpoint } from '../gateway/link.js'
+import { clawopsPlugin } from '../gateway/plugin-install.js'
 import { planGatewaySetup, setupGateway, setupGatewayFile } from '../gateway/setup.js'
 import type { OperationKind } from './kind.js'
 
@@ -78,7 +80,7 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
         await client.close()
       }
     }
-    const plan = planGatewaySetup(current)
+    const plan = planGatewaySetup(current, { plugin: clawopsPlugin(ctx.home) })
     return {
       summary: plan.changed
         ? `set up ${target} for the fleet (${plan.changes.length} changes)`
@@ -91,10 +93,11 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
     }
   },
   async runStep(run, p) {
-    if (p.file) return setupGatewayFile(p.file)
+    const plugin = clawopsPlugin(run.ctx.home)
+    if (p.file) return setupGatewayFile(p.file, { plugin })
     const client = await adminClient(run.ctx)
     try {
-      return await setupGateway(client)
+      return await setupGateway(client, { plugin })
     } finally {
       await client.close()
     }
