@@ -90,7 +90,7 @@ export class FleetStats {
     const s = pairScope(f)
     return this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
+        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',' ORDER BY role, id) AS states
          FROM instances WHERE state <> 'DELETED'${s.sql}
          GROUP BY pair_id HAVING sum(state = 'ACTIVE') = 0 ORDER BY pair_id`,
       )
@@ -105,7 +105,7 @@ export class FleetStats {
     const s = pairScope(f)
     return this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
+        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',' ORDER BY role, id) AS states
          FROM instances WHERE state <> 'DELETED'${s.sql}
          GROUP BY pair_id HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0 ORDER BY pair_id`,
       )
