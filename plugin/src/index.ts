@@ -2,12 +2,14 @@
  * The clawops OpenClaw plugin, loaded by the operator's gateway (`clawops gateway setup` installs it):
  * - `clawops.fleet-status` (operator.read): the fleet snapshot of `clawops fleet status --json`, with
  *   the optional filters {provider, region, state};
- * - the Fleet tab of the Control UI: a gateway-authenticated read-only page under /clawops/fleet.
+ * - the Fleet tab of the Control UI: a gateway-authenticated read-only page under /clawops/fleet
+ *   (and /clawops/ping, which only says the gateway answers).
  * It reads the operator's clawops store read-only and never writes anywhere.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { fleetRouteHandler, loadAssets, ROUTE_ROOT } from './routes.js'
+import { PING_PATH } from './page.js'
+import { fleetRouteHandler, loadAssets, pingHandler, ROUTE_ROOT } from './routes.js'
 import { type PluginSettings, pluginSettings } from './settings.js'
 import { readSnapshot } from './snapshot.js'
 
@@ -70,6 +72,8 @@ export default {
       match: 'prefix',
       handler: fleetRouteHandler(settings, ui),
     })
+
+    api.registerHttpRoute({ path: PING_PATH, auth: 'plugin', match: 'exact', handler: pingHandler })
 
     api.session.controls.registerControlUiDescriptor({
       surface: 'tab',

@@ -1,10 +1,11 @@
 /**
  * The plugin's HTTP surface under /clawops/fleet, behind gateway auth (a bearer token, or the
- * Control UI's read-only frame grant): the page, its two assets, the snapshot as JSON for scripts
- * (`status.json`, the same function as the RPC) and `ping`, which the page uses to tell "gateway
- * down" from "reload now". Reads only: anything but GET and HEAD is refused.
+ * Control UI's read-only frame grant): the self-contained page and the snapshot as JSON for scripts
+ * (`status.json`, the same function as the RPC). Reads only: anything but GET and HEAD is refused.
+ * Beside it, `/clawops/ping` (plugin auth: none) answers 204 to anyone, so the page can tell "gateway
+ * down" from "reload now".
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
@@ -14,19 +15,15 @@ import { readSnapshot } from './snapshot.js'
 
 export const ROUTE_ROOT = '/clawops/fleet'
 
-interface Asset {
-  body: Buffer
-  type: string
+export interface PageAssets {
+  js: string
+  css: string
 }
 
-export function loadAssets(dir: string): { assets: Map<string, Asset>; version: string } {
-  const assets = new Map<string, Asset>([
-    ['app.js', { body: readFileSync(join(dir, 'app.js')), type: 'text/javascript; charset=utf-8' }],
-    ['app.css', { body: readFileSync(join(dir, 'app.css')), type: 'text/css; charset=utf-8' }],
-  ])
-  const hash = createHash('sha256')
-  for (const a of assets.values()) hash.update(a.body)
-  return { assets, version: hash.digest('hex').slice(0, 12) }
+/** The page's script and stylesheet, inlined into every page (see page.ts); no `</script` or `</style` can close their element early. */
+export function loadAssets(dir: string): PageAssets {
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8').replace(/<\/(script|style)/gi, '<\\/$1')
+  return { js: read('app.js'), css: read('app.css') }
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
@@ -37,7 +34,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(head ? undefined : body)
 }
 
-export function fleetRouteHandler(settings: () => PluginSettings, ui: ReturnType<typeof loadAssets>) {
+export function fleetRouteHandler(settings: () => PluginSettings, ui: PageAssets) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://gateway.invalid')
     const rest = url.pathname.slice(ROUTE_ROOT.length).replace(/^\/+/, '')
@@ -48,7 +45,6 @@ export function fleetRouteHandler(settings: () => PluginSettings, ui: ReturnType
       return true
     }
     const filters = Object.fromEntries(url.searchParams)
-    delete filters.v
     if (rest === '' || rest === 'index.html') {
       const s = settings()
       const result = await readSnapshot(s, filters)
@@ -59,7 +55,7 @@ export function fleetRouteHandler(settings: () => PluginSettings, ui: ReturnType
         res,
         200,
         'text/html; charset=utf-8',
-        renderPage(result, { refreshSeconds: s.refreshSeconds, assetVersion: ui.version, query: url.search, nonce }),
+        renderPage(result, { refreshSeconds: s.refreshSeconds, query: url.search, nonce, ...ui }),
         head,
       )
       return true
@@ -71,19 +67,15 @@ export function fleetRouteHandler(settings: () => PluginSettings, ui: ReturnType
       send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(result)}\n`, head)
       return true
     }
-    if (rest === 'ping') {
-      res.setHeader('Cache-Control', 'no-store')
-      res.statusCode = 204
-      res.end()
-      return true
-    }
-    const asset = ui.assets.get(rest)
-    if (asset) {
-      res.setHeader('Cache-Control', 'private, max-age=86400')
-      send(res, 200, asset.type, asset.body, head)
-      return true
-    }
     send(res, 404, 'text/plain; charset=utf-8', 'not found\n', head)
     return true
   }
+}
+
+export async function pingHandler(_req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  res.statusCode = 204
+  res.setHeader('Cache-Control', 'no-store')
+  res.setHeader('Access-Control-Allow-Origin', '*')
+  res.end()
+  return true
 }

@@ -26,6 +26,7 @@ interface Payload {
   error?: { code: string; message: string; hint?: string }
   refreshSeconds: number
   query: string
+  ping: string
 }
 
 const LIST_LIMIT = 50
@@ -425,6 +426,7 @@ function watch(s: FleetStatus): HTMLElement {
 }
 
 let refreshSeconds = 30
+let pingUrl = '/clawops/ping'
 let left = 30
 let timer: ReturnType<typeof setInterval> | undefined
 let stale = false
@@ -506,8 +508,8 @@ async function refresh(): Promise<void> {
   clearInterval(timer)
   setBanner('refreshing', 'Refreshing…')
   try {
-    // An opaque (no-cors) answer is enough: any HTTP answer means the gateway is up.
-    await fetch(`ping?t=${Date.now()}`, { mode: 'no-cors', cache: 'no-store', credentials: 'include' })
+    const r = await fetch(pingUrl, { cache: 'no-store', credentials: 'omit' })
+    if (!r.ok) throw new Error(`ping ${r.status}`)
     location.reload()
   } catch {
     stale = true
@@ -533,9 +535,10 @@ function main(): void {
   try {
     p = JSON.parse(island?.textContent ?? '') as Payload
   } catch {
-    p = { ok: false, error: { code: 'INTERNAL', message: 'the snapshot in the page is unreadable' }, refreshSeconds: 30, query: '' }
+    p = { ok: false, error: { code: 'INTERNAL', message: 'the snapshot in the page is unreadable' }, refreshSeconds: 30, query: '', ping: '/clawops/ping' }
   }
   refreshSeconds = p.refreshSeconds
+  pingUrl = new URL(p.ping, location.href).toString()
   render(p)
   countdown()
   document.addEventListener('keydown', (e) => {
