@@ -15,7 +15,7 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js'
-import type { FleetStatus, IncidentBrief, InstanceBrief, RolloutBrief } from '../../src/lib/ops/fleet-status.js'
+import type { FleetStatus, IncidentBrief, InstanceBrief, RolloutBrief } from '../../src/lib/fleet/status.js'
 import type { PairGap, RegionHealth } from '../../src/lib/store/fleet-stats.js'
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Filler, Legend, Tooltip)

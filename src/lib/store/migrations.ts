@@ -13,7 +13,8 @@
  *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
- *  10 glance (ledger and provider-score snapshots, watch runs)
+ *  10 engine (plan confirmations, named leases)
+ *  11 glance (ledger and provider-score snapshots, watch runs)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -24,7 +25,8 @@ import { briefings } from './migrations/006-briefings.js'
 import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
-import { glance } from './migrations/010-glance.js'
+import { engine } from './migrations/010-engine.js'
+import { glance } from './migrations/011-glance.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -39,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   watch,
   provisioning,
   archives,
+  engine,
   glance,
 ].sort((a, b) => a.version - b.version)
 
