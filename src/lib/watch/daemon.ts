@@ -115,7 +115,7 @@ export class WatchDaemon {
   private cycleTimer: NodeJS.Timeout | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
   /** This process's row in watch_runs: how readers of the store (fleet status, the plugin) see watch. */
-  private readonly runId = newId('w')
+  private runId = ''
   private deliveryTimer: NodeJS.Timeout | undefined
   private cycleRunning: Promise<CycleReport> | null = null
   private delivering: Promise<DeliveryReport> | null = null
@@ -171,6 +171,7 @@ export class WatchDaemon {
     this.engine.permit(this.healCtx, 'health.sweep')
     if (this.opts.heal) this.engine.permit(this.healCtx, 'heal')
     this.log = (await this.ctx.logger()).child({ component: 'watch' })
+    this.runId = newId('w')
     this.ctx.store().repo(WatchRuns).start({
       id: this.runId,
       mode,
