@@ -21,7 +21,11 @@ interface PluginApi {
     name: string,
     handler: (o: {
       params: unknown
-      respond: (ok: boolean, payload?: unknown, error?: { code: string; message: string; details?: unknown }) => void
+      respond: (
+        ok: boolean,
+        payload?: unknown,
+        error?: { code: string; message: string; details?: unknown },
+      ) => void
     }) => Promise<void>,
     opts: { scope: string },
   ): void
@@ -61,7 +65,12 @@ export default {
       async ({ params, respond }) => {
         const r = await readSnapshot(settings(), params)
         if (r.ok) respond(true, r.data)
-        else respond(false, undefined, { code: r.error.code, message: r.error.message, details: { hint: r.error.hint } })
+        else
+          respond(false, undefined, {
+            code: r.error.code,
+            message: r.error.message,
+            details: { hint: r.error.hint },
+          })
       },
       { scope: 'operator.read' },
     )

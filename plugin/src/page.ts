@@ -14,7 +14,10 @@ export const PING_PATH = '/clawops/ping'
 
 /** `connect-src`: only the plugin's unauthenticated ping, on the gateway's own host (either scheme: a proxy may serve https). */
 export function pageCsp(nonce: string, host: string | undefined): string {
-  const ping = host && /^[a-zA-Z0-9.:[\]-]+$/.test(host) ? `http://${host}${PING_PATH} https://${host}${PING_PATH}` : "'none'"
+  const ping =
+    host && /^[a-zA-Z0-9.:[\]-]+$/.test(host)
+      ? `http://${host}${PING_PATH} https://${host}${PING_PATH}`
+      : "'none'"
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

@@ -12,7 +12,9 @@ export interface PluginSettings {
 export function pluginSettings(config: unknown, env: NodeJS.ProcessEnv = process.env): PluginSettings {
   const c = (config && typeof config === 'object' ? config : {}) as Record<string, unknown>
   const home =
-    typeof c.home === 'string' && c.home.length > 0 ? c.home : (env.CLAWOPS_HOME ?? join(homedir(), '.clawops'))
+    typeof c.home === 'string' && c.home.length > 0
+      ? c.home
+      : (env.CLAWOPS_HOME ?? join(homedir(), '.clawops'))
   if (!isAbsolute(home)) throw new Error(`clawops plugin: "home" must be an absolute path, not ${home}`)
   const r = c.refreshSeconds
   const refreshSeconds =

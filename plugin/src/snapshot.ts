@@ -37,6 +37,9 @@ export async function readSnapshot(settings: PluginSettings, filters: unknown): 
   } catch (err) {
     const body = toErrorBody(err)
     // Details can hold paths and values from the config; the page and the RPC say what and how to fix.
-    return { ok: false, error: { code: body.code, message: body.message, ...(body.hint ? { hint: body.hint } : {}) } }
+    return {
+      ok: false,
+      error: { code: body.code, message: body.message, ...(body.hint ? { hint: body.hint } : {}) },
+    }
   }
 }

@@ -61,7 +61,12 @@ function ago(iso: string | null): string {
 }
 
 function section(id: string, title: string, ...body: Child[]): HTMLElement {
-  return el('section', { class: 'card', id, 'aria-labelledby': `${id}-h` }, el('h2', { id: `${id}-h` }, title), ...body)
+  return el(
+    'section',
+    { class: 'card', id, 'aria-labelledby': `${id}-h` },
+    el('h2', { id: `${id}-h` }, title),
+    ...body,
+  )
 }
 
 function metric(key: string, label: string, value: string | number, tone = ''): HTMLElement {
@@ -84,7 +89,12 @@ function healthTone(r: RegionHealth): string {
   return 'good'
 }
 
-function table<T>(cols: [string, (row: T) => Child][], rows: T[], total: number, testid: string): HTMLElement {
+function table<T>(
+  cols: [string, (row: T) => Child][],
+  rows: T[],
+  total: number,
+  testid: string,
+): HTMLElement {
   const wrap = el('div', { class: 'table-wrap' })
   const t = el(
     'table',
@@ -93,7 +103,14 @@ function table<T>(cols: [string, (row: T) => Child][], rows: T[], total: number,
     el('tbody', {}, ...rows.map((r) => el('tr', {}, ...cols.map(([, get]) => el('td', {}, get(r)))))),
   )
   wrap.append(t)
-  if (total > rows.length) wrap.append(el('p', { class: 'more' }, `and ${total - rows.length} more (clawops fleet status --json has them all)`))
+  if (total > rows.length)
+    wrap.append(
+      el(
+        'p',
+        { class: 'more' },
+        `and ${total - rows.length} more (clawops fleet status --json has them all)`,
+      ),
+    )
   return wrap
 }
 
@@ -109,8 +126,18 @@ function summary(s: FleetStatus): HTMLElement {
     metric('active', 'ACTIVE', active, 'good'),
     metric('degraded', 'DEGRADED', degraded, degraded ? 'warn' : ''),
     metric('failed', 'FAILED', failed, failed ? 'bad' : ''),
-    metric('without-primary', 'pairs without an ACTIVE primary', s.pairsWithoutActivePrimary.length, s.pairsWithoutActivePrimary.length ? 'warn' : ''),
-    metric('without-active', 'users without a working gateway', s.pairsWithoutActive.length, s.pairsWithoutActive.length ? 'bad' : ''),
+    metric(
+      'without-primary',
+      'pairs without an ACTIVE primary',
+      s.pairsWithoutActivePrimary.length,
+      s.pairsWithoutActivePrimary.length ? 'warn' : '',
+    ),
+    metric(
+      'without-active',
+      'users without a working gateway',
+      s.pairsWithoutActive.length,
+      s.pairsWithoutActive.length ? 'bad' : '',
+    ),
     metric('incidents', 'open incidents', s.incidents.length, s.incidents.length ? 'bad' : ''),
   )
 }
@@ -144,7 +171,11 @@ function states(s: FleetStatus): HTMLElement {
     el(
       'p',
       { class: 'sub' },
-      `Tiers: ${Object.entries(s.byTier).map(([t, n]) => `${t} ${n}`).join(' · ') || '–'}`,
+      `Tiers: ${
+        Object.entries(s.byTier)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(' · ') || '–'
+      }`,
     ),
   )
 }
@@ -152,7 +183,8 @@ function states(s: FleetStatus): HTMLElement {
 function regionMap(s: FleetStatus): HTMLElement {
   const byProvider = new Map<string, RegionHealth[]>()
   for (const r of s.regions) byProvider.set(r.provider, [...(byProvider.get(r.provider) ?? []), r])
-  const incidentAt = (p: string, r: string) => s.incidents.some((i) => i.provider === p && (i.region === null || i.region === r))
+  const incidentAt = (p: string, r: string) =>
+    s.incidents.some((i) => i.provider === p && (i.region === null || i.region === r))
   return section(
     'regions',
     'Providers × regions',
@@ -165,7 +197,12 @@ function regionMap(s: FleetStatus): HTMLElement {
             el(
               'div',
               { class: 'map-row' },
-              el('span', { class: 'map-provider' }, filterLink({ provider }, provider), ` ${s.byProvider[provider] ?? 0}`),
+              el(
+                'span',
+                { class: 'map-provider' },
+                filterLink({ provider }, provider),
+                ` ${s.byProvider[provider] ?? 0}`,
+              ),
               el(
                 'div',
                 { class: 'map-tiles' },
@@ -181,7 +218,9 @@ function regionMap(s: FleetStatus): HTMLElement {
                     el('strong', {}, r.region),
                     el('span', {}, `${r.instances}`),
                     el('small', {}, r.avgHealth === null ? 'no score' : `health ${Math.round(r.avgHealth)}`),
-                    r.degraded + r.failed > 0 ? el('small', { class: 'tile-trouble' }, `${r.degraded} deg · ${r.failed} failed`) : null,
+                    r.degraded + r.failed > 0
+                      ? el('small', { class: 'tile-trouble' }, `${r.degraded} deg · ${r.failed} failed`)
+                      : null,
                   ),
                 ),
               ),
@@ -215,7 +254,13 @@ function pairs(s: FleetStatus): HTMLElement {
     ['Pair', (p) => p.pairId],
     ['User', (p) => p.userId],
     ['Members', (p) => p.states.replaceAll(',', ', ')],
-    ['Served', (p) => (s.pairsWithoutActive.some((g) => g.pairId === p.pairId) ? el('span', { class: 'pill state-failed' }, 'no') : 'by the standby')],
+    [
+      'Served',
+      (p) =>
+        s.pairsWithoutActive.some((g) => g.pairId === p.pairId)
+          ? el('span', { class: 'pill state-failed' }, 'no')
+          : 'by the standby',
+    ],
   ]
   const rows = s.pairsWithoutActivePrimary
   return section(
@@ -241,7 +286,9 @@ function incident(i: IncidentBrief): HTMLElement {
     el(
       'ol',
       { class: 'timeline' },
-      ...i.timeline.map((t) => el('li', {}, el('time', { datetime: t.at }, time(t.at)), ' ', el('span', {}, t.text))),
+      ...i.timeline.map((t) =>
+        el('li', {}, el('time', { datetime: t.at }, time(t.at)), ' ', el('span', {}, t.text)),
+      ),
     ),
     i.timelineTotal > i.timeline.length
       ? el('p', { class: 'more' }, `Earlier entries: clawops incident report ${i.id}`)
@@ -253,7 +300,9 @@ function incidents(s: FleetStatus): HTMLElement {
   return section(
     'incidents',
     `Incidents (${s.incidents.length} open)`,
-    s.incidents.length === 0 ? el('p', { class: 'empty good' }, 'No open incident.') : el('div', {}, ...s.incidents.map(incident)),
+    s.incidents.length === 0
+      ? el('p', { class: 'empty good' }, 'No open incident.')
+      : el('div', {}, ...s.incidents.map(incident)),
     s.silences.length === 0
       ? el('p', { class: 'sub' }, 'No silence in force.')
       : el(
@@ -282,7 +331,14 @@ function rollout(r: RolloutBrief): HTMLElement {
   return el(
     'div',
     { class: 'rollout' },
-    el('div', {}, el('strong', {}, `${r.kind} ${r.id}`), ` v${r.version} · `, el('span', { class: `pill status-${r.status}` }, r.status), ` · by ${r.actor}`),
+    el(
+      'div',
+      {},
+      el('strong', {}, `${r.kind} ${r.id}`),
+      ` v${r.version} · `,
+      el('span', { class: `pill status-${r.status}` }, r.status),
+      ` · by ${r.actor}`,
+    ),
     el('progress', { max: '100', value: String(share), 'aria-label': `${share}% of instances done` }),
     el(
       'small',
@@ -296,7 +352,9 @@ function rollouts(s: FleetStatus): HTMLElement {
   return section(
     'rollouts',
     `Config rollouts in flight (${s.rollouts.length})`,
-    s.rollouts.length === 0 ? el('p', { class: 'empty' }, 'No rollout in flight.') : el('div', {}, ...s.rollouts.map(rollout)),
+    s.rollouts.length === 0
+      ? el('p', { class: 'empty' }, 'No rollout in flight.')
+      : el('div', {}, ...s.rollouts.map(rollout)),
   )
 }
 
@@ -306,9 +364,20 @@ const css = (name: string) => getComputedStyle(document.documentElement).getProp
 function cost(s: FleetStatus): HTMLElement {
   const c = s.cost
   if (!c) {
-    return section('cost', 'Cost this month', el('p', { class: 'empty' }, 'Not computed yet: `clawops fleet status` or a running `clawops watch` computes it (hourly).'))
+    return section(
+      'cost',
+      'Cost this month',
+      el(
+        'p',
+        { class: 'empty' },
+        'Not computed yet: `clawops fleet status` or a running `clawops watch` computes it (hourly).',
+      ),
+    )
   }
-  const canvas = el('canvas', { 'aria-label': 'Spend this month by day against the projection', role: 'img' }) as HTMLCanvasElement
+  const canvas = el('canvas', {
+    'aria-label': 'Spend this month by day against the projection',
+    role: 'img',
+  }) as HTMLCanvasElement
   const days = Math.round((Date.parse(c.period.end) - Date.parse(c.period.start)) / 86_400_000)
   const labels = Array.from({ length: days }, (_, k) => String(k + 1))
   const actual = c.daily.map((d) => d.actualUsdCents / 100)
@@ -320,8 +389,22 @@ function cost(s: FleetStatus): HTMLElement {
         data: {
           labels,
           datasets: [
-            { label: 'Spend to date', data: actual, borderColor: css('--accent'), backgroundColor: css('--accent-soft'), fill: true, pointRadius: 0, tension: 0.2 },
-            { label: `Projection (${c.projection.source})`, data: projected, borderColor: css('--muted'), borderDash: [6, 4], pointRadius: 0 },
+            {
+              label: 'Spend to date',
+              data: actual,
+              borderColor: css('--accent'),
+              backgroundColor: css('--accent-soft'),
+              fill: true,
+              pointRadius: 0,
+              tension: 0.2,
+            },
+            {
+              label: `Projection (${c.projection.source})`,
+              data: projected,
+              borderColor: css('--muted'),
+              borderDash: [6, 4],
+              pointRadius: 0,
+            },
           ],
         },
         options: {
@@ -329,14 +412,26 @@ function cost(s: FleetStatus): HTMLElement {
           maintainAspectRatio: false,
           plugins: { legend: { labels: { color: css('--fg'), boxWidth: 12 } } },
           scales: {
-            x: { ticks: { color: css('--muted'), maxTicksLimit: 8 }, grid: { display: false }, title: { display: true, text: 'day of month', color: css('--muted') } },
-            y: { ticks: { color: css('--muted'), callback: (v) => `$${Number(v).toLocaleString('en-US')}` }, grid: { color: css('--grid') } },
+            x: {
+              ticks: { color: css('--muted'), maxTicksLimit: 8 },
+              grid: { display: false },
+              title: { display: true, text: 'day of month', color: css('--muted') },
+            },
+            y: {
+              ticks: { color: css('--muted'), callback: (v) => `$${Number(v).toLocaleString('en-US')}` },
+              grid: { color: css('--grid') },
+            },
           },
         },
       }),
     ),
   )
-  const tone = c.deltaPct !== null && c.deltaPct > c.anomaly.thresholdPct ? 'bad' : c.deltaPct !== null && c.deltaPct > 0 ? 'warn' : 'good'
+  const tone =
+    c.deltaPct !== null && c.deltaPct > c.anomaly.thresholdPct
+      ? 'bad'
+      : c.deltaPct !== null && c.deltaPct > 0
+        ? 'warn'
+        : 'good'
   return section(
     'cost',
     'Cost this month',
@@ -346,19 +441,38 @@ function cost(s: FleetStatus): HTMLElement {
       metric('cost-actual', 'spent to date', usd(c.actualUsdCents)),
       metric('cost-projected', 'projected to date', usd(c.projection.toDateUsdCents)),
       metric('cost-delta', 'against projection', pct(c.deltaPct), tone),
-      metric('cost-forecast', `forecast (${usd(c.projection.periodUsdCents)} projected)`, usd(c.forecastUsdCents)),
+      metric(
+        'cost-forecast',
+        `forecast (${usd(c.projection.periodUsdCents)} projected)`,
+        usd(c.forecastUsdCents),
+      ),
     ),
     el('div', { class: 'chart' }, canvas),
-    el('p', { class: 'sub' }, `${c.period.elapsedPct}% of ${c.month} elapsed · computed ${ago(c.computedAt)} · list price of the live fleet ${usd(s.monthlyCost.usdCents)}/month`),
+    el(
+      'p',
+      { class: 'sub' },
+      `${c.period.elapsedPct}% of ${c.month} elapsed · computed ${ago(c.computedAt)} · list price of the live fleet ${usd(s.monthlyCost.usdCents)}/month`,
+    ),
   )
 }
 
 function scores(s: FleetStatus): HTMLElement {
   const p = s.providerScores
   if (!p) {
-    return section('scores', 'Provider scores', el('p', { class: 'empty' }, 'Not computed yet: `clawops fleet status` or a running `clawops watch` computes them (hourly).'))
+    return section(
+      'scores',
+      'Provider scores',
+      el(
+        'p',
+        { class: 'empty' },
+        'Not computed yet: `clawops fleet status` or a running `clawops watch` computes them (hourly).',
+      ),
+    )
   }
-  const canvas = el('canvas', { 'aria-label': 'Provider scores over the last 7 days', role: 'img' }) as HTMLCanvasElement
+  const canvas = el('canvas', {
+    'aria-label': 'Provider scores over the last 7 days',
+    role: 'img',
+  }) as HTMLCanvasElement
   queueMicrotask(() =>
     charts.push(
       new Chart(canvas, {
@@ -402,7 +516,11 @@ function scores(s: FleetStatus): HTMLElement {
       ),
     ),
     el('div', { class: 'chart' }, canvas),
-    el('p', { class: 'sub' }, `Below ${p.thresholdScore} a provider leaves the primary pools (clawops provider health). Computed ${ago(p.computedAt)}.`),
+    el(
+      'p',
+      { class: 'sub' },
+      `Below ${p.thresholdScore} a provider leaves the primary pools (clawops provider health). Computed ${ago(p.computedAt)}.`,
+    ),
   )
 }
 
@@ -421,7 +539,9 @@ function watch(s: FleetStatus): HTMLElement {
     el('span', { class: 'dot', 'aria-hidden': 'true' }),
     `watch ${text[w.status]}`,
     w.lastSeenAt && w.status !== 'never' ? ` · seen ${ago(w.lastSeenAt)}` : '',
-    w.lastCycle ? ` · last cycle ${ago(w.lastCycle.at)}${w.lastCycle.swept !== null ? ` (${w.lastCycle.swept} swept)` : ''}${w.lastCycle.skipped ? ` — sweep skipped: ${w.lastCycle.skipped}` : ''}` : ' · no cycle yet',
+    w.lastCycle
+      ? ` · last cycle ${ago(w.lastCycle.at)}${w.lastCycle.swept !== null ? ` (${w.lastCycle.swept} swept)` : ''}${w.lastCycle.skipped ? ` — sweep skipped: ${w.lastCycle.skipped}` : ''}`
+      : ' · no cycle yet',
   )
 }
 
@@ -437,9 +557,23 @@ function header(p: Payload): HTMLElement {
   return el(
     'header',
     { class: 'top' },
-    el('div', {}, el('h1', {}, 'Fleet'), el('span', { class: 'asof', 'data-testid': 'as-of' }, s ? `as of ${time(s.asOf)}` : '')),
+    el(
+      'div',
+      {},
+      el('h1', {}, 'Fleet'),
+      el(
+        'span',
+        { class: 'asof', 'data-testid': 'as-of', 'data-as-of': s?.asOf ?? '' },
+        s ? `as of ${time(s.asOf)}` : '',
+      ),
+    ),
     filtered
-      ? el('p', { class: 'filter' }, `Filtered: ${[s.filter.provider, s.filter.region, s.filter.state].filter(Boolean).join(' · ')} `, filterLink({}, 'show everything'))
+      ? el(
+          'p',
+          { class: 'filter' },
+          `Filtered: ${[s.filter.provider, s.filter.region, s.filter.state].filter(Boolean).join(' · ')} `,
+          filterLink({}, 'show everything'),
+        )
       : null,
     el(
       'div',
@@ -496,7 +630,18 @@ function render(p: Payload): void {
     app.append(
       watch(s),
       summary(s),
-      el('div', { class: 'grid' }, states(s), regionMap(s), trouble(s), pairs(s), incidents(s), rollouts(s), cost(s), scores(s)),
+      el(
+        'div',
+        { class: 'grid' },
+        states(s),
+        regionMap(s),
+        trouble(s),
+        pairs(s),
+        incidents(s),
+        rollouts(s),
+        cost(s),
+        scores(s),
+      ),
     )
   }
   app.setAttribute('aria-busy', 'false')
@@ -513,7 +658,10 @@ async function refresh(): Promise<void> {
     location.reload()
   } catch {
     stale = true
-    setBanner('stale', `The gateway does not answer: this is the snapshot of ${document.querySelector('[data-testid="as-of"]')?.textContent?.replace('as of ', '') ?? 'earlier'}. Trying again in ${refreshSeconds} s.`)
+    setBanner(
+      'stale',
+      `The gateway does not answer: this is the snapshot of ${document.querySelector('[data-testid="as-of"]')?.textContent?.replace('as of ', '') ?? 'earlier'}. Trying again in ${refreshSeconds} s.`,
+    )
     countdown()
   }
 }
@@ -535,7 +683,13 @@ function main(): void {
   try {
     p = JSON.parse(island?.textContent ?? '') as Payload
   } catch {
-    p = { ok: false, error: { code: 'INTERNAL', message: 'the snapshot in the page is unreadable' }, refreshSeconds: 30, query: '', ping: '/clawops/ping' }
+    p = {
+      ok: false,
+      error: { code: 'INTERNAL', message: 'the snapshot in the page is unreadable' },
+      refreshSeconds: 30,
+      query: '',
+      ping: '/clawops/ping',
+    }
   }
   refreshSeconds = p.refreshSeconds
   pingUrl = new URL(p.ping, location.href).toString()
