@@ -13,7 +13,7 @@ import { UserError } from '../errors.js'
 import { GatewayClient, OPERATOR_SCOPES } from '../gateway/client.js'
 import { isPlainObject, type Json } from '../gateway/config-diff.js'
 import { clawopsPlugin } from '../gateway/plugin-install.js'
-import { planGatewaySetup, setupGateway, setupGatewayFile } from '../gateway/setup.js'
+import { fleetTabUrl, planGatewaySetup, setupGateway, setupGatewayFile } from '../gateway/setup.js'
 
 export const GatewaySetupParamsSchema = z.object({ file: z.string().min(1).optional() }).strict()
 export type GatewaySetupParams = z.infer<typeof GatewaySetupParamsSchema>
@@ -57,9 +57,12 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
   async plan(ctx, p) {
     let current: Record<string, Json>
     let target: string
+    let httpBase: string
     if (p.file) {
       current = fileConfig(p.file)
       target = p.file
+      const port = (current.gateway as { port?: unknown } | undefined)?.port
+      httpBase = `http://127.0.0.1:${typeof port === 'number' ? port : 18789}`
     } else {
       const client = await adminClient(ctx)
       try {
@@ -75,15 +78,19 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
             : {}
         current = src as Record<string, Json>
         target = snap.path ?? client.url
+        httpBase = client.url
       } finally {
         await client.close()
       }
     }
-    const plan = planGatewaySetup(current, { plugin: clawopsPlugin(ctx.home) })
+    const plugin = clawopsPlugin(ctx.home)
+    const plan = planGatewaySetup(current, { plugin })
+    // How to open the tab once the gateway has the plugin: the Control UI's Fleet tab.
+    const tab = 'missing' in plugin ? '' : `; the fleet: Control UI → Fleet (${fleetTabUrl(httpBase)})`
     return {
       summary: plan.changed
-        ? `set up ${target} for the fleet (${plan.changes.length} changes)`
-        : `${target} is already set up`,
+        ? `set up ${target} for the fleet (${plan.changes.length} changes)${tab}`
+        : `${target} is already set up${tab}`,
       targets: [],
       affectedUsers: 0,
       costDeltaMonthlyUsdCents: 0,

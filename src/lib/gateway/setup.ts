@@ -44,6 +44,13 @@ export interface SetupResult {
   hooksTokenGenerated: boolean
   warnings: string[]
   target: string
+  /** Where the clawops plugin's Fleet tab opens (null when the plugin was not installed). */
+  fleetTab: string | null
+}
+
+/** The Control UI address of the Fleet tab on a gateway reached at `httpBase`. */
+export function fleetTabUrl(httpBase: string): string {
+  return `${httpBase.replace(/^ws/, 'http').replace(/\/+$/, '')}/fleet`
 }
 
 function get(obj: Json | undefined, path: string[]): Json | undefined {
@@ -164,6 +171,7 @@ export async function setupGateway(
     hooksTokenGenerated: plan.hooksTokenGenerated,
     warnings: plan.warnings,
     target: snap.path ?? client.url,
+    fleetTab: opts.plugin && !('missing' in opts.plugin) ? fleetTabUrl(client.url) : null,
   }
   if (!plan.changed || opts.dryRun) return result
   await client.request('config.patch', {
@@ -206,6 +214,10 @@ export function setupGatewayFile(
     hooksTokenGenerated: plan.hooksTokenGenerated,
     warnings: plan.warnings,
     target: path,
+    fleetTab:
+      opts.plugin && !('missing' in opts.plugin)
+        ? fleetTabUrl(`http://127.0.0.1:${Number(get(current, ['gateway', 'port']) ?? 18789)}`)
+        : null,
   }
   if (!plan.changed || opts.dryRun) return result
   const next = applyPatch(current, plan.patch)
