@@ -3,7 +3,7 @@
 // Control UI (headless Chromium) shows the Fleet tab whose numbers are those of `fleet status`; a
 // node killed in the lab shows on the page at its next refresh; no token reaches the browser in any
 // response. Screenshots are kept in test-artifacts/.
-import { type ChildProcess, execFileSync } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,7 +14,7 @@ import { approveDevice, listDevicePairings } from '../../../src/lib/gateway/pair
 import { childEnv, freePort, isolatedEnv } from '../../../src/lib/lab/gateway-process.js'
 import { openclawBin } from '../../../src/lib/paths.js'
 import { chromiumPresent, launchChromium } from '../../support/browser.js'
-import { clawops, clawopsChild } from '../../support/cli.js'
+import { BIN, clawops, clawopsChild } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
@@ -28,6 +28,16 @@ const ok = (...args: string[]): Json => {
   const r = clawops([...args, '--json'], env)
   expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0)
   return (r.json as Json).data
+}
+/** For the slow ones (starting the lab, provisioning): the gateway alone takes a minute on a busy machine. */
+const slow = (...args: string[]): Json => {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...env },
+    timeout: 600_000,
+  })
+  expect(r.status, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0)
+  return JSON.parse(r.stdout).data
 }
 
 let gw: { url: string; httpUrl: string; dir: string; token: string; hooksToken: string }
@@ -115,7 +125,7 @@ beforeAll(async () => {
   })
   watch = clawopsChild(['watch', '--interval', '1m', '--listen', `127.0.0.1:${await freePort()}`], env)
   await until('watch alive', () => ok('fleet', 'status').watch.alive)
-})
+}, 900_000)
 
 afterAll(async () => {
   await browser?.close()
@@ -126,7 +136,7 @@ afterAll(async () => {
     await exited
   }
   clawops(['lab', 'down'], env)
-})
+}, 120_000)
 
 describe('the clawops plugin on the lab gateway', () => {
   it('answers clawops.fleet-status through the gateway with what fleet status --json says', () => {
