@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path'
 import { readConfig } from '../../src/lib/config/read.js'
+import { watchSettings } from '../../src/lib/config/watch-settings.js'
 import { type ErrorBody, toErrorBody } from '../../src/lib/errors.js'
 import { type FleetStatus, fleetSnapshot, parseFleetFilter } from '../../src/lib/fleet/status.js'
 import { Store } from '../../src/lib/store/store.js'
-import { watchSettings } from '../../src/lib/config/watch-settings.js'
 import type { PluginSettings } from './settings.js'
 
 export type SnapshotResult = { ok: true; data: FleetStatus } | { ok: false; error: ErrorBody }

@@ -49,7 +49,7 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[
 const usd = (cents: number) =>
   `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 const pct = (p: number | null) => (p === null ? '–' : `${p > 0 ? '+' : ''}${p.toFixed(1)}%`)
-const time = (iso: string) => new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+const time = (iso: string) => `${new Date(iso).toISOString().replace('T', ' ').slice(0, 16)} UTC`
 
 function ago(iso: string | null): string {
   if (!iso) return 'never'

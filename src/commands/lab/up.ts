@@ -41,7 +41,9 @@ export default class LabUp extends ClawopsCommand<typeof LabUp, LabStatus> {
     return labUp(this.ctx, {
       ...(this.flags.driver ? { driver: this.flags.driver } : {}),
       ...(this.flags['boot-seconds'] !== undefined ? { bootSeconds: this.flags['boot-seconds'] } : {}),
-      ...(this.flags['fleet-refresh'] !== undefined ? { fleetRefreshSeconds: this.flags['fleet-refresh'] } : {}),
+      ...(this.flags['fleet-refresh'] !== undefined
+        ? { fleetRefreshSeconds: this.flags['fleet-refresh'] }
+        : {}),
     })
   }
 

@@ -9,6 +9,8 @@
  * `fleetSnapshot` only reads (the plugin calls it on a read-only store inside the gateway);
  * `fleetStatus` first brings the Ledger's hourly part up to date when it is stale.
  */
+
+import { watchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import { type Currency, monthlyUsdCents, REGIONS } from '../domain/catalog.js'
 import { INSTANCE_STATES, type Instance } from '../domain/instance.js'
@@ -21,8 +23,7 @@ import { type IncidentStatus, Incidents, type TimelineEntry } from '../store/inc
 import { Instances } from '../store/instances.js'
 import { Silences } from '../store/silences.js'
 import type { Store } from '../store/store.js'
-import { type WatchRun, WatchRuns } from '../store/watch-runs.js'
-import { watchSettings } from '../config/watch-settings.js'
+import { WATCH_HEARTBEAT_MS, type WatchRun, WatchRuns } from '../store/watch-runs.js'
 
 export type { FleetFilter }
 
@@ -33,7 +34,10 @@ export type { FleetFilter }
 export function parseFleetFilter(input: unknown): FleetFilter {
   if (input === undefined || input === null) return {}
   if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new UserError('INVALID_INPUT', 'fleet status filters must be an object {provider?, region?, state?}')
+    throw new UserError(
+      'INVALID_INPUT',
+      'fleet status filters must be an object {provider?, region?, state?}',
+    )
   }
   const out: FleetFilter = {}
   for (const [key, value] of Object.entries(input)) {
@@ -59,8 +63,6 @@ export function parseFleetFilter(input: unknown): FleetFilter {
   return out
 }
 
-/** A watch daemon writes its sign of life every HEARTBEAT_MS; three missed ones and it is not alive. */
-export const WATCH_HEARTBEAT_MS = 30_000
 const WATCH_STALE_MS = 3 * WATCH_HEARTBEAT_MS
 /** Incident timelines are cut to their newest entries; `incident report` has them all. */
 const TIMELINE_ENTRIES = 20
@@ -225,7 +227,12 @@ function watchStatus(store: Store, now: number, intervalMs: number): WatchStatus
   }
 }
 
-function judge(run: WatchRun, lastCycleAt: string | null, now: number, intervalMs: number): WatchStatus['status'] {
+function judge(
+  run: WatchRun,
+  lastCycleAt: string | null,
+  now: number,
+  intervalMs: number,
+): WatchStatus['status'] {
   if (run.mode === 'once') {
     return lastCycleAt !== null && now - Date.parse(lastCycleAt) <= 2 * intervalMs ? 'live' : 'stale'
   }

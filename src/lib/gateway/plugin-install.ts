@@ -22,7 +22,9 @@ export interface PluginTarget {
 export function clawopsPlugin(home: string): PluginTarget | { missing: string } {
   const dir = join(packageRoot(), 'dist', 'plugin')
   if (!existsSync(join(dir, 'openclaw.plugin.json')) || !existsSync(join(dir, 'index.js'))) {
-    return { missing: `the clawops plugin is not built at ${dir} (npm run build); the Fleet tab was left out` }
+    return {
+      missing: `the clawops plugin is not built at ${dir} (npm run build); the Fleet tab was left out`,
+    }
   }
   return { dir, home: resolve(home) }
 }

@@ -51,7 +51,9 @@ export interface ProviderScoreDay {
 
 export interface LedgerGlance {
   cost: MonthCost | null
-  providerScores: (ProviderScoreDay & { trend: { day: string; scores: Record<string, number | null> }[] }) | null
+  providerScores:
+    | (ProviderScoreDay & { trend: { day: string; scores: Record<string, number | null> }[] })
+    | null
 }
 
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10)
@@ -85,7 +87,12 @@ function computeCost(ctx: Context, at: Date): MonthCost {
   return {
     computedAt: at.toISOString(),
     month: monthOf(at.getTime()),
-    period: { start: r.period.start, end: r.period.end, asOf: r.period.asOf, elapsedPct: r.period.elapsedPct },
+    period: {
+      start: r.period.start,
+      end: r.period.end,
+      asOf: r.period.asOf,
+      elapsedPct: r.period.elapsedPct,
+    },
     actualUsdCents: r.actualUsdCents,
     forecastUsdCents: r.forecastUsdCents,
     projection: {

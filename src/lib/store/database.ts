@@ -194,10 +194,14 @@ export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): Data
     const unknown = unknownVersions(db)
     if (unknown.length > 0) throw tooNew(path, Math.max(...unknown))
     if (needsMigration(db)) {
-      throw new UserError('CONFLICT', `${path} predates this clawops (schema ${row.user_version}); it is read as it is`, {
-        hint: 'Run any clawops command once (e.g. `clawops fleet status`) to bring the store up to date.',
-        details: { path, found: row.user_version, supported: SCHEMA_VERSION },
-      })
+      throw new UserError(
+        'CONFLICT',
+        `${path} predates this clawops (schema ${row.user_version}); it is read as it is`,
+        {
+          hint: 'Run any clawops command once (e.g. `clawops fleet status`) to bring the store up to date.',
+          details: { path, found: row.user_version, supported: SCHEMA_VERSION },
+        },
+      )
     }
     return db
   } catch (err) {

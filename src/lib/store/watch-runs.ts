@@ -1,6 +1,9 @@
 /** Rows of `watch_runs` (migration 10): each `clawops watch` process, its cycles and its last sign of life. */
 import type { Store } from './store.js'
 
+/** A watch daemon records a sign of life this often; readers judge it gone after three missed ones. */
+export const WATCH_HEARTBEAT_MS = 30_000
+
 export interface WatchRun {
   id: string
   mode: 'daemon' | 'once'
@@ -93,9 +96,7 @@ export class WatchRuns {
       | Row
       | undefined
     const cyc = this.store.db
-      .prepare(
-        'SELECT * FROM watch_runs WHERE last_cycle_at IS NOT NULL ORDER BY last_cycle_at DESC LIMIT 1',
-      )
+      .prepare('SELECT * FROM watch_runs WHERE last_cycle_at IS NOT NULL ORDER BY last_cycle_at DESC LIMIT 1')
       .get() as Row | undefined
     return { run: run && fromRow(run), lastCycle: cyc && fromRow(cyc) }
   }

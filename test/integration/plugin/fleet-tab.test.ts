@@ -95,8 +95,8 @@ function clawnodePid(inst: Json): number {
 }
 
 beforeAll(async () => {
-  ok('lab', 'up', '--boot-seconds', '1', '--fleet-refresh', String(REFRESH_SECONDS))
-  ok(
+  slow('lab', 'up', '--boot-seconds', '1', '--fleet-refresh', String(REFRESH_SECONDS))
+  slow(
     'provision',
     '--count',
     '3',
@@ -202,7 +202,7 @@ describe('the clawops plugin on the lab gateway', () => {
     let frame: FrameLocator
     const bodies: Promise<{ url: string; body: string }>[] = []
 
-    const metric = async (key: string) => Number(await frame.locator(`[data-metric="${key}"]`).innerText())
+    const metric = async (key: string) => Number(await frame.locator(`[data-metric="${key}"]`).textContent())
 
     it('shows the Fleet tab with the numbers of fleet status --json', async () => {
       mkdirSync(ARTIFACTS, { recursive: true })
@@ -237,17 +237,17 @@ describe('the clawops plugin on the lab gateway', () => {
       expect(await metric('without-active')).toBe(s.pairsWithoutActive.length)
       expect(await metric('incidents')).toBe(s.incidents.length)
       for (const [state, n] of Object.entries(s.byState)) {
-        expect(Number(await frame.locator(`[data-state="${state}"]`).innerText())).toBe(n)
+        expect(Number(await frame.locator(`[data-state="${state}"]`).textContent())).toBe(n)
       }
       for (const r of s.regions) {
         await expect(frame.locator(`[data-region="${r.provider}/${r.region}"]`).count()).resolves.toBe(1)
       }
-      expect(await frame.locator('[data-metric="cost-actual"]').innerText()).toBe(
+      expect(await frame.locator('[data-metric="cost-actual"]').textContent()).toBe(
         `$${(s.cost.actualUsdCents / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
       )
       await expect(frame.locator('#cost canvas').count()).resolves.toBe(1)
       await expect(frame.locator('#scores canvas').count()).resolves.toBe(1)
-      expect(await frame.locator('[data-testid="watch"]').innerText()).toMatch(/watch alive/)
+      expect(await frame.locator('[data-testid="watch"]').textContent()).toMatch(/watch alive/)
       await page.screenshot({ path: join(ARTIFACTS, 'fleet-tab-laptop.png') })
       await page.setViewportSize({ width: 390, height: 844 })
       await sleep(500)
@@ -276,7 +276,7 @@ describe('the clawops plugin on the lab gateway', () => {
         },
         (REFRESH_SECONDS + 30) * 1000,
       )
-      expect(await frame.locator('[data-testid="trouble-table"]').innerText()).toContain(primary.id)
+      expect(await frame.locator('[data-testid="trouble-table"]').textContent()).toContain(primary.id)
       const now = ok('fleet', 'status')
       expect(await metric('degraded')).toBe(now.byState.DEGRADED ?? 0)
       expect(await metric('failed')).toBe(now.byState.FAILED ?? 0)

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { jsonIsland, pageCsp, renderPage } from '../../../plugin/src/page.js'
+import { pluginSettings } from '../../../plugin/src/settings.js'
 import type { Json } from '../../../src/lib/gateway/config-diff.js'
 import { planPluginInstall } from '../../../src/lib/gateway/plugin-install.js'
 import { applyPatch, planGatewaySetup } from '../../../src/lib/gateway/setup.js'
-import { jsonIsland, pageCsp, renderPage } from '../../../plugin/src/page.js'
-import { pluginSettings } from '../../../plugin/src/settings.js'
 
 const target = { dir: '/opt/clawops/dist/plugin', home: '/home/op/.clawops' }
 
