@@ -42,7 +42,6 @@ const slow = (...args: string[]): Json => {
 
 let gw: { url: string; httpUrl: string; dir: string; token: string; hooksToken: string }
 let watch: ChildProcess | undefined
-let admin: GatewayClient | undefined
 let browser: BrowserContext | undefined
 
 /** Fields that move on their own between two reads of the same store. */
@@ -118,18 +117,12 @@ beforeAll(async () => {
     token: readFileSync(config.gateway.tokenFile, 'utf8').trim(),
     hooksToken: readFileSync(config.gateway.hooksTokenFile, 'utf8').trim(),
   }
-  admin = await GatewayClient.connect({
-    url: gw.url,
-    auth: { kind: 'backend', token: gw.token },
-    scopes: OPERATOR_SCOPES,
-  })
   watch = clawopsChild(['watch', '--interval', '1m', '--listen', `127.0.0.1:${await freePort()}`], env)
   await until('watch alive', () => ok('fleet', 'status').watch.alive)
 }, 900_000)
 
 afterAll(async () => {
   await browser?.close()
-  await admin?.close()
   if (watch && watch.exitCode === null) {
     const exited = new Promise((r) => watch!.once('exit', r))
     watch.kill('SIGTERM')
@@ -218,12 +211,21 @@ describe('the clawops plugin on the lab gateway', () => {
       page = browser.pages()[0] ?? (await browser.newPage())
       await page.goto(`${gw.httpUrl}/fleet#token=${gw.token}`)
       // The lab gateway approves no device by itself (as for a remote VPS): approve this browser.
-      const pending = await until('the browser’s pairing request', async () => {
-        const p = await listDevicePairings(admin!)
-        return p.pending.find((d) => d.clientId !== 'node-host')
+      const pairing = await GatewayClient.connect({
+        url: gw.url,
+        auth: { kind: 'backend', token: gw.token },
+        scopes: OPERATOR_SCOPES,
       })
-      await approveDevice(admin!, pending.requestId)
-      await page.getByRole('link', { name: 'Fleet' }).first().waitFor({ timeout: 60_000 })
+      try {
+        const pending = await until('the browser’s pairing request', async () => {
+          const p = await listDevicePairings(pairing)
+          return p.pending.find((d) => d.clientId !== 'node-host')
+        })
+        await approveDevice(pairing, pending.requestId)
+      } finally {
+        await pairing.close()
+      }
+      await page.getByText('Fleet', { exact: true }).first().waitFor({ timeout: 60_000 })
       frame = page.frameLocator('iframe.plugin-tab-embed__frame')
       await frame.locator('[data-metric="pairs"]').waitFor({ timeout: 60_000 })
 
