@@ -251,10 +251,15 @@ describe('the clawops plugin on the lab gateway', () => {
       await expect(frame.locator('#scores canvas').count()).resolves.toBe(1)
       expect(await frame.locator('[data-testid="watch"]').textContent()).toMatch(/watch alive/)
       await page.screenshot({ path: join(ARTIFACTS, 'fleet-tab-laptop.png') })
+      // On a phone the Control UI lays out again and mounts the tab anew.
       await page.setViewportSize({ width: 390, height: 844 })
+      await sleep(1_000)
+      await frame.locator('[data-metric="pairs"]').waitFor({ timeout: 60_000 })
       await sleep(500)
-      await page.screenshot({ path: join(ARTIFACTS, 'fleet-tab-phone.png'), fullPage: true })
+      await page.screenshot({ path: join(ARTIFACTS, 'fleet-tab-phone.png') })
       await page.setViewportSize({ width: 1440, height: 1000 })
+      await sleep(1_000)
+      await frame.locator('[data-metric="pairs"]').waitFor({ timeout: 60_000 })
     })
 
     it('shows a node killed in the lab at the next refresh', async () => {
