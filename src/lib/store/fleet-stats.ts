@@ -62,6 +62,14 @@ function pairScope(f: FleetFilter): { sql: string; params: string[] } {
   return { sql: ` AND pair_id IN (SELECT pair_id FROM instances WHERE ${w.sql})`, params: w.params }
 }
 
+/**
+ * Members primary first (role:state sorts so). Sorted here for the few pairs returned: an ORDER BY
+ * inside group_concat costs SQLite a sort per group, 10× the query on 10,000 pairs.
+ */
+function membersInOrder(g: PairGap): PairGap {
+  return { ...g, states: g.states.split(',').sort().join(',') }
+}
+
 export class FleetStats {
   constructor(private readonly store: Store) {}
 
@@ -88,13 +96,15 @@ export class FleetStats {
   /** Pairs with live members but none ACTIVE: users without a working gateway. */
   pairsWithoutActive(f: FleetFilter = {}): PairGap[] {
     const s = pairScope(f)
-    return this.store.db
-      .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',' ORDER BY role, id) AS states
+    return (
+      this.store.db
+        .prepare(
+          `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
          FROM instances WHERE state <> 'DELETED'${s.sql}
          GROUP BY pair_id HAVING sum(state = 'ACTIVE') = 0 ORDER BY pair_id`,
-      )
-      .all(...s.params) as unknown as PairGap[]
+        )
+        .all(...s.params) as unknown as PairGap[]
+    ).map(membersInOrder)
   }
 
   /**
@@ -103,13 +113,15 @@ export class FleetStats {
    */
   pairsWithoutActivePrimary(f: FleetFilter = {}): PairGap[] {
     const s = pairScope(f)
-    return this.store.db
-      .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',' ORDER BY role, id) AS states
+    return (
+      this.store.db
+        .prepare(
+          `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
          FROM instances WHERE state <> 'DELETED'${s.sql}
          GROUP BY pair_id HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0 ORDER BY pair_id`,
-      )
-      .all(...s.params) as unknown as PairGap[]
+        )
+        .all(...s.params) as unknown as PairGap[]
+    ).map(membersInOrder)
   }
 
   regionHealth(f: FleetFilter = {}): RegionHealth[] {

@@ -10,6 +10,7 @@ import type { Migration } from './migration.js'
  *   last seven rows are the 7-day trend.
  * - watch_runs: one row per `clawops watch` process: when it started, its last cycle, its last sign
  *   of life and when it stopped, so anyone reading the store can tell whether watch is alive.
+ * - an index covering each provider region's counts and mean health score.
  */
 export const glance: Migration = {
   version: 11,
@@ -40,5 +41,8 @@ export const glance: Migration = {
       stopped_at TEXT
     ) STRICT;
     CREATE INDEX watch_runs_seen ON watch_runs(last_seen_at);
+
+    -- Each provider region's health in one covering scan (fleet status's map).
+    CREATE INDEX instances_region_health ON instances(provider, region, state, health_score);
   `,
 }
