@@ -247,6 +247,7 @@ export function fleetSnapshot(src: SnapshotSources, filter: FleetFilter = {}): F
   const rates = src.rates as Record<Currency, number>
   const now = src.now.toISOString()
   const ledger = readLedgerGlance(store, src.now)
+  const gaps = stats.pairGaps(filter)
   const status: FleetStatus = {
     asOf: now,
     filter: { provider: filter.provider ?? null, region: filter.region ?? null, state: filter.state ?? null },
@@ -258,8 +259,8 @@ export function fleetSnapshot(src: SnapshotSources, filter: FleetFilter = {}): F
     byTier: {},
     degraded: [],
     failed: [],
-    pairsWithoutActive: stats.pairsWithoutActive(filter),
-    pairsWithoutActivePrimary: stats.pairsWithoutActivePrimary(filter),
+    pairsWithoutActive: gaps.withoutActive,
+    pairsWithoutActivePrimary: gaps.withoutActivePrimary,
     monthlyCost: { usdCents: 0, byProvider: {}, rates },
     regions: stats.regionHealth(filter),
     incidents: [],

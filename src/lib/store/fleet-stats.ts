@@ -108,20 +108,25 @@ export class FleetStats {
   }
 
   /**
-   * Pairs with live members whose primary is not ACTIVE (FAILED, DEGRADED, promoting, or no primary
-   * at all): the user is served by the standby, by a sick primary, or not at all.
+   * Both gap lists in one pass over the pairs (the snapshot's): pairs with live members whose primary
+   * is not ACTIVE (FAILED, DEGRADED, promoting, or none: the user is served by the standby, by a sick
+   * primary, or not at all), and among them those with no ACTIVE member at all.
    */
-  pairsWithoutActivePrimary(f: FleetFilter = {}): PairGap[] {
+  pairGaps(f: FleetFilter = {}): { withoutActive: PairGap[]; withoutActivePrimary: PairGap[] } {
     const s = pairScope(f)
-    return (
-      this.store.db
-        .prepare(
-          `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
+    const rows = this.store.db
+      .prepare(
+        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states,
+           sum(state = 'ACTIVE') AS active
          FROM instances WHERE state <> 'DELETED'${s.sql}
          GROUP BY pair_id HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0 ORDER BY pair_id`,
-        )
-        .all(...s.params) as unknown as PairGap[]
-    ).map(membersInOrder)
+      )
+      .all(...s.params) as unknown as (PairGap & { active: number })[]
+    const withoutActivePrimary = rows.map(({ active: _, ...g }) => membersInOrder(g))
+    return {
+      withoutActivePrimary,
+      withoutActive: withoutActivePrimary.filter((_, i) => rows[i]!.active === 0),
+    }
   }
 
   regionHealth(f: FleetFilter = {}): RegionHealth[] {
