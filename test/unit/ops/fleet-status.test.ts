@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
 import { monthlyUsdCents } from '../../../src/lib/domain/catalog.js'
 import type { Instance } from '../../../src/lib/domain/instance.js'
@@ -382,6 +383,13 @@ describe('fleet status', () => {
     expect(() => Store.openReadOnly(join(tempHome(), 'fleet.db'))).toThrow(
       expect.objectContaining({ code: 'NOT_FOUND' }),
     )
+    // A store that lacks one of this clawops's migrations is not migrated from here: refused, untouched.
+    const raw = new DatabaseSync(path)
+    raw.exec('DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)')
+    raw.close()
+    const lacking = readFileSync(path)
+    expect(() => Store.openReadOnly(path)).toThrow(expect.objectContaining({ code: 'CONFLICT' }))
+    expect(readFileSync(path).equals(lacking)).toBe(true)
   })
 
   it('accepts only known filters and values', () => {
