@@ -111,7 +111,9 @@ export function findRollout(ctx: Context, ref: string): Rollout {
 /** A clawops process is running this operation right now. */
 export function leaseHeld(ctx: Context, opId: string): boolean {
   const op = ctx.store().repo(Operations).get(opId)
-  return Boolean(op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.now() && !holderGone(op.leaseOwner))
+  return Boolean(
+    op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.store().sharedNow() && !holderGone(op.leaseOwner),
+  )
 }
 
 export function stateOf(ctx: Context, r: Rollout): RolloutState {

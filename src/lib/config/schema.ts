@@ -289,6 +289,22 @@ export const ConfigSchema = z
         confirmationTtlMinutes: DEFAULT_CONFIRMATION_TTL_MINUTES,
         lockWaitSeconds: DEFAULT_LOCK_WAIT_SECONDS,
       }),
+    /**
+     * Where the fleet database is: absent, the SQLite file $CLAWOPS_HOME/fleet.db; with `url` (or
+     * `urlFile`, a file of mode 0600 holding it), a PostgreSQL database a team shares.
+     * CLAWOPS_DATABASE_URL, when an operator runs clawops, comes first.
+     */
+    store: z
+      .object({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\/\S+$/i, 'a postgres:// or postgresql:// URL')
+          .optional(),
+        urlFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((s) => !(s.url && s.urlFile), 'set url or urlFile, not both')
+      .optional(),
     gateway: z
       .object({
         url: z.string().url().default('ws://127.0.0.1:18789'),

@@ -148,7 +148,7 @@ export class AuditTrail {
       params.push(f.since)
     }
     const sql = `SELECT * FROM (SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY seq DESC LIMIT ?) ORDER BY seq`
+      ORDER BY seq DESC LIMIT ?) AS recent ORDER BY seq`
     return (this.store.db.prepare(sql).all(...params, f.limit ?? 100) as unknown as AuditRow[]).map(fromRow)
   }
 

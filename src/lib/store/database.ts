@@ -6,7 +6,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { dirname } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+import { MIGRATIONS, SCHEMA_VERSION, sqliteSql } from './migrations.js'
+import { type Database, Dialect, type SqlValue, type Statement } from './sql.js'
 
 /** `PRAGMA application_id` of a clawops store: ASCII "Claw". */
 export const APPLICATION_ID = 0x436c6177
@@ -17,6 +18,50 @@ const SQLITE_NOTADB = 26
 export interface OpenOptions {
   /** Milliseconds to wait for another writer (the watch daemon, a parallel command). */
   busyTimeoutMs?: number
+}
+
+/** The SQLite engine behind the store's `Database`: node:sqlite's own statements, unwrapped. */
+export class SqliteDatabase implements Database {
+  readonly engine = 'sqlite' as const
+  readonly dialect = new Dialect('sqlite')
+
+  constructor(
+    readonly raw: DatabaseSync,
+    readonly location: string,
+    readonly migrated: readonly number[] = [],
+  ) {}
+
+  get isOpen(): boolean {
+    return this.raw.isOpen
+  }
+
+  prepare(sql: string): Statement {
+    return this.raw.prepare(sql) as Statement
+  }
+
+  exec(sql: string): void {
+    this.raw.exec(sql)
+  }
+
+  batch(sql: string, rows: readonly (readonly SqlValue[])[]): number {
+    const stmt = this.raw.prepare(sql)
+    let n = 0
+    for (const r of rows) n += Number(stmt.run(...r).changes)
+    return n
+  }
+
+  beginWrite(): void {
+    this.raw.exec('BEGIN IMMEDIATE')
+  }
+
+  /** SQLite has no row locks: a claim takes the write lock like any other write. */
+  beginRows(): void {
+    this.raw.exec('BEGIN IMMEDIATE')
+  }
+
+  close(): void {
+    if (this.raw.isOpen) this.raw.close()
+  }
 }
 
 /** Reads the 100-byte SQLite header without opening the file through SQLite. */
@@ -80,7 +125,7 @@ export function isCorruption(err: unknown): boolean {
   return code === SQLITE_CORRUPT || code === SQLITE_NOTADB
 }
 
-export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync {
+export function openDatabase(path: string, opts: OpenOptions = {}): SqliteDatabase {
   const header = readHeader(path)
   if (header) checkHeader(path, header)
   else mkdirSync(dirname(path), { recursive: true })
@@ -108,8 +153,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
     const unknown = unknownVersions(db)
     if (unknown.length > 0) throw tooNew(path, Math.max(...unknown))
     db.exec('PRAGMA synchronous = NORMAL')
-    if (row.user_version === 0 || needsMigration(db)) migrate(db, row.user_version)
-    return db
+    const migrated = row.user_version === 0 || needsMigration(db) ? migrate(db, row.user_version) : []
+    return new SqliteDatabase(db, path, migrated)
   } catch (err) {
     db.close()
     if (err instanceof UserError) throw err
@@ -122,7 +167,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
  * Applies every migration this store lacks. Applied versions are recorded one by one (not only the
  * highest), because versions are assigned to features up front and may land out of order.
  */
-function migrate(db: DatabaseSync, from: number): void {
+function migrate(db: DatabaseSync, from: number): number[] {
   if (from === 0) {
     // WAL is a property of the file, set once before the first table exists.
     db.exec('PRAGMA journal_mode = WAL')
@@ -137,9 +182,11 @@ function migrate(db: DatabaseSync, from: number): void {
         (r) => r.version,
       ),
     )
+    const now: number[] = []
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue
-      db.exec(m.sql)
+      now.push(m.version)
+      db.exec(sqliteSql(m))
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
@@ -150,6 +197,7 @@ function migrate(db: DatabaseSync, from: number): void {
     db.exec(`PRAGMA user_version = ${Math.max(...applied)}`)
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
     db.exec('COMMIT')
+    return now
   } catch (err) {
     db.exec('ROLLBACK')
     throw err
@@ -173,7 +221,7 @@ function unknownVersions(db: DatabaseSync): number[] {
  * but nothing is ever written, not even a migration. A store that lacks one of this clawops's
  * migrations is refused with the command that brings it up to date.
  */
-export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): DatabaseSync {
+export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): SqliteDatabase {
   const header = readHeader(path)
   if (!header) {
     throw new UserError('NOT_FOUND', `no clawops store at ${path}`, {
@@ -203,7 +251,7 @@ export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): Data
         },
       )
     }
-    return db
+    return new SqliteDatabase(db, path)
   } catch (err) {
     db.close()
     if (err instanceof UserError) throw err

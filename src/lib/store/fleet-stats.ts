@@ -99,9 +99,9 @@ export class FleetStats {
     return (
       this.store.db
         .prepare(
-          `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
+          `SELECT pair_id AS "pairId", user_id AS "userId", ${this.store.sql.groupConcat("role || ':' || state", "','")} AS states
          FROM instances WHERE state <> 'DELETED'${s.sql}
-         GROUP BY pair_id HAVING sum(state = 'ACTIVE') = 0 ORDER BY pair_id`,
+         GROUP BY pair_id, user_id HAVING count(CASE WHEN state = 'ACTIVE' THEN 1 END) = 0 ORDER BY pair_id`,
         )
         .all(...s.params) as unknown as PairGap[]
     ).map(membersInOrder)
@@ -116,10 +116,11 @@ export class FleetStats {
     const s = pairScope(f)
     const rows = this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states,
-           sum(state = 'ACTIVE') AS active
+        `SELECT pair_id AS "pairId", user_id AS "userId", ${this.store.sql.groupConcat("role || ':' || state", "','")} AS states,
+           count(CASE WHEN state = 'ACTIVE' THEN 1 END) AS active
          FROM instances WHERE state <> 'DELETED'${s.sql}
-         GROUP BY pair_id HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0 ORDER BY pair_id`,
+         GROUP BY pair_id, user_id HAVING count(CASE WHEN role = 'primary' AND state = 'ACTIVE' THEN 1 END) = 0
+         ORDER BY pair_id`,
       )
       .all(...s.params) as unknown as (PairGap & { active: number })[]
     const withoutActivePrimary = rows.map(({ active: _, ...g }) => membersInOrder(g))
@@ -134,8 +135,9 @@ export class FleetStats {
     return (
       this.store.db
         .prepare(
-          `SELECT provider, region, count(*) AS instances, sum(state = 'ACTIVE') AS active,
-             sum(state = 'DEGRADED') AS degraded, sum(state = 'FAILED') AS failed, avg(health_score) AS avgHealth
+          `SELECT provider, region, count(*) AS instances, count(CASE WHEN state = 'ACTIVE' THEN 1 END) AS active,
+             count(CASE WHEN state = 'DEGRADED' THEN 1 END) AS degraded,
+             count(CASE WHEN state = 'FAILED' THEN 1 END) AS failed, avg(health_score) AS "avgHealth"
            FROM instances WHERE ${w.sql} GROUP BY provider, region ORDER BY provider, region`,
         )
         .all(...w.params) as unknown as RegionHealth[]

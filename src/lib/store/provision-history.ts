@@ -26,8 +26,8 @@ export interface ProvisionAttempt {
   errorCode: string | null
 }
 
-const COLUMNS = `id, provider, region, tier, role, instance_id AS instanceId, pair_id AS pairId, op_id AS opId,
-  started_at AS startedAt, finished_at AS finishedAt, outcome, attempts, error_code AS errorCode`
+const COLUMNS = `id, provider, region, tier, role, instance_id AS "instanceId", pair_id AS "pairId", op_id AS "opId",
+  started_at AS "startedAt", finished_at AS "finishedAt", outcome, attempts, error_code AS "errorCode"`
 
 export class ProvisionHistory {
   constructor(private readonly store: Store) {}
@@ -35,12 +35,14 @@ export class ProvisionHistory {
   /** Records attempts; an id seen before is replaced, so a resumed operation can record again. */
   record(rows: readonly (Omit<ProvisionAttempt, 'id'> & { id?: string })[]): void {
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(
-        `INSERT OR REPLACE INTO provision_attempts (id, provider, region, tier, role, instance_id, pair_id, op_id,
-           started_at, finished_at, outcome, attempts, error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      for (const r of rows) {
-        stmt.run(
+      this.store.db.batch(
+        `INSERT INTO provision_attempts (id, provider, region, tier, role, instance_id, pair_id, op_id,
+           started_at, finished_at, outcome, attempts, error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, region = excluded.region, tier = excluded.tier,
+           role = excluded.role, instance_id = excluded.instance_id, pair_id = excluded.pair_id, op_id = excluded.op_id,
+           started_at = excluded.started_at, finished_at = excluded.finished_at, outcome = excluded.outcome,
+           attempts = excluded.attempts, error_code = excluded.error_code`,
+        rows.map((r) => [
           r.id ?? newId('prov'),
           r.provider,
           r.region,
@@ -54,8 +56,8 @@ export class ProvisionHistory {
           r.outcome,
           r.attempts,
           r.errorCode,
-        )
-      }
+        ]),
+      )
     })
   }
 
