@@ -12,6 +12,7 @@ import { Store } from '../../src/lib/store/store.js'
 
 const schemas = new Map<string, string>()
 let counter = 0
+let admin: PostgresDatabase | undefined
 
 /** The run's PostgreSQL database when this project runs on PostgreSQL. */
 export function postgresUrl(): string | undefined {
@@ -27,12 +28,9 @@ export function freshSchemaUrl(): string {
   const base = postgresUrl()
   if (!base) throw new Error('this test project does not run on PostgreSQL')
   const schema = `t${process.pid}_${++counter}_${Math.random().toString(36).slice(2, 8)}`
-  const admin = new PostgresDatabase(base)
-  try {
-    admin.exec(`CREATE SCHEMA ${schema}`)
-  } finally {
-    admin.close()
-  }
+  // One connection per test process makes every schema (its worker thread never holds the process).
+  admin ??= new PostgresDatabase(base)
+  admin.exec(`CREATE SCHEMA ${schema}`)
   const u = new URL(base)
   u.searchParams.set('options', `-c search_path=${schema}`)
   return u.toString()

@@ -51,7 +51,9 @@ async function handle(req: Request): Promise<QueryAnswer | null> {
         `SET lock_timeout = ${Math.max(1, Math.trunc(req.lockTimeoutMs))}; SET idle_in_transaction_session_timeout = '60s'`,
       )
       clients.set(req.id, c)
-      return null
+      // The store's lock key: one per schema (see PostgresDatabase.beginWrite).
+      const r = await c.query('SELECT hashtext(current_schema()) AS k')
+      return { rows: r.rows, rowCount: 1 }
     }
     case 'query': {
       const r = await client(req.id).query({ text: req.text, values: req.values })

@@ -141,13 +141,14 @@ export class PostgresDatabase implements Database {
   constructor(url: string, opts: PostgresOptions = {}) {
     this.location = redactUrl(url)
     try {
-      worker({
+      const opened = worker({
         op: 'open',
         id: this.id,
         url,
         applicationName: `clawops:${process.pid}`,
         lockTimeoutMs: opts.busyTimeoutMs ?? 5000,
       })
+      this.lockKey = opened!.rows[0]!.k as number
     } catch (err) {
       throw new UserError(
         'STORE_UNREACHABLE',
@@ -161,9 +162,6 @@ export class PostgresDatabase implements Database {
     }
     this.open = true
     if (opts.readOnly) this.exec('SET default_transaction_read_only = on')
-    // One lock per schema: two stores in one database (tests, staging beside production) never wait
-    // on each other.
-    this.lockKey = this.prepare('SELECT hashtext(current_schema()) AS k').get()!.k as number
   }
 
   get isOpen(): boolean {
