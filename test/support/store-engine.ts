@@ -3,9 +3,10 @@
  * `-pg` twins run the same test files on PostgreSQL, each clawops home getting a schema of its own
  * in the run's database (see global-postgres.ts), so tests stay as isolated as separate files.
  */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { inject } from 'vitest'
 import { PostgresDatabase } from '../../src/lib/store/postgres.js'
 import { Store } from '../../src/lib/store/store.js'
@@ -64,5 +65,49 @@ export function dropAuditTriggers(store: Store): void {
     store.db.exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete')
   } else {
     store.db.exec('ALTER TABLE audit DISABLE TRIGGER USER')
+  }
+}
+
+/**
+ * Everything a store holds, as text: the SQLite file's bytes (checkpointed), or every row of every
+ * table of a PostgreSQL schema. For tests that check what reached the store (never a secret) and that
+ * a read leaves it as it was.
+ */
+export function storeDump(location: string): string {
+  if (!location.startsWith('postgres')) {
+    const db = new DatabaseSync(location)
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+    db.close()
+    return readFileSync(location).toString('latin1')
+  }
+  const db = new PostgresDatabase(location)
+  try {
+    const tables = db
+      .prepare(
+        'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
+      )
+      .all()
+      .map((r) => r.t as string)
+    return tables
+      .map((t) => `${t}\n${JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all())}`)
+      .join('\n')
+  } finally {
+    db.close()
+  }
+}
+
+/** SQL run on the store at `location` outside clawops (what someone holding the database could do). */
+export function rawExec(location: string, sql: string): void {
+  if (!location.startsWith('postgres')) {
+    const db = new DatabaseSync(location)
+    db.exec(sql)
+    db.close()
+    return
+  }
+  const db = new PostgresDatabase(location)
+  try {
+    db.exec(sql)
+  } finally {
+    db.close()
   }
 }

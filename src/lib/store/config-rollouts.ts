@@ -417,7 +417,7 @@ export class ConfigRollouts {
         `SELECT c.changes AS changes, count(t.instance_id) AS n FROM config_rollout_changes c
          JOIN config_rollout_targets t ON t.rollout_id = c.rollout_id AND t.change_digest = c.digest
            AND t.outcome = 'applied'
-         WHERE c.rollout_id = ? GROUP BY c.digest ORDER BY n DESC, c.digest`,
+         WHERE c.rollout_id = ? GROUP BY c.digest, c.changes ORDER BY n DESC, c.digest`,
       )
       .all(id) as { changes: string; n: number }[]
     return rows.map((r) => ({ changes: JSON.parse(r.changes) as Change[], instances: r.n }))

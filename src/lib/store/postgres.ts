@@ -193,7 +193,13 @@ export class PostgresDatabase implements Database {
   }
 
   beginWrite(): void {
-    this.exec(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${this.lockKey})`)
+    try {
+      this.exec(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${this.lockKey})`)
+    } catch (err) {
+      // The lock wait timed out inside the transaction just begun: end it, or the session stays aborted.
+      this.exec('ROLLBACK')
+      throw err
+    }
   }
 
   beginRows(): void {
