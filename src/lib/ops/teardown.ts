@@ -15,6 +15,7 @@ import { removeDevice } from '../gateway/pairing.js'
 import type { TeardownFact } from '../policy/rules.js'
 import { providerFor } from '../providers/for-context.js'
 import { joining } from '../provisioning/joins.js'
+import { removeTailscaleDevice } from '../provisioning/tailscale.js'
 import { closeBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -153,6 +154,7 @@ async function teardownPair(run: StepRun, x: PairTeardown) {
       const { client } = await joining(ctx)
       await removeDevice(client, inst.nodeId).catch(() => undefined)
     }
+    await removeTailscaleDevice(run, inst)
     store.tx(() => {
       instances.update(id, { state: 'DELETED' })
       closeBilling(store, id, ctx.now(), 'delete')

@@ -118,6 +118,7 @@ export class ContaboAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'static',
+    userData: 'cloud-init',
   }
   private readonly tokens: ContaboTokens
   private readonly defaultImage: string

@@ -141,6 +141,7 @@ export class HetznerAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'kv',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 

@@ -93,6 +93,7 @@ export class VultrAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 

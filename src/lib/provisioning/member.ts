@@ -5,7 +5,7 @@
  * cannot resize in place.
  */
 import { createHash } from 'node:crypto'
-import { renderCloudInit } from '../bootstrap/cloud-init.js'
+import { renderUserData } from '../bootstrap/user-data.js'
 import type { Context } from '../context.js'
 import type { Instance, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
@@ -19,7 +19,7 @@ import { issueNodeBootstrapToken } from '../gateway/pairing.js'
 import type { StepRun } from '../ops/kind.js'
 import { providerFor } from '../providers/for-context.js'
 import { serverName } from '../providers/names.js'
-import type { ProviderServer } from '../providers/types.js'
+import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -28,6 +28,7 @@ import { recordProvision } from '../store/provision-history.js'
 import { depsFor } from '../watch/deps.js'
 import { joining, waitForNode } from './joins.js'
 import { provisioningSettings } from './settings.js'
+import { keyDelivered, mintServerKey, type ServerKey } from './tailscale.js'
 
 export interface MemberSpec {
   instanceId: string
@@ -48,6 +49,20 @@ export function derivedId(prefix: string, salt: string, key: string, length = 10
   let s = ''
   for (let i = 0; i < length; i++) s += ALPHABET[h[i]! & 31]
   return `${prefix}-${s}`
+}
+
+/**
+ * The server's name on the tailnet: the user, the role and a piece of the instance id, so a
+ * replacement server (resize, reprovision) never shares a hostname with the one it replaces and
+ * teardown finds exactly its device.
+ */
+export function tailscaleHostname(userId: string, role: Role, instanceId: string): string {
+  const user = userId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return `claw-${user}-${role === 'primary' ? 'p' : 's'}-${instanceId.replace(/^i-/, '').slice(0, 6)}`
 }
 
 /** The member's rows (instance CREATING, billing, join secret), written once; a resumed step finds them. */
@@ -73,7 +88,7 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
       state: 'CREATING',
       providerId: null,
       ip: null,
-      tailscaleName: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+      tailscaleName: tailscaleHostname(m.userId, m.role, m.instanceId),
       nodeId: null,
       labels: m.labels,
       healthScore: null,
@@ -115,30 +130,29 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
   }
 }
 
-async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
+async function userDataFor(
+  ctx: Context,
+  m: MemberSpec,
+  format: ProviderAdapter['capabilities']['userData'],
+  key: ServerKey | null,
+): Promise<string> {
   const settings = provisioningSettings(ctx.config())
   const ep = gatewayEndpoint(ctx)
   const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
   const { client } = await joining(ctx)
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
-  const tailscaleKey = settings.tailscale ? ctx.env[settings.tailscale.authKeyEnv] : undefined
-  if (settings.tailscale && !tailscaleKey) {
-    throw new UserError(
-      'CONFIG_INVALID',
-      `${settings.tailscale.authKeyEnv} is not set (provisioning.tailscale)`,
-    )
-  }
-  return renderCloudInit({
+  return renderUserData(format, {
     instanceId: m.instanceId,
-    hostname: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+    hostname:
+      ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ??
+      tailscaleHostname(m.userId, m.role, m.instanceId),
     operatorGatewayUrl: nodeGatewayUrl,
     firstContact: {
       bootstrapToken,
       ...(settings.sharedTokenFallback && ep.token ? { token: ep.token } : {}),
     },
     joinSecret: ctx.store().repo(JoinSecrets).lookup(m.instanceId)!.secret,
-    tailscale:
-      settings.tailscale && tailscaleKey ? { authKey: tailscaleKey, tags: settings.tailscale.tags } : null,
+    tailscale: key ? { authKey: key.authKey.reveal(), tags: key.tags } : null,
     openclaw: {
       image: settings.openclawImage,
       userConfig: {
@@ -188,6 +202,7 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
       )
       if (existing) {
         serverId = existing.id
+        keyDelivered(ctx, m.instanceId, serverId)
       } else {
         const plan = adapter.planFor(m.tier)
         run.audit({
@@ -200,18 +215,20 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
           state: 'CREATING',
         })
         attempts++
+        const key = await mintServerKey(run, m.instanceId, inst.tailscaleName ?? '')
         const created = await adapter.create(
           {
             name,
             plan,
             region: m.region,
             labels: { 'clawops/pair': m.pairId, 'clawops/role': m.role, 'clawops/instance': m.instanceId },
-            userData: await userDataFor(ctx, m),
+            userData: await userDataFor(ctx, m, adapter.capabilities.userData, key),
             opId: run.opId,
           },
           { opId: run.opId },
         )
         serverId = created.server.id
+        if (key) keyDelivered(ctx, m.instanceId, serverId, key.seq)
       }
       instances.update(m.instanceId, { providerId: serverId, state: 'BOOTSTRAPPING' })
     }

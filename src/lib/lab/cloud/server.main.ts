@@ -10,7 +10,10 @@
  * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
  * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
  * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
+ * CLAWOPS_LAB_TAILSCALE_CREDENTIALS names a JSON file with the Tailscale API credentials the lab
+ * accepts ({"apiKey"} and/or {"oauthClientId","oauthClientSecret"}).
  */
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -21,7 +24,8 @@ import '../clawnode-boot-driver.js'
 import '../virtual-node-driver.js'
 import { createBootDriver } from './boot-drivers.js'
 import { DEFAULT_TIMINGS } from './engine.js'
-import { startLabCloud } from './lab-cloud.js'
+import { type LabCloud, startLabCloud } from './lab-cloud.js'
+import type { TailscaleCredentials } from './tailscale-api.js'
 
 function intOf(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined
@@ -58,25 +62,31 @@ async function main(): Promise<void> {
       ? {}
       : { deleteMs: intOf('delete-ms', values['delete-ms'])! }),
   }
+  let lab: LabCloud | undefined
   const driver = await createBootDriver(values.driver ?? env.CLAWOPS_LAB_CLOUD_DRIVER ?? 'instant', {
     dir,
     timings: { ...DEFAULT_TIMINGS, ...timings },
     logger,
+    tailscaleUrl: () => lab?.endpoints.tailscale.registerUrl,
   })
-  const lab = await startLabCloud({
+  const tsFile = env.CLAWOPS_LAB_TAILSCALE_CREDENTIALS
+  const tailscale = tsFile ? (JSON.parse(readFileSync(tsFile, 'utf8')) as TailscaleCredentials) : undefined
+  lab = await startLabCloud({
     dir,
     driver,
     host: values.host ?? env.CLAWOPS_LAB_CLOUD_HOST ?? '127.0.0.1',
     port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
     timings,
     logger,
+    ...(tailscale ? { tailscale } : {}),
   })
+  const running = lab
   let closing = false
   const stop = (signal: string) => {
     if (closing) return
     closing = true
     logger.info({ signal }, 'lab cloud stopping')
-    lab.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'lab cloud did not close cleanly')
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, dir, ...lab.endpoints })}\n`)
+  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, dir, ...running.endpoints })}\n`)
 }
 
 main().catch((err: unknown) => {
