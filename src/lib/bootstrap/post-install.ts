@@ -17,6 +17,9 @@ const PRELUDE = `set -euo pipefail
 ROOT="\${CLAWOPS_BOOTSTRAP_ROOT:-}"
 mkdir -p "$ROOT/var/log"
 exec > >(tee -a "$ROOT${BOOTSTRAP_LOG_PATH}") 2>&1
+TEE_PID=$!
+# The log is complete when the script ends, whether it succeeds or stops at a failed step.
+trap 'exec >&- 2>&-; wait "$TEE_PID" 2>/dev/null || true' EXIT
 step() { TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T clawops-bootstrap: %s\\n' -1 "$*"; }
 # put PATH MODE [keep] < content: written whole (temporary file, then rename) with its mode set
 # before the content lands; with "keep", an existing file is left as it is.

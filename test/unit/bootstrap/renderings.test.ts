@@ -4,7 +4,7 @@
  * leave the same machine behind: the same files with the same modes and contents, the same packages,
  * units, firewall rule, Compose project, tailnet join and npm install, in the same order.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,7 @@ import {
   USER_CONFIG_PATH,
   vpsSetup,
 } from '../../../src/lib/bootstrap/vps-setup.js'
-import { firstBoot } from '../../../src/lib/lab/vps/first-boot.js'
+import { firstBoot, runIn } from '../../../src/lib/lab/vps/first-boot.js'
 import { installShims, LAB_STATE_DIR } from '../../../src/lib/lab/vps/shims.js'
 import { type LabTailnet, startTailnetFixture } from '../lab/tailnet-fixture.js'
 
@@ -129,6 +129,24 @@ describe('the VPS setup rendered two ways', () => {
     expect(tailnet.devices().map((d) => d.hostname)).toEqual([base.hostname, base.hostname])
   })
 
+  it('the post-install script can run again: same machine, the user config kept, the key not presented twice', async () => {
+    const key = await tailnet.mintKey(['tag:clawops-gw'])
+    const script = renderPostInstallScript({ ...base, tailscale: { authKey: key, tags: ['tag:clawops-gw'] } })
+    const root = await boot('twice', 'hostinger', script)
+    const before = machine(root)
+    const pushed = '{"gateway":{"mode":"local","pushed":true}}\n'
+    writeFileSync(join(root, USER_CONFIG_PATH), pushed)
+    const code = await runIn(
+      { root, shims, tailscaleUrl: tailnet.registerUrl },
+      [join(root, 'post_install')],
+      '/var/log/rerun.log',
+    )
+    expect(code, readFileSync(join(root, 'var/log/rerun.log'), 'utf8')).toBe(0)
+    expect(machine(root)).toEqual({ ...before, [USER_CONFIG_PATH]: { mode: '600', content: pushed } })
+    expect(state(root, 'events').filter((e) => e.startsWith('tailscale up'))).toHaveLength(1)
+    expect(tailnet.devices().filter((d) => d.hostname === base.hostname)).toHaveLength(3)
+  })
+
   it('cloud-init carries every step of the setup', () => {
     const input = { ...base, tailscale: { authKey: 'tskey-auth-kX-abc', tags: ['tag:clawops-gw'] } }
     const setup = vpsSetup(input)
@@ -153,5 +171,15 @@ describe('the VPS setup rendered two ways', () => {
     expect(text).toContain('/var/log/clawops-bootstrap.log')
     for (const c of vpsSetup({ ...base, tailscale: null }).commands) expect(text).toContain(`\n${c.run}\n`)
     expect(text).not.toContain('tailscale up')
+  })
+
+  it('user data too large for the provider is refused before any server is bought', () => {
+    const huge = {
+      ...base,
+      tailscale: null,
+      openclaw: { ...base.openclaw, userConfig: { blob: 'x'.repeat(60_000) } },
+    }
+    expect(() => renderCloudInit(huge)).toThrow(/exceeds 32768 bytes/)
+    expect(() => renderPostInstallScript(huge)).toThrow(/exceeds 49152 bytes/)
   })
 })
