@@ -375,6 +375,20 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Provider price lists (`clawops provider prices`); defaults in src/lib/pricing/settings.ts. */
+    prices: z
+      .object({
+        maxAgeHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .optional(),
+        refreshWhenStale: z.boolean().optional(),
+        tableMaxAgeDays: z.number().int().min(1).max(3650).optional(),
+      })
+      .strict()
+      .optional(),
     briefer: BrieferSchema.optional(),
     agents: AgentsSchema.optional(),
   })

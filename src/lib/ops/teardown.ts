@@ -8,11 +8,11 @@
 import { z } from 'zod'
 import { type ArchiveRecord, archiveUserState } from '../archive/archive.js'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
 import type { Instance } from '../domain/instance.js'
 import { UserError } from '../errors.js'
 import { removeDevice } from '../gateway/pairing.js'
 import type { TeardownFact } from '../policy/rules.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import { providerFor } from '../providers/for-context.js'
 import { joining } from '../provisioning/joins.js'
 import { removeTailscaleDevice } from '../provisioning/tailscale.js'
@@ -63,14 +63,13 @@ const kind: OperationKind<TeardownParams> = {
     if (!r.success) throw new UserError('INVALID_INPUT', r.error.issues.map((i) => i.message).join('; '))
     return r.data
   },
-  plan(ctx, p) {
+  async plan(ctx, p) {
     const targets = targetsOf(ctx, p)
     if (targets.length === 0)
       throw new UserError('NOT_FOUND', 'no live instance matches', {
         hint: 'Check with clawops instance list.',
       })
     const instances = ctx.store().repo(Instances)
-    const rates = ctx.config().currency.rates as Record<Currency, number>
     const byPair = Map.groupBy(targets, (t) => t.pairId)
     const facts: TeardownFact[] = []
     const pairs: PairTeardown[] = []
@@ -98,14 +97,16 @@ const kind: OperationKind<TeardownParams> = {
         archiveFrom: p.archive && wholePair ? (source?.id ?? null) : null,
       })
     }
-    const saving = targets.reduce((s, t) => s + monthlyUsdCents(t.provider, t.tier, rates), 0)
+    const providers = [...new Set(targets.map((t) => t.provider))]
+    const book = await planPrices(ctx, providers)
+    const saving = targets.reduce((s, t) => s + book.monthlyUsdCents(t.provider, t.tier, t.region), 0)
     return {
       summary: `tear down ${targets.length} instance${targets.length === 1 ? '' : 's'} of ${pairs.length} pair${pairs.length === 1 ? '' : 's'}${p.archive ? ', archiving user state first' : ', WITHOUT archiving'}`,
       targets: targets.map((t) => t.id),
       affectedUsers: new Set(targets.map((t) => t.userId)).size,
       costDeltaMonthlyUsdCents: -saving,
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
-      facts: { teardown: facts },
+      facts: { teardown: facts, prices: originsOf(book, providers) },
     }
   },
   runStep(run) {

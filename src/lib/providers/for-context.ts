@@ -39,6 +39,14 @@ function optionsFor(ctx: Context, provider: Provider): ProviderOptions {
   } as ProviderOptions
 }
 
+/** Whether this home has credentials for `provider` (a credentials file, or every variable set). */
+export function hasCredentials(ctx: Context, provider: Provider): boolean {
+  if (ctx.config().providers?.[provider]?.credentialsFile) return true
+  return Object.values(CREDENTIAL_ENV[provider] as Record<string, string>).every(
+    (name) => (ctx.env[name] ?? '').trim() !== '',
+  )
+}
+
 export async function providerFor(ctx: Context, provider: Provider): Promise<ProviderAdapter> {
   let byProvider = cache.get(ctx)
   if (!byProvider) {

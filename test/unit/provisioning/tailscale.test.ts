@@ -65,8 +65,8 @@ function run(c: Context, opId = 'op-ts-1'): StepRun {
   }
 }
 
-async function join_(key: string, hostname: string, tags = ['tag:clawops-gw']) {
-  return fetch(fx.lab.endpoints.tailscale.registerUrl + '/register', {
+async function joinTailnet(key: string, hostname: string, tags = ['tag:clawops-gw']) {
+  return fetch(`${fx.lab.endpoints.tailscale.registerUrl}/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ authKey: key, hostname, tags }),
@@ -106,8 +106,8 @@ describe('a Tailscale key per server', () => {
     const dump = JSON.stringify(ctx.store().db.prepare('SELECT * FROM tailscale_keys').all())
     expect(dump).not.toContain(a!.authKey.reveal())
     // Single-use: the first device joins, a second one is refused.
-    expect((await join_(a!.authKey.reveal(), 'claw-u1-p-aaaaaa')).status).toBe(200)
-    const again = await join_(a!.authKey.reveal(), 'claw-other')
+    expect((await joinTailnet(a!.authKey.reveal(), 'claw-u1-p-aaaaaa')).status).toBe(200)
+    const again = await joinTailnet(a!.authKey.reveal(), 'claw-other')
     expect(again.status).toBe(401)
     expect(await again.json()).toEqual({ message: 'invalid key: key has already been used' })
   })
@@ -126,7 +126,7 @@ describe('a Tailscale key per server', () => {
     const k2 = keys.find((k) => k.secret === second!.authKey.reveal())!
     expect(k1.revoked).not.toBeNull()
     expect(k2.revoked).toBeNull()
-    expect((await join_(first!.authKey.reveal(), 'claw-u2-p-cccccc')).status).toBe(401)
+    expect((await joinTailnet(first!.authKey.reveal(), 'claw-u2-p-cccccc')).status).toBe(401)
     // Delivered to a server: a later mint for the instance leaves it alone.
     keyDelivered(ctx, 'i-cccccccccc', '4711', second!.seq)
     await mintServerKey(run(ctx), 'i-cccccccccc', 'claw-u2-p-cccccc')
@@ -156,7 +156,7 @@ describe('teardown takes the server off the tailnet', () => {
   it('deletes the device found by hostname and tag, audited before the call; a second run finds nothing', async () => {
     const key = await mintServerKey(run(ctx), 'i-eeeeeeeeee', 'claw-u4-p-eeeeee')
     keyDelivered(ctx, 'i-eeeeeeeeee', '42', key!.seq)
-    expect((await join_(key!.authKey.reveal(), 'claw-u4-p-eeeeee')).status).toBe(200)
+    expect((await joinTailnet(key!.authKey.reveal(), 'claw-u4-p-eeeeee')).status).toBe(200)
     const device = fx.lab.tailnet().devices.find((d) => d.hostname === 'claw-u4-p-eeeeee')!
     const before = audits.length
     const r = await removeTailscaleDevice(run(ctx), { id: 'i-eeeeeeeeee', tailscaleName: 'claw-u4-p-eeeeee' })
