@@ -77,7 +77,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'brief weekly': briefing,
   'brief monthly': briefing,
   // A sweep moves instance states (ACTIVE ⇄ DEGRADED → FAILED): detection is part of the heal duty.
-  'health sweep': { action: 'heal' },
+  'health sweep': { action: 'health.sweep' },
   heal: { action: 'heal' },
   failover: { action: 'failover' },
   'instance restart': { action: 'instance.restart' },
@@ -98,7 +98,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ops resume': { action: 'ops.resume' },
   // The daemon and its cron form run under a service manager or the gateway's own cron job.
   watch: human('heal'),
-  'node approve': human(null),
+  'node approve': human('node.approve'),
   'gateway setup': human('gateway.setup'),
   'agents install': human('agents.install'),
   'lab up': human('lab.manage'),

@@ -8,8 +8,8 @@ import type { Context } from '../context.js'
 import { CONTABO_PRICE_TABLE, datedListAt } from '../domain/price-book.js'
 import { PROVIDERS, type Provider } from '../domain/provider.js'
 import { toErrorBody } from '../errors.js'
+import { hasCredentials } from '../providers/credentials.js'
 import { decimalToScaled } from '../providers/decimal.js'
-import { hasCredentials, providerFor } from '../providers/for-context.js'
 import type { PlanPrice } from '../providers/types.js'
 import { type CatalogPlan, PriceCatalog } from '../store/price-catalog.js'
 
@@ -53,7 +53,7 @@ function toPlan(p: PlanPrice): CatalogPlan {
 /** Reads one provider's list now and replaces what the store had. */
 export async function refreshProvider(ctx: Context, provider: Provider): Promise<PriceRefresh> {
   try {
-    const adapter = await providerFor(ctx, provider)
+    const adapter = await ctx.provider(provider)
     const [plans, regions] = await Promise.all([adapter.prices(), adapter.regions()])
     const table = adapter.capabilities.prices === 'static'
     const list = datedListAt(CONTABO_PRICE_TABLE, ctx.now())
@@ -94,7 +94,7 @@ export async function refreshProvider(ctx: Context, provider: Provider): Promise
 
 /** The providers this home has credentials for: the ones a refresh of "all" reads. */
 export function configuredProviders(ctx: Context): Provider[] {
-  return PROVIDERS.filter((p) => hasCredentials(ctx, p))
+  return PROVIDERS.filter((p) => hasCredentials(ctx.config(), p, ctx.trustEnv ? ctx.env : {}))
 }
 
 export async function refreshPrices(ctx: Context, providers: readonly Provider[]): Promise<PriceRefresh[]> {

@@ -13,14 +13,17 @@ import { randomBytes } from 'node:crypto'
 import { readSecretJson } from '../config/secret-file.js'
 import type { Context } from '../context.js'
 import type { Instance } from '../domain/instance.js'
+import type { StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
-import type { StepRun } from '../ops/kind.js'
 import type { Secret } from '../providers/secret.js'
 import { type TailscaleKeyRow, TailscaleKeys } from '../store/tailscale-keys.js'
 import { TailscaleClient, type TailscaleCredentials } from '../tailscale/client.js'
 import { provisioningSettings, type TailscaleSettings } from './settings.js'
 
 const clients = new WeakMap<Context, TailscaleClient>()
+
+/** What these functions need of the step running them: its context, its operation, its audit. */
+type Step = Pick<StepRun, 'ctx' | 'opId' | 'audit'>
 
 function credentialsFrom(file: string): TailscaleCredentials {
   const c = readSecretJson(file)
@@ -59,7 +62,7 @@ const expired = (r: TailscaleKeyRow, now: string) =>
   r.expiresAt !== null && r.expiresAt !== '' && r.expiresAt <= now
 
 /** Revokes the instance's keys that were minted but never went into a server's user data. */
-async function retireUndelivered(run: StepRun, client: TailscaleClient, instanceId: string): Promise<void> {
+async function retireUndelivered(run: Step, client: TailscaleClient, instanceId: string): Promise<void> {
   const repo = run.ctx.store().repo(TailscaleKeys)
   for (const r of repo.forInstance(instanceId).filter((x) => x.state === 'minting' || x.state === 'minted')) {
     let ids = r.keyId ? [r.keyId] : []
@@ -90,7 +93,7 @@ export interface ServerKey {
  * tailnet. Call it only when the create follows: the key goes into that server's user data alone.
  */
 export async function mintServerKey(
-  run: StepRun,
+  run: Step,
   instanceId: string,
   hostname: string,
 ): Promise<ServerKey | null> {
@@ -139,7 +142,7 @@ export function keyDelivered(ctx: Context, instanceId: string, serverId: string,
  * Each call is audited before it is made; a device or key already gone is not an error.
  */
 export async function removeTailscaleDevice(
-  run: StepRun,
+  run: Step,
   inst: Pick<Instance, 'id' | 'tailscaleName'>,
 ): Promise<{ devices: string[]; revokedKeys: string[] } | null> {
   const ts = await tailscaleFor(run.ctx)

@@ -13,8 +13,9 @@
  *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
- *  10 price catalogue (plans, prices and regions read from the providers, with source and date)
- *  11 tailscale auth keys (one per server, never the secret)
+ *  10 engine (plan confirmations, named leases)
+ *  11 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  12 tailscale auth keys (one per server, never the secret)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -25,8 +26,9 @@ import { briefings } from './migrations/006-briefings.js'
 import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
-import { priceCatalog } from './migrations/010-price-catalog.js'
-import { tailscaleKeys } from './migrations/011-tailscale-keys.js'
+import { engine } from './migrations/010-engine.js'
+import { priceCatalog } from './migrations/011-price-catalog.js'
+import { tailscaleKeys } from './migrations/012-tailscale-keys.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -41,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   watch,
   provisioning,
   archives,
+  engine,
   priceCatalog,
   tailscaleKeys,
 ].sort((a, b) => a.version - b.version)

@@ -6,11 +6,11 @@
  * acknowledged, not acted on.
  */
 import { z } from 'zod'
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
+import { emitEvent } from '../events/emit.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
-import { emitEvent } from './events.js'
-import type { WatchSettings } from './settings.js'
 import { verifyWebhook, type WebhookSecrets } from './webhook-verify.js'
 
 export const WEBHOOK_SOURCES = [

@@ -85,7 +85,10 @@ describe('Hostinger boots from its post-install script; every server joins the t
       ['hostinger', 'api'],
     ])
     expect(plan.costDeltaMonthlyUsdCents).toBe(2 * (899 + 2400))
-    const res = await clawopsAsync([...args, '--primary', 'hostinger', '--standby', 'digitalocean', '--json'], env)
+    const res = await clawopsAsync(
+      [...args, '--primary', 'hostinger', '--standby', 'digitalocean', '--json'],
+      env,
+    )
     expect(res.code, res.stdout + res.stderr).toBe(0)
     const r = (res.json as Json).data
     expect(r.status).toBe('done')
@@ -116,12 +119,18 @@ describe('Hostinger boots from its post-install script; every server joins the t
     const details = await Promise.all(keys.map((k: Json) => tailnet(`/tailnet/-/keys/${k.id}`)))
     expect(details).toHaveLength(4)
     for (const k of details) {
-      expect(k.capabilities.devices.create).toMatchObject({ reusable: false, preauthorized: true, tags: ['tag:clawops-lab'] })
+      expect(k.capabilities.devices.create).toMatchObject({
+        reusable: false,
+        preauthorized: true,
+        tags: ['tag:clawops-lab'],
+      })
       expect(k.invalid).toBe(true)
       expect(k.key).toBeUndefined()
     }
     const { devices } = await tailnet('/tailnet/-/devices')
-    expect(devices.map((d: Json) => d.hostname).sort()).toEqual(instances.map((i: Json) => i.tailscaleName).sort())
+    expect(devices.map((d: Json) => d.hostname).sort()).toEqual(
+      instances.map((i: Json) => i.tailscaleName).sort(),
+    )
     for (const d of devices) expect(d).toMatchObject({ tags: ['tag:clawops-lab'], authorized: true })
     // Each mint was audited before the call; no secret is in the audit trail.
     const audit = ok('audit', 'log', '--action', 'tailscale.key.create', '--limit', '50').entries
@@ -148,7 +157,11 @@ describe('user data that is not clawops’', () => {
   it('a plain shell script and a foreign cloud-config boot the server, which gets no node', async () => {
     const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))
     const creds = JSON.parse(readFileSync(config.providers.hetzner.credentialsFile, 'utf8'))
-    const hz = new HetznerAdapter({ token: creds.token, baseUrl: config.providers.hetzner.baseUrl, pollMs: 100 })
+    const hz = new HetznerAdapter({
+      token: creds.token,
+      baseUrl: config.providers.hetzner.baseUrl,
+      pollMs: 100,
+    })
     const nodesBefore = ok('node', 'list').counts
     const servers = await Promise.all(
       [

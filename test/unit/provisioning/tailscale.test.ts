@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigSchema } from '../../../src/lib/config/schema.js'
 import type { Context } from '../../../src/lib/context.js'
-import type { StepRun } from '../../../src/lib/ops/kind.js'
+import type { StepRun } from '../../../src/lib/engine/kind.js'
 import {
   keyDelivered,
   mintServerKey,
@@ -45,14 +45,10 @@ function contextFor(creds: Record<string, string>): Context {
   })
 }
 
-function run(c: Context, opId = 'op-ts-1'): StepRun {
+function run(c: Context, opId = 'op-ts-1'): Pick<StepRun, 'ctx' | 'opId' | 'audit'> {
   return {
     ctx: c,
     opId,
-    planId: 'pl-1',
-    actor: 'operator',
-    step: { name: 'pair', target: 'p-1' } as StepRun['step'],
-    checkpoint: () => undefined,
     // What the tailnet looked like when the entry was written: the call it announces comes after.
     audit: (e) =>
       audits.push({
@@ -61,7 +57,6 @@ function run(c: Context, opId = 'op-ts-1'): StepRun {
         keys: fx.lab.tailnet().keys.length,
         devices: fx.lab.tailnet().devices.length,
       }),
-    progress: () => undefined,
   }
 }
 

@@ -27,7 +27,7 @@ export default class ConfigPushPause extends ClawopsCommand<typeof ConfigPushPau
 
   protected async execute(): Promise<RolloutView> {
     const { pauseRollout } = await import('../../../lib/config-push/control.js')
-    return pauseRollout(this.ctx, this.args.rollout, this.flags.reason)
+    return pauseRollout(this.ctx, await this.engine(), this.args.rollout, this.flags.reason)
   }
 
   protected render(v: RolloutView): string {

@@ -262,6 +262,12 @@ export function tailscaleApi(engine: LabEngine, creds: TailscaleCredentials | un
     async handle(req) {
       const m = router.match(req.method, req.path)
       if (!m) return { status: 404, body: { message: `no route for ${req.method} ${req.path}` } }
+      if ('allowed' in m)
+        return {
+          status: 405,
+          body: { message: 'method not allowed' },
+          headers: { Allow: m.allowed.join(', ') },
+        }
       try {
         const rejected = guard(req)
         if (rejected) throw rejected
