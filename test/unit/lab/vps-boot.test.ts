@@ -17,7 +17,7 @@ import { virtualNodeDriver } from '../../../src/lib/lab/virtual-node-driver.js'
 import { bootVps } from '../../../src/lib/lab/vps/boot.js'
 import { installShims, LAB_STATE_DIR } from '../../../src/lib/lab/vps/shims.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
-import { eventually, startLab, TUNING } from '../providers/lab-fixture.js'
+import { CREDS, eventually, startLab, TUNING } from '../providers/lab-fixture.js'
 import { type LabTailnet, startTailnetFixture } from './tailnet-fixture.js'
 
 const labDir = mkdtempSync(join(tmpdir(), 'clawops-vps-boot-'))
@@ -150,7 +150,7 @@ describe('the provider reports such a server running', () => {
     })
     try {
       const hz = new HetznerAdapter({
-        token: 'tok-123456',
+        ...CREDS.hetzner,
         baseUrl: fx.lab.endpoints.hetzner.baseUrl,
         ...TUNING,
       })

@@ -19,7 +19,7 @@ import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
 import { BillingSegments, openBilling } from '../../../src/lib/store/billing.js'
 import { PriceCatalog } from '../../../src/lib/store/price-catalog.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
-import { type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
 
 let fx: LabFixture
 
@@ -30,13 +30,7 @@ function labContext(
   const providers: Record<string, unknown> = {}
   for (const p of PROVIDERS) {
     const file = join(home, `${p}.json`)
-    const creds =
-      p === 'contabo'
-        ? { clientId: 'cid', clientSecret: 'csecret', username: 'u@example.com', password: 'pw-123456' }
-        : p === 'vultr'
-          ? { apiKey: 'k-1234567' }
-          : { token: 't-1234567' }
-    writeFileSync(file, JSON.stringify(creds), { mode: 0o600 })
+    writeFileSync(file, JSON.stringify(CREDS[p]), { mode: 0o600 })
     const ep = fx.lab.endpoints[p] as { baseUrl: string; authUrl?: string }
     providers[p] = {
       // A Hetzner that is not there: the lab answers 404 below an unknown prefix.
@@ -69,13 +63,13 @@ afterAll(() => fx.stop())
 
 describe('reading the price lists', () => {
   it('parses each provider’s own shape: Hetzner’s /pricing currency and net strings, Vultr’s derived hourly rate', async () => {
-    const hz = new HetznerAdapter({ token: 't-123456', baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING })
+    const hz = new HetznerAdapter({ ...CREDS.hetzner, baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING })
     const cx23 = (await hz.prices()).find((p) => p.plan === 'cx23' && p.region === 'fsn1')!
     expect(cx23).toMatchObject({
       monthly: { amount: '4.4900000000', currency: 'EUR', cents: 449 },
       hourly: { amount: '0.0072000000', currency: 'EUR' },
     })
-    const vu = new VultrAdapter({ apiKey: 'k-123456', baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({ ...CREDS.vultr, baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
     expect((await vu.prices()).find((p) => p.plan === 'vc2-1c-2gb')).toMatchObject({ hourly: null })
   })
 
