@@ -26,9 +26,10 @@ const labDir = join(home, 'lab', 'cloud')
 let tailscale: { baseUrl: string; apiKey: string }
 
 async function tailnet(path: string): Promise<Json> {
-  const res = await fetch(`${tailscale.baseUrl}/api/v2${path}`, {
-    headers: { authorization: `Bearer ${tailscale.apiKey}` },
-  })
+  const get = () =>
+    fetch(`${tailscale.baseUrl}/api/v2${path}`, { headers: { authorization: `Bearer ${tailscale.apiKey}` } })
+  // A kept-alive connection the lab closed while idle (minutes of provisioning) is tried once more.
+  const res = await get().catch(get)
   expect(res.status, path).toBe(200)
   return res.json()
 }
