@@ -187,7 +187,10 @@ describe('the lab and the pair lifecycle', () => {
     const nodeDir = readdirSync(join(home, 'lab', 'cloud', 'nodes')).find(
       (d) => d === `vultr-${vultr.providerId}`,
     )!
-    writeFileSync(join(home, 'lab', 'cloud', 'nodes', nodeDir, 'user', 'memory.md'), 'remember the milk\n')
+    writeFileSync(
+      join(home, 'lab', 'cloud', 'nodes', nodeDir, 'root', 'opt', 'openclaw', 'state', 'memory.md'),
+      'remember the milk\n',
+    )
     const down = ok('resize', '--tier', 'nano', '-l', `pair=${pairId}`)
     expect(down.status).toBe('done')
     now = members(pairId)
@@ -195,7 +198,18 @@ describe('the lab and the pair lifecycle', () => {
     expect(now.every((i: Json) => i.tier === 'nano' && i.state === 'ACTIVE')).toBe(true)
     const replacement = now.find((i: Json) => i.provider === 'vultr')
     expect(replacement.id).not.toBe(vultr.id)
-    const moved = join(home, 'lab', 'cloud', 'nodes', `vultr-${replacement.providerId}`, 'user', 'memory.md')
+    const moved = join(
+      home,
+      'lab',
+      'cloud',
+      'nodes',
+      `vultr-${replacement.providerId}`,
+      'root',
+      'opt',
+      'openclaw',
+      'state',
+      'memory.md',
+    )
     expect(readFileSync(moved, 'utf8')).toBe('remember the milk\n')
     expect(ok('pair', 'status', pairId).pairs[0]).toMatchObject({ serving: true, standbyReady: true })
   })
