@@ -259,14 +259,18 @@ async function retryTransient<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The first health check of a node that has just been approved. The gateway can drop a call made
- * while it republishes the node's pairing, so short attempts are retried for up to a minute.
+ * The first health check of a node that has just joined or come back. The gateway can drop a call
+ * made while it republishes the node's pairing, and a node that has just started (a reboot, a
+ * resize that restarts the server) can answer before its user gateway is up, as on a VPS where
+ * gf-clawnode connects while Docker is still starting the container: so short attempts are retried,
+ * and a gateway that is not live yet is asked again, for up to a minute; then its last answer stands.
  */
 export async function firstHealth(
   invoker: NodeInvoker,
   target: { id: string; nodeId: string },
+  withinMs = 60_000,
 ): Promise<boolean> {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + withinMs
   for (;;) {
     try {
       const h = await invoker.invoke<{ live?: boolean; healthy?: boolean }>(
@@ -275,7 +279,9 @@ export async function firstHealth(
         {},
         8_000,
       )
-      return h.live ?? h.healthy ?? false
+      const live = h.live ?? h.healthy ?? false
+      if (live || Date.now() > deadline) return live
+      await new Promise((r) => setTimeout(r, 1_000))
     } catch (err) {
       if (
         Date.now() > deadline ||

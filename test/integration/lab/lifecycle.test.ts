@@ -34,6 +34,12 @@ let companion: Server
 const received: { verified: boolean; body: Json }[] = []
 let pairs: { pairId: string; userId: string }[] = []
 const members = (pairId: string): Json[] => ok('instance', 'list', '-l', `pair=${pairId}`).instances
+/** `lab up` starts a real gateway: on a busy machine that takes longer than the CLI helper's minute. */
+const labUp = async (...args: string[]): Promise<Json> => {
+  const res = await clawopsAsync(['lab', 'up', ...args, '--json'], env)
+  expect(res.code, `lab up: ${res.stdout}${res.stderr}`).toBe(0)
+  return (res.json as Json).data
+}
 
 beforeAll(async () => {
   companion = createServer((req, res) => {
@@ -52,7 +58,7 @@ beforeAll(async () => {
     join(home, 'config.json'),
     JSON.stringify({ companion: { webhookUrl: `http://127.0.0.1:${port}/hooks/clawops` } }),
   )
-  const up = ok('lab', 'up', '--boot-seconds', '1')
+  const up = await labUp('--boot-seconds', '1')
   expect(up).toMatchObject({
     running: true,
     gateway: { alive: true },
@@ -235,7 +241,7 @@ describe('the lab and the pair lifecycle', () => {
   it('keeps its state across lab down and up: the nodes come back without being paired again', async () => {
     ok('lab', 'down')
     expect(ok('lab', 'status').running).toBe(false)
-    ok('lab', 'up')
+    await labUp()
     const pairId = pairs[1]!.pairId
     const [primary] = members(pairId).filter((i: Json) => i.role === 'primary')
     let health: Json
