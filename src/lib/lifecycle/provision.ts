@@ -142,6 +142,7 @@ const kind: OperationKind<ProvisionParams> = {
       targets: pairs.map((x) => x.pairId),
       affectedUsers: p.count,
       costDeltaMonthlyUsdCents: priced.reduce((a, b) => a + b, 0),
+      locks: pairs.map((x) => `pair:${x.pairId}`),
       steps: [
         ...pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
         { name: 'notify', target: null, input: { type: 'provision.completed' }, final: true },

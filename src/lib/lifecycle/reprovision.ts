@@ -73,6 +73,7 @@ const kind: OperationKind<ReprovisionParams> = {
         (s, x) => s + book.monthlyUsdCents(x.provider, x.tier, x.region),
         0,
       ),
+      locks: [...new Set(items.map((x) => `pair:${x.pairId}`))],
       steps: items.map((x) => ({ name: 'standby', target: x.pairId, input: x })),
       facts: {
         reprovision: items.map((x) => [x.itemId, x.provider, x.region]),
