@@ -12,6 +12,7 @@ import type { Instance } from '../domain/instance.js'
 import { UserError } from '../errors.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { newId } from '../ids.js'
+import { type ArchiveRecord, Archives } from '../store/archives.js'
 import { type S3Target, s3Delete, s3Put } from './s3.js'
 
 const DEFAULT_RETENTION_DAYS = 30
@@ -26,17 +27,7 @@ interface Chunk {
   done: boolean
 }
 
-export interface ArchiveRecord {
-  id: string
-  userId: string
-  pairId: string
-  instanceId: string
-  location: string
-  bytes: number
-  sha256: string
-  createdAt: string
-  expiresAt: string
-}
+export type { ArchiveRecord }
 
 function s3Target(ctx: Context): S3Target | null {
   const s3 = ctx.config().archive?.s3
@@ -121,32 +112,14 @@ export async function archiveUserState(
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + days * DAY).toISOString(),
   }
-  ctx
-    .store()
-    .db.prepare(
-      `INSERT INTO archives (id, user_id, pair_id, instance_id, location, bytes, sha256, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      record.id,
-      record.userId,
-      record.pairId,
-      record.instanceId,
-      record.location,
-      record.bytes,
-      record.sha256,
-      record.createdAt,
-      record.expiresAt,
-    )
+  ctx.store().repo(Archives).insert(record)
   return record
 }
 
 /** Deletes expired archives (file or object) and marks them deleted; returns how many. */
 export async function pruneArchives(ctx: Context): Promise<number> {
-  const db = ctx.store().db
-  const expired = db
-    .prepare('SELECT id, location FROM archives WHERE deleted_at IS NULL AND expires_at <= ?')
-    .all(ctx.now()) as { id: string; location: string }[]
+  const archives = ctx.store().repo(Archives)
+  const expired = archives.expired(ctx.now())
   let n = 0
   for (const a of expired) {
     if (a.location.startsWith('s3://')) {
@@ -156,7 +129,7 @@ export async function pruneArchives(ctx: Context): Promise<number> {
     } else {
       rmSync(a.location, { force: true })
     }
-    db.prepare('UPDATE archives SET deleted_at = ? WHERE id = ?').run(ctx.now(), a.id)
+    archives.markDeleted(a.id, ctx.now())
     n++
   }
   // Empty per-user directories are noise.

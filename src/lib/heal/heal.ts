@@ -207,15 +207,7 @@ async function confirm(
 
 /** The failover of this pair a resumed heal started before it stopped (never start a second one). */
 function earlierFailover(ctx: Context, healOpId: string, pairId: string): string | undefined {
-  const row = ctx
-    .store()
-    .db.prepare(
-      `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
-         AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
-       ORDER BY f.created_at DESC LIMIT 1`,
-    )
-    .get(healOpId, pairId) as { id: string } | undefined
-  return row?.id
+  return ctx.store().repo(Operations).failoverOfPairSince(pairId, healOpId)
 }
 
 async function escalate(

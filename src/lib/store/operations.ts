@@ -219,4 +219,29 @@ export class Operations {
       )
       .run(opId, owner)
   }
+
+  /** How many operations of each kind ended done, failed or partial in [since, until), by kind. */
+  finishedBetween(
+    since: string,
+    until: string,
+  ): { kind: string; state: 'done' | 'failed' | 'partial'; n: number }[] {
+    return this.store.db
+      .prepare(
+        `SELECT kind, state, count(*) AS n FROM operations WHERE finished_at >= ? AND finished_at < ?
+         AND state IN ('done', 'failed', 'partial') GROUP BY kind, state ORDER BY kind`,
+      )
+      .all(since, until) as { kind: string; state: 'done' | 'failed' | 'partial'; n: number }[]
+  }
+
+  /** The newest failover operation of `pairId` created since operation `sinceOpId` was (a heal's own). */
+  failoverOfPairSince(pairId: string, sinceOpId: string): string | undefined {
+    const row = this.store.db
+      .prepare(
+        `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
+           AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
+         ORDER BY f.created_at DESC LIMIT 1`,
+      )
+      .get(sinceOpId, pairId) as { id: string } | undefined
+    return row?.id
+  }
 }

@@ -16,12 +16,14 @@
 
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
+import type { InstanceState } from '../domain/instance.js'
 import { emitEvent } from '../events/emit.js'
 import { announcePairFailed } from '../events/pair-failed.js'
 import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
 import { statusOperational } from '../providers/status-page.js'
 import { Episodes } from '../store/episodes.js'
 import { Incidents } from '../store/incidents.js'
+import { type FailedPairMember, Instances } from '../store/instances.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
 import { declareProviderIncident, resolveIncident } from './incidents.js'
@@ -31,17 +33,7 @@ import type { CostSource, ProviderScoreSource } from './ports.js'
 export const MIN_BAD_FOR_PROVIDER = 3
 
 /** States in which a pair is being changed on purpose; it is not "failed" while they last. */
-const IN_FLIGHT = ['CREATING', 'BOOTSTRAPPING', 'STANDBY_PROMOTING', 'RESIZING']
-
-interface MemberRow {
-  pair_id: string
-  user_id: string
-  id: string
-  role: string
-  state: string
-  provider: string
-  region: string
-}
+const IN_FLIGHT: readonly InstanceState[] = ['CREATING', 'BOOTSTRAPPING', 'STANDBY_PROMOTING', 'RESIZING']
 
 export function detectPairFailures(
   ctx: Context,
@@ -49,16 +41,9 @@ export function detectPairFailures(
 ): { failed: number; announced: number } {
   const store = ctx.store()
   const now = ctx.now()
-  const rows = store.db
-    .prepare(
-      `SELECT pair_id, user_id, id, role, state, provider, region FROM instances WHERE state <> 'DELETED' AND pair_id IN (
-         SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
-         HAVING sum(state = 'ACTIVE') = 0 AND sum(state IN (${IN_FLIGHT.map(() => '?').join(',')})) = 0)
-       ORDER BY pair_id, role`,
-    )
-    .all(...IN_FLIGHT) as unknown as MemberRow[]
-  const byPair = new Map<string, MemberRow[]>()
-  for (const r of rows) byPair.set(r.pair_id, [...(byPair.get(r.pair_id) ?? []), r])
+  const rows = store.repo(Instances).failedPairMembers(IN_FLIGHT)
+  const byPair = new Map<string, FailedPairMember[]>()
+  for (const r of rows) byPair.set(r.pairId, [...(byPair.get(r.pairId) ?? []), r])
   const episodes = store.repo(Episodes)
   let announced = 0
   store.tx(() => {
@@ -69,11 +54,11 @@ export function detectPairFailures(
         settings,
         {
           pairId,
-          userId: primary.user_id,
+          userId: primary.userId,
           primaryId: primary.id,
           provider: primary.provider,
           region: primary.region,
-          summary: `pair ${pairId} (user ${primary.user_id}) has no ACTIVE member: ${members
+          summary: `pair ${pairId} (user ${primary.userId}) has no ACTIVE member: ${members
             .map((m) => `${m.role} ${m.id} ${m.state} (${m.provider}/${m.region})`)
             .join(', ')}`,
         },
@@ -131,13 +116,7 @@ export function liveScores(
   settings: WatchSettings,
 ): { providers: ScopeScore[]; regions: ScopeScore[] } {
   const below = settings.thresholds.degradedBelow
-  const rows = store.db
-    .prepare(
-      `SELECT provider, region, count(*) AS instances, sum(coalesce(health_score, 0) < ?) AS bad,
-              avg(coalesce(health_score, 0)) AS score
-       FROM instances WHERE state IN ('ACTIVE', 'DEGRADED', 'FAILED') GROUP BY provider, region`,
-    )
-    .all(below) as { provider: string; region: string; instances: number; bad: number; score: number }[]
+  const rows = store.repo(Instances).healthByRegion(below)
   const regions = rows.map((r) => ({ ...r, score: Math.round(r.score) }))
   const providers = new Map<string, ScopeScore>()
   for (const r of rows) {
