@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Context } from '../context.js'
 import type { Instance } from '../domain/instance.js'
 import { UserError } from '../errors.js'
@@ -116,30 +116,26 @@ export async function archiveUserState(
   return record
 }
 
-/** Deletes expired archives (file or object) and marks them deleted; returns how many. */
-export async function pruneArchives(ctx: Context): Promise<number> {
-  const archives = ctx.store().repo(Archives)
-  const expired = archives.expired(ctx.now())
-  let n = 0
-  for (const a of expired) {
-    if (a.location.startsWith('s3://')) {
-      const target = s3Target(ctx)
-      if (!target) continue
-      await s3Delete(target, a.location.replace(`s3://${target.bucket}/`, ''))
-    } else {
-      rmSync(a.location, { force: true })
+/**
+ * Deletes one archive's bytes (file or object); the caller marks it deleted. An archive kept in S3
+ * when no bucket is configured any more cannot be reached: that is an error, not a silent skip.
+ */
+export async function deleteArchiveBytes(ctx: Context, location: string): Promise<void> {
+  if (location.startsWith('s3://')) {
+    const target = s3Target(ctx)
+    if (!target)
+      throw new UserError('CONFIG_INVALID', `archive ${location} is in S3 but archive.s3 is not configured`, {
+        hint: 'Configure archive.s3 again to prune it.',
+      })
+    await s3Delete(target, location.replace(`s3://${target.bucket}/`, ''))
+  } else {
+    rmSync(location, { force: true })
+    // An empty per-user directory is noise.
+    const dir = dirname(location)
+    try {
+      if (dir.startsWith(archiveDir(ctx)) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true })
+    } catch {
+      // already gone
     }
-    archives.markDeleted(a.id, ctx.now())
-    n++
   }
-  // Empty per-user directories are noise.
-  try {
-    for (const d of readdirSync(archiveDir(ctx))) {
-      const p = join(archiveDir(ctx), d)
-      if (readdirSync(p).length === 0) rmSync(p, { recursive: true })
-    }
-  } catch {
-    // no archive directory yet
-  }
-  return n
 }

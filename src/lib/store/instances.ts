@@ -188,6 +188,30 @@ export class Instances {
     return next
   }
 
+  /**
+   * Users with an instance (not DELETED) that every given field matches; with no field, every user of
+   * the fleet.
+   */
+  countUsers(scope: {
+    provider?: string | null
+    region?: string | null
+    instanceId?: string | null
+  }): number {
+    const where = ["state <> 'DELETED'"]
+    const params: string[] = []
+    for (const [col, v] of [
+      ['provider', scope.provider],
+      ['region', scope.region],
+      ['id', scope.instanceId],
+    ] as const) {
+      if (v == null) continue
+      where.push(`${col} = ?`)
+      params.push(v)
+    }
+    const sql = `SELECT count(DISTINCT user_id) AS n FROM instances WHERE ${where.join(' AND ')}`
+    return (cached(this.store.db, sql).get(...params) as { n: number }).n
+  }
+
   count(): number {
     return (
       this.store.db.prepare("SELECT count(*) AS n FROM instances WHERE state <> 'DELETED'").get() as {

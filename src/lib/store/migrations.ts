@@ -14,8 +14,9 @@
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
  *  10 engine (plan confirmations, named leases)
- *  11 price catalogue (plans, prices and regions read from the providers, with source and date)
- *  12 tailscale auth keys (one per server, never the secret)
+ *  11 restart budget (restart steps by start time)
+ *  12 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  13 tailscale auth keys (one per server, never the secret)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -27,8 +28,9 @@ import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
-import { priceCatalog } from './migrations/011-price-catalog.js'
-import { tailscaleKeys } from './migrations/012-tailscale-keys.js'
+import { restartBudget } from './migrations/011-restart-budget.js'
+import { priceCatalog } from './migrations/012-price-catalog.js'
+import { tailscaleKeys } from './migrations/013-tailscale-keys.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -44,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   provisioning,
   archives,
   engine,
+  restartBudget,
   priceCatalog,
   tailscaleKeys,
 ].sort((a, b) => a.version - b.version)

@@ -346,10 +346,12 @@ describe('archives and outgoing webhooks', () => {
     })
     archives.insert(rec('a-due', '2026-11-26T07:00:00.000Z'))
     archives.insert(rec('a-later', '2026-12-26T07:00:00.000Z'))
-    expect(archives.expired(T0)).toEqual([{ id: 'a-due', location: '/tmp/a-due' }])
+    expect(archives.expired(T0)).toEqual([
+      { id: 'a-due', userId: 'u', location: '/tmp/a-due', expiresAt: '2026-11-26T07:00:00.000Z' },
+    ])
     archives.markDeleted('a-due', T0)
     expect(archives.expired('2027-01-01T00:00:00.000Z')).toEqual([
-      { id: 'a-later', location: '/tmp/a-later' },
+      { id: 'a-later', userId: 'u', location: '/tmp/a-later', expiresAt: '2026-12-26T07:00:00.000Z' },
     ])
   })
 
