@@ -15,8 +15,9 @@
  *   9 archives (users' state kept after a teardown)
  *  10 engine (plan confirmations, named leases)
  *  11 restart budget (restart steps by start time)
- *  12 price catalogue (plans, prices and regions read from the providers, with source and date)
- *  13 tailscale auth keys (one per server, never the secret)
+ *  12 glance (ledger and provider-score snapshots, watch runs)
+ *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  14 tailscale auth keys (one per server, never the secret)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -29,8 +30,9 @@ import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
 import { restartBudget } from './migrations/011-restart-budget.js'
-import { priceCatalog } from './migrations/012-price-catalog.js'
-import { tailscaleKeys } from './migrations/013-tailscale-keys.js'
+import { glance } from './migrations/012-glance.js'
+import { priceCatalog } from './migrations/013-price-catalog.js'
+import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -47,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   archives,
   engine,
   restartBudget,
+  glance,
   priceCatalog,
   tailscaleKeys,
 ].sort((a, b) => a.version - b.version)

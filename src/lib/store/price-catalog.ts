@@ -1,5 +1,5 @@
 /**
- * The providers' price lists and region catalogues as clawops last read them (migration 12), with
+ * The providers' price lists and region catalogues as clawops last read them (migration 13), with
  * where each came from and when. A refresh replaces one provider's rows in one transaction, so a
  * reader never sees half of an old list and half of a new one.
  */

@@ -1,5 +1,5 @@
 /**
- * The Tailscale auth keys clawops minted per server (migration 13): a row per mint, written before
+ * The Tailscale auth keys clawops minted per server (migration 14): a row per mint, written before
  * the call, so no minted key is ever unknown to the store. Never the secret.
  */
 import type { Store } from './store.js'

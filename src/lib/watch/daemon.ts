@@ -17,6 +17,7 @@
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
+import { hostname } from 'node:os'
 import archivePrune from '../archive/prune.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
@@ -28,12 +29,15 @@ import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
 import { type SweepResult, sweepHealth } from '../health/sweep.js'
+import { newId } from '../ids.js'
+import { refreshLedgerGlance } from '../ledger/glance.js'
 import type { Logger } from '../log.js'
 import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
 import { Outbox } from '../store/outbox.js'
+import { WATCH_HEARTBEAT_MS, WatchRuns } from '../store/watch-runs.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
 import { Deliverer, type DeliveryReport } from './deliverer.js'
 import {
@@ -112,6 +116,9 @@ export class WatchDaemon {
   private http: WatchHttpServer | null = null
   private stopped = false
   private cycleTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  /** This process's row in watch_runs: how readers of the store (fleet status, the plugin) see watch. */
+  private runId = ''
   private deliveryTimer: NodeJS.Timeout | undefined
   private cycleRunning: Promise<CycleReport> | null = null
   private delivering: Promise<DeliveryReport> | null = null
@@ -162,11 +169,21 @@ export class WatchDaemon {
   }
 
   /** Recovery and the parts that run in both modes. */
-  private async prepare(): Promise<void> {
+  private async prepare(mode: 'daemon' | 'once'): Promise<void> {
     // Watch moves instance states and heals as its acting role: a role without them has no monitor.
     this.engine.permit(this.healCtx, 'health.sweep')
     if (this.opts.heal) this.engine.permit(this.healCtx, 'heal')
     this.log = (await this.ctx.logger()).child({ component: 'watch' })
+    this.runId = newId('w')
+    this.ctx.store().repo(WatchRuns).start({
+      id: this.runId,
+      mode,
+      heal: this.opts.heal,
+      pid: process.pid,
+      host: hostname(),
+      intervalMs: this.interval,
+      startedAt: this.startedAt.toISOString(),
+    })
     const rec = await this.deliverer.recover()
     if (rec.unsent) this.log.info(rec, 'unsent deliveries from a previous run')
     if (!this.deps.hooks) this.log.warn('no hooks token: events are queued in the outbox but not delivered')
@@ -175,7 +192,7 @@ export class WatchDaemon {
 
   /** One cycle and a delivery drain, for cron (`watch --once`). */
   async runOnce(deadlineMs = 30_000): Promise<CycleReport> {
-    await this.prepare()
+    await this.prepare('once')
     await this.resumeUnfinished()
     const report = await this.runCycle({ awaitHeals: true })
     const until = Date.now() + deadlineMs
@@ -189,11 +206,13 @@ export class WatchDaemon {
     this.stopped = true
     clearTimeout(this.deliveryTimer)
     clearTimeout(this.cycleTimer)
+    this.ctx.store().repo(WatchRuns).stop(this.runId, this.ctx.now())
     return report
   }
 
   async start(): Promise<void> {
-    await this.prepare()
+    await this.prepare('daemon')
+    this.heartbeat()
     if (this.opts.listen) {
       this.http = await startHttpServer(this.opts.listen, {
         health: () => this.health(),
@@ -224,6 +243,20 @@ export class WatchDaemon {
     void this.resumeUnfinished()
     this.scheduleCycle(0)
     this.kickDelivery()
+  }
+
+  /** A sign of life in the store every 30 s, independent of the (5-minute) cycle. */
+  private heartbeat(): void {
+    if (this.stopped) return
+    this.heartbeatTimer = setTimeout(() => {
+      try {
+        this.ctx.store().repo(WatchRuns).seen(this.runId, this.ctx.now())
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'could not record the heartbeat')
+      }
+      this.heartbeat()
+    }, WATCH_HEARTBEAT_MS)
+    this.heartbeatTimer.unref()
   }
 
   get url(): string | null {
@@ -271,6 +304,14 @@ export class WatchDaemon {
     const scores = slow
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
+    if (slow) {
+      // The Ledger's part of the fleet snapshot (fleet status, the gateway's Fleet tab), hourly.
+      try {
+        refreshLedgerGlance(this.ctx)
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'fleet snapshot refresh failed')
+      }
+    }
     this.housekeeping()
     // Signed COMPANION webhooks that failed earlier, and archives past their retention.
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
@@ -308,6 +349,16 @@ export class WatchDaemon {
     this.stats.cycles++
     this.lastCycle = report
     this.lastCycleEndedAt = Date.now()
+    this.ctx
+      .store()
+      .repo(WatchRuns)
+      .cycle(this.runId, {
+        at,
+        endedAt: this.ctx.now(),
+        durationMs: report.durationMs,
+        swept: 'swept' in sweep ? sweep.swept : null,
+        skipped: 'skipped' in sweep ? sweep.skipped : null,
+      })
     this.log.info(
       {
         swept: 'swept' in sweep ? sweep.swept : 0,
@@ -598,6 +649,7 @@ export class WatchDaemon {
     this.stopped = true
     clearTimeout(this.cycleTimer)
     clearTimeout(this.deliveryTimer)
+    clearTimeout(this.heartbeatTimer)
     for (const id of [...this.checks.keys()]) this.cancelCheck(id)
     await this.deps.presence?.stop().catch(() => {})
     await this.http?.close()
@@ -611,6 +663,7 @@ export class WatchDaemon {
       Promise.all(pending),
       new Promise((r) => setTimeout(r, this.opts.stopGraceMs ?? STOP_GRACE_MS).unref()),
     ])
+    this.ctx.store().repo(WatchRuns).stop(this.runId, this.ctx.now())
     return {
       startedAt: this.startedAt.toISOString(),
       stoppedAt: this.ctx.now(),

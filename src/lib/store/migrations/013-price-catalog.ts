@@ -7,7 +7,7 @@ import type { Migration } from './migration.js'
  * replaces a provider's rows in one transaction; billing segments copy the price they open at.
  */
 export const priceCatalog: Migration = {
-  version: 12,
+  version: 13,
   name: 'price catalogue (plans, prices and regions read from the providers)',
   sql: `
     CREATE TABLE price_catalog (

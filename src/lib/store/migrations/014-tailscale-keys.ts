@@ -8,7 +8,7 @@ import type { Migration } from './migration.js'
  * server are revoked before another is minted for the same instance.
  */
 export const tailscaleKeys: Migration = {
-  version: 13,
+  version: 14,
   name: 'tailscale auth keys minted per server',
   sql: `
     CREATE TABLE tailscale_keys (
