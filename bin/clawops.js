@@ -29,11 +29,27 @@ if (major < 24) {
 
 module.enableCompileCache?.()
 
+// A reader that goes away (`clawops instance list | head`) is not an error, as with git and gh: the
+// rest of the output is dropped and the command ends as it would have, exit code included (0 for a
+// read), instead of an unhandled EPIPE. A running operation is not cut short by a closed pipe.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
+    stream.write = () => true
+  })
+}
+
 const argv = process.argv.slice(2)
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   process.stdout.write(`clawops/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const { main } = await import('../dist/src/lib/cli/main.js')
-  await main(argv, import.meta.url)
+  // Not a top-level await: whatever main leaves pending (a prompt whose terminal went away), the
+  // process ends with the exit code main set rather than Node's "unsettled top-level await" (13).
+  import('../dist/src/lib/cli/main.js')
+    .then(({ main }) => main(argv, import.meta.url))
+    .catch((err) => {
+      process.stderr.write(`clawops: ${err?.stack ?? err}\n`)
+      process.exitCode = 1
+    })
 }

@@ -12,7 +12,8 @@ import { formatError } from './human.js'
 export async function main(argv: string[], entryUrl: string): Promise<void> {
   try {
     await run(argv, entryUrl)
-    await flush()
+    // Nothing to flush into a pipe whose reader has gone (it would wait for a drain that never comes).
+    if (!process.stdout.destroyed) await flush()
   } catch (err) {
     if (err instanceof Errors.ExitError) {
       process.exitCode = err.oclif.exit
