@@ -5,6 +5,7 @@ import { mutationFlags } from '../lib/cli/flags.js'
 import { UserError } from '../lib/errors.js'
 import type { OperationView } from '../lib/ops/executor.js'
 import type { MutationResult } from '../lib/ops/pipeline.js'
+import { stepOutcome } from '../lib/output/operation.js'
 import { paintState } from '../lib/output/style.js'
 import { renderTable } from '../lib/output/table.js'
 
@@ -106,7 +107,7 @@ export default class Heal extends ClawopsCommand<typeof Heal, Result> {
       [
         { header: 'Step', get: (s) => s.name },
         { header: 'State', get: (s) => paintState(s.state) },
-        { header: 'Result', get: (s) => JSON.stringify(s.result ?? s.error ?? null) },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       r.operation.steps,
     )}`

@@ -1,14 +1,32 @@
 /** Yes/no questions for a human at a terminal; never asked when stdin or stdout is not a TTY. */
 import { createInterface } from 'node:readline/promises'
+import { UserError } from '../errors.js'
 
 export function canPrompt(): boolean {
   return process.stdin.isTTY === true && process.stdout.isTTY === true
 }
 
-export async function askYesNo(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+/**
+ * Asks on stderr and reads one line. End of input (Ctrl-D) is a no; Ctrl-C is an interrupt, before
+ * anything ran.
+ */
+export async function askYesNo(
+  question: string,
+  io: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream } = {},
+): Promise<boolean> {
+  const rl = createInterface({ input: io.input ?? process.stdin, output: io.output ?? process.stderr })
   try {
-    const answer = await rl.question(`${question} [y/N] `)
+    const answer = await new Promise<string>((resolve, reject) => {
+      rl.on('SIGINT', () =>
+        reject(
+          new UserError('INTERRUPTED', 'interrupted at the confirmation; nothing was done', {
+            hint: 'Run the command again to get the question again, or with --dry-run to only see the plan.',
+          }),
+        ),
+      )
+      rl.on('close', () => resolve(''))
+      rl.question(`${question} [y/N] `).then(resolve, reject)
+    })
     return /^y(es)?$/i.test(answer.trim())
   } finally {
     rl.close()

@@ -17,6 +17,7 @@ import '../ops/kinds.js'
 import configRollbackKind from '../ops/config-rollback.js'
 import { runOperation } from '../ops/executor.js'
 import { type MutationOptions, runMutation } from '../ops/pipeline.js'
+import { planQuestion } from '../output/plan-question.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { type Action, grantOf } from '../policy/roles.js'
 import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
@@ -189,8 +190,7 @@ export async function rollbackRollout(
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
         ...(ask
           ? {
-              prompt: (plan: Plan, d: PolicyDecision) =>
-                ask(`${plan.summary}\n${d.findings.map((f) => `  - ${f.message}`).join('\n')}\nProceed?`),
+              prompt: (plan: Plan, d: PolicyDecision) => ask(planQuestion(plan, d.findings)),
             }
           : {}),
       },

@@ -14,6 +14,7 @@ import '../ops/kinds.js'
 import configPushKind, { type BatchInput, parseConfigPushParams } from '../ops/config-push.js'
 import { type MutationOptions, runMutation } from '../ops/pipeline.js'
 import { throwIfFailed } from '../ops/step-errors.js'
+import { planQuestion } from '../output/plan-question.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { ConfigRollouts } from '../store/config-rollouts.js'
 import { Instances } from '../store/instances.js'
@@ -180,8 +181,8 @@ async function previewOf(
 /** The question a human operator is asked when a push needs a confirmation. */
 export function confirmQuestion(plan: Plan, decision: PolicyDecision): string {
   const params = parseConfigPushParams(plan.params)
-  const changes = describeDocument(params.document).map((c) => `  ${formatDocChange(c)}`)
-  return `${plan.summary}\n${changes.join('\n')}\n${decision.findings.map((f) => `  - ${f.message}`).join('\n')}\nProceed?`
+  const changes = describeDocument(params.document).map((c) => formatDocChange(c))
+  return planQuestion(plan, decision.findings, changes)
 }
 
 /** Turns a finished (or held-back) rollout operation into the result, or the error that says why not. */

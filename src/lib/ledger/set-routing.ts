@@ -7,6 +7,7 @@ import type { Plan } from '../domain/plan.js'
 import '../ops/kinds.js'
 import { type MutationOptions, type MutationResult, runMutation } from '../ops/pipeline.js'
 import routingSet, { type RoutingStepInput } from '../ops/routing-set.js'
+import { planQuestion } from '../output/plan-question.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
 
@@ -35,7 +36,7 @@ export async function setRouting(
     dryRun: opts.dryRun,
     confirm: opts.confirm,
     yes: opts.yes,
-    prompt: ask ? (plan: Plan) => ask(`${plan.summary}. Apply?`) : undefined,
+    prompt: ask ? (plan: Plan, d: PolicyDecision) => ask(planQuestion(plan, d.findings)) : undefined,
   })
   const input = r.plan.steps[0]!.input as RoutingStepInput
   const written = r.status === 'dry-run' ? undefined : ctx.store().repo(RoutingVersions).byOp(r.operation.id)

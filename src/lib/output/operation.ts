@@ -4,7 +4,8 @@
  */
 import type { ErrorBody } from '../errors.js'
 import type { MutationResult } from '../ops/pipeline.js'
-import { formatUsd } from './money.js'
+import { describe } from './outcome.js'
+import { costDelta } from './plan-question.js'
 import { paintState } from './style.js'
 import { renderTable } from './table.js'
 
@@ -63,10 +64,18 @@ export function operationResult(r: MutationResult): OperationResult {
   }
 }
 
+/** What a step did (or, planned, will do), in words; the error when it failed. */
+export function stepOutcome(s: { result: unknown; error: ErrorBody | null | unknown }): string {
+  const e = s.error as ErrorBody | null | undefined
+  if (e && typeof e === 'object') return `${e.code}: ${e.message}`
+  return describe(s.result)
+}
+
 export function renderOperation(r: OperationResult): string {
+  const users = `${r.affectedUsers.toLocaleString('en-US')} user${r.affectedUsers === 1 ? '' : 's'} affected`
   const head =
     r.status === 'dry-run'
-      ? `Plan (nothing done): ${r.summary}; ${r.affectedUsers} users; ${formatUsd(r.costDeltaMonthlyUsdCents)}/month\n`
+      ? `Plan (nothing done): ${r.summary}\n  ${users} · ${costDelta(r.costDeltaMonthlyUsdCents)}; run it without --dry-run\n`
       : `${r.summary}: ${paintState(r.status)} (operation ${r.opId})\n`
   const findings = r.findings.map((f) => `  ${f.effect}: ${f.message} [${f.rule}]\n`).join('')
   if (r.steps.length === 0) return head + findings
@@ -79,15 +88,7 @@ export function renderOperation(r: OperationResult): string {
         { header: 'Name', get: (s) => s.name },
         { header: 'Target', get: (s) => s.target },
         { header: 'State', get: (s) => paintState(s.state) },
-        {
-          header: 'Outcome',
-          get: (s) =>
-            s.error
-              ? `${s.error.code}: ${s.error.message}`
-              : s.result == null
-                ? ''
-                : JSON.stringify(s.result).slice(0, 100),
-        },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       r.steps,
     )
