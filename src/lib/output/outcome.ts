@@ -80,7 +80,16 @@ export function describe(value: unknown): string {
     parts.push((value.changes as Obj[]).map((c) => change({ tier: value.tier, ...c })).join(', '))
   const place = where(value)
   if (place) parts.push(place)
-  const handled = new Set([...SKIP, 'userId', 'tier', 'members', 'changes'])
+  const total = isObj(value.timings) ? value.timings.totalMs : undefined
+  if (typeof total === 'number') parts.push(`in ${duration(total)}`)
+  const handled = new Set([
+    ...SKIP,
+    'userId',
+    'tier',
+    'members',
+    'changes',
+    ...(total !== undefined ? ['timings'] : []),
+  ])
   for (const [k, v] of Object.entries(value)) {
     if (handled.has(k)) continue
     const p = phrase(k, v)

@@ -54,7 +54,9 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
   let text = ''
   let stopped = false
   const draw = () => {
-    spinner ??= ora({ stream: terminal as NodeJS.WriteStream, isEnabled: true })
+    // discardStdin off: ora's discarder puts the terminal in raw mode (Ctrl-C no longer raises SIGINT)
+    // and, as it never starts reading stdin, swallows Ctrl-C altogether.
+    spinner ??= ora({ stream: terminal as NodeJS.WriteStream, isEnabled: true, discardStdin: false })
     spinner.start(text)
   }
   return {
