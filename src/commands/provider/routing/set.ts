@@ -30,9 +30,9 @@ export default class ProviderRoutingSet extends ClawopsCommand<typeof ProviderRo
         '<%= config.bin %> provider routing set --group eu --primary hetzner,vultr --standby vultr,digitalocean,contabo',
     },
     {
-      description: 'As Ledger: propose, then Commander confirms the plan id',
+      description: 'As Ledger: propose (CONFIRMATION_REQUIRED), then Commander confirms the plan id',
       command:
-        '<%= config.bin %> provider routing set --group us --remove-primary hostinger --as ledger --json',
+        '<%= config.bin %> provider routing set --group ap --remove-primary contabo --as ledger --json',
     },
     {
       description: 'See the plan only',
