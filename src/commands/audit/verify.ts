@@ -1,6 +1,6 @@
-import { AuditTrail, type VerifyResult } from '../../lib/audit/trail.js'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { UserError } from '../../lib/errors.js'
+import { AuditTrail, type VerifyResult } from '../../lib/store/audit-trail.js'
 
 export default class AuditVerify extends ClawopsCommand<typeof AuditVerify, VerifyResult> {
   static override summary = 'Check the audit hash chain; names the first edited, removed or reordered entry.'

@@ -6,10 +6,10 @@
  * each instance in trouble (fleet-notes.ts) and, monthly, the capacity plan.
  */
 import type { Context } from '../context.js'
+import { fleetStatus } from '../fleet/status.js'
 import { capacityPlan } from '../ledger/capacity.js'
 import { type CostGroup, costReport } from '../ledger/cost-report.js'
 import { wasteReport } from '../ledger/waste.js'
-import { fleetStatus } from '../ops/fleet-status.js'
 import type { PairGap } from '../store/fleet-stats.js'
 import { Instances } from '../store/instances.js'
 import { type Activity, gatherActivity } from './activity.js'

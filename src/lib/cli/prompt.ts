@@ -1,6 +1,9 @@
 /** Yes/no questions for a human at a terminal; never asked when stdin or stdout is not a TTY. */
 import { createInterface } from 'node:readline/promises'
+import type { Plan } from '../domain/plan.js'
 import { UserError } from '../errors.js'
+import { planQuestion } from '../output/plan-question.js'
+import type { PolicyDecision } from '../policy/check.js'
 
 export function canPrompt(): boolean {
   return process.stdin.isTTY === true && process.stdout.isTTY === true
@@ -31,4 +34,10 @@ export async function askYesNo(
   } finally {
     rl.close()
   }
+}
+
+/** The operator's yes/no for a plan that needs a confirmation, worded from the plan and its findings. */
+export function planPrompt(ask: ((q: string) => Promise<boolean>) | undefined) {
+  if (!ask) return undefined
+  return (plan: Plan, decision: PolicyDecision) => ask(planQuestion(plan, decision.findings))
 }

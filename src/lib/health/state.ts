@@ -11,8 +11,9 @@
  *   + good → ACTIVE. Not good yet: it stays BOOTSTRAPPING until `bootGraceMs` (20 min) after it was
  *   created; after that a bad probe makes it DEGRADED (its bad episode starts then), any other ACTIVE.
  */
+
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { InstanceState } from '../domain/instance.js'
-import type { WatchSettings } from '../watch/settings.js'
 
 /** The states the health sweep measures and moves; others belong to provisioning, resize, failover. */
 export const MONITORED_STATES = ['ACTIVE', 'DEGRADED', 'FAILED'] as const satisfies readonly InstanceState[]
