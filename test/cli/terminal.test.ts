@@ -10,6 +10,9 @@ import { BIN, clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
 import { hasTmux, Tmux } from '../support/tmux.js'
 
+/** The escape character every cursor code starts with. */
+const ESC = String.fromCharCode(27)
+
 let home: string
 let term: Tmux
 
@@ -65,8 +68,8 @@ describe.skipIf(!hasTmux)('in a terminal (tmux)', () => {
 
   it('ends quietly when the reader of its output goes away', async () => {
     term.begin()
-    term.run('node "$BIN" --help | head -2; echo "help=${PIPESTATUS[0]}"')
-    term.run('node "$BIN" instance list --all --json | head -c 40; echo; echo "list=${PIPESTATUS[0]}"')
+    term.run(`node "$BIN" --help | head -2; echo "help=\${PIPESTATUS[0]}"`)
+    term.run(`node "$BIN" instance list --all --json | head -c 40; echo; echo "list=\${PIPESTATUS[0]}"`)
     const s = await term.waitFor(/list=\d+/)
     expect(s).toMatch(/help=0/)
     expect(s).toMatch(/list=0/)
@@ -95,12 +98,12 @@ describe('in a pseudo-terminal nobody gave a size (script, 0 columns)', () => {
     const r = run(false)
     expect(r.status, r.stdout).toBe(0)
     expect(r.stdout).toMatch(/Silence\s+sil-/)
-    expect(r.stdout).not.toMatch(/\x1b/)
+    expect(r.stdout).not.toContain(ESC)
   })
 
   it('(the check sees them where a terminal has a size)', () => {
     const r = run(true)
     expect(r.status, r.stdout).toBe(0)
-    expect(r.stdout).toMatch(/\x1b\[\?25l/)
+    expect(r.stdout).toContain(`${ESC}[?25l`)
   })
 })
