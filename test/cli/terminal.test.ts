@@ -23,8 +23,12 @@ beforeAll(() => {
   ).toBe(0)
 })
 
-describe.skipIf(!hasTmux)('in a terminal (tmux)', () => {
+if (!hasTmux && !process.env.CI)
+  process.stderr.write('terminal tests not run: tmux missing (apt-get install tmux)\n')
+
+describe.runIf(hasTmux || process.env.CI)('in a terminal (tmux)', () => {
   beforeAll(() => {
+    expect(hasTmux, 'tmux is missing: apt-get install tmux').toBe(true)
     term = new Tmux({
       CLAWOPS_HOME: home,
       CLAWOPS_LOG: 'off',
@@ -74,6 +78,38 @@ describe.skipIf(!hasTmux)('in a terminal (tmux)', () => {
     expect(s).toMatch(/help=0/)
     expect(s).toMatch(/list=0/)
     expect(s).not.toMatch(/Warning|EPIPE|top-level await|Error/)
+  })
+})
+
+describe('colours in a terminal', () => {
+  const fleet = (extra: Record<string, string>) =>
+    spawnSync(
+      'script',
+      ['-qfec', `stty cols 100 rows 30; "${process.execPath}" "${BIN}" fleet status`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        input: '',
+        env: {
+          ...process.env,
+          NO_COLOR: undefined,
+          FORCE_COLOR: undefined,
+          CLAWOPS_HOME: home,
+          CLAWOPS_LOG: 'off',
+          TERM: 'xterm-256color',
+          ...extra,
+        },
+        timeout: 60_000,
+      },
+    )
+
+  it('are drawn on a terminal, and not at all with NO_COLOR', () => {
+    const coloured = fleet({})
+    expect(coloured.status, coloured.stdout).toBe(0)
+    expect(coloured.stdout).toContain(`${ESC}[32mACTIVE`)
+    const plain = fleet({ NO_COLOR: '1' })
+    expect(plain.status).toBe(0)
+    expect(plain.stdout).toMatch(/ACTIVE/)
+    expect(plain.stdout).not.toContain(ESC)
   })
 })
 
