@@ -151,6 +151,22 @@ describe('lists', () => {
   })
 })
 
+describe('progress', () => {
+  it('is NDJSON only with --stream; without it JSON mode writes the one envelope', () => {
+    const args = ['silence', 'add', '--provider', 'vultr', '--for', '1h', '--reason', 'stream']
+    const plain = clawops([...args, '--json'], env())
+    expect(plain.code).toBe(0)
+    expect(plain.stdout.trim().split('\n')).toHaveLength(1)
+    const streamed = clawops([...args, '--json', '--stream'], env())
+    const lines = streamed.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.length).toBeGreaterThan(1)
+    expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true)
+    expect(lines.at(-1)).toMatchObject({ ok: true })
+    // Human mode off a terminal: no spinner, nothing on stderr.
+    expect(clawops(args, env()).stderr).toBe('')
+  })
+})
+
 describe('a closed pipe', () => {
   it.each([
     ['--help | head -3', 'node "$BIN" --help | head -3'],

@@ -20,11 +20,14 @@ export interface InterruptOptions {
   beforeExit?: () => void
   write?: (text: string) => void
   exit?: (code: number) => void
+  /** Where SIGINT is heard (the process; a test passes its own emitter). */
+  signals?: NodeJS.EventEmitter
 }
 
 export function guardInterrupts(o: InterruptOptions): InterruptGuard {
   const write = o.write ?? ((t: string) => process.stderr.write(t))
   const exit = o.exit ?? ((code: number) => process.exit(code))
+  const signals = o.signals ?? process
   let presses = 0
   const stopNow = (message: string) => {
     o.beforeExit?.()
@@ -41,7 +44,7 @@ export function guardInterrupts(o: InterruptOptions): InterruptGuard {
     presses++
     // Listeners run in the order they were added; ours comes first, so anything else still listening
     // (the executor, for the operation in flight) is about to stop it gracefully.
-    const othersHandle = process.listenerCount('SIGINT') > 1
+    const othersHandle = signals.listenerCount('SIGINT') > 1
     if (presses === 1 && othersHandle) {
       if (!o.json)
         write(
@@ -51,6 +54,6 @@ export function guardInterrupts(o: InterruptOptions): InterruptGuard {
     }
     stopNow(presses === 1 ? 'interrupted' : 'interrupted again: stopped at once, steps in flight cut short')
   }
-  process.on('SIGINT', onSigint)
-  return { dispose: () => process.removeListener('SIGINT', onSigint) }
+  signals.on('SIGINT', onSigint)
+  return { dispose: () => signals.removeListener('SIGINT', onSigint) }
 }

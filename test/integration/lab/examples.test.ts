@@ -22,7 +22,8 @@ const home = tempHome()
 const work = tempHome()
 const env = { CLAWOPS_HOME: home }
 const ok = (...args: string[]): Json => {
-  const r = clawops([...args, '--json'], env)
+  // A lab starts a real gateway: a minute or more on a busy machine.
+  const r = clawops([...args, '--json'], env, undefined, 300_000)
   expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0)
   return (r.json as Json).data
 }
