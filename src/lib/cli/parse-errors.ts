@@ -83,9 +83,10 @@ function flagDef(cmd: CommandSpec, name: string): FlagSpec | undefined {
 /** `--tier nano|standard|pro` or `--count <value>`: a flag as it is written, with what it takes. */
 function flagUsage(cmd: CommandSpec, name: string): string {
   const f = flagDef(cmd, name)
-  if (!f || f.type === 'boolean') return `--${name}`
-  if (f.options?.length) return `--${name} ${f.options.join('|')}`
-  return `--${name} <${f.type === 'option' && f.min !== undefined ? 'n' : 'value'}>`
+  const flag = f?.char ? `-${f.char}/--${name}` : `--${name}`
+  if (!f || f.type === 'boolean') return flag
+  if (f.options?.length) return `${flag} ${f.options.join('|')}`
+  return `${flag} <${f.type === 'option' && f.min !== undefined ? 'n' : 'value'}>`
 }
 
 /** What an integer flag accepts, from its bounds. */
