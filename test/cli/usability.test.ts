@@ -158,7 +158,10 @@ describe('progress', () => {
     expect(plain.code).toBe(0)
     expect(plain.stdout.trim().split('\n')).toHaveLength(1)
     const streamed = clawops([...args, '--json', '--stream'], env())
-    const lines = streamed.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const lines = streamed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.length).toBeGreaterThan(1)
     expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true)
     expect(lines.at(-1)).toMatchObject({ ok: true })

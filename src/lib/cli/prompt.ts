@@ -36,8 +36,12 @@ export async function askYesNo(
   }
 }
 
-/** The operator's yes/no for a plan that needs a confirmation, worded from the plan and its findings. */
+/**
+ * The operator's yes/no for a plan that needs a confirmation, worded from the plan, its findings and
+ * any lines the feature adds (a config push's changes).
+ */
 export function planPrompt(ask: ((q: string) => Promise<boolean>) | undefined) {
   if (!ask) return undefined
-  return (plan: Plan, decision: PolicyDecision) => ask(planQuestion(plan, decision.findings))
+  return (plan: Plan, decision: PolicyDecision, details: readonly string[] = []) =>
+    ask(planQuestion(plan, decision.findings, details))
 }

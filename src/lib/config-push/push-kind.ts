@@ -308,6 +308,8 @@ const configPushKind: OperationKind<ConfigPushParams> = {
         ...batchSteps(batches),
         { name: 'finish', target: null, input: {} },
       ],
+      // Two rollouts never change one instance's config at once.
+      locks: targets.map((t) => `config:${t.id}`),
       facts: {
         configPush: {
           instances: targets.length,
