@@ -119,7 +119,7 @@ describe('in a pseudo-terminal nobody gave a size (script, 0 columns)', () => {
       'script',
       [
         '-qfec',
-        `${sized ? 'stty cols 100 rows 30; ' : ''}"${process.execPath}" "${BIN}" silence add --provider vultr --for 1h --reason pty`,
+        `${sized ? 'stty cols 100 rows 30; ' : ''}"${process.execPath}" "${BIN}" silence add --provider vultr --for 1h --reason pty --yes`,
         '/dev/null',
       ],
       {

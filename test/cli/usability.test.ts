@@ -153,7 +153,8 @@ describe('lists', () => {
 
 describe('progress', () => {
   it('is NDJSON only with --stream; without it JSON mode writes the one envelope', () => {
-    const args = ['silence', 'add', '--provider', 'vultr', '--for', '1h', '--reason', 'stream']
+    // --yes: silencing a provider touches more than 10 users' events, which asks the operator.
+    const args = ['silence', 'add', '--provider', 'vultr', '--for', '1h', '--reason', 'stream', '--yes']
     const plain = clawops([...args, '--json'], env())
     expect(plain.code).toBe(0)
     expect(plain.stdout.trim().split('\n')).toHaveLength(1)

@@ -37,6 +37,7 @@ export interface Example {
 
 /** Commands whose examples only read the store (or write only the home). */
 const OFFLINE = new Set([
+  'archive:list',
   'audit:log',
   'audit:verify',
   'brief:daily',
@@ -94,6 +95,8 @@ function classify(id: string, argv: string[], env: Record<string, string>): Pick
     return { mode: 'live', why: 'resumes an interrupted operation (the live test interrupts one)' }
   if (id === 'lab:seed' && argv.includes('--replace'))
     return { mode: 'offline', why: 'replaces the fleet of a throwaway home' }
+  if (id === 'archive:prune' && has('--dry-run'))
+    return { mode: 'offline', why: 'a plan over the archives of the home, nothing deleted' }
   if (OFFLINE.has(id)) return { mode: 'offline', why: 'reads the store, or writes only the home' }
   if (LIVE_READS.has(id)) return { mode: 'live', why: 'reads through the gateway, a node or a status page' }
   if (has('--dry-run'))
@@ -120,7 +123,13 @@ export function allExamples(): Example[] {
       }
       if (words.shift() !== 'clawops') throw new Error(`${c.id}: example does not run clawops: ${line}`)
       // "As Ledger: propose, then Commander confirms the plan id": the proposal is the outcome.
-      const exit = c.id === 'provider:routing:set' && words.includes('ledger') ? 8 : 0
+      // A fresh fleet has no archive past its retention: a prune's plan says so (CONFLICT).
+      const exit =
+        c.id === 'provider:routing:set' && words.includes('ledger')
+          ? 8
+          : c.id === 'archive:prune' && words.includes('--dry-run')
+            ? 10
+            : 0
       out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit, ...classify(c.id, words, env) })
     }
   }
@@ -133,6 +142,6 @@ export function substitute(argv: readonly string[], ids: Record<string, string>,
     a
       .replace(/^~(?=\/)/, home)
       .replace(/\b(i|p|op|inc|rq|sil|r)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
-      .replace(/\bu-3fz8k1qa\b/g, (m) => ids.u ?? m),
+      .replace(/\bu-(3fz8k1qa|7k2m9x4q1d)\b/g, (m) => ids.u ?? m),
   )
 }
