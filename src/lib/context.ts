@@ -3,6 +3,7 @@
  * the home is, who is acting, the clock, the config, and lazily opened resources (store, logger), so
  * a command pays only for what it touches.
  */
+import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_CONFIG } from './config/defaults.js'
@@ -12,6 +13,7 @@ import { UserError } from './errors.js'
 import type { Logger } from './log.js'
 import type { OutputFormat } from './output/mode.js'
 import { ACTORS, type Actor, isActor } from './policy/roles.js'
+import type { OpenOptions } from './store/database.js'
 import { Store } from './store/store.js'
 
 export interface ContextOptions {
@@ -51,7 +53,9 @@ export class Context {
   /** A context whose config is read (and validated) from the home's config file. */
   static async create(opts: Omit<ContextOptions, 'config'> = {}): Promise<Context> {
     const env = opts.env ?? process.env
-    const config = await readConfig(resolveHome(opts.home, env), env)
+    const home = resolveHome(opts.home, env)
+    assertHomeIsDirectory(home)
+    const config = await readConfig(home, env)
     return new Context({ ...opts, config })
   }
 
@@ -67,8 +71,9 @@ export class Context {
     return join(this.home, 'fleet.db')
   }
 
-  store(): Store {
-    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock })
+  /** The fleet store, opened on first use (`opts` apply to that first open only). */
+  store(opts: Pick<OpenOptions, 'ignoreDamageMark'> = {}): Store {
+    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock, ...opts })
     return this.storeInstance
   }
 
@@ -115,6 +120,25 @@ export class Context {
 
 export function resolveHome(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   return explicit ?? env.CLAWOPS_HOME ?? join(homedir(), '.clawops')
+}
+
+/** A home that exists must be a directory; one that does not is created when something is written. */
+export function assertHomeIsDirectory(home: string): void {
+  let isDir: boolean
+  try {
+    isDir = statSync(home).isDirectory()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return
+    if (code !== 'ENOTDIR') throw err
+    isDir = false
+  }
+  if (!isDir) {
+    throw new UserError('CONFIG_INVALID', `the clawops home ${home} is not a directory`, {
+      hint: 'Point CLAWOPS_HOME (default ~/.clawops) at a directory.',
+      details: { home },
+    })
+  }
 }
 
 export function resolveActor(name: string | undefined): Actor {

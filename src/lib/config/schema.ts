@@ -325,6 +325,28 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /** The fleet database's backups (`clawops store backup`, and watch on a schedule). */
+    store: z
+      .object({
+        backup: z
+          .object({
+            /** How often watch takes one; 0 turns the schedule off (default 360: every 6 hours). */
+            intervalMinutes: z
+              .number()
+              .int()
+              .min(0)
+              .max(7 * 24 * 60)
+              .optional(),
+            /** Where backups go (default: $CLAWOPS_HOME/backups). */
+            dir: z.string().min(1).optional(),
+            /** How many backups the directory keeps, newest first (default 8). */
+            keep: z.number().int().min(1).max(1000).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Present when this home belongs to a lab (`clawops lab up` writes it). */
     lab: z
       .object({ dir: z.string().min(1) })

@@ -4,7 +4,8 @@
  */
 import type { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
-import { isCorruption, type OpenOptions, openDatabase } from './database.js'
+import { type OpenOptions, openDatabase } from './database.js'
+import { isCorruption, markDamaged } from './integrity.js'
 
 export type Clock = () => Date
 
@@ -45,8 +46,10 @@ export class Store {
       this.depth--
       this.db.exec(outer ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
       if (isCorruption(err)) {
+        markDamaged(this.path, (err as Error).message)
         throw new UserError('STORE_CORRUPT', `${this.path} is damaged: ${(err as Error).message}`, {
-          hint: 'Restore the store from a backup; the failed write was rolled back.',
+          hint: 'Restore the store from a backup (clawops store restore <file>); the failed write was rolled back.',
+          details: { path: this.path },
           cause: err,
         })
       }
