@@ -77,8 +77,8 @@ export async function backupStore(ctx: Context, opts: { to?: string } = {}): Pro
   const settings = backupSettings(ctx)
   const managed = opts.to === undefined
   const dest = managed ? join(settings.dir, nameFor(ctx.clock())) : resolve(opts.to!)
-  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 })
   const store = ctx.store()
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o700 })
   let snap: Awaited<ReturnType<typeof snapshotTo>>
   try {
     snap = await snapshotTo(store, dest, 'quick_check')

@@ -64,7 +64,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     return this.http.send({ ...req, signal: opts.signal, opId: opts.opId })
   }
 
+  /** The body of `res` as `schema`: already parsed when the request named the schema (and retried if malformed). */
   protected parse<S extends z.ZodType>(schema: S, res: HttpResponse): z.infer<S> {
+    if (res.data?.schema === schema) return res.data.value as z.infer<S>
     return parseResponse(schema, res.body, { provider: this.provider, ...res }, this.secrets)
   }
 
@@ -196,8 +198,13 @@ export abstract class AdapterBase implements ProviderAdapter {
           i >= attempts
         )
           throw err
-        const status = (err.details as { status?: number | null }).status
-        const ambiguous = status === null || status === undefined || status >= 500
+        const d = err.details as { status?: number | null; providerCode?: string }
+        // No answer, a 5xx, or an answer too malformed to read: the server may exist now.
+        const ambiguous =
+          d.status === null ||
+          d.status === undefined ||
+          d.status >= 500 ||
+          d.providerCode === 'invalid_response'
         if (!ambiguous) throw err
         // A create that timed out may still land; give it time before deciding it did not.
         await this.deps.clock.sleep(this.recoveryDelayMs, opts.signal)

@@ -4,7 +4,8 @@
  * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pair failures,
  *   provision backlog, provider health with incidents; hourly: cost and the provider score over days),
  *   the reprovision queue, heals when
- *   `--heal` is on, housekeeping (incl. COMPANION webhook retries and archive expiry), and delivery.
+ *   `--heal` is on, housekeeping (incl. COMPANION webhook retries, archive expiry and the store's
+ *   scheduled backup), and delivery. A store marked damaged stops the cycles and fails /healthz.
  * - While connected to the gateway, it approves the joins of nodes clawops provisioned.
  * - Real time: a node disconnect (gateway presence) is probed after a short grace; a webhook saying an
  *   instance is unreachable likewise. A bad probe moves the instance to DEGRADED at once, the event is
@@ -17,6 +18,7 @@
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
 import { pruneArchives } from '../archive/archive.js'
+import { backupDue, backupSettings, backupStore } from '../backups/backup.js'
 import { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { applyProbe } from '../health/apply.js'
@@ -32,6 +34,7 @@ import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
 import { joining } from '../provisioning/joins.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
+import { readDamageMark } from '../store/integrity.js'
 import { Operations } from '../store/operations.js'
 import { Outbox } from '../store/outbox.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
@@ -122,6 +125,7 @@ export class WatchDaemon {
   private linkUpAt = 0
   private lastHousekeeping = 0
   private lastSlowChecks = 0
+  private backupProblem: string | null = null
   private readonly startedAt: Date
   private lastCycle: CycleReport | null = null
   private lastCycleEndedAt = 0
@@ -261,6 +265,13 @@ export class WatchDaemon {
   private async cycle(o: { awaitHeals: boolean }): Promise<CycleReport> {
     const t0 = performance.now()
     const at = this.ctx.now()
+    // A store found damaged (by this process, a command or a backup) is not worked on any further.
+    const damage = readDamageMark(this.ctx.storePath)
+    if (damage) {
+      throw new UserError('STORE_CORRUPT', `the fleet store was found damaged: ${damage.reason}`, {
+        hint: 'Stop watch and restore the store from a backup (clawops store restore <file>).',
+      })
+    }
     let sweep: CycleReport['sweep']
     try {
       const s = await sweepHealth(this.ctx, this.deps, this.settings, { keepResults: false })
@@ -282,6 +293,7 @@ export class WatchDaemon {
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
     this.housekeeping()
+    await this.backupWhenDue()
     // Signed COMPANION webhooks that failed earlier, and archives past their retention.
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
       this.log.warn({ err: String(err) }, 'webhook retry failed'),
@@ -327,6 +339,20 @@ export class WatchDaemon {
       'cycle done',
     )
     return report
+  }
+
+  /** The store's scheduled backup (store.backup.intervalMinutes); its copy's check checks the store. */
+  private async backupWhenDue(): Promise<void> {
+    const settings = backupSettings(this.ctx)
+    if (!backupDue(this.ctx, settings)) return
+    try {
+      const r = await backupStore(this.ctx)
+      this.backupProblem = null
+      this.log.info({ path: r.path, bytes: r.bytes, ms: r.ms, pruned: r.pruned.length }, 'store backed up')
+    } catch (err) {
+      this.backupProblem = err instanceof Error ? err.message : String(err)
+      this.log.error({ err: this.backupProblem }, 'store backup failed')
+    }
   }
 
   private housekeeping(): void {
@@ -554,6 +580,9 @@ export class WatchDaemon {
     if (outbox.stuck > 0) problems.push(`${outbox.stuck} deliveries failing: ${outbox.lastError ?? ''}`)
     if (!this.deps.hooks) problems.push('no hooks token configured: events are not delivered')
     if (this.deps.presence && !this.linkUp) problems.push('gateway link down')
+    const damage = readDamageMark(this.ctx.storePath)
+    if (damage) problems.push(`fleet store damaged: ${damage.reason}`)
+    else if (this.backupProblem) problems.push(`store backup failing: ${this.backupProblem}`)
     return {
       ok: problems.length === 0 && !this.stopped,
       status: this.stopped ? 'stopping' : problems.length ? 'degraded' : 'live',

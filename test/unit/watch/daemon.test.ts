@@ -1,4 +1,8 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AuditTrail } from '../../../src/lib/audit/trail.js'
+import { listBackups } from '../../../src/lib/backups/backup.js'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
 import type { Context } from '../../../src/lib/context.js'
@@ -196,5 +200,26 @@ describe('clawops watch', () => {
       state: 'ACTIVE',
     })
     expect(nodes.commandsFor(p.primary.id).filter((c) => c === 'openclaw.restart')).toHaveLength(1)
+  })
+
+  it('backs the store up when one is due, and stops working on a store found damaged (/healthz says why)', async () => {
+    const { ctx, daemon } = setup()
+    addPair(ctx)
+    await daemon.runOnce()
+    const taken = listBackups(join(home, 'backups'))
+    expect(taken).toHaveLength(1)
+    await daemon.runOnce()
+    expect(listBackups(join(home, 'backups'))).toHaveLength(1)
+    expect(ctx.store().repo(AuditTrail).query({ action: 'store.backup' })).toHaveLength(1)
+
+    writeFileSync(
+      `${ctx.storePath}.damaged`,
+      JSON.stringify({ detectedAt: 'now', reason: 'a bad page', pid: 1 }),
+    )
+    await expect(daemon.runOnce()).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
+    expect(daemon.health()).toMatchObject({
+      ok: false,
+      problems: expect.arrayContaining(['fleet store damaged: a bad page']),
+    })
   })
 })
