@@ -9,7 +9,7 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
   static override summary =
     'Fleet overview: counts by state, provider, region and tier; trouble; monthly cost.'
   static override description =
-    'Reads the fleet store only. Lists every DEGRADED and FAILED instance and every pair with no ACTIVE member (users without a working gateway). Cost is the monthly list price of all live instances, converted to USD with the configured rates.'
+    'Reads the fleet store only. Lists every DEGRADED and FAILED instance and every pair whose primary is not ACTIVE, with its condition: degraded (the primary is DEGRADED), promoting, at-risk (an ACTIVE standby never promoted: fail over), unserved (no ACTIVE member), creating. Cost is the monthly list price of all live instances, converted to USD with the configured rates.'
   static override examples = [
     { description: 'Overview as tables', command: '<%= config.bin %> fleet status' },
     {
@@ -54,10 +54,11 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
         ),
       )
     }
+    const gaps = s.pairsWithoutActivePrimary
     lines.push(
-      s.pairsWithoutActive.length === 0
-        ? 'Every pair has an ACTIVE member.\n'
-        : `${s.pairsWithoutActive.length} pair(s) without an ACTIVE member: ${s.pairsWithoutActive.map((p) => p.pairId).join(', ')}\n`,
+      gaps.length === 0
+        ? 'Every pair has an ACTIVE primary.\n'
+        : `${gaps.length} pair(s) without an ACTIVE primary: ${gaps.map((p) => `${p.pairId} (${paintState(p.condition)})`).join(', ')}\n`,
     )
     return lines.join('')
   }

@@ -1,6 +1,6 @@
 /**
  * `clawops fleet status`: counts by state, provider, region and tier; the degraded and failed
- * instances; the fleet's monthly cost; pairs without an ACTIVE member.
+ * instances; the fleet's monthly cost; pairs without an ACTIVE primary, each with its condition.
  */
 import type { Context } from '../context.js'
 import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
@@ -29,7 +29,8 @@ export interface FleetStatus {
   byTier: Record<string, number>
   degraded: InstanceBrief[]
   failed: InstanceBrief[]
-  pairsWithoutActive: PairGap[]
+  /** Pairs whose primary role is not held by an ACTIVE instance (at-risk, unserved, degraded, …). */
+  pairsWithoutActivePrimary: PairGap[]
   monthlyCost: { usdCents: number; byProvider: Record<string, number>; rates: Record<string, number> }
 }
 
@@ -64,7 +65,7 @@ export function fleetStatus(ctx: Context): FleetStatus {
     byTier: {},
     degraded: [],
     failed: [],
-    pairsWithoutActive: stats.pairsWithoutActive(),
+    pairsWithoutActivePrimary: stats.pairsWithoutActivePrimary(),
     monthlyCost: { usdCents: 0, byProvider: {}, rates },
   }
   for (const b of stats.buckets()) {

@@ -1,5 +1,6 @@
 /** Aggregate queries over the fleet, computed in SQL so `fleet status` stays fast on 10,000 pairs. */
-import type { InstanceState } from '../domain/instance.js'
+import type { InstanceState, Role } from '../domain/instance.js'
+import { type PairCondition, pairView } from '../domain/pair.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import type { Store } from './store.js'
@@ -12,10 +13,20 @@ export interface Bucket {
   n: number
 }
 
+/** A pair whose primary role is not held by an ACTIVE instance, with what that means for its user. */
 export interface PairGap {
   pairId: string
   userId: string
-  states: string
+  condition: PairCondition
+  members: GapMember[]
+}
+
+export interface GapMember {
+  id: string
+  role: Role
+  state: InstanceState
+  provider: Provider
+  region: string
 }
 
 export class FleetStats {
@@ -39,14 +50,27 @@ export class FleetStats {
     ).n
   }
 
-  /** Pairs with live members but none ACTIVE: users without a working gateway. */
-  pairsWithoutActive(): PairGap[] {
-    return this.store.db
+  /** Pairs with live members and no ACTIVE primary, each with its condition (domain/pair.ts). */
+  pairsWithoutActivePrimary(): PairGap[] {
+    const rows = this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
-         FROM instances WHERE state <> 'DELETED'
-         GROUP BY pair_id HAVING sum(state = 'ACTIVE') = 0 ORDER BY pair_id`,
+        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
+         WHERE state <> 'DELETED' AND pair_id IN (
+           SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
+           HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0)
+         ORDER BY pair_id, role, id`,
       )
-      .all() as unknown as PairGap[]
+      .all() as unknown as (GapMember & { pairId: string; userId: string })[]
+    const gaps = new Map<string, PairGap>()
+    for (const { pairId, userId, ...m } of rows) {
+      let g = gaps.get(pairId)
+      if (!g) {
+        g = { pairId, userId, condition: 'unserved', members: [] }
+        gaps.set(pairId, g)
+      }
+      g.members.push(m)
+    }
+    for (const g of gaps.values()) g.condition = pairView(g.members).condition
+    return [...gaps.values()]
   }
 }

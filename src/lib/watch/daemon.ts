@@ -1,7 +1,7 @@
 /**
  * `clawops watch`: the fleet health monitor.
  *
- * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pair failures,
+ * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pairs unserved or at risk,
  *   provision backlog, provider health with incidents; hourly: cost and the provider score over days),
  *   the reprovision queue, heals when
  *   `--heal` is on, housekeeping (incl. COMPANION webhook retries, archive expiry and the store's
@@ -79,6 +79,7 @@ export interface CycleReport {
       }
     | { skipped: string }
   pairsFailed: number
+  pairsAtRisk: number
   backlog: number
   providers: Pick<ProviderReport, 'opened' | 'resolved'> & { degraded: string[] }
   cost: { checked: boolean; anomalies: number }
@@ -314,6 +315,7 @@ export class WatchDaemon {
       durationMs: Math.round(performance.now() - t0),
       sweep,
       pairsFailed: pairs.failed,
+      pairsAtRisk: pairs.atRisk,
       backlog: backlog.depth,
       providers: {
         degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
