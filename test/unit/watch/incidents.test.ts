@@ -104,13 +104,16 @@ describe('a regional outage, end to end against the lab status page', () => {
     expect(outcomes).toEqual(['failed-over', 'failed-over', 'awaiting-confirmation'])
 
     const exposure = await incidentExposure(g, status, { provider: 'hetzner', region: 'nbg1' })
+    // The ten primaries that ran in nbg1 when it went down still count after two failed over; the
+    // eight not failed over yet leave their users without an ACTIVE primary (their standbys wait).
+    const notFailedOver = nbg.filter((p) => p !== nbg[0] && p !== nbg[1]).map((p) => p.pairId)
     expect(exposure).toMatchObject({
       incident: { id: incident.id },
+      pairs: 10,
       primariesAffected: 10,
       failoversComplete: 2,
       stillPromoting: [],
-      usersWithoutActiveGateway: [],
-      primaries: { total: 8, degraded: 7, failed: 1 },
+      primaries: { total: 10, active: 0, degraded: 7, failed: 1, failedOver: 2 },
       reprovision: { waiting: 2, ready: 0 },
       providerStatus: {
         reachable: true,
@@ -119,9 +122,16 @@ describe('a regional outage, end to end against the lab status page', () => {
       },
     })
     expect(exposure.awaitingConfirmation).toEqual([expect.objectContaining({ pairs: [nbg[2]!.pairId] })])
+    expect(exposure.usersWithoutActiveGateway.map((u) => u.pairId).sort()).toEqual([...notFailedOver].sort())
+    expect(new Set(exposure.usersWithoutActiveGateway.map((u) => u.condition))).toEqual(
+      new Set(['degraded', 'at-risk']),
+    )
 
     const report = incidentReport(g, incident.id)
+    expect(report.impact).toMatchObject({ pairs: 10, primariesAffected: 10, primaries: { total: 10 } })
     expect(report.suspectedRootCause.summary).toMatch(/Provider-side outage in hetzner\/nbg1/)
+    // Ten instances went bad (one of them degraded, then failed): ten, not eleven.
+    expect(report.suspectedRootCause.evidence.join('\n')).toMatch(/^10 instance\(s\) went bad/m)
     expect(report.actionsTaken.filter((a) => a.action === 'failover.promote').map((a) => a.outcome)).toEqual([
       'intent',
       'intent',
