@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Three projects: fast unit tests (no network, seconds); cli tests that run the built binary as a
-// user or an agent would (no gateway); integration tests that share one real OpenClaw gateway per run
-// (started by test/support/global-gateway.ts). `npm test` builds first (pretest).
+// Four projects: fast unit tests (no network, seconds); cli tests that run the built binary as a
+// user or an agent would (no gateway); contract tests that run the providers' official clients against
+// the lab cloud; integration tests that share one real OpenClaw gateway per run (started by
+// test/support/global-gateway.ts). `npm test` builds first (pretest).
 export default defineConfig({
   test: {
     projects: [
@@ -17,6 +18,13 @@ export default defineConfig({
         test: {
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

@@ -14,7 +14,7 @@
 // lab received, and time spent waiting on the adapter's own rate limiter.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -69,21 +69,20 @@ async function control(method, path, body) {
   return res.json()
 }
 
+// The lab process generated the credentials it accepts into its directory.
+const creds = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8'))
 const PROVIDERS = ['hetzner', 'vultr', 'digitalocean', 'contabo', 'hostinger']
 const options = {
-  hetzner: { provider: 'hetzner', token: 'bench-token', baseUrl: ep.hetzner.baseUrl },
-  vultr: { provider: 'vultr', apiKey: 'bench-token', baseUrl: ep.vultr.baseUrl },
-  digitalocean: { provider: 'digitalocean', token: 'bench-token', baseUrl: ep.digitalocean.baseUrl },
+  hetzner: { provider: 'hetzner', ...creds.hetzner, baseUrl: ep.hetzner.baseUrl },
+  vultr: { provider: 'vultr', ...creds.vultr, baseUrl: ep.vultr.baseUrl },
+  digitalocean: { provider: 'digitalocean', ...creds.digitalocean, baseUrl: ep.digitalocean.baseUrl },
   contabo: {
     provider: 'contabo',
-    clientId: 'bench',
-    clientSecret: 'bench-secret',
-    username: 'bench@example.com',
-    password: 'bench-password',
+    ...creds.contabo,
     baseUrl: ep.contabo.baseUrl,
     authUrl: ep.contabo.authUrl,
   },
-  hostinger: { provider: 'hostinger', token: 'bench-token', baseUrl: ep.hostinger.baseUrl },
+  hostinger: { provider: 'hostinger', ...creds.hostinger, baseUrl: ep.hostinger.baseUrl },
 }
 
 const results = []

@@ -12,12 +12,13 @@
  *     to the event accepted by the gateway, to failover complete.
  */
 import { writeSync } from 'node:fs'
+import { watchSettings } from '../src/lib/config/watch-settings.js'
 import { Context } from '../src/lib/context.js'
 import { seedFleet } from '../src/lib/lab/seed.js'
 import { Instances } from '../src/lib/store/instances.js'
 import { WatchDaemon } from '../src/lib/watch/daemon.js'
 import type { PresenceChange, PresenceSource } from '../src/lib/watch/ports.js'
-import { watchSettings } from '../src/lib/watch/settings.js'
+import { engine } from '../test/support/engine.js'
 import { FakeHooksGateway, FakeNodes, fakeDeps } from '../test/support/watch-fakes.js'
 
 const [mode, home, a, b, c] = process.argv.slice(2)
@@ -38,20 +39,16 @@ if (mode === 'seed') {
   const latencyMs = Number(b)
   const concurrency = Number(c)
   const baseline = process.memoryUsage().rss
-  const run = new Context({ home, actor: 'guardian', env: {} })
   const nodes = new FakeNodes({ record: false, defaults: { latencyMs } })
   const gw = await new FakeHooksGateway({ token: 't' }).start()
+  const fakes = fakeDeps({ nodes, hooks: { url: gw.hooksUrl, token: 't' } })
+  const run = new Context({ home, actor: 'guardian', env: {}, services: fakes.services })
   const settings = { ...watchSettings(run.config()), concurrency }
-  const daemon = new WatchDaemon(
-    run,
-    fakeDeps({ nodes, hooks: { url: gw.hooksUrl, token: 't' } }),
-    settings,
-    {
-      heal: false,
-      listen: null,
-      secrets: { current: null, previous: null },
-    },
-  )
+  const daemon = new WatchDaemon(run, engine, fakes, settings, {
+    heal: false,
+    listen: null,
+    secrets: { current: null, previous: null },
+  })
   const mem = () =>
     Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))
   if (process.env.BENCH_DEBUG) out({ before: mem() })
@@ -88,8 +85,9 @@ if (mode === 'seed') {
   const ctx = new Context({ home, actor: 'operator', env: {} })
   seedFleet(ctx, { pairs: Math.max(50, trials * 10), seed: 12, replace: true })
   ctx.close()
-  const run = new Context({ home, actor: 'guardian', env: {} })
   const nodes = new FakeNodes()
+  const fakes = fakeDeps({ nodes })
+  const run = new Context({ home, actor: 'guardian', env: {}, services: fakes.services })
   for (const i of run.store().repo(Instances).list()) nodes.set(i.id, { latencyMs: 5 })
   let handlers: { change(c: PresenceChange): void; link(up: boolean): void } | null = null
   const presence: PresenceSource = {
@@ -101,7 +99,7 @@ if (mode === 'seed') {
   }
   const gw = await new FakeHooksGateway({ token: 't' }).start()
   const deps = { ...fakeDeps({ nodes, hooks: { url: gw.hooksUrl, token: 't' } }), presence }
-  const daemon = new WatchDaemon(run, deps, watchSettings(run.config()), {
+  const daemon = new WatchDaemon(run, engine, deps, watchSettings(run.config()), {
     heal: true,
     listen: null,
     secrets: { current: null, previous: null },

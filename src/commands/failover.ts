@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../lib/cli/flags.js'
+import type { MutationResult, OperationView } from '../lib/engine/types.js'
 import { UserError } from '../lib/errors.js'
-import type { OperationView } from '../lib/ops/executor.js'
-import type { MutationResult } from '../lib/ops/pipeline.js'
 import { paintState } from '../lib/output/style.js'
 import { renderTable } from '../lib/output/table.js'
 
@@ -45,20 +44,9 @@ export default class Failover extends ClawopsCommand<typeof Failover, Result> {
   }
 
   protected async execute(): Promise<Result> {
-    const [
-      { runMutation },
-      { default: failoverKind },
-      { releaseDeps },
-      { throwIfFailed },
-      { planPrompt },
-      { selectInstances },
-    ] = await Promise.all([
-      import('../lib/ops/pipeline.js'),
-      import('../lib/ops/failover.js'),
-      import('../lib/watch/deps.js'),
-      import('../lib/ops/step-errors.js'),
-      import('../lib/watch/cli-prompt.js'),
-      import('../lib/ops/instance-query.js'),
+    const [{ default: failoverKind }, { selectInstances }] = await Promise.all([
+      import('../lib/heal/failover.js'),
+      import('../lib/fleet/instance-query.js'),
     ])
     const pairs = new Set<string>(this.args.pair ? [this.args.pair] : [])
     if (this.flags.selector)
@@ -68,30 +56,15 @@ export default class Failover extends ClawopsCommand<typeof Failover, Result> {
         hint: this.flags.selector ? 'The selector matched no instance.' : 'clawops failover p-7k2m9x4q1d',
       })
     }
-    const progress = await this.progress()
-    try {
-      const r = await runMutation(
-        this.ctx,
-        failoverKind,
-        { pairs: [...pairs], ...(this.flags.reason ? { reason: this.flags.reason } : {}) },
-        {
-          dryRun: this.flags['dry-run'],
-          confirm: this.flags.confirm,
-          yes: this.flags.yes,
-          prompt: planPrompt(this.humanPrompt()),
-          onProgress: (m, d) => progress.update(m, d),
-        },
-      )
-      throwIfFailed(r)
-      return {
-        status: r.status,
-        plan: r.plan,
-        policy: r.policy,
-        operation: r.status === 'dry-run' ? null : r.operation,
-      }
-    } finally {
-      progress.stop()
-      await releaseDeps(this.ctx)
+    const r = await this.mutate(failoverKind, {
+      pairs: [...pairs],
+      ...(this.flags.reason ? { reason: this.flags.reason } : {}),
+    })
+    return {
+      status: r.status,
+      plan: r.plan,
+      policy: r.policy,
+      operation: r.status === 'dry-run' ? null : r.operation,
     }
   }
 

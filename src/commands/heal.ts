@@ -2,9 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import ms from 'ms'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags } from '../lib/cli/flags.js'
+import type { MutationResult, OperationView } from '../lib/engine/types.js'
 import { UserError } from '../lib/errors.js'
-import type { OperationView } from '../lib/ops/executor.js'
-import type { MutationResult } from '../lib/ops/pipeline.js'
 import { paintState } from '../lib/output/style.js'
 import { renderTable } from '../lib/output/table.js'
 
@@ -56,46 +55,19 @@ export default class Heal extends ClawopsCommand<typeof Heal, Result> {
       }
       waitMs = Math.round(v)
     }
-    const [
-      { runMutation },
-      { default: healKind, healOutcome },
-      { releaseDeps },
-      { throwIfFailed },
-      { planPrompt },
-    ] = await Promise.all([
-      import('../lib/ops/pipeline.js'),
-      import('../lib/ops/heal.js'),
-      import('../lib/watch/deps.js'),
-      import('../lib/ops/step-errors.js'),
-      import('../lib/watch/cli-prompt.js'),
-    ])
-    const progress = await this.progress()
-    try {
-      const r = await runMutation(
-        this.ctx,
-        healKind,
-        { instance: this.args.instance, ...(waitMs !== undefined ? { waitMs } : {}) },
-        {
-          dryRun: this.flags['dry-run'],
-          confirm: this.flags.confirm,
-          yes: this.flags.yes,
-          prompt: planPrompt(this.humanPrompt()),
-          onProgress: (m, d) => progress.update(m, d),
-        },
-      )
-      throwIfFailed(r)
-      const operation = r.status === 'dry-run' ? null : r.operation
-      return {
-        outcome: operation ? healOutcome(operation.steps) : null,
-        instance: this.args.instance,
-        status: r.status,
-        plan: r.plan,
-        policy: r.policy,
-        operation,
-      }
-    } finally {
-      progress.stop()
-      await releaseDeps(this.ctx)
+    const { default: healKind, healOutcome } = await import('../lib/heal/heal.js')
+    const r = await this.mutate(healKind, {
+      instance: this.args.instance,
+      ...(waitMs !== undefined ? { waitMs } : {}),
+    })
+    const operation = r.status === 'dry-run' ? null : r.operation
+    return {
+      outcome: operation ? healOutcome(operation.steps) : null,
+      instance: this.args.instance,
+      status: r.status,
+      plan: r.plan,
+      policy: r.policy,
+      operation,
     }
   }
 

@@ -66,7 +66,7 @@ export default class Provision extends ClawopsCommand<typeof Provision, Result> 
 
   protected async execute(): Promise<Result> {
     const f = this.flags
-    const { default: kind } = await import('../lib/ops/provision.js')
+    const { default: kind } = await import('../lib/lifecycle/provision.js')
     const r = await this.mutate(kind, {
       count: f.count,
       tier: f.tier,

@@ -44,7 +44,7 @@ export default class Resize extends ClawopsCommand<typeof Resize, OperationResul
         hint: 'e.g. clawops resize --tier nano -l pair=p-…',
       })
     }
-    const { default: kind } = await import('../lib/ops/resize.js')
+    const { default: kind } = await import('../lib/lifecycle/resize.js')
     const r = await this.mutate(kind, {
       tier: this.flags.tier,
       ...(ids.length ? { ids } : {}),

@@ -36,7 +36,7 @@ export default class Restart extends ClawopsCommand<typeof Restart, OperationRes
   }
 
   protected async execute(): Promise<OperationResult> {
-    const { default: kind } = await import('../lib/ops/restart.js')
+    const { default: kind } = await import('../lib/instance/restart.js')
     const r = await this.mutate(kind, {
       selector: this.flags.selector,
       concurrency: this.flags.concurrency,

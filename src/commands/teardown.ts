@@ -37,7 +37,7 @@ export default class Teardown extends ClawopsCommand<typeof Teardown, OperationR
         hint: 'e.g. clawops teardown -l pair=p-…',
       })
     }
-    const { default: kind } = await import('../lib/ops/teardown.js')
+    const { default: kind } = await import('../lib/lifecycle/teardown.js')
     const r = await this.mutate(kind, {
       ...(ids.length ? { ids } : {}),
       ...(this.flags.selector ? { selector: this.flags.selector } : {}),

@@ -67,7 +67,7 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
     process.once('SIGTERM', onSignal)
     process.once('SIGINT', onSignal)
     try {
-      return await runWatch(this.ctx, {
+      return await runWatch(this.ctx, await this.engine(), {
         heal: this.flags.heal,
         once: this.flags.once,
         listen: this.flags['no-http'] ? null : this.flags.listen,
@@ -85,6 +85,11 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
       process.removeListener('SIGTERM', onSignal)
       process.removeListener('SIGINT', onSignal)
     }
+  }
+
+  /** The daemon keeps its gateway links reconnecting; a cron cycle does not. */
+  protected override contextOptions() {
+    return { daemon: !this.flags.once && !this.flags['print-systemd'] }
   }
 
   protected render(r: Result): string {

@@ -1,20 +1,42 @@
 /**
  * The context every use case receives instead of reaching for globals (the wrangler pattern): where
- * the home is, who is acting, the clock, the config, and lazily opened resources (store, logger), so
- * a command pays only for what it touches.
+ * the home is, who is acting, the clock, the config, and the resources a command opens lazily (the
+ * store, the logger, the operator's gateway links, the node invoker, provider adapters, status pages,
+ * the join approver), so a command pays only for what it touches. The Context owns what it opened and
+ * closes it once, in `dispose()`. Tests, the lab and benches hand in their own parts as `services`.
  */
 import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleepFor } from 'node:timers/promises'
 import { DEFAULT_CONFIG } from './config/defaults.js'
 import { readConfig } from './config/read.js'
 import type { Config } from './config/schema.js'
+import { type WatchSettings, watchSettings } from './config/watch-settings.js'
+import { ACTORS, type Actor, isActor } from './domain/actor.js'
+import type { Provider } from './domain/provider.js'
 import { UserError } from './errors.js'
+import type { Joins } from './gateway/joins.js'
+import type { GatewayEndpoint, GatewayLink, NodeInvoker } from './gateway/link.js'
 import type { Logger } from './log.js'
-import type { OutputFormat } from './output/mode.js'
-import { ACTORS, type Actor, isActor } from './policy/roles.js'
+import type { ProviderStatusSource } from './providers/status-page.js'
+import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
 import { Store } from './store/store.js'
+
+/** How a command's result is written: one JSON document, or tables for people. */
+export type OutputFormat = 'json' | 'table' | 'wide'
+
+/** Outside parts a Context hands out; any of them may be given instead of built from the config. */
+export interface Services {
+  /** gf-clawnode commands through the operator's gateway (`node.invoke`). */
+  nodes: NodeInvoker
+  /** The providers' own status pages (safety rule 4). */
+  statusPages: ProviderStatusSource
+  /** One adapter per provider and Context, so its rate limiter sees every request. */
+  provider: (p: Provider) => ProviderAdapter | Promise<ProviderAdapter>
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+}
 
 export interface ContextOptions {
   home?: string
@@ -25,7 +47,18 @@ export interface ContextOptions {
   clock?: () => Date
   /** The validated config; `Context.create` reads it from the home. */
   config?: Config
+  /** Parts given rather than built (tests, the lab, benches). */
+  services?: Partial<Services>
+  /**
+   * Whether credentials and endpoints may come from environment variables. Only when a human
+   * operator invoked clawops; a derived context (watch acting as Guardian) keeps its parent's answer.
+   */
+  trustEnv?: boolean
+  /** Long-lived processes (watch) keep their gateway links reconnecting. */
+  daemon?: boolean
 }
+
+type LinkScope = 'operator' | 'admin'
 
 export class Context {
   readonly home: string
@@ -34,10 +67,19 @@ export class Context {
   readonly format: OutputFormat
   readonly stream: boolean
   readonly clock: () => Date
+  readonly trustEnv: boolean
+  readonly daemon: boolean
   readonly warnings: string[] = []
   private readonly cfg: Config
+  private readonly given: Partial<Services>
   private storeInstance?: Store
   private loggerInstance?: Logger
+  private settings?: WatchSettings
+  private readonly links = new Map<LinkScope, GatewayLink>()
+  private readonly adapters = new Map<Provider, ProviderAdapter>()
+  private nodesInstance?: Promise<NodeInvoker>
+  private statusInstance?: Promise<ProviderStatusSource>
+  private joinsInstance?: Promise<Joins>
   private readonly disposers: (() => Promise<void> | void)[] = []
 
   constructor(opts: ContextOptions = {}) {
@@ -48,6 +90,9 @@ export class Context {
     this.stream = opts.stream ?? false
     this.clock = opts.clock ?? (() => new Date())
     this.cfg = opts.config ?? structuredClone(DEFAULT_CONFIG)
+    this.given = opts.services ?? {}
+    this.trustEnv = opts.trustEnv ?? this.actor === 'operator'
+    this.daemon = opts.daemon ?? false
   }
 
   /** A context whose config is read (and validated) from the home's config file. */
@@ -55,9 +100,36 @@ export class Context {
     const env = opts.env ?? process.env
     const home = resolveHome(opts.home, env)
     assertHomeIsDirectory(home)
-    const config = await readConfig(home, env)
+    const actor = resolveActor(opts.actor ?? env.CLAWOPS_ACTOR)
+    // An agent's exec can set variables: it never chooses the config file.
+    const configEnv = actor === 'operator' ? env : { ...env, CLAWOPS_CONFIG: undefined }
+    const config = await readConfig(home, configEnv)
     return new Context({ ...opts, config })
   }
+
+  /**
+   * The same home, config, clock and given parts, acting as another role (watch heals as Guardian).
+   * It shares this context's store and resources and is disposed with it.
+   */
+  as(actor: Actor): Context {
+    if (actor === this.actor) return this
+    const child = new Context({
+      home: this.home,
+      env: this.env,
+      actor,
+      format: this.format,
+      clock: this.clock,
+      config: this.cfg,
+      services: this.given,
+      trustEnv: this.trustEnv,
+      daemon: this.daemon,
+    })
+    child.parent = this
+    return child
+  }
+
+  /** The context a derived one (`as`) takes its store and resources from. */
+  private parent?: Context
 
   get json(): boolean {
     return this.format === 'json'
@@ -73,6 +145,7 @@ export class Context {
 
   /** The fleet store, opened on first use (`opts` apply to that first open only). */
   store(opts: Pick<OpenOptions, 'ignoreDamageMark'> = {}): Store {
+    if (this.parent) return this.parent.store(opts)
     this.storeInstance ??= Store.open(this.storePath, { clock: this.clock, ...opts })
     return this.storeInstance
   }
@@ -81,8 +154,15 @@ export class Context {
     return this.cfg
   }
 
+  /** The settings of health, heal, failover and watch (the config's `watch` section over defaults). */
+  watchSettings(): WatchSettings {
+    this.settings ??= watchSettings(this.cfg)
+    return this.settings
+  }
+
   /** The logger, loaded on first use (pino stays off the path of commands that never log). */
   async logger(): Promise<Logger> {
+    if (this.parent) return this.parent.logger()
     if (!this.loggerInstance) {
       const { createLogger } = await import('./log.js')
       this.loggerInstance = createLogger({ home: this.home })
@@ -90,16 +170,124 @@ export class Context {
     return this.loggerInstance
   }
 
+  /** Environment variables this context may take secrets and endpoints from (none under an agent). */
+  private trustedEnv(): NodeJS.ProcessEnv {
+    return this.trustEnv ? this.env : {}
+  }
+
+  /** Where the operator's gateway is and the token that opens it. */
+  async gatewayEndpoint(): Promise<GatewayEndpoint> {
+    const { gatewayEndpoint } = await import('./gateway/link.js')
+    return gatewayEndpoint(this.cfg, this.trustedEnv())
+  }
+
+  /** The hooks token `clawops watch` delivers events with, if any. */
+  async hooksToken(): Promise<string | undefined> {
+    const { hooksToken } = await import('./gateway/link.js')
+    return hooksToken(this.cfg, this.trustedEnv())
+  }
+
+  /**
+   * The operator's connection to its gateway, opened on first use and shared: `operator` (read and
+   * write) for node commands and RPCs, `admin` (pairing and admin scopes) for approving joins.
+   */
+  async gateway(scope: LinkScope = 'operator'): Promise<GatewayLink> {
+    if (this.parent) return this.parent.gateway(scope)
+    let link = this.links.get(scope)
+    if (!link) {
+      const [{ GatewayLink }, { OPERATOR_SCOPES }] = await Promise.all([
+        import('./gateway/link.js'),
+        import('./gateway/client.js'),
+      ])
+      const logger = (await this.logger()).child({ component: 'gateway' })
+      link = new GatewayLink(
+        await this.gatewayEndpoint(),
+        logger,
+        this.daemon || scope === 'admin',
+        scope === 'admin' ? OPERATOR_SCOPES : undefined,
+      )
+      this.links.set(scope, link)
+    }
+    return link
+  }
+
+  /** gf-clawnode commands on instances, through the operator's gateway. */
+  nodes(): Promise<NodeInvoker> {
+    if (this.given.nodes) return Promise.resolve(this.given.nodes)
+    if (this.parent) return this.parent.nodes()
+    this.nodesInstance ??= (async () => {
+      const { gatewayInvoker } = await import('./gateway/link.js')
+      return gatewayInvoker(await this.gateway())
+    })()
+    return this.nodesInstance
+  }
+
+  /** The providers' status pages, as configured (`watch.statusPages`, `watch.statusPageBase`). */
+  statusPages(): Promise<ProviderStatusSource> {
+    if (this.given.statusPages) return Promise.resolve(this.given.statusPages)
+    if (this.parent) return this.parent.statusPages()
+    this.statusInstance ??= import('./providers/status-page.js').then(
+      (m) => new m.HttpProviderStatus(this.watchSettings(), this.clock),
+    )
+    return this.statusInstance
+  }
+
+  /** The adapter for a provider, built once from the config (and, for the operator, the environment). */
+  async provider(p: Provider): Promise<ProviderAdapter> {
+    if (this.given.provider) return this.given.provider(p)
+    if (this.parent) return this.parent.provider(p)
+    let adapter = this.adapters.get(p)
+    if (!adapter) {
+      const [{ providerOptions }, { createProvider }] = await Promise.all([
+        import('./providers/credentials.js'),
+        import('./providers/index.js'),
+      ])
+      const options = providerOptions(this.cfg, p, this.env, { trustEnv: this.trustEnv })
+      const logger = (await this.logger()).child({ component: 'provider', provider: p })
+      adapter = createProvider(options, { logger })
+      this.adapters.set(p, adapter)
+    }
+    return adapter
+  }
+
+  /** Approving the nodes this process provisions, and waiting for them to join. */
+  joins(): Promise<Joins> {
+    if (this.parent) return this.parent.joins()
+    this.joinsInstance ??= (async () => {
+      const [{ Joins }, { auditedJoinRegistry }] = await Promise.all([
+        import('./gateway/joins.js'),
+        import('./store/join-secrets.js'),
+      ])
+      const link = await this.gateway('admin')
+      const logger = (await this.logger()).child({ component: 'join' })
+      const joins = await Joins.start(await link.get(), auditedJoinRegistry(this.store(), this.actor), logger)
+      this.defer(() => joins.stop())
+      return joins
+    })().catch((err: unknown) => {
+      this.joinsInstance = undefined
+      throw err
+    })
+    return this.joinsInstance
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.given.sleep ? this.given.sleep(ms, signal) : sleepFor(ms, undefined, { signal })
+  }
+
   warn(message: string): void {
     this.warnings.push(message)
   }
 
-  /** Registers cleanup for something this context opened (a gateway connection, an approver). */
+  /** Registers cleanup for something this context opened (a server, a watcher). */
   defer(fn: () => Promise<void> | void): void {
-    this.disposers.push(fn)
+    if (this.parent) this.parent.defer(fn)
+    else this.disposers.push(fn)
   }
 
-  /** Runs the deferred cleanups (newest first), then closes the store and flushes the logger. */
+  /**
+   * Runs the deferred cleanups (newest first), closes the gateway links, then the store and the
+   * logger. Safe to call twice.
+   */
   async dispose(): Promise<void> {
     while (this.disposers.length > 0) {
       try {
@@ -108,6 +296,12 @@ export class Context {
         // Cleanup must not hide the command's own result or error.
       }
     }
+    const links = [...this.links.values()]
+    this.links.clear()
+    this.nodesInstance = undefined
+    this.joinsInstance = undefined
+    await Promise.all(links.map((l) => l.close().catch(() => undefined)))
+    this.adapters.clear()
     this.close()
   }
 

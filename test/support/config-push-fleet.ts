@@ -8,8 +8,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { InvokeOutcome } from '../../clawnode/commands/registry.js'
-import type { ConfigPushDeps } from '../../src/lib/config-push/deps.js'
-import type { Context } from '../../src/lib/context.js'
+import type { Context, Services } from '../../src/lib/context.js'
 import type { Instance, Role } from '../../src/lib/domain/instance.js'
 import { UserError } from '../../src/lib/errors.js'
 import { GatewayRpcError } from '../../src/lib/gateway/client.js'
@@ -133,8 +132,9 @@ export class FakeConfigFleet implements NodeInvoker {
     this.replay.clear()
   }
 
-  deps(): ConfigPushDeps {
-    return { invoker: this, sleep: async () => {}, close: async () => {} }
+  /** The parts a test Context takes from this fleet: its nodes, and pauses that do not wait. */
+  services(): Partial<Services> {
+    return { nodes: this, sleep: async () => {} }
   }
 }
 

@@ -5,9 +5,9 @@
  */
 import { writeSync } from 'node:fs'
 import { DEFAULT_CONFIG } from '../../src/lib/config/defaults.js'
+import { watchSettings } from '../../src/lib/config/watch-settings.js'
 import { Store } from '../../src/lib/store/store.js'
 import { Deliverer } from '../../src/lib/watch/deliverer.js'
-import { watchSettings } from '../../src/lib/watch/settings.js'
 
 const [path, url, token] = process.argv.slice(2)
 const store = Store.open(path!)

@@ -9,20 +9,18 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Context } from '../../src/lib/context.js'
+import type { Context, Services } from '../../src/lib/context.js'
 import type { Instance, InstanceState, Role } from '../../src/lib/domain/instance.js'
 import { UserError } from '../../src/lib/errors.js'
+import type { NodeInvoker, NodeTarget } from '../../src/lib/gateway/link.js'
 import type { ClawnodeCommand } from '../../src/lib/gateway/node-commands.js'
+import type { ProviderStatus, ProviderStatusSource } from '../../src/lib/providers/status-page.js'
 import { Instances } from '../../src/lib/store/instances.js'
 import { Pairs } from '../../src/lib/store/pairs.js'
 import type {
   CostSource,
   DeliveryVerifier,
-  NodeInvoker,
-  NodeTarget,
   ProviderScoreSource,
-  ProviderStatus,
-  ProviderStatusSource,
   WatchDeps,
 } from '../../src/lib/watch/ports.js'
 
@@ -336,18 +334,20 @@ export function fakeDeps(o: {
   cost?: CostSource | null
   providerScores?: ProviderScoreSource | null
   sleep?: (ms: number) => Promise<void>
-}): WatchDeps & { nodes: FakeNodes } {
+}): WatchDeps & { nodes: FakeNodes; services: Partial<Services> } {
   const nodes = o.nodes ?? new FakeNodes()
   return {
     nodes,
-    invoker: nodes,
-    providerStatus: o.status ?? new FakeStatus(),
+    services: {
+      nodes,
+      statusPages: o.status ?? new FakeStatus(),
+      sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    },
     presence: null,
     cost: o.cost ?? null,
     providerScores: o.providerScores ?? null,
     hooks: o.hooks ?? null,
     verifier: o.verifier ?? null,
-    sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     close: async () => {},
   }
 }

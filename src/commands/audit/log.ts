@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core'
-import { AuditTrail } from '../../lib/audit/trail.js'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { limitFlag } from '../../lib/cli/flags.js'
+import { ACTORS } from '../../lib/domain/actor.js'
 import type { AuditEntry } from '../../lib/domain/audit.js'
 import { parseSince } from '../../lib/domain/time.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
-import { ACTORS } from '../../lib/policy/roles.js'
+import { AuditTrail } from '../../lib/store/audit-trail.js'
 
 interface Result {
   entries: AuditEntry[]

@@ -1,11 +1,11 @@
-import { type StoreVerification, verifyStore } from '../../lib/audit/verify-store.js'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { type StoreVerification, verifyStore } from '../../lib/store-admin/verify.js'
 
 export default class AuditVerify extends ClawopsCommand<typeof AuditVerify, StoreVerification> {
   static override summary =
     "Check the whole store (SQLite's integrity check) and the audit hash chain; names the first bad entry."
   static override description =
-    "Runs SQLite's full integrity_check over every page, index and constraint (STORE_CORRUPT, exit 11, when it fails: the store is marked damaged and every command refuses it), then recomputes every entry hash and link from the first entry to the recorded head (AUDIT_CHAIN_BROKEN, exit 14). A store marked damaged is checked again, and the mark is lifted when both pass. Takes about 19 s on a 620 MB store."
+    "Runs SQLite's full integrity_check over every page, index and constraint (STORE_CORRUPT, exit 11, when it fails: the store is marked damaged and every command refuses it), then recomputes every entry hash and link from the first entry to the recorded head (AUDIT_CHAIN_BROKEN, exit 14). A store marked damaged is checked again, and the mark is lifted when both pass."
   static override examples = ['<%= config.bin %> audit verify', '<%= config.bin %> audit verify --json']
 
   protected async execute(): Promise<StoreVerification> {

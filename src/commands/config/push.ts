@@ -3,8 +3,8 @@ import ms from 'ms'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../../lib/cli/flags.js'
 import type { PushOutcome } from '../../lib/config-push/push.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/config-push/render.js'
 import { UserError } from '../../lib/errors.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/output/rollout.js'
 
 function duration(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
@@ -80,10 +80,10 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
 
   protected async execute(): Promise<PushOutcome> {
     const f = this.flags
-    const [{ readDocument }, { pushConfig }, { releaseConfigPushDeps }] = await Promise.all([
+    const [{ readDocument }, { pushConfig }, engine] = await Promise.all([
       import('../../lib/config-push/input.js'),
       import('../../lib/config-push/push.js'),
-      import('../../lib/config-push/deps.js'),
+      this.engine(),
     ])
     const { format, document } = readDocument(f)
     const pauseMs = duration('pause', f.pause)
@@ -93,6 +93,7 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
       return await showRolloutOnError(this.ctx.json, () =>
         pushConfig(
           this.ctx,
+          engine,
           {
             format,
             document,
@@ -117,7 +118,6 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
       )
     } finally {
       progress.stop()
-      await releaseConfigPushDeps(this.ctx)
     }
   }
 

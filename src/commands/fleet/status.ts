@@ -1,6 +1,6 @@
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import type { FleetStatus as Result } from '../../lib/ops/fleet-status.js'
-import { fleetStatus } from '../../lib/ops/fleet-status.js'
+import type { FleetStatus as Result } from '../../lib/fleet/status.js'
+import { fleetStatus } from '../../lib/fleet/status.js'
 import { formatUsd } from '../../lib/output/money.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'

@@ -27,7 +27,7 @@ export default class GatewaySetup extends ClawopsCommand<typeof GatewaySetup, Op
   }
 
   protected async execute(): Promise<OperationResult> {
-    const { default: kind } = await import('../../lib/ops/gateway-setup.js')
+    const { default: kind } = await import('../../lib/gateway-admin/gateway-setup.js')
     const r = await this.mutate(kind, this.flags.file ? { file: this.flags.file } : {})
     return operationResult(r)
   }

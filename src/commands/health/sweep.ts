@@ -38,21 +38,17 @@ export default class HealthSweep extends ClawopsCommand<typeof HealthSweep, Swee
 
   protected async execute(): Promise<SweepResult> {
     const selector = [this.args.selector, this.flags.selector].filter(Boolean).join(',') || undefined
-    const [{ sweepHealth }, { depsFor, releaseDeps }, { watchSettings }] = await Promise.all([
-      import('../../lib/health/sweep.js'),
-      import('../../lib/watch/deps.js'),
-      import('../../lib/watch/settings.js'),
-    ])
+    const [{ sweepHealth }, engine] = await Promise.all([import('../../lib/health/sweep.js'), this.engine()])
+    engine.permit(this.ctx, 'health.sweep', { target: selector ?? null })
     const progress = await this.progress()
     try {
-      return await sweepHealth(this.ctx, await depsFor(this.ctx), watchSettings(this.ctx.config()), {
+      return await sweepHealth(this.ctx, this.ctx.watchSettings(), {
         selector,
         concurrency: this.flags.concurrency,
         onProgress: (m, d) => progress.update(m, d),
       })
     } finally {
       progress.stop()
-      await releaseDeps(this.ctx)
     }
   }
 

@@ -27,20 +27,15 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
   }
 
   protected async execute(): Promise<Exposure> {
-    const [{ incidentExposure }, { depsFor, releaseDeps }, { parseSince }] = await Promise.all([
+    const [{ incidentExposure }, { parseSince }] = await Promise.all([
       import('../../lib/watch/exposure.js'),
-      import('../../lib/watch/deps.js'),
       import('../../lib/domain/time.js'),
     ])
-    try {
-      return await incidentExposure(this.ctx, (await depsFor(this.ctx)).providerStatus, {
-        provider: this.flags.provider,
-        ...(this.flags.region ? { region: this.flags.region } : {}),
-        ...(this.flags.since ? { since: parseSince(this.flags.since, this.ctx.clock()) } : {}),
-      })
-    } finally {
-      await releaseDeps(this.ctx)
-    }
+    return incidentExposure(this.ctx, await this.ctx.statusPages(), {
+      provider: this.flags.provider,
+      ...(this.flags.region ? { region: this.flags.region } : {}),
+      ...(this.flags.since ? { since: parseSince(this.flags.since, this.ctx.clock()) } : {}),
+    })
   }
 
   protected render(e: Exposure): string {

@@ -27,7 +27,7 @@ export default class InstanceExec extends ClawopsCommand<typeof InstanceExec, Op
   protected async execute(): Promise<OperationResult> {
     const dashdash = this.argv.indexOf('--')
     const argv = dashdash === -1 ? [] : this.argv.slice(dashdash + 1)
-    const { default: kind } = await import('../../lib/ops/exec.js')
+    const { default: kind } = await import('../../lib/instance/exec.js')
     const r = await this.mutate(kind, { instance: this.args.id, argv, timeoutMs: this.flags.timeout * 1000 })
     return operationResult(r)
   }

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { type InstanceHealth, instanceHealth } from '../../lib/ops/instance-live.js'
+import { type InstanceHealth, instanceHealth } from '../../lib/instance/live.js'
 import { renderFields } from '../../lib/output/table.js'
 
 export default class InstanceHealthCommand extends ClawopsCommand<

@@ -4,7 +4,7 @@ import { limitFlag, selectorFlag } from '../../lib/cli/flags.js'
 import { INSTANCE_STATES, ROLES } from '../../lib/domain/instance.js'
 import { PROVIDERS } from '../../lib/domain/provider.js'
 import { TIERS } from '../../lib/domain/tier.js'
-import { type InstanceList, listInstances } from '../../lib/ops/instance-query.js'
+import { type InstanceList, listInstances } from '../../lib/fleet/instance-query.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 

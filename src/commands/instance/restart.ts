@@ -31,7 +31,7 @@ export default class InstanceRestart extends ClawopsCommand<typeof InstanceResta
   }
 
   protected async execute(): Promise<OperationResult> {
-    const { default: kind } = await import('../../lib/ops/restart.js')
+    const { default: kind } = await import('../../lib/instance/restart.js')
     const r = await this.mutate(kind, {
       ids: [this.args.id],
       waitTimeoutMs: this.flags['wait-timeout'] * 1000,

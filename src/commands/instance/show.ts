@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { type InstanceDetail, showInstance } from '../../lib/ops/instance-query.js'
+import { type InstanceDetail, showInstance } from '../../lib/fleet/instance-query.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderFields, renderTable } from '../../lib/output/table.js'
 

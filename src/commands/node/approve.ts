@@ -14,13 +14,16 @@ export default class NodeApprove extends ClawopsCommand<typeof NodeApprove, Resu
   static override examples = ['<%= config.bin %> node approve', '<%= config.bin %> node approve --json']
 
   protected async execute(): Promise<Result> {
-    const [{ joining }, { reviewPendingJoins }, { JoinSecrets }] = await Promise.all([
-      import('../../lib/provisioning/joins.js'),
+    const [{ reviewPendingJoins }, { auditedJoinRegistry }, engine] = await Promise.all([
       import('../../lib/gateway/join-approver.js'),
       import('../../lib/store/join-secrets.js'),
+      this.engine(),
     ])
-    const { client } = await joining(this.ctx)
-    return { decisions: await reviewPendingJoins(client, this.ctx.store().repo(JoinSecrets)) }
+    engine.permit(this.ctx, 'node.approve')
+    const client = await (await this.ctx.gateway('admin')).get()
+    return {
+      decisions: await reviewPendingJoins(client, auditedJoinRegistry(this.ctx.store(), this.ctx.actor)),
+    }
   }
 
   protected render(r: Result): string {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { type NodeList, nodeList } from '../../lib/ops/node-list.js'
+import { type NodeList, nodeList } from '../../lib/gateway-admin/node-list.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 

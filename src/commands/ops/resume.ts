@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { type ResumeResult, resumeOperations } from '../../lib/ops/resume.js'
+import type { ResumeResult } from '../../lib/engine/resume.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 
@@ -22,14 +22,22 @@ export default class OpsResume extends ClawopsCommand<typeof OpsResume, ResumeRe
   static override flags = {
     'retry-failed': Flags.boolean({ summary: 'Run failed steps again as well.' }),
     stream: Flags.boolean({ summary: 'With --json: stream NDJSON progress events before the final result.' }),
+    confirm: Flags.string({
+      summary:
+        "Confirm the operation's plan again (its id, plan-…) when its confirmation has lapsed; operator or Commander.",
+    }),
+    yes: Flags.boolean({ summary: 'As the operator, confirm again without a prompt.' }),
   }
 
   protected async execute(): Promise<ResumeResult> {
     const progress = await this.progress()
     try {
-      return await resumeOperations(this.ctx, {
+      const engine = await this.engine()
+      return await engine.resume(this.ctx, {
         opId: this.args.id,
         retryFailed: this.flags['retry-failed'],
+        ...(this.flags.confirm !== undefined ? { confirm: this.flags.confirm } : {}),
+        ...(this.flags.yes ? { yes: true } : {}),
         onProgress: (m, d) => progress.update(m, d),
       })
     } finally {

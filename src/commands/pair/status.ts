@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { type PairStatus, pairStatus } from '../../lib/ops/instance-query.js'
+import { type PairStatus, pairStatus } from '../../lib/fleet/instance-query.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 

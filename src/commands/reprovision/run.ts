@@ -21,7 +21,7 @@ export default class ReprovisionRun extends ClawopsCommand<typeof ReprovisionRun
   }
 
   protected async execute(): Promise<OperationResult> {
-    const { default: kind } = await import('../../lib/ops/reprovision.js')
+    const { default: kind } = await import('../../lib/lifecycle/reprovision.js')
     return operationResult(await this.mutate(kind, this.flags.id ? { ids: this.flags.id } : {}))
   }
 

@@ -48,7 +48,7 @@ export default class SilenceAdd extends ClawopsCommand<typeof SilenceAdd, Result
       })
     }
     const [{ default: kind }, { EVENT_TYPES }] = await Promise.all([
-      import('../../lib/ops/silence-add.js'),
+      import('../../lib/silences/add.js'),
       import('../../lib/domain/event.js'),
     ])
     if (this.flags.event && !(EVENT_TYPES as readonly string[]).includes(this.flags.event)) {

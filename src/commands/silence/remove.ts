@@ -19,7 +19,7 @@ export default class SilenceRemove extends ClawopsCommand<typeof SilenceRemove, 
   static override flags = { ...mutationFlags }
 
   protected async execute(): Promise<Result> {
-    const { default: kind } = await import('../../lib/ops/silence-remove.js')
+    const { default: kind } = await import('../../lib/silences/remove.js')
     const r = await this.mutate(kind, { id: this.args.id })
     if (r.status === 'dry-run') return { status: r.status, silence: null, summary: r.plan.summary }
     return {

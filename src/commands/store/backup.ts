@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
-import { type BackupResult, backupStore } from '../../lib/backups/backup.js'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { type BackupResult, backupStore } from '../../lib/store-admin/backup.js'
 
 export default class StoreBackup extends ClawopsCommand<typeof StoreBackup, BackupResult> {
   static override summary =

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
-import { type RestorePreview, type RestoreResult, restoreStore } from '../../lib/backups/restore.js'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { type RestorePreview, type RestoreResult, restoreStore } from '../../lib/store-admin/restore.js'
 
 export default class StoreRestore extends ClawopsCommand<typeof StoreRestore, RestoreResult> {
   static override summary = 'Put a backup in place of the fleet database; the replaced store is kept aside.'

@@ -11,8 +11,10 @@
  *   arguments that still carry them);
  * - flags the command rules forbid or tie to an action the role lacks (`brief … --deliver`).
  */
-import { type Action, grantOf } from '../policy/roles.js'
-import type { AgentName } from '../watch/settings.js'
+
+import type { AgentName } from '../config/watch-settings.js'
+import type { Action } from '../domain/actor.js'
+import { grantOf } from '../policy/roles.js'
 import { COMMAND_RULES, type CommandRule } from './command-rules.js'
 
 /** Characters only a shell gives meaning to; `( ) !` stay allowed for label selectors. */

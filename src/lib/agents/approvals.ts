@@ -7,8 +7,9 @@
  * allowlist entry. Defaults and other agents are left as they are; a stale entry in one of our
  * agents' lists (an earlier role table, a hand-made grant) is dropped and shown in the plan.
  */
+
+import type { AgentName } from '../config/watch-settings.js'
 import { isPlainObject, type Json } from '../gateway/config-diff.js'
-import type { AgentName } from '../watch/settings.js'
 import { allowlistFor } from './allowlist.js'
 import type { AgentsSettings } from './settings.js'
 import { TEAM } from './team.js'

@@ -4,7 +4,7 @@
  * action is null is a read every role may run. A unit test checks that every command in the oclif
  * manifest has a rule here, so a new command cannot slip into (or out of) the allowlists unseen.
  */
-import type { Action } from '../policy/roles.js'
+import type { Action } from '../domain/actor.js'
 
 export interface CommandRule {
   /** The mutating action the command performs (see roles.ts), or null for a read. */
@@ -75,7 +75,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'brief weekly': briefing,
   'brief monthly': briefing,
   // A sweep moves instance states (ACTIVE ⇄ DEGRADED → FAILED): detection is part of the heal duty.
-  'health sweep': { action: 'heal' },
+  'health sweep': { action: 'health.sweep' },
   heal: { action: 'heal' },
   failover: { action: 'failover' },
   'instance restart': { action: 'instance.restart' },
@@ -96,7 +96,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ops resume': { action: 'ops.resume' },
   // The daemon and its cron form run under a service manager or the gateway's own cron job.
   watch: human('heal'),
-  'node approve': human(null),
+  'node approve': human('node.approve'),
   'gateway setup': human('gateway.setup'),
   'agents install': human('agents.install'),
   'lab up': human('lab.manage'),

@@ -11,9 +11,10 @@
  *   routed to Commander (`bindings`), and exec approval prompts forwarded to those numbers.
  * Everything else in the config is left as it is. Arrays are replaced whole (replacePaths).
  */
+
+import type { AgentName } from '../config/watch-settings.js'
 import { type Change, diffConfigs, isPlainObject, type Json } from '../gateway/config-diff.js'
 import { applyPatch, planGatewaySetup } from '../gateway/setup.js'
-import type { AgentName } from '../watch/settings.js'
 import type { AgentsSettings } from './settings.js'
 import { TEAM } from './team.js'
 

@@ -17,14 +17,13 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
+import type { AgentName } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
+import type { OperationKind, PlanDraft, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
-import { GatewayClient, OPERATOR_SCOPES } from '../gateway/client.js'
+import type { GatewayClient } from '../gateway/client.js'
 import { isPlainObject, type Json } from '../gateway/config-diff.js'
-import { gatewayEndpoint } from '../gateway/link.js'
 import { applyPatch } from '../gateway/setup.js'
-import type { OperationKind, PlanDraft, StepRun } from '../ops/kind.js'
-import type { AgentName } from '../watch/settings.js'
 import { planApprovals } from './approvals.js'
 import { planCron, teamCronJobs } from './cron-jobs.js'
 import { planAgentsConfig } from './gateway-config.js'
@@ -38,28 +37,15 @@ export type AgentsInstallParams = z.infer<typeof AgentsInstallParamsSchema>
 
 const NAMES = Object.keys(TEAM) as AgentName[]
 
-async function adminClient(ctx: Context): Promise<GatewayClient> {
-  const ep = gatewayEndpoint(ctx)
+/** The gateway client with admin scopes (config, approvals, cron), on the Context's admin link. */
+async function withClient<T>(ctx: Context, fn: (c: GatewayClient) => Promise<T>): Promise<T> {
+  const ep = await ctx.gatewayEndpoint()
   if (!ep.token) {
     throw new UserError('GATEWAY_UNREACHABLE', `no gateway token: ${ep.tokenSource} is not set`, {
       hint: `Export ${ep.tokenSource}, or use --file with the gateway's config file (approvals and cron jobs then wait for the running gateway).`,
     })
   }
-  return GatewayClient.connect({
-    url: ep.url,
-    auth: { kind: 'backend', token: ep.token },
-    scopes: OPERATOR_SCOPES,
-    logger: (await ctx.logger()).child({ component: 'gateway' }),
-  })
-}
-
-async function withClient<T>(ctx: Context, fn: (c: GatewayClient) => Promise<T>): Promise<T> {
-  const client = await adminClient(ctx)
-  try {
-    return await fn(client)
-  } finally {
-    await client.close()
-  }
+  return fn(await (await ctx.gateway('admin')).get())
 }
 
 const ConfigSnapshot = z.looseObject({

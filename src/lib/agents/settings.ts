@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import type { Config } from '../config/schema.js'
-import { AGENT_NAMES, type AgentName, watchSettings } from '../watch/settings.js'
+import { AGENT_NAMES, type AgentName, watchSettings } from '../config/watch-settings.js'
 
 export type OperatorChannel = 'whatsapp' | 'telegram' | 'signal' | 'slack' | 'discord'
 

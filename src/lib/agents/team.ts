@@ -3,7 +3,7 @@
  * it may call and what happens when it tries an exec outside its allowlist. `clawops agents install`
  * writes this into the operator's gateway; the role table (roles.ts) decides the exec allowlists.
  */
-import type { AgentName } from '../watch/settings.js'
+import type { AgentName } from '../config/watch-settings.js'
 
 export const SKILLS = [
   'clawops',

@@ -8,10 +8,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import type { AgentName } from '../config/watch-settings.js'
 import { UserError } from '../errors.js'
 import { packageRoot } from '../paths.js'
 import { grantOf, ROLES } from '../policy/roles.js'
-import type { AgentName } from '../watch/settings.js'
 import { allowedCommands } from './allowlist.js'
 import { COMMAND_RULES } from './command-rules.js'
 import { type AgentsSettings, agentSessionKey } from './settings.js'

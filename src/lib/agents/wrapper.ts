@@ -1,27 +1,38 @@
 /**
  * The `clawops` an agent's exec tool finds first on its PATH (agents.entries.<id>.tools.exec
- * .pathPrepend): a tiny wrapper that pins who is acting and where the fleet is. The model can pass
- * environment variables to exec, so the wrapper sets CLAWOPS_ACTOR and CLAWOPS_HOME itself and drops
- * CLAWOPS_CONFIG; its allowlist refuses a `--as` for anyone else. It runs this clawops with the Node
- * that installed it (clawops needs Node 24; the gateway's PATH may hold an older one).
+ * .pathPrepend): a tiny wrapper that pins who is acting and where the fleet is, and starts clawops
+ * with a clean environment. The model can pass environment variables to exec: none of them reaches
+ * clawops (no CLAWOPS_CONFIG, no provider base URL or credential, no gateway token), only the fixed
+ * PATH, HOME and locale written here, the actor and the home. Credentials and endpoints come from the
+ * home's config and its credential files. It runs this clawops with the Node that installed it
+ * (clawops needs Node 24; the gateway's PATH may hold an older one).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { AgentName } from '../config/watch-settings.js'
 import { packageRoot } from '../paths.js'
-import type { AgentName } from '../watch/settings.js'
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 export function wrapperScript(agent: AgentName, home: string, node = process.execPath): string {
   const bin = join(packageRoot(), 'bin', 'clawops.js')
+  const path = [dirname(node), '/usr/local/bin', '/usr/bin', '/bin'].join(':')
   return [
     '#!/bin/sh',
     `# clawops for the ${agent} agent, written by \`clawops agents install\`: every command its exec`,
-    `# tool runs acts as ${agent} on the fleet in this home, whatever the environment says.`,
-    'unset CLAWOPS_CONFIG',
-    `CLAWOPS_HOME=${q(home)}; export CLAWOPS_HOME`,
-    `CLAWOPS_ACTOR=${agent}; export CLAWOPS_ACTOR`,
-    `exec ${q(node)} ${q(bin)} "$@"`,
+    `# tool runs acts as ${agent} on the fleet in this home, with no variable of the caller's.`,
+    [
+      'exec /usr/bin/env -i',
+      `PATH=${q(path)}`,
+      `HOME=${q(homedir())}`,
+      'LANG=C.UTF-8',
+      `CLAWOPS_HOME=${q(home)}`,
+      `CLAWOPS_ACTOR=${agent}`,
+      q(node),
+      q(bin),
+      '"$@"',
+    ].join(' '),
     '',
   ].join('\n')
 }

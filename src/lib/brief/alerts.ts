@@ -16,12 +16,13 @@
  * HEAL_ESCALATED arrive together). Failed sends are retried with the same idempotency key, at most 5 times. Events older
  * than `briefer.alerts.maxAgeMinutes` (60) are left to the briefings.
  */
-import { AuditTrail } from '../audit/trail.js'
+
 import type { Context } from '../context.js'
 import type { FleetEvent } from '../domain/event.js'
 import { UserError } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Logger } from '../log.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { BriefDeliveries, type BriefDelivery } from '../store/brief-deliveries.js'
 import { FleetEvents } from '../store/fleet-events.js'
 import type { ChannelGateway, ChannelState } from './channel-gateway.js'

@@ -8,7 +8,6 @@
  * Tests and the watch daemon (which already holds a connection) supply their own client.
  */
 import type { Context } from '../context.js'
-import { openGatewayLink } from '../gateway/link.js'
 
 export interface ChannelState {
   configured: boolean
@@ -84,10 +83,11 @@ export function channelGatewayOver(client: RpcClient, o: { closeClient?: boolean
  * for one command. Throws GATEWAY_UNREACHABLE when there is no token or no gateway.
  */
 export async function openChannelGateway(ctx: Context): Promise<ChannelGateway> {
-  const link = await openGatewayLink(ctx)
+  const link = await ctx.gateway()
   const client = await link.get()
   return channelGatewayOver({
     request: (method, params, opts) => client.request(method, params, opts),
-    close: () => link.close(),
+    // The link is the Context's, which closes it.
+    close: async () => {},
   })
 }

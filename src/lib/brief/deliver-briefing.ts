@@ -3,11 +3,12 @@
  * 9.2: daily on WhatsApp, weekly and monthly on Telegram) or named with --channel, with the voice note
  * attached. Every target gets a delivery row and an audit entry (`brief.deliver`), whatever happened.
  */
-import { AuditTrail } from '../audit/trail.js'
+
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { newId } from '../ids.js'
 import { grantOf } from '../policy/roles.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { BriefDeliveries, type BriefDelivery } from '../store/brief-deliveries.js'
 import { type ChannelGateway, openChannelGateway } from './channel-gateway.js'
 import {

@@ -7,10 +7,10 @@
  */
 import type { Context } from '../context.js'
 import { userAffected } from '../domain/pair.js'
+import { fleetStatus } from '../fleet/status.js'
 import { capacityPlan } from '../ledger/capacity.js'
 import { type CostGroup, costReport } from '../ledger/cost-report.js'
 import { wasteReport } from '../ledger/waste.js'
-import { fleetStatus } from '../ops/fleet-status.js'
 import type { PairGap } from '../store/fleet-stats.js'
 import { Instances } from '../store/instances.js'
 import { type Activity, gatherActivity } from './activity.js'

@@ -4,14 +4,14 @@
  * read from the store: the heal and failover operations running in the journal, watch's memory of its
  * last heal, escalations it announced, the pair partner, and the reprovision queue.
  */
+
 import type { Context } from '../context.js'
-import type { InstanceBrief } from '../ops/fleet-status.js'
+import type { InstanceBrief } from '../fleet/status.js'
 import { FleetEvents } from '../store/fleet-events.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
-import { watchSettings } from '../watch/settings.js'
 
 export type TroubleStatus =
   | 'auto-healing in progress'
@@ -66,7 +66,7 @@ export class FleetNotes {
   private isHealing(id: string): boolean {
     if (this.healing.has(id)) return true
     const last = this.ctx.store().repo(InstanceHealth).get(id).lastHealAt
-    const cooldown = watchSettings(this.ctx.config()).heal.cooldownMs
+    const cooldown = this.ctx.watchSettings().heal.cooldownMs
     return last !== null && this.ctx.clock().getTime() - Date.parse(last) < cooldown
   }
 

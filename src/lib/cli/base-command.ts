@@ -6,18 +6,19 @@
  * stdin is not a TTY.
  */
 import { Command, type Interfaces } from '@oclif/core'
-import { Context } from '../context.js'
+import { Context, type ContextOptions, type OutputFormat } from '../context.js'
+import type { Engine } from '../engine/engine.js'
+import type { OperationKind } from '../engine/kind.js'
+import type { MutationResult } from '../engine/types.js'
 import { exitCodeFor } from '../errors.js'
-import type { OperationKind } from '../ops/kind.js'
-import type { MutationResult } from '../ops/pipeline.js'
 import { failure, success, writeJson } from '../output/envelope.js'
-import { type OutputFormat, requestedFormat } from '../output/mode.js'
+import { requestedFormat } from '../output/mode.js'
 import { createProgress, type Progress } from '../output/progress.js'
 import { isCorruption, markDamaged } from '../store/integrity.js'
 import { classify } from './classify.js'
 import { globalFlags } from './flags.js'
 import { formatError, formatWarning } from './human.js'
-import { askYesNo, canPrompt } from './prompt.js'
+import { askYesNo, canPrompt, planPrompt } from './prompt.js'
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof ClawopsCommand)['baseFlags'] & T['flags']
@@ -32,6 +33,11 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   protected args!: ArgsOf<T>
   protected ctx!: Context
   private contextRef?: Context
+
+  /** Options a command adds to its Context (watch: a long-lived process). */
+  protected contextOptions(): Partial<ContextOptions> {
+    return {}
+  }
 
   /** The use case: parse nothing, decide nothing; call into src/lib and return the typed result. */
   protected abstract execute(): Promise<R>
@@ -55,6 +61,7 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
       ? 'json'
       : (this.flags.output ?? requestedFormat([], process.env) ?? 'table')
     this.ctx = await Context.create({
+      ...this.contextOptions(),
       actor: this.flags.as,
       format,
       stream: Boolean((this.flags as { stream?: boolean }).stream) && format === 'json',
@@ -104,12 +111,22 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   }
 
   override async finally(err: Error | undefined): Promise<void> {
-    if (this.contextRef) {
-      const { releaseDeps } = await import('../watch/deps.js')
-      await releaseDeps(this.contextRef).catch(() => undefined)
-      await this.contextRef.dispose()
-    }
+    await this.contextRef?.dispose()
     await super.finally(err)
+  }
+
+  private engineInstance?: Engine
+
+  /** The engine, with every operation kind clawops knows; every change a command makes goes through it. */
+  protected async engine(): Promise<Engine> {
+    if (!this.engineInstance) {
+      const [{ Engine }, { productionKinds }] = await Promise.all([
+        import('../engine/engine.js'),
+        import('../kinds.js'),
+      ])
+      this.engineInstance = new Engine(productionKinds())
+    }
+    return this.engineInstance
   }
 
   /** Progress for long operations: NDJSON with --stream, a spinner on a TTY, else silent. */
@@ -124,20 +141,16 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   }
 
   /**
-   * Runs a mutating operation kind through the pipeline with the shared flags (--dry-run,
-   * --confirm, --yes, --stream) and progress, and turns a failed or partial operation into the error
-   * of its failed step.
+   * Runs a mutating operation kind through the engine with the shared flags (--dry-run, --confirm,
+   * --yes, --stream) and progress, and turns a failed or partial operation into the error of its
+   * failed step.
    */
   protected async mutate<P>(kind: OperationKind<P>, params: unknown): Promise<MutationResult> {
     const f = this.flags as { 'dry-run'?: boolean; confirm?: string; yes?: boolean }
-    const [{ runMutation }, { throwIfFailed }, { planPrompt }] = await Promise.all([
-      import('../ops/pipeline.js'),
-      import('../ops/step-errors.js'),
-      import('../watch/cli-prompt.js'),
-    ])
+    const [engine, { throwIfFailed }] = await Promise.all([this.engine(), import('../engine/step-errors.js')])
     const progress = await this.progress()
     try {
-      const r = await runMutation(this.ctx, kind, params, {
+      const r = await engine.mutate(this.ctx, kind, params, {
         dryRun: f['dry-run'],
         confirm: f.confirm,
         yes: f.yes,

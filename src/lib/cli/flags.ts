@@ -4,7 +4,7 @@
  * `--yes`, `--stream`.
  */
 import { Flags } from '@oclif/core'
-import { ACTORS } from '../policy/roles.js'
+import { ACTORS } from '../domain/actor.js'
 
 export const globalFlags = {
   output: Flags.option({

@@ -7,52 +7,39 @@
  *   rollout goes on; a halted one goes on with the failures so far accepted (the budget judges what
  *   comes after). Instances already settled are never pushed again (see instance.ts).
  * - rollback: the config.rollback operation through the pipeline (plan, policy, confirmation).
- * Pause and resume are audited and need the role's right to push (or roll back) config.
+ * Pause and resume go through the engine's gate: pausing needs the role's right to push (or roll
+ * back) config; resuming is running the operation again, judged like any resume. Both are audited.
  */
-import { AuditTrail } from '../audit/trail.js'
+
 import type { Context } from '../context.js'
+import type { Action } from '../domain/actor.js'
 import type { Plan } from '../domain/plan.js'
+import type { Engine } from '../engine/engine.js'
+import { holderGone } from '../engine/lease.js'
+import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
 import { UserError } from '../errors.js'
-import '../ops/kinds.js'
-import configRollbackKind from '../ops/config-rollback.js'
-import { runOperation } from '../ops/executor.js'
-import { type MutationOptions, runMutation } from '../ops/pipeline.js'
 import type { PolicyDecision } from '../policy/check.js'
-import { type Action, grantOf } from '../policy/roles.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
 import { Operations } from '../store/operations.js'
 import { interrupted, type PushOutcome, settleRollout } from './push.js'
-import { findRollout, holderGone, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
+import configRollbackKind from './rollback-kind.js'
+import { findRollout, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
 
 function actionOf(r: Rollout): Action {
   return r.kind === 'push' ? 'config.push' : 'config.rollback'
 }
 
-function authorize(ctx: Context, r: Rollout, verb: string): void {
-  const action = actionOf(r)
-  if (grantOf(ctx.actor, action) !== 'allow') {
-    ctx
-      .store()
-      .repo(AuditTrail)
-      .append({
-        actor: ctx.actor,
-        action: `${action}.${verb}`,
-        target: r.id,
-        opId: r.opId,
-        outcome: 'denied',
-        details: { rule: 'role-permission' },
-      })
-    throw new UserError('POLICY_DENIED', `${ctx.actor} may not ${verb} a ${action} rollout`, {
-      details: { rules: ['role-permission'] },
-    })
-  }
-}
-
-export async function pauseRollout(ctx: Context, ref: string, reason?: string): Promise<RolloutView> {
+export async function pauseRollout(
+  ctx: Context,
+  engine: Engine,
+  ref: string,
+  reason?: string,
+): Promise<RolloutView> {
   const store = ctx.store()
   const rollouts = store.repo(ConfigRollouts)
   const r = findRollout(ctx, ref)
-  authorize(ctx, r, 'pause')
+  await engine.authorize(ctx, r.opId, { control: 'pause' })
   const state = stateOf(ctx, r)
   if (state === 'paused' || state === 'pausing') return viewRollout(ctx, r)
   if (state !== 'running' && state !== 'interrupted') {
@@ -92,13 +79,14 @@ function releaseDeadLease(ctx: Context, opId: string): void {
 
 export async function resumeRollout(
   ctx: Context,
+  engine: Engine,
   ref: string,
   opts: { onProgress?: (message: string, data?: Record<string, unknown>) => void } = {},
 ): Promise<PushOutcome> {
   const store = ctx.store()
   const rollouts = store.repo(ConfigRollouts)
   const r = findRollout(ctx, ref)
-  authorize(ctx, r, 'resume')
+  await engine.authorize(ctx, r.opId, { retryFailed: true })
   releaseDeadLease(ctx, r.opId)
   const state = stateOf(ctx, r)
   if (state === 'complete' || state === 'rolled-back' || state === 'rolling-back') {
@@ -150,10 +138,10 @@ export async function resumeRollout(
       details: { was: state, batch: r.currentBatch, of: r.batches },
     })
   })
-  let view: Awaited<ReturnType<typeof runOperation>>
+  let view: OperationView
   try {
     // A halted batch step failed in the journal: it runs again, and skips what it already settled.
-    view = await runOperation(ctx, r.opId, {
+    view = await engine.run(ctx, r.opId, {
       retryFailed: true,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     })
@@ -165,6 +153,7 @@ export async function resumeRollout(
 
 export async function rollbackRollout(
   ctx: Context,
+  engine: Engine,
   ref: string,
   opts: Omit<MutationOptions, 'prompt'> & { reason?: string; ask?: (question: string) => Promise<boolean> },
 ): Promise<
@@ -176,9 +165,9 @@ export async function rollbackRollout(
     throw new UserError('INVALID_INPUT', `${push.id} is a rollback; roll back the push it undid instead`)
   releaseDeadLease(ctx, push.opId)
   const ask = opts.ask
-  let r: Awaited<ReturnType<typeof runMutation>>
+  let r: MutationResult
   try {
-    r = await runMutation(
+    r = await engine.mutate(
       ctx,
       configRollbackKind,
       { rollout: push.id, reason: opts.reason ?? null },

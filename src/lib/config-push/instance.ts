@@ -17,13 +17,13 @@
  */
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
-import { AuditTrail } from '../audit/trail.js'
 import type { Context } from '../context.js'
 import type { InstanceState } from '../domain/instance.js'
 import { UserError } from '../errors.js'
 import { diffConfigs, type Json, redact } from '../gateway/config-diff.js'
 import type { NodeInvoker, NodeTarget } from '../gateway/link.js'
 import type { ClawnodeCommand } from '../gateway/node-commands.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import {
   ConfigRollouts,
   type Rollout,

@@ -7,19 +7,17 @@
  */
 import type { Context } from '../context.js'
 import type { Plan } from '../domain/plan.js'
+import type { RestartPolicy } from '../domain/rollout.js'
+import type { Engine } from '../engine/engine.js'
+import { throwIfFailed } from '../engine/step-errors.js'
+import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
 import { type ErrorBody, UserError } from '../errors.js'
 import { type Change, diffConfigs } from '../gateway/config-diff.js'
-import type { OperationView } from '../ops/executor.js'
-import '../ops/kinds.js'
-import configPushKind, { type BatchInput, parseConfigPushParams } from '../ops/config-push.js'
-import { type MutationOptions, runMutation } from '../ops/pipeline.js'
-import { throwIfFailed } from '../ops/step-errors.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { ConfigRollouts } from '../store/config-rollouts.js'
 import { Instances } from '../store/instances.js'
 import { Plans } from '../store/plans.js'
 import { describeBudget, parseBudget } from './budget.js'
-import { configPushDeps } from './deps.js'
 import {
   applyDocument,
   type ConfigDocument,
@@ -30,7 +28,7 @@ import {
 } from './document.js'
 import { digestOf, isGatewayDown, TIMEOUTS } from './instance.js'
 import type { ConfigGetResult } from './node-payloads.js'
-import type { RestartPolicy } from './reload.js'
+import configPushKind, { type BatchInput, parseConfigPushParams } from './push-kind.js'
 import { configPushSettings } from './settings.js'
 import { type RolloutState, type RolloutView, stateOf, viewRollout } from './view.js'
 
@@ -98,7 +96,7 @@ async function sampleDiff(
   doc: ConfigDocument,
   ids: readonly string[],
 ): Promise<PlanPreview['sample']> {
-  const deps = await configPushDeps(ctx)
+  const nodes = await ctx.nodes()
   const instances = ctx.store().repo(Instances)
   const groups = new Map<string, { instances: number; changes: Change[] }>()
   const problems: { instanceId: string; problem: string }[] = []
@@ -107,7 +105,7 @@ async function sampleDiff(
       ids.map(async (id) => {
         const inst = instances.get(id)
         try {
-          const got = await deps.invoker.invoke<ConfigGetResult>(
+          const got = await nodes.invoke<ConfigGetResult>(
             { id, nodeId: inst?.nodeId ?? null },
             'config.get',
             {},
@@ -238,6 +236,7 @@ export function interrupted(ctx: Context, err: unknown, opId: string | null): ne
 
 export async function pushConfig(
   ctx: Context,
+  engine: Engine,
   req: PushRequest,
   opts: Omit<MutationOptions, 'prompt'> & { ask?: (question: string) => Promise<boolean> },
 ): Promise<PushOutcome> {
@@ -251,9 +250,9 @@ export async function pushConfig(
         `rollout ${other.id} (config v${other.version}) is ${state}: resume or roll it back (clawops config push status ${other.id})`,
       )
   }
-  let r: Awaited<ReturnType<typeof runMutation>>
+  let r: MutationResult
   try {
-    r = await runMutation(ctx, configPushKind, pushParams(ctx, req), {
+    r = await engine.mutate(ctx, configPushKind, pushParams(ctx, req), {
       ...(opts.dryRun !== undefined ? { dryRun: opts.dryRun } : {}),
       ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
       ...(opts.yes !== undefined ? { yes: opts.yes } : {}),

@@ -3,8 +3,8 @@
  * a rollout with every instance's outcome, the diff it made (grouped: each distinct change list
  * once, with how many instances got it), its batches and what to run next. Read-only; no zod.
  */
-import { hostname } from 'node:os'
 import type { Context } from '../context.js'
+import { holderGone } from '../engine/lease.js'
 import { UserError } from '../errors.js'
 import type { Change } from '../gateway/config-diff.js'
 import {
@@ -106,27 +106,6 @@ export function findRollout(ctx: Context, ref: string): Rollout {
     })
   }
   return found
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** The lease holder (host:pid:run) is a process on this host that no longer exists (it was killed). */
-export function holderGone(owner: string): boolean {
-  const [host, pid] = owner.split(':')
-  return (
-    host === hostname() &&
-    pid !== undefined &&
-    /^\d+$/.test(pid) &&
-    Number(pid) !== process.pid &&
-    !alive(Number(pid))
-  )
 }
 
 /** A clawops process is running this operation right now. */

@@ -3,12 +3,13 @@
  * the hot path (agents call `fleet status` hundreds of times a day) do not load the validator when
  * there is nothing to validate; schema.ts applies the same defaults to a file's missing keys.
  */
+import { DEFAULT_CONFIRMATION_TTL_MINUTES, DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './constants.js'
 import type { Config } from './schema.js'
-
-export const DEFAULT_RATES = { USD: 1, EUR: 1.08 } as const
-export const DEFAULT_PLAN_TTL_MINUTES = 60
 
 export const DEFAULT_CONFIG: Config = {
   currency: { rates: { ...DEFAULT_RATES } },
-  policy: { planTtlMinutes: DEFAULT_PLAN_TTL_MINUTES },
+  policy: {
+    planTtlMinutes: DEFAULT_PLAN_TTL_MINUTES,
+    confirmationTtlMinutes: DEFAULT_CONFIRMATION_TTL_MINUTES,
+  },
 }

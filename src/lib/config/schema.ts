@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { ProviderSchema } from '../domain/provider.js'
-import { DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './defaults.js'
+import { DEFAULT_CONFIRMATION_TTL_MINUTES, DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './constants.js'
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
 
@@ -255,9 +255,22 @@ export const ConfigSchema = z
           .min(1)
           .max(24 * 60)
           .default(DEFAULT_PLAN_TTL_MINUTES),
+        /**
+         * How long a confirmation holds for the operation it started: resuming or retrying it later
+         * needs the operator or Commander to confirm again.
+         */
+        confirmationTtlMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60)
+          .default(DEFAULT_CONFIRMATION_TTL_MINUTES),
       })
       .strict()
-      .default({ planTtlMinutes: DEFAULT_PLAN_TTL_MINUTES }),
+      .default({
+        planTtlMinutes: DEFAULT_PLAN_TTL_MINUTES,
+        confirmationTtlMinutes: DEFAULT_CONFIRMATION_TTL_MINUTES,
+      }),
     gateway: z
       .object({
         url: z.string().url().default('ws://127.0.0.1:18789'),

@@ -3,7 +3,7 @@
  * steps the journal will run, the money it moves and the users it affects. Policy judges the plan;
  * `--confirm <planId>` runs exactly the plan that was shown.
  */
-import type { Action } from '../policy/roles.js'
+import type { Action } from './actor.js'
 
 export interface PlanStep {
   name: string

@@ -41,6 +41,11 @@ export interface JoinRecord {
 export interface JoinRegistry {
   lookup(instanceId: string): JoinRecord | undefined | Promise<JoinRecord | undefined>
   bind(instanceId: string, deviceId: string): void | Promise<void>
+  /**
+   * Called before an approval or a rejection reaches the gateway: who the fleet trusts changes, so
+   * the production registry writes the audit entry here, before the effect.
+   */
+  before?(d: { kind: 'device' | 'surface'; requestId: string; deviceId: string; verdict: Verdict }): void
 }
 
 export type Verdict =
@@ -134,6 +139,7 @@ async function act(
     ...(verdict.instanceId ? { instanceId: verdict.instanceId } : {}),
   }
   try {
+    if (verdict.action !== 'ignore') registry.before?.({ kind, requestId, deviceId, verdict })
     if (verdict.action === 'approve') {
       await (kind === 'device' ? approveDevice(client, requestId) : approveSurface(client, requestId))
       await registry.bind(verdict.instanceId, deviceId)

@@ -1,11 +1,12 @@
 /**
  * The operator's connection to its OpenClaw gateway, opened lazily and shared by everything in one
- * clawops process that talks to nodes (instance commands, provisioning, config push, watch), and the
- * NodeInvoker built on it. Where the gateway is and which token opens it come from the config
- * (`gateway.url`, `gateway.tokenEnv`) or, in a lab home, from the running lab.
+ * clawops process that talks to nodes (instance commands, provisioning, config push, watch; the
+ * Context owns it and closes it), and the NodeInvoker built on it. Where the gateway is and which
+ * token opens it come from the config (`gateway.url`, `gateway.tokenEnv`, `gateway.tokenFile`).
  */
+
+import type { Config } from '../config/schema.js'
 import { readSecretFile } from '../config/secret-file.js'
-import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { GatewayClient } from './client.js'
@@ -127,12 +128,12 @@ export function gatewayInvoker(link: GatewayLink): NodeInvoker {
 
 /**
  * The gateway of this home: the config's `gateway` section. The token comes from the environment
- * variable it names, else from its token file.
+ * variable it names (when the environment is trusted: not under an agent), else from its token file.
  */
-export function gatewayEndpoint(ctx: Context): GatewayEndpoint {
-  const g = ctx.config().gateway
+export function gatewayEndpoint(config: Config, env: NodeJS.ProcessEnv): GatewayEndpoint {
+  const g = config.gateway
   const tokenEnv = g?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
-  const token = ctx.env[tokenEnv] ?? (g?.tokenFile ? readSecretFile(g.tokenFile) : undefined)
+  const token = env[tokenEnv] ?? (g?.tokenFile ? readSecretFile(g.tokenFile) : undefined)
   return {
     url: g?.url ?? 'ws://127.0.0.1:18789',
     token,
@@ -141,16 +142,8 @@ export function gatewayEndpoint(ctx: Context): GatewayEndpoint {
 }
 
 /** The token of the gateway's hooks endpoint (`clawops watch` delivers events with it). */
-export function hooksToken(ctx: Context): string | undefined {
-  const g = ctx.config().gateway
-  const env = g?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
-  return ctx.env[env] ?? (g?.hooksTokenFile ? readSecretFile(g.hooksTokenFile) : undefined)
-}
-
-export async function openGatewayLink(
-  ctx: Context,
-  o: { reconnect?: boolean; scopes?: readonly string[] } = {},
-): Promise<GatewayLink> {
-  const logger = (await ctx.logger()).child({ component: 'gateway' })
-  return new GatewayLink(gatewayEndpoint(ctx), logger, o.reconnect === true, o.scopes)
+export function hooksToken(config: Config, env: NodeJS.ProcessEnv): string | undefined {
+  const g = config.gateway
+  const name = g?.hooksTokenEnv ?? 'CLAWOPS_HOOKS_TOKEN'
+  return env[name] ?? (g?.hooksTokenFile ? readSecretFile(g.hooksTokenFile) : undefined)
 }

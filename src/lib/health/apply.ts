@@ -4,16 +4,17 @@
  * again here, not trusted from when the probe started: a failover may have moved it meanwhile, and a
  * state the sweep does not own (STANDBY_PROMOTING, QUARANTINED, ...) is never overwritten.
  */
-import { AuditTrail } from '../audit/trail.js'
+
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import { canTransition, type InstanceState } from '../domain/instance.js'
+import { announceTransition } from '../events/transition.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
-import type { WatchSettings } from '../watch/settings.js'
 import type { Probe } from './probe.js'
 import { scoreProbe } from './score.js'
 import { decideState, isMonitored } from './state.js'
-import { announceTransition } from './transition-events.js'
 
 export interface InstanceHealthResult {
   instanceId: string

@@ -5,7 +5,7 @@
  * marking the whole fleet degraded when the operator's gateway is down.
  */
 import { UserError } from '../errors.js'
-import type { NodeInvoker, NodeTarget } from '../watch/ports.js'
+import type { NodeInvoker, NodeTarget } from '../gateway/link.js'
 
 export interface Probe {
   instanceId: string

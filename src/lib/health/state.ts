@@ -8,8 +8,9 @@
  *   heal tree, OpenClaw still down after a restart and the wait (or the node unreachable to restart).
  *   A FAILED instance stays FAILED until it is good again (or is quarantined by a failover).
  */
+
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { InstanceState } from '../domain/instance.js'
-import type { WatchSettings } from '../watch/settings.js'
 
 /** The states the health sweep measures and moves; others belong to provisioning, resize, failover. */
 export const MONITORED_STATES = ['ACTIVE', 'DEGRADED', 'FAILED'] as const satisfies readonly InstanceState[]

@@ -6,6 +6,7 @@
  * measure: a gateway outage is not a fleet outage.
  */
 import pMap from 'p-map'
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { InstanceState } from '../domain/instance.js'
 import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
@@ -13,8 +14,6 @@ import { HealthHistory, type HealthSample } from '../store/health-history.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { recordUserActivity } from '../store/user-activity.js'
-import type { WatchDeps } from '../watch/ports.js'
-import type { WatchSettings } from '../watch/settings.js'
 import { applyProbe, type InstanceHealthResult } from './apply.js'
 import { type Probe, probeInstance } from './probe.js'
 import { MONITORED_STATES } from './state.js'
@@ -80,11 +79,11 @@ export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'i
 
 export async function sweepHealth(
   ctx: Context,
-  deps: Pick<WatchDeps, 'invoker'>,
   settings: WatchSettings,
   o: SweepOptions = {},
 ): Promise<SweepResult> {
   const t0 = performance.now()
+  const nodes = await ctx.nodes()
   const targets = sweepTargets(ctx, o)
   const memory = ctx.store().repo(InstanceHealth).all()
   const store = ctx.store()
@@ -136,7 +135,7 @@ export async function sweepHealth(
   await pMap(
     targets,
     async (inst): Promise<void> => {
-      const probe = await probeInstance(deps.invoker, inst, {
+      const probe = await probeInstance(nodes, inst, {
         timeoutMs: settings.probeTimeoutMs,
         now: ctx.clock(),
         lastHeartbeatAt: inst.lastHeartbeatAt,

@@ -8,16 +8,21 @@
  * pairings) survives `down` and `up` again.
  */
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { configPath } from '../config/path.js'
+import { readSecretJson } from '../config/secret-file.js'
 import type { Context } from '../context.js'
 import { PROVIDERS, type Provider } from '../domain/provider.js'
 import { UserError } from '../errors.js'
 import { packageRoot } from '../paths.js'
-import { CREDENTIAL_ENV } from '../providers/index.js'
+import {
+  generateCredentials,
+  type LabCredentials,
+  parseCredentials,
+  writeCredentials,
+} from './cloud/credentials.js'
 import type { LabEndpoints } from './cloud/lab-cloud.js'
 import {
   childEnv,
@@ -105,6 +110,7 @@ async function startCloud(
   const dir = join(labDir(ctx), 'cloud')
   mkdirSync(dir, { recursive: true })
   const readyFile = join(dir, 'ready.json')
+  writeCredentials(join(dir, 'credentials.json'), labCredentials(ctx))
   const out = openSync(join(dir, 'lab-cloud.out.log'), 'a')
   const ready = openSync(readyFile, 'w')
   const child = spawn(
@@ -142,27 +148,39 @@ async function startCloud(
   )
 }
 
-/** Writes the lab's credentials and points this home's config at the lab (other keys are kept). */
+const secretsDir = (ctx: Context) => join(labDir(ctx), 'secrets')
+const credsFile = (ctx: Context, p: Provider) => join(secretsDir(ctx), `${p}.json`)
+
+/**
+ * The provider credentials of this lab: the home's credential files (one per provider, as for a
+ * real account), generated once. The lab cloud gets the same values in its own file, so it accepts
+ * exactly these and answers anything else with the provider's 401.
+ */
+function labCredentials(ctx: Context): LabCredentials {
+  mkdirSync(secretsDir(ctx), { recursive: true, mode: 0o700 })
+  const fresh = generateCredentials()
+  const out: Record<string, unknown> = {}
+  for (const p of PROVIDERS) {
+    const file = credsFile(ctx, p)
+    if (!existsSync(file)) writeJson(file, fresh[p])
+    out[p] = readSecretJson(file)
+  }
+  return parseCredentials(out, secretsDir(ctx))
+}
+
+/** Points this home's config at the lab (other keys are kept); the credential files exist already. */
 function writeLabConfig(ctx: Context, gw: GatewayInfo, endpoints: LabEndpoints): void {
-  const secrets = join(labDir(ctx), 'secrets')
+  const secrets = secretsDir(ctx)
   mkdirSync(secrets, { recursive: true, mode: 0o700 })
   writeFileSync(join(secrets, 'gateway.token'), gw.token, { mode: 0o600 })
   writeFileSync(join(secrets, 'hooks.token'), gw.hooksToken, { mode: 0o600 })
   const providers: Record<string, unknown> = {}
   for (const p of PROVIDERS) {
-    const credsFile = join(secrets, `${p}.json`)
-    if (!existsSync(credsFile)) {
-      // The lab accepts any credential; these are generated so that nothing real is ever written here.
-      const creds = Object.fromEntries(
-        Object.keys(CREDENTIAL_ENV[p]).map((k) => [k, `lab-${randomBytes(8).toString('hex')}`]),
-      )
-      writeJson(credsFile, creds)
-    }
     const ep = endpoints[p as Provider] as { baseUrl: string; authUrl?: string }
     providers[p] = {
       baseUrl: ep.baseUrl,
       ...(ep.authUrl ? { authUrl: ep.authUrl } : {}),
-      credentialsFile: credsFile,
+      credentialsFile: credsFile(ctx, p),
     }
   }
   const path = configPath(ctx.home, ctx.env)

@@ -4,11 +4,11 @@
  */
 import type { Context } from '../context.js'
 import type { Plan } from '../domain/plan.js'
-import '../ops/kinds.js'
-import { type MutationOptions, type MutationResult, runMutation } from '../ops/pipeline.js'
-import routingSet, { type RoutingStepInput } from '../ops/routing-set.js'
+import type { Engine } from '../engine/engine.js'
+import type { MutationOptions, MutationResult } from '../engine/types.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
+import routingSet, { type RoutingStepInput } from './routing-set-kind.js'
 
 export interface RoutingSetResult {
   status: MutationResult['status']
@@ -25,13 +25,14 @@ export interface RoutingSetResult {
 
 export async function setRouting(
   ctx: Context,
+  engine: Engine,
   rawChange: unknown,
   opts: Pick<MutationOptions, 'dryRun' | 'confirm' | 'yes'> & {
     ask?: (question: string) => Promise<boolean>
   },
 ): Promise<RoutingSetResult> {
   const ask = opts.ask
-  const r = await runMutation(ctx, routingSet, rawChange, {
+  const r = await engine.mutate(ctx, routingSet, rawChange, {
     dryRun: opts.dryRun,
     confirm: opts.confirm,
     yes: opts.yes,

@@ -2,8 +2,9 @@
  * The result of a mutating command, the same shape for every kind: the plan (for --dry-run), the
  * policy findings, and per target what happened. Agents read `steps`; humans get a table.
  */
+
+import type { MutationResult } from '../engine/types.js'
 import type { ErrorBody } from '../errors.js'
-import type { MutationResult } from '../ops/pipeline.js'
 import { formatUsd } from './money.js'
 import { paintState } from './style.js'
 import { renderTable } from './table.js'

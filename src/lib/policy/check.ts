@@ -1,6 +1,7 @@
 /** `policy.check(plan, actor)`: combines the rules into one decision (deny beats confirm beats allow). */
+
+import type { Actor } from '../domain/actor.js'
 import type { PlanBody } from '../domain/plan.js'
-import type { Actor } from './roles.js'
 import { type Finding, RULES } from './rules.js'
 
 export type Decision = 'allow' | 'confirm' | 'deny'

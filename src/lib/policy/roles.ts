@@ -5,29 +5,7 @@
  * An action missing from a role's map is denied. `confirm` means the role may start the action but it
  * waits for a plan confirmation by a role with `canConfirm`.
  */
-export const ACTORS = ['operator', 'commander', 'forge', 'guardian', 'ledger', 'triage', 'briefer'] as const
-export type Actor = (typeof ACTORS)[number]
-
-/** Every mutating action clawops knows. Reads are not listed: every role may read. */
-export const ACTIONS = [
-  'instance.restart',
-  'instance.exec',
-  'heal',
-  'failover',
-  'provision',
-  'teardown',
-  'resize',
-  'config.push',
-  'config.rollback',
-  'routing.set',
-  'silence.manage',
-  'gateway.setup',
-  'agents.install',
-  'brief.deliver',
-  'ops.resume',
-  'lab.manage',
-] as const
-export type Action = (typeof ACTIONS)[number]
+import { ACTIONS, type Action, type Actor } from '../domain/actor.js'
 
 export type Grant = 'allow' | 'confirm'
 
@@ -38,10 +16,19 @@ export interface RoleSpec {
   grants: Partial<Record<Action, Grant>>
 }
 
+/**
+ * Actions only the human operator takes: they manage the lab, change the gateway the agents run on
+ * (their own allowlists included) or decide which devices the fleet trusts.
+ */
+export const HUMAN_ONLY: readonly Action[] = ['lab.manage', 'agents.install', 'gateway.setup', 'node.approve']
+
 const ALL: Record<Action, Grant> = Object.fromEntries(ACTIONS.map((a) => [a, 'allow'])) as Record<
   Action,
   Grant
 >
+const AGENT_ALL: Partial<Record<Action, Grant>> = Object.fromEntries(
+  ACTIONS.filter((a) => !HUMAN_ONLY.includes(a)).map((a) => [a, 'allow']),
+)
 
 export const ROLES: Record<Actor, RoleSpec> = {
   operator: {
@@ -53,7 +40,7 @@ export const ROLES: Record<Actor, RoleSpec> = {
     summary: 'senior SRE agent: heal, restart, upgrade; tier changes and teardowns wait for confirmation',
     // Its --confirm only reaches clawops through the gateway's human exec approval (agents install).
     canConfirm: true,
-    grants: { ...ALL, resize: 'confirm', teardown: 'confirm' },
+    grants: { ...AGENT_ALL, resize: 'confirm', teardown: 'confirm' },
   },
   forge: {
     summary: 'provisioning agent: creates pairs; resizes and teardowns wait for confirmation',
@@ -75,6 +62,9 @@ export const ROLES: Record<Actor, RoleSpec> = {
       failover: 'allow',
       'silence.manage': 'allow',
       'ops.resume': 'allow',
+      'health.sweep': 'allow',
+      // Retention: archives past their keep date; a user's archive is never pruned early.
+      'archive.prune': 'allow',
     },
   },
   ledger: {
@@ -92,10 +82,6 @@ export const ROLES: Record<Actor, RoleSpec> = {
     canConfirm: false,
     grants: { 'brief.deliver': 'allow' },
   },
-}
-
-export function isActor(name: string): name is Actor {
-  return (ACTORS as readonly string[]).includes(name)
 }
 
 export function grantOf(actor: Actor, action: Action): Grant | 'deny' {

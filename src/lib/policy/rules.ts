@@ -3,8 +3,10 @@
  * `check` combines them. Operation kinds supply facts in the plan; the rules live here, not in the
  * kinds, so one place says what is never allowed.
  */
+
+import type { Actor } from '../domain/actor.js'
 import type { PlanBody } from '../domain/plan.js'
-import { type Actor, grantOf, ROLES } from './roles.js'
+import { grantOf, ROLES } from './roles.js'
 
 export type Effect = 'deny' | 'confirm'
 

@@ -10,14 +10,13 @@ import type { Context } from '../context.js'
 import type { Instance, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
+import type { StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { GatewayRpcError } from '../gateway/client.js'
 import { generateJoinSecret } from '../gateway/join-proof.js'
-import { gatewayEndpoint, type NodeInvoker } from '../gateway/link.js'
+import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
-import type { StepRun } from '../ops/kind.js'
-import { providerFor } from '../providers/for-context.js'
 import { serverName } from '../providers/names.js'
 import type { ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
@@ -25,8 +24,6 @@ import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
 import { Pairs } from '../store/pairs.js'
 import { recordProvision } from '../store/provision-history.js'
-import { depsFor } from '../watch/deps.js'
-import { joining, waitForNode } from './joins.js'
 import { provisioningSettings } from './settings.js'
 
 export interface MemberSpec {
@@ -94,9 +91,9 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
   recordMember(ctx, m)
   const server = await ensureServer(run, m)
   const instances = ctx.store().repo(Instances)
-  const nodeId = await waitForNode(ctx, m.instanceId, settings.joinTimeoutSeconds * 1000)
+  const nodeId = await (await ctx.joins()).waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
   instances.update(m.instanceId, { nodeId })
-  const { invoker } = await depsFor(ctx)
+  const invoker = await ctx.nodes()
   const ok = await firstHealth(invoker, { id: m.instanceId, nodeId })
   instances.update(m.instanceId, {
     state: ok ? 'ACTIVE' : 'DEGRADED',
@@ -117,9 +114,9 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
 
 async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
   const settings = provisioningSettings(ctx.config())
-  const ep = gatewayEndpoint(ctx)
+  const ep = await ctx.gatewayEndpoint()
   const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
-  const { client } = await joining(ctx)
+  const { client } = await ctx.joins()
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
   const tailscaleKey = settings.tailscale ? ctx.env[settings.tailscale.authKeyEnv] : undefined
   if (settings.tailscale && !tailscaleKey) {
@@ -159,7 +156,7 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
   const ctx = run.ctx
   const instances = ctx.store().repo(Instances)
   const settings = provisioningSettings(ctx.config())
-  const adapter = await providerFor(ctx, m.provider)
+  const adapter = await ctx.provider(m.provider)
   const started = ctx.now()
   const inst = instances.get(m.instanceId)!
   let serverId = inst.providerId

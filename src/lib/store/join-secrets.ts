@@ -4,6 +4,7 @@
  * first device that presents it.
  */
 import type { JoinRecord, JoinRegistry } from '../gateway/join-approver.js'
+import { AuditTrail } from './audit-trail.js'
 import type { Store } from './store.js'
 
 export class JoinSecrets implements JoinRegistry {
@@ -44,5 +45,25 @@ export class JoinSecrets implements JoinRegistry {
 
   forget(instanceId: string): void {
     this.store.db.prepare('DELETE FROM join_secrets WHERE instance_id = ?').run(instanceId)
+  }
+}
+
+/**
+ * The join secrets, with every approval or rejection a JoinApprover makes written to the audit trail
+ * (as `actor`) before it reaches the gateway.
+ */
+export function auditedJoinRegistry(store: Store, actor: string): JoinRegistry {
+  const secrets = store.repo(JoinSecrets)
+  return {
+    lookup: (id) => secrets.lookup(id),
+    bind: (id, device) => secrets.bind(id, device),
+    before: (d) =>
+      store.repo(AuditTrail).append({
+        actor,
+        action: d.verdict.action === 'approve' ? 'node.approve' : 'node.reject',
+        target: d.verdict.instanceId ?? null,
+        outcome: 'intent',
+        details: { kind: d.kind, requestId: d.requestId, deviceId: d.deviceId, reason: d.verdict.reason },
+      }),
   }
 }

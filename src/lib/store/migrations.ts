@@ -13,6 +13,7 @@
  *   7 watch (silences, event outbox, webhook replay store, reprovision queue)
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
+ *  10 engine (plan confirmations, named leases)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -23,6 +24,7 @@ import { briefings } from './migrations/006-briefings.js'
 import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
+import { engine } from './migrations/010-engine.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -37,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   watch,
   provisioning,
   archives,
+  engine,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

@@ -15,12 +15,16 @@ interface PlanRow {
   op_id: string | null
   created_at: string
   expires_at: string
+  confirmed_by: string | null
+  confirmed_at: string | null
 }
 
 export interface StoredPlan {
   plan: Plan
   status: PlanStatus
   opId: string | null
+  /** Who confirmed the plan and when; null for a plan that needed none or is still waiting. */
+  confirmation: { by: string; at: string } | null
 }
 
 function fromRow(r: PlanRow): StoredPlan {
@@ -37,6 +41,7 @@ function fromRow(r: PlanRow): StoredPlan {
     },
     status: r.status,
     opId: r.op_id,
+    confirmation: r.confirmed_by && r.confirmed_at ? { by: r.confirmed_by, at: r.confirmed_at } : null,
   }
 }
 
@@ -69,6 +74,11 @@ export class Plans {
 
   markExecuted(id: string, opId: string): void {
     this.store.db.prepare("UPDATE plans SET status = 'executed', op_id = ? WHERE id = ?").run(opId, id)
+  }
+
+  /** Stamps a confirmation (a later one replaces an earlier, lapsed one). */
+  confirm(id: string, by: string, at: string): void {
+    this.store.db.prepare('UPDATE plans SET confirmed_by = ?, confirmed_at = ? WHERE id = ?').run(by, at, id)
   }
 
   markExpired(id: string): void {

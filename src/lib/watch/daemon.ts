@@ -18,28 +18,26 @@
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
 import { pruneArchives } from '../archive/archive.js'
-import { backupDue, backupSettings, backupStore } from '../backups/backup.js'
-import { Context } from '../context.js'
+import type { WatchSettings } from '../config/watch-settings.js'
+import type { Context } from '../context.js'
+import type { Engine } from '../engine/engine.js'
 import { UserError } from '../errors.js'
+import type { WebhookSecrets } from '../events/webhook-signature.js'
+import healKind, { healOutcome } from '../heal/heal.js'
 import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
 import { type SweepResult, sweepHealth } from '../health/sweep.js'
 import type { Logger } from '../log.js'
-import { runOperation } from '../ops/executor.js'
-import healKind, { healOutcome } from '../ops/heal.js'
-import '../ops/kinds.js'
-import { runMutation } from '../ops/pipeline.js'
 import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
-import { joining } from '../provisioning/joins.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { readDamageMark } from '../store/integrity.js'
 import { Operations } from '../store/operations.js'
 import { Outbox } from '../store/outbox.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
+import { backupDue, backupSettings, backupStore } from '../store-admin/backup.js'
 import { Deliverer, type DeliveryReport } from './deliverer.js'
-import { provideDeps } from './deps.js'
 import {
   detectBacklog,
   detectCost,
@@ -51,9 +49,7 @@ import {
 } from './detectors.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
-import type { WatchSettings } from './settings.js'
 import { receiveWebhook } from './webhook-receiver.js'
-import type { WebhookSecrets } from './webhook-verify.js'
 
 export interface WatchOptions {
   heal: boolean
@@ -144,26 +140,14 @@ export class WatchDaemon {
 
   constructor(
     private readonly ctx: Context,
+    private readonly engine: Engine,
     private readonly deps: WatchDeps,
     private readonly settings: WatchSettings,
     private readonly opts: WatchOptions,
   ) {
     this.startedAt = ctx.clock()
     // Heals are Guardian-level actions: audited as guardian unless watch itself runs as an agent.
-    const actor = ctx.actor === 'operator' ? 'guardian' : ctx.actor
-    this.healCtx =
-      actor === ctx.actor
-        ? ctx
-        : new Context({
-            home: ctx.home,
-            env: ctx.env,
-            actor,
-            format: ctx.format,
-            clock: ctx.clock,
-            config: ctx.config(),
-          })
-    provideDeps(this.healCtx, deps)
-    provideDeps(ctx, deps)
+    this.healCtx = ctx.as(ctx.actor === 'operator' ? 'guardian' : ctx.actor)
     this.deliverer = new Deliverer({
       store: ctx.store(),
       settings,
@@ -180,6 +164,9 @@ export class WatchDaemon {
 
   /** Recovery and the parts that run in both modes. */
   private async prepare(): Promise<void> {
+    // Watch moves instance states and heals as its acting role: a role without them has no monitor.
+    this.engine.permit(this.healCtx, 'health.sweep')
+    if (this.opts.heal) this.engine.permit(this.healCtx, 'heal')
     this.log = (await this.ctx.logger()).child({ component: 'watch' })
     const rec = await this.deliverer.recover()
     if (rec.unsent) this.log.info(rec, 'unsent deliveries from a previous run')
@@ -203,7 +190,6 @@ export class WatchDaemon {
     this.stopped = true
     clearTimeout(this.deliveryTimer)
     clearTimeout(this.cycleTimer)
-    await this.closeHealCtx()
     return report
   }
 
@@ -228,9 +214,9 @@ export class WatchDaemon {
     if (this.deps.presence) {
       // Nodes clawops provisioned are approved while watch runs (a node that reconnects with a wider
       // command surface after an upgrade asks again); strangers never are.
-      joining(this.ctx).catch((err: unknown) =>
-        this.log.warn({ err: String(err) }, 'join approver not running'),
-      )
+      this.ctx
+        .joins()
+        .catch((err: unknown) => this.log.warn({ err: String(err) }, 'join approver not running'))
       await this.deps.presence.start({
         change: (c) => this.onPresence(c),
         link: (up) => this.onLink(up),
@@ -275,7 +261,7 @@ export class WatchDaemon {
     }
     let sweep: CycleReport['sweep']
     try {
-      const s = await sweepHealth(this.ctx, this.deps, this.settings, { keepResults: false })
+      const s = await sweepHealth(this.healCtx, this.settings, { keepResults: false })
       sweep = { swept: s.swept, durationMs: s.durationMs, byState: s.byState, transitions: s.transitions }
     } catch (err) {
       if (!(err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE')) throw err
@@ -284,7 +270,7 @@ export class WatchDaemon {
     }
     const pairs = detectPairFailures(this.ctx, this.settings)
     const backlog = detectBacklog(this.ctx, this.settings)
-    const providers = await detectProviders(this.ctx, this.settings, this.deps.providerStatus)
+    const providers = await detectProviders(this.ctx, this.settings, await this.ctx.statusPages())
     const slow = Date.now() - this.lastSlowChecks >= SLOW_CHECKS_MS
     if (slow) this.lastSlowChecks = Date.now()
     const cost = slow
@@ -308,7 +294,7 @@ export class WatchDaemon {
       ? await Promise.all(heals.map((h) => h.done))
       : heals.map((h) => h.started)
     // After the heals: a failover of this cycle may owe a standby that can be provisioned at once.
-    const reprovision = await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
+    const reprovision = await fireReprovisionQueue(this.ctx, this.settings, await this.ctx.statusPages())
     const delivery = await this.deliver()
     const report: CycleReport = {
       at,
@@ -414,7 +400,7 @@ export class WatchDaemon {
     this.stats.heals++
     this.ctx.store().repo(InstanceHealth).update(id, { lastHealAt: this.ctx.now() })
     try {
-      const r = await runMutation(this.healCtx, healKind, { instance: id })
+      const r = await this.engine.mutate(this.healCtx, healKind, { instance: id })
       if (r.status === 'dry-run') return { opId: null, outcome: 'dry-run' }
       const outcome = healOutcome(r.operation.steps) ?? r.operation.state
       this.log.info({ instanceId: id, opId: r.operation.id, outcome }, 'heal finished')
@@ -438,7 +424,7 @@ export class WatchDaemon {
     for (const op of ops.filter((o) => o.kind === 'heal' || o.kind === 'failover').reverse()) {
       if (this.stopped) return
       try {
-        await runOperation(this.healCtx, op.id)
+        await this.engine.run(this.healCtx, op.id)
         this.log.info({ opId: op.id, kind: op.kind }, 'resumed an unfinished operation')
       } catch (err) {
         this.log.warn({ opId: op.id, err: String(err) }, 'could not resume (another process may hold it)')
@@ -497,7 +483,7 @@ export class WatchDaemon {
     if (!inst || !isMonitored(inst.state)) return
     this.stats.realtimeChecks++
     const mem = this.ctx.store().repo(InstanceHealth).get(id)
-    const probe = await probeInstance(this.deps.invoker, inst, {
+    const probe = await probeInstance(await this.ctx.nodes(), inst, {
       timeoutMs: this.settings.probeTimeoutMs,
       now: this.ctx.clock(),
       lastHeartbeatAt: inst.lastHeartbeatAt,
@@ -516,8 +502,8 @@ export class WatchDaemon {
 
   private async providerCheck(): Promise<void> {
     try {
-      await detectProviders(this.ctx, this.settings, this.deps.providerStatus)
-      await fireReprovisionQueue(this.ctx, this.settings, this.deps.providerStatus)
+      await detectProviders(this.ctx, this.settings, await this.ctx.statusPages())
+      await fireReprovisionQueue(this.ctx, this.settings, await this.ctx.statusPages())
       this.kickDelivery()
     } catch (err) {
       this.log.warn({ err: String(err) }, 'provider check failed')
@@ -622,17 +608,12 @@ export class WatchDaemon {
       Promise.all(pending),
       new Promise((r) => setTimeout(r, this.opts.stopGraceMs ?? STOP_GRACE_MS).unref()),
     ])
-    await this.closeHealCtx()
     return {
       startedAt: this.startedAt.toISOString(),
       stoppedAt: this.ctx.now(),
       ...this.stats,
       lastCycle: this.lastCycle,
     }
-  }
-
-  private async closeHealCtx(): Promise<void> {
-    if (this.healCtx !== this.ctx && this.healing.size === 0) this.healCtx.close()
   }
 }
 

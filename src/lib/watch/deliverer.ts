@@ -17,6 +17,8 @@
  * the session transcript holds the delivery marker and marks them delivered if so.
  */
 
+import { type AgentName, SEVERITY_PRIORITY, type WatchSettings } from '../config/watch-settings.js'
+import { matchingSilence } from '../events/silence-match.js'
 import { newId } from '../ids.js'
 import type { Logger } from '../log.js'
 import { FleetEvents } from '../store/fleet-events.js'
@@ -26,8 +28,6 @@ import type { Store } from '../store/store.js'
 import { postAgentHook } from './hooks-client.js'
 import { composeMessage } from './message.js'
 import type { DeliveryVerifier, HooksEndpoint } from './ports.js'
-import { type AgentName, SEVERITY_PRIORITY, type WatchSettings } from './settings.js'
-import { matchingSilence } from './silence-match.js'
 
 export interface DelivererOptions {
   store: Store

@@ -15,60 +15,23 @@
  * Every condition is an episode (watch_episodes): announced once when it starts, again only after it
  * ended and came back.
  */
+
+import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
+import { emitEvent } from '../events/emit.js'
+import { announcePairFailed } from '../events/pair-failed.js'
+import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
+import { statusOperational } from '../providers/status-page.js'
 import { Episodes } from '../store/episodes.js'
 import { FleetStats, type PairGap } from '../store/fleet-stats.js'
 import { Incidents } from '../store/incidents.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
-import { emitEvent } from './events.js'
 import { declareProviderIncident, resolveIncident } from './incidents.js'
-import type { CostSource, ProviderScoreSource, ProviderStatus, ProviderStatusSource } from './ports.js'
-import { statusOperational } from './provider-status.js'
-import type { WatchSettings } from './settings.js'
+import type { CostSource, ProviderScoreSource } from './ports.js'
 
 /** A provider or region needs this many bad instances before its score can declare it degraded. */
 export const MIN_BAD_FOR_PROVIDER = 3
-
-export interface PairFailure {
-  pairId: string
-  userId: string
-  primaryId: string | null
-  provider: string | null
-  region: string | null
-  summary: string
-}
-
-/** Announces a pair without a working gateway, once per episode (heal, failover and the detector share it). */
-export function announcePairFailed(
-  store: Store,
-  settings: WatchSettings,
-  f: PairFailure,
-  now: string,
-  data = {},
-) {
-  const { startedAt } = store.repo(Episodes).open(`pair-failed:${f.pairId}`, now)
-  return emitEvent(
-    store,
-    settings,
-    {
-      type: 'PAIR_FAILED',
-      severity: 'critical',
-      instanceId: f.primaryId,
-      pairId: f.pairId,
-      provider: f.provider,
-      region: f.region,
-      summary: f.summary,
-      suggest: [
-        `clawops pair status ${f.pairId} --json`,
-        `clawops heal ${f.primaryId ?? '<instance>'} --json`,
-      ],
-      data: { userId: f.userId, ...data },
-      dedupeKey: `PAIR_FAILED:${f.pairId}@${startedAt}`,
-    },
-    now,
-  )
-}
 
 export interface PairReport {
   /** Pairs unserved (no ACTIVE member): PAIR_FAILED. */

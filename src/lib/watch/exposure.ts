@@ -6,9 +6,9 @@
  */
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
+import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
 import { Incidents } from '../store/incidents.js'
 import { type Silence, Silences } from '../store/silences.js'
-import type { ProviderStatus, ProviderStatusSource } from './ports.js'
 import { type ScopeFacts, scopeFacts } from './scope.js'
 
 export const PROVIDER_NAMES = ['hetzner', 'vultr', 'digitalocean', 'contabo', 'hostinger'] as const

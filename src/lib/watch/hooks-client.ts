@@ -4,7 +4,7 @@
  * again), and an answer classified into accepted, retry later, or rejected (a config problem the
  * operator must fix; retried slowly, never dropped).
  */
-import { networkReason } from './net-error.js'
+import { networkReason } from '../net-error.js'
 import type { HooksEndpoint } from './ports.js'
 
 export type HookAnswer =

@@ -4,15 +4,16 @@
  * evidence it rests on, the actions taken (heals, failovers, silences, queue) and the action items
  * that remain. Built from the store only, so it is the same whenever it is asked.
  */
-import { AuditTrail } from '../audit/trail.js'
+
 import type { Context } from '../context.js'
 import type { EventType } from '../domain/event.js'
 import { UserError } from '../errors.js'
+import type { EventPayload } from '../events/emit.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { FleetEvents } from '../store/fleet-events.js'
 import { type Incident, Incidents } from '../store/incidents.js'
 import { Instances } from '../store/instances.js'
 import { Silences } from '../store/silences.js'
-import type { EventPayload } from './events.js'
 import { type ScopeFacts, scopeFacts } from './scope.js'
 
 export interface ReportEntry {

@@ -4,14 +4,15 @@
  * reachable or not, goes into the timeline), so nobody can declare a provider-wide incident without
  * having looked. Watch declares them; agents read them through `incident exposure` and `incident report`.
  */
-import { AuditTrail } from '../audit/trail.js'
+
+import type { WatchSettings } from '../config/watch-settings.js'
+import { emitEvent } from '../events/emit.js'
 import { newId } from '../ids.js'
+import type { ProviderStatus } from '../providers/status-page.js'
+import { statusOperational } from '../providers/status-page.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { type Incident, type IncidentAction, Incidents, type TimelineEntry } from '../store/incidents.js'
 import type { Store } from '../store/store.js'
-import { emitEvent } from './events.js'
-import type { ProviderStatus } from './ports.js'
-import { statusOperational } from './provider-status.js'
-import type { WatchSettings } from './settings.js'
 
 /** How fresh the status-page check behind a declaration must be. */
 export const STATUS_CHECK_MAX_AGE_MS = 5 * 60_000

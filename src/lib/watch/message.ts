@@ -5,7 +5,7 @@
  * retry sends the same bytes and the gateway's idempotency replay recognises it.
  */
 import type { FleetEvent } from '../domain/event.js'
-import type { EventPayload } from './events.js'
+import type { EventPayload } from '../events/emit.js'
 
 /** Bodies stay well under the gateway's limit even for a full batch. */
 const MAX_JSON_CHARS = 24_000

@@ -1,13 +1,9 @@
 /**
- * The seams between health/heal/failover/watch and the outside world. Everything here is small on
- * purpose: tests drive the whole monitor with in-process fakes that follow the documented wire
- * shapes, and `wiring.ts` builds the real ones (gateway client, lab or provider status pages, the
- * hooks endpoint) from the config. Nothing in this folder reaches a socket except through these.
+ * The seams between watch and the outside world beyond what the Context hands out (node commands,
+ * status pages): presence, the hooks endpoint, the transcript verifier, the Ledger's numbers and the
+ * operator's alerts. Everything here is small on purpose: tests drive the whole monitor with
+ * in-process fakes that follow the documented wire shapes, and `wiring.ts` builds the real ones.
  */
-
-import type { NodeInvoker } from '../gateway/link.js'
-
-export type { NodeInvoker, NodeTarget } from '../gateway/link.js'
 
 export interface PresenceChange {
   instanceId: string
@@ -23,40 +19,6 @@ export interface PresenceChange {
 export interface PresenceSource {
   start(handlers: { change(c: PresenceChange): void; link(up: boolean): void }): Promise<void>
   stop(): Promise<void>
-}
-
-export const STATUS_INDICATORS = ['none', 'minor', 'major', 'critical', 'unknown'] as const
-export type StatusIndicator = (typeof STATUS_INDICATORS)[number]
-export type ComponentStatus =
-  | 'operational'
-  | 'degraded_performance'
-  | 'partial_outage'
-  | 'major_outage'
-  | 'unknown'
-
-/** A provider's own status page, as fetched (Statuspage summary shape; the lab serves the same). */
-export interface ProviderStatus {
-  provider: string
-  checkedAt: string
-  url: string | null
-  /** False when there is no page configured or it could not be fetched; `error` says why. */
-  reachable: boolean
-  indicator: StatusIndicator
-  description: string
-  regions: Record<string, ComponentStatus>
-  incidents: {
-    id: string
-    name: string
-    status: string
-    impact: string
-    regions: string[]
-    startedAt: string | null
-  }[]
-  error?: string
-}
-
-export interface ProviderStatusSource {
-  fetch(provider: string): Promise<ProviderStatus>
 }
 
 /** A period whose spend runs more than the threshold over its projection (the Ledger's numbers). */
@@ -110,10 +72,11 @@ export interface OperatorAlertsPort {
   deliverDue(): Promise<{ sent: number; queued: number; skipped: number; failed: { reason: string }[] }>
 }
 
-/** Everything the monitor needs from outside; `close` releases connections. */
+/**
+ * What the monitor needs from outside beyond the Context's own parts (node commands, status pages,
+ * sleep); `close` releases connections.
+ */
 export interface WatchDeps {
-  invoker: NodeInvoker
-  providerStatus: ProviderStatusSource
   presence: PresenceSource | null
   cost: CostSource | null
   providerScores: ProviderScoreSource | null
@@ -121,6 +84,5 @@ export interface WatchDeps {
   verifier: DeliveryVerifier | null
   /** Absent or null: no operator alerts (not configured, or a test). */
   operatorAlerts?: OperatorAlertsPort | null
-  sleep(ms: number, signal?: AbortSignal): Promise<void>
   close(): Promise<void>
 }

@@ -2,12 +2,17 @@
  * `clawops watch` as a use case: builds the real parts (wiring.ts), runs one cycle (`--once`) or the
  * daemon until the signal fires, and returns what happened.
  */
+
+import { hostname } from 'node:os'
 import type { Context } from '../context.js'
+import type { Engine } from '../engine/engine.js'
+import { holdLease } from '../engine/lease.js'
 import { UserError } from '../errors.js'
 import { type CycleReport, WatchDaemon, type WatchSummary } from './daemon.js'
-import { depsFor, provideDeps } from './deps.js'
 import type { WatchDeps } from './ports.js'
-import { watchSettings } from './settings.js'
+
+/** The lease a watch holds for its fleet. */
+export const WATCH_LEASE = 'watch'
 
 export interface WatchRunOptions {
   heal: boolean
@@ -30,17 +35,32 @@ function parseListen(v: string): { host: string; port: number } {
   return { host: m[1]!, port }
 }
 
-export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchResult> {
-  const settings = watchSettings(ctx.config())
+export async function runWatch(
+  ctx: Context,
+  engine: Engine,
+  o: WatchRunOptions,
+  given?: WatchDeps,
+): Promise<WatchResult> {
+  const settings = ctx.watchSettings()
+  // One watch acts for a fleet at a time: a second one (a cron --once beside the service, a second
+  // service) is refused here, before it sweeps, heals or delivers anything.
+  const lease = holdLease(
+    ctx,
+    WATCH_LEASE,
+    `clawops watch${o.once ? ' --once' : ''}${o.heal ? ' --heal' : ''} (pid ${process.pid} on ${hostname()}, as ${ctx.actor})`,
+    {
+      hint: 'Another clawops watch runs for this fleet; see its /healthz. Stop it first, or let it do the work.',
+    },
+  )
   let deps: WatchDeps
-  if (o.once) deps = await depsFor(ctx)
-  else {
-    const { buildWatchDeps } = await import('./wiring.js')
-    deps = await buildWatchDeps(ctx, { daemon: true })
-    provideDeps(ctx, deps)
+  try {
+    deps = given ?? (await (await import('./wiring.js')).buildWatchDeps(ctx, { daemon: !o.once }))
+  } catch (err) {
+    lease.release()
+    throw err
   }
   const env = ctx.env
-  const daemon = new WatchDaemon(ctx, deps, settings, {
+  const daemon = new WatchDaemon(ctx, engine, deps, settings, {
     heal: o.heal,
     listen: o.once ? null : o.listen === null ? null : o.listen ? parseListen(o.listen) : settings.listen,
     secrets: {
@@ -53,13 +73,22 @@ export async function runWatch(ctx: Context, o: WatchRunOptions): Promise<WatchR
     if (o.once) return { mode: 'once', heal: o.heal === true, ...(await daemon.runOnce()) }
     await daemon.start()
     o.onReady?.({ url: daemon.url })
+    let lost: NodeJS.Timeout | undefined
     const stoppedBy = await new Promise<string>((resolve) => {
       if (o.signal.aborted) resolve(String(o.signal.reason ?? 'signal'))
       o.signal.addEventListener('abort', () => resolve(String(o.signal.reason ?? 'signal')), { once: true })
+      // A watch that lost its lease (its store was unreachable past the lease's time and another
+      // watch took over) stops acting at once.
+      lost = setInterval(() => {
+        if (!lease.held()) resolve('lease lost to another watch')
+      }, 1_000)
+      lost.unref()
     })
+    clearInterval(lost)
     const summary = await daemon.stop()
     return { mode: 'daemon', heal: o.heal === true, url: daemon.url, stoppedBy, ...summary }
   } finally {
+    lease.release()
     await deps.close()
   }
 }

@@ -18,11 +18,10 @@
  *
  * Tests never load this module: they register fakes with `provideDeps`.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import { operatorAlertsFor } from '../brief/alerts.js'
 import { channelGatewayOver } from '../brief/channel-gateway.js'
 import type { Context } from '../context.js'
-import { type GatewayLink, gatewayInvoker, hooksToken, openGatewayLink } from '../gateway/link.js'
+import type { GatewayLink } from '../gateway/link.js'
 import { watchNodePresence } from '../gateway/presence.js'
 import { detectCostAnomalies } from '../ledger/cost-report.js'
 import { providerHealth } from '../ledger/provider-health.js'
@@ -30,8 +29,6 @@ import type { Logger } from '../log.js'
 import { Instances } from '../store/instances.js'
 import { deliveryMarker } from './message.js'
 import type { CostSource, DeliveryVerifier, PresenceSource, ProviderScoreSource, WatchDeps } from './ports.js'
-import { HttpProviderStatus } from './provider-status.js'
-import { watchSettings } from './settings.js'
 
 const PRESENCE_RETRY_MS = 5_000
 
@@ -140,14 +137,11 @@ function historyVerifier(link: GatewayLink): DeliveryVerifier {
 }
 
 export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {}): Promise<WatchDeps> {
-  const config = ctx.config()
-  const settings = watchSettings(config)
+  const settings = ctx.watchSettings()
   const logger = (await ctx.logger()).child({ component: 'gateway' })
-  const link = await openGatewayLink(ctx, { reconnect: o.daemon === true })
-  const hooks = hooksToken(ctx)
+  const link = await ctx.gateway()
+  const hooks = await ctx.hooksToken()
   return {
-    invoker: gatewayInvoker(link),
-    providerStatus: new HttpProviderStatus(settings, ctx.clock),
     presence: o.daemon ? gatewayPresence(ctx, link, logger) : null,
     cost: ledgerCost(ctx),
     providerScores: ledgerProviderScores(ctx),
@@ -158,7 +152,7 @@ export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {})
       gateway: async () => channelGatewayOver(await link.get(), { closeClient: false }),
       logger: (await ctx.logger()).child({ component: 'alerts' }),
     }),
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-    close: () => link.close(),
+    // The link is the Context's: it closes it.
+    close: async () => {},
   }
 }

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
+import { watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Context } from '../../../src/lib/context.js'
+import { emitEvent } from '../../../src/lib/events/emit.js'
 import { GatewayClient } from '../../../src/lib/gateway/client.js'
 import { Outbox } from '../../../src/lib/store/outbox.js'
 import { Deliverer } from '../../../src/lib/watch/deliverer.js'
-import { emitEvent } from '../../../src/lib/watch/events.js'
-import { watchSettings } from '../../../src/lib/watch/settings.js'
 import { testContext } from '../../support/context.js'
 
 const gw = inject('gateway')

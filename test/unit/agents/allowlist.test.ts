@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest'
 import { admits, allowedCommands, argPatternFor } from '../../../src/lib/agents/allowlist.js'
 import { COMMAND_RULES } from '../../../src/lib/agents/command-rules.js'
+import { AGENT_NAMES, type AgentName } from '../../../src/lib/config/watch-settings.js'
 import { packageRoot } from '../../../src/lib/paths.js'
 import { grantOf } from '../../../src/lib/policy/roles.js'
-import { AGENT_NAMES, type AgentName } from '../../../src/lib/watch/settings.js'
 import { loadManifest, words } from './skill-commands.js'
 
 const HOME = '/var/lib/clawops'

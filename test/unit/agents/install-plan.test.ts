@@ -2,6 +2,7 @@
 // tools, hooks, operator channel), the exec approvals document, the cron jobs and the workspaces,
 // each idempotent (planning again over the result changes nothing) and each keeping what the
 // operator had that is not the team's.
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -305,10 +306,42 @@ describe('workspaces and wrappers', () => {
 
   it('write a wrapper that pins the actor and the home', () => {
     const script = wrapperScript('guardian', home, '/opt/node/bin/node')
-    expect(script).toContain('CLAWOPS_ACTOR=guardian; export CLAWOPS_ACTOR')
-    expect(script).toContain(`CLAWOPS_HOME='${home}'; export CLAWOPS_HOME`)
-    expect(script).toContain('unset CLAWOPS_CONFIG')
+    expect(script).toContain('CLAWOPS_ACTOR=guardian')
+    expect(script).toContain(`CLAWOPS_HOME='${home}'`)
+    expect(script).toContain('exec /usr/bin/env -i ')
     expect(writeWrapper(s.members.guardian.binDir, script)).toBe(true)
     expect(writeWrapper(s.members.guardian.binDir, script)).toBe(false)
+  })
+
+  it("start clawops with none of the caller's variables", () => {
+    // The wrapper runs a stand-in for node that prints the environment it was given.
+    const fake = join(home, 'print-env.sh')
+    writeFileSync(fake, '#!/bin/sh\nenv\n', { mode: 0o755 })
+    const dir = join(home, 'wrapper-env')
+    writeWrapper(dir, wrapperScript('forge', home, fake))
+    const out = execFileSync(join(dir, 'clawops'), ['fleet', 'status'], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        CLAWOPS_ACTOR: 'operator',
+        CLAWOPS_CONFIG: '/tmp/evil.json',
+        CLAWOPS_HETZNER_BASE_URL: 'https://evil.example',
+        HCLOUD_TOKEN: 'stolen',
+        OPENCLAW_GATEWAY_TOKEN: 'x',
+      },
+      encoding: 'utf8',
+    })
+    const env = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    )
+    expect(env.CLAWOPS_ACTOR).toBe('forge')
+    expect(env.CLAWOPS_HOME).toBe(home)
+    // `env -i` leaves only what the wrapper names (the shell may add PWD, SHLVL and `_`).
+    const allowed = new Set(['CLAWOPS_ACTOR', 'CLAWOPS_HOME', 'HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', '_'])
+    expect(Object.keys(env).filter((k) => !allowed.has(k))).toEqual([])
+    for (const k of ['CLAWOPS_CONFIG', 'CLAWOPS_HETZNER_BASE_URL', 'HCLOUD_TOKEN', 'OPENCLAW_GATEWAY_TOKEN'])
+      expect(env[k]).toBeUndefined()
   })
 })

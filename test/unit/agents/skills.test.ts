@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { SKILLS, TEAM } from '../../../src/lib/agents/team.js'
 import { TOOLS_MARKER } from '../../../src/lib/agents/workspace.js'
+import type { AgentName } from '../../../src/lib/config/watch-settings.js'
 import { packageRoot } from '../../../src/lib/paths.js'
-import type { AgentName } from '../../../src/lib/watch/settings.js'
 import { checkCommand, commandsIn, loadManifest } from './skill-commands.js'
 
 const root = packageRoot()

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Store } from '../../../src/lib/store/store.js'
 import { tempHome } from '../../support/context.js'
 

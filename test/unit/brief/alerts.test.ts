@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
 import {
   alertRuleFor,
   composeAlert,
@@ -10,6 +9,7 @@ import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
 import type { FleetEvent } from '../../../src/lib/domain/event.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { BriefDeliveries } from '../../../src/lib/store/brief-deliveries.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
 import { Outbox } from '../../../src/lib/store/outbox.js'

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { OperatorAlerts } from '../../../src/lib/brief/alerts.js'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
+import { watchSettings } from '../../../src/lib/config/watch-settings.js'
 import { BriefDeliveries } from '../../../src/lib/store/brief-deliveries.js'
 import { WatchDaemon } from '../../../src/lib/watch/daemon.js'
-import { watchSettings } from '../../../src/lib/watch/settings.js'
 import { testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { addPair, FakeNodes, fakeDeps } from '../../support/watch-fakes.js'
 import { FakeChannels } from './fake-gateway.js'
 
@@ -19,15 +20,17 @@ describe('watch pages the operator', () => {
       watch: { heal: { waitSeconds: 1 } },
       briefer: { channels: { whatsapp: { to: '+15551234567' } } },
     }
-    const ctx = testContext({ config })
     const nodes = new FakeNodes()
+    const fakes = fakeDeps({ nodes })
+    const ctx = testContext({ config, services: fakes.services })
     const { pairId, primary, standby } = addPair(ctx)
     nodes.set(primary.id, { node: 'down' })
     nodes.set(standby.id, { node: 'down' })
     const channels = new FakeChannels()
     const daemon = new WatchDaemon(
       ctx,
-      { ...fakeDeps({ nodes }), operatorAlerts: new OperatorAlerts(ctx, { gateway: async () => channels }) },
+      engine,
+      { ...fakes, operatorAlerts: new OperatorAlerts(ctx, { gateway: async () => channels }) },
       watchSettings(config),
       { heal: false, listen: null, secrets: { current: null, previous: null } },
     )

@@ -2,19 +2,19 @@
 // instance the real gf-clawnode config commands on its own file (test/support/config-push-fleet.ts).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
 import { pauseRollout, resumeRollout, rollbackRollout } from '../../../src/lib/config-push/control.js'
-import { provideConfigPushDeps } from '../../../src/lib/config-push/deps.js'
 import { configHistory, showVersion } from '../../../src/lib/config-push/history.js'
 import { type PushOutcome, type PushRequest, pushConfig } from '../../../src/lib/config-push/push.js'
 import type { RolloutView } from '../../../src/lib/config-push/view.js'
 import type { Context } from '../../../src/lib/context.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { ConfigRollouts } from '../../../src/lib/store/config-rollouts.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { tempDir } from '../../support/clawnode-fixtures.js'
 import { FakeConfigFleet, seedPairs, userConfig } from '../../support/config-push-fleet.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 
 const KIMI = {
   agents: { defaults: { model: { primary: 'moonshot/kimi-k2.5', fallbacks: ['openai/gpt-5.2'] } } },
@@ -33,8 +33,7 @@ let fleet: FakeConfigFleet
 let clock: ReturnType<typeof manualClock>
 
 function ctxAs(actor = 'operator'): Context {
-  const ctx = testContext({ home, actor, clock })
-  provideConfigPushDeps(ctx, fleet.deps())
+  const ctx = testContext({ home, actor, clock, services: fleet.services() })
   return ctx
 }
 
@@ -70,7 +69,9 @@ describe('config push rollouts', () => {
     )
     const before = new Map(instances.map((i) => [i.id, fleet.file(i.id)]))
 
-    const err = await failure(pushConfig(ctx, kimi({ batchSize: 20, maxFailures: '5%' }), { yes: true }))
+    const err = await failure(
+      pushConfig(ctx, engine, kimi({ batchSize: 20, maxFailures: '5%' }), { yes: true }),
+    )
     expect(err.code).toBe('PARTIAL_FAILURE')
     const r = rolloutOf(err)
     expect(r).toMatchObject({ status: 'complete', version: 1, kind: 'push' })
@@ -134,13 +135,18 @@ describe('config push rollouts', () => {
   it('never lets a secret reach the plan, the result, the audit trail or the store', async () => {
     const ctx = ctxAs()
     seedPairs(ctx, fleet, 6)
-    const dry = await pushConfig(ctx, kimi({ document: { ...KIMI, hooks: { token: '[redacted]' } } }), {
-      dryRun: true,
-    })
+    const dry = await pushConfig(
+      ctx,
+      engine,
+      kimi({ document: { ...KIMI, hooks: { token: '[redacted]' } } }),
+      {
+        dryRun: true,
+      },
+    )
     expect(dry.status).toBe('dry-run')
     if (dry.status !== 'dry-run') throw new Error('unreachable')
     expect(dry.preview.sample?.diffs[0]?.changes.length).toBeGreaterThan(0)
-    const done = (await pushConfig(ctx, kimi(), { yes: true })) as Extract<
+    const done = (await pushConfig(ctx, engine, kimi(), { yes: true })) as Extract<
       PushOutcome,
       { rollout: RolloutView }
     >
@@ -165,7 +171,9 @@ describe('config push rollouts', () => {
     const ctx = ctxAs()
     const bad = ['i-0000s', 'i-0001s', 'i-0002s']
     const instances = seedPairs(ctx, fleet, 30, (id, i) => (bad.includes(id) ? INVALID : userConfig(i)))
-    const err = await failure(pushConfig(ctx, kimi({ batchSize: 10, maxFailures: '2%' }), { yes: true }))
+    const err = await failure(
+      pushConfig(ctx, engine, kimi({ batchSize: 10, maxFailures: '2%' }), { yes: true }),
+    )
     expect(err.code).toBe('PARTIAL_FAILURE')
     const halted = rolloutOf(err)
     expect(halted.status).toBe('halted')
@@ -176,7 +184,7 @@ describe('config push rollouts', () => {
     for (const id of later) expect(fleet.count('config.get', id) + fleet.count('config.push', id)).toBe(0)
     expect(halted.next).toContain(`clawops config push resume ${halted.rolloutId}`)
 
-    const again = await failure(resumeRollout(ctxAs(), halted.rolloutId))
+    const again = await failure(resumeRollout(ctxAs(), engine, halted.rolloutId))
     expect(again.code).toBe('PARTIAL_FAILURE')
     const done = rolloutOf(again)
     expect(done).toMatchObject({ status: 'complete' })
@@ -194,11 +202,11 @@ describe('config push rollouts', () => {
       if (!paused && c.command === 'config.push') {
         paused = true
         const r = ctx.store().repo(ConfigRollouts).list(1)[0]!
-        const view = await pauseRollout(ctxAs('commander'), r.id, 'latency up in eu')
+        const view = await pauseRollout(ctxAs('commander'), engine, r.id, 'latency up in eu')
         expect(view.status).toBe('pausing')
       }
     }
-    const first = await pushConfig(ctx, kimi({ batchSize: 5 }), { yes: true })
+    const first = await pushConfig(ctx, engine, kimi({ batchSize: 5 }), { yes: true })
     // (A resume while it is still pausing just lets the running process go on: see the next test.)
     if (first.status === 'dry-run') throw new Error('unexpected')
     expect(first.status).toBe('paused')
@@ -206,12 +214,11 @@ describe('config push rollouts', () => {
     expect(first.rollout.counts).toMatchObject({ applied: 5, pending: 15 })
     expect(ctx.store().repo(Operations).get(first.rollout.opId)!.state).toBe('running')
     // A generic `ops resume` must not unpause it.
-    const { resumeOperations } = await import('../../../src/lib/ops/resume.js')
-    await resumeOperations(ctxAs(), { opId: first.rollout.opId })
+    await engine.resume(ctxAs(), { opId: first.rollout.opId })
     expect(ctx.store().repo(ConfigRollouts).get(first.rollout.rolloutId)!.status).toBe('paused')
     expect(fleet.count('config.push')).toBe(5)
 
-    const done = await resumeRollout(ctxAs(), first.rollout.rolloutId)
+    const done = await resumeRollout(ctxAs(), engine, first.rollout.rolloutId)
     if (done.status === 'dry-run') throw new Error('unexpected')
     expect(done.status).toBe('complete')
     expect(done.rollout.counts).toMatchObject({ applied: 20, pending: 0 })
@@ -229,13 +236,13 @@ describe('config push rollouts', () => {
       if (!done && c.command === 'config.push') {
         done = true
         const r = ctx.store().repo(ConfigRollouts).list(1)[0]!
-        expect((await pauseRollout(ctxAs(), r.id)).status).toBe('pausing')
-        const resumed = await resumeRollout(ctxAs(), r.id)
+        expect((await pauseRollout(ctxAs(), engine, r.id)).status).toBe('pausing')
+        const resumed = await resumeRollout(ctxAs(), engine, r.id)
         if (resumed.status === 'dry-run') throw new Error('unexpected')
         expect(resumed.status).toBe('running')
       }
     }
-    const r = await pushConfig(ctx, kimi({ batchSize: 5 }), { yes: true })
+    const r = await pushConfig(ctx, engine, kimi({ batchSize: 5 }), { yes: true })
     if (r.status === 'dry-run') throw new Error('unexpected')
     expect(r.status).toBe('complete')
     expect(r.rollout.counts.applied).toBe(20)
@@ -268,7 +275,7 @@ describe('config push rollouts', () => {
       }
     }
     // The "process" runs until it is stuck on the three, then is gone: nothing after it runs.
-    void pushConfig(ctx, kimi({ batchSize: 10, concurrency: 10, maxFailures: '20%' }), { yes: true })
+    void pushConfig(ctx, engine, kimi({ batchSize: 10, concurrency: 10, maxFailures: '20%' }), { yes: true })
     const rollouts = ctx.store().repo(ConfigRollouts)
     const stuck = async () => {
       const r = rollouts.list(1)[0]
@@ -296,7 +303,7 @@ describe('config push rollouts', () => {
     fleet.forgetKeys() // the nodes restarted too: no replay memory to lean on
     clock.advance(60_000) // the dead process's lease has expired
 
-    const done = await failure(resumeRollout(ctxAs(), id))
+    const done = await failure(resumeRollout(ctxAs(), engine, id))
     const r = rolloutOf(done)
     expect(r.status, `${r.reason} ${done.message}`).toBe('complete')
     expect(r.instances.find((i) => i.instanceId === landed)).toMatchObject({
@@ -327,7 +334,7 @@ describe('config push rollouts', () => {
     const ctx = ctxAs()
     const instances = seedPairs(ctx, fleet, 8, (id, i) => (id === 'i-0004p' ? '{ nope' : userConfig(i)))
     const original = new Map(instances.map((i) => [i.id, fleet.file(i.id)]))
-    const push = await failure(pushConfig(ctx, kimi({ batchSize: 4 }), { yes: true }))
+    const push = await failure(pushConfig(ctx, engine, kimi({ batchSize: 4 }), { yes: true }))
     const rid = rolloutOf(push).rolloutId
     // Someone edits one instance by hand after the push.
     const edited = 'i-0006s'
@@ -335,12 +342,12 @@ describe('config push rollouts', () => {
     hand.agents.defaults.model.primary = 'hand/edited'
     writeFileSync(fleet.nodes.get(edited)!.path, JSON.stringify(hand))
 
-    const dry = await rollbackRollout(ctx, rid, { dryRun: true })
+    const dry = await rollbackRollout(ctx, engine, rid, { dryRun: true })
     expect(dry).toMatchObject({
       status: 'dry-run',
       plan: { instances: 15, users: 8, policy: { decision: 'allow' } },
     })
-    const err = await failure(rollbackRollout(ctx, rid, { yes: true, reason: 'latency' }))
+    const err = await failure(rollbackRollout(ctx, engine, rid, { yes: true, reason: 'latency' }))
     expect(err.code).toBe('PARTIAL_FAILURE')
     const rb = rolloutOf(err)
     expect(rb).toMatchObject({ kind: 'rollback', reverts: rid, version: 2, status: 'complete' })
@@ -352,8 +359,8 @@ describe('config push rollouts', () => {
     const status = ctx.store().repo(ConfigRollouts).get(rid)!
     expect(status.status).toBe('rolled-back')
     // Nothing is left to roll back, and the push can no longer be resumed.
-    expect((await failure(rollbackRollout(ctx, rid, { yes: true }))).code).toBe('CONFLICT')
-    expect((await failure(resumeRollout(ctx, rid))).code).toBe('CONFLICT')
+    expect((await failure(rollbackRollout(ctx, engine, rid, { yes: true }))).code).toBe('CONFLICT')
+    expect((await failure(resumeRollout(ctx, engine, rid))).code).toBe('CONFLICT')
     expect(configHistory(ctx).map((h) => [h.version, h.kind, h.reverts])).toEqual([
       [2, 'rollback', 1],
       [1, 'push', null],
@@ -366,7 +373,7 @@ describe('config push rollouts', () => {
     const sick = 'i-0001p'
     const before = fleet.file(sick)
     fleet.nodes.get(sick)!.healthy = false
-    const err = await failure(pushConfig(ctx, kimi({ batchSize: 10, maxFailures: '50%' }), {}))
+    const err = await failure(pushConfig(ctx, engine, kimi({ batchSize: 10, maxFailures: '50%' }), {}))
     const r = rolloutOf(err)
     expect(r.instances.find((i) => i.instanceId === sick)).toMatchObject({
       outcome: 'failed',
@@ -384,14 +391,14 @@ describe('config push rollouts', () => {
     fleet.before = () => {
       if (++calls === 9) fleet.gatewayDown = true
     }
-    const err = await failure(pushConfig(ctx, kimi({ batchSize: 6, concurrency: 1 }), { yes: true }))
+    const err = await failure(pushConfig(ctx, engine, kimi({ batchSize: 6, concurrency: 1 }), { yes: true }))
     expect(err.code).toBe('GATEWAY_UNREACHABLE')
     const halted = rolloutOf(err)
     expect(halted.status).toBe('halted')
     expect(halted.counts.failed).toBe(0)
     fleet.gatewayDown = false
     fleet.before = null
-    const done = await resumeRollout(ctxAs(), halted.rolloutId)
+    const done = await resumeRollout(ctxAs(), engine, halted.rolloutId)
     if (done.status === 'dry-run') throw new Error('unexpected')
     expect(done.rollout.counts).toMatchObject({ applied: 12, failed: 0 })
     for (const id of fleet.nodes.keys()) expect(fleet.count('config.push', id), id).toBe(1)
@@ -400,11 +407,11 @@ describe('config push rollouts', () => {
   it('policy: only rolling above 100 instances; all at once needs a confirmation; agents without the right are refused', async () => {
     const ctx = ctxAs()
     seedPairs(ctx, fleet, 51)
-    const denied = await failure(pushConfig(ctx, kimi({ allAtOnce: true }), { yes: true }))
+    const denied = await failure(pushConfig(ctx, engine, kimi({ allAtOnce: true }), { yes: true }))
     expect(denied.code).toBe('POLICY_DENIED')
     expect((denied.details as { rules: string[] }).rules).toContain('rolling-over-100-instances')
     const small = await failure(
-      pushConfig(ctxAs('commander'), kimi({ allAtOnce: true, selector: 'pair=p-0001' }), {}),
+      pushConfig(ctxAs('commander'), engine, kimi({ allAtOnce: true, selector: 'pair=p-0001' }), {}),
     )
     expect(small.code).toBe('CONFIRMATION_REQUIRED')
     const d = small.details as {
@@ -416,6 +423,7 @@ describe('config push rollouts', () => {
     expect(d.preview.changes).toHaveLength(2)
     const confirmed = await pushConfig(
       ctxAs('commander'),
+      engine,
       kimi({ allAtOnce: true, selector: 'pair=p-0001' }),
       {
         confirm: d.planId,
@@ -425,10 +433,12 @@ describe('config push rollouts', () => {
     expect(confirmed.rollout.counts.applied).toBe(2)
     expect(confirmed.rollout.batches.total).toBe(1)
     for (const actor of ['guardian', 'triage', 'ledger'])
-      expect((await failure(pushConfig(ctxAs(actor), kimi({ selector: 'pair=p-0002' }), {}))).code).toBe(
-        'POLICY_DENIED',
-      )
+      expect(
+        (await failure(pushConfig(ctxAs(actor), engine, kimi({ selector: 'pair=p-0002' }), {}))).code,
+      ).toBe('POLICY_DENIED')
     // More than 10 users: a confirmation, whoever asks.
-    expect((await failure(pushConfig(ctxAs('commander'), kimi(), {}))).code).toBe('CONFIRMATION_REQUIRED')
+    expect((await failure(pushConfig(ctxAs('commander'), engine, kimi(), {}))).code).toBe(
+      'CONFIRMATION_REQUIRED',
+    )
   })
 })

@@ -24,7 +24,11 @@ describe('config', () => {
   it.each([
     ['not json', '{ nope', /not valid JSON/],
     ['unknown key', JSON.stringify({ currencyy: {} }), /Unrecognized key|currencyy/],
-    ['bad value', JSON.stringify({ policy: { planTtlMinutes: 0 } }), /policy\.planTtlMinutes/],
+    [
+      'bad value',
+      JSON.stringify({ policy: { planTtlMinutes: 0, confirmationTtlMinutes: 60 } }),
+      /policy\.planTtlMinutes/,
+    ],
     ['bad env name', JSON.stringify({ gateway: { tokenEnv: 'lower case' } }), /gateway\.tokenEnv/],
   ])('rejects %s with CONFIG_INVALID naming the key', async (_name, body, message) => {
     const home = tempHome()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { InstanceState, Role } from '../../../src/lib/domain/instance.js'
 import { type PairCondition, pairView, userAffected, userUnserved } from '../../../src/lib/domain/pair.js'
-import { pairStatus } from '../../../src/lib/ops/instance-query.js'
+import { pairStatus } from '../../../src/lib/fleet/instance-query.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { testContext } from '../../support/context.js'
 import { addPair } from '../../support/watch-fakes.js'

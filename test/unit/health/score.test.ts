@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
+import { DEFAULT_ROUTES, watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Probe } from '../../../src/lib/health/probe.js'
 import { scoreProbe } from '../../../src/lib/health/score.js'
 import { decideState } from '../../../src/lib/health/state.js'
-import { DEFAULT_ROUTES, watchSettings } from '../../../src/lib/watch/settings.js'
 
 const healthy: Probe = {
   instanceId: 'i-1',

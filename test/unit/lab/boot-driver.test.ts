@@ -7,7 +7,7 @@ import type { BootDriver, BootServer, BootSignals } from '../../../src/lib/lab/c
 import { DigitalOceanAdapter } from '../../../src/lib/providers/digitalocean.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
-import { eventually, type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
+import { CREDS, eventually, type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
 
 /** Holds boots until the test releases them; records every call. */
 class ManualDriver implements BootDriver {
@@ -36,13 +36,21 @@ let hz: HetznerAdapter
 
 beforeAll(async () => {
   fx = await startLab({ driver })
-  hz = new HetznerAdapter({ token: 'tok-123456', baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING })
+  hz = new HetznerAdapter({
+    token: CREDS.hetzner.token,
+    baseUrl: fx.lab.endpoints.hetzner.baseUrl,
+    ...TUNING,
+  })
 })
 afterAll(() => fx.stop())
 
 describe('boot driver seam', () => {
   it('passes the server and its decoded user data; running only after ready()', async () => {
-    const vu = new VultrAdapter({ apiKey: 'k-123456', baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({
+      apiKey: CREDS.vultr.apiKey,
+      baseUrl: fx.lab.endpoints.vultr.baseUrl,
+      ...TUNING,
+    })
     const userData = '#cloud-config\nwrite_files:\n  - path: /etc/clawnode.json\n    content: "{}"\n'
     const r = await vu.create({
       name: 'claw-seam-1',
@@ -87,7 +95,7 @@ describe('boot driver seam', () => {
 
   it('failed() puts the server in the provider’s error state and fails the action', async () => {
     const dO = new DigitalOceanAdapter({
-      token: 'tok-123456',
+      token: CREDS.digitalocean.token,
       baseUrl: fx.lab.endpoints.digitalocean.baseUrl,
       ...TUNING,
     })

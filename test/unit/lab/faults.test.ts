@@ -5,7 +5,7 @@ import type { BootDriver, StopReason } from '../../../src/lib/lab/cloud/boot-dri
 import type { statusPage } from '../../../src/lib/lab/cloud/status-page.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
-import { type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from '../providers/lab-fixture.js'
 
 type StatusPage = ReturnType<typeof statusPage>
 const readStatus = (url: string) => request(url).then((x) => x.body.json() as Promise<StatusPage>)
@@ -40,7 +40,7 @@ beforeAll(async () => {
   fx = await startLab({ driver })
   control = fx.lab.endpoints.control
   hz = new HetznerAdapter({
-    token: 'tok-123456',
+    token: CREDS.hetzner.token,
     baseUrl: fx.lab.endpoints.hetzner.baseUrl,
     ...TUNING,
     retry: { maxRetries: 0 },
@@ -84,7 +84,7 @@ describe('lab fault injection', () => {
     })
     try {
       const res = await request(`${fx.lab.endpoints.vultr.baseUrl}/regions`, {
-        headers: { authorization: 'Bearer x' },
+        headers: { authorization: `Bearer ${CREDS.vultr.apiKey}` },
       })
       expect(res.statusCode).toBe(503)
       expect(res.headers['retry-after']).toBe('2')
@@ -166,7 +166,11 @@ describe('lab fault injection', () => {
   it('makes servers hang in boot while the rule lasts', async () => {
     const rule = await api('POST', '/faults', { provider: 'vultr', region: 'lax', hangBoot: true, count: 1 })
     expect(rule.status).toBe(201)
-    const vu = new VultrAdapter({ apiKey: 'k-123456', baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({
+      apiKey: CREDS.vultr.apiKey,
+      baseUrl: fx.lab.endpoints.vultr.baseUrl,
+      ...TUNING,
+    })
     const hung = await vu.create({ name: 'claw-hang-1', plan: 'vc2-1c-2gb', region: 'lax' })
     await expect(vu.waitFor(hung.pending, { timeoutMs: 150 })).rejects.toMatchObject({ code: 'TIMEOUT' })
     expect((await vu.get(hung.server.id))?.providerStatus).toBe('pending/running/none')

@@ -9,21 +9,21 @@ import { ContaboAdapter } from '../../../src/lib/providers/contabo.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { serverName } from '../../../src/lib/providers/names.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
-import { TUNING } from '../providers/lab-fixture.js'
+import { CREDS as LAB, TUNING } from '../providers/lab-fixture.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'clawops-lab-restart-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const CREDS = { clientId: 'cid', clientSecret: 'csecret', username: 'u@example.com', password: 'pw-123456' }
+const CREDS = LAB.contabo
 
 describe('lab cloud restart', () => {
   it('keeps servers, labels, pending actions, faults and Contabo tokens across a restart', async () => {
     const timings = { bootMs: 20, actionMs: 400, deleteMs: 20 }
-    const first = await startLabCloud({ dir, timings })
+    const first = await startLabCloud({ dir, timings, credentials: LAB })
     const port = Number(new URL(first.endpoints.url).port)
     const e = first.endpoints
-    const hz = new HetznerAdapter({ token: 't-123456', baseUrl: e.hetzner.baseUrl, ...TUNING })
-    const vu = new VultrAdapter({ apiKey: 'k-123456', baseUrl: e.vultr.baseUrl, ...TUNING })
+    const hz = new HetznerAdapter({ token: LAB.hetzner.token, baseUrl: e.hetzner.baseUrl, ...TUNING })
+    const vu = new VultrAdapter({ apiKey: LAB.vultr.apiKey, baseUrl: e.vultr.baseUrl, ...TUNING })
     const ct = new ContaboAdapter({
       ...CREDS,
       baseUrl: e.contabo.baseUrl,
@@ -58,7 +58,7 @@ describe('lab cloud restart', () => {
     const saved = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'))
     expect(saved.servers).toHaveLength(3)
 
-    const second = await startLabCloud({ dir, timings, port })
+    const second = await startLabCloud({ dir, timings, port, credentials: LAB })
     try {
       expect(second.endpoints.hetzner.baseUrl).toBe(e.hetzner.baseUrl)
       expect((await hz.get(h.server.id))?.labels).toEqual({
@@ -85,12 +85,25 @@ describe('lab cloud restart', () => {
   it('resumes boots that were in progress when the lab stopped', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'clawops-lab-resume-'))
     try {
-      const slow = await startLabCloud({ dir: d2, timings: { bootMs: 10_000, actionMs: 20, deleteMs: 20 } })
+      const slow = await startLabCloud({
+        dir: d2,
+        credentials: LAB,
+        timings: { bootMs: 10_000, actionMs: 20, deleteMs: 20 },
+      })
       const port = Number(new URL(slow.endpoints.url).port)
-      const hz = new HetznerAdapter({ token: 't-123456', baseUrl: slow.endpoints.hetzner.baseUrl, ...TUNING })
+      const hz = new HetznerAdapter({
+        token: LAB.hetzner.token,
+        baseUrl: slow.endpoints.hetzner.baseUrl,
+        ...TUNING,
+      })
       const r = await hz.create({ name: 'claw-resume', plan: 'cx23', region: 'nbg1' })
       await slow.close()
-      const fast = await startLabCloud({ dir: d2, port, timings: { bootMs: 20, actionMs: 20, deleteMs: 20 } })
+      const fast = await startLabCloud({
+        dir: d2,
+        port,
+        credentials: LAB,
+        timings: { bootMs: 20, actionMs: 20, deleteMs: 20 },
+      })
       try {
         expect((await hz.waitFor(r.pending, { timeoutMs: 3000 }))?.status).toBe('running')
       } finally {

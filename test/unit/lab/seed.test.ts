@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { UserError } from '../../../src/lib/errors.js'
+import { fleetStatus } from '../../../src/lib/fleet/status.js'
 import { generateFleet, seedFleet } from '../../../src/lib/lab/seed.js'
-import { fleetStatus } from '../../../src/lib/ops/fleet-status.js'
 import { testContext } from '../../support/context.js'
 
 const now = new Date('2026-11-26T07:00:00Z')

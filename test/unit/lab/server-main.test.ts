@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -60,9 +60,20 @@ describe('lab cloud process', () => {
     expect(ready.hetzner.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hetzner\/v1$/)
     expect(ready.contabo.authUrl).toMatch(/openid-connect\/token$/)
 
+    // No credentials file given: the process generated one (mode 0600) and checks requests against it.
+    const credsFile = join(dir, 'credentials.json')
+    expect(statSync(credsFile).mode & 0o777).toBe(0o600)
+    const creds = JSON.parse(readFileSync(credsFile, 'utf8'))
+    expect(first).not.toContain(creds.hetzner.token)
+    const wrong = await request(`${ready.hetzner.baseUrl}/servers`, {
+      headers: { authorization: 'Bearer t' },
+    })
+    expect(wrong.statusCode).toBe(401)
+    expect(await wrong.body.json()).toMatchObject({ error: { code: 'unauthorized' } })
+
     const res = await request(`${ready.hetzner.baseUrl}/servers`, {
       method: 'POST',
-      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${creds.hetzner.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         name: 'claw-proc-1',
         server_type: 'cx23',

@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Context } from '../../../src/lib/context.js'
 import { capacityPlan } from '../../../src/lib/ledger/capacity.js'
 import { testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { addMember } from './fixtures.js'
 
 const now = new Date('2026-11-26T07:00:00Z')
@@ -17,7 +18,7 @@ beforeEach(() => {
     clock: () => now,
     config: {
       currency: { rates: { USD: 1, EUR: 1.08 } },
-      policy: { planTtlMinutes: 60 },
+      policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60 },
       ledger: { budgetUsd: { month: 170 }, quotas: { hetzner: { instances: 5, regions: { nbg1: 4 } } } },
     },
   })
@@ -102,7 +103,7 @@ describe('capacity plan', () => {
 
   it('places new pairs only where the routing allows', async () => {
     const { setRouting } = await import('../../../src/lib/ledger/set-routing.js')
-    await setRouting(ctx, { groups: ['eu'], removePrimary: ['hetzner'] }, {})
+    await setRouting(ctx, engine, { groups: ['eu'], removePrimary: ['hetzner'] }, {})
     const p = capacityPlan(ctx, { months: 3 })
     // recent primaries went to Hetzner, which left the EU primary pool: they count for the routing's
     // first choice there now (Vultr, in its first EU region)

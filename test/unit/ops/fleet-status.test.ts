@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { monthlyUsdCents } from '../../../src/lib/domain/catalog.js'
 import type { Instance } from '../../../src/lib/domain/instance.js'
-import { fleetStatus } from '../../../src/lib/ops/fleet-status.js'
+import { fleetStatus } from '../../../src/lib/fleet/status.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Pairs } from '../../../src/lib/store/pairs.js'
 import { testContext } from '../../support/context.js'

@@ -1,19 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
 import type { Context } from '../../../src/lib/context.js'
+import { Engine } from '../../../src/lib/engine/engine.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { productionKinds } from '../../../src/lib/kinds.js'
 import { seedFleet } from '../../../src/lib/lab/seed.js'
-import { runOperation } from '../../../src/lib/ops/executor.js'
-import { runMutation } from '../../../src/lib/ops/pipeline.js'
-import { registerKind } from '../../../src/lib/ops/registry.js'
-import { resumeOperations } from '../../../src/lib/ops/resume.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 import { calls, labelKind } from '../../support/test-kinds.js'
 
 const kind = labelKind()
-registerKind(kind.kind, kind)
+const engine = new Engine(productionKinds().add(kind.kind, kind))
 
 let home: string
 let clock: ReturnType<typeof manualClock>
@@ -40,7 +38,7 @@ describe('mutating-operation pipeline', () => {
   it('plans, journals and audits every step before and after it runs', async () => {
     const ctx = ctxAs('operator')
     const target = ctx.store().repo(Instances).list()[0]!
-    const r = await runMutation(ctx, kind, { selector: `pair=${target.pairId}`, value: 'a' })
+    const r = await engine.mutate(ctx, kind, { selector: `pair=${target.pairId}`, value: 'a' })
     expect(r.status).toBe('done')
     if (r.status === 'dry-run') throw new Error('unexpected')
     expect(r.operation.steps.every((s) => s.state === 'done')).toBe(true)
@@ -57,7 +55,7 @@ describe('mutating-operation pipeline', () => {
   it('writes nothing on --dry-run', async () => {
     const ctx = ctxAs('operator')
     const before = ctx.store().repo(AuditTrail).query().length
-    const r = await runMutation(ctx, kind, { selector: 'role=primary', value: 'x' }, { dryRun: true })
+    const r = await engine.mutate(ctx, kind, { selector: 'role=primary', value: 'x' }, { dryRun: true })
     expect(r.status).toBe('dry-run')
     expect(r.plan.steps.length).toBe(30)
     expect(r.policy.decision).toBe('confirm')
@@ -69,12 +67,12 @@ describe('mutating-operation pipeline', () => {
   it('stops above 10 users with a plan id, then runs exactly that plan on --confirm', async () => {
     const agent = ctxAs('commander')
     const err = await expectCode(
-      runMutation(agent, kind, { selector: 'role=primary', value: 'b' }),
+      engine.mutate(agent, kind, { selector: 'role=primary', value: 'b' }),
       'CONFIRMATION_REQUIRED',
     )
     const planId = (err.details as { planId: string }).planId
     expect(calls).toEqual([])
-    const r = await runMutation(
+    const r = await engine.mutate(
       ctxAs('operator'),
       kind,
       { selector: 'role=primary', value: 'b' },
@@ -83,7 +81,7 @@ describe('mutating-operation pipeline', () => {
     expect(r.status).toBe('done')
     expect(calls).toHaveLength(30)
     await expectCode(
-      runMutation(ctxAs('operator'), kind, { selector: 'role=primary', value: 'b' }, { confirm: planId }),
+      engine.mutate(ctxAs('operator'), kind, { selector: 'role=primary', value: 'b' }, { confirm: planId }),
       'CONFLICT',
     )
   })
@@ -91,7 +89,7 @@ describe('mutating-operation pipeline', () => {
   it('refuses a confirmation after the fleet changed', async () => {
     const ctx = ctxAs('operator')
     const err = await expectCode(
-      runMutation(ctx, kind, { selector: 'role=primary', value: 'c' }),
+      engine.mutate(ctx, kind, { selector: 'role=primary', value: 'c' }),
       'CONFIRMATION_REQUIRED',
     )
     const one = ctx
@@ -104,7 +102,7 @@ describe('mutating-operation pipeline', () => {
       .update(one.id, { state: one.state === 'ACTIVE' ? 'DEGRADED' : 'ACTIVE' })
     const planId = (err.details as { planId: string }).planId
     await expectCode(
-      runMutation(ctx, kind, { selector: 'role=primary', value: 'c' }, { confirm: planId }),
+      engine.mutate(ctx, kind, { selector: 'role=primary', value: 'c' }, { confirm: planId }),
       'PLAN_STALE',
     )
     expect(calls).toEqual([])
@@ -113,17 +111,17 @@ describe('mutating-operation pipeline', () => {
   it('refuses an expired plan and a plan for other arguments', async () => {
     const ctx = ctxAs('operator')
     const err = await expectCode(
-      runMutation(ctx, kind, { selector: 'role=primary', value: 'd' }),
+      engine.mutate(ctx, kind, { selector: 'role=primary', value: 'd' }),
       'CONFIRMATION_REQUIRED',
     )
     const planId = (err.details as { planId: string }).planId
     await expectCode(
-      runMutation(ctx, kind, { selector: 'role=primary', value: 'other' }, { confirm: planId }),
+      engine.mutate(ctx, kind, { selector: 'role=primary', value: 'other' }, { confirm: planId }),
       'INVALID_INPUT',
     )
     clock.advance(61 * 60_000)
     await expectCode(
-      runMutation(ctx, kind, { selector: 'role=primary', value: 'd' }, { confirm: planId }),
+      engine.mutate(ctx, kind, { selector: 'role=primary', value: 'd' }, { confirm: planId }),
       'PLAN_STALE',
     )
   })
@@ -131,7 +129,7 @@ describe('mutating-operation pipeline', () => {
   it('denies Triage and audits the refusal', async () => {
     const ctx = ctxAs('triage')
     const err = await expectCode(
-      runMutation(ctx, kind, { selector: 'role=standby', value: 'e' }),
+      engine.mutate(ctx, kind, { selector: 'role=standby', value: 'e' }),
       'POLICY_DENIED',
     )
     expect((err.details as { rules: string[] }).rules).toContain('role-permission')
@@ -142,13 +140,13 @@ describe('mutating-operation pipeline', () => {
 
   it('does not let an agent without confirm authority confirm a plan, and audits it', async () => {
     const err = await expectCode(
-      runMutation(ctxAs('operator'), kind, { selector: 'role=primary', value: 'f' }),
+      engine.mutate(ctxAs('operator'), kind, { selector: 'role=primary', value: 'f' }),
       'CONFIRMATION_REQUIRED',
     )
     const planId = (err.details as { planId: string }).planId
     const guardian = ctxAs('guardian')
     const denied = await expectCode(
-      runMutation(guardian, kind, { selector: 'role=primary', value: 'f' }, { confirm: planId }),
+      engine.mutate(guardian, kind, { selector: 'role=primary', value: 'f' }, { confirm: planId }),
       'POLICY_DENIED',
     )
     expect((denied.details as { rules: string[] }).rules).toEqual(['confirm-authority'])
@@ -158,10 +156,10 @@ describe('mutating-operation pipeline', () => {
 
   it('ignores --yes from an agent but takes it from the operator', async () => {
     await expectCode(
-      runMutation(ctxAs('commander'), kind, { selector: 'role=primary', value: 'g' }, { yes: true }),
+      engine.mutate(ctxAs('commander'), kind, { selector: 'role=primary', value: 'g' }, { yes: true }),
       'CONFIRMATION_REQUIRED',
     )
-    const r = await runMutation(
+    const r = await engine.mutate(
       ctxAs('operator'),
       kind,
       { selector: 'role=primary', value: 'g' },
@@ -172,19 +170,19 @@ describe('mutating-operation pipeline', () => {
 
   it('makes Ledger recommendations wait for Commander', async () => {
     const resize = labelKind('test.resize', 'resize')
-    registerKind(resize.kind, resize)
+    engine.kinds.add(resize.kind, resize)
     const ctx = ctxAs('ledger')
     const one = ctx.store().repo(Instances).list()[0]!
     const err = await expectCode(
-      runMutation(ctx, resize, { selector: `pair=${one.pairId}`, value: 'h' }),
+      engine.mutate(ctx, resize, { selector: `pair=${one.pairId}`, value: 'h' }),
       'CONFIRMATION_REQUIRED',
     )
     const planId = (err.details as { planId: string }).planId
     await expectCode(
-      runMutation(ctx, resize, { selector: `pair=${one.pairId}`, value: 'h' }, { confirm: planId }),
+      engine.mutate(ctx, resize, { selector: `pair=${one.pairId}`, value: 'h' }, { confirm: planId }),
       'POLICY_DENIED',
     )
-    const r = await runMutation(
+    const r = await engine.mutate(
       ctxAs('commander'),
       resize,
       { selector: `pair=${one.pairId}`, value: 'h' },
@@ -200,10 +198,10 @@ describe('mutating-operation pipeline', () => {
       .repo(Instances)
       .list({ roles: ['standby'] })
     const params = { selector: `pair in (${a!.pairId},${b!.pairId})`, value: 'i', failOnce: [a!.id] }
-    const r = await runMutation(ctx, kind, params)
+    const r = await engine.mutate(ctx, kind, params)
     expect(r.status).toBe('partial')
     if (r.status === 'dry-run') throw new Error('unexpected')
-    const resumed = await resumeOperations(ctx, { opId: r.operation.id, retryFailed: true })
+    const resumed = await engine.resume(ctx, { opId: r.operation.id, retryFailed: true })
     expect(resumed.operations[0]!.state).toBe('done')
     expect(calls.filter((c) => c === a!.id)).toHaveLength(2)
     expect(calls.filter((c) => c === b!.id)).toHaveLength(1)
@@ -212,7 +210,7 @@ describe('mutating-operation pipeline', () => {
   it('resumes an operation a crash left running, re-running only unfinished steps', async () => {
     const ctx = ctxAs('operator')
     const one = ctx.store().repo(Instances).list()[0]!
-    const r = await runMutation(ctx, kind, { selector: `pair=${one.pairId}`, value: 'j' })
+    const r = await engine.mutate(ctx, kind, { selector: `pair=${one.pairId}`, value: 'j' })
     if (r.status === 'dry-run') throw new Error('unexpected')
     // Rewind the journal to what a SIGKILL during step 2 leaves behind.
     const ops = ctx.store().repo(Operations)
@@ -222,7 +220,7 @@ describe('mutating-operation pipeline', () => {
       .run(r.operation.id)
     ops.setState(r.operation.id, 'running')
     calls.length = 0
-    const out = await resumeOperations(ctxAs('guardian'), {})
+    const out = await engine.resume(ctxAs('guardian'), {})
     expect(out.operations.map((o) => o.state)).toEqual(['done'])
     expect(calls).toEqual([r.operation.steps[1]!.target])
     expect(ctx.store().repo(AuditTrail).verify().ok).toBe(true)
@@ -231,18 +229,18 @@ describe('mutating-operation pipeline', () => {
   it('will not run one operation in two processes at once', async () => {
     const ctx = ctxAs('operator')
     const one = ctx.store().repo(Instances).list()[0]!
-    const r = await runMutation(ctx, kind, { selector: `pair=${one.pairId}`, value: 'k' })
+    const r = await engine.mutate(ctx, kind, { selector: `pair=${one.pairId}`, value: 'k' })
     if (r.status === 'dry-run') throw new Error('unexpected')
     const ops = ctx.store().repo(Operations)
     ops.setState(r.operation.id, 'running')
     expect(ops.acquireLease(r.operation.id, 'other-host:1', 30_000)).toBe(true)
-    await expectCode(runOperation(ctx, r.operation.id), 'CONFLICT')
+    await expectCode(engine.run(ctx, r.operation.id), 'CONFLICT')
     clock.advance(31_000)
-    const done = await runOperation(ctx, r.operation.id)
+    const done = await engine.run(ctx, r.operation.id)
     expect(done.state).toBe('done')
   })
 
   it('refuses resume for Triage', async () => {
-    await expectCode(resumeOperations(ctxAs('triage'), {}), 'POLICY_DENIED')
+    await expectCode(engine.resume(ctxAs('triage'), {}), 'POLICY_DENIED')
   })
 })

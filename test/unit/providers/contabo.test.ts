@@ -5,16 +5,11 @@ import { PRICES_AS_OF } from '../../../src/lib/domain/catalog.js'
 import { UserError } from '../../../src/lib/errors.js'
 import { ContaboAdapter } from '../../../src/lib/providers/contabo.js'
 import { serverName } from '../../../src/lib/providers/names.js'
-import { type LabFixture, startLab, TUNING } from './lab-fixture.js'
+import { CREDS as LAB_CREDS, type LabFixture, startLab, TUNING } from './lab-fixture.js'
 
 /** The client-side bucket (5 requests/s) would make 10 ms polls crawl; tests lift it. */
 const FAST = { ...TUNING, rateLimit: { capacity: 1000, refillPerSec: 1000 } }
-const CREDS = {
-  clientId: 'INT-12345',
-  clientSecret: 'cs-secret-value-1',
-  username: 'ops@example.com',
-  password: 'api-password-1',
-}
+const CREDS = LAB_CREDS.contabo
 
 let fx: LabFixture
 let ct: ContaboAdapter
@@ -25,7 +20,7 @@ function adapter(): ContaboAdapter {
 }
 
 beforeAll(async () => {
-  fx = await startLab({ contabo: CREDS })
+  fx = await startLab()
   ct = adapter()
 })
 afterAll(() => fx.stop())
@@ -40,7 +35,7 @@ async function running(pair: string) {
 
 describe('contabo adapter against the lab', () => {
   it('logs in once and reuses the token, renewing it before it expires', async () => {
-    const short = await startLab({ contabo: { ...CREDS, accessTtlSec: 1, refreshTtlSec: 60 } })
+    const short = await startLab({ contabo: { accessTtlSec: 1, refreshTtlSec: 60 } })
     try {
       const e = short.lab.endpoints.contabo
       const a = new ContaboAdapter({ ...CREDS, baseUrl: e.baseUrl, authUrl: e.authUrl, ...FAST })

@@ -4,7 +4,7 @@ import { UserError } from '../../../src/lib/errors.js'
 import type { BootDriver } from '../../../src/lib/lab/cloud/boot-driver.js'
 import { DigitalOceanAdapter } from '../../../src/lib/providers/digitalocean.js'
 import { labelToTag } from '../../../src/lib/providers/tags.js'
-import { type LabFixture, startLab, TUNING } from './lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from './lab-fixture.js'
 
 /** Boots in 20 ms, except servers named "*doomed*", which fail like a broken image would. */
 const driver: BootDriver = {
@@ -22,7 +22,7 @@ let dO: DigitalOceanAdapter
 beforeAll(async () => {
   fx = await startLab({ driver })
   dO = new DigitalOceanAdapter({
-    token: 'dop_v1_testtoken',
+    token: CREDS.digitalocean.token,
     baseUrl: fx.lab.endpoints.digitalocean.baseUrl,
     ...TUNING,
   })
@@ -114,7 +114,7 @@ describe('digitalocean adapter against the lab', () => {
     const post = (body: unknown) =>
       request(`${fx.lab.endpoints.digitalocean.baseUrl}/droplets/${s.id}/actions`, {
         method: 'POST',
-        headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${CREDS.digitalocean.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       })
     const resize = await post({ type: 'resize', size: 's-2vcpu-4gb' })

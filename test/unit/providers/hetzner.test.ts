@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserError } from '../../../src/lib/errors.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { serverName } from '../../../src/lib/providers/names.js'
-import { type LabFixture, startLab, TUNING } from './lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from './lab-fixture.js'
 
 let fx: LabFixture
 let hz: HetznerAdapter
@@ -11,7 +11,7 @@ let hz: HetznerAdapter
 beforeAll(async () => {
   fx = await startLab()
   hz = new HetznerAdapter({
-    token: 'hz-test-token-123',
+    token: CREDS.hetzner.token,
     baseUrl: fx.lab.endpoints.hetzner.baseUrl,
     ...TUNING,
   })
@@ -123,7 +123,7 @@ describe('hetzner adapter against the lab', () => {
     const slowLab = await startLab({ timings: { bootMs: 300 } })
     try {
       const slow = new HetznerAdapter({
-        token: 'hz-test-token-123',
+        token: CREDS.hetzner.token,
         baseUrl: slowLab.lab.endpoints.hetzner.baseUrl,
         pollMs: 10,
         retry: { maxRetries: 60, baseMs: 10, capMs: 20 },
@@ -153,7 +153,7 @@ describe('hetzner adapter against the lab', () => {
     const s = await running('p7')
     const res = await request(`${fx.lab.endpoints.hetzner.baseUrl}/servers/${s.id}/actions/change_type`, {
       method: 'POST',
-      headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${CREDS.hetzner.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ server_type: 'cx33', upgrade_disk: false }),
     })
     expect(res.statusCode).toBe(412)

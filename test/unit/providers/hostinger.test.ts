@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HostingerAdapter } from '../../../src/lib/providers/hostinger.js'
 import { serverName } from '../../../src/lib/providers/names.js'
-import { type LabFixture, startLab, TUNING } from './lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from './lab-fixture.js'
 
 const FAST = { ...TUNING, rateLimit: { capacity: 1000, refillPerSec: 1000 } }
 
@@ -11,7 +11,7 @@ let hs: HostingerAdapter
 beforeAll(async () => {
   fx = await startLab()
   hs = new HostingerAdapter({
-    token: 'hostinger-token-abc',
+    token: CREDS.hostinger.token,
     baseUrl: fx.lab.endpoints.hostinger.baseUrl,
     ...FAST,
   })

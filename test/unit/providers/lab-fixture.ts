@@ -5,11 +5,26 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { LabCredentials } from '../../../src/lib/lab/cloud/credentials.js'
 import type { LabCloud, LabCloudOptions } from '../../../src/lib/lab/cloud/lab-cloud.js'
 import { startLabCloud } from '../../../src/lib/lab/cloud/lab-cloud.js'
 import type { Clock } from '../../../src/lib/providers/clock.js'
 
 export const FAST = { bootMs: 30, actionMs: 30, deleteMs: 30 }
+
+/** The credentials the test lab accepts (every lab checks them, as the providers do). */
+export const CREDS: LabCredentials = {
+  hetzner: { token: 'hz-test-token-123' },
+  vultr: { apiKey: 'VULTRTESTKEY1234' },
+  digitalocean: { token: 'dop_v1_testtoken' },
+  contabo: {
+    clientId: 'INT-12345',
+    clientSecret: 'cs-secret-value-1',
+    username: 'ops@example.com',
+    password: 'api-password-1',
+  },
+  hostinger: { token: 'hostinger-token-abc' },
+}
 
 export interface LabFixture {
   lab: LabCloud
@@ -19,7 +34,12 @@ export interface LabFixture {
 
 export async function startLab(opts: Partial<LabCloudOptions> = {}): Promise<LabFixture> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'clawops-lab-'))
-  const lab = await startLabCloud({ ...opts, dir, timings: { ...FAST, ...opts.timings } })
+  const lab = await startLabCloud({
+    credentials: CREDS,
+    ...opts,
+    dir,
+    timings: { ...FAST, ...opts.timings },
+  })
   return {
     lab,
     dir,

@@ -7,7 +7,7 @@ import { UserError } from '../../../src/lib/errors.js'
 import { DigitalOceanAdapter } from '../../../src/lib/providers/digitalocean.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
-import { type LabFixture, recordingClock, startLab, TUNING } from './lab-fixture.js'
+import { CREDS, type LabFixture, recordingClock, startLab, TUNING } from './lab-fixture.js'
 
 let fx: LabFixture
 
@@ -18,7 +18,7 @@ afterAll(() => fx.stop())
 
 const hetzner = (over: Partial<ConstructorParameters<typeof HetznerAdapter>[0]> = {}, deps = {}) =>
   new HetznerAdapter(
-    { token: 'hz-token-abcdef', baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING, ...over },
+    { token: CREDS.hetzner.token, baseUrl: fx.lab.endpoints.hetzner.baseUrl, ...TUNING, ...over },
     deps,
   )
 
@@ -107,7 +107,7 @@ describe('retries and rate limits', () => {
 
   it('does not blindly repeat a create after a 5xx: it looks up first, then creates once', async () => {
     const dO = new DigitalOceanAdapter({
-      token: 'dop_v1_abcdef',
+      token: CREDS.digitalocean.token,
       baseUrl: fx.lab.endpoints.digitalocean.baseUrl,
       ...TUNING,
       createRecoveryDelayMs: 0,
@@ -125,7 +125,7 @@ describe('retries and rate limits', () => {
 
   it('adopts the server when a create timed out but landed anyway', async () => {
     const vu = new VultrAdapter({
-      apiKey: 'VULTRKEY-abcdef',
+      apiKey: CREDS.vultr.apiKey,
       baseUrl: fx.lab.endpoints.vultr.baseUrl,
       ...TUNING,
       timeoutMs: 100,
@@ -205,7 +205,7 @@ describe('retries and rate limits', () => {
     const tight = await startLab({ quotas: { vultr: { capacity: 3, refillPerSec: 50 } } })
     try {
       const vu = new VultrAdapter({
-        apiKey: 'VULTRKEY-abcdef',
+        apiKey: CREDS.vultr.apiKey,
         baseUrl: tight.lab.endpoints.vultr.baseUrl,
         retry: { baseMs: 20, capMs: 100, maxRetries: 8, maxRetryAfterMs: 100 },
         // A client bucket far above the server's limit, so the server has to say no.
@@ -225,7 +225,7 @@ describe('retries and rate limits', () => {
     })
     try {
       const hz = new HetznerAdapter({
-        token: 'hz-token-abcdef',
+        token: CREDS.hetzner.token,
         baseUrl: tight.lab.endpoints.hetzner.baseUrl,
         rateLimit: { capacity: 100, refillPerSec: 20 },
       })

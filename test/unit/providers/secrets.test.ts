@@ -36,11 +36,8 @@ const logger = pino(
 )
 
 beforeAll(async () => {
-  // The lab accepts only other tokens, so every call with ours is refused.
-  fx = await startLab({
-    tokens: { hetzner: 'right', vultr: 'right', digitalocean: 'right', hostinger: 'right' },
-    contabo: { password: 'right' },
-  })
+  // The lab accepts only its own credentials (CREDS), so every call with ours is refused.
+  fx = await startLab()
 })
 afterAll(() => fx.stop())
 

@@ -2,14 +2,14 @@ import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UserError } from '../../../src/lib/errors.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
-import { type LabFixture, startLab, TUNING } from './lab-fixture.js'
+import { CREDS, type LabFixture, startLab, TUNING } from './lab-fixture.js'
 
 let fx: LabFixture
 let vu: VultrAdapter
 
 beforeAll(async () => {
   fx = await startLab()
-  vu = new VultrAdapter({ apiKey: 'VULTRTESTKEY1234', baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
+  vu = new VultrAdapter({ apiKey: CREDS.vultr.apiKey, baseUrl: fx.lab.endpoints.vultr.baseUrl, ...TUNING })
 })
 afterAll(() => fx.stop())
 
@@ -89,7 +89,7 @@ describe('vultr adapter against the lab', () => {
     const s = await running('claw-vu-raw', 'vc2-2c-4gb')
     const res = await request(`${fx.lab.endpoints.vultr.baseUrl}/instances/${s.id}`, {
       method: 'PATCH',
-      headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${CREDS.vultr.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ plan: 'vc2-1c-2gb' }),
     })
     expect(res.statusCode).toBe(400)

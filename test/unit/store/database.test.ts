@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFi
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
-import { verifyStore } from '../../../src/lib/audit/verify-store.js'
 import { UserError } from '../../../src/lib/errors.js'
 import { APPLICATION_ID, openDatabase, QUICK_CHECK_MAX_BYTES } from '../../../src/lib/store/database.js'
 import { damageMarkPath, readDamageMark } from '../../../src/lib/store/integrity.js'
 import { SCHEMA_VERSION } from '../../../src/lib/store/migrations.js'
 import { Store } from '../../../src/lib/store/store.js'
+import { verifyStore } from '../../../src/lib/store-admin/verify.js'
 import { tempHome, testContext } from '../../support/context.js'
 import { scribblePage } from '../../support/store-damage.js'
 

@@ -1,18 +1,19 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
-import { listBackups } from '../../../src/lib/backups/backup.js'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
+import { AGENT_NAMES, type WatchSettings, watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Context } from '../../../src/lib/context.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { Outbox } from '../../../src/lib/store/outbox.js'
+import { listBackups } from '../../../src/lib/store-admin/backup.js'
 import { WatchDaemon } from '../../../src/lib/watch/daemon.js'
 import type { PresenceChange, PresenceSource, WatchDeps } from '../../../src/lib/watch/ports.js'
-import { AGENT_NAMES, type WatchSettings, watchSettings } from '../../../src/lib/watch/settings.js'
 import { tempHome, testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { addPair, FakeHooksGateway, FakeNodes, fakeDeps } from '../../support/watch-fakes.js'
 
 const TOKEN = 'hooks-token'
@@ -37,16 +38,22 @@ class FakePresence implements PresenceSource {
 }
 
 function setup(
-  o: { presence?: PresenceSource; deps?: Partial<WatchDeps>; settings?: Partial<WatchSettings> } = {},
+  o: {
+    presence?: PresenceSource
+    deps?: Partial<WatchDeps>
+    settings?: Partial<WatchSettings>
+    sleep?: (ms: number) => Promise<void>
+  } = {},
 ) {
-  const ctx: Context = testContext({ home, config })
-  const deps = {
-    ...fakeDeps({ nodes, hooks: { url: gw.hooksUrl, token: TOKEN } }),
-    presence: o.presence ?? null,
-    ...o.deps,
-  }
+  const fakes = fakeDeps({
+    nodes,
+    hooks: { url: gw.hooksUrl, token: TOKEN },
+    ...(o.sleep ? { sleep: o.sleep } : {}),
+  })
+  const ctx: Context = testContext({ home, config, services: fakes.services })
+  const deps = { ...fakes, presence: o.presence ?? null, ...o.deps }
   const settings = { ...watchSettings(config), disconnectGraceMs: 50, ...o.settings }
-  const daemon = new WatchDaemon(ctx, deps, settings, {
+  const daemon = new WatchDaemon(ctx, engine, deps, settings, {
     heal: true,
     listen: { host: '127.0.0.1', port: 0 },
     secrets: { current: null, previous: null },
@@ -171,7 +178,7 @@ describe('clawops watch', () => {
 
   it('resumes a heal that a stopped watch left in its journal, and finishes the tree', async () => {
     const hang = new Promise<void>(() => {})
-    const a = setup({ deps: { sleep: () => hang } })
+    const a = setup({ sleep: () => hang })
     const p = addPair(a.ctx)
     nodes.set(p.primary.id, { openclaw: 'down', restartFixes: false })
     const first = a.daemon.runOnce()

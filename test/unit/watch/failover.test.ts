@@ -1,23 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Context } from '../../../src/lib/context.js'
 import { UserError } from '../../../src/lib/errors.js'
-import failoverKind from '../../../src/lib/ops/failover.js'
-import { runMutation } from '../../../src/lib/ops/pipeline.js'
-import { resumeOperations } from '../../../src/lib/ops/resume.js'
+import failoverKind from '../../../src/lib/heal/failover.js'
 import { blastRadiusExceeded } from '../../../src/lib/policy/rules.js'
 import { Failovers } from '../../../src/lib/store/failovers.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
-import { provideDeps } from '../../../src/lib/watch/deps.js'
 import { tempHome, testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { addPair, FakeNodes, fakeDeps } from '../../support/watch-fakes.js'
 
 let home: string
 let nodes: FakeNodes
 const as = (actor: string): Context => {
-  const ctx = testContext({ home, actor })
-  provideDeps(ctx, fakeDeps({ nodes }))
+  const ctx = testContext({ home, actor, services: fakeDeps({ nodes }).services })
   return ctx
 }
 const inst = (ctx: Context, id: string) => ctx.store().repo(Instances).get(id)!
@@ -42,7 +39,7 @@ describe('failover', () => {
     const g = as('guardian')
     const p = addPair(g, { state: 'FAILED', healthScore: 0 })
     nodes.set(p.primary.id, { node: 'down' })
-    const r = await runMutation(g, failoverKind, { pairs: [p.pairId], reason: 'test' })
+    const r = await engine.mutate(g, failoverKind, { pairs: [p.pairId], reason: 'test' })
     expect(r.status).toBe('done')
     expect(inst(g, p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
     expect(inst(g, p.primary.id)).toMatchObject({ role: 'standby', state: 'QUARANTINED' })
@@ -75,12 +72,12 @@ describe('failover', () => {
     const g = as('guardian')
     const ok = addPair(g)
     nodes.set(ok.standby.id, { openclaw: 'down', restartFixes: true })
-    expect((await runMutation(g, failoverKind, { pairs: [ok.pairId] })).status).toBe('done')
+    expect((await engine.mutate(g, failoverKind, { pairs: [ok.pairId] })).status).toBe('done')
     expect(nodes.commandsFor(ok.standby.id)).toContain('openclaw.start')
 
     const bad = addPair(g, { state: 'FAILED' })
     nodes.set(bad.standby.id, { openclaw: 'down', restartFixes: false })
-    const r = await runMutation(g, failoverKind, { pairs: [bad.pairId] })
+    const r = await engine.mutate(g, failoverKind, { pairs: [bad.pairId] })
     expect(r.status).toBe('failed')
     expect(inst(g, bad.standby.id)).toMatchObject({ role: 'standby', state: 'FAILED' })
     expect(inst(g, bad.primary.id)).toMatchObject({ role: 'primary', state: 'FAILED' })
@@ -95,7 +92,7 @@ describe('failover', () => {
   it('is denied when the standby is not ACTIVE, and changes nothing', async () => {
     const g = as('guardian')
     const p = addPair(g, {}, { state: 'DEGRADED' })
-    const err = await expectCode(runMutation(g, failoverKind, { pairs: [p.pairId] }), 'POLICY_DENIED')
+    const err = await expectCode(engine.mutate(g, failoverKind, { pairs: [p.pairId] }), 'POLICY_DENIED')
     expect((err.details as { rules: string[] }).rules).toContain('standby-active-before-failover')
     expect(inst(g, p.standby.id).role).toBe('standby')
     expect(nodes.calls).toEqual([])
@@ -105,10 +102,10 @@ describe('failover', () => {
     const g = as('guardian')
     const pairs = Array.from({ length: 10 }, () => addPair(g))
     for (const p of pairs.slice(0, 2))
-      expect((await runMutation(g, failoverKind, { pairs: [p.pairId] })).status).toBe('done')
+      expect((await engine.mutate(g, failoverKind, { pairs: [p.pairId] })).status).toBe('done')
     const third = pairs[2]!
     const err = await expectCode(
-      runMutation(g, failoverKind, { pairs: [third.pairId] }),
+      engine.mutate(g, failoverKind, { pairs: [third.pairId] }),
       'CONFIRMATION_REQUIRED',
     )
     const d = err.details as { planId: string; findings: { rule: string; message: string }[] }
@@ -119,10 +116,10 @@ describe('failover', () => {
     expect(inst(g, third.standby.id).role).toBe('standby')
     // Guardian cannot confirm its own plan; the operator (or Commander) can.
     await expectCode(
-      runMutation(g, failoverKind, { pairs: [third.pairId] }, { confirm: d.planId }),
+      engine.mutate(g, failoverKind, { pairs: [third.pairId] }, { confirm: d.planId }),
       'POLICY_DENIED',
     )
-    const r = await runMutation(
+    const r = await engine.mutate(
       as('operator'),
       failoverKind,
       { pairs: [third.pairId] },
@@ -136,11 +133,11 @@ describe('failover', () => {
     const pairs = Array.from({ length: 8 }, () => addPair(o, { state: 'FAILED' }))
     for (const p of pairs) nodes.set(p.primary.id, { node: 'down', latencyMs: 20 })
     const err = await expectCode(
-      runMutation(o, failoverKind, { pairs: pairs.map((p) => p.pairId) }),
+      engine.mutate(o, failoverKind, { pairs: pairs.map((p) => p.pairId) }),
       'CONFIRMATION_REQUIRED',
     )
     const planId = (err.details as { planId: string }).planId
-    const r = await runMutation(o, failoverKind, { pairs: pairs.map((p) => p.pairId) }, { confirm: planId })
+    const r = await engine.mutate(o, failoverKind, { pairs: pairs.map((p) => p.pairId) }, { confirm: planId })
     expect(r.status).toBe('done')
     if (r.status === 'dry-run') throw new Error('unexpected')
     expect(r.operation.counts.done).toBe(8)
@@ -156,7 +153,7 @@ describe('failover', () => {
     let hang = true
     nodes.invoke = (t, c, params) =>
       hang && t.id === p.primary.id && c === 'openclaw.stop' ? new Promise(() => {}) : real(t, c, params)
-    void runMutation(g, failoverKind, { pairs: [p.pairId] })
+    void engine.mutate(g, failoverKind, { pairs: [p.pairId] })
     await new Promise((r) => setTimeout(r, 200))
     expect(inst(g, p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
     expect(inst(g, p.primary.id).state).toBe('FAILED')
@@ -164,7 +161,7 @@ describe('failover', () => {
     g.store().db.prepare("UPDATE operations SET lease_until = '2000-01-01T00:00:00.000Z'").run()
     hang = false
     const other = as('guardian')
-    const resumed = await resumeOperations(other, {})
+    const resumed = await engine.resume(other, {})
     expect(resumed.operations.map((o) => [o.kind, o.state])).toEqual([['failover', 'done']])
     expect(inst(other, p.primary.id)).toMatchObject({ role: 'standby', state: 'QUARANTINED' })
     expect(nodes.commandsFor(p.standby.id).filter((c) => c === 'openclaw.health')).toHaveLength(1)

@@ -1,31 +1,29 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { AuditTrail } from '../../../src/lib/audit/trail.js'
 import type { Context } from '../../../src/lib/context.js'
+import type { OperationView } from '../../../src/lib/engine/types.js'
 import type { UserError } from '../../../src/lib/errors.js'
-import type { OperationView } from '../../../src/lib/ops/executor.js'
-import healKind, { healOutcome } from '../../../src/lib/ops/heal.js'
-import { PAIR_COMMANDS, PairScope } from '../../../src/lib/ops/pair-scope.js'
-import { runMutation } from '../../../src/lib/ops/pipeline.js'
+import healKind, { healOutcome } from '../../../src/lib/heal/heal.js'
+import { PAIR_COMMANDS, PairScope } from '../../../src/lib/heal/pair-scope.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Failovers } from '../../../src/lib/store/failovers.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
-import { provideDeps } from '../../../src/lib/watch/deps.js'
 import { tempHome, testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { addPair, FakeNodes, fakeDeps } from '../../support/watch-fakes.js'
 
 let home: string
 let nodes: FakeNodes
 const as = (actor: string): Context => {
-  const ctx = testContext({ home, actor })
-  provideDeps(ctx, fakeDeps({ nodes }))
+  const ctx = testContext({ home, actor, services: fakeDeps({ nodes }).services })
   return ctx
 }
 let ctx: Context
 
 async function heal(id: string, waitMs = 60): Promise<{ outcome: string | null; op: OperationView }> {
-  const r = await runMutation(ctx, healKind, { instance: id, waitMs })
+  const r = await engine.mutate(ctx, healKind, { instance: id, waitMs })
   if (r.status === 'dry-run') throw new Error('unexpected dry-run')
   return { outcome: healOutcome(r.operation.steps), op: r.operation }
 }
@@ -187,8 +185,8 @@ describe('the heal tree', () => {
     expect(suggest).toContain(`--confirm ${planId}`)
     // The operator confirms exactly that plan, with the arguments the suggestion names.
     const reason = /--reason "([^"]+)"/.exec(suggest)![1]!
-    const { default: failoverKind } = await import('../../../src/lib/ops/failover.js')
-    const r = await runMutation(
+    const { default: failoverKind } = await import('../../../src/lib/heal/failover.js')
+    const r = await engine.mutate(
       as('operator'),
       failoverKind,
       { pairs: [third.pairId], reason },

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
+import { watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Context } from '../../../src/lib/context.js'
+import failoverKind from '../../../src/lib/heal/failover.js'
+import healKind, { healOutcome } from '../../../src/lib/heal/heal.js'
 import { sweepHealth } from '../../../src/lib/health/sweep.js'
 import type { LabCloud } from '../../../src/lib/lab/cloud/lab-cloud.js'
-import failoverKind from '../../../src/lib/ops/failover.js'
-import healKind, { healOutcome } from '../../../src/lib/ops/heal.js'
-import { runMutation } from '../../../src/lib/ops/pipeline.js'
+import { HttpProviderStatus } from '../../../src/lib/providers/status-page.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
 import { Incidents } from '../../../src/lib/store/incidents.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
-import { provideDeps } from '../../../src/lib/watch/deps.js'
 import {
   detectBacklog,
   detectCost,
@@ -23,9 +23,8 @@ import {
 import { incidentExposure } from '../../../src/lib/watch/exposure.js'
 import { incidentReport } from '../../../src/lib/watch/incident-report.js'
 import { declareProviderIncident } from '../../../src/lib/watch/incidents.js'
-import { HttpProviderStatus } from '../../../src/lib/watch/provider-status.js'
-import { watchSettings } from '../../../src/lib/watch/settings.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
+import { engine } from '../../support/engine.js'
 import { freePort } from '../../support/gateway-process.js'
 import { addPair, FakeNodes, FakeStatus, fakeDeps, statusPage } from '../../support/watch-fakes.js'
 import { startLab } from '../providers/lab-fixture.js'
@@ -36,8 +35,7 @@ let config: Config
 let lab: LabCloud
 let stopLab: () => Promise<void>
 const as = (actor: string): Context => {
-  const ctx = testContext({ home, actor, config })
-  provideDeps(ctx, fakeDeps({ nodes }))
+  const ctx = testContext({ home, actor, config, services: fakeDeps({ nodes }).services })
   return ctx
 }
 const settings = () => watchSettings(config)
@@ -70,7 +68,7 @@ describe('a regional outage, end to end against the lab status page', () => {
     lab.addFault({ provider: 'hetzner', region: 'nbg1', outage: true })
     for (const p of nbg) nodes.set(p.primary.id, { node: 'down' })
 
-    await sweepHealth(g, { invoker: nodes }, settings())
+    await sweepHealth(g, settings())
     const first = await detectProviders(g, settings(), status)
     expect(first.degraded.map((s) => [s.provider, s.region])).toEqual([['hetzner', 'nbg1']])
     expect(first.opened).toHaveLength(1)
@@ -97,7 +95,7 @@ describe('a regional outage, end to end against the lab status page', () => {
     // Guardian heals them one by one: two fail over, the third crosses the blast radius.
     const outcomes: string[] = []
     for (const p of nbg.slice(0, 3)) {
-      const r = await runMutation(g, healKind, { instance: p.primary.id, waitMs: 10 })
+      const r = await engine.mutate(g, healKind, { instance: p.primary.id, waitMs: 10 })
       if (r.status === 'dry-run') throw new Error('unexpected')
       outcomes.push(healOutcome(r.operation.steps)!)
     }
@@ -143,7 +141,7 @@ describe('a regional outage, end to end against the lab status page', () => {
     // The provider recovers: the incident resolves once its page agrees, and the queue fires.
     lab.clearFaults()
     for (const p of nbg) nodes.set(p.primary.id, { node: 'up' })
-    await sweepHealth(g, { invoker: nodes }, settings())
+    await sweepHealth(g, settings())
     const later = await detectProviders(g, settings(), status)
     expect(later.resolved).toEqual([incident.id])
     expect(g.store().repo(Incidents).get(incident.id)!.status).toBe('resolved')
@@ -158,7 +156,7 @@ describe('a regional outage, end to end against the lab status page', () => {
     const status = new HttpProviderStatus(settings(), g.clock)
     const p = addPair(g, { state: 'FAILED' })
     nodes.set(p.primary.id, { node: 'down' })
-    await runMutation(g, failoverKind, { pairs: [p.pairId] })
+    await engine.mutate(g, failoverKind, { pairs: [p.pairId] })
     lab.addFault({ provider: 'hetzner', region: 'nbg1', outage: true })
     expect((await fireReprovisionQueue(g, settings(), status)).ready).toEqual([])
     lab.clearFaults()

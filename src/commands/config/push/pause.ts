@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
-import { renderRollout } from '../../../lib/config-push/render.js'
 import type { RolloutView } from '../../../lib/config-push/view.js'
+import { renderRollout } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushPause extends ClawopsCommand<typeof ConfigPushPause, RolloutView> {
   static override summary = 'Pause a config rollout before its next batch (the batch in flight finishes).'
@@ -27,7 +27,7 @@ export default class ConfigPushPause extends ClawopsCommand<typeof ConfigPushPau
 
   protected async execute(): Promise<RolloutView> {
     const { pauseRollout } = await import('../../../lib/config-push/control.js')
-    return pauseRollout(this.ctx, this.args.rollout, this.flags.reason)
+    return pauseRollout(this.ctx, await this.engine(), this.args.rollout, this.flags.reason)
   }
 
   protected render(v: RolloutView): string {

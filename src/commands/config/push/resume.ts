@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import type { PushOutcome } from '../../../lib/config-push/push.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/config-push/render.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushResume, PushOutcome> {
   static override summary =
@@ -26,18 +26,17 @@ export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushRe
   }
 
   protected async execute(): Promise<PushOutcome> {
-    const [{ resumeRollout }, { releaseConfigPushDeps }] = await Promise.all([
+    const [{ resumeRollout }, engine] = await Promise.all([
       import('../../../lib/config-push/control.js'),
-      import('../../../lib/config-push/deps.js'),
+      this.engine(),
     ])
     const progress = await this.progress()
     try {
       return await showRolloutOnError(this.ctx.json, () =>
-        resumeRollout(this.ctx, this.args.rollout, { onProgress: (m, d) => progress.update(m, d) }),
+        resumeRollout(this.ctx, engine, this.args.rollout, { onProgress: (m, d) => progress.update(m, d) }),
       )
     } finally {
       progress.stop()
-      await releaseConfigPushDeps(this.ctx)
     }
   }
 

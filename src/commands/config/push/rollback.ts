@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
-import { renderRollout, showRolloutOnError } from '../../../lib/config-push/render.js'
+import { renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
 
 type Result = Awaited<ReturnType<typeof import('../../../lib/config-push/control.js').rollbackRollout>>
 
@@ -29,15 +29,15 @@ export default class ConfigPushRollback extends ClawopsCommand<typeof ConfigPush
   }
 
   protected async execute(): Promise<Result> {
-    const [{ rollbackRollout }, { releaseConfigPushDeps }] = await Promise.all([
+    const [{ rollbackRollout }, engine] = await Promise.all([
       import('../../../lib/config-push/control.js'),
-      import('../../../lib/config-push/deps.js'),
+      this.engine(),
     ])
     const progress = await this.progress()
     const ask = this.humanPrompt()
     try {
       return await showRolloutOnError(this.ctx.json, () =>
-        rollbackRollout(this.ctx, this.args.rollout, {
+        rollbackRollout(this.ctx, engine, this.args.rollout, {
           dryRun: this.flags['dry-run'],
           ...(this.flags.confirm ? { confirm: this.flags.confirm } : {}),
           yes: this.flags.yes,
@@ -48,7 +48,6 @@ export default class ConfigPushRollback extends ClawopsCommand<typeof ConfigPush
       )
     } finally {
       progress.stop()
-      await releaseConfigPushDeps(this.ctx)
     }
   }
 

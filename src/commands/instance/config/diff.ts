@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { UserError } from '../../../lib/errors.js'
 import type { Change } from '../../../lib/gateway/config-diff.js'
-import { nodeCall } from '../../../lib/ops/instance-live.js'
+import { nodeCall } from '../../../lib/instance/live.js'
 import { renderTable } from '../../../lib/output/table.js'
 
 type Result = Awaited<ReturnType<typeof nodeCall>>

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
-import { nodeCall } from '../../../lib/ops/instance-live.js'
+import { nodeCall } from '../../../lib/instance/live.js'
 
 type Result = Awaited<ReturnType<typeof nodeCall>>
 

@@ -81,7 +81,7 @@ export default class ProviderRoutingSet extends ClawopsCommand<typeof ProviderRo
         reason: f.reason,
       }).filter(([, v]) => v !== undefined),
     )
-    const r = await setRouting(this.ctx, change, {
+    const r = await setRouting(this.ctx, await this.engine(), change, {
       dryRun: f['dry-run'],
       confirm: f.confirm,
       yes: f.yes,

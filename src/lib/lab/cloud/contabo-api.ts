@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto'
 import { labPlan, labRegion } from './lab-catalog.js'
 import type { LabPower, LabServer } from './model.js'
-import { type ApiContext, asRecord, bearer, type ProviderApi, serverRegion, str } from './provider-api.js'
+import {
+  type ApiContext,
+  asRecord,
+  bearer,
+  type ProviderApi,
+  sameSecret,
+  serverRegion,
+  str,
+} from './provider-api.js'
 import { intParam, LabHttpError, type LabRequest, Router } from './router.js'
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -162,7 +170,7 @@ export function contaboApi(ctx: ApiContext): ProviderApi {
     .on('POST', '/compute/instances/:id/actions/:action', (req) => {
       const s = mustFind(req.params.id!)
       const action = req.params.action!
-      if (action === 'start') engine.powerOn(s)
+      if (action === 'start') engine.powerOn(s, action)
       else if (action === 'stop' || action === 'shutdown') engine.powerOff(s, action)
       else if (action === 'restart') engine.reboot(s, action)
       else throw err(404, `action ${action} not found`)
@@ -206,8 +214,8 @@ export function contaboAuthApi(ctx: ApiContext): ProviderApi {
   const cfg = ctx.contabo
   const err = (status: number, error: string, description: string) =>
     new LabHttpError(status, { error, error_description: description })
-  const matches = (want: string | undefined, got: unknown) =>
-    typeof got === 'string' && got.length > 0 && (want === undefined || want === got)
+  const creds = ctx.credentials.contabo
+  const matches = (want: string, got: unknown) => typeof got === 'string' && sameSecret(got, want)
 
   const issue = () => {
     const now = engine.now()
@@ -237,11 +245,11 @@ export function contaboAuthApi(ctx: ApiContext): ProviderApi {
 
   const router = new Router().on('POST', '/auth/realms/contabo/protocol/openid-connect/token', (req) => {
     const b = asRecord(req.body)
-    if (!matches(cfg.clientId, b.client_id) || !matches(cfg.clientSecret, b.client_secret)) {
+    if (!matches(creds.clientId, b.client_id) || !matches(creds.clientSecret, b.client_secret)) {
       throw err(401, 'unauthorized_client', 'Invalid client or Invalid client credentials')
     }
     if (b.grant_type === 'password') {
-      if (!matches(cfg.username, b.username) || !matches(cfg.password, b.password)) {
+      if (!matches(creds.username, b.username) || !matches(creds.password, b.password)) {
         throw err(401, 'invalid_grant', 'Invalid user credentials')
       }
       return issue()
@@ -306,7 +314,7 @@ function render(s: LabServer) {
     diskMb: (plan?.diskGb ?? 0) * 1024,
     sshKeys: [],
     createdDate: s.createdAt,
-    cancelDate: s.cancelDate,
+    cancelDate: s.cancelDate ?? '',
     status: STATUS[s.power],
     vHostId: 1000,
     addOns: [],

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto'
 import { numberToDecimal } from '../../providers/decimal.js'
 import type { LabEngine } from './engine.js'
-import { labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
+import { DIGITALOCEAN_IMAGES, labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
 import type { LabAction, LabPower, LabServer } from './model.js'
 import {
   type ApiContext,
@@ -67,11 +67,14 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
   const router = new Router()
     .on('GET', '/droplets', (req) => {
       const tag = req.query.get('tag_name')
-      const name = req.query.get('name')
+      const name = req.query.get('name')?.toLowerCase() ?? null
       if (tag !== null && name !== null) throw unprocessable('tag_name and name cannot be combined')
+      // `name` matches whole names, case-insensitively (the API's droplet_name parameter).
       const all = engine
         .servers('digitalocean')
-        .filter((s) => (tag === null || s.tags.includes(tag)) && (name === null || s.name === name))
+        .filter(
+          (s) => (tag === null || s.tags.includes(tag)) && (name === null || s.name.toLowerCase() === name),
+        )
       return paginate(req, 'droplets', all, (s) => renderDroplet(engine, s))
     })
     .on('POST', '/droplets', (req) => {
@@ -85,26 +88,32 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       const region = str(b.region)
       if (!region || !labRegion('digitalocean', region))
         throw unprocessable(`Region ${String(b.region)} is not available`)
-      const image = b.image === undefined ? undefined : String(b.image)
+      const image = imageOf(b.image)
       if (!image) throw unprocessable('You specified an invalid image for Droplet creation.')
+      if (b.tags !== undefined && b.tags !== null && !Array.isArray(b.tags))
+        throw unprocessable('tags must be an array of strings')
       const tags = Array.isArray(b.tags) ? b.tags : []
       for (const t of tags) {
         if (typeof t !== 'string' || !TAG.test(t) || t.length > 255)
           throw unprocessable(`tag ${JSON.stringify(t)} is invalid`)
       }
-      const userData = b.user_data === undefined ? null : str(b.user_data)
+      const userData = b.user_data === undefined || b.user_data === null ? null : str(b.user_data)
       if (userData === undefined) throw unprocessable('user_data must be a string')
       if (userData !== null && Buffer.byteLength(userData) > USER_DATA_MAX)
         throw unprocessable('user_data is limited to 64 KiB')
-      const { server, action } = engine.createServer('digitalocean', {
-        name,
-        region,
-        plan: size,
-        image,
-        tags: tags as string[],
-        userData,
-        hang: ctx.hangsBoot('digitalocean', region),
-      })
+      const { server, action } = engine.createServer(
+        'digitalocean',
+        {
+          name,
+          region,
+          plan: size,
+          image: image.slug,
+          tags: tags as string[],
+          userData,
+          hang: ctx.hangsBoot('digitalocean', region),
+        },
+        'create',
+      )
       return {
         status: 202,
         body: {
@@ -124,6 +133,15 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       if (s.power !== 'deleting') engine.remove(s, 'destroy')
       return { status: 204 }
     })
+    .on('GET', '/droplets/:id/actions', (req) =>
+      paginate(req, 'actions', engine.actionsOf(mustFind(req.params.id!)), (a) => renderAction(engine, a)),
+    )
+    .on('GET', '/droplets/:id/actions/:actionId', (req) => {
+      const s = mustFind(req.params.id!)
+      const a = engine.action('digitalocean', req.params.actionId!)
+      if (!a || a.serverId !== s.id) throw err(404, 'The resource you were accessing could not be found.')
+      return { status: 200, body: { action: renderAction(engine, a) } }
+    })
     .on('POST', '/droplets/:id/actions', (req) => {
       const s = mustFind(req.params.id!)
       const b = asRecord(req.body)
@@ -132,7 +150,7 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       let action: LabAction
       switch (type) {
         case 'power_on':
-          action = engine.powerOn(s)
+          action = engine.powerOn(s, 'power_on')
           break
         case 'shutdown':
         case 'power_off':
@@ -164,25 +182,33 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       }
       return { status: 201, body: { action: renderAction(engine, action) } }
     })
+    .on('GET', '/actions', (req) =>
+      paginate(
+        req,
+        'actions',
+        engine.state.actions.filter((a) => a.provider === 'digitalocean'),
+        (a) => renderAction(engine, a),
+      ),
+    )
+    .on('GET', '/images', (req) => {
+      const type = req.query.get('type')
+      const priv = req.query.get('private')
+      // The lab has only public distribution images.
+      const all = type === 'application' || priv === 'true' ? [] : DIGITALOCEAN_IMAGES
+      return paginate(req, 'images', all, renderImage)
+    })
+    .on('GET', '/images/:id', (req) => {
+      const image = imageOf(req.params.id)
+      if (!image) throw err(404, 'The resource you were accessing could not be found.')
+      return { status: 200, body: { image: renderImage(image) } }
+    })
     .on('GET', '/actions/:id', (req) => {
       const a = engine.action('digitalocean', req.params.id!)
       if (!a) throw err(404, 'The resource you were accessing could not be found.')
       return { status: 200, body: { action: renderAction(engine, a) } }
     })
     .on('GET', '/sizes', (req) => paginate(req, 'sizes', labPlans('digitalocean').map(renderSize)))
-    .on('GET', '/regions', (req) =>
-      paginate(
-        req,
-        'regions',
-        labRegions('digitalocean').map((r) => ({
-          slug: r.code,
-          name: `${r.city} ${r.code.replace(/\D/g, '')}`,
-          available: true,
-          features: ['backups', 'ipv6', 'metadata', 'install_agent'],
-          sizes: labPlans('digitalocean').map((p) => p.id),
-        })),
-      ),
-    )
+    .on('GET', '/regions', (req) => paginate(req, 'regions', labRegions('digitalocean').map(renderRegion)))
 
   return {
     provider: 'digitalocean',
@@ -194,10 +220,11 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       'ratelimit-remaining': String(v.remaining),
       'ratelimit-reset': String(v.resetAt),
     }),
+    // The body a real account answers a wrong token with.
     guard: (req) =>
-      checkBearer(req, ctx.tokens.digitalocean)
+      checkBearer(req, ctx.credentials.digitalocean.token)
         ? null
-        : err(401, 'Unable to authenticate you.', 'unauthorized'),
+        : err(401, 'Unable to authenticate you', 'Unauthorized'),
     regionOf: (req) => {
       if (req.method === 'POST' && req.path === '/droplets') return str(asRecord(req.body).region) ?? null
       return serverRegion(ctx, 'digitalocean', req)
@@ -270,16 +297,55 @@ function renderSize(p: {
 
 function renderAction(engine: LabEngine, a: LabAction) {
   const s = engine.find('digitalocean', a.serverId)
+  const region = s ? labRegion('digitalocean', s.region) : undefined
   const status = a.status === 'running' ? 'in-progress' : a.status === 'success' ? 'completed' : 'errored'
   return {
     id: Number(a.id),
     status,
-    type: a.command === 'create_server' ? 'create' : a.command,
+    type: a.command,
     started_at: a.startedAt,
     completed_at: a.finishedAt,
     resource_id: Number(a.serverId),
     resource_type: 'droplet',
+    region: region ? renderRegion(region) : null,
     region_slug: s?.region ?? null,
+  }
+}
+
+function renderRegion(r: { code: string; city: string }) {
+  return {
+    slug: r.code,
+    name: `${r.city} ${r.code.replace(/\D/g, '')}`,
+    available: true,
+    features: ['backups', 'ipv6', 'metadata', 'install_agent'],
+    sizes: labPlans('digitalocean').map((p) => p.id),
+  }
+}
+
+/** An image by numeric id or slug (the API accepts either wherever it names an image). */
+function imageOf(v: unknown): (typeof DIGITALOCEAN_IMAGES)[number] | undefined {
+  if (typeof v === 'number') return DIGITALOCEAN_IMAGES.find((i) => i.id === v)
+  if (typeof v !== 'string' || v === '') return undefined
+  if (/^\d+$/.test(v)) return DIGITALOCEAN_IMAGES.find((i) => i.id === Number(v))
+  return DIGITALOCEAN_IMAGES.find((i) => i.slug === v)
+}
+
+function renderImage(i: (typeof DIGITALOCEAN_IMAGES)[number]) {
+  return {
+    id: i.id,
+    name: i.name,
+    distribution: i.distribution,
+    slug: i.slug,
+    public: true,
+    regions: labRegions('digitalocean').map((r) => r.code),
+    created_at: '2024-04-25T12:00:00Z',
+    type: 'base',
+    min_disk_size: 10,
+    size_gigabytes: 2.36,
+    description: `${i.distribution} ${i.name}`,
+    tags: [],
+    status: 'available',
+    error_message: '',
   }
 }
 
@@ -300,14 +366,7 @@ function renderDroplet(engine: LabEngine, s: LabServer) {
     backup_ids: [],
     next_backup_window: null,
     snapshot_ids: [],
-    image: {
-      id: 161547269,
-      name: s.image,
-      distribution: 'Ubuntu',
-      slug: s.image,
-      public: true,
-      type: 'base',
-    },
+    image: renderImage(imageOf(s.image) ?? DIGITALOCEAN_IMAGES[0]!),
     volume_ids: [],
     size: plan ? renderSize(plan) : null,
     size_slug: s.plan,
@@ -322,14 +381,14 @@ function renderDroplet(engine: LabEngine, s: LabServer) {
       ],
       v6: [{ ip_address: s.ipv6, netmask: 64, gateway: s.ipv6.replace(/::1$/, '::'), type: 'public' }],
     },
-    region: {
-      slug: s.region,
-      name: region?.city ?? s.region,
-      available: true,
-      features: ['ipv6'],
-      sizes: [],
-    },
+    region: renderRegion(region ?? { code: s.region, city: s.region }),
     tags: s.tags,
-    vpc_uuid: null,
+    vpc_uuid: defaultVpc(s.region),
   }
+}
+
+/** The account's default VPC in a region (a stable UUID per region). */
+function defaultVpc(region: string): string {
+  const hex = Buffer.from(region.padEnd(6, '0')).toString('hex').slice(0, 12).padEnd(12, '0')
+  return `760e09ef-dc84-11e8-981e-${hex}`
 }

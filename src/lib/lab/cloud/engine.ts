@@ -158,9 +158,14 @@ export class LabEngine {
 
   // ---- changing --------------------------------------------------------------------------------
 
-  createServer(provider: Provider, spec: NewServer): { server: LabServer; action: LabAction } {
+  /** `command` is the provider's word for the create action (Hetzner `create_server`, DigitalOcean `create`). */
+  createServer(
+    provider: Provider,
+    spec: NewServer,
+    command = 'create_server',
+  ): { server: LabServer; action: LabAction } {
     const server = this.newServer(provider, spec, 'creating')
-    const action = this.addAction(server, 'create_server', { kind: 'boot' }, null)
+    const action = this.addAction(server, command, { kind: 'boot' }, null)
     this.boot(server, 'create')
     return { server, action }
   }
@@ -170,12 +175,13 @@ export class LabEngine {
     return this.newServer(provider, { ...spec, driver: 'instant' }, 'running')
   }
 
-  powerOn(server: LabServer): LabAction {
+  /** `command` is the provider's word for it (Hetzner `start_server`, DigitalOcean `power_on`). */
+  powerOn(server: LabServer, command: string): LabAction {
     if (server.power !== 'off' && server.power !== 'error')
-      return this.addAction(server, 'start_server', { kind: 'none' }, 0)
+      return this.addAction(server, command, { kind: 'none' }, 0)
     server.power = 'starting'
     server.errorMessage = null
-    const action = this.addAction(server, 'start_server', { kind: 'boot' }, null)
+    const action = this.addAction(server, command, { kind: 'boot' }, null)
     this.boot(server, 'power_on')
     return action
   }
@@ -230,6 +236,16 @@ export class LabEngine {
     this.o.state.servers = this.o.state.servers.filter((s) => !gone.includes(s))
     this.markDirty()
     return gone.length
+  }
+
+  /** An action that is done at once (a facade changed the server itself: protection, name). */
+  instantAction(server: LabServer, command: string): LabAction {
+    return this.addAction(server, command, { kind: 'none' }, 0)
+  }
+
+  /** Actions of one server, oldest first. */
+  actionsOf(server: LabServer): LabAction[] {
+    return this.o.state.actions.filter((a) => a.provider === server.provider && a.serverId === server.id)
   }
 
   /** Marks a change made by a facade directly on a server or provider record (labels, cancel date). */
@@ -301,6 +317,7 @@ export class LabEngine {
       subscriptionId: spec.subscriptionId ?? null,
       defaultPassword: spec.defaultPassword ?? null,
       errorMessage: null,
+      protection: { delete: false, rebuild: false },
     }
     this.o.state.servers.push(server)
     this.byKey.set(key(provider, id), server)

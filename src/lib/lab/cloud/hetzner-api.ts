@@ -8,7 +8,7 @@
 import { LABEL_KEY, LABEL_VALUE } from '../../domain/labels.js'
 import { scaledToDecimal } from '../../providers/decimal.js'
 import type { LabEngine } from './engine.js'
-import { labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
+import { HETZNER_IMAGES, labPlan, labPlans, labRegions } from './lab-catalog.js'
 import { parseSelector } from './label-selector.js'
 import type { LabAction, LabPower, LabServer } from './model.js'
 import {
@@ -65,6 +65,12 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     if (!s) throw err(404, `server with ID '${id}' not found`)
     return s
   }
+  // The API takes an id (number or numeric string) or a name wherever it names a type, image,
+  // location or datacenter (hcloud-go sends ids once it has looked a name up).
+  const typeOf = (v: unknown) => byIdOrName(v, hetznerTypes())
+  const imageOf = (v: unknown) => byIdOrName(v, hetznerImages())
+  const locationOf = (v: unknown) => byIdOrName(v, hetznerLocations())
+  const datacenterOf = (v: unknown) => byIdOrName(v, hetznerDatacenters())
 
   const router = new Router()
     .on('GET', '/servers', (req) => {
@@ -86,33 +92,47 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
       const b = asRecord(req.body)
       const name = str(b.name)
       if (!name || !isHostname(name)) throw invalid('name', 'must be a valid hostname')
-      const type = str(b.server_type)
-      if (!type || !labPlan('hetzner', type))
-        throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
-      const image = str(b.image)
-      if (!image) throw invalid('image', 'is required')
-      const location = str(b.location) ?? 'fsn1'
-      if (!labRegion('hetzner', location)) throw invalid('location', `location '${location}' not found`)
-      const labels = b.labels === undefined ? {} : asRecord(b.labels)
+      const type = typeOf(b.server_type)
+      if (!type) throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
+      if (b.image === undefined) throw invalid('image', 'is required')
+      const image = imageOf(b.image)
+      if (!image) throw invalid('image', `image '${String(b.image)}' not found`)
+      if (b.location !== undefined && b.datacenter !== undefined)
+        throw invalid('location', 'location and datacenter are mutually exclusive')
+      let region = 'fsn1'
+      if (b.datacenter !== undefined) {
+        const dc = datacenterOf(b.datacenter)
+        if (!dc) throw invalid('datacenter', `datacenter '${String(b.datacenter)}' not found`)
+        region = dc.location.name
+      } else if (b.location !== undefined) {
+        const loc = locationOf(b.location)
+        if (!loc) throw invalid('location', `location '${String(b.location)}' not found`)
+        region = loc.name
+      }
+      const labels = b.labels === undefined || b.labels === null ? {} : asRecord(b.labels)
       for (const [k, v] of Object.entries(labels)) {
         if (!LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v))
           throw invalid('labels', `invalid label ${k}`)
       }
-      const userData = b.user_data === undefined ? null : str(b.user_data)
+      const userData = b.user_data === undefined || b.user_data === null ? null : str(b.user_data)
       if (userData === undefined) throw invalid('user_data', 'must be a string')
       if (userData !== null && Buffer.byteLength(userData) > USER_DATA_MAX)
         throw invalid('user_data', 'is too long')
       if (engine.servers('hetzner').some((s) => s.name === name))
         throw err(409, 'server name is already used', 'uniqueness_error')
-      const { server, action } = engine.createServer('hetzner', {
-        name,
-        region: location,
-        plan: type,
-        image,
-        labels: labels as Record<string, string>,
-        userData,
-        hang: ctx.hangsBoot('hetzner', location),
-      })
+      const { server, action } = engine.createServer(
+        'hetzner',
+        {
+          name,
+          region,
+          plan: type.name,
+          image: image.name,
+          labels: labels as Record<string, string>,
+          userData,
+          hang: ctx.hangsBoot('hetzner', region),
+        },
+        'create_server',
+      )
       return {
         status: 201,
         body: {
@@ -143,38 +163,62 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     })
     .on('DELETE', '/servers/:id', (req) => {
       const s = mustFind(req.params.id!)
+      if (s.protection?.delete) throw err(403, 'server deletion is protected', 'protected')
       if (s.power === 'deleting') throw err(423, 'server is locked', 'locked')
       return { status: 200, body: { action: renderAction(engine.remove(s, 'delete_server')) } }
+    })
+    .on('GET', '/servers/:id/actions', (req) => {
+      const s = mustFind(req.params.id!)
+      const status = req.query.getAll('status')
+      const actions = engine.actionsOf(s).filter((a) => status.length === 0 || status.includes(a.status))
+      return paginate(req, 'actions', actions, renderAction)
+    })
+    .on('GET', '/servers/:id/actions/:actionId', (req) => {
+      const s = mustFind(req.params.id!)
+      const a = engine.action('hetzner', req.params.actionId!)
+      if (!a || a.serverId !== s.id) throw err(404, `action with ID '${req.params.actionId}' not found`)
+      return { status: 200, body: { action: renderAction(a) } }
     })
     .on('POST', '/servers/:id/actions/:action', (req) => {
       const s = mustFind(req.params.id!)
       const name = req.params.action!
-      if (!['poweron', 'poweroff', 'shutdown', 'reboot', 'reset', 'change_type'].includes(name)) {
-        throw err(404, `action '${name}' not found`, 'not_found')
+      if (!SERVER_ACTIONS.includes(name)) throw err(404, `action '${name}' not found`, 'not_found')
+      const b = asRecord(req.body)
+      if (name === 'change_protection') {
+        // Protection changes are not blocked by a running action and finish at once.
+        for (const k of ['delete', 'rebuild'] as const) {
+          if (b[k] !== undefined && typeof b[k] !== 'boolean') throw invalid(k, 'must be a boolean')
+        }
+        const now = s.protection ?? { delete: false, rebuild: false }
+        s.protection = {
+          delete: typeof b.delete === 'boolean' ? b.delete : now.delete,
+          rebuild: typeof b.rebuild === 'boolean' ? b.rebuild : now.rebuild,
+        }
+        engine.touch()
+        return { status: 201, body: { action: renderAction(engine.instantAction(s, 'change_protection')) } }
       }
       if (engine.busy(s)) throw err(423, 'server is locked by a running action', 'locked')
       let action: LabAction
-      if (name === 'poweron') action = engine.powerOn(s)
+      if (name === 'poweron') action = engine.powerOn(s, 'start_server')
       else if (name === 'poweroff' || name === 'shutdown')
         action = engine.powerOff(s, `${name === 'poweroff' ? 'stop' : 'shutdown'}_server`)
       else if (name === 'reboot' || name === 'reset')
         action = engine.reboot(s, `${name === 'reset' ? 'reset' : 'reboot'}_server`)
       else {
-        const b = asRecord(req.body)
-        const type = str(b.server_type)
-        const target = type ? labPlan('hetzner', type) : undefined
-        if (!type || !target) throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
+        const target = typeOf(b.server_type)
+        if (!target) throw invalid('server_type', `server type '${String(b.server_type)}' not found`)
+        if (typeof b.upgrade_disk !== 'boolean') throw invalid('upgrade_disk', 'is required')
         if (s.power !== 'off')
           throw err(412, 'server must be stopped before changing its type', 'server_not_stopped')
         const current = labPlan('hetzner', s.plan)
-        if (s.diskGrown && current && target.diskGb < current.diskGb) {
+        if (s.diskGrown && current && target.disk < current.diskGb) {
           throw invalid(
             'server_type',
             'the disk was upgraded before; a server type with a smaller disk is not possible',
           )
         }
-        action = engine.changePlan(s, 'change_server_type', type, {
-          growDisk: b.upgrade_disk === true,
+        action = engine.changePlan(s, 'change_server_type', target.name, {
+          growDisk: b.upgrade_disk,
           restart: false,
           during: 'off',
         })
@@ -188,19 +232,56 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     })
     .on('GET', '/actions', (req) => {
       const ids = req.query.getAll('id')
-      const found = ids
-        .map((id) => engine.action('hetzner', id))
-        .filter((a): a is LabAction => a !== undefined)
-      return paginate(req, 'actions', found.map(renderAction))
-    })
-    .on('GET', '/server_types', (req) =>
-      paginate(
+      const status = req.query.getAll('status')
+      const found =
+        ids.length > 0
+          ? ids.map((id) => engine.action('hetzner', id)).filter((a): a is LabAction => a !== undefined)
+          : engine.state.actions.filter((a) => a.provider === 'hetzner')
+      return paginate(
         req,
-        'server_types',
-        labPlans('hetzner').map((p, i) => renderType(p.id, i)),
-      ),
-    )
-    .on('GET', '/locations', (req) => paginate(req, 'locations', labRegions('hetzner').map(renderLocation)))
+        'actions',
+        found.filter((a) => status.length === 0 || status.includes(a.status)).map(renderAction),
+      )
+    })
+    .on('GET', '/server_types', (req) => paginate(req, 'server_types', byName(req, hetznerTypes())))
+    .on('GET', '/server_types/:id', (req) => ({
+      status: 200,
+      body: { server_type: one(hetznerTypes(), req.params.id!, 'server type') },
+    }))
+    .on('GET', '/locations', (req) => paginate(req, 'locations', byName(req, hetznerLocations())))
+    .on('GET', '/locations/:id', (req) => ({
+      status: 200,
+      body: { location: one(hetznerLocations(), req.params.id!, 'location') },
+    }))
+    .on('GET', '/datacenters', (req) => {
+      const page = paginate(req, 'datacenters', byName(req, hetznerDatacenters()))
+      // The datacenters list also names the recommended one.
+      ;(page.body as Record<string, unknown>).recommendation = hetznerDatacenters()[1]!.id
+      return page
+    })
+    .on('GET', '/datacenters/:id', (req) => ({
+      status: 200,
+      body: { datacenter: one(hetznerDatacenters(), req.params.id!, 'datacenter') },
+    }))
+    .on('GET', '/images', (req) => {
+      const selector = parseSelector(req.query.get('label_selector'))
+      if (selector === null) throw invalid('label_selector', 'invalid label selector')
+      const type = req.query.getAll('type')
+      const arch = req.query.getAll('architecture')
+      const status = req.query.getAll('status')
+      const images = byName(req, hetznerImages()).filter(
+        (i) =>
+          selector(i.labels) &&
+          (type.length === 0 || type.includes(i.type)) &&
+          (arch.length === 0 || arch.includes(i.architecture)) &&
+          (status.length === 0 || status.includes(i.status)),
+      )
+      return paginate(req, 'images', images)
+    })
+    .on('GET', '/images/:id', (req) => ({
+      status: 200,
+      body: { image: one(hetznerImages(), req.params.id!, 'image') },
+    }))
 
   return {
     provider: 'hetzner',
@@ -213,11 +294,92 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
       'RateLimit-Reset': String(v.resetAt),
     }),
     guard: (req) =>
-      checkBearer(req, ctx.tokens.hetzner) ? null : err(401, 'unable to authenticate', 'unauthorized'),
+      checkBearer(req, ctx.credentials.hetzner.token)
+        ? null
+        : err(401, 'unable to authenticate', 'unauthorized'),
     regionOf: (req) => {
-      if (req.method === 'POST' && req.path === '/servers') return str(asRecord(req.body).location) ?? 'fsn1'
+      if (req.method === 'POST' && req.path === '/servers') {
+        const b = asRecord(req.body)
+        if (b.datacenter !== undefined) return datacenterOf(b.datacenter)?.location.name ?? null
+        return b.location === undefined ? 'fsn1' : (locationOf(b.location)?.name ?? null)
+      }
       return serverRegion(ctx, 'hetzner', req)
     },
+  }
+
+  function one<T extends { id: number }>(items: T[], id: string, what: string): T {
+    const found = /^\d+$/.test(id) ? items.find((x) => x.id === Number(id)) : undefined
+    if (!found) throw err(404, `${what} with ID '${id}' not found`)
+    return found
+  }
+}
+
+const SERVER_ACTIONS = [
+  'poweron',
+  'poweroff',
+  'shutdown',
+  'reboot',
+  'reset',
+  'change_type',
+  'change_protection',
+]
+
+/** Items matching `?name=` (exact, as the API filters), or all of them. */
+function byName<T extends { name: string }>(req: LabRequest, items: T[]): T[] {
+  const name = req.query.get('name')
+  return name === null ? items : items.filter((x) => x.name === name)
+}
+
+function byIdOrName<T extends { id: number; name: string }>(v: unknown, items: T[]): T | undefined {
+  if (typeof v === 'number') return items.find((x) => x.id === v)
+  if (typeof v !== 'string' || v === '') return undefined
+  if (/^\d+$/.test(v)) return items.find((x) => x.id === Number(v))
+  return items.find((x) => x.name === v)
+}
+
+function hetznerTypes() {
+  return labPlans('hetzner').map((p, i) => renderType(p.id, i))
+}
+
+function hetznerLocations() {
+  return labRegions('hetzner').map(renderLocation)
+}
+
+function hetznerDatacenters() {
+  const typeIds = hetznerTypes().map((t) => t.id)
+  return hetznerLocations().map((l) => ({
+    id: l.id,
+    name: `${l.name}-dc${l.id + 1}`,
+    description: `${l.city} DC${l.id + 1}`,
+    location: l,
+    server_types: { supported: typeIds, available: typeIds, available_for_migration: typeIds },
+  }))
+}
+
+function hetznerImages() {
+  return HETZNER_IMAGES.map(renderImage)
+}
+
+function renderImage(i: (typeof HETZNER_IMAGES)[number]) {
+  return {
+    id: i.id,
+    type: 'system',
+    status: 'available',
+    name: i.name,
+    description: i.description,
+    image_size: null,
+    disk_size: 5,
+    created: '2024-04-25T12:00:00+00:00',
+    created_from: null,
+    bound_to: null,
+    os_flavor: i.flavor,
+    os_version: i.version,
+    rapid_deploy: true,
+    protection: { delete: false },
+    deprecated: null,
+    deleted: null,
+    labels: {} as Record<string, string>,
+    architecture: 'x86',
   }
 }
 
@@ -356,21 +518,15 @@ function renderServer(engine: LabEngine, s: LabServer) {
     },
     private_net: [],
     server_type: renderType(s.plan, Math.max(0, index)),
-    datacenter: {
-      id: Math.max(0, ri) + 1,
-      name: `${s.region}-dc3`,
-      description: `${s.region} DC3`,
+    datacenter: hetznerDatacenters().find((d) => d.location.name === s.region) ?? {
+      id: 0,
+      name: `${s.region}-dc`,
+      description: s.region,
       location,
+      server_types: { supported: [], available: [], available_for_migration: [] },
     },
     location,
-    image: {
-      id: 161547269,
-      type: 'system',
-      status: 'available',
-      name: s.image,
-      description: s.image,
-      os_flavor: 'ubuntu',
-    },
+    image: renderImage(HETZNER_IMAGES.find((i) => i.name === s.image) ?? HETZNER_IMAGES[0]!),
     iso: null,
     rescue_enabled: false,
     locked: engine.busy(s),
@@ -378,7 +534,7 @@ function renderServer(engine: LabEngine, s: LabServer) {
     outgoing_traffic: 0,
     ingoing_traffic: 0,
     included_traffic: 21990232555520,
-    protection: { delete: false, rebuild: false },
+    protection: s.protection ?? { delete: false, rebuild: false },
     labels: s.labels,
     volumes: [],
     load_balancers: [],

@@ -17,7 +17,7 @@ import {
   serverRegion,
   str,
 } from './provider-api.js'
-import { LabHttpError, Router } from './router.js'
+import { intParam, LabHttpError, type LabRequest, Router } from './router.js'
 
 const VPS = '/api/vps/v1'
 const BILLING = '/api/billing/v1'
@@ -91,12 +91,27 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     return s
   }
   const prices = priceList()
+  const script = (id: string) => {
+    const found = engine.state.hostingerScripts.find((x) => String(x.id) === id)
+    if (!found) throw err(404, 'Post-install script not found')
+    return found
+  }
+  const scriptInput = (body: unknown) => {
+    const b = asRecord(body)
+    const name = str(b.name)
+    const content = str(b.content)
+    if (!name) throw invalid('name', 'The name field is required.')
+    if (content === undefined) throw invalid('content', 'The content field is required.')
+    if (Buffer.byteLength(content) > SCRIPT_MAX)
+      throw invalid('content', 'The content may not be greater than 48 kilobytes.')
+    return { name, content }
+  }
   const subscription = (id: string | null) => engine.state.hostingerSubscriptions.find((x) => x.id === id)
 
   const router = new Router()
     .on('GET', `${VPS}/virtual-machines`, () => ({
       status: 200,
-      body: engine.servers('hostinger').map((s) => render(s, prices)),
+      body: engine.servers('hostinger').map((s) => render(s, prices, engine.busy(s))),
     }))
     .on('POST', `${VPS}/virtual-machines`, (req) => {
       const b = asRecord(req.body)
@@ -153,21 +168,21 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
             currency: 'USD',
             subtotal: price.firstCents,
             total: price.firstCents,
-            billing_address: null,
+            billing_address: BILLING_ADDRESS,
             created_at: created.toISOString(),
             updated_at: created.toISOString(),
           },
-          virtual_machine: render(server, prices),
+          virtual_machine: render(server, prices, engine.busy(server)),
         },
       }
     })
     .on('GET', `${VPS}/virtual-machines/:id`, (req) => ({
       status: 200,
-      body: render(mustFind(req.params.id!), prices),
+      body: ((s) => render(s, prices, engine.busy(s)))(mustFind(req.params.id!)),
     }))
     .on('POST', `${VPS}/virtual-machines/:id/start`, (req) => ({
       status: 200,
-      body: renderAction(engine.powerOn(mustFind(req.params.id!))),
+      body: renderAction(engine.powerOn(mustFind(req.params.id!), 'start')),
     }))
     .on('POST', `${VPS}/virtual-machines/:id/stop`, (req) => ({
       status: 200,
@@ -177,6 +192,11 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
       status: 200,
       body: renderAction(engine.reboot(mustFind(req.params.id!), 'restart')),
     }))
+    .on('GET', `${VPS}/virtual-machines/:id/actions`, (req) => {
+      const s = mustFind(req.params.id!)
+      // Newest first, as the API lists them.
+      return page(req, [...engine.actionsOf(s)].reverse().map(renderAction))
+    })
     .on('GET', `${VPS}/virtual-machines/:id/actions/:actionId`, (req) => {
       const a = engine.action('hostinger', req.params.actionId!)
       if (!a || a.serverId !== req.params.id) throw err(404, 'Action not found')
@@ -198,19 +218,34 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
       status: 200,
       body: HOSTINGER_TEMPLATES.map((t) => ({ ...t, documentation: null })),
     }))
-    .on('POST', `${VPS}/post-install-scripts`, (req) => {
-      const b = asRecord(req.body)
-      const name = str(b.name)
-      const content = str(b.content)
-      if (!name) throw invalid('name', 'The name field is required.')
-      if (content === undefined) throw invalid('content', 'The content field is required.')
-      if (Buffer.byteLength(content) > SCRIPT_MAX)
-        throw invalid('content', 'The content may not be greater than 48 kilobytes.')
-      const now = new Date(engine.now()).toISOString()
-      const script = { id: engine.nextSeq('hostinger:script', 3000), name, content, createdAt: now }
-      engine.state.hostingerScripts.push(script)
+    .on('GET', `${VPS}/templates/:templateId`, (req) => {
+      const t = HOSTINGER_TEMPLATES.find((x) => String(x.id) === req.params.templateId)
+      if (!t) throw err(404, 'Template not found')
+      return { status: 200, body: { ...t, documentation: null } }
+    })
+    .on('GET', `${VPS}/post-install-scripts`, (req) =>
+      page(req, engine.state.hostingerScripts.map(renderScript)),
+    )
+    .on('GET', `${VPS}/post-install-scripts/:scriptId`, (req) => ({
+      status: 200,
+      body: renderScript(script(req.params.scriptId!)),
+    }))
+    .on('PUT', `${VPS}/post-install-scripts/:scriptId`, (req) => {
+      const found = script(req.params.scriptId!)
+      const { name, content } = scriptInput(req.body)
+      found.name = name
+      found.content = content
+      found.updatedAt = new Date(engine.now()).toISOString()
       engine.touch()
-      return { status: 200, body: { id: script.id, name, content, created_at: now, updated_at: now } }
+      return { status: 200, body: renderScript(found) }
+    })
+    .on('POST', `${VPS}/post-install-scripts`, (req) => {
+      const { name, content } = scriptInput(req.body)
+      const now = new Date(engine.now()).toISOString()
+      const created = { id: engine.nextSeq('hostinger:script', 3000), name, content, createdAt: now }
+      engine.state.hostingerScripts.push(created)
+      engine.touch()
+      return { status: 200, body: renderScript(created) }
     })
     .on('DELETE', `${VPS}/post-install-scripts/:scriptId`, (req) => {
       const before = engine.state.hostingerScripts.length
@@ -267,7 +302,7 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     router,
     error: (status, message) => err(status, message),
     rateHeaders: () => ({}),
-    guard: (req) => (checkBearer(req, ctx.tokens.hostinger) ? null : err(401, 'Unauthenticated.')),
+    guard: (req) => (checkBearer(req, ctx.credentials.hostinger.token) ? null : err(401, 'Unauthenticated.')),
     regionOf: (req) => {
       if (req.method === 'POST' && req.path === `${VPS}/virtual-machines`) {
         const dc = asRecord(asRecord(req.body).setup).data_center_id
@@ -313,7 +348,57 @@ function renderAction(a: LabAction) {
   }
 }
 
-function render(s: LabServer, prices: PriceEntry[]) {
+/** The account's billing address an order carries (the lab has one account). */
+const BILLING_ADDRESS = {
+  first_name: 'Lab',
+  last_name: 'Operator',
+  company: null,
+  address_1: null,
+  address_2: null,
+  city: null,
+  state: null,
+  zip: null,
+  country: 'LT',
+  phone: null,
+  email: 'operator@lab.invalid',
+}
+
+/** Hostinger's paginated list: `{data, meta: {current_page, per_page, total}}`, 50 a page. */
+function page<T>(req: LabRequest, items: T[]) {
+  const perPage = 50
+  const current = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
+  if (Number.isNaN(current))
+    throw new LabHttpError(422, {
+      message: 'The page must be an integer.',
+      errors: { page: ['The page must be an integer.'] },
+      correlation_id: randomUUID(),
+    })
+  return {
+    status: 200,
+    body: {
+      data: items.slice((current - 1) * perPage, current * perPage),
+      meta: { current_page: current, per_page: perPage, total: items.length },
+    },
+  }
+}
+
+function renderScript(x: {
+  id: number
+  name: string
+  content: string
+  createdAt: string
+  updatedAt?: string
+}) {
+  return {
+    id: x.id,
+    name: x.name,
+    content: x.content,
+    created_at: x.createdAt,
+    updated_at: x.updatedAt ?? x.createdAt,
+  }
+}
+
+function render(s: LabServer, prices: PriceEntry[], busy: boolean) {
   const price = prices.find((p) => p.id === s.plan)
   const template = HOSTINGER_TEMPLATES.find((t) => String(t.id) === s.image)
   return {
@@ -321,9 +406,10 @@ function render(s: LabServer, prices: PriceEntry[]) {
     firewall_group_id: null,
     subscription_id: s.subscriptionId,
     plan: price?.planName ?? s.plan,
+    data_center_id: HOSTINGER_DATA_CENTERS[s.region] ?? null,
     hostname: s.name,
     state: STATE[s.power],
-    actions_lock: 'unlocked',
+    actions_lock: busy ? 'locked' : 'unlocked',
     cpus: price?.vcpus ?? 0,
     memory: price?.memoryMb ?? 0,
     disk: (price?.diskGb ?? 0) * 1024,

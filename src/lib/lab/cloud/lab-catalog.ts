@@ -145,3 +145,34 @@ export const HOSTINGER_DATA_CENTERS: Record<string, number> = {
   'in-mum': 21,
   'lt-vil': 4,
 }
+
+/** Hetzner system images the lab offers (ids as on the real API). */
+export const HETZNER_IMAGES = [
+  { id: 161547269, name: 'ubuntu-24.04', description: 'Ubuntu 24.04', flavor: 'ubuntu', version: '24.04' },
+  { id: 67794396, name: 'ubuntu-22.04', description: 'Ubuntu 22.04', flavor: 'ubuntu', version: '22.04' },
+  { id: 114690387, name: 'debian-12', description: 'Debian 12', flavor: 'debian', version: '12' },
+]
+
+/** DigitalOcean distribution images the lab offers. */
+export const DIGITALOCEAN_IMAGES = [
+  { id: 181101218, slug: 'ubuntu-24-04-x64', name: '24.04 (LTS) x64', distribution: 'Ubuntu' },
+  { id: 129211873, slug: 'ubuntu-22-04-x64', name: '22.04 (LTS) x64', distribution: 'Ubuntu' },
+  { id: 135915436, slug: 'debian-12-x64', name: '12 x64', distribution: 'Debian' },
+]
+
+/** Contabo standard images the lab offers (UUIDs as Contabo's image list shows them). */
+export const CONTABO_IMAGES = [
+  {
+    imageId: 'afecbb85-e2fc-46f0-9684-b46b1faf00bb',
+    name: 'ubuntu-22.04',
+    osType: 'Linux',
+    version: '22.04',
+  },
+  {
+    imageId: 'd64d5c6c-9dda-4e38-8174-0ee282474d8a',
+    name: 'ubuntu-24.04',
+    osType: 'Linux',
+    version: '24.04',
+  },
+  { imageId: '66abf39a-ba6b-4195-b9fb-4b2fd1b9a3a3', name: 'debian-12', osType: 'Linux', version: '12' },
+]

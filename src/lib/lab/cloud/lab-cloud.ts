@@ -14,6 +14,7 @@ import { PROVIDERS, type Provider } from '../../domain/provider.js'
 import type { BootDriver } from './boot-driver.js'
 import { contaboApi, contaboAuthApi } from './contabo-api.js'
 import { controlRouter } from './control-api.js'
+import { generateCredentials, type LabCredentials } from './credentials.js'
 import { digitalOceanApi } from './digitalocean-api.js'
 import { DEFAULT_TIMINGS, LabEngine, type LabTimings } from './engine.js'
 import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } from './faults.js'
@@ -39,12 +40,14 @@ export interface LabCloudOptions {
   /** The boot driver for created servers; the instant driver when omitted. */
   driver?: BootDriver
   quotas?: Partial<Record<Provider, Partial<QuotaOptions>>>
-  /** Accepted bearer token per provider; any non-empty token when unset. */
-  tokens?: Partial<Record<Provider, string>>
+  /** What each provider accepts; fresh random credentials when unset (read them from `credentials`). */
+  credentials?: LabCredentials
   contabo?: Partial<ContaboAuthConfig>
   now?: () => number
   random?: () => number
   logger?: Logger
+  /** Sees every provider API request after routing (tests check the adapters' requests with it). */
+  onRequest?: (provider: Provider, req: LabRequest) => void
 }
 
 export interface ProviderEndpoint {
@@ -65,6 +68,8 @@ export interface LabEndpoints {
 export interface LabCloud {
   readonly endpoints: LabEndpoints
   readonly dir: string
+  /** The credentials every provider API checks (a secret: never log it). */
+  readonly credentials: LabCredentials
   addFault(input: FaultInput): FaultRule
   removeFault(id: string): boolean
   clearFaults(): number
@@ -98,9 +103,10 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     engine.touch()
   }
 
+  const credentials = o.credentials ?? generateCredentials()
   const ctx: ApiContext = {
     engine,
-    tokens: o.tokens ?? {},
+    credentials,
     contabo: { accessTtlSec: 300, refreshTtlSec: 1800, ...o.contabo },
     hangsBoot: (provider, region) => {
       const rule = takeHangBoot(state.faults, provider, region)
@@ -124,6 +130,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return endpoints
     },
     dir: o.dir,
+    credentials,
     addFault(input) {
       const rule = newFault(input, new Date(now()).toISOString())
       state.faults.push(rule)
@@ -190,9 +197,9 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     const path = url.pathname
     const method = req.method ?? 'GET'
     const raw = await readBody(req)
-    if (raw === null) return send(res, 413, { message: 'request body too large' }, {})
     const headers = lowerHeaders(req)
-    const parsed = parseBody(raw, headers['content-type'])
+    const parsed =
+      raw === null ? { body: undefined, invalid: false } : parseBody(raw, headers['content-type'])
 
     if (path === '/_lab' || path.startsWith('/_lab/')) {
       return route(res, control, {
@@ -226,17 +233,24 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     }
     let rateHeaders: Record<string, string> = {}
     try {
+      // As on the real APIs: credentials first, then the route, then the body.
+      const rejected = api.guard(labReq)
+      if (rejected) throw rejected
+      const m = api.router.match(method, labReq.path)
+      if (!m) throw api.error(404, `no route for ${method} ${labReq.path}`)
+      if ('allowed' in m) {
+        const e = api.error(405, `method ${method} is not allowed on ${labReq.path}`)
+        throw new LabHttpError(e.status, e.body, { Allow: m.allowed.join(', ') })
+      }
+      labReq.params = m.params
+      o.onRequest?.(api.provider, labReq)
+      if (raw === null) throw api.error(413, 'request body too large')
       if (parsed.invalid)
         throw api.error(
           400,
           'request body is not valid JSON',
           api.provider === 'hetzner' ? 'json_error' : undefined,
         )
-      const m = api.router.match(method, labReq.path)
-      if (!m) throw api.error(404, `no route for ${method} ${labReq.path}`)
-      labReq.params = m.params
-      const rejected = api.guard(labReq)
-      if (rejected) throw rejected
       const quota = quotas[api.provider].take(now())
       rateHeaders = api.rateHeaders(quota)
       if (!quota.allowed) {
@@ -295,6 +309,13 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
   ): Promise<void> {
     const m = router.match(r.method, r.path)
     if (!m) return send(res, 404, { error: 'not_found', message: `no route for ${r.method} ${r.path}` }, {})
+    if ('allowed' in m)
+      return send(
+        res,
+        405,
+        { error: 'method_not_allowed', message: `${r.method} ${r.path}` },
+        { Allow: m.allowed.join(', ') },
+      )
     try {
       const out = await m.handler({
         method: r.method,

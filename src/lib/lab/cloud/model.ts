@@ -52,6 +52,8 @@ export interface LabServer {
   /** Vultr's generated root password (its create response carries it). */
   defaultPassword: string | null
   errorMessage: string | null
+  /** Hetzner's delete and rebuild protection (absent in state files written before it existed). */
+  protection?: { delete: boolean; rebuild: boolean }
 }
 
 export type ActionEffect =
@@ -124,6 +126,7 @@ export interface HostingerScript {
   name: string
   content: string
   createdAt: string
+  updatedAt?: string
 }
 
 export interface HostingerSubscription {

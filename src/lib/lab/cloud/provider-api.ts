@@ -3,7 +3,9 @@
  * rate-limit headers, request guard (auth, mandatory headers) and how to tell which region a
  * request concerns (for region faults). Shared request helpers live here too.
  */
+import { timingSafeEqual } from 'node:crypto'
 import type { Provider } from '../../domain/provider.js'
+import type { LabCredentials } from './credentials.js'
 import type { LabEngine } from './engine.js'
 import type { QuotaVerdict } from './quota.js'
 import type { LabHttpError, LabRequest, Router } from './router.js'
@@ -12,19 +14,14 @@ export interface ApiContext {
   engine: LabEngine
   /** Uses up one count of a hang-boot rule when it applies. */
   hangsBoot(provider: Provider, region: string): boolean
-  /** Accepted bearer token per provider; undefined: any non-empty token. */
-  tokens: Partial<Record<Provider, string>>
+  /** What each provider accepts: its token, Contabo's four login values. */
+  credentials: LabCredentials
   contabo: ContaboAuthConfig
 }
 
 export interface ContaboAuthConfig {
   accessTtlSec: number
   refreshTtlSec: number
-  /** Required login values; undefined: any non-empty value. */
-  clientId?: string
-  clientSecret?: string
-  username?: string
-  password?: string
 }
 
 export interface ProviderApi {
@@ -35,7 +32,7 @@ export interface ProviderApi {
   /** A provider-shaped error; `code` defaults to the provider's word for the status. */
   error(status: number, message: string, code?: string): LabHttpError
   rateHeaders(v: QuotaVerdict): Record<string, string>
-  /** Rejects a request before routing (missing auth, missing x-request-id); null to proceed. */
+  /** Rejects a request before routing (wrong or missing auth, missing x-request-id); null to proceed. */
   guard(req: LabRequest): LabHttpError | null
   /** The region a request concerns, for region faults: a create's region or the path's server. */
   regionOf(req: LabRequest): string | null
@@ -49,10 +46,16 @@ export function bearer(req: LabRequest): string | null {
   return m ? m[1]! : null
 }
 
-export function checkBearer(req: LabRequest, expected: string | undefined): boolean {
+export function checkBearer(req: LabRequest, expected: string): boolean {
   const token = bearer(req)
-  if (!token) return false
-  return expected === undefined || token === expected
+  return token !== null && sameSecret(token, expected)
+}
+
+/** Constant-time comparison, as a credential check should be. */
+export function sameSecret(got: string, want: string): boolean {
+  const a = Buffer.from(got)
+  const b = Buffer.from(want)
+  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 export function asRecord(body: unknown): Record<string, unknown> {

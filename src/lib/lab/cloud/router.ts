@@ -48,20 +48,24 @@ export class Router {
     return this
   }
 
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | null {
+  /**
+   * The handler for a request; `{allowed}` when the path exists under other methods (the caller
+   * answers 405 in its own error shape); null when no route has the path.
+   */
+  match(method: string, path: string): RouteMatch | null {
     const parts = split(path)
-    let pathMatched = false
+    const allowed: string[] = []
     for (const r of this.routes) {
       const params = matchParts(r.parts, parts)
       if (!params) continue
-      pathMatched = true
       if (r.method === method) return { handler: r.handler, params }
+      allowed.push(r.method)
     }
-    return pathMatched ? { handler: methodNotAllowed, params: {} } : null
+    return allowed.length > 0 ? { allowed } : null
   }
 }
 
-const methodNotAllowed: Handler = () => ({ status: 405, body: { message: 'method not allowed' } })
+export type RouteMatch = { handler: Handler; params: Record<string, string> } | { allowed: string[] }
 
 function split(p: string): string[] {
   return p.split('/').filter((s) => s.length > 0)

@@ -2,7 +2,7 @@
  * The lab cloud as its own process (built to dist/src/lib/lab/cloud/server.main.js).
  *
  *   node dist/src/lib/lab/cloud/server.main.js [--port N] [--host H] [--dir D] [--driver NAME]
- *        [--boot-ms N] [--action-ms N] [--delete-ms N]
+ *        [--boot-ms N] [--action-ms N] [--delete-ms N] [--credentials FILE]
  *
  * Defaults come from CLAWOPS_LAB_CLOUD_PORT (0: any free port), CLAWOPS_LAB_CLOUD_HOST (127.0.0.1)
  * CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud) and CLAWOPS_LAB_CLOUD_DRIVER (instant; see
@@ -10,6 +10,10 @@
  * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
  * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
  * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
+ *
+ * The credentials each provider API accepts come from FILE (default <dir>/credentials.json, JSON as
+ * in credentials.ts); when it does not exist, fresh ones are generated and written there (mode 0600),
+ * never printed.
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +24,7 @@ import '../clawnode-boot-driver.js'
 // Registers `clawnode-virtual` (virtual gf-clawnodes inside this process, for large lab fleets).
 import '../virtual-node-driver.js'
 import { createBootDriver } from './boot-drivers.js'
+import { loadOrCreateCredentials } from './credentials.js'
 import { DEFAULT_TIMINGS } from './engine.js'
 import { startLabCloud } from './lab-cloud.js'
 
@@ -40,6 +45,7 @@ async function main(): Promise<void> {
       'action-ms': { type: 'string' },
       'delete-ms': { type: 'string' },
       driver: { type: 'string' },
+      credentials: { type: 'string' },
     },
     strict: true,
   })
@@ -63,9 +69,11 @@ async function main(): Promise<void> {
     timings: { ...DEFAULT_TIMINGS, ...timings },
     logger,
   })
+  const credentials = loadOrCreateCredentials(values.credentials ?? join(dir, 'credentials.json'))
   const lab = await startLabCloud({
     dir,
     driver,
+    credentials,
     host: values.host ?? env.CLAWOPS_LAB_CLOUD_HOST ?? '127.0.0.1',
     port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
     timings,

@@ -43,6 +43,7 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
       const tag = req.query.get('tag')
       const label = req.query.get('label')
       const region = req.query.get('region')
+      const mainIp = req.query.get('main_ip')
       const all = engine
         .servers('vultr')
         .filter(
@@ -50,7 +51,8 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
             s.power !== 'deleting' &&
             (tag === null || s.tags.includes(tag)) &&
             (label === null || s.name === label) &&
-            (region === null || s.region === region),
+            (region === null || s.region === region) &&
+            (mainIp === null || s.ipv4 === mainIp),
         )
       return cursorPage(req, 'instances', all, renderInstance)
     })
@@ -60,7 +62,12 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
       if (!region || !labRegion('vultr', region)) throw err(400, 'Invalid region.')
       const plan = str(b.plan)
       if (!plan || !labPlan('vultr', plan)) throw err(400, 'Invalid plan.')
-      const osId = typeof b.os_id === 'number' ? b.os_id : undefined
+      // The API takes os_id as a number or a numeric string (@vultr/vultr-node sends a string).
+      const osId =
+        typeof b.os_id === 'number' || (typeof b.os_id === 'string' && /^\d+$/.test(b.os_id))
+          ? Number(b.os_id)
+          : undefined
+      if (b.os_id !== undefined && osId === undefined) throw err(400, 'Invalid os_id.')
       const imageId = str(b.image_id)
       if (osId === undefined && !imageId)
         throw err(400, 'An os_id, iso_id, snapshot_id, app_id or image_id is required.')
@@ -118,7 +125,7 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
       return { status: 204 }
     })
     .on('POST', '/instances/:id/start', (req) => {
-      engine.powerOn(mustFind(req.params.id!))
+      engine.powerOn(mustFind(req.params.id!), 'start')
       return { status: 204 }
     })
     .on('POST', '/instances/:id/halt', (req) => {
@@ -148,7 +155,8 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
       cursorPage(
         req,
         'plans',
-        labPlans('vultr').map((p) => ({
+        // Every plan the lab sells is a regular cloud compute (vc2) plan.
+        (['all', 'vc2', null].includes(req.query.get('type')) ? labPlans('vultr') : []).map((p) => ({
           id: p.id,
           vcpu_count: p.vcpus,
           ram: p.memoryMb,
@@ -161,6 +169,22 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
         })),
       ),
     )
+    .on('GET', '/os', (req) =>
+      cursorPage(
+        req,
+        'os',
+        Object.entries(VULTR_OS).map(([id, name]) => ({
+          id: Number(id),
+          name,
+          arch: 'x64',
+          family: name.split(' ')[0]!.toLowerCase(),
+        })),
+      ),
+    )
+    .on('GET', '/regions/:id/availability', (req) => {
+      if (!labRegion('vultr', req.params.id!)) throw err(404, 'Invalid region.')
+      return { status: 200, body: { available_plans: labPlans('vultr').map((p) => p.id) } }
+    })
     .on('GET', '/regions', (req) =>
       cursorPage(
         req,
@@ -182,7 +206,7 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
     error: (status, message) => err(status, message),
     // Vultr sends no rate-limit headers.
     rateHeaders: () => ({}),
-    guard: (req) => (checkBearer(req, ctx.tokens.vultr) ? null : err(401, 'Invalid API token.')),
+    guard: (req) => (checkBearer(req, ctx.credentials.vultr.apiKey) ? null : err(401, 'Invalid API token.')),
     regionOf: (req) => {
       if (req.method === 'POST' && req.path === '/instances') return str(asRecord(req.body).region) ?? null
       return serverRegion(ctx, 'vultr', req)

@@ -1,0 +1,197 @@
+import { z } from 'zod'
+import type { Context } from '../context.js'
+import { type Currency, monthlyUsdCents, regionsOf } from '../domain/catalog.js'
+import type { Role } from '../domain/instance.js'
+import { LabelsSchema } from '../domain/labels.js'
+import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '../domain/provider.js'
+import { type Tier, TierSchema } from '../domain/tier.js'
+import type { OperationKind, StepRun } from '../engine/kind.js'
+import { UserError } from '../errors.js'
+import { providerHealth } from '../ledger/provider-health.js'
+import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
+import { derivedId, provisionMember } from '../provisioning/member.js'
+import { provisioningSettings } from '../provisioning/settings.js'
+import { Operations } from '../store/operations.js'
+import { currentRouting, poolsFor } from '../store/routing.js'
+
+/** A provider scoring below this (watch's PROVIDER_DEGRADED line) is skipped when the pool has another. */
+const HEALTHY_PROVIDER_SCORE = 75
+
+export const ProvisionParamsSchema = z
+  .object({
+    count: z.number().int().min(1).max(1000),
+    tier: TierSchema,
+    group: z.enum(REGION_GROUPS),
+    primary: ProviderSchema.optional(),
+    standby: ProviderSchema.optional(),
+    users: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'user ids are short and plain'))
+      .optional(),
+    labels: LabelsSchema.default({}),
+  })
+  .strict()
+  .refine((p) => !p.users || p.users.length === p.count, 'give exactly --count user ids, or none')
+  .refine(
+    (p) => !p.primary || !p.standby || p.primary !== p.standby,
+    'primary and standby must be different providers',
+  )
+export type ProvisionParams = z.infer<typeof ProvisionParamsSchema>
+
+interface MemberPlan {
+  instanceId: string
+  role: Role
+  provider: Provider
+  region: string
+}
+
+export interface PairInput {
+  pairId: string
+  userId: string
+  tier: Tier
+  labels: Record<string, string>
+  members: [MemberPlan, MemberPlan]
+}
+
+function chooseProviders(
+  ctx: Context,
+  p: ProvisionParams,
+): { primary: Provider; standby: Provider; routingVersion: number } {
+  const routing = currentRouting(ctx.store())
+  const scores = new Map<string, number>()
+  if (!p.primary || !p.standby) {
+    for (const s of providerHealth(ctx, {}).providers) if (s.score !== null) scores.set(s.provider, s.score)
+  }
+  const pick = (pool: Provider[]) => {
+    const healthy = pool.filter((x) => (scores.get(x) ?? 100) >= HEALTHY_PROVIDER_SCORE)
+    return (healthy.length > 0 ? healthy : pool)[0]
+  }
+  const primary = p.primary ?? pick(poolsFor(routing.config, p.group, undefined).primary)
+  if (!primary) {
+    throw new UserError('INVALID_INPUT', `the ${p.group} primary pool is empty`, {
+      hint: 'See clawops provider routing show.',
+    })
+  }
+  const standby = p.standby ?? pick(poolsFor(routing.config, p.group, primary).standby)
+  if (!standby || standby === primary) {
+    throw new UserError('INVALID_INPUT', `no standby provider other than ${primary} in the ${p.group} pool`, {
+      hint: 'Name one with --standby, or widen the pool with clawops provider routing set.',
+    })
+  }
+  return { primary, standby, routingVersion: routing.version }
+}
+
+function regionFor(provider: Provider, group: RegionGroup, index: number): string {
+  const regions = regionsOf(provider).filter((r) => r.group === group)
+  if (regions.length === 0) throw new UserError('INVALID_INPUT', `${provider} has no region in ${group}`)
+  return regions[index % regions.length]!.code
+}
+
+const kind: OperationKind<ProvisionParams> = {
+  kind: 'provision',
+  action: 'provision',
+  continueOnFailure: true,
+  concurrency: (_p, ctx) => provisioningSettings(ctx.config()).concurrency,
+  parseParams(raw) {
+    const r = ProvisionParamsSchema.safeParse(raw)
+    if (!r.success) {
+      throw new UserError(
+        'INVALID_INPUT',
+        r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; '),
+      )
+    }
+    return r.data
+  },
+  async plan(ctx, p, { salt }) {
+    const { primary, standby, routingVersion } = chooseProviders(ctx, p)
+    // Missing credentials are a config error now, not a failed step later.
+    await Promise.all([ctx.provider(primary), ctx.provider(standby)])
+    const rates = ctx.config().currency.rates as Record<Currency, number>
+    const perPair = monthlyUsdCents(primary, p.tier, rates) + monthlyUsdCents(standby, p.tier, rates)
+    const pairs: PairInput[] = Array.from({ length: p.count }, (_, i) => {
+      const pairId = derivedId('p', salt, `pair:${i}`)
+      return {
+        pairId,
+        userId: p.users?.[i] ?? derivedId('u', salt, `user:${i}`, 8),
+        tier: p.tier,
+        labels: p.labels,
+        members: [
+          {
+            instanceId: derivedId('i', salt, `primary:${i}`),
+            role: 'primary',
+            provider: primary,
+            region: regionFor(primary, p.group, i),
+          },
+          {
+            instanceId: derivedId('i', salt, `standby:${i}`),
+            role: 'standby',
+            provider: standby,
+            region: regionFor(standby, p.group, i),
+          },
+        ],
+      }
+    })
+    return {
+      summary: `provision ${p.count} ${p.tier} pair${p.count === 1 ? '' : 's'} in ${p.group}: ${primary} primary, ${standby} standby`,
+      targets: pairs.map((x) => x.pairId),
+      affectedUsers: p.count,
+      costDeltaMonthlyUsdCents: perPair * p.count,
+      steps: [
+        ...pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
+        { name: 'notify', target: null, input: { type: 'provision.completed' }, final: true },
+      ],
+      facts: {
+        provision: {
+          count: p.count,
+          tier: p.tier,
+          group: p.group,
+          primary,
+          standby,
+          routingVersion,
+          perPairUsdCents: perPair,
+        },
+      },
+    }
+  },
+  async runStep(run, p) {
+    if (run.step.name === 'notify') return notify(run)
+    return provisionPair(run, p, run.step.input as PairInput)
+  },
+}
+
+export default kind
+
+async function provisionPair(run: StepRun, _p: ProvisionParams, x: PairInput) {
+  const t0 = Date.now()
+  const members = await Promise.all(
+    x.members.map((m) =>
+      provisionMember(run, { ...m, pairId: x.pairId, userId: x.userId, tier: x.tier, labels: x.labels }),
+    ),
+  )
+  run.progress(`${x.pairId}: ACTIVE`, { pairId: x.pairId, state: 'ACTIVE' })
+  return { pairId: x.pairId, userId: x.userId, members, timings: { totalMs: Date.now() - t0 } }
+}
+
+/** The final step: one signed webhook to COMPANION with every pair's outcome. */
+async function notify(run: StepRun) {
+  const ctx = run.ctx
+  const steps = ctx
+    .store()
+    .repo(Operations)
+    .steps(run.opId)
+    .filter((s) => s.name === 'pair')
+  const data = {
+    opId: run.opId,
+    planId: run.planId,
+    pairs: steps.map((s) => ({
+      pairId: s.target,
+      state: s.state,
+      ...(s.result ? { result: s.result } : {}),
+      ...(s.error ? { error: s.error } : {}),
+    })),
+  }
+  // The op id keys the webhook: a resumed run re-sends the same notification, never a second one.
+  const id = enqueueCompanionWebhook(ctx, 'provision.completed', data, `whk-${run.opId}`)
+  if (!id) return { webhook: 'not-configured' }
+  const outcome = await deliverWebhook(ctx, id)
+  return { webhook: outcome.state, id, ...(outcome.status ? { status: outcome.status } : {}) }
+}
