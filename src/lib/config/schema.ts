@@ -311,6 +311,8 @@ export const ConfigSchema = z
         concurrency: z.number().int().min(1).max(64).optional(),
         bootTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
         joinTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
+        /** Tries per member: a server that fails to come up is deleted and created again (default 3). */
+        createAttempts: z.number().int().min(1).max(10).optional(),
         tailscale: z
           .object({ authKeyEnv: EnvName, tags: z.array(z.string().regex(/^tag:[a-z0-9-]+$/)).min(1) })
           .strict()

@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { findOffer } from '../domain/catalog.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
-import { UserError } from '../errors.js'
+import { UserError, withDetails } from '../errors.js'
 import {
   DEFAULT_CREATE_RECOVERY_DELAY_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
@@ -189,8 +189,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     const attempts = 3
     for (let i = 1; ; i++) {
       try {
-        return await doCreate()
-      } catch (err) {
+        return { ...(await doCreate()), createCalls: i }
+      } catch (caught) {
+        const err = caught instanceof UserError ? withDetails(caught, { createCalls: i }) : caught
         if (
           !(err instanceof UserError) ||
           err.code !== 'PROVIDER_ERROR' ||
@@ -209,7 +210,7 @@ export abstract class AdapterBase implements ProviderAdapter {
         // A create that timed out may still land; give it time before deciding it did not.
         await this.deps.clock.sleep(this.recoveryDelayMs, opts.signal)
         const existing = await this.adoptable(input, opts)
-        if (existing) return existing
+        if (existing) return { ...existing, createCalls: i }
         this.deps.logger.warn(
           { provider: this.provider, name: input.name, attempt: i },
           'create failed ambiguously; not found, retrying',

@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { type Dispatcher, request } from 'undici'
 import type { z } from 'zod'
 import type { Provider } from '../domain/provider.js'
-import { UserError } from '../errors.js'
+import { UserError, withDetails } from '../errors.js'
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js'
 import type { Clock } from './clock.js'
 import { providerError, shapeError } from './provider-error.js'
@@ -322,11 +322,7 @@ export class HttpClient {
 /** The final error of a request that was tried more than once says so (message and details). */
 function afterAttempts(err: Error, attempts: number): Error {
   if (attempts === 1 || !(err instanceof UserError)) return err
-  return new UserError('PROVIDER_ERROR', `${err.message}; gave up after ${attempts} attempts`, {
-    details: { ...(err.details as object), attempts },
-    ...(err.hint === undefined ? {} : { hint: err.hint }),
-    ...(err.cause === undefined ? {} : { cause: err.cause }),
-  })
+  return withDetails(err, { attempts }, `; gave up after ${attempts} attempts`)
 }
 
 /** Default classification shared by the providers: what every HTTP API means by these statuses. */

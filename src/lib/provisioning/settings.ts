@@ -15,6 +15,8 @@ export interface ProvisioningSettings {
   concurrency: number
   bootTimeoutSeconds: number
   joinTimeoutSeconds: number
+  /** Tries per member: a server that fails to create, boot, join or answer is replaced up to this many times in all. */
+  createAttempts: number
   tailscale: { authKeyEnv: string; tags: string[] } | null
 }
 
@@ -27,6 +29,7 @@ export const DEFAULT_PROVISIONING: ProvisioningSettings = {
   concurrency: 8,
   bootTimeoutSeconds: 900,
   joinTimeoutSeconds: 600,
+  createAttempts: 3,
   tailscale: null,
 }
 
