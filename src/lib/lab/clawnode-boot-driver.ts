@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { packageRoot } from '../paths.js'
+import { openclawBin, packageRoot } from '../paths.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
@@ -70,6 +70,8 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
           ...boot.clawnode.userGateway,
           url: `http://127.0.0.1:${port}`,
           configPath: userConfig,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
         },
         sshdConfigPath: join(nodeDir, 'sshd_config'),
       }

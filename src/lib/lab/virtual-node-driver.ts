@@ -16,7 +16,9 @@ import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
 import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
+import { stopValidators } from '../../../clawnode/openclaw-validator.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
+import { openclawBin } from '../paths.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
 import { nodeDirOf, prepareNodeHome } from './node-home.js'
@@ -131,6 +133,8 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
           ...boot.clawnode.userGateway,
           url: `http://127.0.0.1:${savedPort() || 9}`,
           configPath: userConfig,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
         },
         sshdConfigPath: join(nodeDir, 'sshd_config'),
       })
@@ -159,6 +163,7 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
     },
     async close() {
       await Promise.all([...running.keys()].map(stopNode))
+      stopValidators()
     },
   }
 }
