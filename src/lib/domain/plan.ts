@@ -25,6 +25,11 @@ export interface PlanBody {
   steps: PlanStep[]
   /** Kind-specific facts the safety rules read (see policy/rules.ts). */
   facts: Record<string, unknown>
+  /**
+   * What the operation holds while it is unfinished (`pair:<id>`, `config:<instanceId>`): a second
+   * operation that needs one of them waits for it, or is refused naming it.
+   */
+  locks?: string[]
 }
 
 export interface Plan extends PlanBody {

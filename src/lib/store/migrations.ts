@@ -14,6 +14,7 @@
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
  *  10 engine (plan confirmations, named leases)
+ *  11 restart budget (restart steps by start time)
  *  13 provisioning phases (tries and phase timings per member, member progress)
  */
 import { fleet } from './migrations/001-fleet.js'
@@ -26,6 +27,7 @@ import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
+import { restartBudget } from './migrations/011-restart-budget.js'
 import { provisionPhases } from './migrations/013-provision-phases.js'
 import type { Migration } from './migrations/migration.js'
 
@@ -42,6 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
   provisioning,
   archives,
   engine,
+  restartBudget,
   provisionPhases,
 ].sort((a, b) => a.version - b.version)
 

@@ -14,10 +14,11 @@
  *   clawops processes, such as an agent's `clawops heal`).
  * - `--heal` runs the heal tree as Guardian (its audit actor), at most `heal.concurrency` at a time,
  *   primaries first, each instance at most once per cooldown; heals tell the agents what they did.
+ *   Heals past the restart budget of their provider or region are not run (heal-storm.ts).
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
-import { pruneArchives } from '../archive/archive.js'
+import archivePrune from '../archive/prune.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
@@ -47,6 +48,7 @@ import {
   fireReprovisionQueue,
   type ProviderReport,
 } from './detectors.js'
+import { escalateHealStorms, type HealStorm, withinRestartBudget } from './heal-storm.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
 import { receiveWebhook } from './webhook-receiver.js'
@@ -77,11 +79,13 @@ export interface CycleReport {
   pairsFailed: number
   pairsAtRisk: number
   backlog: number
-  providers: Pick<ProviderReport, 'opened' | 'resolved'> & { degraded: string[] }
+  providers: Pick<ProviderReport, 'opened' | 'resolved' | 'statusUnknown'> & { degraded: string[] }
   cost: { checked: boolean; anomalies: number }
   providerScores: { checked: boolean; degraded: string[] }
   reprovisionReady: string[]
   heals: { instanceId: string; opId: string | null; outcome: string }[]
+  /** Scopes whose due heals were past the restart budget: held back and escalated to Commander. */
+  healStorms: HealStorm[]
   delivery: DeliveryReport
 }
 
@@ -285,11 +289,10 @@ export class WatchDaemon {
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
       this.log.warn({ err: String(err) }, 'webhook retry failed'),
     )
-    await pruneArchives(this.ctx).catch((err: unknown) =>
-      this.log.warn({ err: String(err) }, 'archive pruning failed'),
-    )
+    await this.pruneArchives()
     // Every heal starts with a probe through the gateway: none while the gateway is unreachable.
-    const heals = this.opts.heal && !('skipped' in sweep) ? this.startHeals() : []
+    const { heals, storms } =
+      this.opts.heal && !('skipped' in sweep) ? await this.startHeals() : { heals: [], storms: [] }
     const healReports = o.awaitHeals
       ? await Promise.all(heals.map((h) => h.done))
       : heals.map((h) => h.started)
@@ -307,11 +310,13 @@ export class WatchDaemon {
         degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
         opened: providers.opened,
         resolved: providers.resolved,
+        statusUnknown: providers.statusUnknown,
       },
       cost: { checked: cost.checked, anomalies: cost.anomalies },
       providerScores: scores,
       reprovisionReady: reprovision.ready,
       heals: healReports,
+      healStorms: storms,
       delivery,
     }
     this.stats.cycles++
@@ -380,11 +385,16 @@ export class WatchDaemon {
       .map((i) => i.id)
   }
 
-  private startHeals(only?: string[]) {
+  private async startHeals(only?: string[]) {
     const free = Math.max(0, this.settings.heal.concurrency - this.healing.size)
     const candidates = this.healCandidates()
-    const ids = (only ? candidates.filter((id) => only.includes(id)) : candidates).slice(0, free)
-    return ids.map((id) => {
+    const { fit, held } = withinRestartBudget(
+      this.ctx,
+      this.settings,
+      only ? candidates.filter((id) => only.includes(id)) : candidates,
+    )
+    // Started before anything is awaited, so a concurrent call never starts the same heal twice.
+    const heals = fit.slice(0, free).map((id) => {
       const started = { instanceId: id, opId: null as string | null, outcome: 'started' }
       const done = this.heal(id).then((r) => ({ instanceId: id, ...r }))
       this.healing.set(id, done)
@@ -394,6 +404,11 @@ export class WatchDaemon {
       })
       return { started, done }
     })
+    const storms = await escalateHealStorms(this.ctx, this.engine, this.healCtx, this.settings, this.log, {
+      held,
+      fullCycle: only === undefined,
+    })
+    return { heals, storms }
   }
 
   private async heal(id: string): Promise<{ opId: string | null; outcome: string }> {
@@ -412,6 +427,25 @@ export class WatchDaemon {
         opId: null,
         outcome: err instanceof UserError ? `${err.code}: ${message}` : `error: ${message}`,
       }
+    }
+  }
+
+  /**
+   * Archives past their retention, deleted through the engine as the heal role (audited before each
+   * deletion). More than 10 users' archives at once wait for a human's confirmation; the plan id is
+   * logged and the next cycle plans again.
+   */
+  private async pruneArchives(): Promise<void> {
+    try {
+      const r = await this.engine.mutate(this.healCtx, archivePrune, {})
+      if (r.status !== 'dry-run')
+        this.log.info({ opId: r.operation.id, summary: r.plan.summary }, 'archives pruned')
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'CONFLICT') return // nothing past its retention
+      this.log.warn(
+        { err: String(err), ...(err instanceof UserError ? { code: err.code, details: err.details } : {}) },
+        'archive pruning did not run',
+      )
     }
   }
 
@@ -496,7 +530,7 @@ export class WatchDaemon {
       if (this.detections.length > 100) this.detections.shift()
     }
     this.log.info({ instanceId: id, why, score: r.score, state: r.state }, 'real-time check')
-    if (this.opts.heal && (r.state === 'DEGRADED' || r.state === 'FAILED')) this.startHeals([id])
+    if (this.opts.heal && (r.state === 'DEGRADED' || r.state === 'FAILED')) await this.startHeals([id])
     this.kickDelivery()
   }
 

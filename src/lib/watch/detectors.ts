@@ -8,7 +8,8 @@
  * - PROVIDER_DEGRADED, two ways: live (the mean current health score of a provider, or of one region
  *   of it, below `providerDegradedBelow` (75) with at least three bad instances: the provider's status
  *   page is checked and an incident declared (rule 4); recovery resolves it), and over days (the
- *   Ledger's provider health score below 75).
+ *   Ledger's provider health score below 75). When the check learns nothing (no page, unreachable,
+ *   unreadable) no incident is declared: PROVIDER_STATUS_UNKNOWN asks a human to look, once per episode.
  * - COST_ANOMALY: spend more than 15 % over projection (the Ledger's detectCostAnomalies).
  * - The reprovision queue: items whose provider and region are healthy again become `ready` and Forge
  *   is told.
@@ -21,10 +22,11 @@ import type { Context } from '../context.js'
 import { emitEvent } from '../events/emit.js'
 import { announcePairFailed } from '../events/pair-failed.js'
 import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
-import { statusOperational } from '../providers/status-page.js'
+import { statusKnown, statusOperational } from '../providers/status-page.js'
 import { Episodes } from '../store/episodes.js'
 import { FleetStats, type PairGap } from '../store/fleet-stats.js'
 import { Incidents } from '../store/incidents.js'
+import { Instances } from '../store/instances.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
 import { declareProviderIncident, resolveIncident } from './incidents.js'
@@ -159,13 +161,7 @@ export function liveScores(
   settings: WatchSettings,
 ): { providers: ScopeScore[]; regions: ScopeScore[] } {
   const below = settings.thresholds.degradedBelow
-  const rows = store.db
-    .prepare(
-      `SELECT provider, region, count(*) AS instances, sum(coalesce(health_score, 0) < ?) AS bad,
-              avg(coalesce(health_score, 0)) AS score
-       FROM instances WHERE state IN ('ACTIVE', 'DEGRADED', 'FAILED') GROUP BY provider, region`,
-    )
-    .all(below) as { provider: string; region: string; instances: number; bad: number; score: number }[]
+  const rows = store.repo(Instances).healthByRegion(below)
   const regions = rows.map((r) => ({ ...r, score: Math.round(r.score) }))
   const providers = new Map<string, ScopeScore>()
   for (const r of rows) {
@@ -188,6 +184,8 @@ export interface ProviderReport {
   degraded: ScopeScore[]
   opened: string[]
   resolved: string[]
+  /** Degraded scopes whose provider's status is unknown: no incident, a human was asked. */
+  statusUnknown: string[]
   statusChecks: ProviderStatus[]
 }
 
@@ -213,7 +211,13 @@ export async function detectProviders(
     ...badProviders,
     ...badRegions.filter((r) => !badProviders.some((p) => p.provider === r.provider)),
   ]
-  const report: ProviderReport = { degraded: scopes, opened: [], resolved: [], statusChecks: [] }
+  const report: ProviderReport = {
+    degraded: scopes,
+    opened: [],
+    resolved: [],
+    statusUnknown: [],
+    statusChecks: [],
+  }
   const checked = new Map<string, ProviderStatus>()
   const check = async (provider: string) => {
     let s = checked.get(provider)
@@ -231,16 +235,31 @@ export async function detectProviders(
     store.tx(() => {
       const { startedAt } = episodes.open(key, now.toISOString(), s)
       const scope = s.region ? `${s.provider}/${s.region}` : s.provider
-      const { incident, opened } = declareProviderIncident(store, settings, {
-        provider: s.provider,
-        region: s.region,
-        status: st,
-        reason: `live health score ${s.score} (< ${limit}), ${s.bad} of ${s.instances} instances below ${settings.thresholds.degradedBelow}`,
-        data: { ...s },
-        actor: ctx.actor,
-        now,
-      })
-      if (opened) report.opened.push(incident.id)
+      const reason = `live health score ${s.score} (< ${limit}), ${s.bad} of ${s.instances} instances below ${settings.thresholds.degradedBelow}`
+      let incident = incidents.openFor(s.provider, s.region)
+      if (!incident && statusKnown(st)) {
+        const declared = declareProviderIncident(store, settings, {
+          provider: s.provider,
+          region: s.region,
+          status: st,
+          reason,
+          data: { ...s },
+          actor: ctx.actor,
+          now,
+        })
+        incident = declared.incident
+        if (declared.opened) report.opened.push(incident.id)
+      }
+      if (!incident) {
+        report.statusUnknown.push(scope)
+        askAboutUnknownStatus(store, settings, {
+          scope: s,
+          status: st,
+          reason,
+          startedAt,
+          now: now.toISOString(),
+        })
+      }
       emitEvent(
         store,
         settings,
@@ -249,12 +268,18 @@ export async function detectProviders(
           severity: 'high',
           provider: s.provider,
           region: s.region,
-          summary: `${scope} health score ${s.score} (< ${limit}): ${s.bad} of ${s.instances} instances bad; incident ${incident.id}`,
+          summary: `${scope} health score ${s.score} (< ${limit}): ${s.bad} of ${s.instances} instances bad; ${incident ? `incident ${incident.id}` : 'no incident declared: the provider status is unknown'}`,
           suggest: [
             `clawops incident exposure --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --json`,
             `clawops silence add --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --event INSTANCE_DEGRADED --for 30m --reason "${scope} incident" --json`,
           ],
-          data: { basis: 'live', ...s, incidentId: incident.id, statusIndicator: st.indicator },
+          data: {
+            basis: 'live',
+            ...s,
+            incidentId: incident?.id ?? null,
+            statusIndicator: st.indicator,
+            statusOutcome: statusKnown(st) ? 'known' : 'unknown',
+          },
           dedupeKey: `PROVIDER_DEGRADED:${scope}@${startedAt}`,
         },
         now.toISOString(),
@@ -288,6 +313,41 @@ export async function detectProviders(
     })
   }
   return report
+}
+
+/**
+ * Rule 4 with no answer from the provider: the scope looks down, its status page said nothing, so
+ * watch declares nothing and asks a human (Commander, who brings in the operator) to look, once per
+ * episode. A later check that learns the status declares the incident then.
+ */
+function askAboutUnknownStatus(
+  store: Store,
+  settings: WatchSettings,
+  o: { scope: ScopeScore; status: ProviderStatus; reason: string; startedAt: string; now: string },
+): void {
+  const { scope: s, status: st } = o
+  const name = s.region ? `${s.provider}/${s.region}` : s.provider
+  const page = settings.statusPageDefaults[s.provider]?.page ?? st.url
+  emitEvent(
+    store,
+    settings,
+    {
+      type: 'PROVIDER_STATUS_UNKNOWN',
+      severity: 'high',
+      provider: s.provider,
+      region: s.region,
+      summary: `${name} looks degraded (${o.reason}) but its status is unknown: ${st.error ?? `indicator ${st.indicator}`}. No incident declared (safety rule 4): a human checks ${page ?? `the ${s.provider} status page`} and decides.`,
+      suggest: [
+        `clawops incident exposure --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --json`,
+      ],
+      data: {
+        ...s,
+        statusPage: { url: st.url, page, checkedAt: st.checkedAt, error: st.error ?? null },
+      },
+      dedupeKey: `PROVIDER_STATUS_UNKNOWN:${name}@${o.startedAt}`,
+    },
+    o.now,
+  )
 }
 
 export async function detectCost(

@@ -26,10 +26,16 @@ describe('config', () => {
     ['unknown key', JSON.stringify({ currencyy: {} }), /Unrecognized key|currencyy/],
     [
       'bad value',
-      JSON.stringify({ policy: { planTtlMinutes: 0, confirmationTtlMinutes: 60 } }),
+      JSON.stringify({ policy: { planTtlMinutes: 0, confirmationTtlMinutes: 60, lockWaitSeconds: 30 } }),
       /policy\.planTtlMinutes/,
     ],
     ['bad env name', JSON.stringify({ gateway: { tokenEnv: 'lower case' } }), /gateway\.tokenEnv/],
+    // Rule 5: the restart budget never lets more than 10 users' gateways restart unasked.
+    [
+      'a restart budget above rule 5',
+      JSON.stringify({ watch: { restartBudget: { maxUsers: 11 } } }),
+      /watch\.restartBudget\.maxUsers/,
+    ],
   ])('rejects %s with CONFIG_INVALID naming the key', async (_name, body, message) => {
     const home = tempHome()
     writeFileSync(join(home, 'config.json'), body)
