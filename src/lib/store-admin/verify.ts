@@ -7,13 +7,7 @@
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import { AuditTrail, type VerifyResult } from '../store/audit-trail.js'
-import {
-  type CheckResult,
-  checkDatabase,
-  clearDamageMark,
-  markDamaged,
-  readDamageMark,
-} from '../store/integrity.js'
+import { type CheckResult, clearDamageMark, markDamaged, readDamageMark } from '../store/integrity.js'
 
 export interface StoreVerification extends VerifyResult {
   integrity: Pick<CheckResult, 'ok' | 'check' | 'ms'>
@@ -23,7 +17,7 @@ export interface StoreVerification extends VerifyResult {
 
 export function verifyStore(ctx: Context): StoreVerification {
   const store = ctx.store({ ignoreDamageMark: true })
-  const integrity = checkDatabase(store.db, 'integrity_check')
+  const integrity = store.check('integrity_check')
   if (!integrity.ok) {
     markDamaged(store.path, `integrity_check: ${integrity.problems[0]}`)
     throw new UserError(

@@ -5,7 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
 import { type OpenOptions, openDatabase } from './database.js'
-import { isCorruption, markDamaged } from './integrity.js'
+import { type CheckKind, type CheckResult, checkDatabase, isCorruption, markDamaged } from './integrity.js'
 
 export type Clock = () => Date
 
@@ -55,6 +55,11 @@ export class Store {
       }
       throw err
     }
+  }
+
+  /** SQLite's own check of every page (`quick_check`) or of everything (`integrity_check`). */
+  check(kind: CheckKind): CheckResult {
+    return checkDatabase(this.db, kind)
   }
 
   /** One shared instance per repository class, created on first use. */
