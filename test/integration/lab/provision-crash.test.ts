@@ -3,7 +3,7 @@
 // pairs, no server without an instance, and an intact audit chain. A region outage mid-run ends in a
 // clear partial result. The lab boots virtual gf-clawnodes (real node code, one process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clawops, clawopsChild } from '../../support/cli.js'
+import { clawops, clawopsAsync, clawopsChild } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
@@ -36,8 +36,13 @@ const rand = (lo: number, hi: number) => {
   return lo + (seed % (hi - lo))
 }
 
-beforeAll(() => {
-  ok('lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1')
+beforeAll(async () => {
+  // Without the 60 s limit of a plain run: on a loaded machine the lab's gateway can take longer.
+  const up = await clawopsAsync(
+    ['lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1', '--json'],
+    env,
+  )
+  expect(up.code, up.stdout + up.stderr).toBe(0)
 })
 
 afterAll(() => {
