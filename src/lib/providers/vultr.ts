@@ -126,6 +126,7 @@ export class VultrAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: OneSchema,
           method: 'POST',
           path: '/instances',
           json: {
@@ -156,7 +157,7 @@ export class VultrAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -172,6 +173,7 @@ export class VultrAdapter extends AdapterBase {
     do {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/instances',
           query: { per_page: PER_PAGE, cursor, tag, label: filter.name, region: filter.region },
@@ -220,7 +222,12 @@ export class VultrAdapter extends AdapterBase {
     const server = await this.mustGet(id, opts)
     if (server.plan !== plan) {
       const res = await this.call(
-        { method: 'GET', path: `/instances/${encodeURIComponent(id)}/upgrades`, query: { type: 'plans' } },
+        {
+          schema: UpgradesSchema,
+          method: 'GET',
+          path: `/instances/${encodeURIComponent(id)}/upgrades`,
+          query: { type: 'plans' },
+        },
         opts,
       )
       const allowed = this.parse(UpgradesSchema, res).upgrades.plans ?? []
@@ -267,7 +274,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
+        { schema: PlansSchema, method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(PlansSchema, res)
@@ -299,7 +306,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)

@@ -18,6 +18,7 @@
  *  12 glance (ledger and provider-score snapshots, watch runs)
  *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
  *  14 tailscale auth keys (one per server, never the secret)
+ *  15 provisioning phases (tries and phase timings per member, member progress)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -33,6 +34,7 @@ import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
 import { priceCatalog } from './migrations/013-price-catalog.js'
 import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
+import { provisionPhases } from './migrations/015-provision-phases.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -52,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
   glance,
   priceCatalog,
   tailscaleKeys,
+  provisionPhases,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
