@@ -11,7 +11,14 @@ const hostileEnv = {
 
 describe('what an agent context takes from its environment', () => {
   it('takes the gateway token, but the gateway address only from the config', async () => {
-    const config = { ...structuredClone(DEFAULT_CONFIG), gateway: { ...DEFAULT_CONFIG.gateway, url: 'ws://10.0.0.5:18789' } }
+    const config = {
+      ...structuredClone(DEFAULT_CONFIG),
+      gateway: {
+        url: 'ws://10.0.0.5:18789',
+        tokenEnv: 'OPENCLAW_GATEWAY_TOKEN',
+        hooksTokenEnv: 'CLAWOPS_HOOKS_TOKEN',
+      },
+    }
     const ctx = new Context({ actor: 'forge', env: hostileEnv, config })
     expect(ctx.trustEnv).toBe(false)
     const ep = await ctx.gatewayEndpoint()
