@@ -75,7 +75,7 @@ export function blastRadiusExceeded(f: BlastRadiusFact): BlastRadiusScope[] {
 
 type Rule = (plan: PlanBody, actor: Actor) => Finding | null
 
-const rolePermission: Rule = (plan, actor) => {
+export const rolePermission: Rule = (plan, actor) => {
   const grant = grantOf(actor, plan.action)
   if (grant === 'deny') {
     return {
