@@ -10,7 +10,7 @@
  *   shapes the code parses, handed out by the Context's gateway link and join approver.
  */
 import { createHash } from 'node:crypto'
-import type { Context } from '../../src/lib/context.js'
+import type { Context, ContextOptions } from '../../src/lib/context.js'
 import type { Provider } from '../../src/lib/domain/provider.js'
 import { PROVIDERS } from '../../src/lib/domain/provider.js'
 import type { GatewayClient } from '../../src/lib/gateway/client.js'
@@ -21,7 +21,7 @@ import type { ProviderAdapter } from '../../src/lib/providers/types.js'
 import { AuditTrail } from '../../src/lib/store/audit-trail.js'
 import { CREDS, type LabFixture, startLab, TUNING } from '../unit/providers/lab-fixture.js'
 import { FakeConfigFleet } from './config-push-fleet.js'
-import { type ContextOptions, testContext } from './context.js'
+import { testContext } from './context.js'
 import { FakeNodes } from './watch-fakes.js'
 
 export interface RecordedCall {
