@@ -18,10 +18,12 @@ import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
 import type { GatewayEndpoint, GatewayLink, NodeInvoker } from './gateway/link.js'
 import type { Logger } from './log.js'
-import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import { Store } from './store/store.js'
+
+/** How a command's result is written: one JSON document, or tables for people. */
+export type OutputFormat = 'json' | 'table' | 'wide'
 
 /** Outside parts a Context hands out; any of them may be given instead of built from the config. */
 export interface Services {

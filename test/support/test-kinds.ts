@@ -3,10 +3,10 @@
  * policy and journal exactly like real kinds.
  */
 import type { Context } from '../../src/lib/context.js'
+import type { Action } from '../../src/lib/domain/actor.js'
 import type { OperationKind } from '../../src/lib/engine/kind.js'
 import { UserError } from '../../src/lib/errors.js'
 import { selectInstances } from '../../src/lib/fleet/instance-query.js'
-import type { Action } from '../../src/lib/policy/roles.js'
 import { Instances } from '../../src/lib/store/instances.js'
 
 export interface LabelParams {

@@ -1,4 +1,4 @@
-import { BriefCommand, briefFlags } from '../../lib/brief/command.js'
+import { BriefCommand, briefFlags } from '../../lib/cli/brief-command.js'
 
 export default class BriefDaily extends BriefCommand {
   static override summary =

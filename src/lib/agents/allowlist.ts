@@ -13,7 +13,8 @@
  */
 
 import type { AgentName } from '../config/watch-settings.js'
-import { type Action, grantOf } from '../policy/roles.js'
+import type { Action } from '../domain/actor.js'
+import { grantOf } from '../policy/roles.js'
 import { COMMAND_RULES, type CommandRule } from './command-rules.js'
 
 /** Characters only a shell gives meaning to; `( ) !` stay allowed for label selectors. */

@@ -4,7 +4,7 @@
  * action is null is a read every role may run. A unit test checks that every command in the oclif
  * manifest has a rule here, so a new command cannot slip into (or out of) the allowlists unseen.
  */
-import type { Action } from '../policy/roles.js'
+import type { Action } from '../domain/actor.js'
 
 export interface CommandRule {
   /** The mutating action the command performs (see roles.ts), or null for a read. */

@@ -6,13 +6,13 @@
  * stdin is not a TTY.
  */
 import { Command, type Interfaces } from '@oclif/core'
-import { Context, type ContextOptions } from '../context.js'
+import { Context, type ContextOptions, type OutputFormat } from '../context.js'
 import type { Engine } from '../engine/engine.js'
 import type { OperationKind } from '../engine/kind.js'
 import type { MutationResult } from '../engine/types.js'
 import { exitCodeFor } from '../errors.js'
 import { failure, success, writeJson } from '../output/envelope.js'
-import { type OutputFormat, requestedFormat } from '../output/mode.js'
+import { requestedFormat } from '../output/mode.js'
 import { createProgress, type Progress } from '../output/progress.js'
 import { classify } from './classify.js'
 import { globalFlags } from './flags.js'

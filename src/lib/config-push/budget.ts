@@ -5,9 +5,8 @@
  * count as processed, not failed. After an operator resumes a halted rollout, the failures so far are
  * accepted and the budget applies to what comes after.
  */
+import type { FailureBudget } from '../domain/rollout.js'
 import { UserError } from '../errors.js'
-
-export type FailureBudget = { kind: 'pct'; value: number } | { kind: 'count'; value: number }
 
 export const DEFAULT_BUDGET: FailureBudget = { kind: 'pct', value: 2 }
 

@@ -12,13 +12,13 @@
  */
 
 import type { Context } from '../context.js'
+import type { Action } from '../domain/actor.js'
 import type { Plan } from '../domain/plan.js'
 import type { Engine } from '../engine/engine.js'
 import { holderGone } from '../engine/lease.js'
 import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
 import { UserError } from '../errors.js'
 import type { PolicyDecision } from '../policy/check.js'
-import type { Action } from '../policy/roles.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
 import { Operations } from '../store/operations.js'

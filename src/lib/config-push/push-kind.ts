@@ -13,6 +13,7 @@ import { z } from 'zod'
 import type { Context } from '../context.js'
 import type { Role } from '../domain/instance.js'
 import type { OperationStep } from '../domain/operation.js'
+import type { RestartPolicy } from '../domain/rollout.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
@@ -25,7 +26,6 @@ import { type PlannedBatch, planBatches } from './batching.js'
 import { DEFAULT_BUDGET, describeBudget, judgeBudget } from './budget.js'
 import { type ConfigDocument, DOCUMENT_FORMATS, describeDocument, parseDocument } from './document.js'
 import { PUSHABLE_STATES, pushInstance, recheckInstance } from './instance.js'
-import type { RestartPolicy } from './reload.js'
 
 export const DEFAULT_SELECTOR = 'state=ACTIVE'
 
@@ -308,6 +308,8 @@ const configPushKind: OperationKind<ConfigPushParams> = {
         ...batchSteps(batches),
         { name: 'finish', target: null, input: {} },
       ],
+      // Two rollouts never change one instance's config at once.
+      locks: targets.map((t) => `config:${t.id}`),
       facts: {
         configPush: {
           instances: targets.length,

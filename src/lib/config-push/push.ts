@@ -7,6 +7,7 @@
  */
 import type { Context } from '../context.js'
 import type { Plan } from '../domain/plan.js'
+import type { RestartPolicy } from '../domain/rollout.js'
 import type { Engine } from '../engine/engine.js'
 import { throwIfFailed } from '../engine/step-errors.js'
 import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
@@ -28,7 +29,6 @@ import {
 import { digestOf, isGatewayDown, TIMEOUTS } from './instance.js'
 import type { ConfigGetResult } from './node-payloads.js'
 import configPushKind, { type BatchInput, parseConfigPushParams } from './push-kind.js'
-import type { RestartPolicy } from './reload.js'
 import { configPushSettings } from './settings.js'
 import { type RolloutState, type RolloutView, stateOf, viewRollout } from './view.js'
 

@@ -5,6 +5,7 @@
  * are written and left to the gateway's file watcher; the rest are pushed with a restart, after which
  * gf-clawnode checks the gateway's health and puts the previous file back if it does not come up.
  */
+import type { RestartPolicy } from '../domain/rollout.js'
 
 /** Prefixes OpenClaw applies without restarting the gateway process. */
 const HOT = [
@@ -126,8 +127,6 @@ export function needsRestart(path: string): boolean {
   if (hot < 0) return true
   return restart > hot
 }
-
-export type RestartPolicy = 'auto' | 'always' | 'never'
 
 /** Restart for this set of changed paths under the rollout's policy. */
 export function restartFor(policy: RestartPolicy, paths: readonly string[]): boolean {

@@ -4,7 +4,8 @@
  * zod; the config loader validated the section already.
  */
 import type { Config } from '../config/schema.js'
-import { DEFAULT_BUDGET, type FailureBudget, parseBudget } from './budget.js'
+import type { FailureBudget } from '../domain/rollout.js'
+import { DEFAULT_BUDGET, parseBudget } from './budget.js'
 
 export interface ConfigPushSettings {
   batchSize: number

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod'
 import { ProviderSchema } from '../domain/provider.js'
-import { DEFAULT_CONFIRMATION_TTL_MINUTES, DEFAULT_PLAN_TTL_MINUTES, DEFAULT_RATES } from './constants.js'
+import {
+  DEFAULT_CONFIRMATION_TTL_MINUTES,
+  DEFAULT_LOCK_WAIT_SECONDS,
+  DEFAULT_PLAN_TTL_MINUTES,
+  DEFAULT_RATES,
+} from './constants.js'
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
 
@@ -265,11 +270,14 @@ export const ConfigSchema = z
           .min(1)
           .max(7 * 24 * 60)
           .default(DEFAULT_CONFIRMATION_TTL_MINUTES),
+        /** How long an operation waits for another one holding a pair it needs before giving up. */
+        lockWaitSeconds: z.number().int().min(0).max(3600).default(DEFAULT_LOCK_WAIT_SECONDS),
       })
       .strict()
       .default({
         planTtlMinutes: DEFAULT_PLAN_TTL_MINUTES,
         confirmationTtlMinutes: DEFAULT_CONFIRMATION_TTL_MINUTES,
+        lockWaitSeconds: DEFAULT_LOCK_WAIT_SECONDS,
       }),
     gateway: z
       .object({

@@ -3,7 +3,7 @@
  * steps the journal will run, the money it moves and the users it affects. Policy judges the plan;
  * `--confirm <planId>` runs exactly the plan that was shown.
  */
-import type { Action } from '../policy/roles.js'
+import type { Action } from './actor.js'
 
 export interface PlanStep {
   name: string
@@ -25,6 +25,11 @@ export interface PlanBody {
   steps: PlanStep[]
   /** Kind-specific facts the safety rules read (see policy/rules.ts). */
   facts: Record<string, unknown>
+  /**
+   * What the operation holds while it is unfinished (`pair:<id>`, `config:<instanceId>`): a second
+   * operation that needs one of them waits for it, or is refused naming it.
+   */
+  locks?: string[]
 }
 
 export interface Plan extends PlanBody {

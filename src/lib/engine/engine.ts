@@ -5,8 +5,8 @@
  * kinds it can run (src/lib/kinds.ts) and handed to whatever starts or continues operations.
  */
 import type { Context } from '../context.js'
+import type { Action } from '../domain/actor.js'
 import { UserError } from '../errors.js'
-import type { Action } from '../policy/roles.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
 import { authorizeRun, runOperation } from './execute.js'

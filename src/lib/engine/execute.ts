@@ -24,6 +24,7 @@ import { Operations } from '../store/operations.js'
 import { Plans, type StoredPlan } from '../store/plans.js'
 import type { EngineHandle, OperationKind, StepRun } from './kind.js'
 import { holderGone } from './lease.js'
+import { claimLocks } from './locks.js'
 import type { KindRegistry } from './registry.js'
 import type { OperationView, RunOptions } from './types.js'
 
@@ -187,6 +188,17 @@ export async function runOperation(
   }
   const renew = setInterval(() => ops.acquireLease(opId, owner, LEASE_TTL_MS), LEASE_RENEW_MS)
   renew.unref()
+  // A resumed or retried operation holds its pairs again (a failed one gave them up when it ended).
+  try {
+    await claimLocks(ctx, opId, stored?.plan.locks ?? [], {
+      ...(opts.parentOpId ? { parentOpId: opts.parentOpId } : {}),
+      ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+    })
+  } catch (err) {
+    clearInterval(renew)
+    ops.releaseLease(opId, owner)
+    throw err
+  }
 
   let interrupted = false
   const onSigint = () => {
@@ -201,6 +213,11 @@ export async function runOperation(
     const todo = ops.steps(opId).filter((s) => s.state === 'pending' || s.state === 'running')
     let stop = false
     let heldBack = null as string | null
+    // Operations a step starts share what this one holds.
+    const child: EngineHandle = {
+      mutate: (c, k, p, o = {}) => engine.mutate(c, k, p, { ...o, parentOpId: opId }),
+      run: (c, id, o = {}) => engine.run(c, id, { ...o, parentOpId: opId }),
+    }
 
     const fail = (
       step: OperationStep,
@@ -283,7 +300,7 @@ export async function runOperation(
       })
       const run: StepRun = {
         ctx,
-        engine,
+        engine: child,
         opId,
         planId: op.planId,
         actor: runner,

@@ -4,10 +4,10 @@
  * idempotent: a resumed operation re-runs a step that was running when clawops died.
  */
 import type { Context } from '../context.js'
+import type { Action } from '../domain/actor.js'
 import type { AuditOutcome } from '../domain/audit.js'
 import type { OperationStep } from '../domain/operation.js'
 import type { PlanBody } from '../domain/plan.js'
-import type { Action } from '../policy/roles.js'
 import type { MutationOptions, MutationResult, OperationView, RunOptions } from './types.js'
 
 export type PlanDraft = Omit<PlanBody, 'kind' | 'action'>

@@ -18,6 +18,7 @@ import { AuditTrail } from '../store/audit-trail.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
 import type { EngineHandle, OperationKind } from './kind.js'
+import { claimLocks } from './locks.js'
 import type { MutationOptions, MutationResult } from './types.js'
 
 export function fingerprintOf(body: PlanBody): string {
@@ -188,7 +189,7 @@ export async function mutate<P>(
   }
 
   const opId = newId('op')
-  store.tx(() => {
+  const create = () => {
     if (!stored) plans.save(plan)
     plans.markExecuted(plan.id, opId)
     if (confirmedBy) plans.confirm(plan.id, confirmedBy, ctx.now())
@@ -212,8 +213,18 @@ export async function mutate<P>(
         confirmedBy,
       },
     })
+  }
+  // The operation is journaled in the same transaction that claims what it holds: two operations
+  // on one pair never both start.
+  await claimLocks(ctx, opId, plan.locks ?? [], {
+    also: create,
+    ...(opts.parentOpId ? { parentOpId: opts.parentOpId } : {}),
+    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
   })
-  const operation = await engine.run(ctx, opId, { onProgress: opts.onProgress })
+  const operation = await engine.run(ctx, opId, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.parentOpId ? { parentOpId: opts.parentOpId } : {}),
+  })
   return { status: operation.state, plan, policy: decision, operation }
 }
 

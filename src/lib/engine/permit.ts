@@ -5,8 +5,9 @@
  * audit entry with each effect, in the same transaction.
  */
 import type { Context } from '../context.js'
+import type { Action } from '../domain/actor.js'
 import { UserError } from '../errors.js'
-import { type Action, grantOf, ROLES } from '../policy/roles.js'
+import { grantOf, ROLES } from '../policy/roles.js'
 import { AuditTrail } from '../store/audit-trail.js'
 
 export function permit(

@@ -36,6 +36,8 @@ export interface RunOptions {
   /** The human operator's "yes" to a confirmation the resume needs (flag or prompt). */
   yes?: boolean
   onProgress?: ProgressFn
+  /** Set by the engine for an operation a step of another one starts: it shares the parent's locks. */
+  parentOpId?: string
 }
 
 export interface MutationOptions {
@@ -47,6 +49,8 @@ export interface MutationOptions {
   /** Asks a human on a TTY; absent when nobody can answer. */
   prompt?: (plan: Plan, decision: PolicyDecision) => Promise<boolean>
   onProgress?: ProgressFn
+  /** Set by the engine for an operation a step of another one starts: it shares the parent's locks. */
+  parentOpId?: string
 }
 
 export type MutationResult =

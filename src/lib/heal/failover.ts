@@ -278,6 +278,7 @@ const failoverKind: OperationKind<FailoverParams> = {
       targets: members.map((m) => m.pairId),
       affectedUsers: new Set(members.map((m) => m.primary.userId)).size,
       costDeltaMonthlyUsdCents: 0,
+      locks: members.map((m) => `pair:${m.pairId}`),
       steps: members.map((m) => ({
         name: 'failover',
         target: m.pairId,

@@ -386,6 +386,7 @@ const healKind: OperationKind<HealParams> = {
         { name: 'confirm', target: inst.id, input: { waitMs } },
         { name: 'escalate', target: inst.pairId, input: { role: inst.role } },
       ],
+      locks: [`pair:${inst.pairId}`],
       facts: {
         heal: {
           instanceId: inst.id,

@@ -57,6 +57,7 @@ const restartKind: OperationKind<RestartParams> = {
       affectedUsers: new Set(targets.map((t) => t.userId)).size,
       costDeltaMonthlyUsdCents: 0,
       steps: targets.map((t) => ({ name: 'restart', target: t.id, input: { nodeId: t.nodeId } })),
+      locks: [...new Set(targets.map((t) => `pair:${t.pairId}`))],
       facts: { states: targets.map((t) => [t.id, t.state]) },
     }
   },

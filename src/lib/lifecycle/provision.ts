@@ -135,6 +135,7 @@ const kind: OperationKind<ProvisionParams> = {
       targets: pairs.map((x) => x.pairId),
       affectedUsers: p.count,
       costDeltaMonthlyUsdCents: perPair * p.count,
+      locks: pairs.map((x) => `pair:${x.pairId}`),
       steps: [
         ...pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
         { name: 'notify', target: null, input: { type: 'provision.completed' }, final: true },

@@ -69,6 +69,7 @@ const kind: OperationKind<ReprovisionParams> = {
       targets: items.map((x) => x.pairId),
       affectedUsers: new Set(items.map((x) => x.userId)).size,
       costDeltaMonthlyUsdCents: items.reduce((s, x) => s + monthlyUsdCents(x.provider, x.tier, rates), 0),
+      locks: [...new Set(items.map((x) => `pair:${x.pairId}`))],
       steps: items.map((x) => ({ name: 'standby', target: x.pairId, input: x })),
       facts: { reprovision: items.map((x) => [x.itemId, x.provider, x.region]) },
     }

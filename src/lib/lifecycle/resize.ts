@@ -131,6 +131,7 @@ const kind: OperationKind<ResizeParams> = {
       affectedUsers: new Set(targets.map((t) => t.userId)).size,
       costDeltaMonthlyUsdCents: delta,
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
+      locks: pairs.map((x) => `pair:${x.pairId}`),
       facts: {
         resize: {
           tier: p.tier,

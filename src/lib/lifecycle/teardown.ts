@@ -124,6 +124,7 @@ const kind: OperationKind<TeardownParams> = {
       affectedUsers: new Set(targets.map((t) => t.userId)).size,
       costDeltaMonthlyUsdCents: -saving,
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
+      locks: pairs.map((x) => `pair:${x.pairId}`),
       facts: { teardown: facts },
     }
   },

@@ -2,7 +2,7 @@
  * Output mode from argv and environment, decided before oclif parses flags so that even a flag-parse
  * error or an unknown command is answered in the mode the caller asked for.
  */
-export type OutputFormat = 'json' | 'table' | 'wide'
+import type { OutputFormat } from '../context.js'
 
 export function requestedFormat(
   argv: readonly string[],

@@ -5,31 +5,7 @@
  * An action missing from a role's map is denied. `confirm` means the role may start the action but it
  * waits for a plan confirmation by a role with `canConfirm`.
  */
-import type { Actor } from '../domain/actor.js'
-
-/** Every mutating action clawops knows. Reads are not listed: every role may read. */
-export const ACTIONS = [
-  'instance.restart',
-  'instance.exec',
-  'heal',
-  'failover',
-  'provision',
-  'teardown',
-  'resize',
-  'config.push',
-  'config.rollback',
-  'routing.set',
-  'silence.manage',
-  'gateway.setup',
-  'agents.install',
-  'brief.deliver',
-  'ops.resume',
-  'lab.manage',
-  'health.sweep',
-  'node.approve',
-  'archive.prune',
-] as const
-export type Action = (typeof ACTIONS)[number]
+import { ACTIONS, type Action, type Actor } from '../domain/actor.js'
 
 export type Grant = 'allow' | 'confirm'
 

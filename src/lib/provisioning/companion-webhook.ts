@@ -6,8 +6,8 @@
  */
 import { request } from 'undici'
 import type { Context } from '../context.js'
+import { signWebhook } from '../events/webhook-signature.js'
 import { newId } from '../ids.js'
-import { signWebhook } from '../watch/webhook-verify.js'
 
 const TIMEOUT_MS = 10_000
 const MAX_ATTEMPTS = 8

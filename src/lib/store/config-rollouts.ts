@@ -4,9 +4,9 @@
  * and a rollback undo exactly what the push did. The operations journal says which batch step ran;
  * these rows say what happened inside it.
  */
-import type { FailureBudget } from '../config-push/budget.js'
-import type { RestartPolicy } from '../config-push/reload.js'
+
 import type { Role } from '../domain/instance.js'
+import type { FailureBudget, RestartPolicy } from '../domain/rollout.js'
 import type { Change } from '../gateway/config-diff.js'
 import { cached } from './statement-cache.js'
 import type { Store } from './store.js'

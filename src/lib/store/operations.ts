@@ -186,12 +186,14 @@ export class Operations {
     )
   }
 
+  /** Sets the state; an operation that has ended gives up what it held (op_locks). */
   setState(opId: string, state: OperationState, error: unknown = null): void {
     const now = this.store.now()
     const finished = state === 'running' ? null : now
     this.store.db
       .prepare('UPDATE operations SET state = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?')
       .run(state, error === null ? null : JSON.stringify(error), now, finished, opId)
+    if (state !== 'running') this.store.db.prepare('DELETE FROM op_locks WHERE op_id = ?').run(opId)
   }
 
   /**

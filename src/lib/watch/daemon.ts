@@ -21,6 +21,7 @@ import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
 import { UserError } from '../errors.js'
+import type { WebhookSecrets } from '../events/webhook-signature.js'
 import healKind, { healOutcome } from '../heal/heal.js'
 import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
@@ -46,7 +47,6 @@ import {
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
 import { receiveWebhook } from './webhook-receiver.js'
-import type { WebhookSecrets } from './webhook-verify.js'
 
 export interface WatchOptions {
   heal: boolean

@@ -9,9 +9,9 @@ import { z } from 'zod'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import { emitEvent } from '../events/emit.js'
+import { verifyWebhook, type WebhookSecrets } from '../events/webhook-signature.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
-import { verifyWebhook, type WebhookSecrets } from './webhook-verify.js'
 
 export const WEBHOOK_SOURCES = [
   'gatewayforge',

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyWebhook } from '../../../src/lib/watch/webhook-verify.js'
+import { verifyWebhook } from '../../../src/lib/events/webhook-signature.js'
 import { clawops, clawopsAsync } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 

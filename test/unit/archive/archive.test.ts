@@ -90,7 +90,7 @@ describe('archives in an S3-compatible bucket', () => {
       env: { S3_KEY: 'AKIDEXAMPLE', S3_SECRET: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
       config: {
         currency: { rates: { USD: 1, EUR: 1.08 } },
-        policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60 },
+        policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60, lockWaitSeconds: 30 },
         archive: {
           s3: {
             endpoint,

@@ -26,7 +26,7 @@ describe('config', () => {
     ['unknown key', JSON.stringify({ currencyy: {} }), /Unrecognized key|currencyy/],
     [
       'bad value',
-      JSON.stringify({ policy: { planTtlMinutes: 0, confirmationTtlMinutes: 60 } }),
+      JSON.stringify({ policy: { planTtlMinutes: 0, confirmationTtlMinutes: 60, lockWaitSeconds: 30 } }),
       /policy\.planTtlMinutes/,
     ],
     ['bad env name', JSON.stringify({ gateway: { tokenEnv: 'lower case' } }), /gateway\.tokenEnv/],

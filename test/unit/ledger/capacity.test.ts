@@ -18,7 +18,7 @@ beforeEach(() => {
     clock: () => now,
     config: {
       currency: { rates: { USD: 1, EUR: 1.08 } },
-      policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60 },
+      policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60, lockWaitSeconds: 30 },
       ledger: { budgetUsd: { month: 170 }, quotas: { hetzner: { instances: 5, regions: { nbg1: 4 } } } },
     },
   })

@@ -163,7 +163,7 @@ describe('provider health', () => {
       clock: () => now,
       config: {
         currency: { rates: { USD: 1, EUR: 1.08 } },
-        policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60 },
+        policy: { planTtlMinutes: 60, confirmationTtlMinutes: 60, lockWaitSeconds: 30 },
         ledger: { providerHealth: { leavePrimaryBelow: 60 } },
       },
     })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { ACTORS } from '../../../src/lib/domain/actor.js'
+import { ACTIONS, ACTORS, type Action } from '../../../src/lib/domain/actor.js'
 import type { PlanBody } from '../../../src/lib/domain/plan.js'
 import { check } from '../../../src/lib/policy/check.js'
-import { ACTIONS, type Action, grantOf, ROLES } from '../../../src/lib/policy/roles.js'
+import { grantOf, ROLES } from '../../../src/lib/policy/roles.js'
 
 function plan(action: Action, extra: Partial<PlanBody> = {}): PlanBody {
   return {

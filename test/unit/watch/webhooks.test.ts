@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Context } from '../../../src/lib/context.js'
+import { signWebhook, verifyWebhook } from '../../../src/lib/events/webhook-signature.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
 import { WebhookReceipts } from '../../../src/lib/store/webhook-receipts.js'
 import { startHttpServer, type WatchHttpServer } from '../../../src/lib/watch/http-server.js'
 import { receiveWebhook, type WebhookHandlers } from '../../../src/lib/watch/webhook-receiver.js'
-import { signWebhook, verifyWebhook } from '../../../src/lib/watch/webhook-verify.js'
 import { testContext } from '../../support/context.js'
 
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import type { PushOutcome } from '../../../lib/config-push/push.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/config-push/render.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushResume, PushOutcome> {
   static override summary =

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
-import { renderRollout, showRolloutOnError } from '../../../lib/config-push/render.js'
+import { renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
 
 type Result = Awaited<ReturnType<typeof import('../../../lib/config-push/control.js').rollbackRollout>>
 

@@ -1,10 +1,11 @@
 /** Human rendering of rollouts, plans and versions for the `config` commands (JSON mode never uses it). */
+
+import { type DocChange, formatDocChange } from '../config-push/doc-change.js'
+import type { PlanPreview } from '../config-push/push.js'
+import type { RolloutView } from '../config-push/view.js'
 import type { Change } from '../gateway/config-diff.js'
-import { paintState } from '../output/style.js'
-import { renderTable } from '../output/table.js'
-import { type DocChange, formatDocChange } from './doc-change.js'
-import type { PlanPreview } from './push.js'
-import type { RolloutView } from './view.js'
+import { paintState } from './style.js'
+import { renderTable } from './table.js'
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v))
 

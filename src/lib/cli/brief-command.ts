@@ -3,9 +3,9 @@
  * rendering. Each command file names its kind, summary and examples.
  */
 import { Flags } from '@oclif/core'
-import { ClawopsCommand } from '../cli/base-command.js'
-import type { BriefingResult } from './run.js'
-import { BRIEF_CHANNELS, type BriefingKind } from './settings.js'
+import type { BriefingResult } from '../brief/run.js'
+import { BRIEF_CHANNELS, type BriefingKind } from '../brief/settings.js'
+import { ClawopsCommand } from './base-command.js'
 
 export const briefFlags = {
   since: Flags.string({
@@ -45,7 +45,7 @@ export abstract class BriefCommand extends ClawopsCommand<typeof BriefCommand, B
 
   protected async execute(): Promise<BriefingResult> {
     const f = this.flags
-    const { runBriefing } = await import('./run.js')
+    const { runBriefing } = await import('../brief/run.js')
     return runBriefing(this.ctx, {
       kind: this.kind,
       ...(f.since ? { since: f.since } : {}),

@@ -1,0 +1,81 @@
+/**
+ * One operation per resource at a time: an operation claims the names its plan lists (`pair:<id>`,
+ * `config:<instanceId>`) together with its journal entry, holds them while it is unfinished (a crash
+ * included: the pair waits for `ops resume`), and gives them up when it ends. A second operation that
+ * needs one waits while the holder is actively running (up to `policy.lockWaitSeconds`), and is
+ * refused at once, naming the operation in the way, when the holder is stopped or held back. An
+ * operation a step starts (heal's failover) shares what its parent holds.
+ */
+import type { Context } from '../context.js'
+import { UserError } from '../errors.js'
+import { type LockHolder, OpLocks } from '../store/op-locks.js'
+import { holderGone } from './lease.js'
+
+const POLL_MS = 1_000
+
+function activelyRunning(ctx: Context, h: LockHolder): boolean {
+  return (
+    h.state === 'running' &&
+    h.leaseOwner !== null &&
+    h.leaseUntil !== null &&
+    h.leaseUntil > ctx.now() &&
+    !holderGone(h.leaseOwner)
+  )
+}
+
+function conflict(h: LockHolder, waitedMs: number): UserError {
+  const what = h.name.replace(':', ' ')
+  return new UserError('CONFLICT', `${what} is held by ${h.kind} operation ${h.opId} (${h.state})`, {
+    hint:
+      waitedMs > 0
+        ? `It was still running after ${Math.round(waitedMs / 1000)} s; follow it with clawops ops show ${h.opId}, and try again when it ends.`
+        : `Finish it first: clawops ops resume ${h.opId} (or see clawops ops show ${h.opId}).`,
+    details: { lock: h.name, opId: h.opId, kind: h.kind, state: h.state },
+  })
+}
+
+/**
+ * Claims `names` for `opId`, running `also` in the same transaction once they are free (mutate
+ * creates the operation there). Waits for an actively running holder; refuses a stopped one.
+ */
+export async function claimLocks(
+  ctx: Context,
+  opId: string,
+  names: readonly string[],
+  o: {
+    parentOpId?: string
+    also?: () => void
+    onWait?: (message: string, data?: Record<string, unknown>) => void
+  } = {},
+): Promise<void> {
+  const store = ctx.store()
+  const locks = store.repo(OpLocks)
+  const waitMs = ctx.config().policy.lockWaitSeconds * 1000
+  // Waiting is real time, whatever clock the fleet's records use.
+  const t0 = Date.now()
+  for (;;) {
+    const blocking = store.tx(() => {
+      const others = locks.holders(names, opId).filter((h) => h.opId !== o.parentOpId)
+      // A row of an operation that has ended is left over (it cannot be, but a store is a store).
+      for (const h of others.filter((x) => x.state !== 'running')) locks.releaseAll(h.opId)
+      const live = others.filter((h) => h.state === 'running')
+      if (live.length > 0) return live
+      o.also?.()
+      locks.claim(
+        names.filter((n) => !others.some((h) => h.name === n && h.opId === o.parentOpId)),
+        opId,
+      )
+      return null
+    })
+    if (!blocking) return
+    const waited = Date.now() - t0
+    const stopped = blocking.find((h) => !activelyRunning(ctx, h))
+    if (stopped) throw conflict(stopped, 0)
+    if (waited >= waitMs) throw conflict(blocking[0]!, waited)
+    o.onWait?.(`waiting for ${blocking[0]!.kind} operation ${blocking[0]!.opId} (${blocking[0]!.name})`, {
+      lock: blocking[0]!.name,
+      opId: blocking[0]!.opId,
+    })
+    await ctx.sleep(Math.min(POLL_MS, waitMs - waited))
+  }
+}

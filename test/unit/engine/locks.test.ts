@@ -1,0 +1,166 @@
+/**
+ * One operation per pair at a time: a second operation on a pair waits for a running one, is refused
+ * at once (naming it) when the first is stopped unfinished, and proceeds when it has ended; an
+ * operation a step starts shares its parent's pair.
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
+import type { Config } from '../../../src/lib/config/schema.js'
+import type { Context } from '../../../src/lib/context.js'
+import { Engine } from '../../../src/lib/engine/engine.js'
+import type { OperationKind } from '../../../src/lib/engine/kind.js'
+import { UserError } from '../../../src/lib/errors.js'
+import { productionKinds } from '../../../src/lib/kinds.js'
+import { seedFleet } from '../../../src/lib/lab/seed.js'
+import { Instances } from '../../../src/lib/store/instances.js'
+import { OpLocks } from '../../../src/lib/store/op-locks.js'
+import { Operations } from '../../../src/lib/store/operations.js'
+import { tempHome, testContext } from '../../support/context.js'
+
+interface P {
+  pair: string
+  tag: string
+  nested?: boolean
+}
+
+const gates = new Map<string, () => void>()
+const started: string[] = []
+
+/** A kind that holds its pair and waits for the test to let its one step finish. */
+const holdKind: OperationKind<P> = {
+  kind: 'test.hold',
+  action: 'instance.restart',
+  parseParams: (raw) => raw as P,
+  plan: (_ctx, p) => ({
+    summary: `hold ${p.pair}`,
+    targets: [p.pair],
+    affectedUsers: 1,
+    costDeltaMonthlyUsdCents: 0,
+    steps: [{ name: 'hold', target: p.pair, input: {} }],
+    locks: [`pair:${p.pair}`],
+    facts: {},
+  }),
+  async runStep(run, p) {
+    started.push(p.tag)
+    if (p.nested) {
+      const r = await run.engine.mutate(run.ctx, holdKind, { pair: p.pair, tag: `${p.tag}/child` })
+      return { child: r.status }
+    }
+    if (p.tag.endsWith('/child')) return { ok: true }
+    await new Promise<void>((release) => gates.set(p.tag, release))
+    return { ok: true }
+  },
+}
+
+const engine = new Engine(productionKinds().add(holdKind.kind, holdKind))
+let home: string
+const config: Config = {
+  ...structuredClone(DEFAULT_CONFIG),
+  policy: { ...DEFAULT_CONFIG.policy, lockWaitSeconds: 1 },
+}
+const ctx = (): Context => testContext({ home, config })
+
+async function codeOf(p: Promise<unknown>): Promise<UserError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  expect(e).toBeInstanceOf(UserError)
+  return e as UserError
+}
+
+async function until(f: () => boolean) {
+  for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 10))
+  expect(f()).toBe(true)
+}
+
+let pair: string
+beforeEach(() => {
+  home = tempHome()
+  started.length = 0
+  gates.clear()
+  const c = ctx()
+  seedFleet(c, { pairs: 2, seed: 5 })
+  pair = c.store().repo(Instances).list()[0]!.pairId
+})
+
+describe('one operation per pair', () => {
+  it('makes a second operation on a running pair wait, then refuses it naming the first', async () => {
+    const first = engine.mutate(ctx(), holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const t0 = Date.now()
+    const err = await codeOf(engine.mutate(ctx(), holdKind, { pair, tag: 'b' }))
+    expect(err.code).toBe('CONFLICT')
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900)
+    expect(err.message).toMatch(/pair .* is held by test\.hold operation op-/)
+    expect(started).toEqual(['a'])
+    // Nothing of the refused one reached the journal.
+    expect(ctx().store().repo(Operations).list({ kind: 'test.hold' })).toHaveLength(1)
+    gates.get('a')!()
+    expect((await first).status).toBe('done')
+    expect(
+      ctx()
+        .store()
+        .repo(OpLocks)
+        .holders([`pair:${pair}`], 'none'),
+    ).toEqual([])
+  })
+
+  it('lets the second one go as soon as the first ends', async () => {
+    const first = engine.mutate(ctx(), holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const slow: Config = { ...config, policy: { ...config.policy, lockWaitSeconds: 10 } }
+    const second = engine.mutate(testContext({ home, config: slow }), holdKind, { pair, tag: 'b' })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(started).toEqual(['a'])
+    gates.get('a')!()
+    await first
+    await until(() => started.includes('b'))
+    gates.get('b')!()
+    expect((await second).status).toBe('done')
+  })
+
+  it('refuses at once while a stopped operation holds the pair, until it is resumed', async () => {
+    const c = ctx()
+    const first = engine.mutate(c, holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const op = c.store().repo(Operations).list({ kind: 'test.hold' })[0]!
+    // What a SIGKILL leaves: the operation running in the journal, its process gone.
+    c.store()
+      .db.prepare(
+        "UPDATE operations SET lease_owner = 'elsewhere:1:x', lease_until = '2000-01-01T00:00:00.000Z' WHERE id = ?",
+      )
+      .run(op.id)
+    const t0 = Date.now()
+    const err = await codeOf(engine.mutate(ctx(), holdKind, { pair, tag: 'b' }))
+    expect(Date.now() - t0).toBeLessThan(900)
+    expect(err.code).toBe('CONFLICT')
+    expect(err.hint).toContain(`clawops ops resume ${op.id}`)
+    gates.get('a')!()
+    await first.catch(() => undefined)
+  })
+
+  it('does not hold back an operation on another pair', async () => {
+    const other = ctx()
+      .store()
+      .repo(Instances)
+      .list()
+      .find((i) => i.pairId !== pair)!.pairId
+    const first = engine.mutate(ctx(), holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const second = engine.mutate(ctx(), holdKind, { pair: other, tag: 'b' })
+    await until(() => started.includes('b'))
+    gates.get('a')!()
+    gates.get('b')!()
+    expect((await first).status).toBe('done')
+    expect((await second).status).toBe('done')
+  })
+
+  it("shares the parent's pair with an operation one of its steps starts", async () => {
+    const r = await engine.mutate(ctx(), holdKind, { pair, tag: 'p', nested: true })
+    if (r.status === 'dry-run') throw new Error('unexpected')
+    expect(r.status).toBe('done')
+    expect(r.operation.steps[0]!.result).toEqual({ child: 'done' })
+    expect(started).toEqual(['p', 'p/child'])
+  })
+})
