@@ -42,11 +42,13 @@ export async function mutate<P>(
   rawParams: unknown,
   opts: MutationOptions = {},
 ): Promise<MutationResult> {
+  const params = kind.parseParams(rawParams)
   const store = ctx.store()
   const plans = store.repo(Plans)
   const audit = store.repo(AuditTrail)
   // A role without the action is refused before anything is read or asked: planning may call out
-  // (gateway setup and agents install read the gateway's config), and a refusal must not.
+  // (gateway setup and agents install read the gateway's config), and a refusal must not. There is
+  // no plan yet, so the entry keeps what was asked for.
   if (grantOf(ctx.actor, kind.action) === 'deny') {
     const finding = rolePermission({ action: kind.action } as PlanBody, ctx.actor)!
     audit.append({
@@ -54,14 +56,18 @@ export async function mutate<P>(
       action: kind.action,
       target: null,
       outcome: 'denied',
-      details: { kind: kind.kind, findings: [finding], ...(opts.confirm ? { confirm: opts.confirm } : {}) },
+      details: {
+        kind: kind.kind,
+        params,
+        findings: [finding],
+        ...(opts.confirm ? { confirm: opts.confirm } : {}),
+      },
     })
     throw new UserError('POLICY_DENIED', finding.message, {
       hint: 'The rule is in details; nothing was changed.',
       details: { rules: [finding.rule], findings: [finding] },
     })
   }
-  const params = kind.parseParams(rawParams)
 
   const stored = opts.confirm ? plans.get(opts.confirm) : undefined
   if (opts.confirm) {

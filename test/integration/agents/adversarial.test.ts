@@ -152,11 +152,13 @@ describe('the gateway refuses what a role must not do, before clawops runs', () 
     const direct = team.cli('teardown', primary.id, '--as', 'guardian')
     expect(direct.error).toMatchObject({ code: 'POLICY_DENIED', details: { rules: ['role-permission'] } })
     expect(team.cli('audit', 'log', '--actor', 'guardian', '--action', 'teardown').data.entries).toEqual([
+      // Refused before it is planned (nothing is read for a role without the action): the entry
+      // keeps what was asked for.
       expect.objectContaining({
         actor: 'guardian',
         action: 'teardown',
         outcome: 'denied',
-        target: primary.id,
+        details: expect.objectContaining({ params: expect.objectContaining({ ids: [primary.id] }) }),
       }),
     ])
   })
