@@ -24,12 +24,12 @@ import { selectInstances } from '../../../src/lib/fleet/instance-query.js'
 import { productionKinds } from '../../../src/lib/kinds.js'
 import teardownKind from '../../../src/lib/lifecycle/teardown.js'
 import type { TeardownFact } from '../../../src/lib/policy/rules.js'
-import type { ProviderAdapter } from '../../../src/lib/providers/types.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { Pairs } from '../../../src/lib/store/pairs.js'
 import { Plans } from '../../../src/lib/store/plans.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
+import { DeletingProvider } from '../../support/deleting-provider.js'
 
 const PAIRS = 12
 /** Single-pair targets and fleet changes pick among the first few pairs, so they meet often. */
@@ -150,7 +150,6 @@ class World {
   readonly home = tempHome()
   readonly clock = manualClock()
   readonly violations: string[] = []
-  readonly deletes: string[] = []
   readonly touches: string[] = []
   /** Each instance's state as the fleet (not a teardown in progress) last set it. */
   private readonly known = new Map<string, InstanceState>()
@@ -158,13 +157,14 @@ class World {
   readonly plans: { id: string; kind: 'teardown' | 'touch'; params: unknown }[] = []
   /** The pair the latest single-pair plan was about. */
   subject = 0
-  failDeletes = 0
+  readonly cloud = new DeletingProvider()
   failTouches = 0
   readonly engine: Engine
   readonly touch: OperationKind<{ selector: string }>
 
   constructor() {
     this.touch = this.touchKind()
+    this.cloud.onDelete = (serverId, opts) => this.checkDelete(serverId, opts!.opId!)
     this.engine = new Engine(productionKinds().add(this.touch.kind, this.touch))
     const ctx = this.as('operator')
     const now = ctx.now()
@@ -205,7 +205,7 @@ class World {
       home: this.home,
       actor: 'operator',
       clock: this.clock,
-      services: { provider: () => this.provider(), sleep: async () => {} },
+      services: { provider: () => this.cloud.adapter(), sleep: async () => {} },
     })
     return this.root.as(actor)
   }
@@ -232,54 +232,27 @@ class World {
     }
   }
 
-  private provider(): ProviderAdapter {
-    const refuse = () => {
-      throw new Error('not used by these operations')
+  /** The check of rules 1 and 5 at the moment of each delete, before the provider answers. */
+  private checkDelete(serverId: string, opId: string): void {
+    const instances = this.store.repo(Instances)
+    const inst = instances.list({ includeDeleted: true }).find((i) => i.providerId === serverId)!
+    const partner = instances
+      .list({ pairId: inst.pairId, includeDeleted: true })
+      .find((m) => m.id !== inst.id)
+    const op = this.store.repo(Operations).get(opId)!
+    const facts = this.store.repo(Plans).get(op.planId)!.plan.facts.teardown as TeardownFact[]
+    const wholePair = facts.find((f) => f.instanceId === inst.id)?.wholePair ?? false
+    if (
+      !wholePair &&
+      inst.role === 'primary' &&
+      this.known.get(inst.id) === 'ACTIVE' &&
+      partner?.state !== 'ACTIVE'
+    ) {
+      this.violations.push(
+        `rule 1: ${op.actor}'s operation ${op.id} deleted ACTIVE primary ${inst.id} while its standby ${partner?.id} is ${partner?.state}`,
+      )
     }
-    return {
-      provider: 'hetzner',
-      capabilities: { resize: 'in-place', delete: 'immediate', labels: 'kv', prices: 'static' },
-      planFor: () => 'cx22',
-      delete: async (serverId, opts) => {
-        const instances = this.store.repo(Instances)
-        const inst = instances.list({ includeDeleted: true }).find((i) => i.providerId === serverId)!
-        const partner = instances
-          .list({ pairId: inst.pairId, includeDeleted: true })
-          .find((m) => m.id !== inst.id)
-        const op = this.store.repo(Operations).get(opts!.opId!)!
-        const facts = this.store.repo(Plans).get(op.planId)!.plan.facts.teardown as TeardownFact[]
-        const wholePair = facts.find((f) => f.instanceId === inst.id)?.wholePair ?? false
-        if (
-          !wholePair &&
-          inst.role === 'primary' &&
-          this.known.get(inst.id) === 'ACTIVE' &&
-          partner?.state !== 'ACTIVE'
-        ) {
-          this.violations.push(
-            `rule 1: ${op.actor}'s operation ${op.id} deleted ACTIVE primary ${inst.id} while its standby ${partner?.id} is ${partner?.state}`,
-          )
-        }
-        this.confirmedEnough(op.id, `delete of ${inst.id}`)
-        if (this.failDeletes > 0) {
-          this.failDeletes--
-          throw new UserError('PROVIDER_ERROR', `hetzner: delete of ${serverId} failed (test)`)
-        }
-        this.deletes.push(inst.id)
-        return { mode: 'immediate', effectiveAt: null, pending: null, alreadyGone: false }
-      },
-      create: refuse,
-      get: refuse,
-      list: refuse,
-      findByOpLabel: refuse,
-      reboot: refuse,
-      powerOn: refuse,
-      powerOff: refuse,
-      resize: refuse,
-      prices: refuse,
-      regions: refuse,
-      waitFor: refuse,
-      stats: () => ({ requests: 0, retries: 0, rateLimited: 0, throttledMs: 0 }),
-    }
+    this.confirmedEnough(op.id, `delete of ${inst.id}`)
   }
 
   /** A change every agent that may restart may start outright; above 10 users it needs a confirmation. */
@@ -370,7 +343,7 @@ class World {
           this.clock.advance(x.minutes * 60_000)
           return
         case 'faults':
-          this.failDeletes = x.deletes
+          this.cloud.failNext = x.deletes
           this.failTouches = x.touches
           return
         case 'resume': {
@@ -401,7 +374,7 @@ describe('policy properties over sequences of agent actions', () => {
         const w = new World()
         try {
           for (const x of actions) await w.apply(x)
-          effects += w.deletes.length + w.touches.length
+          effects += w.cloud.deletes.length + w.touches.length
           expect(w.violations).toEqual([])
         } finally {
           w.close()
