@@ -189,6 +189,8 @@ function expected(id: string, role: Actor, withConfirm: boolean, flagAction?: Ac
     if (withConfirm) return ROLES[role].canConfirm ? 'allowed' : 'POLICY_DENIED'
     return g === 'confirm' ? 'CONFIRMATION_REQUIRED' : 'allowed'
   }
+  // The rollout it continues (one pair) needed no confirmation: its own plan id changes nothing.
+  if (id === 'config push resume') return 'allowed'
   if (withConfirm) {
     if (!COMMANDS[id]?.confirmable) return 'NOT_FOUND'
     return ROLES[role].canConfirm ? 'allowed' : 'POLICY_DENIED'
@@ -374,6 +376,7 @@ beforeAll(async () => {
   const ctx = new Context({ home: template, env: {} })
   let failedTeardown: Fixture['failedTeardown']
   let rolloutId: string
+  let rolloutPlanId: string
   let configVersion: string
   let queueItem: string
   let incidentId: string
@@ -384,10 +387,11 @@ beforeAll(async () => {
     failedTeardown = { opId: td!.id, planId: td!.planId }
     const push = ctx
       .store()
-      .db.prepare("SELECT id, version FROM config_rollouts WHERE kind = 'push' LIMIT 1")
-      .get() as { id: string; version: number } | undefined
+      .db.prepare("SELECT id, version, plan_id AS planId FROM config_rollouts WHERE kind = 'push' LIMIT 1")
+      .get() as { id: string; version: number; planId: string } | undefined
     expect(push, pushed.stdout).toBeDefined()
     rolloutId = push!.id
+    rolloutPlanId = push!.planId
     configVersion = String(push!.version)
     const queue = ctx.store().repo(ReprovisionQueue)
     const q = queue.enqueue({
@@ -433,6 +437,7 @@ beforeAll(async () => {
     plans[id] = (r.json!.error!.details as { planId: string }).planId
   }
   plans['ops resume'] = failedTeardown.planId
+  plans['config push resume'] = rolloutPlanId
   fixture = { ...partial, plans }
 }, 180_000)
 
