@@ -1,5 +1,5 @@
 /**
- * Bypasses of issue P9 that live at the process level, through the real binary: a health sweep by
+ * Ways around the gate that live at the process level, through the real binary: a health sweep by
  * Triage refused before any probe; a second `clawops watch` refused while one runs; an agent's
  * environment naming other provider endpoints or another config, which must change nothing (a second
  * listener stands where those variables point and must receive nothing), both when the agent runs

@@ -1,9 +1,9 @@
 /**
- * The ways around the gate that issue P9 lists, each as a regression test through the real Engine:
+ * Known ways around the gate, each as a regression test through the real Engine:
  * a failed teardown retried by a role that could not have started it, or after the fleet changed;
  * node approval audited before the gateway is asked; config push pause and resume judged by the
  * engine like any run. (The CLI side of these, the watch lease and the agent's environment are in
- * test/cli/bypasses.test.ts; the gateway-level one in test/integration/agents/bypasses.test.ts.)
+ * test/cli/bypasses.test.ts; the one through a real gateway in test/integration/agents/adversarial.test.ts.)
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { pauseRollout, resumeRollout } from '../../../src/lib/config-push/control.js'
