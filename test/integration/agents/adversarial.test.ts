@@ -14,6 +14,7 @@ import { Context } from '../../../src/lib/context.js'
 import { PROVIDERS } from '../../../src/lib/domain/provider.js'
 import { CREDENTIAL_ENV } from '../../../src/lib/providers/index.js'
 import { Instances } from '../../../src/lib/store/instances.js'
+import { clawopsAsync } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 import { envelope, type Turn } from '../../support/fake-model.js'
 import { type GatewayInfo, prepareGateway, startGateway, stopGateway } from '../../support/gateway-process.js'
@@ -308,8 +309,9 @@ describe('resuming what a role could not have started', () => {
         .repo(Instances)
         .update(i.id, { providerId: `srv-${i.id}` })
     ctx.close()
-    const torn = team.cli('teardown', '-l', `pair=${pairId}`, '--yes')
-    expect(torn.ok, JSON.stringify(torn)).toBe(false)
+    // Not team.cli: a synchronous run would keep this process (and the listener in it) from answering.
+    const torn = await clawopsAsync(['teardown', '-l', `pair=${pairId}`, '--yes', '--json'], env)
+    expect((torn.json as Json)?.error?.code, torn.stdout).toBe('PROVIDER_ERROR')
     const op = team
       .cli('ops', 'list', '--kind', 'teardown')
       .data.operations.find((o: Json) => o.state === 'failed')
