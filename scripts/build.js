@@ -3,7 +3,7 @@
 // bundling the dependencies cuts the hundreds of small module reads that dominate a cold start.
 // Type checking is `npm run typecheck` (tsc); the oclif manifest is written last.
 import { spawnSync } from 'node:child_process'
-import { globSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, globSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -59,6 +59,38 @@ await build({
   plugins: [zodEnglishOnly],
   logLevel: 'warning',
 })
+
+// The OpenClaw plugin: one self-contained folder the operator's gateway loads (dist/plugin): its
+// manifest, the server entry with the clawops code it uses bundled in (node:sqlite is the gateway's
+// own Node 24), and the Fleet tab's script (Chart.js bundled: the page loads nothing from elsewhere).
+mkdirSync(join(next, 'plugin', 'ui'), { recursive: true })
+await build({
+  entryPoints: ['plugin/src/index.ts'],
+  outfile: join(next, 'plugin', 'index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  external: ['bufferutil', 'utf-8-validate'],
+  banner: {
+    js: "import { createRequire as __clawopsRequire } from 'node:module'; const require = __clawopsRequire(import.meta.url);",
+  },
+  plugins: [zodEnglishOnly],
+  logLevel: 'warning',
+})
+await build({
+  entryPoints: ['plugin/ui/app.ts'],
+  outfile: join(next, 'plugin', 'ui', 'app.js'),
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'chrome120',
+  logLevel: 'warning',
+})
+copyFileSync('plugin/ui/app.css', join(next, 'plugin', 'ui', 'app.css'))
+copyFileSync('plugin/openclaw.plugin.json', join(next, 'plugin', 'openclaw.plugin.json'))
+copyFileSync('plugin/package.json', join(next, 'plugin', 'package.json'))
 
 rmSync('dist', { recursive: true, force: true })
 renameSync(next, 'dist')

@@ -1,10 +1,10 @@
 // Runs before the tests (pretest): the briefing voice tests drive Debian's espeak-ng, sox and
-// opus-tools for real, the contract tests Hetzner's hcloud CLI (hcloud-cli). When they are missing and
+// opus-tools for real, the contract tests Hetzner's hcloud CLI (hcloud-cli), the plugin test Chromium. When they are missing and
 // this machine can install them (apt-get, as root or with passwordless sudo), they are installed;
 // otherwise the tests that need them say why they are skipped (in CI they fail instead).
 import { spawnSync } from 'node:child_process'
 
-const tools = ['espeak-ng', 'sox', 'soxi', 'opusenc', 'hcloud']
+const tools = ['espeak-ng', 'sox', 'soxi', 'opusenc', 'hcloud', 'chromium']
 const has = (t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status === 0
 const missing = () => tools.filter((t) => !has(t))
 
@@ -17,7 +17,7 @@ if (missing().length > 0 && has('apt-get')) {
       : null
   if (sudo) {
     console.error(
-      `system-tools: installing ${missing().join(', ')} (Debian packages espeak-ng sox opus-tools hcloud-cli)`,
+      `system-tools: installing ${missing().join(', ')} (Debian packages espeak-ng sox opus-tools hcloud-cli chromium)`,
     )
     const run = (args) =>
       spawnSync(sudo[0] ?? args[0], sudo.length ? [...sudo.slice(1), ...args] : args.slice(1), {
@@ -37,12 +37,13 @@ if (missing().length > 0 && has('apt-get')) {
       'sox',
       'opus-tools',
       'hcloud-cli',
+      'chromium',
     ])
   }
 }
 const still = missing()
 if (still.length > 0) {
   console.error(
-    `system-tools: ${still.join(', ')} not installed; the local tests that need them will be skipped (apt-get install espeak-ng sox opus-tools hcloud-cli)`,
+    `system-tools: ${still.join(', ')} not installed; the local tests that need them will be skipped (apt-get install espeak-ng sox opus-tools hcloud-cli chromium)`,
   )
 }

@@ -99,7 +99,7 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
         'skipped' in r.sweep
           ? `sweep skipped (${r.sweep.skipped})`
           : `swept ${r.sweep.swept}, ${r.sweep.transitions.length} state change(s)`
-      return `${sweep}; ${r.pairsFailed} pair(s) without an ACTIVE member; queue ${r.backlog}; providers degraded: ${r.providers.degraded.join(', ') || 'none'}; heals: ${r.heals.map((h) => `${h.instanceId} ${h.outcome}`).join(', ') || 'none'}; delivered ${r.delivery.events} event(s) in ${r.delivery.deliveries} delivery(ies)${r.delivery.failed.length ? `; ${r.delivery.failed.length} delivery attempt(s) failed: ${r.delivery.failed[0]!.error}` : ''}\n`
+      return `${sweep}; ${r.pairsFailed} pair(s) without an ACTIVE member; queue ${r.backlog}; providers degraded: ${r.providers.degraded.join(', ') || 'none'}; heals: ${r.heals.map((h) => `${h.instanceId} ${h.outcome}`).join(', ') || 'none'}${r.healStorms.length ? `; heals held back past the restart budget: ${r.healStorms.map((x) => `${x.scope} (${x.held.length})`).join(', ')}` : ''}; delivered ${r.delivery.events} event(s) in ${r.delivery.deliveries} delivery(ies)${r.delivery.failed.length ? `; ${r.delivery.failed.length} delivery attempt(s) failed: ${r.delivery.failed[0]!.error}` : ''}\n`
     }
     return `watch stopped (${r.stoppedBy}) after ${r.cycles} cycle(s): ${r.eventsDelivered} event(s) delivered, ${r.heals} heal(s), ${r.realtimeChecks} real-time check(s)\n`
   }

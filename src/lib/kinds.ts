@@ -22,5 +22,6 @@ export function productionKinds(): KindRegistry {
     .add('routing.set', () => import('./ledger/routing-set-kind.js').then((m) => m.default))
     .add('config.push', () => import('./config-push/push-kind.js').then((m) => m.default))
     .add('config.rollback', () => import('./config-push/rollback-kind.js').then((m) => m.default))
+    .add('archive.prune', () => import('./archive/prune.js').then((m) => m.default))
     .add('agents.install', () => import('./agents/install.js').then((m) => m.default))
 }

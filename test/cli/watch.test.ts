@@ -68,7 +68,11 @@ beforeAll(async () => {
     join(home, 'config.json'),
     JSON.stringify({
       gateway: { url: gw.url.replace('http:', 'ws:'), hooksTokenEnv: 'CLAWOPS_HOOKS_TOKEN' },
-      watch: { statusPages: { hetzner: statusUrl } },
+      // Every provider's page is this one (a test must not read the real providers' pages).
+      watch: {
+        statusPages: { hetzner: statusUrl },
+        statusPageBase: statusUrl.replace('/summary.json', '/base'),
+      },
     }),
   )
   expect(clawops(['lab', 'seed', '--pairs', '40', '--seed', '7', '--json'], env()).code).toBe(0)
@@ -244,7 +248,8 @@ describe('clawops watch and friends, as agents call them', () => {
       out += d
     })
     let health: any
-    for (let i = 0; i < 100 && !health; i++) {
+    // Until the first cycle has run (on a loaded machine /healthz answers before it ends).
+    for (let i = 0; i < 200 && !health?.body?.lastCycle; i++) {
       await new Promise((r) => setTimeout(r, 100))
       health = await fetch(`http://127.0.0.1:${port}/healthz`)
         .then(async (r) => ({ status: r.status, body: await r.json() }))

@@ -18,7 +18,7 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
   static override summary =
     "Push a change to the users' OpenClaw gateway config: rolling batches, validated, halted on failures, resumable."
   static override description =
-    'The change is a JSON merge document (--merge, RFC 7386), a JSON patch (--patch, RFC 6902) or a full config (--file), applied to each instance\'s own config as gf-clawnode reads it (secrets stay on the hosts: "[redacted]" keeps each instance\'s value; a document that sets a secret is refused). Default target: every ACTIVE instance. Batches of 50 (standbys first, never both members of a pair in one batch, an optional --canary batch first); each instance validates the merged config before an atomic swap (previous version kept), restarts the gateway when the change needs it and is checked for health; an instance whose current config is malformed is skipped and flagged, never overwritten. After each batch and its --pause, the gateways are checked again and the failure budget (--max-failures, 2 %) is judged: exceeded, the rollout halts. Above 100 instances a push must roll (safety rule 2); --all-at-once is for small targets and needs a confirmation, as does any push to more than 10 users. Progress: a spinner on a terminal, NDJSON with --json --stream. Control it with clawops config push status|pause|resume|rollback <rolloutId>; every push is a numbered config version (clawops config history).'
+    'The change is a JSON merge document (--merge, RFC 7386), a JSON patch (--patch, RFC 6902) or a full config (--file), applied to each instance\'s own config as gf-clawnode reads it (secrets stay on the hosts: "[redacted]" keeps each instance\'s value; a document that sets a secret is refused). Default target: every ACTIVE instance. Batches of 50 (standbys first, never both members of a pair in one batch, an optional --canary batch first); each instance validates the merged config before an atomic swap (previous version kept), restarts the gateway when the change needs it and is checked for health; an instance whose current config is malformed is skipped and flagged, never overwritten. After each batch and its --pause, the gateways are checked again and the failure budget (--max-failures, 2 %) is judged: exceeded, the rollout halts. Above 100 instances a push must roll (safety rule 2) within its limits: batches of at most 10 % of the target and at most configPush.batchSize (the default batch size keeps to it), a pause of at least 10 s after each batch and a failure budget of at most 5 %; a looser push needs a confirmation by the operator or Commander and is refused to other agents. --all-at-once is for small targets and needs a confirmation, as does any push to more than 10 users. Progress: a spinner on a terminal, NDJSON with --json --stream. Control it with clawops config push status|pause|resume|rollback <rolloutId>; every push is a numbered config version (clawops config history).'
   static override examples = [
     {
       description: 'Kimi K2.5 as the primary model on every ACTIVE instance, rolling (plan first)',
@@ -50,7 +50,8 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
     }),
     selector: selectorFlag,
     'batch-size': Flags.integer({
-      summary: 'Instances per batch (default 50, or configPush.batchSize).',
+      summary:
+        'Instances per batch (default configPush.batchSize, 50; above 100 instances at most 10 % of them).',
       min: 1,
       max: 1000,
     }),

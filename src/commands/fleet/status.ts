@@ -1,25 +1,40 @@
+import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { INSTANCE_STATES } from '../../lib/domain/instance.js'
+import { PROVIDERS } from '../../lib/domain/provider.js'
 import type { FleetStatus as Result } from '../../lib/fleet/status.js'
-import { fleetStatus } from '../../lib/fleet/status.js'
+import { fleetStatus, parseFleetFilter } from '../../lib/fleet/status.js'
 import { formatUsd } from '../../lib/output/money.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 
 export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Result> {
   static override summary =
-    'Fleet overview: counts by state, provider, region and tier; trouble; monthly cost.'
+    'Fleet overview: counts, trouble, incidents, rollouts, cost against projection, provider scores, watch.'
   static override description =
-    'Reads the fleet store only. Lists every DEGRADED and FAILED instance and every pair with no ACTIVE member (users without a working gateway). Cost is the monthly list price of all live instances, converted to USD with the configured rates.'
+    "The fleet at a glance, the same snapshot the gateway plugin's clawops.fleet-status returns: counts by state, provider, region and tier; every DEGRADED and FAILED instance; pairs with no ACTIVE member and pairs whose primary is not ACTIVE; each provider region's health; open incidents with their timelines; silences in force; config rollouts not finished; month-to-date cost against the projection and the provider scores with a 7-day trend (computed at most hourly, by watch or by this command when none is fresh); the last watch cycle and whether watch is alive. monthlyCost is the monthly list price of all live instances. --provider, --region and --state narrow the counts, lists, regions and incidents; cost, scores, rollouts, silences and watch stay fleet-wide."
   static override examples = [
     { description: 'Overview as tables', command: '<%= config.bin %> fleet status' },
     {
       description: 'The same as one JSON document, for agents',
       command: '<%= config.bin %> fleet status --json',
     },
+    {
+      description: 'Only Hetzner’s Nuremberg region',
+      command: '<%= config.bin %> fleet status --provider hetzner --region nbg1',
+    },
   ]
+  static override flags = {
+    provider: Flags.option({ options: PROVIDERS, summary: 'Only this provider.' })(),
+    region: Flags.string({ summary: 'Only this provider region, e.g. nbg1.' }),
+    state: Flags.option({ options: INSTANCE_STATES, summary: 'Only instances in this state.' })(),
+  }
 
   protected async execute(): Promise<Result> {
-    return fleetStatus(this.ctx)
+    const f = this.flags
+    return fleetStatus(this.ctx, {
+      filter: parseFleetFilter({ provider: f.provider, region: f.region, state: f.state }),
+    })
   }
 
   protected render(s: Result): string {
@@ -58,6 +73,31 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
       s.pairsWithoutActive.length === 0
         ? 'Every pair has an ACTIVE member.\n'
         : `${s.pairsWithoutActive.length} pair(s) without an ACTIVE member: ${s.pairsWithoutActive.map((p) => p.pairId).join(', ')}\n`,
+    )
+    if (s.pairsWithoutActivePrimary.length > 0)
+      lines.push(`${s.pairsWithoutActivePrimary.length} pair(s) whose primary is not ACTIVE.\n`)
+    for (const i of s.incidents)
+      lines.push(`Incident ${i.id} (${i.severity}, ${i.status}): ${i.title} since ${i.openedAt}\n`)
+    if (s.silences.length > 0) lines.push(`${s.silences.length} silence(s) in force.\n`)
+    for (const r of s.rollouts)
+      lines.push(
+        `Rollout ${r.id} (${r.kind}, ${r.status}): batch ${r.currentBatch + 1}/${r.batches}, ${r.targets.total - r.targets.pending - r.targets.inFlight}/${r.targets.total} instances done\n`,
+      )
+    if (s.cost) {
+      const delta = s.cost.deltaPct === null ? '' : ` (${s.cost.deltaPct > 0 ? '+' : ''}${s.cost.deltaPct}%)`
+      lines.push(
+        `Cost this month: ${formatUsd(s.cost.actualUsdCents)} vs ${formatUsd(s.cost.projection.toDateUsdCents)} projected to date${delta}; forecast ${formatUsd(s.cost.forecastUsdCents)} of ${formatUsd(s.cost.projection.periodUsdCents)}\n`,
+      )
+    }
+    if (s.providerScores) {
+      const scores = s.providerScores.providers.map((p) => `${p.provider} ${p.score ?? '–'}`).join(', ')
+      lines.push(`Provider scores (${s.providerScores.window.days} days): ${scores}\n`)
+    }
+    const w = s.watch
+    lines.push(
+      w.status === 'never'
+        ? 'watch has never run on this store.\n'
+        : `watch: ${w.status}${w.lastCycle ? `, last cycle ${w.lastCycle.at}` : ', no cycle yet'}\n`,
     )
     return lines.join('')
   }

@@ -5,9 +5,9 @@ import { type OperationResult, operationResult, renderOperation } from '../../li
 
 export default class GatewaySetup extends ClawopsCommand<typeof GatewaySetup, OperationResult> {
   static override summary =
-    'Make an OpenClaw gateway ready for the fleet: node command allowlist and the hooks section.'
+    'Make an OpenClaw gateway ready for the fleet: node command allowlist, hooks, the clawops plugin (Fleet tab).'
   static override description =
-    'Adds every gf-clawnode command to gateway.nodes.commands.allow and enables hooks (with their own token, session keys under clawops:) for clawops watch. Idempotent: a second run changes nothing. Works on the running gateway (config RPCs, hot-reloaded; needs the shared token) or on its config file with --file. Nodes that were connected before must reconnect to declare the newly allowed commands.'
+    'Adds every gf-clawnode command to gateway.nodes.commands.allow and enables hooks (with their own token, session keys under clawops:) for clawops watch, and installs the clawops OpenClaw plugin from this clawops (dist/plugin on plugins.load.paths, plugins.entries.clawops enabled reading this clawops home): the clawops.fleet-status RPC and the Control UI’s Fleet tab, whose address the summary gives. Idempotent: a second run changes nothing. Works on the running gateway (config RPCs, hot-reloaded; needs the shared token) or on its config file with --file. Nodes that were connected before must reconnect to declare the newly allowed commands.'
   static override examples = [
     {
       description: 'Preview the change on the running gateway',

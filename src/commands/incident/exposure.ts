@@ -7,7 +7,7 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
   static override summary =
     'What an outage at a provider (or one region) means now: affected pairs, failovers, users without a gateway.'
   static override description =
-    "Counts from the fleet store (primaries affected, failovers complete, pairs still STANDBY_PROMOTING, users without an ACTIVE gateway, failover plans waiting for a confirmation, replacement standbys owed, silences in force) and the provider's own status page, fetched now (configure watch.statusPages or watch.statusPageBase). The window starts when the open incident was declared, else 24 h ago."
+    "Counts from the fleet store (primaries affected, failovers complete, pairs still STANDBY_PROMOTING, users without an ACTIVE gateway, failover plans waiting for a confirmation, replacement standbys owed, silences in force) and the provider's own status page, fetched now (watch.statusPages, else watch.statusPageBase, else the provider's public Statuspage where it has one: DigitalOcean, Hostinger). No page, an unreachable or an unreadable one is reported as status unknown (providerStatus.outcome), and watch declares no incident on it. The window starts when the open incident was declared, else 24 h ago."
   static override examples = [
     '<%= config.bin %> incident exposure --provider hetzner --region nbg1',
     {
@@ -40,9 +40,10 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
 
   protected render(e: Exposure): string {
     const s = e.providerStatus
-    const page = s.reachable
-      ? `${s.description || s.indicator}${e.region && s.regions[e.region] ? ` (${e.region}: ${s.regions[e.region]})` : ''}${s.incidents.length ? `; ${s.incidents.map((i) => `"${i.name}" ${i.status}`).join(', ')}` : ''}`
-      : `unavailable (${s.error})`
+    const page =
+      s.outcome === 'known'
+        ? `${s.description || s.indicator}${e.region && s.regions[e.region] ? ` (${e.region}: ${s.regions[e.region]})` : ''}${s.incidents.length ? `; ${s.incidents.map((i) => `"${i.name}" ${i.status}`).join(', ')}` : ''}`
+        : `UNKNOWN (${s.error ?? `indicator ${s.indicator}`})`
     return renderFields([
       ['Scope', e.region ? `${e.provider}/${e.region}` : e.provider],
       ['Since', e.since],
@@ -61,7 +62,7 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
       ],
       ['Standbys owed', `${e.reprovision.waiting} waiting, ${e.reprovision.ready} ready`],
       ['Silences', e.silences.map((x) => `${x.id} until ${x.expiresAt}`).join(', ') || 'none'],
-      ['Provider status page', page],
+      ['Provider status page', `${page}${s.url ? ` — ${s.url} at ${s.checkedAt}` : ''}`],
     ])
   }
 }

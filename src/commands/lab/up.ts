@@ -25,6 +25,11 @@ export default class LabUp extends ClawopsCommand<typeof LabUp, LabStatus> {
       summary:
         'What a booting server runs: a gf-clawnode process (default), a virtual gf-clawnode in the lab process (large fleets), or nothing.',
     })(),
+    'fleet-refresh': Flags.integer({
+      min: 2,
+      max: 3600,
+      summary: "How often the gateway's Fleet tab reloads its snapshot, in seconds (default 30).",
+    }),
     'boot-seconds': Flags.integer({
       min: 0,
       max: 600,
@@ -39,6 +44,9 @@ export default class LabUp extends ClawopsCommand<typeof LabUp, LabStatus> {
     return labUp(this.ctx, {
       ...(this.flags.driver ? { driver: this.flags.driver } : {}),
       ...(this.flags['boot-seconds'] !== undefined ? { bootSeconds: this.flags['boot-seconds'] } : {}),
+      ...(this.flags['fleet-refresh'] !== undefined
+        ? { fleetRefreshSeconds: this.flags['fleet-refresh'] }
+        : {}),
     })
   }
 

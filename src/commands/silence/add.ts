@@ -17,7 +17,7 @@ interface Result {
 export default class SilenceAdd extends ClawopsCommand<typeof SilenceAdd, Result> {
   static override summary = 'Stop watch from pushing matching events to the agents until the silence expires.'
   static override description =
-    'Match by provider, region, instance and event type (at least one; all given must match). Silenced events are still recorded and appear in incident reports. A critical event (a pair with no working gateway) is only silenced when --event names its type.'
+    "Match by provider, region, instance and event type (at least one; all given must match). Silenced events are still recorded and appear in incident reports. A critical event (a pair with no working gateway) is only silenced when --event names its type. The plan counts the users whose events the silence hides (the users with an instance its provider, region or instance matches today; every user for a silence that names only --event): more than 10 needs a confirmation (safety rule 5), and a silence with no provider, region or instance is refused to agents and needs the operator's confirmation."
   static override examples = [
     {
       description: 'Nuremberg health alerts for 30 minutes during a Hetzner incident',

@@ -14,6 +14,7 @@
 
 import type { AgentName } from '../config/watch-settings.js'
 import { type Change, diffConfigs, isPlainObject, type Json } from '../gateway/config-diff.js'
+import { clawopsPlugin } from '../gateway/plugin-install.js'
 import { applyPatch, planGatewaySetup } from '../gateway/setup.js'
 import type { AgentsSettings } from './settings.js'
 import { TEAM } from './team.js'
@@ -67,7 +68,8 @@ export function planAgentsConfig(
   s: AgentsSettings,
   opts: { gatewayToken?: string } = {},
 ): AgentsConfigPlan {
-  const setup = planGatewaySetup(current, opts)
+  // The team's gateway also gets the clawops plugin (the Fleet tab), reading the same clawops home.
+  const setup = planGatewaySetup(current, { ...opts, plugin: clawopsPlugin(s.home) })
   const warnings = [...setup.warnings]
   const names = Object.keys(TEAM) as AgentName[]
   const ids = names.map((n) => s.members[n].id)

@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Context } from '../context.js'
 import type { Instance } from '../domain/instance.js'
 import { UserError } from '../errors.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { newId } from '../ids.js'
+import { type ArchiveRecord, Archives } from '../store/archives.js'
 import { type S3Target, s3Delete, s3Put } from './s3.js'
 
 const DEFAULT_RETENTION_DAYS = 30
@@ -26,17 +27,7 @@ interface Chunk {
   done: boolean
 }
 
-export interface ArchiveRecord {
-  id: string
-  userId: string
-  pairId: string
-  instanceId: string
-  location: string
-  bytes: number
-  sha256: string
-  createdAt: string
-  expiresAt: string
-}
+export type { ArchiveRecord }
 
 function s3Target(ctx: Context): S3Target | null {
   const s3 = ctx.config().archive?.s3
@@ -121,52 +112,30 @@ export async function archiveUserState(
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + days * DAY).toISOString(),
   }
-  ctx
-    .store()
-    .db.prepare(
-      `INSERT INTO archives (id, user_id, pair_id, instance_id, location, bytes, sha256, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      record.id,
-      record.userId,
-      record.pairId,
-      record.instanceId,
-      record.location,
-      record.bytes,
-      record.sha256,
-      record.createdAt,
-      record.expiresAt,
-    )
+  ctx.store().repo(Archives).insert(record)
   return record
 }
 
-/** Deletes expired archives (file or object) and marks them deleted; returns how many. */
-export async function pruneArchives(ctx: Context): Promise<number> {
-  const db = ctx.store().db
-  const expired = db
-    .prepare('SELECT id, location FROM archives WHERE deleted_at IS NULL AND expires_at <= ?')
-    .all(ctx.now()) as { id: string; location: string }[]
-  let n = 0
-  for (const a of expired) {
-    if (a.location.startsWith('s3://')) {
-      const target = s3Target(ctx)
-      if (!target) continue
-      await s3Delete(target, a.location.replace(`s3://${target.bucket}/`, ''))
-    } else {
-      rmSync(a.location, { force: true })
+/**
+ * Deletes one archive's bytes (file or object); the caller marks it deleted. An archive kept in S3
+ * when no bucket is configured any more cannot be reached: that is an error, not a silent skip.
+ */
+export async function deleteArchiveBytes(ctx: Context, location: string): Promise<void> {
+  if (location.startsWith('s3://')) {
+    const target = s3Target(ctx)
+    if (!target)
+      throw new UserError('CONFIG_INVALID', `archive ${location} is in S3 but archive.s3 is not configured`, {
+        hint: 'Configure archive.s3 again to prune it.',
+      })
+    await s3Delete(target, location.replace(`s3://${target.bucket}/`, ''))
+  } else {
+    rmSync(location, { force: true })
+    // An empty per-user directory is noise.
+    const dir = dirname(location)
+    try {
+      if (dir.startsWith(archiveDir(ctx)) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true })
+    } catch {
+      // already gone
     }
-    db.prepare('UPDATE archives SET deleted_at = ? WHERE id = ?').run(ctx.now(), a.id)
-    n++
   }
-  // Empty per-user directories are noise.
-  try {
-    for (const d of readdirSync(archiveDir(ctx))) {
-      const p = join(archiveDir(ctx), d)
-      if (readdirSync(p).length === 0) rmSync(p, { recursive: true })
-    }
-  } catch {
-    // no archive directory yet
-  }
-  return n
 }

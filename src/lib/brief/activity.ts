@@ -8,6 +8,7 @@ import type { Provider } from '../domain/provider.js'
 import { Failovers } from '../store/failovers.js'
 import { FleetEvents } from '../store/fleet-events.js'
 import { Incidents } from '../store/incidents.js'
+import { Operations } from '../store/operations.js'
 import { ProvisionHistory } from '../store/provision-history.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
@@ -144,13 +145,7 @@ export function gatherActivity(store: Store, since: string, until: string): Acti
   }
 
   const operations: Activity['operations'] = {}
-  const rows = store.db
-    .prepare(
-      `SELECT kind, state, count(*) AS n FROM operations WHERE finished_at >= ? AND finished_at < ?
-       AND state IN ('done', 'failed', 'partial') GROUP BY kind, state ORDER BY kind`,
-    )
-    .all(since, until) as { kind: string; state: 'done' | 'failed' | 'partial'; n: number }[]
-  for (const r of rows) {
+  for (const r of store.repo(Operations).finishedBetween(since, until)) {
     operations[r.kind] ??= { done: 0, failed: 0, partial: 0 }
     operations[r.kind]![r.state] = r.n
   }

@@ -24,6 +24,7 @@ import type { Logger } from '../log.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { BriefDeliveries, type BriefDelivery } from '../store/brief-deliveries.js'
 import { FleetEvents } from '../store/fleet-events.js'
+import { Outbox } from '../store/outbox.js'
 import type { ChannelGateway, ChannelState } from './channel-gateway.js'
 import { deliveryError, outcomeOf, sendDelivery, targetFor } from './delivery.js'
 import { placeOf } from './incident-log.js'
@@ -116,9 +117,7 @@ export interface AlertReport {
 
 /** Agent deliveries of this event all held back by a silence: the operator is not paged either. */
 function silenced(ctx: Context, eventId: string): boolean {
-  const rows = ctx.store().db.prepare('SELECT state FROM watch_outbox WHERE event_id = ?').all(eventId) as {
-    state: string
-  }[]
+  const rows = ctx.store().repo(Outbox).byEvent(eventId)
   return rows.length > 0 && rows.every((r) => r.state === 'silenced')
 }
 
@@ -136,14 +135,7 @@ export class OperatorAlerts {
     const since = new Date(now.getTime() - settings.alerts.maxAgeMinutes * 60_000).toISOString()
     const fresh: BriefDelivery[] = []
     // Alertable events of the window that have no delivery row yet (one query: watch runs this every 2 s).
-    const ids = (
-      store.db
-        .prepare(
-          `SELECT id FROM events WHERE created_at >= ? AND type IN (${ALERT_TYPES.map(() => '?').join(',')})
-             AND id NOT IN (SELECT event_id FROM brief_deliveries WHERE event_id IS NOT NULL)`,
-        )
-        .all(since, ...ALERT_TYPES) as { id: string }[]
-    ).map((r) => r.id)
+    const ids = repo.undeliveredEvents(since, ALERT_TYPES)
     for (const e of store.repo(FleetEvents).getMany(ids)) {
       const rule = alertRuleFor(e, settings.alerts)
       if (!rule) continue

@@ -31,7 +31,7 @@ import {
   type TargetOutcome,
   type TargetPatch,
 } from '../store/config-rollouts.js'
-import { cached } from '../store/statement-cache.js'
+import { Instances } from '../store/instances.js'
 import { applyDocument, type ConfigDocument, DocumentMismatch } from './document.js'
 import type {
   ConfigGetResult,
@@ -159,12 +159,10 @@ async function healthy(env: InstanceEnv, node: NodeTarget): Promise<boolean> {
   }
 }
 
-/** The instance's node and state (one cached statement: this runs once per instance of a rollout). */
+/** The instance's node and state (this runs once per instance of a rollout). */
 function lookup(env: InstanceEnv, instanceId: string): { node: NodeTarget; state: InstanceState | null } {
-  const row = cached(env.ctx.store().db, 'SELECT node_id, state FROM instances WHERE id = ?').get(
-    instanceId,
-  ) as { node_id: string | null; state: InstanceState } | undefined
-  return { node: { id: instanceId, nodeId: row?.node_id ?? null }, state: row?.state ?? null }
+  const row = env.ctx.store().repo(Instances).nodeAndState(instanceId)
+  return { node: { id: instanceId, nodeId: row?.nodeId ?? null }, state: row?.state ?? null }
 }
 
 function nodeOf(env: InstanceEnv, instanceId: string): NodeTarget {

@@ -6,8 +6,9 @@
  *            (this step fails, the later batches stay pending for `config push resume`);
  *   finish   marks the rollout complete.
  * A paused rollout holds its next batch back (the operation stays running). Policy reads
- * facts.configPush: above 100 instances only a rolling push is allowed (rule 2), and an all-at-once
- * push waits for a confirmation; above 10 users every push does (rule 5).
+ * facts.rollout, the batching as planned (sizes, pause, failure budget): above 100 instances only a
+ * rolling push is allowed, and one looser than rule 2's limits waits for a human (see rules.ts); an
+ * all-at-once push waits for a confirmation; above 10 users every push does (rule 5).
  */
 import { z } from 'zod'
 import type { Context } from '../context.js'
@@ -17,6 +18,7 @@ import type { RestartPolicy } from '../domain/rollout.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
+import { type RolloutFact, rolloutBatchLimit } from '../policy/rules.js'
 import { ConfigRollouts, type Rollout, rolloutIdOf, type TargetSeed } from '../store/config-rollouts.js'
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
@@ -26,6 +28,7 @@ import { type PlannedBatch, planBatches } from './batching.js'
 import { DEFAULT_BUDGET, describeBudget, judgeBudget } from './budget.js'
 import { type ConfigDocument, DOCUMENT_FORMATS, describeDocument, parseDocument } from './document.js'
 import { PUSHABLE_STATES, pushInstance, recheckInstance } from './instance.js'
+import { configPushSettings } from './settings.js'
 
 export const DEFAULT_SELECTOR = 'state=ACTIVE'
 
@@ -39,7 +42,8 @@ const ParamsSchema = z
     document: z.object({ format: z.enum(DOCUMENT_FORMATS), body: z.unknown() }).strict(),
     /** null: every ACTIVE instance. */
     selector: z.string().min(1).nullable().default(null),
-    batchSize: z.number().int().min(1).max(1000).default(50),
+    /** null: the configured batch size (configPush.batchSize), within rule 2's limit for the target. */
+    batchSize: z.number().int().min(1).max(1000).nullable().default(null),
     canary: z.number().int().min(0).max(1000).default(0),
     pauseMs: z.number().int().min(0).max(3_600_000).default(10_000),
     maxFailures: BudgetSchema.default(DEFAULT_BUDGET),
@@ -54,7 +58,7 @@ const ParamsSchema = z
 export interface ConfigPushParams {
   document: ConfigDocument
   selector: string | null
-  batchSize: number
+  batchSize: number | null
   canary: number
   pauseMs: number
   maxFailures: z.infer<typeof BudgetSchema>
@@ -91,7 +95,7 @@ export function parseConfigPushParams(raw: unknown): ConfigPushParams {
   const p = r.data
   if (p.allAtOnce && p.canary > 0)
     throw new UserError('INVALID_INPUT', '--canary and --all-at-once exclude each other')
-  if (p.canary > p.batchSize)
+  if (p.batchSize !== null && p.canary > p.batchSize)
     throw new UserError(
       'INVALID_INPUT',
       `the canary batch (${p.canary}) is larger than a batch (${p.batchSize})`,
@@ -99,8 +103,13 @@ export function parseConfigPushParams(raw: unknown): ConfigPushParams {
   return { ...p, document: parseDocument(p.document.format, p.document.body) }
 }
 
-export function concurrencyOf(p: Pick<ConfigPushParams, 'concurrency' | 'batchSize'>): number {
-  return p.concurrency ?? Math.min(p.batchSize, 64)
+export function concurrencyOf(p: Pick<ConfigPushParams, 'concurrency'>, batchSize: number): number {
+  return p.concurrency ?? Math.min(batchSize, 64)
+}
+
+/** The failure budget as a share of the target, in percent (rule 2 reads it). */
+function budgetPct(b: ConfigPushParams['maxFailures'], instances: number): number {
+  return b.kind === 'pct' ? b.value : (100 * b.value) / Math.max(1, instances)
 }
 
 function batchSteps(batches: readonly PlannedBatch[]) {
@@ -151,6 +160,7 @@ async function start(run: StepRun, p: ConfigPushParams) {
     })),
   )
   const id = rolloutIdOf(run.opId)
+  const batchSize = (run.step.input as { batchSize?: number }).batchSize ?? p.batchSize ?? 50
   const summary = store.repo(Plans).get(run.planId)?.plan.summary ?? `config push ${id}`
   const version = store.tx(() => {
     const v = store.repo(ConfigVersions).append({
@@ -173,13 +183,13 @@ async function start(run: StepRun, p: ConfigPushParams) {
         revertsRollout: null,
         status: 'running',
         settings: {
-          batchSize: p.batchSize,
+          batchSize,
           canary: p.canary,
           pauseMs: p.pauseMs,
           maxFailures: p.maxFailures,
           allAtOnce: p.allAtOnce,
           restart: p.restart,
-          concurrency: concurrencyOf(p),
+          concurrency: concurrencyOf(p, batchSize),
         },
         batches: inputs.length,
         actor: run.actor,
@@ -289,34 +299,55 @@ const configPushKind: OperationKind<ConfigPushParams> = {
           : 'The selector matched no instance; see clawops instance list -l <selector>.',
       })
     }
+    // Unless a batch size is given, batches keep rule 2's limit for this target.
+    const ceiling = configPushSettings(ctx.config()).batchSize
+    const batchSize = p.batchSize ?? rolloutBatchLimit(targets.length, ceiling)
+    if (p.canary > batchSize)
+      throw new UserError(
+        'INVALID_INPUT',
+        `the canary batch (${p.canary}) is larger than a batch (${batchSize} for ${targets.length} instances)`,
+        { hint: 'Give a smaller --canary, or a --batch-size.' },
+      )
     const batches = planBatches(
       targets.map((i) => ({ id: i.id, pairId: i.pairId, userId: i.userId, role: i.role })),
-      { batchSize: p.batchSize, canary: p.canary, allAtOnce: p.allAtOnce },
+      { batchSize, canary: p.canary, allAtOnce: p.allAtOnce },
     )
+    const rollout: RolloutFact = {
+      what: 'config push',
+      instances: targets.length,
+      batches: batches.map((b) => b.members.length),
+      ceiling,
+      pauseMs: p.pauseMs,
+      maxFailurePct: budgetPct(p.maxFailures, targets.length),
+      allAtOnce: p.allAtOnce,
+    }
     const users = new Set(targets.map((t) => t.userId)).size
     const changes = describeDocument(p.document)
     const shape = p.allAtOnce
       ? 'all at once'
-      : `in ${batches.length} batch${batches.length === 1 ? '' : 'es'} of ≤${p.batchSize}${p.canary ? ` after a canary of ${p.canary}` : ''}, standbys first`
+      : `in ${batches.length} batch${batches.length === 1 ? '' : 'es'} of ≤${batchSize}${p.canary ? ` after a canary of ${p.canary}` : ''}, standbys first`
     return {
       summary: `push config (${p.document.format}, ${changes.length} change${changes.length === 1 ? '' : 's'}) to ${targets.length} instance${targets.length === 1 ? '' : 's'} of ${users} user${users === 1 ? '' : 's'} ${shape}`,
       targets: batches.flatMap((b) => b.members.map((m) => m.id)),
       affectedUsers: users,
       costDeltaMonthlyUsdCents: 0,
       steps: [
-        { name: 'start', target: null, input: { instances: targets.length, batches: batches.length } },
+        {
+          name: 'start',
+          target: null,
+          input: { instances: targets.length, batches: batches.length, batchSize },
+        },
         ...batchSteps(batches),
         { name: 'finish', target: null, input: {} },
       ],
       // Two rollouts never change one instance's config at once.
       locks: targets.map((t) => `config:${t.id}`),
       facts: {
+        rollout,
         configPush: {
           instances: targets.length,
-          rolling: !p.allAtOnce,
-          allAtOnce: p.allAtOnce,
           batches: batches.length,
-          batchSize: p.batchSize,
+          batchSize,
           canary: p.canary,
           pauseMs: p.pauseMs,
           maxFailures: describeBudget(p.maxFailures),

@@ -79,7 +79,7 @@ export function pushParams(ctx: Context, req: PushRequest) {
   return {
     document: { format: req.format, body: req.document },
     selector: req.selector ?? null,
-    batchSize: req.batchSize ?? s.batchSize,
+    batchSize: req.batchSize ?? null,
     canary: req.canary ?? 0,
     pauseMs: req.pauseMs ?? s.pauseMs,
     maxFailures: req.maxFailures ? parseBudget(req.maxFailures) : s.maxFailures,
@@ -143,7 +143,7 @@ async function previewOf(
 ) {
   const params = parseConfigPushParams(plan.params)
   const batches = plan.steps.filter((s) => s.name === 'batch').map((s) => s.input as BatchInput)
-  const fact = plan.facts.configPush as { notPushable?: number } | undefined
+  const fact = plan.facts.configPush as { notPushable?: number; batchSize?: number } | undefined
   const preview: PlanPreview = {
     planId: plan.id,
     summary: plan.summary,
@@ -159,7 +159,7 @@ async function previewOf(
       canary: b.canary,
     })),
     settings: {
-      batchSize: params.batchSize,
+      batchSize: fact?.batchSize ?? params.batchSize ?? configPushSettings(ctx.config()).batchSize,
       canary: params.canary,
       pauseSeconds: Math.round(params.pauseMs / 1000),
       maxFailures: describeBudget(params.maxFailures),

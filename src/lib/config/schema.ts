@@ -53,6 +53,16 @@ const WatchSchema = z
       })
       .strict()
       .optional(),
+    /** Gateway restarts by heals and restarts per provider and per region and window (rule 5: at most 10 users). */
+    restartBudget: z
+      .object({
+        maxUsers: z.number().int().min(1).max(10).optional(),
+        maxShare: Share.optional(),
+        minUsers: z.number().int().min(1).max(10).optional(),
+        windowMinutes: z.number().int().min(1).max(1440).optional(),
+      })
+      .strict()
+      .optional(),
     delivery: z
       .object({
         ratePerMinute: z.number().int().min(1).max(600).optional(),

@@ -6,6 +6,7 @@
 
 import type { Actor } from '../domain/actor.js'
 import type { EventType, Severity } from '../domain/event.js'
+import type { Provider } from '../domain/provider.js'
 import type { Config } from './schema.js'
 
 export type AgentName = Exclude<Actor, 'operator'>
@@ -38,11 +39,20 @@ export interface WatchSettings {
     providerDegradedBelow: number
   }
   blastRadius: { maxShare: number; minFailovers: number; windowMs: number }
+  /**
+   * How many users' gateways heals and restarts may restart per provider, and per region of one,
+   * within a window: maxShare of the scope's users, at least minUsers, at most maxUsers (10, rule 5).
+   */
+  restartBudget: { maxUsers: number; maxShare: number; minUsers: number; windowMs: number }
   delivery: { ratePerMinute: number; maxBatch: number; timeoutMs: number }
   agents: Record<AgentName, AgentTarget>
   routes: Partial<Record<EventType, AgentName[]>>
+  /** Pages the config names, by provider: they come first. */
   statusPages: Partial<Record<string, string>>
+  /** `<base>/<provider>` for a provider the config does not name (the lab's pages). */
   statusPageBase: string | null
+  /** The providers' own public pages, where nothing above applies (DEFAULT_STATUS_PAGES). */
+  statusPageDefaults: Record<string, StatusPageDefault>
   webhooks: { secretEnv: string; previousSecretEnv: string }
   /** Grace after a node disconnects before it is probed (reconnect blips, gateway restarts). */
   disconnectGraceMs: number
@@ -74,6 +84,38 @@ export const DEFAULT_ROUTES: Record<EventType, AgentName[]> = {
   REPROVISION_READY: ['forge'],
   INCIDENT_OPENED: ['commander', 'triage'],
   INCIDENT_RESOLVED: ['commander'],
+  // A provider looks down and its status page said nothing: a human decides (rule 4).
+  PROVIDER_STATUS_UNKNOWN: ['commander'],
+  // Heals past their budget were not run: Commander confirms the restart plan or not (rule 5).
+  HEAL_STORM: ['commander', 'guardian'],
+}
+
+export interface StatusPageDefault {
+  /** Its Atlassian Statuspage summary (the shape clawops reads), or null when it publishes none. */
+  summary: string | null
+  /** The page a human reads. */
+  page: string
+}
+
+/**
+ * The providers' public status pages (safety rule 4). DigitalOcean and Hostinger publish an
+ * Atlassian Statuspage, whose `api/v2/summary.json` clawops reads. Hetzner (its own page, with an
+ * Atom feed), Vultr (its own JSON schema, status.json and alerts.json) and Contabo publish no
+ * Statuspage summary: their status is unknown to clawops unless `watch.statusPages` names a page that
+ * serves one, and watch then declares no incident there without a human.
+ */
+export const DEFAULT_STATUS_PAGES: Record<Provider, StatusPageDefault> = {
+  hetzner: { summary: null, page: 'https://status.hetzner.com/' },
+  vultr: { summary: null, page: 'https://status.vultr.com/' },
+  digitalocean: {
+    summary: 'https://status.digitalocean.com/api/v2/summary.json',
+    page: 'https://status.digitalocean.com/',
+  },
+  contabo: { summary: null, page: 'https://status.contabo.com/' },
+  hostinger: {
+    summary: 'https://statuspage.hostinger.com/api/v2/summary.json',
+    page: 'https://statuspage.hostinger.com/',
+  },
 }
 
 /** Delivery order within a batch, and the priority column of the outbox. */
@@ -94,6 +136,7 @@ export const DEFAULTS = {
     providerDegradedBelow: 75,
   },
   blastRadius: { maxShare: 0.2, minFailovers: 3, windowMinutes: 15 },
+  restartBudget: { maxUsers: 10, maxShare: 0.2, minUsers: 3, windowMinutes: 15 },
   delivery: { ratePerMinute: 10, maxBatch: 20, timeoutSeconds: 20 },
   webhooks: { secretEnv: 'CLAWOPS_WEBHOOK_SECRET', previousSecretEnv: 'CLAWOPS_WEBHOOK_SECRET_PREVIOUS' },
   disconnectGraceSeconds: 5,
@@ -156,6 +199,12 @@ export function watchSettings(config: Config): WatchSettings {
       minFailovers: w.blastRadius?.minFailovers ?? DEFAULTS.blastRadius.minFailovers,
       windowMs: (w.blastRadius?.windowMinutes ?? DEFAULTS.blastRadius.windowMinutes) * 60_000,
     },
+    restartBudget: {
+      maxUsers: w.restartBudget?.maxUsers ?? DEFAULTS.restartBudget.maxUsers,
+      maxShare: w.restartBudget?.maxShare ?? DEFAULTS.restartBudget.maxShare,
+      minUsers: w.restartBudget?.minUsers ?? DEFAULTS.restartBudget.minUsers,
+      windowMs: (w.restartBudget?.windowMinutes ?? DEFAULTS.restartBudget.windowMinutes) * 60_000,
+    },
     delivery: {
       ratePerMinute: w.delivery?.ratePerMinute ?? DEFAULTS.delivery.ratePerMinute,
       maxBatch: w.delivery?.maxBatch ?? DEFAULTS.delivery.maxBatch,
@@ -165,6 +214,7 @@ export function watchSettings(config: Config): WatchSettings {
     routes: { ...DEFAULT_ROUTES, ...(w.routes as Partial<Record<EventType, AgentName[]>> | undefined) },
     statusPages: { ...w.statusPages },
     statusPageBase: w.statusPageBase ?? null,
+    statusPageDefaults: DEFAULT_STATUS_PAGES,
     webhooks: {
       secretEnv: w.webhooks?.secretEnv ?? DEFAULTS.webhooks.secretEnv,
       previousSecretEnv: w.webhooks?.previousSecretEnv ?? DEFAULTS.webhooks.previousSecretEnv,

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'REPROVISION_READY',
   'INCIDENT_OPENED',
   'INCIDENT_RESOLVED',
+  'PROVIDER_STATUS_UNKNOWN',
+  'HEAL_STORM',
 ] as const
 export const EventTypeSchema = z.enum(EVENT_TYPES)
 export type EventType = z.infer<typeof EventTypeSchema>

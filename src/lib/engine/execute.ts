@@ -186,7 +186,7 @@ export async function runOperation(
       details: { leaseOwner: op.leaseOwner, leaseUntil: op.leaseUntil },
     })
   }
-  const renew = setInterval(() => ops.acquireLease(opId, owner, LEASE_TTL_MS), LEASE_RENEW_MS)
+  const renew = setInterval(() => ops.renewLease(opId, owner, LEASE_TTL_MS), LEASE_RENEW_MS)
   renew.unref()
   // A resumed or retried operation holds its pairs again (a failed one gave them up when it ended).
   try {

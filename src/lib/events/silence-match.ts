@@ -2,8 +2,18 @@
  * Does a silence cover an event? Every matcher a silence sets must equal the event's field. A
  * critical event (a pair with no working gateway) is only silenced by a silence that names its event
  * type: silencing "Nuremberg health alerts" must not hide users left without a gateway.
+ *
+ * A silence is scoped when it names a provider, a region or an instance: it then hides the events of
+ * the users with an instance there. One that names only an event type hides that type for the whole
+ * fleet (safety rule 5 counts every user; agents may not create one).
  */
 import type { Silence } from '../store/silences.js'
+
+export type SilenceScope = Pick<Silence, 'provider' | 'region' | 'instanceId'>
+
+export function silenceScoped(s: SilenceScope): boolean {
+  return s.provider !== null || s.region !== null || s.instanceId !== null
+}
 
 export interface SilenceSubject {
   type: string

@@ -1,6 +1,7 @@
 /**
  * `clawops gateway setup`: makes an OpenClaw gateway ready for the fleet (every gf-clawnode command in
- * `gateway.nodes.commands.allow`, a hooks section for `clawops watch`), idempotently. Against the
+ * `gateway.nodes.commands.allow`, a hooks section for `clawops watch`, the clawops plugin with its
+ * Fleet tab reading this clawops home), idempotently. Against the
  * running gateway through its config RPCs (hot-reloaded), or against a config file for a gateway
  * that is stopped or not yet started. `--dry-run` shows the change.
  */
@@ -11,7 +12,8 @@ import type { OperationKind } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { GatewayClient, OPERATOR_SCOPES } from '../gateway/client.js'
 import { isPlainObject, type Json } from '../gateway/config-diff.js'
-import { planGatewaySetup, setupGateway, setupGatewayFile } from '../gateway/setup.js'
+import { clawopsPlugin } from '../gateway/plugin-install.js'
+import { fleetTabUrl, planGatewaySetup, setupGateway, setupGatewayFile } from '../gateway/setup.js'
 
 export const GatewaySetupParamsSchema = z.object({ file: z.string().min(1).optional() }).strict()
 export type GatewaySetupParams = z.infer<typeof GatewaySetupParamsSchema>
@@ -55,9 +57,12 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
   async plan(ctx, p) {
     let current: Record<string, Json>
     let target: string
+    let httpBase: string
     if (p.file) {
       current = fileConfig(p.file)
       target = p.file
+      const port = (current.gateway as { port?: unknown } | undefined)?.port
+      httpBase = `http://127.0.0.1:${typeof port === 'number' ? port : 18789}`
     } else {
       const client = await adminClient(ctx)
       try {
@@ -73,15 +78,19 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
             : {}
         current = src as Record<string, Json>
         target = snap.path ?? client.url
+        httpBase = client.url
       } finally {
         await client.close()
       }
     }
-    const plan = planGatewaySetup(current)
+    const plugin = clawopsPlugin(ctx.home)
+    const plan = planGatewaySetup(current, { plugin })
+    // How to open the tab once the gateway has the plugin: the Control UI's Fleet tab.
+    const tab = 'missing' in plugin ? '' : `; the fleet: Control UI → Fleet (${fleetTabUrl(httpBase)})`
     return {
       summary: plan.changed
-        ? `set up ${target} for the fleet (${plan.changes.length} changes)`
-        : `${target} is already set up`,
+        ? `set up ${target} for the fleet (${plan.changes.length} changes)${tab}`
+        : `${target} is already set up${tab}`,
       targets: [],
       affectedUsers: 0,
       costDeltaMonthlyUsdCents: 0,
@@ -90,10 +99,11 @@ const gatewaySetupKind: OperationKind<GatewaySetupParams> = {
     }
   },
   async runStep(run, p) {
-    if (p.file) return setupGatewayFile(p.file)
+    const plugin = clawopsPlugin(run.ctx.home)
+    if (p.file) return setupGatewayFile(p.file, { plugin })
     const client = await adminClient(run.ctx)
     try {
-      return await setupGateway(client)
+      return await setupGateway(client, { plugin })
     } finally {
       await client.close()
     }

@@ -5,6 +5,8 @@
  * - `hooks` is enabled with its own token (generated once, never equal to the gateway token, kept
  *   when present), the `/hooks` path, request session keys allowed, and the `clawops:` session-key
  *   prefix next to `hook:` (clawops watch posts into `clawops:<topic>` sessions).
+ * - the clawops OpenClaw plugin (the `clawops.fleet-status` RPC and the Control UI's Fleet tab) is
+ *   loaded from this clawops's dist/plugin and reads the operator's clawops home (plugin-install.ts).
  * Nothing else is touched. A second run changes nothing. The plan's diff is redacted, so it can be
  * printed for `--dry-run`. On a running gateway the change goes through `config.get`/`config.patch`
  * with the base hash (hot-reloaded, secrets stay on the gateway); for a stopped one, the file is
@@ -18,6 +20,7 @@ import { UserError } from '../errors.js'
 import type { GatewayClient } from './client.js'
 import { type Change, diffConfigs, isPlainObject, type Json } from './config-diff.js'
 import { CLAWNODE_COMMANDS } from './node-commands.js'
+import { type PluginTarget, planPluginInstall } from './plugin-install.js'
 
 export const CLAWOPS_SESSION_PREFIX = 'clawops:'
 const HOOK_PREFIXES = ['hook:', CLAWOPS_SESSION_PREFIX]
@@ -41,6 +44,13 @@ export interface SetupResult {
   hooksTokenGenerated: boolean
   warnings: string[]
   target: string
+  /** Where the clawops plugin's Fleet tab opens (null when the plugin was not installed). */
+  fleetTab: string | null
+}
+
+/** The Control UI address of the Fleet tab on a gateway reached at `httpBase`. */
+export function fleetTabUrl(httpBase: string): string {
+  return `${httpBase.replace(/^ws/, 'http').replace(/\/+$/, '')}/fleet`
 }
 
 function get(obj: Json | undefined, path: string[]): Json | undefined {
@@ -69,10 +79,13 @@ export function applyPatch(base: Json, patch: Json): Json {
  * Decides what to change. `current` may carry OpenClaw's redaction markers for secrets: a present
  * hooks token (redacted or not) is kept, never regenerated.
  */
-export function planGatewaySetup(
-  current: Record<string, Json>,
-  opts: { gatewayToken?: string } = {},
-): SetupPlan {
+export interface SetupOptions {
+  gatewayToken?: string
+  /** The clawops plugin to install, or why it cannot be (a warning). */
+  plugin?: PluginTarget | { missing: string }
+}
+
+export function planGatewaySetup(current: Record<string, Json>, opts: SetupOptions = {}): SetupPlan {
   const warnings: string[] = []
   const allow = strings(get(current, ['gateway', 'nodes', 'commands', 'allow']))
   const nextAllow = union(allow, CLAWNODE_COMMANDS)
@@ -112,6 +125,12 @@ export function planGatewaySetup(
     patch.hooks = hooksPatch
     if ('allowedSessionKeyPrefixes' in hooksPatch) replacePaths.push('hooks.allowedSessionKeyPrefixes')
   }
+  if (opts.plugin && 'missing' in opts.plugin) warnings.push(opts.plugin.missing)
+  else if (opts.plugin) {
+    const p = planPluginInstall(current, opts.plugin)
+    Object.assign(patch, p.patch)
+    replacePaths.push(...p.replacePaths)
+  }
   const next = applyPatch(current, patch)
   const changes = diffConfigs(current, next)
   return {
@@ -135,7 +154,7 @@ const ConfigGetSchema = z.looseObject({
 /** Applies the setup to a running gateway through its config RPCs (needs operator.admin). */
 export async function setupGateway(
   client: GatewayClient,
-  opts: { dryRun?: boolean } = {},
+  opts: { dryRun?: boolean; plugin?: SetupOptions['plugin'] } = {},
 ): Promise<SetupResult> {
   const snap = ConfigGetSchema.parse(await client.request('config.get', {}))
   // sourceConfig is the authored file (what a patch edits); parsed may include resolved defaults.
@@ -144,7 +163,7 @@ export async function setupGateway(
     : isPlainObject(snap.parsed)
       ? snap.parsed
       : {}
-  const plan = planGatewaySetup(source as Record<string, Json>)
+  const plan = planGatewaySetup(source as Record<string, Json>, { plugin: opts.plugin })
   const result = {
     changed: plan.changed,
     dryRun: Boolean(opts.dryRun),
@@ -152,6 +171,7 @@ export async function setupGateway(
     hooksTokenGenerated: plan.hooksTokenGenerated,
     warnings: plan.warnings,
     target: snap.path ?? client.url,
+    fleetTab: opts.plugin && !('missing' in opts.plugin) ? fleetTabUrl(client.url) : null,
   }
   if (!plan.changed || opts.dryRun) return result
   await client.request('config.patch', {
@@ -164,7 +184,10 @@ export async function setupGateway(
 }
 
 /** Applies the setup to a gateway config file directly (gateway stopped, or not yet started). */
-export function setupGatewayFile(path: string, opts: { dryRun?: boolean } = {}): SetupResult {
+export function setupGatewayFile(
+  path: string,
+  opts: { dryRun?: boolean; plugin?: SetupOptions['plugin'] } = {},
+): SetupResult {
   let current: Record<string, Json> = {}
   if (existsSync(path)) {
     let parsed: unknown
@@ -180,7 +203,10 @@ export function setupGatewayFile(path: string, opts: { dryRun?: boolean } = {}):
     current = parsed
   }
   const gatewayToken = get(current, ['gateway', 'auth', 'token'])
-  const plan = planGatewaySetup(current, typeof gatewayToken === 'string' ? { gatewayToken } : {})
+  const plan = planGatewaySetup(current, {
+    ...(typeof gatewayToken === 'string' ? { gatewayToken } : {}),
+    plugin: opts.plugin,
+  })
   const result = {
     changed: plan.changed,
     dryRun: Boolean(opts.dryRun),
@@ -188,6 +214,10 @@ export function setupGatewayFile(path: string, opts: { dryRun?: boolean } = {}):
     hooksTokenGenerated: plan.hooksTokenGenerated,
     warnings: plan.warnings,
     target: path,
+    fleetTab:
+      opts.plugin && !('missing' in opts.plugin)
+        ? fleetTabUrl(`http://127.0.0.1:${Number(get(current, ['gateway', 'port']) ?? 18789)}`)
+        : null,
   }
   if (!plan.changed || opts.dryRun) return result
   const next = applyPatch(current, plan.patch)

@@ -8,22 +8,8 @@ import type { WatchSettings } from '../config/watch-settings.js'
 import type { Instance } from '../domain/instance.js'
 import type { BlastRadiusFact, BlastRadiusScope } from '../policy/rules.js'
 import { Failovers } from '../store/failovers.js'
+import { Instances } from '../store/instances.js'
 import type { Store } from '../store/store.js'
-
-function primariesIn(store: Store, provider: string, region?: string): number {
-  const r = region
-    ? store.db
-        .prepare(
-          "SELECT count(*) AS n FROM instances WHERE role = 'primary' AND provider = ? AND region = ? AND state <> 'DELETED'",
-        )
-        .get(provider, region)
-    : store.db
-        .prepare(
-          "SELECT count(*) AS n FROM instances WHERE role = 'primary' AND provider = ? AND state <> 'DELETED'",
-        )
-        .get(provider)
-  return (r as { n: number }).n
-}
 
 export function blastRadiusFor(
   store: Store,
@@ -54,7 +40,7 @@ export function blastRadiusFor(
       scope: g.scope,
       name: g.region ? `${g.provider}/${g.region}` : g.provider,
       // Primaries that already failed over in the window became standbys; they were pairs of this scope.
-      pairs: primariesIn(store, g.provider, g.region) + recent,
+      pairs: store.repo(Instances).primariesIn(g.provider, g.region) + recent,
       wouldFailOver: recent + g.n,
     }
   })

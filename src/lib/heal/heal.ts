@@ -21,6 +21,7 @@ import { UserError } from '../errors.js'
 import { emitEvent } from '../events/emit.js'
 import { announcePairFailed } from '../events/pair-failed.js'
 import { announceTransition } from '../events/transition.js'
+import { RestartBudget } from '../fleet/restart-budget.js'
 import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
@@ -207,15 +208,7 @@ async function confirm(
 
 /** The failover of this pair a resumed heal started before it stopped (never start a second one). */
 function earlierFailover(ctx: Context, healOpId: string, pairId: string): string | undefined {
-  const row = ctx
-    .store()
-    .db.prepare(
-      `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
-         AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
-       ORDER BY f.created_at DESC LIMIT 1`,
-    )
-    .get(healOpId, pairId) as { id: string } | undefined
-  return row?.id
+  return ctx.store().repo(Operations).failoverOfPairSince(pairId, healOpId)
 }
 
 async function escalate(
@@ -396,8 +389,21 @@ const healKind: OperationKind<HealParams> = {
           partnerId: partner?.id ?? null,
           partnerState: partner?.state ?? null,
         },
+        // Heals share the restart budget with restarts: a storm of them waits for a human (rule 5).
+        restartBudget: new RestartBudget(ctx.store(), ctx.watchSettings().restartBudget, ctx.clock()).fact([
+          inst,
+        ]),
       },
     }
+  },
+
+  // The restart is where the budget is spent: judged again as the journal stands when it runs.
+  recheck(ctx, p, step) {
+    if (step.name !== 'restart') return null
+    const inst = ctx.store().repo(Instances).get(p.instance)
+    if (!inst) return null
+    const budget = new RestartBudget(ctx.store(), ctx.watchSettings().restartBudget, ctx.clock(), step)
+    return { restartBudget: budget.fact([inst]) }
   },
 
   async runStep(run, p) {

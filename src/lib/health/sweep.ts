@@ -12,7 +12,7 @@ import type { InstanceState } from '../domain/instance.js'
 import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { HealthHistory, type HealthSample } from '../store/health-history.js'
 import { InstanceHealth } from '../store/instance-health.js'
-import { Instances } from '../store/instances.js'
+import { Instances, type ProbeTarget } from '../store/instances.js'
 import { recordUserActivity } from '../store/user-activity.js'
 import { applyProbe, type InstanceHealthResult } from './apply.js'
 import { type Probe, probeInstance } from './probe.js'
@@ -43,20 +43,12 @@ export interface SweepResult {
   userActivity: number
 }
 
-/** What a sweep needs of an instance. */
-export interface SweepTarget {
-  id: string
-  nodeId: string | null
-  userId: string
-  lastHeartbeatAt: string | null
-}
-
 /**
  * The instances a sweep looks at: monitored states, then the selector or explicit ids. Without a
  * selector only the four columns the sweep uses are read (10,000 full rows with their labels are
  * most of a sweep's garbage).
  */
-export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): SweepTarget[] {
+export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): ProbeTarget[] {
   const sel = o.selector ? parseSelector(o.selector) : []
   if (sel.length) {
     return ctx
@@ -66,15 +58,7 @@ export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'i
       .filter((i) => matches(sel, selectableLabels(i)))
       .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
   }
-  const states = MONITORED_STATES.map(() => '?').join(',')
-  const ids = o.ids ? ` AND id IN (${o.ids.map(() => '?').join(',') || "''"})` : ''
-  return ctx
-    .store()
-    .db.prepare(
-      `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
-       WHERE state IN (${states})${ids} ORDER BY id`,
-    )
-    .all(...MONITORED_STATES, ...(o.ids ?? [])) as unknown as SweepTarget[]
+  return ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids)
 }
 
 export async function sweepHealth(

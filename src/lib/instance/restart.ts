@@ -2,12 +2,16 @@
  * `clawops instance restart <id>` and `clawops restart -l <selector>`: restart the user's OpenClaw
  * service through gf-clawnode and wait for it to answer healthy. One journaled step per instance, a
  * bounded number at a time; a bulk restart carries on past a failed instance and ends partial.
+ * Restarts share the restart budget with heals (fleet/restart-budget.ts): more than 10 users, or past
+ * a provider's or region's budget for the window, needs a confirmation.
  */
 import { z } from 'zod'
 import type { Context } from '../context.js'
 import type { OperationKind } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
+import { RestartBudget } from '../fleet/restart-budget.js'
+import { Instances } from '../store/instances.js'
 
 const RESTARTABLE = ['ACTIVE', 'DEGRADED', 'FAILED'] as const
 
@@ -58,8 +62,20 @@ const restartKind: OperationKind<RestartParams> = {
       costDeltaMonthlyUsdCents: 0,
       steps: targets.map((t) => ({ name: 'restart', target: t.id, input: { nodeId: t.nodeId } })),
       locks: [...new Set(targets.map((t) => `pair:${t.pairId}`))],
-      facts: { states: targets.map((t) => [t.id, t.state]) },
+      facts: {
+        states: targets.map((t) => [t.id, t.state]),
+        restartBudget: new RestartBudget(ctx.store(), ctx.watchSettings().restartBudget, ctx.clock()).fact(
+          targets,
+        ),
+      },
     }
+  },
+  // Each restart spends the budget heals share; judged again as the journal stands when it runs.
+  recheck(ctx, _p, step) {
+    const inst = step.target ? ctx.store().repo(Instances).get(step.target) : undefined
+    if (!inst) return null
+    const budget = new RestartBudget(ctx.store(), ctx.watchSettings().restartBudget, ctx.clock(), step)
+    return { restartBudget: budget.fact([inst]) }
   },
   async runStep(run, p) {
     const id = run.step.target!

@@ -14,7 +14,7 @@
  *   attempts at Hostinger Boston, with its PROVISION_FAILED event.
  *
  * Every event is older than an hour, so operator alerts (which look back one hour) do not page
- * anyone for lab history. Ids carry `-lab-` prefixes; `clearBriefingEvents` removes them.
+ * anyone for lab history. Ids carry `-lab-` prefixes; `LabRows.clear` (src/lib/store/lab-rows.ts) removes them.
  */
 
 import type { FleetEvent } from '../domain/event.js'
@@ -424,16 +424,4 @@ export function writeBriefingEvents(
     provisions: { ok: 11, retried: 2, failed: 1 },
     events: count,
   }
-}
-
-/** Removes what writeBriefingEvents wrote besides incidents and provisioning (clearLabLedger takes those). */
-export function clearBriefingEvents(store: Store): void {
-  const labInstances = `SELECT id FROM instances WHERE pair_id IN (SELECT id FROM pairs WHERE json_extract(labels, '$."lab"') = 'true')`
-  store.db.exec(`
-    DELETE FROM brief_deliveries WHERE event_id LIKE 'ev-lab-%';
-    DELETE FROM events WHERE id LIKE 'ev-lab-%';
-    DELETE FROM failovers WHERE id LIKE 'fo-lab-%';
-    DELETE FROM reprovision_queue WHERE id LIKE 'rq-lab-%';
-    DELETE FROM instance_health WHERE instance_id IN (${labInstances});
-  `)
 }

@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { resolveHome } from '../context.js'
+import { clawopsPlugin } from '../gateway/plugin-install.js'
 import { setupGatewayFile } from '../gateway/setup.js'
 import { openclawBin } from '../paths.js'
 
@@ -167,7 +169,10 @@ export async function restartGateway(
  * approval off so pairing behaves as for a remote VPS) and sets it up for the fleet with the same
  * function `clawops gateway setup` uses. An existing config in `dir` is kept (same port and token).
  */
-export async function prepareGateway(dir: string, opts: { port?: number } = {}): Promise<GatewayInfo> {
+export async function prepareGateway(
+  dir: string,
+  opts: { port?: number; clawopsHome?: string; refreshSeconds?: number } = {},
+): Promise<GatewayInfo> {
   const env = isolatedEnv(dir)
   const configPath = env.OPENCLAW_CONFIG_PATH!
   const logPath = join(dir, 'openclaw.log')
@@ -193,7 +198,10 @@ export async function prepareGateway(dir: string, opts: { port?: number } = {}):
       { mode: 0o600 },
     )
   }
-  setupGatewayFile(configPath)
+  // The clawops plugin reads the given clawops home (the lab's); without one, the default home.
+  const plugin = clawopsPlugin(opts.clawopsHome ?? resolveHome(undefined, process.env))
+  setupGatewayFile(configPath, { plugin })
+  if (opts.refreshSeconds !== undefined) setPluginRefresh(configPath, opts.refreshSeconds)
   const written = JSON.parse(readFileSync(configPath, 'utf8'))
   const port = Number(written.gateway.port)
   return {
@@ -215,4 +223,11 @@ export async function prepareGateway(dir: string, opts: { port?: number } = {}):
 export function gatewayAlive(info: Pick<GatewayInfo, 'pidFile'>): boolean {
   const pid = readPid(info.pidFile)
   return pid !== undefined && alive(pid)
+}
+
+/** How often the Fleet tab reloads (plugins.entries.clawops.config.refreshSeconds): tests make it short. */
+function setPluginRefresh(configPath: string, seconds: number): void {
+  const cfg = JSON.parse(readFileSync(configPath, 'utf8'))
+  cfg.plugins.entries.clawops.config.refreshSeconds = seconds
+  writeFileSync(configPath, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 })
 }

@@ -22,6 +22,7 @@ import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import { BillingSegments } from '../store/billing.js'
 import { HealthHistory, type Rollup } from '../store/health-history.js'
+import { Incidents } from '../store/incidents.js'
 import { type ProvisionAttempt, ProvisionHistory } from '../store/provision-history.js'
 import type { Store } from '../store/store.js'
 import { UserActivity } from '../store/user-activity.js'
@@ -502,17 +503,16 @@ function hash(s: string): number {
 export function writeLabHistory(store: Store, instances: readonly Instance[], plan: HistoryPlan): number {
   store.repo(UserActivity).record(plan.activity)
   store.repo(ProvisionHistory).record(plan.provisions)
-  const inc = store.db.prepare(
-    `INSERT INTO incidents (id, provider, region, kind, status, severity, title, opened_at, resolved_at, timeline)
-     VALUES (?, ?, ?, 'provider-outage', 'resolved', ?, ?, ?, ?, ?)`,
+  store.repo(Incidents).insertResolved(
+    plan.incidents.map((i) => ({
+      ...i,
+      kind: 'provider-outage',
+      timeline: [
+        { at: i.openedAt, kind: 'opened', text: i.title },
+        { at: i.resolvedAt, kind: 'resolved', text: 'provider recovered' },
+      ],
+    })),
   )
-  for (const i of plan.incidents) {
-    const timeline = JSON.stringify([
-      { at: i.openedAt, kind: 'opened', text: i.title },
-      { at: i.resolvedAt, kind: 'resolved', text: 'provider recovered' },
-    ])
-    inc.run(i.id, i.provider, i.region, i.severity, i.title, i.openedAt, i.resolvedAt, timeline)
-  }
   const health = store.repo(HealthHistory)
   let batch: Rollup[] = []
   let total = 0
@@ -535,18 +535,4 @@ export function writeLabHistory(store: Store, instances: readonly Instance[], pl
   }
   health.recordRollups(batch)
   return total + batch.length
-}
-
-/** Removes what lab seeding wrote besides pairs and instances (before the lab pairs are deleted). */
-export function clearLabLedger(store: Store): void {
-  const lab = `SELECT id FROM pairs WHERE json_extract(labels, '$."lab"') = 'true'`
-  const labInstances = `SELECT id FROM instances WHERE pair_id IN (${lab})`
-  store.db.exec(`
-    DELETE FROM billing_segments WHERE pair_id IN (${lab});
-    DELETE FROM user_activity WHERE user_id IN (SELECT user_id FROM pairs WHERE json_extract(labels, '$."lab"') = 'true');
-    DELETE FROM provision_attempts WHERE id LIKE 'prov-lab-%';
-    DELETE FROM health_rollups WHERE instance_id IN (${labInstances});
-    DELETE FROM health_samples WHERE instance_id IN (${labInstances});
-    DELETE FROM incidents WHERE id LIKE 'inc-lab-%';
-  `)
 }

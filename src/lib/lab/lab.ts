@@ -60,6 +60,8 @@ export interface LabUpOptions {
   driver?: 'clawnode' | 'clawnode-virtual' | 'instant'
   /** Seconds a server takes to boot (provider "running"); 0 is instant. */
   bootSeconds?: number
+  /** How often the gateway's Fleet tab reloads its snapshot (default 30 s). */
+  fleetRefreshSeconds?: number
 }
 
 const labDir = (ctx: Context) => join(ctx.home, 'lab')
@@ -208,7 +210,10 @@ export async function labUp(ctx: Context, o: LabUpOptions = {}): Promise<LabStat
   const existing = readLabState(ctx)
   if (existing && gatewayAlive(gatewayInfoOf(existing)) && alive(existing.cloud.pid)) return labStatus(ctx)
   mkdirSync(labDir(ctx), { recursive: true })
-  const gw = await prepareGateway(join(labDir(ctx), 'gateway'))
+  const gw = await prepareGateway(join(labDir(ctx), 'gateway'), {
+    clawopsHome: ctx.home,
+    ...(o.fleetRefreshSeconds !== undefined ? { refreshSeconds: o.fleetRefreshSeconds } : {}),
+  })
   if (!gatewayAlive(gw)) await startGateway(gw)
   const driver = o.driver ?? existing?.cloud.driver ?? 'clawnode'
   const port = existing?.cloud.port ?? (await freePort())

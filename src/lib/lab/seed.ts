@@ -17,15 +17,10 @@ import { UserError } from '../errors.js'
 import { grantOf } from '../policy/roles.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { Instances } from '../store/instances.js'
+import { LabRows } from '../store/lab-rows.js'
 import { Pairs } from '../store/pairs.js'
-import { type BriefingEventsManifest, clearBriefingEvents, writeBriefingEvents } from './briefing-events.js'
-import {
-  clearLabLedger,
-  type HistoryManifest,
-  planHistory,
-  writeLabBilling,
-  writeLabHistory,
-} from './history.js'
+import { type BriefingEventsManifest, writeBriefingEvents } from './briefing-events.js'
+import { type HistoryManifest, planHistory, writeLabBilling, writeLabHistory } from './history.js'
 
 export interface SeedOptions {
   pairs: number
@@ -230,22 +225,13 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
   let rollups = 0
   let briefingEvents: BriefingEventsManifest | undefined
   const replaced = store.tx(() => {
-    const existingLab = (
-      store.db
-        .prepare(`SELECT count(*) AS n FROM pairs WHERE json_extract(labels, '$."lab"') = 'true'`)
-        .get() as {
-        n: number
-      }
-    ).n
+    const existingLab = pairsRepo.countLabelled('lab', 'true')
     if (existingLab > 0 && !opts.replace) {
       throw new UserError('CONFLICT', `the store already holds ${existingLab} lab pairs`, {
         hint: 'Add --replace to swap them for a new lab fleet (only rows labelled lab=true are removed).',
       })
     }
-    if (existingLab > 0) {
-      clearBriefingEvents(store)
-      clearLabLedger(store)
-    }
+    if (existingLab > 0) store.repo(LabRows).clear()
     const removed = existingLab > 0 ? pairsRepo.deleteLabelled('lab', 'true') : 0
     const pairs = history ? [...fleet.pairs, ...history.churned.pairs] : fleet.pairs
     const instances = history ? [...fleet.instances, ...history.churned.instances] : fleet.instances

@@ -1,11 +1,12 @@
 /**
  * A provider's status page, fetched over HTTP (safety rule 4: check it before declaring a
- * provider-wide incident). Pages come from `watch.statusPages.<provider>` or
- * `watch.statusPageBase` + provider (the lab serves `/_status/<provider>`). A missing page, a timeout
- * or a malformed answer is reported as `reachable: false` with the reason, never guessed.
+ * provider-wide incident). Pages come from `watch.statusPages.<provider>`, else
+ * `watch.statusPageBase` + provider (the lab serves `/_status/<provider>`), else the provider's own
+ * public Statuspage (DEFAULT_STATUS_PAGES). No page, a timeout or a malformed answer is reported as
+ * `reachable: false` with the reason, never guessed: the status is then unknown (`statusKnown`).
  */
 
-import type { WatchSettings } from '../config/watch-settings.js'
+import type { StatusPageDefault, WatchSettings } from '../config/watch-settings.js'
 import { networkReason } from '../net-error.js'
 
 export const STATUS_INDICATORS = ['none', 'minor', 'major', 'critical', 'unknown'] as const
@@ -21,6 +22,7 @@ export type ComponentStatus =
 export interface ProviderStatus {
   provider: string
   checkedAt: string
+  /** The summary that was read (or tried). */
   url: string | null
   /** False when there is no page configured or it could not be fetched; `error` says why. */
   reachable: boolean
@@ -52,14 +54,31 @@ const COMPONENT_STATUSES: readonly ComponentStatus[] = [
 ]
 const RESOLVED = new Set(['resolved', 'postmortem', 'completed'])
 
-export function statusPageUrl(
-  settings: Pick<WatchSettings, 'statusPages' | 'statusPageBase'>,
-  provider: string,
-) {
+export type StatusPageSettings = Pick<WatchSettings, 'statusPages' | 'statusPageBase'> & {
+  statusPageDefaults?: Record<string, StatusPageDefault>
+}
+
+export function statusPageUrl(settings: StatusPageSettings, provider: string) {
   const own = settings.statusPages[provider]
   if (own) return own
   if (settings.statusPageBase) return `${settings.statusPageBase.replace(/\/+$/, '')}/${provider}`
-  return null
+  return settings.statusPageDefaults?.[provider]?.summary ?? null
+}
+
+/** Why a provider has no page to read: its own page serves no Statuspage summary, or none is known. */
+function noPageReason(settings: StatusPageSettings, provider: string): string {
+  const known = settings.statusPageDefaults?.[provider]
+  return known
+    ? `${provider} publishes no Statuspage summary clawops can read (its page: ${known.page}); name one in watch.statusPages.${provider}`
+    : 'no status page configured (watch.statusPages or watch.statusPageBase)'
+}
+
+/**
+ * Did the check learn the provider's status? No page, an unreachable or unreadable page, or an
+ * indicator clawops does not know: unknown, a distinct outcome (rule 4 then wants a human).
+ */
+export function statusKnown(s: ProviderStatus): boolean {
+  return s.reachable && s.indicator !== 'unknown'
 }
 
 /** The region code of a component: its `region` field, else a trailing "(code)" in its name. */
@@ -70,7 +89,7 @@ function regionOf(c: { name: string; region?: string | null }): string | null {
 
 export class HttpProviderStatus implements ProviderStatusSource {
   constructor(
-    private readonly settings: Pick<WatchSettings, 'statusPages' | 'statusPageBase'>,
+    private readonly settings: StatusPageSettings,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -86,8 +105,7 @@ export class HttpProviderStatus implements ProviderStatusSource {
       regions: {},
       incidents: [],
     }
-    if (!url)
-      return { ...base, error: 'no status page configured (watch.statusPages or watch.statusPageBase)' }
+    if (!url) return { ...base, error: noPageReason(this.settings, provider) }
     let body: unknown
     try {
       const res = await fetch(url, {
@@ -135,7 +153,7 @@ export class HttpProviderStatus implements ProviderStatusSource {
 
 /** Is the provider (or one region of it) operating normally according to its page? null: unknown. */
 export function statusOperational(s: ProviderStatus, region?: string | null): boolean | null {
-  if (!s.reachable) return null
+  if (!statusKnown(s)) return null
   if (region) {
     const c = s.regions[region]
     const hit = s.incidents.some((i) => i.regions.includes(region))

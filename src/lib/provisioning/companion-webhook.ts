@@ -8,6 +8,7 @@ import { request } from 'undici'
 import type { Context } from '../context.js'
 import { signWebhook } from '../events/webhook-signature.js'
 import { newId } from '../ids.js'
+import { OutgoingWebhooks } from '../store/outgoing-webhooks.js'
 
 const TIMEOUT_MS = 10_000
 const MAX_ATTEMPTS = 8
@@ -29,22 +30,14 @@ export function enqueueCompanionWebhook(
   const url = ctx.config().companion?.webhookUrl
   if (!url) return null
   const body = JSON.stringify({ type, timestamp: ctx.now(), data })
-  ctx
-    .store()
-    .db.prepare(
-      `INSERT INTO webhooks_out (id, url, type, body, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?)
-       ON CONFLICT (id) DO NOTHING`,
-    )
-    .run(id, url, type, body, ctx.now())
+  ctx.store().repo(OutgoingWebhooks).enqueue({ id, url, type, body, createdAt: ctx.now() })
   return id
 }
 
 /** Sends one recorded webhook; its outcome is stored before this returns. */
 export async function deliverWebhook(ctx: Context, id: string): Promise<WebhookOutcome> {
-  const db = ctx.store().db
-  const row = db.prepare('SELECT * FROM webhooks_out WHERE id = ?').get(id) as
-    | { id: string; url: string; body: string; state: string; attempts: number }
-    | undefined
+  const webhooks = ctx.store().repo(OutgoingWebhooks)
+  const row = webhooks.get(id)
   if (!row) return { id, state: 'not-configured' }
   if (row.state === 'delivered') return { id, state: 'delivered' }
   const secretEnv = ctx.config().companion?.secretEnv ?? 'CLAWOPS_COMPANION_SECRET'
@@ -52,12 +45,7 @@ export async function deliverWebhook(ctx: Context, id: string): Promise<WebhookO
   const fail = (error: string, status?: number): WebhookOutcome => {
     const attempts = row.attempts + 1
     const state = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending'
-    db.prepare('UPDATE webhooks_out SET attempts = ?, state = ?, last_error = ? WHERE id = ?').run(
-      attempts,
-      state,
-      error,
-      id,
-    )
+    webhooks.recordFailure(id, attempts, state, error)
     return { id, state, ...(status ? { status } : {}), error }
   }
   if (!secret) return fail(`${secretEnv} is not set: webhooks are only sent signed`)
@@ -71,9 +59,7 @@ export async function deliverWebhook(ctx: Context, id: string): Promise<WebhookO
     })
     await res.body.dump()
     if (res.statusCode >= 200 && res.statusCode < 300) {
-      db.prepare(
-        "UPDATE webhooks_out SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ?",
-      ).run(ctx.now(), id)
+      webhooks.markDelivered(id, ctx.now())
       return { id, state: 'delivered', status: res.statusCode }
     }
     return fail(`HTTP ${res.statusCode}`, res.statusCode)
@@ -84,12 +70,7 @@ export async function deliverWebhook(ctx: Context, id: string): Promise<WebhookO
 
 /** Retries everything still pending (watch calls this every cycle). */
 export async function deliverPendingWebhooks(ctx: Context): Promise<WebhookOutcome[]> {
-  const ids = (
-    ctx
-      .store()
-      .db.prepare("SELECT id FROM webhooks_out WHERE state = 'pending' ORDER BY created_at")
-      .all() as { id: string }[]
-  ).map((r) => r.id)
+  const ids = ctx.store().repo(OutgoingWebhooks).pending()
   const out: WebhookOutcome[] = []
   for (const id of ids) out.push(await deliverWebhook(ctx, id))
   return out

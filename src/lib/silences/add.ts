@@ -4,10 +4,18 @@
  * Silenced events are still recorded (incident reports show them), and a critical event is only
  * silenced by a silence that names its type. A journaled operation like every other change, so the
  * audit trail says who silenced what and why.
+ *
+ * Hiding events is an action on the users whose events they are (safety rule 5): the plan counts the
+ * users with an instance the scope matches today (every user of the fleet for a silence that names
+ * only an event type), and policy reads the `silence` fact (see SilenceFact in policy/rules.ts).
  */
 
+import { PROVIDERS } from '../domain/provider.js'
 import type { OperationKind } from '../engine/kind.js'
 import { UserError } from '../errors.js'
+import { silenceScoped } from '../events/silence-match.js'
+import type { SilenceFact } from '../policy/rules.js'
+import { Instances } from '../store/instances.js'
 import { Silences } from '../store/silences.js'
 
 export interface SilenceAddParams {
@@ -54,10 +62,29 @@ const silenceAdd: OperationKind<SilenceAddParams> = {
       })
     }
     if (!out.reason) throw new UserError('INVALID_INPUT', 'a silence needs a --reason')
+    if (out.provider && !(PROVIDERS as readonly string[]).includes(out.provider)) {
+      throw new UserError('INVALID_INPUT', `unknown provider "${out.provider}"`, {
+        hint: `One of: ${PROVIDERS.join(', ')}.`,
+      })
+    }
     return out
   },
 
-  plan(_ctx, p) {
+  plan(ctx, p) {
+    const instances = ctx.store().repo(Instances)
+    if (p.instance && !instances.get(p.instance)) {
+      throw new UserError('NOT_FOUND', `no instance ${p.instance}`, {
+        hint: 'List instances with clawops instance list.',
+      })
+    }
+    const scope = { provider: p.provider ?? null, region: p.region ?? null, instanceId: p.instance ?? null }
+    const users = instances.countUsers(scope)
+    const fact: SilenceFact = {
+      ...scope,
+      eventType: p.eventType ?? null,
+      scoped: silenceScoped(scope),
+      users,
+    }
     const what = [
       p.provider && `provider ${p.provider}`,
       p.region && `region ${p.region}`,
@@ -66,13 +93,14 @@ const silenceAdd: OperationKind<SilenceAddParams> = {
     ]
       .filter(Boolean)
       .join(', ')
+    const whose = fact.scoped ? `${users} user${users === 1 ? '' : 's'}` : `every user (${users})`
     return {
-      summary: `silence ${what} for ${Math.round(p.forSeconds / 60)} min: ${p.reason}`,
+      summary: `silence ${what} for ${Math.round(p.forSeconds / 60)} min, hiding events of ${whose}: ${p.reason}`,
       targets: p.instance ? [p.instance] : [],
-      affectedUsers: 0,
+      affectedUsers: users,
       costDeltaMonthlyUsdCents: 0,
       steps: [{ name: 'add', target: null, input: {} }],
-      facts: { silence: { ...p } },
+      facts: { silence: fact },
     }
   },
 

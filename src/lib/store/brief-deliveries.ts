@@ -203,6 +203,18 @@ export class BriefDeliveries {
     )
   }
 
+  /** Events of `types` created since `since` that have no delivery row yet, in no particular order. */
+  undeliveredEvents(since: string, types: readonly string[]): string[] {
+    return (
+      this.store.db
+        .prepare(
+          `SELECT id FROM events WHERE created_at >= ? AND type IN (${types.map(() => '?').join(',')})
+             AND id NOT IN (SELECT event_id FROM brief_deliveries WHERE event_id IS NOT NULL)`,
+        )
+        .all(since, ...types) as { id: string }[]
+    ).map((r) => r.id)
+  }
+
   recent(limit = 50): BriefDelivery[] {
     return (
       this.store.db

@@ -285,6 +285,18 @@ export class ConfigRollouts {
     ).map(rolloutFromRow)
   }
 
+  /** Rollouts not finished: running, pausing, paused, halted or rolling back (oldest first). */
+  unfinished(): Rollout[] {
+    return (
+      this.store.db
+        .prepare(
+          `SELECT * FROM config_rollouts WHERE status IN ('running', 'pausing', 'paused', 'halted', 'rolling-back')
+           ORDER BY created_at, id`,
+        )
+        .all() as unknown as RolloutRow[]
+    ).map(rolloutFromRow)
+  }
+
   /** Rollbacks that undid (part of) this push. */
   rollbacksOf(pushId: string): Rollout[] {
     return (

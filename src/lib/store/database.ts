@@ -167,3 +167,47 @@ function unknownVersions(db: DatabaseSync): number[] {
     .map((r) => r.version)
     .filter((v) => !known.has(v))
 }
+
+/**
+ * Opens an existing store for reading only (the gateway plugin): the same checks as `openDatabase`,
+ * but nothing is ever written, not even a migration. A store that lacks one of this clawops's
+ * migrations is refused with the command that brings it up to date.
+ */
+export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): DatabaseSync {
+  const header = readHeader(path)
+  if (!header) {
+    throw new UserError('NOT_FOUND', `no clawops store at ${path}`, {
+      hint: 'Point CLAWOPS_HOME (or the plugin config "home") at the operator’s clawops home; any clawops command creates the store.',
+      details: { path },
+    })
+  }
+  checkHeader(path, header)
+  let db: DatabaseSync
+  try {
+    db = new DatabaseSync(path, { readOnly: true, timeout: opts.busyTimeoutMs ?? 5000 })
+  } catch (err) {
+    throw corrupt(path, (err as Error).message, err)
+  }
+  try {
+    const row = db.prepare('PRAGMA user_version').get() as { user_version: number }
+    if (row.user_version > SCHEMA_VERSION) throw tooNew(path, row.user_version)
+    const unknown = unknownVersions(db)
+    if (unknown.length > 0) throw tooNew(path, Math.max(...unknown))
+    if (needsMigration(db)) {
+      throw new UserError(
+        'CONFLICT',
+        `${path} predates this clawops (schema ${row.user_version}); it is read as it is`,
+        {
+          hint: 'Run any clawops command once (e.g. `clawops fleet status`) to bring the store up to date.',
+          details: { path, found: row.user_version, supported: SCHEMA_VERSION },
+        },
+      )
+    }
+    return db
+  } catch (err) {
+    db.close()
+    if (err instanceof UserError) throw err
+    if (isCorruption(err)) throw corrupt(path, (err as Error).message, err)
+    throw err
+  }
+}

@@ -93,6 +93,34 @@ export class Incidents {
       )
   }
 
+  /** Records incidents that are already over (imported or synthetic history), one statement for all. */
+  insertResolved(
+    list: readonly (Pick<
+      Incident,
+      'id' | 'provider' | 'region' | 'kind' | 'severity' | 'title' | 'openedAt' | 'timeline'
+    > & {
+      resolvedAt: string
+    })[],
+  ): void {
+    const stmt = this.store.db.prepare(
+      `INSERT INTO incidents (id, provider, region, kind, status, severity, title, opened_at, resolved_at, timeline)
+       VALUES (?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?)`,
+    )
+    for (const i of list) {
+      stmt.run(
+        i.id,
+        i.provider,
+        i.region,
+        i.kind,
+        i.severity,
+        i.title,
+        i.openedAt,
+        i.resolvedAt,
+        JSON.stringify(i.timeline),
+      )
+    }
+  }
+
   get(id: string): Incident | undefined {
     const r = this.store.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined
     return r && fromRow(r)

@@ -2,6 +2,7 @@
 import type { Instance, InstanceState, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
+import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 interface InstanceRow {
@@ -63,6 +64,36 @@ const INSERT = `INSERT INTO instances (id, pair_id, user_id, provider, region, t
   tailscale_name, node_id, labels, health_score, last_heartbeat_at, created_at, updated_at)
   VALUES ($id, $pairId, $userId, $provider, $region, $tier, $role, $state, $providerId, $ip, $tailscaleName,
   $nodeId, $labels, $healthScore, $lastHeartbeatAt, $createdAt, $updatedAt)`
+
+/** The four columns a health sweep needs of an instance. */
+export interface ProbeTarget {
+  id: string
+  nodeId: string | null
+  userId: string
+  lastHeartbeatAt: string | null
+}
+
+/** One member of a pair that has no working gateway (see `failedPairMembers`). */
+export interface FailedPairMember {
+  pairId: string
+  userId: string
+  id: string
+  role: string
+  state: string
+  provider: string
+  region: string
+}
+
+/** The current health of the monitored instances of one provider region. */
+export interface RegionHealth {
+  provider: string
+  region: string
+  instances: number
+  /** Instances scoring below the threshold asked for. */
+  bad: number
+  /** Mean current score (an instance never scored counts as 0). */
+  score: number
+}
 
 /** Named parameters of one row; `withCreated` for INSERT, which also sets created_at. */
 function rowParams(i: Instance, withCreated = true): Record<string, string | number | null> {
@@ -157,11 +188,113 @@ export class Instances {
     return next
   }
 
+  /**
+   * Users with an instance (not DELETED) that every given field matches; with no field, every user of
+   * the fleet.
+   */
+  countUsers(scope: {
+    provider?: string | null
+    region?: string | null
+    instanceId?: string | null
+  }): number {
+    const where = ["state <> 'DELETED'"]
+    const params: string[] = []
+    for (const [col, v] of [
+      ['provider', scope.provider],
+      ['region', scope.region],
+      ['id', scope.instanceId],
+    ] as const) {
+      if (v == null) continue
+      where.push(`${col} = ?`)
+      params.push(v)
+    }
+    const sql = `SELECT count(DISTINCT user_id) AS n FROM instances WHERE ${where.join(' AND ')}`
+    return (cached(this.store.db, sql).get(...params) as { n: number }).n
+  }
+
   count(): number {
     return (
       this.store.db.prepare("SELECT count(*) AS n FROM instances WHERE state <> 'DELETED'").get() as {
         n: number
       }
     ).n
+  }
+
+  /**
+   * The node and state of one instance, or undefined when it is not in the store. One cached
+   * statement: a rollout asks this once per instance.
+   */
+  nodeAndState(id: string): { nodeId: string | null; state: InstanceState } | undefined {
+    const row = cached(this.store.db, 'SELECT node_id, state FROM instances WHERE id = ?').get(id) as
+      | { node_id: string | null; state: InstanceState }
+      | undefined
+    return row && { nodeId: row.node_id, state: row.state }
+  }
+
+  /** The id of the instance a gateway node belongs to (cached: presence asks on every node event). */
+  idOfNode(nodeId: string): string | undefined {
+    return (
+      cached(this.store.db, 'SELECT id FROM instances WHERE node_id = ?').get(nodeId) as
+        | { id: string }
+        | undefined
+    )?.id
+  }
+
+  /**
+   * What a sweep probes: the instances in `states`, optionally only `ids`, by id. Only the four
+   * columns a probe uses are read (10,000 full rows with their labels are most of a sweep's garbage).
+   */
+  probeTargets(states: readonly InstanceState[], ids?: readonly string[]): ProbeTarget[] {
+    const inStates = states.map(() => '?').join(',')
+    const inIds = ids ? ` AND id IN (${ids.map(() => '?').join(',') || "''"})` : ''
+    return this.store.db
+      .prepare(
+        `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
+         WHERE state IN (${inStates})${inIds} ORDER BY id`,
+      )
+      .all(...states, ...(ids ?? [])) as unknown as ProbeTarget[]
+  }
+
+  /** Primaries (not deleted) at a provider, or in one region of it. */
+  primariesIn(provider: string, region?: string): number {
+    const r = region
+      ? this.store.db
+          .prepare(
+            "SELECT count(*) AS n FROM instances WHERE role = 'primary' AND provider = ? AND region = ? AND state <> 'DELETED'",
+          )
+          .get(provider, region)
+      : this.store.db
+          .prepare(
+            "SELECT count(*) AS n FROM instances WHERE role = 'primary' AND provider = ? AND state <> 'DELETED'",
+          )
+          .get(provider)
+    return (r as { n: number }).n
+  }
+
+  /**
+   * Every member (not deleted) of the pairs that have no ACTIVE member and none in one of `inFlight`
+   * (a change made on purpose), by pair then role.
+   */
+  failedPairMembers(inFlight: readonly InstanceState[]): FailedPairMember[] {
+    return this.store.db
+      .prepare(
+        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
+         WHERE state <> 'DELETED' AND pair_id IN (
+           SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
+           HAVING sum(state = 'ACTIVE') = 0 AND sum(state IN (${inFlight.map(() => '?').join(',')})) = 0)
+         ORDER BY pair_id, role`,
+      )
+      .all(...inFlight) as unknown as FailedPairMember[]
+  }
+
+  /** Current health per provider region over the monitored instances (ACTIVE, DEGRADED, FAILED). */
+  healthByRegion(badBelow: number): RegionHealth[] {
+    return this.store.db
+      .prepare(
+        `SELECT provider, region, count(*) AS instances, sum(coalesce(health_score, 0) < ?) AS bad,
+                avg(coalesce(health_score, 0)) AS score
+         FROM instances WHERE state IN ('ACTIVE', 'DEGRADED', 'FAILED') GROUP BY provider, region`,
+      )
+      .all(badBelow) as unknown as RegionHealth[]
   }
 }

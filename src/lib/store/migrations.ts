@@ -14,6 +14,8 @@
  *   8 provisioning (join secrets, outgoing webhooks, final steps)
  *   9 archives (users' state kept after a teardown)
  *  10 engine (plan confirmations, named leases)
+ *  11 restart budget (restart steps by start time)
+ *  12 glance (ledger and provider-score snapshots, watch runs)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -25,6 +27,8 @@ import { watch } from './migrations/007-watch.js'
 import { provisioning } from './migrations/008-provisioning.js'
 import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
+import { restartBudget } from './migrations/011-restart-budget.js'
+import { glance } from './migrations/012-glance.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -40,6 +44,8 @@ export const MIGRATIONS: readonly Migration[] = [
   provisioning,
   archives,
   engine,
+  restartBudget,
+  glance,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

@@ -5,6 +5,7 @@
  */
 import type { Operation, OperationState, OperationStep, StepState } from '../domain/operation.js'
 import type { PlanStep } from '../domain/plan.js'
+import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 interface OpRow {
@@ -148,6 +149,61 @@ export class Operations {
     return counts
   }
 
+  /**
+   * The instances that steps named `step` of operations of `kinds` touched since `since` (started
+   * then), or are about to (pending in a running operation created since), with where the instance
+   * is and whose it is. A step that finished with `{"skipped": true}` did nothing and is left out;
+   * so is the step `except` (the one being judged).
+   */
+  stepTargetsSince(
+    kinds: readonly string[],
+    step: string,
+    since: string,
+    except?: { opId: string; seq: number },
+  ): { opId: string; instanceId: string; userId: string; provider: string; region: string }[] {
+    // Two lookups, not one OR: steps started in the window (by name and start time), and pending
+    // steps of operations still running (by state and creation time).
+    const kindList = kinds.map(() => '?').join(',')
+    const rows = cached(
+      this.store.db,
+      `SELECT s.op_id, s.target, i.user_id, i.provider, i.region
+           FROM op_steps s JOIN operations o ON o.id = s.op_id JOIN instances i ON i.id = s.target
+          WHERE s.name = ? AND s.started_at >= ? AND o.kind IN (${kindList})
+            AND NOT (s.state = 'done' AND json_extract(s.result, '$.skipped') IS 1)
+            AND NOT (s.op_id = ? AND s.seq = ?)
+         UNION ALL
+         SELECT s.op_id, s.target, i.user_id, i.provider, i.region
+           FROM operations o JOIN op_steps s ON s.op_id = o.id JOIN instances i ON i.id = s.target
+          WHERE o.state = 'running' AND o.created_at >= ? AND o.kind IN (${kindList})
+            AND s.name = ? AND s.state = 'pending' AND s.started_at IS NULL
+            AND NOT (s.op_id = ? AND s.seq = ?)`,
+    ).all(
+      step,
+      since,
+      ...kinds,
+      except?.opId ?? '',
+      except?.seq ?? -1,
+      since,
+      ...kinds,
+      step,
+      except?.opId ?? '',
+      except?.seq ?? -1,
+    ) as {
+      op_id: string
+      target: string
+      user_id: string
+      provider: string
+      region: string
+    }[]
+    return rows.map((r) => ({
+      opId: r.op_id,
+      instanceId: r.target,
+      userId: r.user_id,
+      provider: r.provider,
+      region: r.region,
+    }))
+  }
+
   startStep(opId: string, seq: number): void {
     this.store.db
       .prepare(
@@ -212,11 +268,45 @@ export class Operations {
     return Number(r.changes) === 1
   }
 
+  /** Extends the lease only while `owner` still holds it: a renewal never takes back a lost lease. */
+  renewLease(opId: string, owner: string, ttlMs: number): boolean {
+    const until = new Date(this.store.clock().getTime() + ttlMs).toISOString()
+    const r = this.store.db
+      .prepare('UPDATE operations SET lease_until = ? WHERE id = ? AND lease_owner = ?')
+      .run(until, opId, owner)
+    return Number(r.changes) === 1
+  }
+
   releaseLease(opId: string, owner: string): void {
     this.store.db
       .prepare(
         'UPDATE operations SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?',
       )
       .run(opId, owner)
+  }
+
+  /** How many operations of each kind ended done, failed or partial in [since, until), by kind. */
+  finishedBetween(
+    since: string,
+    until: string,
+  ): { kind: string; state: 'done' | 'failed' | 'partial'; n: number }[] {
+    return this.store.db
+      .prepare(
+        `SELECT kind, state, count(*) AS n FROM operations WHERE finished_at >= ? AND finished_at < ?
+         AND state IN ('done', 'failed', 'partial') GROUP BY kind, state ORDER BY kind`,
+      )
+      .all(since, until) as { kind: string; state: 'done' | 'failed' | 'partial'; n: number }[]
+  }
+
+  /** The newest failover operation of `pairId` created since operation `sinceOpId` was (a heal's own). */
+  failoverOfPairSince(pairId: string, sinceOpId: string): string | undefined {
+    const row = this.store.db
+      .prepare(
+        `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
+           AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
+         ORDER BY f.created_at DESC LIMIT 1`,
+      )
+      .get(sinceOpId, pairId) as { id: string } | undefined
+    return row?.id
   }
 }

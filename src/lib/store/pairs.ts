@@ -46,6 +46,15 @@ export class Pairs {
     return (this.store.db.prepare('SELECT count(*) AS n FROM pairs').get() as { n: number }).n
   }
 
+  /** How many pairs carry the label `key=value`. */
+  countLabelled(key: string, value: string): number {
+    return (
+      this.store.db
+        .prepare('SELECT count(*) AS n FROM pairs WHERE json_extract(labels, ?) = ?')
+        .get(`$."${key}"`, value) as { n: number }
+    ).n
+  }
+
   /** Removes the pairs carrying `key=value` and their instances (lab data only; never audit rows). */
   deleteLabelled(key: string, value: string): number {
     return this.store.tx(() => {

@@ -84,4 +84,18 @@ export class Plans {
   markExpired(id: string): void {
     this.store.db.prepare("UPDATE plans SET status = 'expired' WHERE id = ?").run(id)
   }
+
+  /** Plans of a kind still waiting for their confirmation at `now`, with the facts they were made on. */
+  awaitingConfirmation(
+    kind: string,
+    now: string,
+  ): { id: string; expiresAt: string; facts: Record<string, unknown> | undefined }[] {
+    return (
+      this.store.db
+        .prepare(
+          "SELECT id, body, expires_at FROM plans WHERE kind = ? AND status = 'pending' AND expires_at > ?",
+        )
+        .all(kind, now) as { id: string; body: string; expires_at: string }[]
+    ).map((r) => ({ id: r.id, expiresAt: r.expires_at, facts: (JSON.parse(r.body) as PlanBody).facts }))
+  }
 }

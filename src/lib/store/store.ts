@@ -4,7 +4,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
-import { isCorruption, type OpenOptions, openDatabase } from './database.js'
+import { isCorruption, type OpenOptions, openDatabase, openDatabaseReadOnly } from './database.js'
 
 export type Clock = () => Date
 
@@ -20,6 +20,11 @@ export class Store {
 
   static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
     return new Store(openDatabase(path, opts), path, opts.clock)
+  }
+
+  /** An existing store, read only: no migration, no write (see `openDatabaseReadOnly`). */
+  static openReadOnly(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+    return new Store(openDatabaseReadOnly(path, opts), path, opts.clock)
   }
 
   now(): string {

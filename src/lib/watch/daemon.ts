@@ -13,10 +13,12 @@
  *   clawops processes, such as an agent's `clawops heal`).
  * - `--heal` runs the heal tree as Guardian (its audit actor), at most `heal.concurrency` at a time,
  *   primaries first, each instance at most once per cooldown; heals tell the agents what they did.
+ *   Heals past the restart budget of their provider or region are not run (heal-storm.ts).
  * - On start, heal and failover operations a previous run left unfinished are resumed from the journal.
  * - `stop()` (SIGTERM) stops taking work, waits briefly for running heals and deliveries, and closes.
  */
-import { pruneArchives } from '../archive/archive.js'
+import { hostname } from 'node:os'
+import archivePrune from '../archive/prune.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
@@ -27,12 +29,15 @@ import { applyProbe } from '../health/apply.js'
 import { probeInstance } from '../health/probe.js'
 import { isMonitored } from '../health/state.js'
 import { type SweepResult, sweepHealth } from '../health/sweep.js'
+import { newId } from '../ids.js'
+import { refreshLedgerGlance } from '../ledger/glance.js'
 import type { Logger } from '../log.js'
 import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import { Operations } from '../store/operations.js'
 import { Outbox } from '../store/outbox.js'
+import { WATCH_HEARTBEAT_MS, WatchRuns } from '../store/watch-runs.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
 import { Deliverer, type DeliveryReport } from './deliverer.js'
 import {
@@ -44,6 +49,7 @@ import {
   fireReprovisionQueue,
   type ProviderReport,
 } from './detectors.js'
+import { escalateHealStorms, type HealStorm, withinRestartBudget } from './heal-storm.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
 import { receiveWebhook } from './webhook-receiver.js'
@@ -73,11 +79,13 @@ export interface CycleReport {
     | { skipped: string }
   pairsFailed: number
   backlog: number
-  providers: Pick<ProviderReport, 'opened' | 'resolved'> & { degraded: string[] }
+  providers: Pick<ProviderReport, 'opened' | 'resolved' | 'statusUnknown'> & { degraded: string[] }
   cost: { checked: boolean; anomalies: number }
   providerScores: { checked: boolean; degraded: string[] }
   reprovisionReady: string[]
   heals: { instanceId: string; opId: string | null; outcome: string }[]
+  /** Scopes whose due heals were past the restart budget: held back and escalated to Commander. */
+  healStorms: HealStorm[]
   delivery: DeliveryReport
 }
 
@@ -108,6 +116,9 @@ export class WatchDaemon {
   private http: WatchHttpServer | null = null
   private stopped = false
   private cycleTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  /** This process's row in watch_runs: how readers of the store (fleet status, the plugin) see watch. */
+  private runId = ''
   private deliveryTimer: NodeJS.Timeout | undefined
   private cycleRunning: Promise<CycleReport> | null = null
   private delivering: Promise<DeliveryReport> | null = null
@@ -158,11 +169,21 @@ export class WatchDaemon {
   }
 
   /** Recovery and the parts that run in both modes. */
-  private async prepare(): Promise<void> {
+  private async prepare(mode: 'daemon' | 'once'): Promise<void> {
     // Watch moves instance states and heals as its acting role: a role without them has no monitor.
     this.engine.permit(this.healCtx, 'health.sweep')
     if (this.opts.heal) this.engine.permit(this.healCtx, 'heal')
     this.log = (await this.ctx.logger()).child({ component: 'watch' })
+    this.runId = newId('w')
+    this.ctx.store().repo(WatchRuns).start({
+      id: this.runId,
+      mode,
+      heal: this.opts.heal,
+      pid: process.pid,
+      host: hostname(),
+      intervalMs: this.interval,
+      startedAt: this.startedAt.toISOString(),
+    })
     const rec = await this.deliverer.recover()
     if (rec.unsent) this.log.info(rec, 'unsent deliveries from a previous run')
     if (!this.deps.hooks) this.log.warn('no hooks token: events are queued in the outbox but not delivered')
@@ -171,7 +192,7 @@ export class WatchDaemon {
 
   /** One cycle and a delivery drain, for cron (`watch --once`). */
   async runOnce(deadlineMs = 30_000): Promise<CycleReport> {
-    await this.prepare()
+    await this.prepare('once')
     await this.resumeUnfinished()
     const report = await this.runCycle({ awaitHeals: true })
     const until = Date.now() + deadlineMs
@@ -185,11 +206,13 @@ export class WatchDaemon {
     this.stopped = true
     clearTimeout(this.deliveryTimer)
     clearTimeout(this.cycleTimer)
+    this.ctx.store().repo(WatchRuns).stop(this.runId, this.ctx.now())
     return report
   }
 
   async start(): Promise<void> {
-    await this.prepare()
+    await this.prepare('daemon')
+    this.heartbeat()
     if (this.opts.listen) {
       this.http = await startHttpServer(this.opts.listen, {
         health: () => this.health(),
@@ -220,6 +243,20 @@ export class WatchDaemon {
     void this.resumeUnfinished()
     this.scheduleCycle(0)
     this.kickDelivery()
+  }
+
+  /** A sign of life in the store every 30 s, independent of the (5-minute) cycle. */
+  private heartbeat(): void {
+    if (this.stopped) return
+    this.heartbeatTimer = setTimeout(() => {
+      try {
+        this.ctx.store().repo(WatchRuns).seen(this.runId, this.ctx.now())
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'could not record the heartbeat')
+      }
+      this.heartbeat()
+    }, WATCH_HEARTBEAT_MS)
+    this.heartbeatTimer.unref()
   }
 
   get url(): string | null {
@@ -267,16 +304,23 @@ export class WatchDaemon {
     const scores = slow
       ? await detectProviderScores(this.ctx, this.settings, this.deps.providerScores)
       : { checked: false, degraded: [] }
+    if (slow) {
+      // The Ledger's part of the fleet snapshot (fleet status, the gateway's Fleet tab), hourly.
+      try {
+        refreshLedgerGlance(this.ctx)
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'fleet snapshot refresh failed')
+      }
+    }
     this.housekeeping()
     // Signed COMPANION webhooks that failed earlier, and archives past their retention.
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
       this.log.warn({ err: String(err) }, 'webhook retry failed'),
     )
-    await pruneArchives(this.ctx).catch((err: unknown) =>
-      this.log.warn({ err: String(err) }, 'archive pruning failed'),
-    )
+    await this.pruneArchives()
     // Every heal starts with a probe through the gateway: none while the gateway is unreachable.
-    const heals = this.opts.heal && !('skipped' in sweep) ? this.startHeals() : []
+    const { heals, storms } =
+      this.opts.heal && !('skipped' in sweep) ? await this.startHeals() : { heals: [], storms: [] }
     const healReports = o.awaitHeals
       ? await Promise.all(heals.map((h) => h.done))
       : heals.map((h) => h.started)
@@ -293,16 +337,28 @@ export class WatchDaemon {
         degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
         opened: providers.opened,
         resolved: providers.resolved,
+        statusUnknown: providers.statusUnknown,
       },
       cost: { checked: cost.checked, anomalies: cost.anomalies },
       providerScores: scores,
       reprovisionReady: reprovision.ready,
       heals: healReports,
+      healStorms: storms,
       delivery,
     }
     this.stats.cycles++
     this.lastCycle = report
     this.lastCycleEndedAt = Date.now()
+    this.ctx
+      .store()
+      .repo(WatchRuns)
+      .cycle(this.runId, {
+        at,
+        endedAt: this.ctx.now(),
+        durationMs: report.durationMs,
+        swept: 'swept' in sweep ? sweep.swept : null,
+        skipped: 'skipped' in sweep ? sweep.skipped : null,
+      })
     this.log.info(
       {
         swept: 'swept' in sweep ? sweep.swept : 0,
@@ -352,11 +408,16 @@ export class WatchDaemon {
       .map((i) => i.id)
   }
 
-  private startHeals(only?: string[]) {
+  private async startHeals(only?: string[]) {
     const free = Math.max(0, this.settings.heal.concurrency - this.healing.size)
     const candidates = this.healCandidates()
-    const ids = (only ? candidates.filter((id) => only.includes(id)) : candidates).slice(0, free)
-    return ids.map((id) => {
+    const { fit, held } = withinRestartBudget(
+      this.ctx,
+      this.settings,
+      only ? candidates.filter((id) => only.includes(id)) : candidates,
+    )
+    // Started before anything is awaited, so a concurrent call never starts the same heal twice.
+    const heals = fit.slice(0, free).map((id) => {
       const started = { instanceId: id, opId: null as string | null, outcome: 'started' }
       const done = this.heal(id).then((r) => ({ instanceId: id, ...r }))
       this.healing.set(id, done)
@@ -366,6 +427,11 @@ export class WatchDaemon {
       })
       return { started, done }
     })
+    const storms = await escalateHealStorms(this.ctx, this.engine, this.healCtx, this.settings, this.log, {
+      held,
+      fullCycle: only === undefined,
+    })
+    return { heals, storms }
   }
 
   private async heal(id: string): Promise<{ opId: string | null; outcome: string }> {
@@ -384,6 +450,25 @@ export class WatchDaemon {
         opId: null,
         outcome: err instanceof UserError ? `${err.code}: ${message}` : `error: ${message}`,
       }
+    }
+  }
+
+  /**
+   * Archives past their retention, deleted through the engine as the heal role (audited before each
+   * deletion). More than 10 users' archives at once wait for a human's confirmation; the plan id is
+   * logged and the next cycle plans again.
+   */
+  private async pruneArchives(): Promise<void> {
+    try {
+      const r = await this.engine.mutate(this.healCtx, archivePrune, {})
+      if (r.status !== 'dry-run')
+        this.log.info({ opId: r.operation.id, summary: r.plan.summary }, 'archives pruned')
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'CONFLICT') return // nothing past its retention
+      this.log.warn(
+        { err: String(err), ...(err instanceof UserError ? { code: err.code, details: err.details } : {}) },
+        'archive pruning did not run',
+      )
     }
   }
 
@@ -468,7 +553,7 @@ export class WatchDaemon {
       if (this.detections.length > 100) this.detections.shift()
     }
     this.log.info({ instanceId: id, why, score: r.score, state: r.state }, 'real-time check')
-    if (this.opts.heal && (r.state === 'DEGRADED' || r.state === 'FAILED')) this.startHeals([id])
+    if (this.opts.heal && (r.state === 'DEGRADED' || r.state === 'FAILED')) await this.startHeals([id])
     this.kickDelivery()
   }
 
@@ -564,6 +649,7 @@ export class WatchDaemon {
     this.stopped = true
     clearTimeout(this.cycleTimer)
     clearTimeout(this.deliveryTimer)
+    clearTimeout(this.heartbeatTimer)
     for (const id of [...this.checks.keys()]) this.cancelCheck(id)
     await this.deps.presence?.stop().catch(() => {})
     await this.http?.close()
@@ -577,6 +663,7 @@ export class WatchDaemon {
       Promise.all(pending),
       new Promise((r) => setTimeout(r, this.opts.stopGraceMs ?? STOP_GRACE_MS).unref()),
     ])
+    this.ctx.store().repo(WatchRuns).stop(this.runId, this.ctx.now())
     return {
       startedAt: this.startedAt.toISOString(),
       stoppedAt: this.ctx.now(),

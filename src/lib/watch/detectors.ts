@@ -6,7 +6,8 @@
  * - PROVIDER_DEGRADED, two ways: live (the mean current health score of a provider, or of one region
  *   of it, below `providerDegradedBelow` (75) with at least three bad instances: the provider's status
  *   page is checked and an incident declared (rule 4); recovery resolves it), and over days (the
- *   Ledger's provider health score below 75).
+ *   Ledger's provider health score below 75). When the check learns nothing (no page, unreachable,
+ *   unreadable) no incident is declared: PROVIDER_STATUS_UNKNOWN asks a human to look, once per episode.
  * - COST_ANOMALY: spend more than 15 % over projection (the Ledger's detectCostAnomalies).
  * - The reprovision queue: items whose provider and region are healthy again become `ready` and Forge
  *   is told.
@@ -16,12 +17,14 @@
 
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
+import type { InstanceState } from '../domain/instance.js'
 import { emitEvent } from '../events/emit.js'
 import { announcePairFailed } from '../events/pair-failed.js'
 import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
-import { statusOperational } from '../providers/status-page.js'
+import { statusKnown, statusOperational } from '../providers/status-page.js'
 import { Episodes } from '../store/episodes.js'
 import { Incidents } from '../store/incidents.js'
+import { type FailedPairMember, Instances } from '../store/instances.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
 import { declareProviderIncident, resolveIncident } from './incidents.js'
@@ -31,17 +34,7 @@ import type { CostSource, ProviderScoreSource } from './ports.js'
 export const MIN_BAD_FOR_PROVIDER = 3
 
 /** States in which a pair is being changed on purpose; it is not "failed" while they last. */
-const IN_FLIGHT = ['CREATING', 'BOOTSTRAPPING', 'STANDBY_PROMOTING', 'RESIZING']
-
-interface MemberRow {
-  pair_id: string
-  user_id: string
-  id: string
-  role: string
-  state: string
-  provider: string
-  region: string
-}
+const IN_FLIGHT: readonly InstanceState[] = ['CREATING', 'BOOTSTRAPPING', 'STANDBY_PROMOTING', 'RESIZING']
 
 export function detectPairFailures(
   ctx: Context,
@@ -49,16 +42,9 @@ export function detectPairFailures(
 ): { failed: number; announced: number } {
   const store = ctx.store()
   const now = ctx.now()
-  const rows = store.db
-    .prepare(
-      `SELECT pair_id, user_id, id, role, state, provider, region FROM instances WHERE state <> 'DELETED' AND pair_id IN (
-         SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
-         HAVING sum(state = 'ACTIVE') = 0 AND sum(state IN (${IN_FLIGHT.map(() => '?').join(',')})) = 0)
-       ORDER BY pair_id, role`,
-    )
-    .all(...IN_FLIGHT) as unknown as MemberRow[]
-  const byPair = new Map<string, MemberRow[]>()
-  for (const r of rows) byPair.set(r.pair_id, [...(byPair.get(r.pair_id) ?? []), r])
+  const rows = store.repo(Instances).failedPairMembers(IN_FLIGHT)
+  const byPair = new Map<string, FailedPairMember[]>()
+  for (const r of rows) byPair.set(r.pairId, [...(byPair.get(r.pairId) ?? []), r])
   const episodes = store.repo(Episodes)
   let announced = 0
   store.tx(() => {
@@ -69,11 +55,11 @@ export function detectPairFailures(
         settings,
         {
           pairId,
-          userId: primary.user_id,
+          userId: primary.userId,
           primaryId: primary.id,
           provider: primary.provider,
           region: primary.region,
-          summary: `pair ${pairId} (user ${primary.user_id}) has no ACTIVE member: ${members
+          summary: `pair ${pairId} (user ${primary.userId}) has no ACTIVE member: ${members
             .map((m) => `${m.role} ${m.id} ${m.state} (${m.provider}/${m.region})`)
             .join(', ')}`,
         },
@@ -131,13 +117,7 @@ export function liveScores(
   settings: WatchSettings,
 ): { providers: ScopeScore[]; regions: ScopeScore[] } {
   const below = settings.thresholds.degradedBelow
-  const rows = store.db
-    .prepare(
-      `SELECT provider, region, count(*) AS instances, sum(coalesce(health_score, 0) < ?) AS bad,
-              avg(coalesce(health_score, 0)) AS score
-       FROM instances WHERE state IN ('ACTIVE', 'DEGRADED', 'FAILED') GROUP BY provider, region`,
-    )
-    .all(below) as { provider: string; region: string; instances: number; bad: number; score: number }[]
+  const rows = store.repo(Instances).healthByRegion(below)
   const regions = rows.map((r) => ({ ...r, score: Math.round(r.score) }))
   const providers = new Map<string, ScopeScore>()
   for (const r of rows) {
@@ -160,6 +140,8 @@ export interface ProviderReport {
   degraded: ScopeScore[]
   opened: string[]
   resolved: string[]
+  /** Degraded scopes whose provider's status is unknown: no incident, a human was asked. */
+  statusUnknown: string[]
   statusChecks: ProviderStatus[]
 }
 
@@ -185,7 +167,13 @@ export async function detectProviders(
     ...badProviders,
     ...badRegions.filter((r) => !badProviders.some((p) => p.provider === r.provider)),
   ]
-  const report: ProviderReport = { degraded: scopes, opened: [], resolved: [], statusChecks: [] }
+  const report: ProviderReport = {
+    degraded: scopes,
+    opened: [],
+    resolved: [],
+    statusUnknown: [],
+    statusChecks: [],
+  }
   const checked = new Map<string, ProviderStatus>()
   const check = async (provider: string) => {
     let s = checked.get(provider)
@@ -203,16 +191,31 @@ export async function detectProviders(
     store.tx(() => {
       const { startedAt } = episodes.open(key, now.toISOString(), s)
       const scope = s.region ? `${s.provider}/${s.region}` : s.provider
-      const { incident, opened } = declareProviderIncident(store, settings, {
-        provider: s.provider,
-        region: s.region,
-        status: st,
-        reason: `live health score ${s.score} (< ${limit}), ${s.bad} of ${s.instances} instances below ${settings.thresholds.degradedBelow}`,
-        data: { ...s },
-        actor: ctx.actor,
-        now,
-      })
-      if (opened) report.opened.push(incident.id)
+      const reason = `live health score ${s.score} (< ${limit}), ${s.bad} of ${s.instances} instances below ${settings.thresholds.degradedBelow}`
+      let incident = incidents.openFor(s.provider, s.region)
+      if (!incident && statusKnown(st)) {
+        const declared = declareProviderIncident(store, settings, {
+          provider: s.provider,
+          region: s.region,
+          status: st,
+          reason,
+          data: { ...s },
+          actor: ctx.actor,
+          now,
+        })
+        incident = declared.incident
+        if (declared.opened) report.opened.push(incident.id)
+      }
+      if (!incident) {
+        report.statusUnknown.push(scope)
+        askAboutUnknownStatus(store, settings, {
+          scope: s,
+          status: st,
+          reason,
+          startedAt,
+          now: now.toISOString(),
+        })
+      }
       emitEvent(
         store,
         settings,
@@ -221,12 +224,18 @@ export async function detectProviders(
           severity: 'high',
           provider: s.provider,
           region: s.region,
-          summary: `${scope} health score ${s.score} (< ${limit}): ${s.bad} of ${s.instances} instances bad; incident ${incident.id}`,
+          summary: `${scope} health score ${s.score} (< ${limit}): ${s.bad} of ${s.instances} instances bad; ${incident ? `incident ${incident.id}` : 'no incident declared: the provider status is unknown'}`,
           suggest: [
             `clawops incident exposure --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --json`,
             `clawops silence add --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --event INSTANCE_DEGRADED --for 30m --reason "${scope} incident" --json`,
           ],
-          data: { basis: 'live', ...s, incidentId: incident.id, statusIndicator: st.indicator },
+          data: {
+            basis: 'live',
+            ...s,
+            incidentId: incident?.id ?? null,
+            statusIndicator: st.indicator,
+            statusOutcome: statusKnown(st) ? 'known' : 'unknown',
+          },
           dedupeKey: `PROVIDER_DEGRADED:${scope}@${startedAt}`,
         },
         now.toISOString(),
@@ -260,6 +269,41 @@ export async function detectProviders(
     })
   }
   return report
+}
+
+/**
+ * Rule 4 with no answer from the provider: the scope looks down, its status page said nothing, so
+ * watch declares nothing and asks a human (Commander, who brings in the operator) to look, once per
+ * episode. A later check that learns the status declares the incident then.
+ */
+function askAboutUnknownStatus(
+  store: Store,
+  settings: WatchSettings,
+  o: { scope: ScopeScore; status: ProviderStatus; reason: string; startedAt: string; now: string },
+): void {
+  const { scope: s, status: st } = o
+  const name = s.region ? `${s.provider}/${s.region}` : s.provider
+  const page = settings.statusPageDefaults[s.provider]?.page ?? st.url
+  emitEvent(
+    store,
+    settings,
+    {
+      type: 'PROVIDER_STATUS_UNKNOWN',
+      severity: 'high',
+      provider: s.provider,
+      region: s.region,
+      summary: `${name} looks degraded (${o.reason}) but its status is unknown: ${st.error ?? `indicator ${st.indicator}`}. No incident declared (safety rule 4): a human checks ${page ?? `the ${s.provider} status page`} and decides.`,
+      suggest: [
+        `clawops incident exposure --provider ${s.provider}${s.region ? ` --region ${s.region}` : ''} --json`,
+      ],
+      data: {
+        ...s,
+        statusPage: { url: st.url, page, checkedAt: st.checkedAt, error: st.error ?? null },
+      },
+      dedupeKey: `PROVIDER_STATUS_UNKNOWN:${name}@${o.startedAt}`,
+    },
+    o.now,
+  )
 }
 
 export async function detectCost(

@@ -2,11 +2,12 @@
  * `clawops incident exposure --provider P [--region R]`: what an outage there means right now, for
  * Triage and Commander: primaries affected, failovers complete, pairs still promoting, users without
  * an active gateway, plans waiting for a confirmation, replacement standbys owed, the silences in
- * force, the open incident, and the provider's own status page fetched now (rule 4).
+ * force, the open incident, and the provider's own status page fetched now (rule 4), with its
+ * outcome: `unknown` when there is no page or it could not be read (then watch declares no incident).
  */
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
-import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
+import { type ProviderStatus, type ProviderStatusSource, statusKnown } from '../providers/status-page.js'
 import { Incidents } from '../store/incidents.js'
 import { type Silence, Silences } from '../store/silences.js'
 import { type ScopeFacts, scopeFacts } from './scope.js'
@@ -18,7 +19,8 @@ export interface Exposure extends Omit<ScopeFacts, 'failovers' | 'reprovision'> 
   incident: { id: string; title: string; status: string; openedAt: string } | null
   reprovision: Omit<ScopeFacts['reprovision'], 'items'>
   silences: Silence[]
-  providerStatus: ProviderStatus
+  /** The page read now: which, when, what it said; `outcome` unknown when it said nothing. */
+  providerStatus: ProviderStatus & { outcome: 'known' | 'unknown' }
 }
 
 const DAY_MS = 24 * 3600_000
@@ -62,6 +64,6 @@ export async function incidentExposure(
       done: reprovision.done,
     },
     silences,
-    providerStatus,
+    providerStatus: { ...providerStatus, outcome: statusKnown(providerStatus) ? 'known' : 'unknown' },
   }
 }

@@ -1,15 +1,17 @@
 /**
  * Declaring and resolving provider incidents. Safety rule 4 is enforced here: an incident is only
- * declared with a status-page check of that provider made within the last five minutes (its result,
- * reachable or not, goes into the timeline), so nobody can declare a provider-wide incident without
- * having looked. Watch declares them; agents read them through `incident exposure` and `incident report`.
+ * declared with a status-page check of that provider made within the last five minutes that learned
+ * the provider's status (the page read, when, and what it said go into the timeline). A check that
+ * learned nothing (no page, unreachable, unreadable) is not a check: the status is unknown and no
+ * incident is declared (watch asks a human instead, see detectors.ts). Watch declares them; agents
+ * read them through `incident exposure` and `incident report`.
  */
 
 import type { WatchSettings } from '../config/watch-settings.js'
 import { emitEvent } from '../events/emit.js'
 import { newId } from '../ids.js'
 import type { ProviderStatus } from '../providers/status-page.js'
-import { statusOperational } from '../providers/status-page.js'
+import { statusKnown, statusOperational } from '../providers/status-page.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { type Incident, type IncidentAction, Incidents, type TimelineEntry } from '../store/incidents.js'
 import type { Store } from '../store/store.js'
@@ -28,14 +30,33 @@ export interface Declaration {
   now: Date
 }
 
-function statusLine(s: ProviderStatus, region: string | null): string {
-  if (!s.reachable) return `${s.provider} status page not available (${s.error ?? 'unknown'})`
+export function statusLine(s: ProviderStatus, region: string | null): string {
+  if (!statusKnown(s))
+    return `${s.provider} status unknown: ${s.error ?? `the page did not say (indicator ${s.indicator})`}`
   const incidents = s.incidents.filter((i) => !region || i.regions.length === 0 || i.regions.includes(region))
   const own = incidents.length
     ? `; provider says: ${incidents.map((i) => `"${i.name}" (${i.status})`).join(', ')}`
     : ''
   const comp = region && s.regions[region] ? `, ${region} ${s.regions[region]}` : ''
-  return `${s.provider} status page: ${s.description || s.indicator}${comp}${own}`
+  return `${s.provider} status page (${s.url ?? 'no url'}): ${s.description || s.indicator}${comp}${own}`
+}
+
+/** What a timeline keeps of a status check: which page was read, when, and what it said. */
+function statusEntry(s: ProviderStatus, region: string | null): TimelineEntry {
+  return {
+    at: s.checkedAt,
+    kind: 'provider-status',
+    text: statusLine(s, region),
+    data: {
+      url: s.url,
+      checkedAt: s.checkedAt,
+      outcome: statusKnown(s) ? 'known' : 'unknown',
+      indicator: s.indicator,
+      reachable: s.reachable,
+      ...(s.error ? { error: s.error } : {}),
+      incidents: s.incidents,
+    },
+  }
 }
 
 /** Opens (or returns the already open) incident of the scope; refuses without a fresh status check. */
@@ -49,6 +70,11 @@ export function declareProviderIncident(
   if (d.status.provider !== d.provider || !(age >= -60_000 && age <= STATUS_CHECK_MAX_AGE_MS)) {
     throw new Error(
       `rule 4: the status page of ${d.provider} must be checked within ${STATUS_CHECK_MAX_AGE_MS / 60_000} min before declaring an incident`,
+    )
+  }
+  if (!statusKnown(d.status)) {
+    throw new Error(
+      `rule 4: the status of ${d.provider} is unknown (${d.status.error ?? d.status.indicator}); no incident is declared without a human`,
     )
   }
   const incidents = store.repo(Incidents)
@@ -71,16 +97,7 @@ export function declareProviderIncident(
       rootCause: null,
       timeline: [
         { at: now, kind: 'detected', text: d.reason, data: d.data ?? {} },
-        {
-          at: d.status.checkedAt,
-          kind: 'provider-status',
-          text: statusLine(d.status, d.region),
-          data: {
-            indicator: d.status.indicator,
-            reachable: d.status.reachable,
-            incidents: d.status.incidents,
-          },
-        },
+        statusEntry(d.status, d.region),
       ],
       actions: [],
       actionItems: [],
@@ -91,7 +108,12 @@ export function declareProviderIncident(
       action: 'incident.open',
       target: incident.id,
       outcome: 'ok',
-      details: { provider: d.provider, region: d.region, confirmedByProvider: confirmed },
+      details: {
+        provider: d.provider,
+        region: d.region,
+        confirmedByProvider: confirmed,
+        statusPage: { url: d.status.url, checkedAt: d.status.checkedAt },
+      },
     })
     emitEvent(
       store,
@@ -136,9 +158,7 @@ export function resolveIncident(
       resolvedAt: now,
       timeline: [
         ...i.timeline,
-        ...(r.status
-          ? [{ at: r.status.checkedAt, kind: 'provider-status', text: statusLine(r.status, i.region) }]
-          : []),
+        ...(r.status ? [statusEntry(r.status, i.region)] : []),
         { at: now, kind: 'resolved', text: r.reason },
       ],
     }))

@@ -7,6 +7,7 @@
 import type { Instance } from '../domain/instance.js'
 import { type FailoverRecord, Failovers } from '../store/failovers.js'
 import { Instances } from '../store/instances.js'
+import { Plans } from '../store/plans.js'
 import { type ReprovisionItem, ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
 
@@ -49,17 +50,13 @@ export function scopeFacts(
     ...primaries.filter((i) => i.state === 'DEGRADED' || i.state === 'FAILED').map((i) => i.pairId),
     ...failovers.map((f) => f.pairId),
   ])
-  const plans = (
-    store.db
-      .prepare(
-        "SELECT id, body, expires_at FROM plans WHERE kind = 'failover' AND status = 'pending' AND expires_at > ?",
-      )
-      .all(now) as { id: string; body: string; expires_at: string }[]
-  )
-    .map((r) => ({
-      planId: r.id,
-      expiresAt: r.expires_at,
-      pairs: ((JSON.parse(r.body).facts?.failover ?? []) as { pairId: string; primaryId: string }[])
+  const plans = store
+    .repo(Plans)
+    .awaitingConfirmation('failover', now)
+    .map((p) => ({
+      planId: p.id,
+      expiresAt: p.expiresAt,
+      pairs: ((p.facts?.failover ?? []) as { pairId: string; primaryId: string }[])
         .filter((f) => here.some((i) => i.id === f.primaryId))
         .map((f) => f.pairId),
     }))

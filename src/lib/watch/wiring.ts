@@ -44,13 +44,7 @@ function gatewayPresence(ctx: Context, link: GatewayLink, logger: Logger): Prese
           off.push(
             client.onConnection((state) => h.link(state === 'connected')),
             watchNodePresence(client, (p) => {
-              const instanceId =
-                p.instanceId ??
-                (
-                  ctx.store().db.prepare('SELECT id FROM instances WHERE node_id = ?').get(p.nodeId) as
-                    | { id: string }
-                    | undefined
-                )?.id
+              const instanceId = p.instanceId ?? ctx.store().repo(Instances).idOfNode(p.nodeId)
               if (!instanceId || !ctx.store().repo(Instances).get(instanceId)) return
               h.change({
                 instanceId,

@@ -3,7 +3,22 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { archiveUserState, pruneArchives } from '../../../src/lib/archive/archive.js'
+import { archiveUserState } from '../../../src/lib/archive/archive.js'
+import archivePrune from '../../../src/lib/archive/prune.js'
+import type { Context } from '../../../src/lib/context.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
+import { engine } from '../../support/engine.js'
+
+/** What watch's housekeeping does: the prune operation, as Guardian; how many archives it deleted. */
+async function pruneArchives(ctx: Context): Promise<number> {
+  const r = await engine.mutate(ctx.as('guardian'), archivePrune, {}).catch((err: unknown) => {
+    if ((err as UserError).code === 'CONFLICT') return null
+    throw err
+  })
+  if (!r || r.status === 'dry-run') return 0
+  return r.operation.steps.filter((s) => (s.result as { deleted?: boolean } | null)?.deleted).length
+}
+
 import type { Instance } from '../../../src/lib/domain/instance.js'
 import type { UserError } from '../../../src/lib/errors.js'
 import type { NodeInvoker } from '../../../src/lib/gateway/link.js'
@@ -63,6 +78,32 @@ describe('archives of user state', () => {
     clock.advance(31 * 86_400_000)
     expect(await pruneArchives(ctx)).toBe(1)
     expect(existsSync(r.location)).toBe(false)
+    // Audited before the bytes went, as Guardian, inside the operation.
+    const trail = ctx.store().repo(AuditTrail).query({ action: 'archive', limit: 100 })
+    const del = trail.find((e) => e.action === 'archive.delete')!
+    expect(del).toMatchObject({ actor: 'guardian', target: r.id, outcome: 'intent' })
+    const done = trail.find((e) => e.action === 'archive.prune.delete' && e.outcome === 'ok')!
+    expect(del.seq).toBeLessThan(done.seq)
+  })
+
+  it("waits for a confirmation before deleting more than 10 users' archives, and is refused to Triage", async () => {
+    const clock = manualClock()
+    const ctx = testContext({ clock })
+    for (let i = 0; i < 11; i++)
+      await archiveUserState(ctx, archivingNode(bytes), { ...instance, userId: `u-${i}`, pairId: `p-${i}` })
+    clock.advance(31 * 86_400_000)
+    const err = (await engine
+      .mutate(ctx.as('guardian'), archivePrune, {})
+      .catch((e: unknown) => e)) as UserError
+    expect(err.code).toBe('CONFIRMATION_REQUIRED')
+    expect(await pruneArchives(ctx).catch((e: UserError) => e.code)).toBe('CONFIRMATION_REQUIRED')
+    const denied = (await engine
+      .mutate(ctx.as('triage'), archivePrune, {})
+      .catch((e: unknown) => e)) as UserError
+    expect(denied.code).toBe('POLICY_DENIED')
+    const planId = (err.details as { planId: string }).planId
+    const r = await engine.mutate(ctx, archivePrune, {}, { confirm: planId })
+    expect(r.status).toBe('done')
   })
 })
 

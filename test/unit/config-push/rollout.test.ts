@@ -301,7 +301,12 @@ describe('config push rollouts', () => {
     ).toEqual([landed, lost, undone].sort())
     fleet.before = null
     fleet.forgetKeys() // the nodes restarted too: no replay memory to lean on
-    clock.advance(60_000) // the dead process's lease has expired
+    // The dead process's lease has expired, and it renews nothing any more.
+    ctx
+      .store()
+      .db.prepare("UPDATE operations SET lease_owner = 'a-dead-host:1:x' WHERE id = ?")
+      .run(rollouts.get(id)!.opId)
+    clock.advance(60_000)
 
     const done = await failure(resumeRollout(ctxAs(), engine, id))
     const r = rolloutOf(done)
@@ -419,7 +424,7 @@ describe('config push rollouts', () => {
       findings: { rule: string }[]
       preview: { changes: unknown[] }
     }
-    expect(d.findings.map((f) => f.rule)).toEqual(['all-at-once-config-push'])
+    expect(d.findings.map((f) => f.rule)).toEqual(['all-at-once-rollout'])
     expect(d.preview.changes).toHaveLength(2)
     const confirmed = await pushConfig(
       ctxAs('commander'),

@@ -30,6 +30,12 @@ describe('config', () => {
       /policy\.planTtlMinutes/,
     ],
     ['bad env name', JSON.stringify({ gateway: { tokenEnv: 'lower case' } }), /gateway\.tokenEnv/],
+    // Rule 5: the restart budget never lets more than 10 users' gateways restart unasked.
+    [
+      'a restart budget above rule 5',
+      JSON.stringify({ watch: { restartBudget: { maxUsers: 11 } } }),
+      /watch\.restartBudget\.maxUsers/,
+    ],
   ])('rejects %s with CONFIG_INVALID naming the key', async (_name, body, message) => {
     const home = tempHome()
     writeFileSync(join(home, 'config.json'), body)

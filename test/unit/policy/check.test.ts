@@ -74,11 +74,23 @@ describe('policy', () => {
   })
 
   it('refuses a non-rolling config push above 100 instances (rule 2)', () => {
-    const push = (instances: number, rolling: boolean) =>
-      plan('config.push', { facts: { configPush: { instances, rolling } } })
-    expect(check(push(101, false), 'operator').decision).toBe('deny')
-    expect(check(push(100, false), 'operator').decision).toBe('allow')
-    expect(check(push(5000, true), 'operator').decision).toBe('allow')
+    const push = (instances: number, batches: number[]) =>
+      plan('config.push', {
+        facts: {
+          rollout: {
+            what: 'config push',
+            instances,
+            batches,
+            ceiling: 50,
+            pauseMs: 10_000,
+            maxFailurePct: 2,
+            allAtOnce: false,
+          },
+        },
+      })
+    expect(check(push(101, [101]), 'operator').decision).toBe('deny')
+    expect(check(push(100, [100]), 'operator').decision).toBe('allow')
+    expect(check(push(5000, Array(100).fill(50)), 'operator').decision).toBe('allow')
   })
 
   it('has a grant for every role and action pair', () => {
