@@ -10,6 +10,8 @@
  *   shapes the code parses, handed out by the Context's gateway link and join approver.
  */
 import { createHash } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Context, ContextOptions } from '../../src/lib/context.js'
 import type { Provider } from '../../src/lib/domain/provider.js'
 import { PROVIDERS } from '../../src/lib/domain/provider.js'
@@ -25,11 +27,11 @@ import { testContext } from './context.js'
 import { FakeNodes } from './watch-fakes.js'
 
 export interface RecordedCall {
-  kind: 'provider' | 'node' | 'gateway'
-  /** provider: the method; node: the command; gateway: the RPC method. */
+  kind: 'provider' | 'node' | 'gateway' | 'storage'
+  /** provider: the method; node: the command; gateway: the RPC method; storage: the HTTP method. */
   name: string
   provider?: Provider
-  /** The instance a node command ran on. */
+  /** The instance a node command ran on; the object key of a storage request. */
   target?: string
   args: unknown[]
   /** The audit trail's last seq when the call was made. */
@@ -71,6 +73,8 @@ export const GATEWAY_EFFECTS = [
 ] as const
 
 export function isEffect(c: RecordedCall): boolean {
+  // Storing an archive copies a user's state; deleting one loses it.
+  if (c.kind === 'storage') return c.name === 'DELETE'
   if (c.kind === 'provider') return (PROVIDER_EFFECTS as readonly string[]).includes(c.name)
   if (c.kind === 'node') return (NODE_EFFECTS as readonly string[]).includes(c.name)
   return (GATEWAY_EFFECTS as readonly string[]).includes(c.name)
@@ -179,12 +183,23 @@ export class RecordingWorld {
   readonly raw = new Map<Provider, ProviderAdapter>()
   private readonly recorded = new Map<Provider, ProviderAdapter>()
   private headOf: () => number = () => 0
+  /** An S3-compatible endpoint for archives: answers every request and records it. */
+  private readonly s3: Server
 
   private constructor(
     readonly lab: LabFixture,
     configDir: string,
   ) {
     this.configs = new FakeConfigFleet(configDir)
+    this.s3 = createServer((req, res) => {
+      const key = decodeURIComponent(
+        new URL(req.url ?? '/', 'http://x').pathname.split('/').slice(2).join('/'),
+      )
+      this.record({ kind: 'storage', name: req.method ?? 'GET', target: key, args: [] })
+      req.resume()
+      res.writeHead(req.method === 'DELETE' ? 204 : 200)
+      res.end()
+    })
     this.nodes = new RecordingNodes(this, this.probes, this.configs)
     for (const p of PROVIDERS) {
       const e = lab.lab.endpoints[p] as { baseUrl: string; authUrl?: string }
@@ -201,8 +216,26 @@ export class RecordingWorld {
   }
 
   static async start(configDir: string): Promise<RecordingWorld> {
-    return new RecordingWorld(await startLab(), configDir)
+    const world = new RecordingWorld(await startLab(), configDir)
+    await new Promise<void>((r) => world.s3.listen(0, '127.0.0.1', () => r()))
+    return world
   }
+
+  /** The config's `archive` section for this world's S3 stand-in (its keys are in `s3Env`). */
+  get archiveConfig() {
+    return {
+      s3: {
+        endpoint: `http://127.0.0.1:${(this.s3.address() as AddressInfo).port}`,
+        bucket: 'claw-archives',
+        region: 'eu-central-1',
+        prefix: 'a/',
+        accessKeyIdEnv: 'S3_KEY',
+        secretAccessKeyEnv: 'S3_SECRET',
+      },
+    }
+  }
+
+  readonly s3Env = { S3_KEY: 'AKIDEXAMPLE', S3_SECRET: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
 
   record(c: Omit<RecordedCall, 'head'>): void {
     this.calls.push({ ...c, head: this.headOf() })
@@ -228,7 +261,7 @@ export class RecordingWorld {
   context(o: ContextOptions & { home: string }): Context {
     const ctx = testContext({
       ...o,
-      env: { OPENCLAW_GATEWAY_TOKEN: 'recorded-gateway-token', ...o.env },
+      env: { OPENCLAW_GATEWAY_TOKEN: 'recorded-gateway-token', ...this.s3Env, ...o.env },
       services: {
         provider: (p) => this.recorded.get(p)!,
         nodes: this.nodes,
@@ -250,6 +283,8 @@ export class RecordingWorld {
   }
 
   async stop(): Promise<void> {
+    this.s3.closeAllConnections()
+    await new Promise<void>((r) => this.s3.close(() => r()))
     await this.lab.stop()
   }
 }

@@ -14,6 +14,7 @@
  * cannot pass by calling nothing.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import { rollbackRollout } from '../../../src/lib/config-push/control.js'
 import { pushConfig } from '../../../src/lib/config-push/push.js'
 import type { Context } from '../../../src/lib/context.js'
@@ -33,7 +34,7 @@ import { Operations } from '../../../src/lib/store/operations.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
 import { tempDir } from '../../support/clawnode-fixtures.js'
 import { userConfig } from '../../support/config-push-fleet.js'
-import { tempHome } from '../../support/context.js'
+import { manualClock, tempHome } from '../../support/context.js'
 import { isEffect, type RecordedCall, RecordingWorld } from '../../support/recording-world.js'
 import { addPair } from '../../support/watch-fakes.js'
 
@@ -129,6 +130,10 @@ async function unannounced(registry: KindRegistry = kinds): Promise<string[]> {
         (e) =>
           e.action.includes(verb) &&
           (names(e.details, e.target, instanceId) || names(e.details, null, serverId)),
+      )
+    } else if (c.kind === 'storage') {
+      ok = before.some(
+        (e) => e.action.includes('delete') && JSON.stringify(e.details ?? null).includes(c.target!),
       )
     } else if (c.kind === 'node') {
       ok = before.some((e) => names(e.details, e.target, c.target))
@@ -314,6 +319,24 @@ const scenarios: Record<string, { effects: string[]; run(): Promise<void> }> = {
     async run() {
       vi.spyOn(GatewayClient, 'connect').mockResolvedValue(world.gateway as unknown as GatewayClient)
       done(await mutate('gateway.setup', {}))
+    },
+  },
+  'archive.prune': {
+    // Archives stored in S3 by a teardown, pruned once their retention ends.
+    effects: ['storage:DELETE', 'storage:DELETE'],
+    async run() {
+      await ctx.dispose()
+      const clock = manualClock()
+      const config = { ...structuredClone(DEFAULT_CONFIG), archive: world.archiveConfig }
+      ctx = world.context({ home: tempHome(), actor: 'operator', clock, config })
+      for (let i = 0; i < 2; i++) {
+        const p = await pair()
+        done(await mutate('teardown', { ids: [p.primary.id, p.standby.id] }))
+      }
+      expect(world.calls.filter((c) => c.kind === 'storage' && c.name === 'PUT')).toHaveLength(2)
+      world.calls.length = 0
+      clock.advance(31 * 86_400_000)
+      done(await mutate('archive.prune', {}))
     },
   },
   'agents.install': {
