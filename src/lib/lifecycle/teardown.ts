@@ -8,13 +8,14 @@
 import { z } from 'zod'
 import { type ArchiveRecord, archiveUserState } from '../archive/archive.js'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
 import type { Instance, InstanceState } from '../domain/instance.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { removeDevice } from '../gateway/pairing.js'
 import type { TeardownFact } from '../policy/rules.js'
+import { originsOf, planPrices } from '../pricing/book.js'
+import { removeTailscaleDevice } from '../provisioning/tailscale.js'
 import { closeBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -87,14 +88,13 @@ const kind: OperationKind<TeardownParams> = {
     if (!r.success) throw new UserError('INVALID_INPUT', r.error.issues.map((i) => i.message).join('; '))
     return r.data
   },
-  plan(ctx, p) {
+  async plan(ctx, p) {
     const targets = targetsOf(ctx, p)
     if (targets.length === 0)
       throw new UserError('NOT_FOUND', 'no live instance matches', {
         hint: 'Check with clawops instance list.',
       })
     const instances = ctx.store().repo(Instances)
-    const rates = ctx.config().currency.rates as Record<Currency, number>
     const byPair = Map.groupBy(targets, (t) => t.pairId)
     const facts: TeardownFact[] = []
     const pairs: PairTeardown[] = []
@@ -117,7 +117,9 @@ const kind: OperationKind<TeardownParams> = {
         archiveFrom: p.archive && wholePair ? (source?.id ?? null) : null,
       })
     }
-    const saving = targets.reduce((s, t) => s + monthlyUsdCents(t.provider, t.tier, rates), 0)
+    const providers = [...new Set(targets.map((t) => t.provider))]
+    const book = await planPrices(ctx, providers)
+    const saving = targets.reduce((s, t) => s + book.monthlyUsdCents(t.provider, t.tier, t.region), 0)
     return {
       summary: `tear down ${targets.length} instance${targets.length === 1 ? '' : 's'} of ${pairs.length} pair${pairs.length === 1 ? '' : 's'}${p.archive ? ', archiving user state first' : ', WITHOUT archiving'}`,
       targets: targets.map((t) => t.id),
@@ -125,7 +127,7 @@ const kind: OperationKind<TeardownParams> = {
       costDeltaMonthlyUsdCents: -saving,
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
       locks: pairs.map((x) => `pair:${x.pairId}`),
-      facts: { teardown: facts },
+      facts: { teardown: facts, prices: originsOf(book, providers) },
     }
   },
   recheck(ctx, _p, step) {
@@ -195,6 +197,7 @@ async function teardownPair(run: StepRun, x: PairTeardown) {
       const { client } = await ctx.joins()
       await removeDevice(client, inst.nodeId).catch(() => undefined)
     }
+    await removeTailscaleDevice(run, inst)
     store.tx(() => {
       instances.update(id, { state: 'DELETED' })
       closeBilling(store, id, ctx.now(), 'delete')

@@ -16,6 +16,8 @@ export interface OperationResult {
   opId: string | null
   affectedUsers: number
   costDeltaMonthlyUsdCents: number
+  /** Where the plan's prices came from and how old they were when it was made (plans that price). */
+  prices?: { provider: string; kind: string; source: string; asOf: string; ageHours: number }[]
   findings: { rule: string; effect: string; message: string }[]
   steps: {
     seq: number
@@ -27,13 +29,27 @@ export interface OperationResult {
   }[]
 }
 
+function pricesOf(r: MutationResult): OperationResult['prices'] {
+  const origins = r.plan.facts.prices as
+    | { provider: string; kind: string; source: string; asOf: string }[]
+    | undefined
+  if (!Array.isArray(origins)) return undefined
+  const at = Date.parse(r.plan.createdAt)
+  return origins.map((o) => ({
+    ...o,
+    ageHours: Math.max(0, Math.floor((at - Date.parse(o.asOf)) / 3_600_000)),
+  }))
+}
+
 export function operationResult(r: MutationResult): OperationResult {
+  const prices = pricesOf(r)
   const base = {
     status: r.status,
     summary: r.plan.summary,
     planId: r.plan.id,
     affectedUsers: r.plan.affectedUsers,
     costDeltaMonthlyUsdCents: r.plan.costDeltaMonthlyUsdCents,
+    ...(prices ? { prices } : {}),
     findings: r.policy.findings,
   }
   if (r.status === 'dry-run') {
@@ -69,7 +85,10 @@ export function renderOperation(r: OperationResult): string {
     r.status === 'dry-run'
       ? `Plan (nothing done): ${r.summary}; ${r.affectedUsers} users; ${formatUsd(r.costDeltaMonthlyUsdCents)}/month\n`
       : `${r.summary}: ${paintState(r.status)} (operation ${r.opId})\n`
-  const findings = r.findings.map((f) => `  ${f.effect}: ${f.message} [${f.rule}]\n`).join('')
+  const prices = r.prices?.length
+    ? `  prices: ${r.prices.map((p) => `${p.provider} ${p.kind === 'api' ? 'API' : p.kind} of ${p.asOf.slice(0, 16).replace('T', ' ')} (${p.ageHours} h old)`).join('; ')}\n`
+    : ''
+  const findings = prices + r.findings.map((f) => `  ${f.effect}: ${f.message} [${f.rule}]\n`).join('')
   if (r.steps.length === 0) return head + findings
   return (
     head +

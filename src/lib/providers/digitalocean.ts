@@ -116,6 +116,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
