@@ -94,6 +94,7 @@ const COMMANDS: Record<string, CommandCase> = {
   'capacity plan': { argv: () => [] },
   'provider health': { argv: () => [] },
   'provider routing show': { argv: () => [] },
+  'provider prices': { argv: () => [] },
   'incident exposure': { argv: () => ['--provider', 'hetzner'] },
   'incident list': { argv: () => [] },
   'incident report': { argv: (f) => [f.incidentId] },

@@ -18,7 +18,13 @@ export class DeletingProvider {
     }
     return {
       provider: 'hetzner',
-      capabilities: { resize: 'in-place', delete: 'immediate', labels: 'kv', prices: 'static' },
+      capabilities: {
+        resize: 'in-place',
+        delete: 'immediate',
+        labels: 'kv',
+        prices: 'static',
+        userData: 'cloud-init',
+      },
       planFor: () => 'cx22',
       delete: async (serverId, opts) => {
         this.onDelete?.(serverId, opts)
