@@ -36,7 +36,7 @@ import { Operations } from '../../src/lib/store/operations.js'
 import { ReprovisionQueue } from '../../src/lib/store/reprovision-queue.js'
 import { clawopsAsync } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
-import { Recorder } from '../support/recorder.js'
+import { type Hit, Recorder } from '../support/recorder.js'
 
 type Outcome = 'allowed' | 'POLICY_DENIED' | 'CONFIRMATION_REQUIRED' | 'NOT_FOUND'
 
@@ -463,7 +463,8 @@ interface Case {
 
 interface Seen {
   run: Run
-  hits: number
+  /** What reached the gateway, provider and status-page endpoints during the run. */
+  hits: Hit[]
   /** Audit entries the run added: [actor, outcome, action]. */
   audit: [string, string, string][]
   fleetChanged: boolean
@@ -555,7 +556,7 @@ async function runCase(c: Case, via: 'driver' | 'binary', name = c.name): Promis
   }
   return {
     run,
-    hits: recorder.of(name).length,
+    hits: recorder.of(name),
     audit: after.audit,
     fleetChanged: after.fleet !== baseline!.fleet,
     operationsAdded: after.operations - baseline!.operations,
@@ -593,8 +594,23 @@ function judge(c: Case, s: Seen): string[] {
       `${at}: expected ${c.want}, got ${got}: ${s.run.json?.error?.message ?? s.run.stderr.slice(0, 200)}`,
     )
   }
-  if (s.hits > 0)
-    wrong.push(`${at}: refused, yet ${s.hits} request(s) reached the gateway or a provider first`)
+  // A role without the action is refused before anything is read. A refusal that needs a plan
+  // (a confirmation, or a confirmation the role may not give) may have read the providers' price
+  // lists to cost it, and nothing else: no gateway, no change anywhere.
+  const roleDenied = (s.run.json?.error?.details as { rules?: string[] } | undefined)?.rules?.includes(
+    'role-permission',
+  )
+  const priceRead = (h: Hit) =>
+    !h.upgrade &&
+    h.path.includes('/provider/') &&
+    (h.method === 'GET' || (h.method === 'POST' && h.path.includes('/provider/contabo-auth')))
+  const outside = roleDenied ? s.hits : s.hits.filter((h) => !priceRead(h))
+  if (outside.length > 0)
+    wrong.push(
+      `${at}: refused, yet ${outside.length} request(s) reached the gateway or a provider first: ${outside
+        .map((h) => `${h.upgrade ? 'WS' : h.method} ${h.path}`)
+        .join(', ')}`,
+    )
   if (s.fleetChanged) wrong.push(`${at}: refused, yet the fleet changed`)
   if (s.operationsAdded > 0) wrong.push(`${at}: refused, yet an operation was journaled`)
   if (c.want !== 'NOT_FOUND') {
@@ -636,7 +652,7 @@ describe('the gate over every command of the manifest', () => {
     const wants = new Set(cases.map((c) => c.want))
     expect([...wants].sort()).toEqual(['CONFIRMATION_REQUIRED', 'NOT_FOUND', 'POLICY_DENIED', 'allowed'])
     // The recorder sees what gets past the gate: allowed changes reach the endpoints.
-    const reached = cases.filter((c) => c.want === 'allowed' && driverRuns.get(c.name)!.hits > 0)
+    const reached = cases.filter((c) => c.want === 'allowed' && driverRuns.get(c.name)!.hits.length > 0)
     expect(reached.map((c) => c.id)).toEqual(
       expect.arrayContaining(['teardown', 'resize', 'provision', 'heal']),
     )
