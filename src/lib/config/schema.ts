@@ -39,6 +39,7 @@ const WatchSchema = z
         recoveredAbove: z.number().int().min(1).max(100).optional(),
         heartbeatMissingSeconds: Seconds.optional(),
         failedAfterSeconds: Seconds.optional(),
+        bootGraceSeconds: Seconds.optional(),
         costAnomalyPct: z.number().positive().optional(),
         provisionBacklog: z.number().int().min(1).optional(),
         providerDegradedBelow: z.number().int().min(1).max(100).optional(),

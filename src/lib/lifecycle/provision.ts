@@ -176,7 +176,11 @@ async function provisionPair(run: StepRun, _p: ProvisionParams, x: PairInput) {
       provisionMember(run, { ...m, pairId: x.pairId, userId: x.userId, tier: x.tier, labels: x.labels }),
     ),
   )
-  run.progress(`${x.pairId}: ACTIVE`, { pairId: x.pairId, state: 'ACTIVE' })
+  const up = members.every((m) => m.active)
+  run.progress(`${x.pairId}: ${up ? 'ACTIVE' : 'up, OpenClaw warming up'}`, {
+    pairId: x.pairId,
+    state: up ? 'ACTIVE' : 'BOOTSTRAPPING',
+  })
   return { pairId: x.pairId, userId: x.userId, members, timings: { totalMs: Date.now() - t0 } }
 }
 

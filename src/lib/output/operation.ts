@@ -5,7 +5,8 @@
 
 import type { MutationResult } from '../engine/types.js'
 import type { ErrorBody } from '../errors.js'
-import { formatUsd } from './money.js'
+import { describe } from './outcome.js'
+import { costDelta } from './plan-question.js'
 import { paintState } from './style.js'
 import { renderTable } from './table.js'
 
@@ -80,10 +81,18 @@ export function operationResult(r: MutationResult): OperationResult {
   }
 }
 
+/** What a step did (or, planned, will do), in words; the error when it failed. */
+export function stepOutcome(s: { result: unknown; error: ErrorBody | null | unknown }): string {
+  const e = s.error as ErrorBody | null | undefined
+  if (e && typeof e === 'object') return `${e.code}: ${e.message}`
+  return describe(s.result)
+}
+
 export function renderOperation(r: OperationResult): string {
+  const users = `${r.affectedUsers.toLocaleString('en-US')} user${r.affectedUsers === 1 ? '' : 's'} affected`
   const head =
     r.status === 'dry-run'
-      ? `Plan (nothing done): ${r.summary}; ${r.affectedUsers} users; ${formatUsd(r.costDeltaMonthlyUsdCents)}/month\n`
+      ? `Plan (nothing done): ${r.summary}\n  ${users} · ${costDelta(r.costDeltaMonthlyUsdCents)}; run it without --dry-run\n`
       : `${r.summary}: ${paintState(r.status)} (operation ${r.opId})\n`
   const prices = r.prices?.length
     ? `  prices: ${r.prices.map((p) => `${p.provider} ${p.kind === 'api' ? 'API' : p.kind} of ${p.asOf.slice(0, 16).replace('T', ' ')} (${p.ageHours} h old)`).join('; ')}\n`
@@ -99,15 +108,7 @@ export function renderOperation(r: OperationResult): string {
         { header: 'Name', get: (s) => s.name },
         { header: 'Target', get: (s) => s.target },
         { header: 'State', get: (s) => paintState(s.state) },
-        {
-          header: 'Outcome',
-          get: (s) =>
-            s.error
-              ? `${s.error.code}: ${s.error.message}`
-              : s.result == null
-                ? ''
-                : JSON.stringify(s.result).slice(0, 100),
-        },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       r.steps,
     )

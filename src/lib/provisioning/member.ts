@@ -110,9 +110,11 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
   instances.update(m.instanceId, { nodeId })
   const invoker = await ctx.nodes()
   const ok = await firstHealth(invoker, { id: m.instanceId, nodeId })
+  // Its node is up but OpenClaw is still starting: warming up, not degraded. The health sweep makes it
+  // ACTIVE at its first healthy probe (or judges it once the boot grace is over).
   instances.update(m.instanceId, {
-    state: ok ? 'ACTIVE' : 'DEGRADED',
-    healthScore: ok ? 100 : 40,
+    state: ok ? 'ACTIVE' : 'BOOTSTRAPPING',
+    healthScore: ok ? 100 : null,
     lastHeartbeatAt: ctx.now(),
   })
   return {
