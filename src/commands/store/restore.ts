@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { UserError } from '../../lib/errors.js'
 import { type RestorePreview, type RestoreResult, restoreStore } from '../../lib/store-admin/restore.js'
 
 export default class StoreRestore extends ClawopsCommand<typeof StoreRestore, RestoreResult> {
@@ -15,6 +16,16 @@ export default class StoreRestore extends ClawopsCommand<typeof StoreRestore, Re
   }
 
   protected async execute(): Promise<RestoreResult> {
+    if (this.ctx.actor !== 'operator') {
+      // The refusal is audited where the store still opens; a damaged one cannot take the entry,
+      // and restoreStore refuses all the same.
+      const engine = await this.engine()
+      try {
+        engine.permit(this.ctx, 'store.restore', { target: this.args.file })
+      } catch (e) {
+        if (e instanceof UserError && e.code === 'POLICY_DENIED') throw e
+      }
+    }
     const ask = this.humanPrompt()
     return restoreStore(this.ctx, this.args.file, async (p: RestorePreview) => {
       if (this.flags.yes) return true

@@ -109,7 +109,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   // A copy of the store; an agent may only name a file under the home's backups.
   'store backup': { action: null, flagValues: { '--to': '{home}/backups/[A-Za-z0-9._-]+\\.db' } },
   // Replaces the fleet database: an operator at a terminal, never an agent.
-  'store restore': human(null),
+  'store restore': human('store.restore'),
 }
 
 /** The rule of a command id, or undefined for an unknown command. */

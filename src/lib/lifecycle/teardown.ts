@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import { type ArchiveRecord, archiveUserState } from '../archive/archive.js'
 import type { Context } from '../context.js'
-import type { Instance } from '../domain/instance.js'
+import type { Instance, InstanceState } from '../domain/instance.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
@@ -29,6 +29,12 @@ export const TeardownParamsSchema = z
   .strict()
   .refine((p) => p.ids !== undefined || p.selector !== undefined, 'give instance ids or a selector')
 export type TeardownParams = z.infer<typeof TeardownParamsSchema>
+
+/** What a pair's step has done so far: the archive, and each member's state before it was marked ARCHIVING. */
+interface TeardownCheckpoint {
+  archive?: ArchiveRecord | null
+  was?: Record<string, InstanceState>
+}
 
 interface PairTeardown {
   pairId: string
@@ -126,7 +132,18 @@ const kind: OperationKind<TeardownParams> = {
   },
   recheck(ctx, _p, step) {
     const x = step.input as PairTeardown
-    return { teardown: teardownFacts(ctx.store().repo(Instances).list({ pairId: x.pairId }), x.instanceIds) }
+    // A member this step marked ARCHIVING still serves until its server is deleted: rule 1 judges it
+    // by the state it had before (a retry after a failed delete must not read its own mark as
+    // "not ACTIVE"). One without a record is taken as ACTIVE.
+    const was = (step.checkpoint as TeardownCheckpoint | null)?.was ?? {}
+    const members = ctx
+      .store()
+      .repo(Instances)
+      .list({ pairId: x.pairId })
+      .map((m) =>
+        m.state === 'ARCHIVING' && x.instanceIds.includes(m.id) ? { ...m, state: was[m.id] ?? 'ACTIVE' } : m,
+      )
+    return { teardown: teardownFacts(members, x.instanceIds) }
   },
   runStep(run) {
     return teardownPair(run, run.step.input as PairTeardown)
@@ -139,20 +156,26 @@ async function teardownPair(run: StepRun, x: PairTeardown) {
   const ctx = run.ctx
   const store = ctx.store()
   const instances = store.repo(Instances)
-  const done = (run.step.checkpoint as { archive?: ArchiveRecord | null } | null) ?? {}
+  const done = (run.step.checkpoint as TeardownCheckpoint | null) ?? {}
   let archive = done.archive ?? null
+  const was = { ...done.was }
   if (x.archiveFrom && !archive) {
     const source = instances.get(x.archiveFrom)!
     run.progress(`${x.pairId}: archiving user state from ${source.id}`)
     const invoker = await ctx.nodes()
     archive = await archiveUserState(ctx, invoker, source)
-    run.checkpoint({ archive })
+    run.checkpoint({ archive, was })
   }
   const deleted = []
   for (const id of x.instanceIds) {
     const inst = instances.get(id)!
     if (inst.state === 'DELETED') continue
-    if (inst.state !== 'ARCHIVING') instances.update(id, { state: 'ARCHIVING' })
+    if (inst.state !== 'ARCHIVING') {
+      // Recorded before the mark, so a retry judges rule 1 by this state (see recheck).
+      was[id] = inst.state
+      run.checkpoint({ archive, was })
+      instances.update(id, { state: 'ARCHIVING' })
+    }
     let outcome: { mode: string; effectiveAt: string | null; alreadyGone: boolean } = {
       mode: 'none',
       effectiveAt: null,
