@@ -34,6 +34,10 @@ export const ERROR_CODES = {
     exit: 16,
     summary: 'the PostgreSQL store could not be reached or refused the connection',
   },
+  ENGINE_UNSUPPORTED: {
+    exit: 17,
+    summary: 'the command works on the SQLite store file only (backup, restore); the store is PostgreSQL',
+  },
   STORE_TOO_NEW: {
     exit: 12,
     summary: 'the fleet database was written by a newer clawops; it was not modified',
@@ -82,6 +86,15 @@ export class UserError extends Error {
     if (this.details !== undefined) body.details = this.details
     return body
   }
+}
+
+/** The same error with more in its details (and, when given, more said at the end of its message). */
+export function withDetails(err: UserError, extra: Record<string, unknown>, addToMessage = ''): UserError {
+  return new UserError(err.code, `${err.message}${addToMessage}`, {
+    details: { ...(err.details as object | undefined), ...extra },
+    ...(err.hint === undefined ? {} : { hint: err.hint }),
+    ...(err.cause === undefined ? {} : { cause: err.cause }),
+  })
 }
 
 export function exitCodeFor(code: ErrorCode): number {

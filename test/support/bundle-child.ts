@@ -23,6 +23,9 @@ export async function bundleChild(entry: string): Promise<string> {
     format: 'esm',
     platform: 'node',
     target: 'node24',
+    // synckit bundled into one file never starts its worker (the call blocks until its timeout);
+    // loaded from node_modules, as the built CLI's chunks load it, it does.
+    external: ['synckit', 'pg'],
     banner: {
       js: "import { createRequire as __testRequire } from 'node:module'; const require = __testRequire(import.meta.url);",
     },

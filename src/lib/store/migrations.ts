@@ -16,6 +16,9 @@
  *  10 engine (plan confirmations, named leases)
  *  11 restart budget (restart steps by start time)
  *  12 glance (ledger and provider-score snapshots, watch runs)
+ *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  14 tailscale auth keys (one per server, never the secret)
+ *  15 provisioning phases (tries and phase timings per member, member progress)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -29,6 +32,9 @@ import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
 import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
+import { priceCatalog } from './migrations/013-price-catalog.js'
+import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
+import { provisionPhases } from './migrations/015-provision-phases.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -46,6 +52,9 @@ export const MIGRATIONS: readonly Migration[] = [
   engine,
   restartBudget,
   glance,
+  priceCatalog,
+  tailscaleKeys,
+  provisionPhases,
 ].sort((a, b) => a.version - b.version)
 
 /** The statements of a migration on SQLite. */

@@ -4,7 +4,8 @@
  * none. Repositories hang off the store and share its connection.
  */
 import { UserError } from '../errors.js'
-import { isCorruption, type OpenOptions, openDatabase, openDatabaseReadOnly } from './database.js'
+import { type OpenOptions, openDatabase, openDatabaseReadOnly, SqliteDatabase } from './database.js'
+import { type CheckKind, type CheckResult, checkDatabase, isCorruption, markDamaged } from './integrity.js'
 import { isPostgresCorruption, isPostgresUrl, openPostgres } from './postgres.js'
 import type { Database, Dialect, Engine } from './sql.js'
 
@@ -46,6 +47,15 @@ export class Store {
 
   get engine(): Engine {
     return this.db.engine
+  }
+
+  /**
+   * The SQLite database, for what only a file has (backups, SQLite's page checks). On PostgreSQL,
+   * `what` is refused with ENGINE_UNSUPPORTED: the server's own tools do that job.
+   */
+  sqlite(what: string): SqliteDatabase {
+    if (this.db instanceof SqliteDatabase) return this.db
+    throw engineUnsupported(what, this.location)
   }
 
   /** SQL for what the engines spell differently. */
@@ -96,13 +106,23 @@ export class Store {
       this.depth--
       this.db.exec(outer ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
       if (isCorruption(err) || isPostgresCorruption(err)) {
+        if (this.db.engine === 'sqlite') markDamaged(this.location, (err as Error).message)
         throw new UserError('STORE_CORRUPT', `${this.location} is damaged: ${(err as Error).message}`, {
-          hint: 'Restore the store from a backup; the failed write was rolled back.',
+          hint: 'Restore the store from a backup (clawops store restore <file>); the failed write was rolled back.',
+          details: { path: this.location },
           cause: err,
         })
       }
       throw err
     }
+  }
+
+  /**
+   * SQLite's own check of every page (`quick_check`) or of everything (`integrity_check`); null on
+   * PostgreSQL, whose server checks its own pages (data checksums) as it reads them.
+   */
+  check(kind: CheckKind): CheckResult | null {
+    return this.db instanceof SqliteDatabase ? checkDatabase(this.db.raw, kind) : null
   }
 
   /** One shared instance per repository class, created on first use. */
@@ -118,4 +138,16 @@ export class Store {
   close(): void {
     this.db.close()
   }
+}
+
+/** A command that works on the SQLite file only, asked of a PostgreSQL store. */
+export function engineUnsupported(what: string, location: string): UserError {
+  return new UserError(
+    'ENGINE_UNSUPPORTED',
+    `${what} works on the SQLite store file only; this store is PostgreSQL (${location})`,
+    {
+      hint: 'Back up and restore a PostgreSQL store with its own tools (pg_dump, pg_restore, base backups); `clawops store copy --to <new-file.db>` writes a verified SQLite copy of it.',
+      details: { engine: 'postgres', location, command: what },
+    },
+  )
 }

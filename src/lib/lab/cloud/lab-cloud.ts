@@ -21,13 +21,14 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer } from './model.js'
+import type { FaultRule, LabServer, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
 import { statusPage } from './status-page.js'
+import { type TailscaleCredentials, tailnetOf, tailscaleApi } from './tailscale-api.js'
 import { vultrApi } from './vultr-api.js'
 
 export interface LabCloudOptions {
@@ -43,6 +44,8 @@ export interface LabCloudOptions {
   /** What each provider accepts; fresh random credentials when unset (read them from `credentials`). */
   credentials?: LabCredentials
   contabo?: Partial<ContaboAuthConfig>
+  /** The Tailscale API credentials the lab accepts; any non-empty credential when unset. */
+  tailscale?: TailscaleCredentials
   now?: () => number
   random?: () => number
   logger?: Logger
@@ -63,6 +66,8 @@ export interface LabEndpoints {
   digitalocean: ProviderEndpoint
   contabo: ProviderEndpoint & { authUrl: string }
   hostinger: ProviderEndpoint
+  /** The lab's Tailscale: the API base (…/api/v2 below it) and the endpoint `tailscale up` joins at. */
+  tailscale: { baseUrl: string; registerUrl: string }
 }
 
 export interface LabCloud {
@@ -76,6 +81,8 @@ export interface LabCloud {
   faults(): FaultRule[]
   seed(req: SeedRequest): LabServer[]
   servers(provider?: Provider): LabServer[]
+  /** The lab tailnet's keys and joined devices. */
+  tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
   close(): Promise<void>
@@ -159,6 +166,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return out
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
+    tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     async close() {
       await new Promise<void>((resolve) => {
@@ -183,6 +191,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     },
     requestCounts: lab.requestCounts,
   })
+
+  const tailnet = tailscaleApi(engine, o.tailscale)
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -210,6 +220,22 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         body: parsed.body,
         base: `${origin}/_lab`,
       })
+    }
+    if (path === '/tailscale' || path.startsWith('/tailscale/')) {
+      try {
+        const out = await tailnet.handle({
+          method,
+          path: path.slice('/tailscale'.length) || '/',
+          query: url.searchParams,
+          headers,
+          body: parsed.body,
+          params: {},
+          base: `${origin}/tailscale`,
+        })
+        return send(res, out.status, out.body, out.headers ?? {})
+      } finally {
+        engine.flush()
+      }
     }
     const status = /^\/_status\/([a-z]+)\/?$/.exec(path)
     if (status) {
@@ -273,9 +299,16 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed)
+      if (verdict.malformed === 'shape')
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
       const out: LabResponse = await m.handler(labReq)
+      if (
+        verdict.malformed === 'truncated' &&
+        out.status >= 200 &&
+        out.status < 300 &&
+        out.body !== undefined
+      )
+        return sendTruncated(res, out, rateHeaders)
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
       if (err instanceof LabHttpError)
@@ -351,6 +384,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       authUrl: `${url}/contabo-auth/auth/realms/contabo/protocol/openid-connect/token`,
     },
     hostinger: ep('/hostinger', 'hostinger'),
+    tailscale: { baseUrl: `${url}/tailscale`, registerUrl: `${url}/tailscale/_lab` },
   }
   logger.info({ url, dir: o.dir, servers: state.servers.length }, 'lab cloud listening')
   return lab
@@ -364,6 +398,25 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...(text
       ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }
       : {}),
+  })
+  res.end(text)
+}
+
+/** The handled request's answer cut off halfway (a 2xx with a body that does not parse). */
+function sendTruncated(res: ServerResponse, out: LabResponse, headers: Record<string, string>): void {
+  const text = JSON.stringify(out.body)
+  sendText(res, out.status, text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
+    ...headers,
+    ...out.headers,
+  })
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
   })
   res.end(text)
 }
