@@ -34,7 +34,7 @@ const STORE_UNIT = [
   'test/unit/ledger/{billing-store,cost-report}.test.ts',
   'test/unit/watch/outbox.test.ts',
 ]
-const STORE_CLI = ['test/cli/store.test.ts', 'test/cli/crash.test.ts']
+const STORE_CLI = ['test/cli/store-engines.test.ts']
 const onPostgres = (project: { name: string; testTimeout: number }, include: string[]) =>
   postgres
     ? [

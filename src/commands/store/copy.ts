@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { UserError } from '../../lib/errors.js'
 import { renderTable } from '../../lib/output/table.js'
 import type { CopyResult } from '../../lib/store/copy.js'
 import { copyStoreTo } from '../../lib/store-admin/copy.js'
@@ -7,7 +8,7 @@ import { copyStoreTo } from '../../lib/store-admin/copy.js'
 export default class StoreCopy extends ClawopsCommand<typeof StoreCopy, CopyResult> {
   static override summary = 'Copy the whole fleet store into an empty PostgreSQL database (or SQLite file).'
   static override description =
-    'Moves a fleet between engines without loss: every table of the current store (read in one consistent snapshot) is written to the target in one transaction, and before it commits the target is checked: each table holds as many rows as the source, and the audit trail verifies there (every hash and link up to the recorded head). A target that already holds a fleet is refused; a failed check leaves it as it was. The current store is not changed. Then point clawops at the target (CLAWOPS_DATABASE_URL or store.url in the config).'
+    'Moves a fleet between engines without loss: every table of the current store (read in one consistent snapshot) is written to the target in one transaction, and before it commits the target is checked: each table holds as many rows as the source, and the audit trail verifies there (every hash and link up to the recorded head). A target that already holds a fleet is refused; a failed check leaves it as it was. The current store is not changed. Operator only. Then point clawops at the target (CLAWOPS_DATABASE_URL or store.url in the config).'
   static override examples = [
     '<%= config.bin %> store copy --to postgresql://clawops@db.internal/fleet',
     {
@@ -27,6 +28,15 @@ export default class StoreCopy extends ClawopsCommand<typeof StoreCopy, CopyResu
   }
 
   protected async execute(): Promise<CopyResult> {
+    if (this.ctx.actor !== 'operator') {
+      // The refusal is audited in the source store; copyStoreTo refuses all the same.
+      const engine = await this.engine()
+      try {
+        engine.permit(this.ctx, 'store.copy')
+      } catch (e) {
+        if (e instanceof UserError && e.code === 'POLICY_DENIED') throw e
+      }
+    }
     return copyStoreTo(this.ctx, { to: this.flags.to, toFile: this.flags['to-file'] })
   }
 

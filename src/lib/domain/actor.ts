@@ -31,5 +31,6 @@ export const ACTIONS = [
   'node.approve',
   'archive.prune',
   'store.restore',
+  'store.copy',
 ] as const
 export type Action = (typeof ACTIONS)[number]

@@ -30,6 +30,11 @@ export async function copyStoreTo(
   ctx: Context,
   o: { to?: string | undefined; toFile?: string | undefined },
 ): Promise<CopyResult> {
+  if (ctx.actor !== 'operator') {
+    throw new UserError('POLICY_DENIED', `${ctx.actor} may not copy the fleet store; only the operator may`, {
+      details: { rule: 'store-copy-operator-only', actor: ctx.actor },
+    })
+  }
   const to = targetOf(o)
   const source = ctx.store()
   const shown = isPostgresUrl(to) ? redactUrl(to) : to
