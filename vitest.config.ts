@@ -7,12 +7,11 @@ import { postgresBin } from './scripts/postgres-cluster.js'
 // whose subject is the store's SQL run twice: every statement costs a round trip to the server (and
 // every store a fresh schema's DDL, ~0.3 s), which makes the whole unit suite ~10× slower there, far
 // past the time CI has. A new migration needs no entry here: every store these suites open runs all
-// of them on PostgreSQL. Without PostgreSQL installed the `-pg` projects are left out, except where
-// CLAWOPS_REQUIRE_POSTGRES=1 (.ci/run sets it) or CI is set: there they run, and a missing server
-// fails them.
+// of them on PostgreSQL. Without PostgreSQL installed the `-pg` projects are left out (so `npm test`
+// needs nothing but Node and npm), except where CLAWOPS_REQUIRE_POSTGRES=1 (.ci/run sets it): there
+// they run, and a missing server fails them.
 const postgres = Boolean(
   process.env.CLAWOPS_REQUIRE_POSTGRES ||
-    process.env.CI ||
     process.env.CLAWOPS_TEST_DATABASE_URL ||
     postgresBin(),
 )
