@@ -19,7 +19,9 @@ import { DEFAULT_CONFIG } from '../src/lib/config/defaults.js'
 import { pushConfig } from '../src/lib/config-push/push.js'
 import { Context } from '../src/lib/context.js'
 import type { Instance, Role } from '../src/lib/domain/instance.js'
+import { InstanceHealth } from '../src/lib/store/instance-health.js'
 import { Instances } from '../src/lib/store/instances.js'
+import { Pairs } from '../src/lib/store/pairs.js'
 import { isPostgresUrl } from '../src/lib/store/postgres.js'
 import { Store } from '../src/lib/store/store.js'
 import { FakeConfigFleet, userConfig } from '../test/support/config-push-fleet.js'
@@ -68,10 +70,9 @@ if (mode === 'seed') {
   const now = new Date().toISOString()
   const { pairs, instances } = pushInstances(Number(c), now)
   store.tx(() => {
-    store.db.batch(
-      'INSERT INTO pairs (id, user_id, labels, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-      pairs.map((p) => [p.id, p.userId, '{"bench":"push"}', now, now]),
-    )
+    store
+      .repo(Pairs)
+      .insertMany(pairs.map((p) => ({ ...p, labels: { bench: 'push' }, createdAt: now, updatedAt: now })))
     store.repo(Instances).insertMany(instances)
   })
   store.close()
@@ -118,26 +119,27 @@ if (mode === 'seed') {
 } else if (mode === 'statements') {
   const store = Store.open(a!)
   const n = Number(b)
-  const ids = (
-    store.db.prepare('SELECT id FROM instances ORDER BY id LIMIT ?').all(n) as { id: string }[]
-  ).map((r) => r.id)
-  const read = store.db.prepare('SELECT * FROM instances WHERE id = ?')
-  const write = store.db.prepare('UPDATE instances SET health_score = ? WHERE id = ?')
+  const instances = store.repo(Instances)
+  const health = store.repo(InstanceHealth)
+  const ids = instances
+    .list({})
+    .slice(0, n)
+    .map((i) => i.id)
   const time = (fn: (id: string, k: number) => void) => {
     for (const [k, id] of ids.slice(0, 100).entries()) fn(id, k)
     const t = performance.now()
     for (const [k, id] of ids.entries()) fn(id, k)
     return Math.round(((performance.now() - t) / ids.length) * 1000)
   }
-  const readUs = time((id) => read.get(id))
-  const writeUs = time((id, k) => write.run(k % 100, id))
+  const set = (id: string, k: number) =>
+    health.setInstanceHealth(id, { healthScore: k % 100, lastHeartbeatAt: null, state: 'ACTIVE' })
+  const readUs = time((id) => health.instanceRow(id))
+  const writeUs = time(set)
+  // The same updates in one transaction (a sweep's writes): no commit per statement.
   const batchT = performance.now()
-  store.tx(() =>
-    store.db.batch(
-      'UPDATE instances SET health_score = ? WHERE id = ?',
-      ids.map((id, k) => [k % 90, id]),
-    ),
-  )
+  store.tx(() => {
+    for (const [k, id] of ids.entries()) set(id, k)
+  })
   const batchUs = Math.round(((performance.now() - batchT) / ids.length) * 1000)
   store.close()
   console.log(JSON.stringify({ engine: store.engine, n: ids.length, readUs, writeUs, batchUs }))

@@ -151,6 +151,6 @@ else {
   )
   const s = result.statements
   console.log(
-    `  one statement: read SQLite ${s.sqlite.readUs} µs / PostgreSQL ${s.postgres.readUs} µs; update ${s.sqlite.writeUs} / ${s.postgres.writeUs} µs; batched update ${s.sqlite.batchUs} / ${s.postgres.batchUs} µs per row`,
+    `  one statement: read SQLite ${s.sqlite.readUs} µs / PostgreSQL ${s.postgres.readUs} µs; update ${s.sqlite.writeUs} / ${s.postgres.writeUs} µs; updates in one transaction ${s.sqlite.batchUs} / ${s.postgres.batchUs} µs per row`,
   )
 }

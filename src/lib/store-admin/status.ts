@@ -16,6 +16,6 @@ export function storeStatus(store: Store): StoreStatus {
     engine: store.engine,
     location: store.location,
     schemaVersion: schemaVersion(store),
-    applied: [...store.db.migrated],
+    applied: [...store.migrated],
   }
 }

@@ -49,6 +49,11 @@ export class Store {
     return this.db.engine
   }
 
+  /** Migrations this open applied (empty when the store was up to date). */
+  get migrated(): readonly number[] {
+    return this.db.migrated
+  }
+
   /**
    * The SQLite database, for what only a file has (backups, SQLite's page checks). On PostgreSQL,
    * `what` is refused with ENGINE_UNSUPPORTED: the server's own tools do that job.
