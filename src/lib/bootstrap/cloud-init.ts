@@ -11,11 +11,22 @@
 import { parse, stringify } from 'yaml'
 import { type ClawnodeConfig, ClawnodeConfigSchema } from '../../../clawnode/config.js'
 import { UserError } from '../errors.js'
+import {
+  CLAWNODE_ROOT,
+  CLAWNODE_STATE,
+  clawnodeUnit,
+  ROLLBACK_SCRIPT,
+  ROLLBACK_SCRIPT_PATH,
+  ROLLBACK_UNIT,
+  ROLLBACK_UNIT_PATH,
+  UNIT_PATH,
+} from './clawnode-service.js'
 
 export const CLAWNODE_CONFIG_PATH = '/etc/gf-clawnode/config.json'
 export const COMPOSE_PATH = '/opt/openclaw/docker-compose.yml'
 export const USER_CONFIG_PATH = '/opt/openclaw/state/openclaw.json'
-const UNIT_PATH = '/etc/systemd/system/gf-clawnode.service'
+/** The compose project's env file: OPENCLAW_VERSION is the image tag (gf-clawnode's openclaw.update sets it). */
+export const COMPOSE_ENV_PATH = '/opt/openclaw/.env'
 /** The smallest user-data limit among the providers (Hetzner: 32 KiB). */
 export const MAX_USER_DATA_BYTES = 32 * 1024
 
@@ -33,6 +44,8 @@ export interface BootstrapInput {
   openclaw: { image: string; userConfig: Record<string, unknown> }
   /** npm spec of the package carrying gf-clawnode, e.g. `clawops@0.1.0`. */
   clawnodePackage: string
+  /** The operator's release location (OpenClaw builds, gf-clawnode releases), or null. */
+  releasesUrl?: string | null
 }
 
 export interface ParsedBootstrap {
@@ -42,11 +55,18 @@ export interface ParsedBootstrap {
   hostname: string
 }
 
+/** `ghcr.io/openclaw/openclaw:2026.9.6` → the repository and the tag (latest when none is given). */
+export function splitImage(image: string): { repo: string; tag: string } {
+  const at = image.lastIndexOf(':')
+  return at > image.lastIndexOf('/') ? { repo: image.slice(0, at), tag: image.slice(at + 1) } : { repo: image, tag: 'latest' }
+}
+
 function compose(image: string): string {
+  const { repo, tag } = splitImage(image)
   return stringify({
     services: {
       openclaw: {
-        image,
+        image: `${repo}:\${OPENCLAW_VERSION:-${tag}}`,
         restart: 'unless-stopped',
         command: ['openclaw', 'gateway', 'run', '--bind', 'lan', '--port', '18789'],
         environment: { OPENCLAW_CONFIG_PATH: '/state/openclaw.json', OPENCLAW_STATE_DIR: '/state' },
@@ -60,22 +80,6 @@ function compose(image: string): string {
     },
   })
 }
-
-const UNIT = `[Unit]
-Description=gf-clawnode: clawops instance agent
-After=network-online.target docker.service tailscaled.service
-Wants=network-online.target
-
-[Service]
-ExecStart=/usr/bin/node --max-semi-space-size=1 /usr/local/bin/gf-clawnode --config ${CLAWNODE_CONFIG_PATH}
-Restart=always
-RestartSec=2
-KillSignal=SIGTERM
-TimeoutStopSec=20
-
-[Install]
-WantedBy=multi-user.target
-`
 
 /**
  * What `clawops instance exec` may run on a fleet VPS by default: read-only diagnostics with plain
@@ -92,9 +96,12 @@ export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
     instanceId: input.instanceId,
     gateway: { url: input.operatorGatewayUrl, ...input.firstContact },
     joinSecret: input.joinSecret,
-    stateDir: '/var/lib/gf-clawnode',
+    stateDir: CLAWNODE_STATE,
     service: { kind: 'compose', composeFile: COMPOSE_PATH, service: 'openclaw', projectDir: '/opt/openclaw' },
     userGateway: { url: 'http://127.0.0.1:18789', configPath: USER_CONFIG_PATH },
+    openclaw: { install: { kind: 'compose', envFile: COMPOSE_ENV_PATH } },
+    ...(input.releasesUrl ? { releases: { url: input.releasesUrl } } : {}),
+    self: { dir: CLAWNODE_ROOT },
     exec: { allow: DEFAULT_EXEC_ALLOW },
   })
 }
@@ -121,6 +128,9 @@ export function renderCloudInit(input: BootstrapInput): string {
   }
   runcmd.push(
     ['npm', 'install', '-g', '--omit=dev', input.clawnodePackage],
+    // The first release: what npm installed; self-updates unpack later ones beside it.
+    ['mkdir', '-p', CLAWNODE_ROOT],
+    ['sh', '-c', `ln -sfn "$(npm root -g)/clawops" ${CLAWNODE_ROOT}/current`],
     ['systemctl', 'daemon-reload'],
     ['systemctl', 'enable', '--now', 'gf-clawnode'],
   )
@@ -131,12 +141,19 @@ export function renderCloudInit(input: BootstrapInput): string {
     write_files: [
       { path: COMPOSE_PATH, permissions: '0644', content: compose(input.openclaw.image) },
       {
+        path: COMPOSE_ENV_PATH,
+        permissions: '0600',
+        content: `OPENCLAW_VERSION=${splitImage(input.openclaw.image).tag}\n`,
+      },
+      {
         path: USER_CONFIG_PATH,
         permissions: '0600',
         content: `${JSON.stringify(input.openclaw.userConfig, null, 2)}\n`,
       },
       { path: CLAWNODE_CONFIG_PATH, permissions: '0600', content: `${JSON.stringify(clawnode, null, 2)}\n` },
-      { path: UNIT_PATH, permissions: '0644', content: UNIT },
+      { path: UNIT_PATH, permissions: '0644', content: clawnodeUnit(CLAWNODE_CONFIG_PATH) },
+      { path: ROLLBACK_UNIT_PATH, permissions: '0644', content: ROLLBACK_UNIT },
+      { path: ROLLBACK_SCRIPT_PATH, permissions: '0755', content: ROLLBACK_SCRIPT },
     ],
     runcmd,
   }

@@ -24,7 +24,8 @@ import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
 import { Operations } from '../store/operations.js'
 import { interrupted, type PushOutcome, settleRollout } from './push.js'
 import configRollbackKind from './rollback-kind.js'
-import { findRollout, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
+import { leaseHeld } from '../rollout/liveness.js'
+import { findRollout, type RolloutView, stateOf, viewRollout } from './view.js'
 
 function actionOf(r: Rollout): Action {
   return r.kind === 'push' ? 'config.push' : 'config.rollback'

@@ -17,7 +17,7 @@ import type { PolicyDecision } from '../policy/check.js'
 import { ConfigRollouts } from '../store/config-rollouts.js'
 import { Instances } from '../store/instances.js'
 import { Plans } from '../store/plans.js'
-import { describeBudget, parseBudget } from './budget.js'
+import { describeBudget, parseBudget } from '../rollout/budget.js'
 import {
   applyDocument,
   type ConfigDocument,

@@ -18,7 +18,7 @@ import { ConfigRollouts, type Rollout, type RolloutTarget, rolloutIdOf } from '.
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
 import { type BatchEnv, runInstances } from './batch.js'
-import { planBatches } from './batching.js'
+import { planBatches } from '../rollout/batching.js'
 import { parseDocument } from './document.js'
 import { revertInstance, settleForRollback } from './instance.js'
 import { holdPausedRollout } from './push-kind.js'

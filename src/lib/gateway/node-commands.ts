@@ -13,6 +13,8 @@ export const CLAWNODE_COMMANDS = [
   'openclaw.stop',
   'openclaw.start',
   'openclaw.update',
+  'openclaw.rollback',
+  'openclaw.version',
   'openclaw.logs',
   'openclaw.archive',
   'openclaw.restore',
@@ -29,6 +31,7 @@ export const CLAWNODE_COMMANDS = [
   'firewall.status',
   'ssh.audit',
   'exec.run',
+  'clawnode.update',
 ] as const
 
 export type ClawnodeCommand = (typeof CLAWNODE_COMMANDS)[number]

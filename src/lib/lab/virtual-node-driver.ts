@@ -78,12 +78,6 @@ class InProcessGateway implements ServiceManager {
     return this.lines.slice(-lines)
   }
 
-  async update(version: string | undefined): Promise<{ steps: string[] }> {
-    this.log(`update to ${version ?? 'latest'} (lab: nothing to install)`)
-    await this.restart()
-    return { steps: [`restart (lab virtual gateway, version ${version ?? 'latest'})`] }
-  }
-
   async close(): Promise<void> {
     await this.stop()
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeBudget, judgeBudget, parseBudget } from '../../../src/lib/config-push/budget.js'
+import { describeBudget, judgeBudget, parseBudget } from '../../../src/lib/rollout/budget.js'
 import { UserError } from '../../../src/lib/errors.js'
 
 describe('failure budget', () => {
