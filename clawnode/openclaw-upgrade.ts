@@ -152,6 +152,16 @@ function exclusive(ctx: NodeContext, key: string, fn: () => Promise<UpgradeResul
   return promise
 }
 
+/**
+ * Refuses a restart, stop or start of the user's gateway while an upgrade or revert owns it (a heal
+ * restarting it in the middle of the readiness wait or the doctor would make that upgrade fail).
+ */
+export function refuseWhileUpgrading(ctx: NodeContext): void {
+  const busy = running.get(ctx.config.stateDir)
+  if (busy)
+    throw new NodeCommandError('CONFLICT', `an OpenClaw upgrade is running on this node (${busy.key}); try again when it is done`)
+}
+
 /** The work of an upgrade outlives the invoke that started it: a caller's deadline never cuts it. */
 const NEVER = new AbortController().signal
 

@@ -5,7 +5,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
-import { installedVersion, lastUpgrade, revertOpenclaw, upgradeOpenclaw } from '../openclaw-upgrade.js'
+import {
+  installedVersion,
+  lastUpgrade,
+  refuseWhileUpgrading,
+  revertOpenclaw,
+  upgradeOpenclaw,
+} from '../openclaw-upgrade.js'
 import { probeUserGateway } from '../readiness.js'
 import { selfUpdateState } from '../self-update.js'
 import { VERSION_RE } from '../service/version.js'
@@ -70,6 +76,7 @@ export function openclawCommands() {
       timeoutMs: 120_000,
       async run(p, run) {
         const ctx = run.node
+        refuseWhileUpgrading(ctx)
         const t0 = Date.now()
         await ctx.services[action]({ signal: run.signal, ...budget(run.remainingMs()) })
         const waited = p.wait
@@ -89,6 +96,7 @@ export function openclawCommands() {
     params: z.object({}).strict(),
     timeoutMs: 60_000,
     async run(_p, run) {
+      refuseWhileUpgrading(run.node)
       const t0 = Date.now()
       await run.node.services.stop({ signal: run.signal, ...budget(run.remainingMs()) })
       return { action: 'stop', service: run.node.services.kind, ms: Date.now() - t0 }

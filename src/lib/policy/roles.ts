@@ -65,6 +65,8 @@ export const ROLES: Record<Actor, RoleSpec> = {
       'health.sweep': 'allow',
       // Retention: archives past their keep date; a user's archive is never pruned early.
       'archive.prune': 'allow',
+      // Stops a rollout (config push, upgrade) before its next batch when it hurts health.
+      'rollout.pause': 'allow',
     },
   },
   ledger: {

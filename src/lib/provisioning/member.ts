@@ -148,6 +148,7 @@ async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
       },
     },
     clawnodePackage: settings.clawnodePackage,
+    releasesUrl: ctx.config().upgrades?.releasesUrl ?? null,
   })
 }
 

@@ -6,8 +6,10 @@
  * mandatory-header guard, the provider's rate limit, fault rules, then the handler; state changes
  * are flushed to the state file before the answer goes out.
  */
+import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino, { type Logger } from 'pino'
 import { PROVIDERS, type Provider } from '../../domain/provider.js'
@@ -48,6 +50,8 @@ export interface LabCloudOptions {
   logger?: Logger
   /** Sees every provider API request after routing (tests check the adapters' requests with it). */
   onRequest?: (provider: Provider, req: LabRequest) => void
+  /** A directory served read-only at /_releases/ (the lab's release location, see ../releases.ts). */
+  releasesDir?: string
 }
 
 export interface ProviderEndpoint {
@@ -184,6 +188,18 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     requestCounts: lab.requestCounts,
   })
 
+  // The release location serves files as a web server or a bucket would: GET only, no listing.
+  const serveRelease = (res: ServerResponse, rel: string) => {
+    const dir = o.releasesDir
+    const file = dir && /^(index\.json|(openclaw|gf-clawnode)\/[A-Za-z0-9._+-]+\.tgz)$/.test(rel) ? join(dir, rel) : null
+    if (!file || !existsSync(file)) return send(res, 404, { message: `no release at ${rel}` }, {})
+    res.writeHead(200, {
+      'content-type': rel.endsWith('.json') ? 'application/json' : 'application/gzip',
+      'content-length': String(statSync(file).size),
+    })
+    createReadStream(file).pipe(res)
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'lab cloud request failed')
@@ -211,6 +227,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         base: `${origin}/_lab`,
       })
     }
+    if (path.startsWith('/_releases/')) return serveRelease(res, path.slice('/_releases/'.length))
     const status = /^\/_status\/([a-z]+)\/?$/.exec(path)
     if (status) {
       const p = status[1] as Provider
