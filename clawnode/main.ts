@@ -22,6 +22,7 @@ import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from './handshake-gate.js'
 import type { RunningNode } from './node.js'
 import { createNode } from './node.js'
 import { recoverInterruptedUpgrades } from './openclaw-upgrade.js'
+import { stopValidators } from './openclaw-validator.js'
 import { EXIT_RESTART, startProbation } from './self-update.js'
 import { createServiceManager } from './service/manager.js'
 import { StatusFile } from './status-file.js'
@@ -97,6 +98,7 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
     exitCode = code
     logger.info({ why, nodes: nodes.length }, 'shutting down')
     await Promise.allSettled(nodes.map((n) => n.connection.stop()))
+    stopValidators()
     await services
       .close()
       .catch((err: Error) => logger.warn({ err: err.message }, 'service manager did not stop cleanly'))
@@ -144,10 +146,14 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
     nodes = [node]
     // An upgrade of the user's OpenClaw that a dead process left in the middle is rolled back first.
     const recovered = await recoverInterruptedUpgrades(node.context)
-    for (const r of recovered) nodeLogger.warn({ key: r.key, outcome: r.outcome }, 'settled an interrupted OpenClaw upgrade')
+    for (const r of recovered)
+      nodeLogger.warn({ key: r.key, outcome: r.outcome }, 'settled an interrupted OpenClaw upgrade')
     await autostart()
     probation = startProbation(config, ver, nodeLogger, (why) => {
-      nodeLogger.error({ why }, 'the new release did not join; exiting so the service manager can put the previous one back')
+      nodeLogger.error(
+        { why },
+        'the new release did not join; exiting so the service manager can put the previous one back',
+      )
       void shutdown(EXIT.internal, why)
     })
     status.write()

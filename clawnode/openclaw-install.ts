@@ -27,7 +27,11 @@ export interface OpenclawInstaller {
   /** The version the installed files name (as written, possibly unparseable), or null. */
   installed(): string | null
   /** Gets `version` ready to activate without touching the running gateway. */
-  prepare(version: string, sha256: string, opts: { signal: AbortSignal; timeoutMs: number }): Promise<PrepareResult>
+  prepare(
+    version: string,
+    sha256: string,
+    opts: { signal: AbortSignal; timeoutMs: number },
+  ): Promise<PrepareResult>
   /** Makes `version` the one the service starts next; returns what `restore` needs to undo it. */
   activate(version: string): string
   /** Puts back what `activate` replaced. */
@@ -70,7 +74,10 @@ class ReleasesInstaller implements OpenclawInstaller {
   async prepare(version: string, sha256: string, opts: { signal: AbortSignal; timeoutMs: number }) {
     const base = this.config.releases?.url
     if (!base)
-      throw new NodeCommandError('UNAVAILABLE', 'no release location (releases.url) is configured on this node')
+      throw new NodeCommandError(
+        'UNAVAILABLE',
+        'no release location (releases.url) is configured on this node',
+      )
     const r = await ensureRelease(this.dir, version, releaseUrl(base, 'openclaw', version), sha256, opts)
     const named = this.versionOf(r.dir)
     if (named !== version) {
@@ -92,7 +99,8 @@ class ReleasesInstaller implements OpenclawInstaller {
 
   activate(version: string): string {
     const target = join(this.dir, 'versions', checkVersion(version))
-    if (!existsSync(target)) throw new NodeCommandError('NOT_FOUND', `${version} is not unpacked on this node`)
+    if (!existsSync(target))
+      throw new NodeCommandError('NOT_FOUND', `${version} is not unpacked on this node`)
     const previous = existsSync(this.current) ? resolve(this.dir, readlinkSync(this.current)) : ''
     swapSymlink(this.current, target)
     return previous
@@ -135,7 +143,11 @@ class ComposeInstaller implements OpenclawInstaller {
   private compose(): { file: string; service: string; projectDir?: string } {
     const svc = this.config.service
     if (svc.kind !== 'compose') unavailable('openclaw.install compose needs a compose service')
-    return { file: svc.composeFile, service: svc.service, ...(svc.projectDir ? { projectDir: svc.projectDir } : {}) }
+    return {
+      file: svc.composeFile,
+      service: svc.service,
+      ...(svc.projectDir ? { projectDir: svc.projectDir } : {}),
+    }
   }
 
   private base(): string[] {
@@ -166,7 +178,9 @@ class ComposeInstaller implements OpenclawInstaller {
   activate(version: string): string {
     const previous = existsSync(this.envFile) ? readFileSync(this.envFile, 'utf8') : ''
     const line = `OPENCLAW_VERSION=${checkVersion(version)}`
-    const next = ENV_LINE.test(previous) ? previous.replace(ENV_LINE, line) : `${previous}${previous && !previous.endsWith('\n') ? '\n' : ''}${line}\n`
+    const next = ENV_LINE.test(previous)
+      ? previous.replace(ENV_LINE, line)
+      : `${previous}${previous && !previous.endsWith('\n') ? '\n' : ''}${line}\n`
     this.write(next)
     return previous
   }

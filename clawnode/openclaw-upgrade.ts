@@ -19,7 +19,16 @@
  * restarted; a record a dead process left in the middle is rolled back when the node starts.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import {
   compareOpenclawVersions,
@@ -145,7 +154,10 @@ function exclusive(ctx: NodeContext, key: string, fn: () => Promise<UpgradeResul
   const busy = running.get(slot)
   if (busy) {
     if (busy.key === key) return busy.promise
-    throw new NodeCommandError('CONFLICT', `an OpenClaw upgrade is already running on this node (${busy.key})`)
+    throw new NodeCommandError(
+      'CONFLICT',
+      `an OpenClaw upgrade is already running on this node (${busy.key})`,
+    )
   }
   const promise = fn().finally(() => running.delete(slot))
   running.set(slot, { key, promise })
@@ -159,7 +171,10 @@ function exclusive(ctx: NodeContext, key: string, fn: () => Promise<UpgradeResul
 export function refuseWhileUpgrading(ctx: NodeContext): void {
   const busy = running.get(ctx.config.stateDir)
   if (busy)
-    throw new NodeCommandError('CONFLICT', `an OpenClaw upgrade is running on this node (${busy.key}); try again when it is done`)
+    throw new NodeCommandError(
+      'CONFLICT',
+      `an OpenClaw upgrade is running on this node (${busy.key}); try again when it is done`,
+    )
 }
 
 /** The work of an upgrade outlives the invoke that started it: a caller's deadline never cuts it. */
@@ -196,7 +211,11 @@ async function timed<T>(env: Env, name: string, fn: () => Promise<T> | T): Promi
   }
 }
 
-function terminal(env: Env, rec: UpgradeRecord, r: Partial<UpgradeResult> & Pick<UpgradeResult, 'outcome' | 'detail'>) {
+function terminal(
+  env: Env,
+  rec: UpgradeRecord,
+  r: Partial<UpgradeResult> & Pick<UpgradeResult, 'outcome' | 'detail'>,
+) {
   const result: UpgradeResult = {
     key: rec.key,
     kind: rec.kind,
@@ -216,14 +235,24 @@ function terminal(env: Env, rec: UpgradeRecord, r: Partial<UpgradeResult> & Pick
   rec.result = result
   env.records.save(rec)
   env.ctx.logger.info(
-    { key: rec.key, kind: rec.kind, outcome: result.outcome, reason: result.reason, from: rec.from, to: rec.to, ms: result.ms },
+    {
+      key: rec.key,
+      kind: rec.kind,
+      outcome: result.outcome,
+      reason: result.reason,
+      from: rec.from,
+      to: rec.to,
+      ms: result.ms,
+    },
     'openclaw upgrade finished',
   )
   return result
 }
 
 /** The version the gateway runs: its startup probe, else what the installed files say. */
-async function currentVersion(env: Env): Promise<{ raw: string | null; parsed: OpenclawVersion | null; live: boolean }> {
+async function currentVersion(
+  env: Env,
+): Promise<{ raw: string | null; parsed: OpenclawVersion | null; live: boolean }> {
   const p = await probeUserGateway(env.ctx, NEVER)
   const raw = p.version ?? env.installer.installed()
   return { raw, parsed: parseOpenclawVersion(raw), live: p.live }
@@ -257,14 +286,25 @@ async function runDoctor(env: Env): Promise<{ ok: boolean; exitCode: number; tai
     maxOutputBytes: env.ctx.config.limits.maxOutputBytes,
     env: env.installer.doctorEnv(),
   })
-  const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-DOCTOR_TAIL_LINES).join('\n').slice(0, 2_000)
+  const tail = `${r.stdout}\n${r.stderr}`
+    .trim()
+    .split('\n')
+    .slice(-DOCTOR_TAIL_LINES)
+    .join('\n')
+    .slice(0, 2_000)
   return { ok: r.exitCode === 0, exitCode: r.exitCode, tail, ms: Date.now() - t }
 }
 
 const svcOpts = (ms = 60_000) => ({ signal: NEVER, timeoutMs: ms })
 
 /** Puts the previous version and the snapshot back after a failed upgrade, and starts the gateway. */
-async function rollBack(env: Env, rec: UpgradeRecord, reason: string, detail: string, doctor: UpgradeResult['doctor'] = null) {
+async function rollBack(
+  env: Env,
+  rec: UpgradeRecord,
+  reason: string,
+  detail: string,
+  doctor: UpgradeResult['doctor'] = null,
+) {
   rec.phase = 'rolling-back'
   rec.failure = { reason, detail }
   env.records.save(rec)
@@ -314,7 +354,8 @@ export interface UpgradeParams {
 
 async function upgrade(env: Env, p: UpgradeParams): Promise<UpgradeResult> {
   const target = parseOpenclawVersion(p.version)
-  if (!target) throw new NodeCommandError('INVALID_PARAMS', `${JSON.stringify(p.version)} is not an OpenClaw version`)
+  if (!target)
+    throw new NodeCommandError('INVALID_PARAMS', `${JSON.stringify(p.version)} is not an OpenClaw version`)
   if (env.installer.kind === 'none')
     throw new NodeCommandError('UNAVAILABLE', 'this node has no openclaw.install configured')
   const now = new Date().toISOString()
@@ -344,13 +385,26 @@ async function upgrade(env: Env, p: UpgradeParams): Promise<UpgradeResult> {
     })
   }
   const cmp = compareOpenclawVersions(cur.parsed, target)
-  if (cmp === 0) return terminal(env, rec, { outcome: 'unchanged', detail: `already on ${target.text}`, version: cur.raw, healthy: cur.live })
+  if (cmp === 0)
+    return terminal(env, rec, {
+      outcome: 'unchanged',
+      detail: `already on ${target.text}`,
+      version: cur.raw,
+      healthy: cur.live,
+    })
   if (cmp > 0 && !p.allowDowngrade)
-    return terminal(env, rec, { outcome: 'skipped', reason: 'newer', detail: `runs ${cur.parsed.text}, newer than ${target.text}`, version: cur.raw })
+    return terminal(env, rec, {
+      outcome: 'skipped',
+      reason: 'newer',
+      detail: `runs ${cur.parsed.text}, newer than ${target.text}`,
+      version: cur.raw,
+    })
   env.records.save(rec)
 
   try {
-    await timed(env, 'prepare', () => env.installer.prepare(target.text, p.sha256, { signal: NEVER, timeoutMs: 600_000 }))
+    await timed(env, 'prepare', () =>
+      env.installer.prepare(target.text, p.sha256, { signal: NEVER, timeoutMs: 600_000 }),
+    )
   } catch (err) {
     const code = err instanceof NodeCommandError ? err.code : 'INTERNAL'
     return terminal(env, rec, {
@@ -367,12 +421,20 @@ async function upgrade(env: Env, p: UpgradeParams): Promise<UpgradeResult> {
   await timed(env, 'stop', () => env.ctx.services.stop(svcOpts()))
   try {
     rec.snapshot = await timed(env, 'snapshot', () =>
-      takeSnapshot(env.stateDir, env.snapshots, `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`),
+      takeSnapshot(
+        env.stateDir,
+        env.snapshots,
+        `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      ),
     )
   } catch (err) {
     // Nothing changed yet but the stop.
     await env.ctx.services.start(svcOpts()).catch(() => {})
-    return terminal(env, rec, { outcome: 'failed', reason: 'snapshot', detail: `cannot snapshot the state: ${(err as Error).message}; nothing was changed` })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'snapshot',
+      detail: `cannot snapshot the state: ${(err as Error).message}; nothing was changed`,
+    })
   }
   rec.phase = 'snapshot'
   env.records.save(rec)
@@ -397,12 +459,26 @@ async function upgrade(env: Env, p: UpgradeParams): Promise<UpgradeResult> {
   try {
     const d = await timed(env, 'doctor', () => runDoctor(env))
     doctor = { exitCode: d.exitCode, tail: d.tail, ms: d.ms }
-    if (!d.ok) return rollBack(env, rec, 'doctor', `openclaw doctor --non-interactive exited with ${d.exitCode} on ${target.text}`, doctor)
+    if (!d.ok)
+      return rollBack(
+        env,
+        rec,
+        'doctor',
+        `openclaw doctor --non-interactive exited with ${d.exitCode} on ${target.text}`,
+        doctor,
+      )
   } catch (err) {
     return rollBack(env, rec, 'doctor', `openclaw doctor could not run: ${(err as Error).message}`)
   }
   const after = await timed(env, 'verify', () => readyWait(env, target, 30_000))
-  if (!after.ok) return rollBack(env, rec, after.reason ?? 'not-ready', `${target.text} after the doctor: ${after.detail}`, doctor)
+  if (!after.ok)
+    return rollBack(
+      env,
+      rec,
+      after.reason ?? 'not-ready',
+      `${target.text} after the doctor: ${after.detail}`,
+      doctor,
+    )
   const result = terminal(env, rec, {
     outcome: 'upgraded',
     detail: `${rec.from} → ${target.text}: ready, doctor passed`,
@@ -445,7 +521,9 @@ async function revert(env: Env, p: RevertParams): Promise<UpgradeResult> {
   if (!up || up.result?.outcome !== 'upgraded')
     return terminal(env, rec, {
       outcome: 'not-applied',
-      detail: up?.result ? `that upgrade ended ${up.result.outcome}; nothing to undo` : 'no such upgrade on this node',
+      detail: up?.result
+        ? `that upgrade ended ${up.result.outcome}; nothing to undo`
+        : 'no such upgrade on this node',
     })
   const cur = await currentVersion(env)
   const installed = parseOpenclawVersion(up.to)
@@ -456,7 +534,12 @@ async function revert(env: Env, p: RevertParams): Promise<UpgradeResult> {
       version: cur.raw,
     })
   if (!up.snapshot || !existsSync(up.snapshot.file))
-    return terminal(env, rec, { outcome: 'failed', reason: 'no-snapshot', detail: 'the snapshot of the state from before the upgrade is gone; left alone', version: cur.raw })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'no-snapshot',
+      detail: 'the snapshot of the state from before the upgrade is gone; left alone',
+      version: cur.raw,
+    })
   env.records.save(rec)
   try {
     return await timed(env, 'revert', async () => {
@@ -479,7 +562,12 @@ async function revert(env: Env, p: RevertParams): Promise<UpgradeResult> {
       })
     })
   } catch (err) {
-    return terminal(env, rec, { outcome: 'failed', reason: 'revert-failed', detail: (err as Error).message, healthy: false })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'revert-failed',
+      detail: (err as Error).message,
+      healthy: false,
+    })
   }
 }
 
@@ -529,13 +617,25 @@ async function recover(env: Env, rec: UpgradeRecord): Promise<UpgradeResult> {
   const why = 'gf-clawnode stopped in the middle of it'
   if (rec.kind === 'revert') {
     rec.phase = 'rolling-back'
-    return terminal(env, rec, { outcome: 'failed', reason: 'interrupted', detail: `the revert was interrupted (${why}); run it again` })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'interrupted',
+      detail: `the revert was interrupted (${why}); run it again`,
+    })
   }
   if (rec.phase === 'prepare')
-    return terminal(env, rec, { outcome: 'failed', reason: 'interrupted', detail: `${why}, before anything was changed` })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'interrupted',
+      detail: `${why}, before anything was changed`,
+    })
   if (rec.phase === 'stopping' && !rec.snapshot) {
     await env.ctx.services.start(svcOpts()).catch(() => {})
-    return terminal(env, rec, { outcome: 'failed', reason: 'interrupted', detail: `${why}, before anything was changed` })
+    return terminal(env, rec, {
+      outcome: 'failed',
+      reason: 'interrupted',
+      detail: `${why}, before anything was changed`,
+    })
   }
   return rollBack(env, rec, 'interrupted', why)
 }

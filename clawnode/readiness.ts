@@ -55,7 +55,9 @@ export function isReady(p: ProbeResult): boolean {
 }
 
 /** What /startupz says: started or not, and the version; null when the gateway has no startup probe. */
-export function startupOf(p: ProbeResult): { started: boolean; status: string; version: string | null } | null {
+export function startupOf(
+  p: ProbeResult,
+): { started: boolean; status: string; version: string | null } | null {
   const b = obj(p.body)
   if (!b || typeof b.status !== 'string') return null
   return {
@@ -118,7 +120,13 @@ export async function waitReady(
     if (started && last.ready && last.live) {
       const bad = o.expect?.(last.version, last.started !== null) ?? null
       if (bad) return { ok: false, ...bad, version: last.version, waitedMs: Date.now() - t0 }
-      return { ok: true, reason: null, detail: 'started, ready and live', version: last.version, waitedMs: Date.now() - t0 }
+      return {
+        ok: true,
+        reason: null,
+        detail: 'started, ready and live',
+        version: last.version,
+        waitedMs: Date.now() - t0,
+      }
     }
     if (i % 4 === 0) {
       const st = await ctx.services.status({ signal: o.signal, timeoutMs: 5_000 }).catch(() => undefined)

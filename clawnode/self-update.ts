@@ -75,7 +75,10 @@ export function selfUpdateState(config: ClawnodeConfig) {
 
 let inFlight: { key: string; promise: Promise<SelfUpdateResult> } | null = null
 
-export function selfUpdate(ctx: NodeContext, p: { version: string; sha256: string; key: string }): Promise<SelfUpdateResult> {
+export function selfUpdate(
+  ctx: NodeContext,
+  p: { version: string; sha256: string; key: string },
+): Promise<SelfUpdateResult> {
   if (inFlight) {
     if (inFlight.key === p.key) return inFlight.promise
     throw new NodeCommandError('CONFLICT', `a gf-clawnode update is already running (${inFlight.key})`)
@@ -87,11 +90,16 @@ export function selfUpdate(ctx: NodeContext, p: { version: string; sha256: strin
   return promise
 }
 
-async function run(ctx: NodeContext, p: { version: string; sha256: string; key: string }): Promise<SelfUpdateResult> {
+async function run(
+  ctx: NodeContext,
+  p: { version: string; sha256: string; key: string },
+): Promise<SelfUpdateResult> {
   const t0 = Date.now()
   const self = ctx.config.self
   const base = ctx.config.releases?.url
-  const result = (r: Omit<SelfUpdateResult, 'key' | 'ms' | 'at' | 'version' | 'from' | 'to'> & Partial<SelfUpdateResult>): SelfUpdateResult => ({
+  const result = (
+    r: Omit<SelfUpdateResult, 'key' | 'ms' | 'at' | 'version' | 'from' | 'to'> & Partial<SelfUpdateResult>,
+  ): SelfUpdateResult => ({
     key: p.key,
     from: ctx.version,
     to: p.version,
@@ -112,10 +120,15 @@ async function run(ctx: NodeContext, p: { version: string; sha256: string; key: 
     })
   if (state.pending?.key === p.key)
     return result({ outcome: 'restarting', reason: null, detail: `restarting into ${p.version}` })
-  if (p.version === ctx.version) return result({ outcome: 'unchanged', reason: null, detail: `already ${ctx.version}` })
+  if (p.version === ctx.version)
+    return result({ outcome: 'unchanged', reason: null, detail: `already ${ctx.version}` })
   if (!self || !base)
-    throw new NodeCommandError('UNAVAILABLE', 'this node has no self-update configured (self.dir and releases.url)')
-  if (!ctx.requestRestart) throw new NodeCommandError('UNAVAILABLE', 'this node cannot restart itself (a swarm or virtual node)')
+    throw new NodeCommandError(
+      'UNAVAILABLE',
+      'this node has no self-update configured (self.dir and releases.url)',
+    )
+  if (!ctx.requestRestart)
+    throw new NodeCommandError('UNAVAILABLE', 'this node cannot restart itself (a swarm or virtual node)')
   if (state.pending)
     throw new NodeCommandError('CONFLICT', `an update to ${state.pending.to} is still on probation`)
 
@@ -140,9 +153,17 @@ async function run(ctx: NodeContext, p: { version: string; sha256: string; key: 
   const current = join(self.dir, 'current')
   writeFileSync(join(dir, 'previous'), `${realpathSync(current)}\n`, { mode: 0o600 })
   rmSync(join(dir, 'rolled-back'), { force: true })
-  writeJson(join(dir, 'pending'), { key: p.key, from: ctx.version, to: p.version, at: new Date().toISOString() } satisfies Pending)
+  writeJson(join(dir, 'pending'), {
+    key: p.key,
+    from: ctx.version,
+    to: p.version,
+    at: new Date().toISOString(),
+  } satisfies Pending)
   swapSymlink(current, rel.dir)
-  ctx.logger.info({ from: ctx.version, to: p.version, key: p.key }, 'gf-clawnode swapped; restarting into the new release')
+  ctx.logger.info(
+    { from: ctx.version, to: p.version, key: p.key },
+    'gf-clawnode swapped; restarting into the new release',
+  )
   // The answer goes out first; then the service manager restarts us into the new release.
   setTimeout(() => ctx.requestRestart?.(`self-update to ${p.version}`), 1_000).unref()
   return result({ outcome: 'restarting', reason: null, detail: `swapped to ${p.version}; restarting` })
@@ -168,7 +189,10 @@ export function startProbation(
     return null
   }
   const ms = config.self?.probationMs ?? 120_000
-  logger.info({ from: pending.from, to: pending.to, probationMs: ms }, 'new release on probation until it joins the gateway')
+  logger.info(
+    { from: pending.from, to: pending.to, probationMs: ms },
+    'new release on probation until it joins the gateway',
+  )
   const timer = setTimeout(() => giveUp(`${version} did not join the gateway within ${ms} ms`), ms)
   timer.unref()
   let done = false

@@ -17,13 +17,17 @@ export default class OpenclawUpgrade extends ClawopsCommand<typeof OpenclawUpgra
     },
     {
       description: 'As Commander, with the plan id from the first answer, streaming progress',
-      command: '<%= config.bin %> openclaw upgrade --to 2026.9.6-1 --as commander --confirm plan-3fz8k1qa2b --json --stream',
+      command:
+        '<%= config.bin %> openclaw upgrade --to 2026.9.6-1 --as commander --confirm plan-3fz8k1qa2b --json --stream',
     },
   ]
   static override flags = upgradeFlags
 
   protected async execute(): Promise<UpgradeOutcome> {
-    const [{ startUpgrade }, engine] = await Promise.all([import('../../lib/upgrades/upgrade.js'), this.engine()])
+    const [{ startUpgrade }, engine] = await Promise.all([
+      import('../../lib/upgrades/upgrade.js'),
+      this.engine(),
+    ])
     const f = this.flags
     const pauseMs = durationFlag('pause', f.pause)
     const progress = await this.progress()

@@ -5,13 +5,20 @@ import { renderVersions } from '../../lib/output/upgrade.js'
 import type { VersionsView } from '../../lib/upgrades/versions.js'
 
 export default class OpenclawVersions extends ClawopsCommand<typeof OpenclawVersions, VersionsView> {
-  static override summary = 'Which OpenClaw and gf-clawnode version runs on each instance, grouped, with the skew against a target.'
+  static override summary =
+    'Which OpenClaw and gf-clawnode version runs on each instance, grouped, with the skew against a target.'
   static override description =
     "Asks every instance's gf-clawnode now (the gateway's startup probe reports the running OpenClaw version; without one, the installed files), keeps the answers for fleet status and the briefings, and groups them. The target is --target, else the newest version the release location (upgrades.releasesUrl) offers, else the newest running. An instance that does not answer shows what it last reported, marked stale; a version that does not parse as an OpenClaw version is unknown, never up to date. --cached reads the kept answers without asking the nodes."
   static override examples = [
     '<%= config.bin %> openclaw versions',
-    { description: 'Against a target, the beta cohort only', command: "<%= config.bin %> openclaw versions --target 2026.9.6-1 -l cohort=beta" },
-    { description: 'What the fleet last reported, as JSON', command: '<%= config.bin %> openclaw versions --cached --json' },
+    {
+      description: 'Against a target, the beta cohort only',
+      command: '<%= config.bin %> openclaw versions --target 2026.9.6-1 -l cohort=beta',
+    },
+    {
+      description: 'What the fleet last reported, as JSON',
+      command: '<%= config.bin %> openclaw versions --cached --json',
+    },
   ]
   static override flags = {
     selector: selectorFlag,

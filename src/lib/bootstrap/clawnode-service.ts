@@ -12,8 +12,11 @@
 
 export const CLAWNODE_ROOT = '/opt/gf-clawnode'
 export const CLAWNODE_STATE = '/var/lib/gf-clawnode'
+/** What the first release's `npm install -g` puts on the PATH. */
+export const CLAWNODE_NPM_BIN = '/usr/local/bin/gf-clawnode'
+/** What the unit runs: the release `current` points at. */
+export const CLAWNODE_CURRENT_BIN = `${CLAWNODE_ROOT}/current/bin/gf-clawnode.js`
 export const ROLLBACK_SCRIPT_PATH = '/usr/local/lib/gf-clawnode/rollback.sh'
-export const UNIT_PATH = '/etc/systemd/system/gf-clawnode.service'
 export const ROLLBACK_UNIT_PATH = '/etc/systemd/system/gf-clawnode-rollback.service'
 
 /** How many failed starts within the interval before the service manager rolls back. */
@@ -50,7 +53,9 @@ StartLimitBurst=${START_LIMIT.burst}
 OnFailure=gf-clawnode-rollback.service
 
 [Service]
-ExecStart=/usr/bin/node --max-semi-space-size=1 ${CLAWNODE_ROOT}/current/bin/gf-clawnode.js --config ${configPath}
+# The first release is the one npm installed; self-updates unpack later ones beside it and swap current.
+ExecStartPre=/bin/sh -c 'test -e ${CLAWNODE_ROOT}/current || { mkdir -p ${CLAWNODE_ROOT} && ln -s "$(npm root -g)/clawops" ${CLAWNODE_ROOT}/current; }'
+ExecStart=/usr/bin/node --max-semi-space-size=1 ${CLAWNODE_CURRENT_BIN} run --config ${configPath}
 Restart=always
 RestartSec=2
 KillSignal=SIGTERM

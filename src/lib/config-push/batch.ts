@@ -4,8 +4,9 @@
  * not touched again. If the gateway itself goes away, no new instance starts, the ones in flight
  * finish, and the batch stops with GATEWAY_UNREACHABLE; a resume picks up the rest.
  */
-import { ConfigRollouts, type OutcomeCounts, type RolloutTarget } from '../store/config-rollouts.js'
+
 import { pool } from '../rollout/pool.js'
+import { ConfigRollouts, type OutcomeCounts, type RolloutTarget } from '../store/config-rollouts.js'
 import type { InstanceEnv } from './instance.js'
 
 export interface BatchEnv extends InstanceEnv {

@@ -19,13 +19,19 @@ import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { type RolloutFact, rolloutBatchLimit } from '../policy/rules.js'
+import { type PlannedBatch, planBatches } from '../rollout/batching.js'
+import {
+  budgetPct,
+  DEFAULT_BUDGET,
+  describeBudget,
+  FailureBudgetSchema,
+  judgeBudget,
+} from '../rollout/budget.js'
 import { ConfigRollouts, type Rollout, rolloutIdOf, type TargetSeed } from '../store/config-rollouts.js'
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
 import { type BatchEnv, runPushBatch } from './batch.js'
-import { type PlannedBatch, planBatches } from '../rollout/batching.js'
-import { budgetPct, DEFAULT_BUDGET, describeBudget, FailureBudgetSchema, judgeBudget } from '../rollout/budget.js'
 import { type ConfigDocument, DOCUMENT_FORMATS, describeDocument, parseDocument } from './document.js'
 import { PUSHABLE_STATES, pushInstance, recheckInstance } from './instance.js'
 import { configPushSettings } from './settings.js'
@@ -101,7 +107,6 @@ export function parseConfigPushParams(raw: unknown): ConfigPushParams {
 export function concurrencyOf(p: Pick<ConfigPushParams, 'concurrency'>, batchSize: number): number {
   return p.concurrency ?? Math.min(batchSize, 64)
 }
-
 
 function batchSteps(batches: readonly PlannedBatch[]) {
   return batches.map((b) => {

@@ -6,6 +6,8 @@
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
 import type { Change } from '../gateway/config-diff.js'
+import { describeBudget } from '../rollout/budget.js'
+import { liveStatus } from '../rollout/liveness.js'
 import {
   ConfigRollouts,
   type OutcomeCounts,
@@ -18,8 +20,6 @@ import {
 } from '../store/config-rollouts.js'
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
-import { describeBudget } from '../rollout/budget.js'
-import { liveStatus } from '../rollout/liveness.js'
 import type { DocChange } from './doc-change.js'
 
 /** A rollout whose status says running but that no clawops process runs any more was interrupted. */

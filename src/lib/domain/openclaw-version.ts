@@ -36,7 +36,9 @@ export function parseOpenclawVersion(raw: string | null | undefined): OpenclawVe
     year,
     month,
     day,
-    pre: m[5] ? { channel: m[5] as keyof typeof CHANNEL_RANK, n: m[6] === undefined ? 0 : Number(m[6]) } : null,
+    pre: m[5]
+      ? { channel: m[5] as keyof typeof CHANNEL_RANK, n: m[6] === undefined ? 0 : Number(m[6]) }
+      : null,
     correction: m[4] === undefined ? 0 : Number(m[4]),
     text: raw.trim().replace(/^v/, ''),
   }

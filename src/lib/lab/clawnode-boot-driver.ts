@@ -1,31 +1,34 @@
 /**
- * The lab's `clawnode` boot driver: a created server "boots" by reading its cloud-init user data
- * exactly as a VPS would (parseCloudInit), and starting a real gf-clawnode process with the node
- * config found there. What differs from a VPS is only what cannot exist on one machine: the node's
- * state dir lives under the lab, and the user's OpenClaw gateway is a stand-in process (see
+ * The lab's `clawnode` boot driver: a created server boots as a VPS does (vps/boot.ts: its user
+ * data runs in the server's own directory, then what it enabled starts), and when that leaves a
+ * gf-clawnode unit running, a real gf-clawnode process starts with the config file the unit names.
+ * What differs from a VPS is only what cannot exist on one machine: the paths in the node's config
+ * are below the server's directory, and the user's OpenClaw gateway is a stand-in process (see
  * stand-in-gateway.main.ts) run by the node's process service manager instead of Docker Compose.
  *
  * Both are installed the way upgrades change them. The user's OpenClaw is the pinned release from the
- * lab's release location (releases.ts), unpacked into `<node>/openclaw/versions/<v>` with `current`
+ * lab's release location (releases.ts), unpacked into `<server>/openclaw/versions/<v>` with `current`
  * pointing at it, and the service runs `current/openclaw.mjs gateway run`: an upgrade swaps the files
  * and restarts the process, as on a host that installs releases. gf-clawnode runs from
- * `<node>/clawnode/current` (first this checkout, later releases it fetched itself) under a supervisor
+ * `/opt/gf-clawnode/current` below the server's root (first this checkout, later releases it fetched itself) under a supervisor
  * that restarts it and runs the same rollback script as systemd on a VPS (clawnode-supervisor.ts).
  *
- * A node dir outlives reboots and lab restarts (same identity, same device token, so the node
- * reconnects without being paired again); it is removed when the server is deleted.
+ * A server directory outlives reboots and lab restarts (same identity, same device token, so the
+ * node reconnects without being paired again); it is removed when the server is deleted.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { unpacked } from '../../../clawnode/releases.js'
-import { packageRoot } from '../paths.js'
-import type { BootDriver, BootServer } from './cloud/boot-driver.js'
-import { registerBootDriver } from './cloud/boot-drivers.js'
+import { CLAWNODE_ROOT } from '../bootstrap/clawnode-service.js'
+import { openclawBin, packageRoot } from '../paths.js'
 import { ClawnodeSupervisor } from './clawnode-supervisor.js'
+import type { BootDriver, BootServer } from './cloud/boot-driver.js'
+import { type BootDriverContext, registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
-import { nodeDirOf, prepareNodeHome } from './node-home.js'
 import { clawnodeVersion, pinnedOpenclawVersion, readIndex } from './releases.js'
+import { bootVps, serverDirOf } from './vps/boot.js'
+import { installShims } from './vps/shims.js'
 
 async function portFor(nodeDir: string): Promise<number> {
   const file = join(nodeDir, 'user-gateway.port')
@@ -60,46 +63,84 @@ function installClawnode(dir: string): void {
   symlinkSync(version, join(dir, 'current'))
 }
 
-export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootDriver {
+export interface LabDriverOptions {
+  dir: string
+  logger: Logger
+  /** The lab tailnet's register endpoint (`tailscale up` on a lab server); unset: no tailnet. */
+  tailscaleUrl?: () => string | undefined
+}
+
+export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
   const supervisor = new ClawnodeSupervisor(opts.logger)
   const releasesDir = join(opts.dir, 'releases')
+  const booting = new Map<string, AbortController>()
+  const shims = installShims(join(opts.dir, 'shims'))
   const key = (s: BootServer) => `${s.provider}/${s.id}`
+
+  const stopProcess = async (k: string) => {
+    booting.get(k)?.abort()
+    booting.delete(k)
+    await supervisor.stop(k)
+  }
 
   return {
     name: 'clawnode',
     async start(server, signals) {
-      const home = prepareNodeHome(opts.dir, server, signals)
-      if (!home) return
-      const { boot, nodeDir, userConfig } = home
-      const port = await portFor(nodeDir)
-      const openclawDir = join(nodeDir, 'openclaw')
-      const clawnodeDir = join(nodeDir, 'clawnode')
-      const stateDir = join(nodeDir, 'state')
+      const k = key(server)
+      const abort = new AbortController()
+      booting.get(k)?.abort()
+      booting.set(k, abort)
+      // The provider reports the VM running once it is up; its user data runs after that.
+      signals.ready()
+      const boot = await bootVps(opts.dir, server, {
+        shims,
+        tailscaleUrl: opts.tailscaleUrl?.(),
+        signal: abort.signal,
+      })
+      if (booting.get(k) !== abort) return
+      if (!boot.clawnode) {
+        booting.delete(k)
+        opts.logger.info({ server: k }, 'booted without a gf-clawnode')
+        return
+      }
+      const { config: node, userGatewayUp } = boot.clawnode
+      const port = await portFor(boot.dir)
+      if (booting.get(k) !== abort) return
+      booting.delete(k)
+      const openclawDir = join(boot.dir, 'openclaw')
+      // Where the unit's ExecStartPre points `current` on a VPS: at the release npm installed.
+      const clawnodeDir = join(boot.root, CLAWNODE_ROOT)
       try {
         await installPinnedOpenclaw(releasesDir, openclawDir)
         installClawnode(clawnodeDir)
       } catch (err) {
-        signals.failed(`install: ${(err as Error).message}`)
+        opts.logger.error(
+          { server: k, err: (err as Error).message },
+          'could not install OpenClaw or gf-clawnode',
+        )
         return
       }
       const config = {
-        ...boot.clawnode,
-        stateDir,
+        ...node,
         log: { level: 'info', target: 'stderr' },
         service: {
           kind: 'process',
           // Relative to cwd: the symlink is followed when the process starts (after a swap, the new
-          // release), and the command line names no node directory (tests find nodes by it).
+          // release), and the command line names no server directory (tests find nodes by it).
           argv: [process.execPath, 'current/openclaw.mjs', 'gateway', 'run', '--port', String(port)],
           cwd: openclawDir,
-          env: { OPENCLAW_CONFIG_PATH: userConfig, OPENCLAW_STATE_DIR: join(nodeDir, 'user') },
+          env: {
+            OPENCLAW_CONFIG_PATH: node.userGateway.configPath,
+            OPENCLAW_STATE_DIR: dirname(node.userGateway.configPath),
+          },
           stopTimeoutMs: 2_000,
-          autostart: true,
+          autostart: userGatewayUp,
         },
         userGateway: {
-          ...boot.clawnode.userGateway,
+          ...node.userGateway,
           url: `http://127.0.0.1:${port}`,
-          configPath: userConfig,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
         },
         // Releases unpacked on the "host" instead of images pulled by Compose; shorter waits than a
         // real gateway needs (the stand-in is up in a second).
@@ -109,14 +150,11 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
           doctorTimeoutMs: 60_000,
           keepSnapshots: 2,
         },
-        self: { dir: clawnodeDir, probationMs: 20_000 },
-        sshdConfigPath: join(nodeDir, 'sshd_config'),
+        self: { ...node.self, dir: clawnodeDir, probationMs: 20_000 },
       }
-      if (!existsSync(config.sshdConfigPath))
-        writeFileSync(config.sshdConfigPath, 'PermitRootLogin prohibit-password\nPasswordAuthentication no\n')
-      const configPath = join(nodeDir, 'config.json')
+      const configPath = join(boot.dir, 'config.json')
       writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
-      supervisor.start(key(server), {
+      supervisor.start(k, {
         // The V8 flag of the systemd unit on a VPS: a small young generation keeps an idle node lean.
         argv: [
           process.execPath,
@@ -126,25 +164,30 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
           '--config',
           configPath,
         ],
-        logFile: join(nodeDir, 'clawnode.log'),
+        logFile: join(boot.dir, 'clawnode.log'),
         env: childEnv(),
-        rollbackEnv: { GF_CLAWNODE_ROOT: clawnodeDir, GF_CLAWNODE_STATE: stateDir },
+        rollbackEnv: { GF_CLAWNODE_ROOT: clawnodeDir, GF_CLAWNODE_STATE: node.stateDir },
       })
       opts.logger.info(
-        { server: key(server), pid: supervisor.pid(key(server)), instanceId: boot.clawnode.instanceId },
+        { server: k, pid: supervisor.pid(k), instanceId: node.instanceId },
         'booted gf-clawnode',
       )
-      // The OS is up once the agent process runs; joining the gateway is the node's business.
-      signals.ready()
     },
     async stop(server, ctx) {
-      await supervisor.stop(key(server))
-      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+      await stopProcess(key(server))
+      if (ctx.reason === 'delete') rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
     },
     async close() {
+      for (const c of booting.values()) c.abort()
+      booting.clear()
       await supervisor.close()
     },
   }
 }
 
-registerBootDriver('clawnode', (ctx) => clawnodeBootDriver({ dir: ctx.dir, logger: ctx.logger }))
+/** The options both gf-clawnode drivers take from the lab process. */
+export function labDriverOptions(ctx: BootDriverContext): LabDriverOptions {
+  return { dir: ctx.dir, logger: ctx.logger, tailscaleUrl: ctx.tailscaleUrl }
+}
+
+registerBootDriver('clawnode', (ctx) => clawnodeBootDriver(labDriverOptions(ctx)))

@@ -26,7 +26,10 @@ export interface SupervisedSpec {
 }
 
 export class ClawnodeSupervisor {
-  private readonly running = new Map<string, { child: ChildProcess; spec: SupervisedSpec; starts: number[] }>()
+  private readonly running = new Map<
+    string,
+    { child: ChildProcess; spec: SupervisedSpec; starts: number[] }
+  >()
   private readonly stopping = new Set<string>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
 

@@ -26,9 +26,9 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import { splitImage } from '../bootstrap/vps-setup.js'
 import { packageRoot } from '../paths.js'
 import { DEFAULT_PROVISIONING } from '../provisioning/settings.js'
-import { splitImage } from '../bootstrap/cloud-init.js'
 
 export type ReleaseKind = 'openclaw' | 'gf-clawnode'
 
@@ -177,7 +177,10 @@ export function readIndex(dir: string): ReleaseIndex | null {
 export async function ensureLabReleases(dir: string): Promise<ReleaseIndex> {
   const id = buildId()
   const have = readIndex(dir)
-  if (have?.build === id && [...have.openclaw, ...have['gf-clawnode']].every((e) => existsSync(join(dir, e.path))))
+  if (
+    have?.build === id &&
+    [...have.openclaw, ...have['gf-clawnode']].every((e) => existsSync(join(dir, e.path)))
+  )
     return have
   const v = labReleaseVersions()
   mkdirSync(join(dir, 'openclaw'), { recursive: true })
@@ -200,12 +203,17 @@ export async function ensureLabReleases(dir: string): Promise<ReleaseIndex> {
       await entry('openclaw', v.openclaw.next, 'a correction release after the pinned one', (f) =>
         packOpenclawRelease(f, v.openclaw.next, { schema: 2 }),
       ),
-      await entry('openclaw', v.openclaw.broken, 'broken: its doctor fails after it migrated the state', (f) =>
-        packOpenclawRelease(f, v.openclaw.broken, { schema: 3, break: 'doctor' }),
+      await entry(
+        'openclaw',
+        v.openclaw.broken,
+        'broken: its doctor fails after it migrated the state',
+        (f) => packOpenclawRelease(f, v.openclaw.broken, { schema: 3, break: 'doctor' }),
       ),
     ],
     'gf-clawnode': [
-      await entry('gf-clawnode', v.clawnode.current, 'this build', (f) => packClawnodeRelease(f, v.clawnode.current)),
+      await entry('gf-clawnode', v.clawnode.current, 'this build', (f) =>
+        packClawnodeRelease(f, v.clawnode.current),
+      ),
       await entry('gf-clawnode', v.clawnode.next, 'this build as the next patch version', (f) =>
         packClawnodeRelease(f, v.clawnode.next),
       ),

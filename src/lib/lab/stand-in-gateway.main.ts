@@ -85,7 +85,9 @@ if (args[0] === 'doctor') {
     findings.push(`state schema ${state.schema} is newer than this release understands (${me.schema})`)
   if (me.break === 'doctor')
     findings.push(`agent database main: the migration to schema ${me.schema} left it unreadable`)
-  process.stdout.write(`Doctor (stand-in ${me.version ?? 'dev'}): ${findings.length ? findings.join('; ') : 'no findings'}\n`)
+  process.stdout.write(
+    `Doctor (stand-in ${me.version ?? 'dev'}): ${findings.length ? findings.join('; ') : 'no findings'}\n`,
+  )
   process.exit(findings.length ? 1 : 0)
 }
 

@@ -8,13 +8,14 @@
 import { z } from 'zod'
 import { type ArchiveRecord, archiveUserState } from '../archive/archive.js'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
-import type { Instance } from '../domain/instance.js'
+import type { Instance, InstanceState } from '../domain/instance.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { removeDevice } from '../gateway/pairing.js'
 import type { TeardownFact } from '../policy/rules.js'
+import { originsOf, planPrices } from '../pricing/book.js'
+import { removeTailscaleDevice } from '../provisioning/tailscale.js'
 import { closeBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -28,6 +29,12 @@ export const TeardownParamsSchema = z
   .strict()
   .refine((p) => p.ids !== undefined || p.selector !== undefined, 'give instance ids or a selector')
 export type TeardownParams = z.infer<typeof TeardownParamsSchema>
+
+/** What a pair's step has done so far: the archive, and each member's state before it was marked ARCHIVING. */
+interface TeardownCheckpoint {
+  archive?: ArchiveRecord | null
+  was?: Record<string, InstanceState>
+}
 
 interface PairTeardown {
   pairId: string
@@ -81,14 +88,13 @@ const kind: OperationKind<TeardownParams> = {
     if (!r.success) throw new UserError('INVALID_INPUT', r.error.issues.map((i) => i.message).join('; '))
     return r.data
   },
-  plan(ctx, p) {
+  async plan(ctx, p) {
     const targets = targetsOf(ctx, p)
     if (targets.length === 0)
       throw new UserError('NOT_FOUND', 'no live instance matches', {
         hint: 'Check with clawops instance list.',
       })
     const instances = ctx.store().repo(Instances)
-    const rates = ctx.config().currency.rates as Record<Currency, number>
     const byPair = Map.groupBy(targets, (t) => t.pairId)
     const facts: TeardownFact[] = []
     const pairs: PairTeardown[] = []
@@ -111,7 +117,9 @@ const kind: OperationKind<TeardownParams> = {
         archiveFrom: p.archive && wholePair ? (source?.id ?? null) : null,
       })
     }
-    const saving = targets.reduce((s, t) => s + monthlyUsdCents(t.provider, t.tier, rates), 0)
+    const providers = [...new Set(targets.map((t) => t.provider))]
+    const book = await planPrices(ctx, providers)
+    const saving = targets.reduce((s, t) => s + book.monthlyUsdCents(t.provider, t.tier, t.region), 0)
     return {
       summary: `tear down ${targets.length} instance${targets.length === 1 ? '' : 's'} of ${pairs.length} pair${pairs.length === 1 ? '' : 's'}${p.archive ? ', archiving user state first' : ', WITHOUT archiving'}`,
       targets: targets.map((t) => t.id),
@@ -119,12 +127,23 @@ const kind: OperationKind<TeardownParams> = {
       costDeltaMonthlyUsdCents: -saving,
       steps: pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
       locks: pairs.map((x) => `pair:${x.pairId}`),
-      facts: { teardown: facts },
+      facts: { teardown: facts, prices: originsOf(book, providers) },
     }
   },
   recheck(ctx, _p, step) {
     const x = step.input as PairTeardown
-    return { teardown: teardownFacts(ctx.store().repo(Instances).list({ pairId: x.pairId }), x.instanceIds) }
+    // A member this step marked ARCHIVING still serves until its server is deleted: rule 1 judges it
+    // by the state it had before (a retry after a failed delete must not read its own mark as
+    // "not ACTIVE"). One without a record is taken as ACTIVE.
+    const was = (step.checkpoint as TeardownCheckpoint | null)?.was ?? {}
+    const members = ctx
+      .store()
+      .repo(Instances)
+      .list({ pairId: x.pairId })
+      .map((m) =>
+        m.state === 'ARCHIVING' && x.instanceIds.includes(m.id) ? { ...m, state: was[m.id] ?? 'ACTIVE' } : m,
+      )
+    return { teardown: teardownFacts(members, x.instanceIds) }
   },
   runStep(run) {
     return teardownPair(run, run.step.input as PairTeardown)
@@ -137,20 +156,26 @@ async function teardownPair(run: StepRun, x: PairTeardown) {
   const ctx = run.ctx
   const store = ctx.store()
   const instances = store.repo(Instances)
-  const done = (run.step.checkpoint as { archive?: ArchiveRecord | null } | null) ?? {}
+  const done = (run.step.checkpoint as TeardownCheckpoint | null) ?? {}
   let archive = done.archive ?? null
+  const was = { ...done.was }
   if (x.archiveFrom && !archive) {
     const source = instances.get(x.archiveFrom)!
     run.progress(`${x.pairId}: archiving user state from ${source.id}`)
     const invoker = await ctx.nodes()
     archive = await archiveUserState(ctx, invoker, source)
-    run.checkpoint({ archive })
+    run.checkpoint({ archive, was })
   }
   const deleted = []
   for (const id of x.instanceIds) {
     const inst = instances.get(id)!
     if (inst.state === 'DELETED') continue
-    if (inst.state !== 'ARCHIVING') instances.update(id, { state: 'ARCHIVING' })
+    if (inst.state !== 'ARCHIVING') {
+      // Recorded before the mark, so a retry judges rule 1 by this state (see recheck).
+      was[id] = inst.state
+      run.checkpoint({ archive, was })
+      instances.update(id, { state: 'ARCHIVING' })
+    }
     let outcome: { mode: string; effectiveAt: string | null; alreadyGone: boolean } = {
       mode: 'none',
       effectiveAt: null,
@@ -172,6 +197,7 @@ async function teardownPair(run: StepRun, x: PairTeardown) {
       const { client } = await ctx.joins()
       await removeDevice(client, inst.nodeId).catch(() => undefined)
     }
+    await removeTailscaleDevice(run, inst)
     store.tx(() => {
       instances.update(id, { state: 'DELETED' })
       closeBilling(store, id, ctx.now(), 'delete')

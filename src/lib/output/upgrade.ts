@@ -57,7 +57,11 @@ export function renderUpgrade(v: UpgradeView, opts: { all?: boolean } = {}): str
   const rows = opts.all
     ? v.instances
     : v.instances.filter(
-        (i) => i.outcome === 'failed' || i.outcome === 'blocked' || i.state === 'upgrading' || i.revert === 'failed',
+        (i) =>
+          i.outcome === 'failed' ||
+          i.outcome === 'blocked' ||
+          i.state === 'upgrading' ||
+          i.revert === 'failed',
       )
   if (rows.length) {
     out += renderTable(
@@ -69,7 +73,10 @@ export function renderUpgrade(v: UpgradeView, opts: { all?: boolean } = {}): str
         { header: 'From', get: (i) => i.from },
         { header: 'Now', get: (i) => i.version },
         { header: 'Reason', get: (i) => i.reason },
-        { header: 'Put back', get: (i) => (i.rolledBack ? (i.stateIntact ? 'yes, state intact' : 'yes') : i.revert) },
+        {
+          header: 'Put back',
+          get: (i) => (i.rolledBack ? (i.stateIntact ? 'yes, state intact' : 'yes') : i.revert),
+        },
         { header: 'Detail', get: (i) => i.revertDetail ?? i.detail },
       ],
       rows,

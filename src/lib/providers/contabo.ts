@@ -7,7 +7,8 @@
  * separate API (clawops uses none: the op id travels in the display name, see names.ts).
  */
 import { z } from 'zod'
-import { findRegion, OFFERS, PRICES_AS_OF } from '../domain/catalog.js'
+import { findRegion, OFFERS } from '../domain/catalog.js'
+import { CONTABO_PRICE_TABLE, datedListAt } from '../domain/price-book.js'
 import { type ActionState, AdapterBase } from './adapter-base.js'
 import {
   type AdapterDeps,
@@ -118,6 +119,7 @@ export class ContaboAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'static',
+    userData: 'cloud-init',
   }
   private readonly tokens: ContaboTokens
   private readonly defaultImage: string
@@ -184,6 +186,7 @@ export class ContaboAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreatedSchema,
           method: 'POST',
           path: '/compute/instances',
           json: {
@@ -211,7 +214,12 @@ export class ContaboAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/compute/instances/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: OneSchema,
+        method: 'GET',
+        path: `/compute/instances/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -224,6 +232,7 @@ export class ContaboAdapter extends AdapterBase {
     for (let page = 1, pages = 1; page <= pages; page++) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/compute/instances',
           query: { page, size: PAGE_SIZE, displayName: filter.name, region: filter.region },
@@ -241,6 +250,7 @@ export class ContaboAdapter extends AdapterBase {
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const res = await this.call(
       {
+        schema: CancelSchema,
         method: 'POST',
         path: `/compute/instances/${encodeURIComponent(id)}/cancel`,
         json: {},
@@ -271,23 +281,27 @@ export class ContaboAdapter extends AdapterBase {
     return this.refuseResize(id, plan)
   }
 
-  /** Contabo publishes no price API: the dated catalogue table, marked `static`. */
+  /** Contabo publishes no price API: the price list of the dated table in force now, marked `static`. */
   async prices(): Promise<PlanPrice[]> {
-    return OFFERS.filter((o) => o.provider === 'contabo').map((o) => ({
-      provider: 'contabo',
-      plan: o.plan,
-      vcpus: o.vcpus,
-      memoryMb: o.memoryGb * 1024,
-      diskGb: null,
-      region: null,
-      regions: null,
-      monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
-      hourly: null,
-      monthlyGross: null,
-      termMonths: 1,
-      source: 'static',
-      asOf: PRICES_AS_OF,
-    }))
+    const list = datedListAt(CONTABO_PRICE_TABLE, new Date(this.deps.clock.now()).toISOString())
+    return list.offers.map((o) => {
+      const offer = OFFERS.find((x) => x.provider === 'contabo' && x.plan === o.plan)
+      return {
+        provider: 'contabo',
+        plan: o.plan,
+        vcpus: offer?.vcpus ?? null,
+        memoryMb: offer ? offer.memoryGb * 1024 : null,
+        diskGb: null,
+        region: null,
+        regions: null,
+        monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
+        hourly: null,
+        monthlyGross: null,
+        termMonths: 1,
+        source: 'static',
+        asOf: list.asOf,
+      }
+    })
   }
 
   /** The region enum of Contabo's create request (the API has no region listing worth the call). */

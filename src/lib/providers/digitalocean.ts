@@ -116,6 +116,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -159,6 +160,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreateSchema,
           method: 'POST',
           path: '/droplets',
           json: {
@@ -187,7 +189,7 @@ export class DigitalOceanAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -202,6 +204,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/droplets',
           query: {
@@ -262,7 +265,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: PlanPrice[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
+        { schema: SizesSchema, method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(SizesSchema, res)
@@ -293,7 +296,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: ProviderRegion[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)
@@ -313,7 +316,10 @@ export class DigitalOceanAdapter extends AdapterBase {
   }
 
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionSchema, method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionSchema, res)
     if (action.status === 'completed') return { state: 'success' }
     if (action.status === 'errored')
@@ -328,7 +334,13 @@ export class DigitalOceanAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `/droplets/${encodeURIComponent(id)}/actions`, json: body, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `/droplets/${encodeURIComponent(id)}/actions`,
+        json: body,
+        idempotent: true,
+      },
       opts,
     )
     return {

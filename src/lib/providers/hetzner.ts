@@ -105,6 +105,20 @@ const ServerTypesSchema = z.object({
   ),
   meta: PaginationSchema.optional(),
 })
+const PricingSchema = z.object({
+  pricing: z.object({
+    currency: z.enum(['EUR', 'USD']),
+    vat_rate: z.string(),
+    server_types: z.array(
+      z.object({
+        name: z.string(),
+        prices: z.array(
+          z.object({ location: z.string(), price_hourly: PriceSchema, price_monthly: PriceSchema }),
+        ),
+      }),
+    ),
+  }),
+})
 const LocationsSchema = z.object({
   locations: z.array(z.object({ name: z.string(), city: z.string(), country: z.string() })),
 })
@@ -141,6 +155,7 @@ export class HetznerAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'kv',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -183,6 +198,7 @@ export class HetznerAdapter extends AdapterBase {
       try {
         const res = await this.call(
           {
+            schema: CreateSchema,
             method: 'POST',
             path: '/servers',
             json: {
@@ -217,7 +233,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
-    const res = await this.call({ method: 'GET', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: GetSchema, method: 'GET', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return null
     return toServer(this.parse(GetSchema, res).server)
   }
@@ -229,6 +248,7 @@ export class HetznerAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/servers',
           query: { page, per_page: PER_PAGE, label_selector: selector, name: filter.name },
@@ -246,7 +266,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
-    const res = await this.call({ method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return { mode: 'immediate', effectiveAt: null, pending: null, alreadyGone: true }
     const { action } = this.parse(ActionResponseSchema, res)
     return {
@@ -276,42 +299,55 @@ export class HetznerAdapter extends AdapterBase {
     )
   }
 
+  /**
+   * Net prices per server type and location from /pricing (which also names the account's currency),
+   * sizes and deprecation from /server_types; deprecated types are left out.
+   */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
-    const out: PlanPrice[] = []
+    const { pricing } = this.parse(PricingSchema, await this.call({ method: 'GET', path: '/pricing' }, opts))
+    const types = new Map<string, z.infer<typeof ServerTypesSchema>['server_types'][number]>()
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/server_types', query: { page, per_page: PER_PAGE } },
+        {
+          schema: ServerTypesSchema,
+          method: 'GET',
+          path: '/server_types',
+          query: { page, per_page: PER_PAGE },
+        },
         opts,
       )
       const body = this.parse(ServerTypesSchema, res)
-      for (const t of body.server_types) {
-        if (t.deprecation) continue
-        const regions = t.prices.map((p) => p.location)
-        for (const p of t.prices) {
-          out.push({
-            provider: 'hetzner',
-            plan: t.name,
-            vcpus: t.cores,
-            memoryMb: Math.round(t.memory * 1024),
-            diskGb: t.disk,
-            region: p.location,
-            regions,
-            monthly: money(p.price_monthly.net, 'EUR'),
-            hourly: money(p.price_hourly.net, 'EUR'),
-            monthlyGross: money(p.price_monthly.gross, 'EUR'),
-            termMonths: 1,
-            source: 'api',
-            asOf: null,
-          })
-        }
-      }
+      for (const t of body.server_types) types.set(t.name, t)
       page = body.meta?.pagination.next_page ?? null
+    }
+    const out: PlanPrice[] = []
+    for (const priced of pricing.server_types) {
+      const t = types.get(priced.name)
+      if (!t || t.deprecation) continue
+      const regions = priced.prices.map((p) => p.location)
+      for (const p of priced.prices) {
+        out.push({
+          provider: 'hetzner',
+          plan: t.name,
+          vcpus: t.cores,
+          memoryMb: Math.round(t.memory * 1024),
+          diskGb: t.disk,
+          region: p.location,
+          regions,
+          monthly: money(p.price_monthly.net, pricing.currency),
+          hourly: money(p.price_hourly.net, pricing.currency),
+          monthlyGross: money(p.price_monthly.gross, pricing.currency),
+          termMonths: 1,
+          source: 'api',
+          asOf: null,
+        })
+      }
     }
     return out
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: '/locations' }, opts)
+    const res = await this.call({ schema: LocationsSchema, method: 'GET', path: '/locations' }, opts)
     return this.parse(LocationsSchema, res).locations.map((l) => ({
       provider: 'hetzner',
       code: l.name,
@@ -323,7 +359,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${enc(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'GET', path: `/actions/${enc(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionResponseSchema, res)
     if (action.status === 'success') return { state: 'success' }
     if (action.status === 'error')
@@ -344,7 +383,13 @@ export class HetznerAdapter extends AdapterBase {
   ): Promise<Pending> {
     // Power actions are safe to repeat, so they retry like idempotent calls.
     const res = await this.call(
-      { method: 'POST', path: `/servers/${enc(id)}/actions/${name}`, json: body ?? {}, idempotent: true },
+      {
+        schema: ActionResponseSchema,
+        method: 'POST',
+        path: `/servers/${enc(id)}/actions/${name}`,
+        json: body ?? {},
+        idempotent: true,
+      },
       opts,
     )
     return this.pending(id, this.parse(ActionResponseSchema, res).action.id, until)

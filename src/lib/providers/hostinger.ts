@@ -1,7 +1,8 @@
 /**
  * Hostinger VPS API (hostinger/api-typescript-sdk): a server is *purchased* from the billing
- * catalogue (`item_id` = a catalogue price id) and set up in one call; cloud-init text travels as
- * a post-install script created first. There is no delete (teardown = disable the subscription's
+ * catalogue (`item_id` = a catalogue price id) and set up in one call; user data is a post-install
+ * script created first, which Hostinger saves as /post_install and executes once the VM is installed
+ * (a shell script with a shebang, not cloud-init). There is no delete (teardown = disable the subscription's
  * auto-renewal; the VM runs to the end of the paid term), no resize, no labels (the op id travels
  * in the hostname, see names.ts), no pagination on the VM list, and the VM resource does not say
  * which data centre it is in (region reads "unknown"). Actions are polled per VM.
@@ -61,6 +62,7 @@ const VmSchema = z.object({
     .optional(),
   created_at: z.string().nullable().optional(),
 })
+const VmListSchema = z.array(VmSchema)
 type Vm = z.infer<typeof VmSchema>
 
 const ActionSchema = z.object({
@@ -121,6 +123,7 @@ export class HostingerAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'api',
+    userData: 'shell-script',
   }
   private readonly defaultImage: string | undefined
   private readonly paymentMethodId: number | undefined
@@ -156,6 +159,11 @@ export class HostingerAdapter extends AdapterBase {
   /** Purchases a VM (this charges the account) and sets it up with the user data as post-install script. */
   async create(input: CreateServerInput, opts: CallOptions = {}): Promise<CreateServerResult> {
     assertNameCarriesOp('hostinger', input.name, input.opId)
+    if (input.userData !== undefined && !input.userData.startsWith('#!')) {
+      throw new UserError('INVALID_INPUT', 'hostinger runs user data as an executable post-install script', {
+        hint: 'Give a shell script starting with #! (cloud-config text would never run on the VM).',
+      })
+    }
     const dataCenterId = await this.dataCenterId(input.region, opts)
     const templateId = await this.templateId(input.image, opts)
     return this.createWithRecovery(input, opts, async () => {
@@ -163,6 +171,7 @@ export class HostingerAdapter extends AdapterBase {
       if (input.userData !== undefined) {
         const res = await this.call(
           {
+            schema: ScriptSchema,
             method: 'POST',
             path: `${VPS}/post-install-scripts`,
             json: { name: `clawops ${input.name}`, content: input.userData },
@@ -173,6 +182,7 @@ export class HostingerAdapter extends AdapterBase {
       }
       const res = await this.call(
         {
+          schema: PurchaseSchema,
           method: 'POST',
           path: `${VPS}/virtual-machines`,
           json: {
@@ -200,7 +210,12 @@ export class HostingerAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -215,15 +230,23 @@ export class HostingerAdapter extends AdapterBase {
         'hostinger VMs do not report their data centre, so they cannot be listed by region',
       )
     }
-    const res = await this.call({ method: 'GET', path: `${VPS}/virtual-machines` }, opts)
-    const vms = this.parse(z.array(VmSchema), res)
+    const res = await this.call(
+      { schema: VmListSchema, method: 'GET', path: `${VPS}/virtual-machines` },
+      opts,
+    )
+    const vms = this.parse(VmListSchema, res)
     return vms.map(toServer).filter((s) => filter.name === undefined || s.name === filter.name)
   }
 
   /** Turns auto-renewal off: the VM runs until the paid term ends (`effectiveAt`). */
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const vmRes = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (vmRes.status === 404)
@@ -236,6 +259,7 @@ export class HostingerAdapter extends AdapterBase {
     }
     const res = await this.call(
       {
+        schema: SubscriptionSchema,
         method: 'DELETE',
         path: `/api/billing/v1/subscriptions/${encodeURIComponent(vm.subscription_id)}/auto-renewal/disable`,
       },
@@ -265,7 +289,7 @@ export class HostingerAdapter extends AdapterBase {
   /** VPS catalogue prices (integer cents per period); the plan id is the price id purchases use. */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
     const res = await this.call(
-      { method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
+      { schema: CatalogSchema, method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
       opts,
     )
     const out: PlanPrice[] = []
@@ -294,7 +318,10 @@ export class HostingerAdapter extends AdapterBase {
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts)
+    const res = await this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    )
     return this.parse(DataCentersSchema, res).map((dc) => {
       const code = regionCode(dc.location, dc.city)
       return {
@@ -311,6 +338,7 @@ export class HostingerAdapter extends AdapterBase {
   protected async actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
     const res = await this.call(
       {
+        schema: ActionSchema,
         method: 'GET',
         path: `${VPS}/virtual-machines/${encodeURIComponent(serverId)}/actions/${encodeURIComponent(actionId)}`,
       },
@@ -329,14 +357,22 @@ export class HostingerAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`,
+        idempotent: true,
+      },
       opts,
     )
     return { provider: 'hostinger', serverId: id, actions: [String(this.parse(ActionSchema, res).id)], until }
   }
 
   private async dataCenterId(region: string, opts: CallOptions): Promise<number> {
-    this.dataCenters ??= this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts).then(
+    this.dataCenters ??= this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    ).then(
       (res) =>
         new Map(this.parse(DataCentersSchema, res).map((dc) => [regionCode(dc.location, dc.city), dc.id])),
     )
@@ -360,7 +396,7 @@ export class HostingerAdapter extends AdapterBase {
   private async templateId(image: string | undefined, opts: CallOptions): Promise<number> {
     const wanted = image ?? this.defaultImage
     if (wanted !== undefined && /^\d+$/.test(wanted)) return Number(wanted)
-    const res = await this.call({ method: 'GET', path: `${VPS}/templates` }, opts)
+    const res = await this.call({ schema: TemplatesSchema, method: 'GET', path: `${VPS}/templates` }, opts)
     const templates = this.parse(TemplatesSchema, res)
     const pattern = wanted === undefined ? /^ubuntu 24\.04/i : new RegExp(`^${escapeRegExp(wanted)}`, 'i')
     const found = templates.find((t) => pattern.test(t.name))

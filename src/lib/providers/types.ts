@@ -17,6 +17,11 @@ export interface ProviderCapabilities {
   labels: 'kv' | 'tags' | 'none'
   /** api: live prices from the provider; static: the dated table in the domain catalogue. */
   prices: 'api' | 'static'
+  /**
+   * What `userData` must be: cloud-init user data, or a shell script with a shebang that the
+   * provider runs once after installing the server (Hostinger's post-install script).
+   */
+  userData: 'cloud-init' | 'shell-script'
 }
 
 /** Provider-neutral server state; the provider's own word is kept in `providerStatus`. */
@@ -59,7 +64,7 @@ export interface CreateServerInput {
   /** Image name/id; the adapter's default image when omitted. */
   image?: string
   labels?: Labels
-  /** cloud-init user data as text; the adapter encodes it the way its provider wants. */
+  /** User data as text, in the adapter's `capabilities.userData` format; encoded as its provider wants. */
   userData?: string
   /** The clawops operation creating the server; written as the `clawops/op` label or tag. */
   opId?: string
@@ -83,6 +88,11 @@ export interface CreateServerResult {
   pending: Pending
   /** True when the server already existed (same name and op id) and was adopted instead of created. */
   adopted: boolean
+  /**
+   * Create calls this took: 1 for a clean create, more when a create failed ambiguously and was
+   * tried again (after a look-up found nothing). A failed create carries it in `details.createCalls`.
+   */
+  createCalls?: number
 }
 
 export interface DeleteResult {

@@ -76,6 +76,7 @@ const PlansSchema = z.object({
       ram: z.number(),
       disk: z.number(),
       monthly_cost: z.number(),
+      hourly_cost: z.number().optional(),
       locations: z.array(z.string()),
     }),
   ),
@@ -93,6 +94,7 @@ export class VultrAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -124,6 +126,7 @@ export class VultrAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: OneSchema,
           method: 'POST',
           path: '/instances',
           json: {
@@ -154,7 +157,7 @@ export class VultrAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -170,6 +173,7 @@ export class VultrAdapter extends AdapterBase {
     do {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/instances',
           query: { per_page: PER_PAGE, cursor, tag, label: filter.name, region: filter.region },
@@ -218,7 +222,12 @@ export class VultrAdapter extends AdapterBase {
     const server = await this.mustGet(id, opts)
     if (server.plan !== plan) {
       const res = await this.call(
-        { method: 'GET', path: `/instances/${encodeURIComponent(id)}/upgrades`, query: { type: 'plans' } },
+        {
+          schema: UpgradesSchema,
+          method: 'GET',
+          path: `/instances/${encodeURIComponent(id)}/upgrades`,
+          query: { type: 'plans' },
+        },
         opts,
       )
       const allowed = this.parse(UpgradesSchema, res).upgrades.plans ?? []
@@ -265,7 +274,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
+        { schema: PlansSchema, method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(PlansSchema, res)
@@ -279,8 +288,8 @@ export class VultrAdapter extends AdapterBase {
           region: null,
           regions: p.locations,
           monthly: money(numberToDecimal(p.monthly_cost), 'USD'),
-          // Only monthly_cost is documented; hourly follows from billing policy, which is not an API field.
-          hourly: null,
+          // hourly_cost is not in every answer; without it the rate follows from the monthly price.
+          hourly: p.hourly_cost === undefined ? null : money(numberToDecimal(p.hourly_cost), 'USD'),
           monthlyGross: null,
           termMonths: 1,
           source: 'api',
@@ -297,7 +306,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)

@@ -10,7 +10,14 @@ import { cached } from './statement-cache.js'
 import type { Store } from './store.js'
 
 export type UpgradeKind = 'openclaw' | 'clawnode' | 'rollback'
-export type UpgradeStatus = 'running' | 'pausing' | 'paused' | 'halted' | 'complete' | 'rolling-back' | 'rolled-back'
+export type UpgradeStatus =
+  | 'running'
+  | 'pausing'
+  | 'paused'
+  | 'halted'
+  | 'complete'
+  | 'rolling-back'
+  | 'rolled-back'
 
 export interface UpgradeSettings {
   batchSize: number
@@ -218,14 +225,23 @@ export function upgradeIdOf(opId: string): string {
   return `u-${opId.replace(/^op-/, '')}`
 }
 
-export const UNFINISHED_UPGRADE: readonly UpgradeStatus[] = ['running', 'pausing', 'paused', 'halted', 'rolling-back']
+export const UNFINISHED_UPGRADE: readonly UpgradeStatus[] = [
+  'running',
+  'pausing',
+  'paused',
+  'halted',
+  'rolling-back',
+]
 
 export class UpgradeRollouts {
   constructor(private readonly store: Store) {}
 
   /** Creates the rollout and its rows; the caller holds the transaction. */
   create(
-    r: Omit<UpgradeRollout, 'createdAt' | 'updatedAt' | 'finishedAt' | 'currentBatch' | 'accepted' | 'reason'>,
+    r: Omit<
+      UpgradeRollout,
+      'createdAt' | 'updatedAt' | 'finishedAt' | 'currentBatch' | 'accepted' | 'reason'
+    >,
     targets: readonly UpgradeSeed[],
   ): void {
     const now = this.store.now()
@@ -257,7 +273,9 @@ export class UpgradeRollouts {
   }
 
   get(id: string): UpgradeRollout | undefined {
-    const row = cached(this.store.db, 'SELECT * FROM upgrade_rollouts WHERE id = ?').get(id) as RolloutRow | undefined
+    const row = cached(this.store.db, 'SELECT * FROM upgrade_rollouts WHERE id = ?').get(id) as
+      | RolloutRow
+      | undefined
     return row && rolloutOf(row)
   }
 
@@ -310,7 +328,9 @@ export class UpgradeRollouts {
   setStatus(id: string, status: UpgradeStatus, reason: string | null = null, finished = false): void {
     const now = this.store.now()
     this.store.db
-      .prepare('UPDATE upgrade_rollouts SET status = ?, reason = ?, updated_at = ?, finished_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE upgrade_rollouts SET status = ?, reason = ?, updated_at = ?, finished_at = ? WHERE id = ?',
+      )
       .run(status, reason, now, finished ? now : null, id)
   }
 
@@ -331,7 +351,9 @@ export class UpgradeRollouts {
   targets(id: string, batch?: number): UpgradeTarget[] {
     const rows =
       batch === undefined
-        ? cached(this.store.db, 'SELECT * FROM upgrade_targets WHERE rollout_id = ? ORDER BY batch, pos').all(id)
+        ? cached(this.store.db, 'SELECT * FROM upgrade_targets WHERE rollout_id = ? ORDER BY batch, pos').all(
+            id,
+          )
         : cached(
             this.store.db,
             'SELECT * FROM upgrade_targets WHERE rollout_id = ? AND batch = ? ORDER BY pos',
@@ -410,7 +432,9 @@ export class UpgradeRollouts {
   }
 
   /** The last versions reported, by instance. */
-  versions(ids?: readonly string[]): Map<string, { openclaw: string | null; clawnode: string | null; checkedAt: string }> {
+  versions(
+    ids?: readonly string[],
+  ): Map<string, { openclaw: string | null; clawnode: string | null; checkedAt: string }> {
     const rows = this.store.db.prepare('SELECT * FROM instance_versions').all() as {
       instance_id: string
       openclaw: string | null

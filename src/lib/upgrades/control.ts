@@ -26,9 +26,15 @@ import { interruptedUpgrade, settleUpgrade, type UpgradeOutcome } from './upgrad
 import { findUpgrade, type UpgradeView, upgradeStateOf, viewUpgrade } from './view.js'
 
 const actionOf = (r: UpgradeRollout) => (r.kind === 'clawnode' ? 'clawnode.upgrade' : 'openclaw.upgrade')
-const cmdOf = (r: UpgradeRollout) => (r.kind === 'clawnode' ? 'clawops clawnode upgrade' : 'clawops openclaw upgrade')
+const cmdOf = (r: UpgradeRollout) =>
+  r.kind === 'clawnode' ? 'clawops clawnode upgrade' : 'clawops openclaw upgrade'
 
-export async function pauseUpgrade(ctx: Context, engine: Engine, ref: string, reason?: string): Promise<UpgradeView> {
+export async function pauseUpgrade(
+  ctx: Context,
+  engine: Engine,
+  ref: string,
+  reason?: string,
+): Promise<UpgradeView> {
   const store = ctx.store()
   const rollouts = store.repo(UpgradeRollouts)
   const r = findUpgrade(ctx, ref)
@@ -141,7 +147,10 @@ export async function rollbackUpgrade(
   engine: Engine,
   ref: string,
   opts: Omit<MutationOptions, 'prompt'> & { reason?: string; ask?: (question: string) => Promise<boolean> },
-): Promise<UpgradeOutcome | { status: 'dry-run'; plan: { summary: string; instances: number; users: number; policy: PolicyDecision } }> {
+): Promise<
+  | UpgradeOutcome
+  | { status: 'dry-run'; plan: { summary: string; instances: number; users: number; policy: PolicyDecision } }
+> {
   const up = findUpgrade(ctx, ref)
   releaseDeadLease(ctx, up.opId)
   const ask = opts.ask
@@ -172,7 +181,12 @@ export async function rollbackUpgrade(
   if (r.status === 'dry-run')
     return {
       status: 'dry-run',
-      plan: { summary: r.plan.summary, instances: r.plan.targets.length, users: r.plan.affectedUsers, policy: r.policy },
+      plan: {
+        summary: r.plan.summary,
+        instances: r.plan.targets.length,
+        users: r.plan.affectedUsers,
+        policy: r.policy,
+      },
     }
   return settleUpgrade(ctx, r.operation)
 }

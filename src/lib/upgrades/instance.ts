@@ -178,8 +178,10 @@ function callFailure(err: unknown, what: string): Verdict {
       reason: 'unreachable',
       detail: `node not connected (${what}); a resume or a rollback asks it again under the same key`,
     }
-  if (code === 'UNAVAILABLE') return { outcome: 'failed', reason: 'unsupported', detail: `${what}: ${messageOf(err)}` }
-  if (code === 'INVALID_PARAMS') return { outcome: 'failed', reason: 'invalid', detail: `${what}: ${messageOf(err)}` }
+  if (code === 'UNAVAILABLE')
+    return { outcome: 'failed', reason: 'unsupported', detail: `${what}: ${messageOf(err)}` }
+  if (code === 'INVALID_PARAMS')
+    return { outcome: 'failed', reason: 'invalid', detail: `${what}: ${messageOf(err)}` }
   if (code === 'CONFLICT') return { outcome: 'failed', reason: 'busy', detail: `${what}: ${messageOf(err)}` }
   if (isTimeout(err)) return { outcome: 'failed', reason: 'timeout', detail: `${what}: ${messageOf(err)}` }
   if (err instanceof UserError && err.code === 'POLICY_DENIED')
@@ -193,7 +195,8 @@ export async function upgradeInstance(env: UpgradeEnv, t: UpgradeTarget): Promis
   const { node, state } = lookup(env, t.instanceId)
   let row = t
   if (t.state === 'pending') {
-    if (!state) return finish(env, t, { outcome: 'skipped', reason: 'gone', detail: 'no longer in the fleet' })
+    if (!state)
+      return finish(env, t, { outcome: 'skipped', reason: 'gone', detail: 'no longer in the fleet' })
     if (!UPGRADABLE_STATES.has(state))
       return finish(env, t, { outcome: 'skipped', reason: 'state', detail: `the instance is ${state}` })
     const store = env.ctx.store()
@@ -205,9 +208,15 @@ export async function upgradeInstance(env: UpgradeEnv, t: UpgradeTarget): Promis
         opId: env.opId,
         planId: env.planId,
         outcome: 'intent',
-        details: { rolloutId: t.rolloutId, target: env.rollout.targetVersion, key: keyOf(t.rolloutId, t.instanceId, 'upgrade') },
+        details: {
+          rolloutId: t.rolloutId,
+          target: env.rollout.targetVersion,
+          key: keyOf(t.rolloutId, t.instanceId, 'upgrade'),
+        },
       })
-      return store.repo(UpgradeRollouts).updateTarget(t.rolloutId, t.instanceId, { state: 'upgrading', attempts: t.attempts + 1 })
+      return store
+        .repo(UpgradeRollouts)
+        .updateTarget(t.rolloutId, t.instanceId, { state: 'upgrading', attempts: t.attempts + 1 })
     })
   }
   return env.rollout.kind === 'clawnode'
@@ -278,7 +287,14 @@ async function upgradeClawnode(
   const t0 = Date.now()
   let r: SelfUpdateResult | null = null
   try {
-    r = await invoke<SelfUpdateResult>(env, node, 'clawnode.update', { version: rel.version, sha256: rel.sha256, key }, TIMEOUTS.callMs, key)
+    r = await invoke<SelfUpdateResult>(
+      env,
+      node,
+      'clawnode.update',
+      { version: rel.version, sha256: rel.sha256, key },
+      TIMEOUTS.callMs,
+      key,
+    )
   } catch (err) {
     // Asked before (a resume), or the call outlived its deadline: the node may be restarting right
     // now; its answer comes when it is back.
@@ -292,8 +308,14 @@ async function upgradeClawnode(
       return finish(env, t, { ...base, outcome: r.outcome, healthy: true, ms: Date.now() - t0 })
     }
     if (r.outcome === 'rolled-back')
-      return finish(env, t, { ...base, outcome: 'failed', reason: r.reason ?? 'rolled-back', rolledBack: true })
-    if (r.outcome === 'failed') return finish(env, t, { ...base, outcome: 'failed', reason: r.reason ?? 'node-error' })
+      return finish(env, t, {
+        ...base,
+        outcome: 'failed',
+        reason: r.reason ?? 'rolled-back',
+        rolledBack: true,
+      })
+    if (r.outcome === 'failed')
+      return finish(env, t, { ...base, outcome: 'failed', reason: r.reason ?? 'node-error' })
   }
   // It is restarting into the new release: wait until it answers again, on the same node id (its own
   // device, its stored token: no new pairing), committed or rolled back by its service manager.
@@ -356,15 +378,26 @@ export async function recheckInstance(env: UpgradeEnv, t: UpgradeTarget): Promis
     try {
       const v = await invoke<VersionResult>(env, node, 'openclaw.version', {}, TIMEOUTS.readMs)
       if (v.clawnode.version === t.version) return t
-      return finish(env, t, { outcome: 'failed', reason: 'lost', detail: `answers as ${v.clawnode.version} after the pause`, healthy: false })
+      return finish(env, t, {
+        outcome: 'failed',
+        reason: 'lost',
+        detail: `answers as ${v.clawnode.version} after the pause`,
+        healthy: false,
+      })
     } catch (err) {
       if (isGatewayDown(err)) throw err
-      return finish(env, t, { outcome: 'failed', reason: 'lost', detail: `not answering after the pause: ${messageOf(err)}`, healthy: false })
+      return finish(env, t, {
+        outcome: 'failed',
+        reason: 'lost',
+        detail: `not answering after the pause: ${messageOf(err)}`,
+        healthy: false,
+      })
     }
   }
   let healthy = false
   try {
-    healthy = (await invoke<{ healthy: boolean }>(env, node, 'openclaw.health', {}, TIMEOUTS.healthMs)).healthy
+    healthy = (await invoke<{ healthy: boolean }>(env, node, 'openclaw.health', {}, TIMEOUTS.healthMs))
+      .healthy
   } catch (err) {
     if (isGatewayDown(err)) throw err
   }
@@ -405,7 +438,10 @@ export async function revertInstance(env: UpgradeEnv, t: UpgradeTarget, key: str
     } catch (err) {
       if (isGatewayDown(err)) throw err
       if (isTimeout(err) && Date.now() < deadline) continue
-      return rollouts.updateTarget(t.rolloutId, t.instanceId, { revertState: 'failed', revertDetail: messageOf(err) })
+      return rollouts.updateTarget(t.rolloutId, t.instanceId, {
+        revertState: 'failed',
+        revertDetail: messageOf(err),
+      })
     }
   }
   rollouts.recordVersions(t.instanceId, { openclaw: r.version })

@@ -26,7 +26,9 @@ const Index = z.looseObject({
 })
 export type ReleaseIndexEntry = z.infer<typeof Entry>
 
-export async function readReleaseIndex(ctx: Context): Promise<{ url: string; openclaw: ReleaseIndexEntry[]; clawnode: ReleaseIndexEntry[] }> {
+export async function readReleaseIndex(
+  ctx: Context,
+): Promise<{ url: string; openclaw: ReleaseIndexEntry[]; clawnode: ReleaseIndexEntry[] }> {
   const base = upgradeSettings(ctx.config()).releasesUrl
   if (!base)
     throw new UserError('CONFIG_INVALID', 'no release location is configured (upgrades.releasesUrl)', {
@@ -65,9 +67,13 @@ export async function resolveRelease(ctx: Context, what: UpgradeWhat, version: s
   const list = what === 'openclaw' ? index.openclaw : index.clawnode
   const e = list.find((x) => x.version === version)
   if (!e)
-    throw new UserError('NOT_FOUND', `the release location has no ${what === 'openclaw' ? 'OpenClaw' : 'gf-clawnode'} ${version}`, {
-      hint: `Available: ${list.map((x) => x.version).join(', ') || 'none'}.`,
-      details: { available: list.map((x) => x.version) },
-    })
+    throw new UserError(
+      'NOT_FOUND',
+      `the release location has no ${what === 'openclaw' ? 'OpenClaw' : 'gf-clawnode'} ${version}`,
+      {
+        hint: `Available: ${list.map((x) => x.version).join(', ') || 'none'}.`,
+        details: { available: list.map((x) => x.version) },
+      },
+    )
   return { version: e.version, path: e.path, sha256: e.sha256, size: e.size }
 }

@@ -17,7 +17,12 @@ import { planBatches } from '../rollout/batching.js'
 import { leaseHeld } from '../rollout/liveness.js'
 import { pool } from '../rollout/pool.js'
 import { Operations } from '../store/operations.js'
-import { type UpgradeRollout, UpgradeRollouts, type UpgradeTarget, upgradeIdOf } from '../store/upgrade-rollouts.js'
+import {
+  type UpgradeRollout,
+  UpgradeRollouts,
+  type UpgradeTarget,
+  upgradeIdOf,
+} from '../store/upgrade-rollouts.js'
 import { isGatewayDown, keyOf, revertInstance, type UpgradeEnv } from './instance.js'
 import { upgradeSettings } from './settings.js'
 import { holdPausedUpgrade } from './upgrade-kind.js'
@@ -39,7 +44,8 @@ interface RevertBatchInput {
 /** Rows the upgrade changed (or may have) and that are not back yet. */
 export function revertable(rows: readonly UpgradeTarget[]): UpgradeTarget[] {
   const unknown = (t: UpgradeTarget) =>
-    t.state === 'upgrading' || (t.outcome === 'failed' && (t.reason === 'unreachable' || t.reason === 'timeout'))
+    t.state === 'upgrading' ||
+    (t.outcome === 'failed' && (t.reason === 'unreachable' || t.reason === 'timeout'))
   return rows.filter(
     (t) =>
       (t.outcome === 'upgraded' || unknown(t)) &&
@@ -51,11 +57,19 @@ export function revertable(rows: readonly UpgradeTarget[]): UpgradeTarget[] {
 
 function upgradeOf(ctx: Context, id: string): UpgradeRollout {
   const r = ctx.store().repo(UpgradeRollouts).get(id)
-  if (!r) throw new UserError('NOT_FOUND', `no upgrade rollout ${id}`, { hint: 'See clawops openclaw versions.' })
+  if (!r)
+    throw new UserError('NOT_FOUND', `no upgrade rollout ${id}`, { hint: 'See clawops openclaw versions.' })
   if (r.kind !== 'openclaw')
-    throw new UserError('INVALID_INPUT', `${id} is ${r.kind === 'rollback' ? 'a rollback' : 'a gf-clawnode upgrade'}; only an OpenClaw upgrade rolls back`, {
-      hint: r.kind === 'clawnode' ? 'Roll gf-clawnode forward or back with clawops clawnode upgrade --to <version>.' : undefined,
-    })
+    throw new UserError(
+      'INVALID_INPUT',
+      `${id} is ${r.kind === 'rollback' ? 'a rollback' : 'a gf-clawnode upgrade'}; only an OpenClaw upgrade rolls back`,
+      {
+        hint:
+          r.kind === 'clawnode'
+            ? 'Roll gf-clawnode forward or back with clawops clawnode upgrade --to <version>.'
+            : undefined,
+      },
+    )
   return r
 }
 
@@ -94,7 +108,8 @@ async function start(run: StepRun, p: UpgradeRollbackParams) {
     rollouts.setStatus(up.id, 'rolling-back', `rolled back by ${id}${p.reason ? ` (${p.reason})` : ''}`)
     // The upgrade's unfinished batches must never run after this: its operation ends here.
     const op = store.repo(Operations).get(up.opId)
-    if (op && op.state !== 'done') store.repo(Operations).setState(up.opId, 'failed', { rolledBackBy: id, rollbackOp: run.opId })
+    if (op && op.state !== 'done')
+      store.repo(Operations).setState(up.opId, 'failed', { rolledBackBy: id, rollbackOp: run.opId })
   })
   run.progress(`rollback ${id} of ${up.id} (OpenClaw ${up.targetVersion}) in ${batches.length} batches`, {
     event: 'rollout',
@@ -136,7 +151,12 @@ async function batch(run: StepRun, p: UpgradeRollbackParams) {
           action: 'openclaw.rollback.instance',
           target: t.instanceId,
           outcome: after.revertState === 'reverted' || after.revertState === 'not-applied' ? 'ok' : 'failed',
-          details: { rolloutId: me.id, reverts: up.id, revert: after.revertState, detail: after.revertDetail },
+          details: {
+            rolloutId: me.id,
+            reverts: up.id,
+            revert: after.revertState,
+            detail: after.revertDetail,
+          },
         })
         run.progress(`rollback batch ${input.batch}/${input.of} · ${t.instanceId} ${after.revertState}`, {
           event: 'instance',
@@ -152,7 +172,11 @@ async function batch(run: StepRun, p: UpgradeRollbackParams) {
     () => halt !== null,
   )
   if (halt !== null) {
-    rollouts.setStatus(me.id, 'halted', `batch ${input.batch}/${input.of} stopped: ${(halt as Error).message}`)
+    rollouts.setStatus(
+      me.id,
+      'halted',
+      `batch ${input.batch}/${input.of} stopped: ${(halt as Error).message}`,
+    )
     throw halt
   }
   const after = rollouts.targets(up.id).filter((t) => wanted.has(t.instanceId))
@@ -196,9 +220,13 @@ const openclawRollbackKind: OperationKind<UpgradeRollbackParams> = {
   plan(ctx, p) {
     const up = upgradeOf(ctx, p.rollout)
     if (leaseHeld(ctx, up.opId)) {
-      throw new UserError('CONFLICT', `rollout ${up.id} is running (batch ${up.currentBatch}/${up.batches})`, {
-        hint: `Pause it first (clawops openclaw upgrade pause ${up.id}); its current batch finishes, then roll back.`,
-      })
+      throw new UserError(
+        'CONFLICT',
+        `rollout ${up.id} is running (batch ${up.currentBatch}/${up.batches})`,
+        {
+          hint: `Pause it first (clawops openclaw upgrade pause ${up.id}); its current batch finishes, then roll back.`,
+        },
+      )
     }
     const rows = revertable(ctx.store().repo(UpgradeRollouts).targets(up.id))
     if (rows.length === 0) {
@@ -222,11 +250,22 @@ const openclawRollbackKind: OperationKind<UpgradeRollbackParams> = {
         ...batches.map((b) => ({
           name: 'batch',
           target: `batch ${b.index}/${batches.length}`,
-          input: { batch: b.index, of: batches.length, instances: b.members.map((m) => m.id) } satisfies RevertBatchInput,
+          input: {
+            batch: b.index,
+            of: batches.length,
+            instances: b.members.map((m) => m.id),
+          } satisfies RevertBatchInput,
         })),
         { name: 'finish', target: up.id, input: {} },
       ],
-      facts: { upgradeRollback: { rolloutId: up.id, target: up.targetVersion, instances: rows.length, status: up.status } },
+      facts: {
+        upgradeRollback: {
+          rolloutId: up.id,
+          target: up.targetVersion,
+          instances: rows.length,
+          status: up.status,
+        },
+      },
     }
   },
 

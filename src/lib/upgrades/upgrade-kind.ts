@@ -22,7 +22,13 @@ import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { type RolloutFact, rolloutBatchLimit } from '../policy/rules.js'
 import { planBatches } from '../rollout/batching.js'
-import { budgetPct, DEFAULT_BUDGET, describeBudget, FailureBudgetSchema, judgeBudget } from '../rollout/budget.js'
+import {
+  budgetPct,
+  DEFAULT_BUDGET,
+  describeBudget,
+  FailureBudgetSchema,
+  judgeBudget,
+} from '../rollout/budget.js'
 import { pool } from '../rollout/pool.js'
 import { Operations } from '../store/operations.js'
 import {
@@ -74,7 +80,10 @@ export function parseUpgradeParams(raw: unknown): UpgradeParams {
     throw new UserError('INVALID_INPUT', `upgrade: ${issue?.path.join('.') || 'params'}: ${issue?.message}`)
   }
   if (r.data.batchSize !== null && r.data.canary > r.data.batchSize)
-    throw new UserError('INVALID_INPUT', `the canary batch (${r.data.canary}) is larger than a batch (${r.data.batchSize})`)
+    throw new UserError(
+      'INVALID_INPUT',
+      `the canary batch (${r.data.canary}) is larger than a batch (${r.data.batchSize})`,
+    )
   return r.data
 }
 
@@ -108,7 +117,9 @@ function versionGroups(ctx: Context, what: UpgradeWhat, ids: readonly string[]) 
     else groups.set(v, (groups.get(v) ?? 0) + 1)
   }
   return {
-    groups: [...groups.entries()].sort((a, b) => b[1] - a[1]).map(([version, instances]) => ({ version, instances })),
+    groups: [...groups.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([version, instances]) => ({ version, instances })),
     unknown,
   }
 }
@@ -125,7 +136,14 @@ async function start(run: StepRun, what: UpgradeWhat, p: UpgradeParams) {
     .filter((s) => s.name === 'batch')
     .map((s) => s.input as UpgradeBatchInput)
   const seeds: UpgradeSeed[] = batches.flatMap((b) =>
-    b.instances.map((m, i) => ({ instanceId: m.id, batch: b.batch, pos: i, pairId: m.pair, userId: m.user, role: m.role })),
+    b.instances.map((m, i) => ({
+      instanceId: m.id,
+      batch: b.batch,
+      pos: i,
+      pairId: m.pair,
+      userId: m.user,
+      role: m.role,
+    })),
   )
   const id = upgradeIdOf(run.opId)
   store.tx(() =>
@@ -152,13 +170,16 @@ async function start(run: StepRun, what: UpgradeWhat, p: UpgradeParams) {
       seeds,
     ),
   )
-  run.progress(`rollout ${id}: ${NAMES[what].noun} ${p.version} on ${seeds.length} instances in ${batches.length} batches`, {
-    event: 'rollout',
-    rolloutId: id,
-    target: p.version,
-    instances: seeds.length,
-    batches: batches.length,
-  })
+  run.progress(
+    `rollout ${id}: ${NAMES[what].noun} ${p.version} on ${seeds.length} instances in ${batches.length} batches`,
+    {
+      event: 'rollout',
+      rolloutId: id,
+      target: p.version,
+      instances: seeds.length,
+      batches: batches.length,
+    },
+  )
   return { rolloutId: id }
 }
 
@@ -217,12 +238,15 @@ async function batch(run: StepRun, what: UpgradeWhat, p: UpgradeParams) {
     )
     if (halt !== null) throw halt
     if (rollout.settings.pauseMs > 0) {
-      run.progress(`batch ${input.batch}/${input.of}: waiting ${Math.round(rollout.settings.pauseMs / 1000)} s, then checking it again`, {
-        event: 'pause',
-        rolloutId: rollout.id,
-        batch: input.batch,
-        ms: rollout.settings.pauseMs,
-      })
+      run.progress(
+        `batch ${input.batch}/${input.of}: waiting ${Math.round(rollout.settings.pauseMs / 1000)} s, then checking it again`,
+        {
+          event: 'pause',
+          rolloutId: rollout.id,
+          batch: input.batch,
+          ms: rollout.settings.pauseMs,
+        },
+      )
       await run.ctx.sleep(rollout.settings.pauseMs)
       await runAll(
         rollouts.targets(rollout.id, input.batch).filter((r) => r.outcome === 'upgraded'),
@@ -294,7 +318,10 @@ function upgradeKind(what: UpgradeWhat): OperationKind<UpgradeParams> {
       const selected = selectInstances(ctx, { selector: p.selector ?? DEFAULT_SELECTOR })
       const eligible = selected.filter((i) => UPGRADABLE_STATES.has(i.state))
       const release = await resolveRelease(ctx, what, p.version)
-      const stored = ctx.store().repo(UpgradeRollouts).versions(eligible.map((i) => i.id))
+      const stored = ctx
+        .store()
+        .repo(UpgradeRollouts)
+        .versions(eligible.map((i) => i.id))
       const targets = eligible.filter((i) => stored.get(i.id)?.[what] !== release.version)
       if (targets.length === 0) {
         throw new UserError(
@@ -333,15 +360,25 @@ function upgradeKind(what: UpgradeWhat): OperationKind<UpgradeParams> {
         allAtOnce: false,
       }
       const users = new Set(targets.map((t) => t.userId)).size
-      const from = versionGroups(ctx, what, targets.map((t) => t.id))
-      const fromText = from.groups.map((g) => `${g.version} ×${g.instances}`).concat(from.unknown ? [`unknown ×${from.unknown}`] : [])
+      const from = versionGroups(
+        ctx,
+        what,
+        targets.map((t) => t.id),
+      )
+      const fromText = from.groups
+        .map((g) => `${g.version} ×${g.instances}`)
+        .concat(from.unknown ? [`unknown ×${from.unknown}`] : [])
       return {
         summary: `upgrade ${names.noun} to ${release.version} on ${targets.length} instance${targets.length === 1 ? '' : 's'} of ${users} user${users === 1 ? '' : 's'} (from ${fromText.join(', ')}) in ${batches.length} batch${batches.length === 1 ? '' : 'es'} of ≤${batchSize}${p.canary ? ` after a canary of ${p.canary}` : ''}, standbys first`,
         targets: batches.flatMap((b) => b.members.map((m) => m.id)),
         affectedUsers: users,
         costDeltaMonthlyUsdCents: 0,
         steps: [
-          { name: 'start', target: null, input: { release, batchSize, instances: targets.length, batches: batches.length } },
+          {
+            name: 'start',
+            target: null,
+            input: { release, batchSize, instances: targets.length, batches: batches.length },
+          },
           ...batches.map((b) => ({
             name: 'batch',
             target: `batch ${b.index}/${batches.length}`,

@@ -47,7 +47,9 @@ export interface UpgradePreview {
   settings: { batchSize: number; canary: number; pauseSeconds: number; maxFailures: string }
 }
 
-export type UpgradeOutcome = { status: 'dry-run'; preview: UpgradePreview } | { status: UpgradeState; rollout: UpgradeView }
+export type UpgradeOutcome =
+  | { status: 'dry-run'; preview: UpgradePreview }
+  | { status: UpgradeState; rollout: UpgradeView }
 
 export function kindOf(what: UpgradeWhat) {
   return what === 'openclaw' ? openclawUpgradeKind : clawnodeUpgradeKind
@@ -67,7 +69,10 @@ export function upgradeParams(ctx: Context, req: UpgradeRequest) {
   }
 }
 
-export function previewOf(plan: Plan | (Omit<Plan, 'id'> & { id: null }), policy: PolicyDecision): UpgradePreview {
+export function previewOf(
+  plan: Plan | (Omit<Plan, 'id'> & { id: null }),
+  policy: PolicyDecision,
+): UpgradePreview {
   const f = plan.facts.upgrade as {
     target: string
     release: UpgradePreview['release']
@@ -134,10 +139,14 @@ export function settleUpgrade(ctx: Context, op: OperationView): UpgradeOutcome {
   }
   const failed = op.steps.find((s) => s.state === 'failed')?.error as ErrorBody | undefined
   const code = failed?.code && failed.code !== 'INTERNAL' ? failed.code : 'PARTIAL_FAILURE'
-  throw new UserError(code, `rollout ${view.rolloutId} ${view.status}: ${view.reason ?? failed?.message ?? op.state} (${tally})`, {
-    hint: view.next.length ? `Next: ${view.next.join(' | ')}` : (failed?.hint ?? undefined),
-    details: { rollout: view },
-  })
+  throw new UserError(
+    code,
+    `rollout ${view.rolloutId} ${view.status}: ${view.reason ?? failed?.message ?? op.state} (${tally})`,
+    {
+      hint: view.next.length ? `Next: ${view.next.join(' | ')}` : (failed?.hint ?? undefined),
+      details: { rollout: view },
+    },
+  )
 }
 
 /** An interrupt (Ctrl-C) leaves the rollout resumable: say how, with the rollout's view. */

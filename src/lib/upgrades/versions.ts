@@ -9,7 +9,12 @@
 import pMap from 'p-map'
 import semver from 'semver'
 import type { Context } from '../context.js'
-import { compareOpenclawVersions, parseOpenclawVersion, skewOf, type VersionSkew } from '../domain/openclaw-version.js'
+import {
+  compareOpenclawVersions,
+  parseOpenclawVersion,
+  skewOf,
+  type VersionSkew,
+} from '../domain/openclaw-version.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { UpgradeRollouts } from '../store/upgrade-rollouts.js'
@@ -74,7 +79,10 @@ function newestClawnode(versions: readonly (string | null)[]): string | null {
   return valid.sort(semver.compare).at(-1) ?? null
 }
 
-function group(list: readonly InstanceVersions[], field: 'openclaw' | 'clawnode'): { groups: VersionGroup[]; skew: SkewCounts } {
+function group(
+  list: readonly InstanceVersions[],
+  field: 'openclaw' | 'clawnode',
+): { groups: VersionGroup[]; skew: SkewCounts } {
   const by = new Map<string | null, InstanceVersions[]>()
   for (const i of list) by.set(i[field], [...(by.get(i[field]) ?? []), i])
   const skewField = field === 'openclaw' ? 'skew' : 'clawnodeSkew'
@@ -104,7 +112,9 @@ export async function fleetVersions(
     throw new UserError('INVALID_INPUT', `${JSON.stringify(q.target)} is not an OpenClaw version`, {
       hint: 'OpenClaw versions are dates: 2026.9.6, 2026.9.6-1, 2026.9.6-beta.1.',
     })
-  const instances = selectInstances(ctx, { selector: q.selector ?? 'state!=DELETED' }).filter((i) => i.state !== 'DELETED')
+  const instances = selectInstances(ctx, { selector: q.selector ?? 'state!=DELETED' }).filter(
+    (i) => i.state !== 'DELETED',
+  )
   const repo = ctx.store().repo(UpgradeRollouts)
   const live = q.live ?? true
   const answered = new Map<string, NodeVersion>()
@@ -114,7 +124,12 @@ export async function fleetVersions(
       instances.filter((i) => i.nodeId),
       async (i) => {
         try {
-          const v = await nodes.invoke<NodeVersion>({ id: i.id, nodeId: i.nodeId }, 'openclaw.version', {}, 10_000)
+          const v = await nodes.invoke<NodeVersion>(
+            { id: i.id, nodeId: i.nodeId },
+            'openclaw.version',
+            {},
+            10_000,
+          )
           answered.set(i.id, v)
         } catch (err) {
           if (err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE') throw err
@@ -123,7 +138,8 @@ export async function fleetVersions(
       { concurrency: q.concurrency ?? 32 },
     )
     ctx.store().tx(() => {
-      for (const [id, v] of answered) repo.recordVersions(id, { openclaw: v.openclaw.version, clawnode: v.clawnode.version })
+      for (const [id, v] of answered)
+        repo.recordVersions(id, { openclaw: v.openclaw.version, clawnode: v.clawnode.version })
     })
   }
   const stored = repo.versions(instances.map((i) => i.id))

@@ -66,7 +66,13 @@ export interface UpgradeView {
   actor: string
   createdAt: string
   finishedAt: string | null
-  settings: { batchSize: number; canary: number; pauseSeconds: number; maxFailures: string; concurrency: number }
+  settings: {
+    batchSize: number
+    canary: number
+    pauseSeconds: number
+    maxFailures: string
+    concurrency: number
+  }
   batches: { total: number; current: number; list: UpgradeBatchView[] }
   counts: UpgradeCounts
   users: number
@@ -170,7 +176,8 @@ export function viewUpgrade(ctx: Context, r: UpgradeRollout): UpgradeView {
           inFlight: 0,
           upgraded: 0,
           unchanged: 0,
-          skipped: rows.filter((t) => t.revertState === 'superseded' || t.revertState === 'not-applied').length,
+          skipped: rows.filter((t) => t.revertState === 'superseded' || t.revertState === 'not-applied')
+            .length,
           blocked: 0,
           failed: rows.filter((t) => t.revertState === 'failed').length,
           reverted: rows.filter((t) => t.revertState === 'reverted').length,

@@ -2,12 +2,21 @@
 // is) served over HTTP, unpacked into versions/<v> with `current` swapped, the user's gateway a real
 // process restarted by the process service manager, its state directory snapshotted and restored.
 // Needs the build (dist/) for the stand-in the releases pack.
+
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { recoverInterruptedUpgrades } from '../../../clawnode/openclaw-upgrade.js'
 import { createOpenclawInstaller } from '../../../clawnode/openclaw-install.js'
+import { recoverInterruptedUpgrades } from '../../../clawnode/openclaw-upgrade.js'
 import { takeSnapshot } from '../../../clawnode/state-snapshot.js'
 import { packOpenclawRelease } from '../../../src/lib/lab/releases.js'
 import { nodeConfig, type TestNode, tempDir, testNode } from '../../support/clawnode-fixtures.js'
@@ -67,7 +76,11 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
     // The host as provisioned: A unpacked, `current` pointing at it, the user's state beside it.
     const { extract } = await import('tar')
     mkdirSync(join(install, 'versions', A), { recursive: true })
-    await extract({ file: join(rel, 'openclaw', `openclaw-${A}.tgz`), cwd: join(install, 'versions', A), strip: 1 })
+    await extract({
+      file: join(rel, 'openclaw', `openclaw-${A}.tgz`),
+      cwd: join(install, 'versions', A),
+      strip: 1,
+    })
     writeFileSync(join(install, 'versions', A, '.clawnode-release'), `${sums.get(A)}\n`)
     symlinkSync(join(install, 'versions', A), join(install, 'current'))
     mkdirSync(join(user, 'sessions'), { recursive: true })
@@ -84,8 +97,16 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
           env: { OPENCLAW_CONFIG_PATH: join(user, 'openclaw.json'), OPENCLAW_STATE_DIR: user },
           stopTimeoutMs: 2_000,
         },
-        userGateway: { url: `http://127.0.0.1:${port}`, configPath: join(user, 'openclaw.json'), healthTimeoutMs: 1_000 },
-        openclaw: { install: { kind: 'releases', dir: install }, readyTimeoutMs: 4_000, doctorTimeoutMs: 20_000 },
+        userGateway: {
+          url: `http://127.0.0.1:${port}`,
+          configPath: join(user, 'openclaw.json'),
+          healthTimeoutMs: 1_000,
+        },
+        openclaw: {
+          install: { kind: 'releases', dir: install },
+          readyTimeoutMs: 4_000,
+          doctorTimeoutMs: 20_000,
+        },
         releases: { url },
       }),
     )
@@ -100,7 +121,13 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
 
   it('reports the running version from the gateway’s startup probe', async () => {
     const v = await call('openclaw.version', {})
-    expect(v.openclaw).toMatchObject({ version: A, source: 'startupz', installed: A, live: true, ready: true })
+    expect(v.openclaw).toMatchObject({
+      version: A,
+      source: 'startupz',
+      installed: A,
+      live: true,
+      ready: true,
+    })
     expect(stateFile().schema).toBe(1)
   })
 
@@ -121,7 +148,14 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
   it('a build whose doctor fails is rolled back: previous version, the state exactly as before', async () => {
     const state = readFileSync(join(user, 'stand-in-state.json'), 'utf8')
     const r = await upgrade(DOCTOR, 'k-up-doctor')
-    expect(r).toMatchObject({ outcome: 'rolled-back', reason: 'doctor', from: B, to: DOCTOR, version: B, healthy: true })
+    expect(r).toMatchObject({
+      outcome: 'rolled-back',
+      reason: 'doctor',
+      from: B,
+      to: DOCTOR,
+      version: B,
+      healthy: true,
+    })
     expect(r.state.intact).toBe(true)
     expect(r.doctor.exitCode).toBe(1)
     expect(readFileSync(join(user, 'stand-in-state.json'), 'utf8')).toBe(state)
@@ -155,7 +189,10 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
   })
 
   it('reverts a completed upgrade only while the gateway runs what it installed, keeping the state since aside', async () => {
-    writeFileSync(join(user, 'sessions', 'main.jsonl'), '{"role":"user","text":"hello"}\n{"role":"user","text":"later"}\n')
+    writeFileSync(
+      join(user, 'sessions', 'main.jsonl'),
+      '{"role":"user","text":"hello"}\n{"role":"user","text":"later"}\n',
+    )
     const r = await call('openclaw.rollback', { upgradeKey: 'k-up-b', key: 'k-revert-b' })
     expect(r).toMatchObject({ outcome: 'reverted', from: B, to: A, version: A, healthy: true })
     expect(r.state.intact).toBe(true)
@@ -173,7 +210,11 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
     expect(up.outcome).toBe('upgraded')
     const { extract } = await import('tar')
     mkdirSync(join(install, 'versions', ODD), { recursive: true })
-    await extract({ file: join(rel, 'openclaw', `openclaw-${ODD}.tgz`), cwd: join(install, 'versions', ODD), strip: 1 })
+    await extract({
+      file: join(rel, 'openclaw', `openclaw-${ODD}.tgz`),
+      cwd: join(install, 'versions', ODD),
+      strip: 1,
+    })
     createOpenclawInstaller(node.ctx.config).activate(ODD)
     await node.call('openclaw.restart', { waitTimeoutMs: 10_000 })
     expect((await startupz()).version).toBe(ODD)
@@ -212,7 +253,13 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
     )
     writeFileSync(join(user, 'stand-in-state.json'), '{"schema":9}')
     const [r] = await recoverInterruptedUpgrades(node.ctx)
-    expect(r).toMatchObject({ key: 'k-died', outcome: 'rolled-back', reason: 'interrupted', version: B, healthy: true })
+    expect(r).toMatchObject({
+      key: 'k-died',
+      outcome: 'rolled-back',
+      reason: 'interrupted',
+      version: B,
+      healthy: true,
+    })
     expect(r!.state!.intact).toBe(true)
     expect(stateFile().schema).toBe(2)
     // The key now answers with that outcome.

@@ -11,7 +11,8 @@ export default class OpenclawUpgradePause extends ClawopsCommand<typeof Openclaw
     '<%= config.bin %> openclaw upgrade pause u-7k2m9x4q1d',
     {
       description: 'As Guardian, with the reason',
-      command: '<%= config.bin %> openclaw upgrade pause u-7k2m9x4q1d --reason "3 gateways degraded in eu since batch 2" --as guardian --json',
+      command:
+        '<%= config.bin %> openclaw upgrade pause u-7k2m9x4q1d --reason "3 gateways degraded in eu since batch 2" --as guardian --json',
     },
   ]
   static override args = {

@@ -6,12 +6,16 @@ import { renderUpgrade, showUpgradeOnError } from '../../../lib/output/upgrade.j
 type Result = Awaited<ReturnType<typeof import('../../../lib/upgrades/control.js').rollbackUpgrade>>
 
 export default class OpenclawUpgradeRollback extends ClawopsCommand<typeof OpenclawUpgradeRollback, Result> {
-  static override summary = 'Put the previous OpenClaw version and state back on every instance an upgrade rollout upgraded.'
+  static override summary =
+    'Put the previous OpenClaw version and state back on every instance an upgrade rollout upgraded.'
   static override description =
-    "Primaries first, in batches, never both members of a pair in one batch. Each node puts back the version the upgrade replaced and the snapshot of the state taken before it, only while its gateway still runs the version that upgrade installed (anything else is left alone and reported); the state the user had since is packed aside on the host, never deleted. Instances whose outcome was unknown are asked too. The upgrade stops for good. Refused while a clawops process runs the upgrade (pause it first). More than 10 users needs a confirmation. Running it again retries the instances not reverted yet."
+    'Primaries first, in batches, never both members of a pair in one batch. Each node puts back the version the upgrade replaced and the snapshot of the state taken before it, only while its gateway still runs the version that upgrade installed (anything else is left alone and reported); the state the user had since is packed aside on the host, never deleted. Instances whose outcome was unknown are asked too. The upgrade stops for good. Refused while a clawops process runs the upgrade (pause it first). More than 10 users needs a confirmation. Running it again retries the instances not reverted yet.'
   static override examples = [
     '<%= config.bin %> openclaw upgrade rollback u-7k2m9x4q1d',
-    { description: 'Plan only', command: '<%= config.bin %> openclaw upgrade rollback u-7k2m9x4q1d --dry-run' },
+    {
+      description: 'Plan only',
+      command: '<%= config.bin %> openclaw upgrade rollback u-7k2m9x4q1d --dry-run',
+    },
   ]
   static override args = {
     rollout: Args.string({ required: true, description: 'Rollout id (u-…) or its operation id (op-…)' }),
@@ -22,7 +26,10 @@ export default class OpenclawUpgradeRollback extends ClawopsCommand<typeof Openc
   }
 
   protected async execute(): Promise<Result> {
-    const [{ rollbackUpgrade }, engine] = await Promise.all([import('../../../lib/upgrades/control.js'), this.engine()])
+    const [{ rollbackUpgrade }, engine] = await Promise.all([
+      import('../../../lib/upgrades/control.js'),
+      this.engine(),
+    ])
     const progress = await this.progress()
     const ask = this.humanPrompt()
     try {

@@ -23,13 +23,14 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer } from './model.js'
+import type { FaultRule, LabServer, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
 import { statusPage } from './status-page.js'
+import { type TailscaleCredentials, tailnetOf, tailscaleApi } from './tailscale-api.js'
 import { vultrApi } from './vultr-api.js'
 
 export interface LabCloudOptions {
@@ -45,6 +46,8 @@ export interface LabCloudOptions {
   /** What each provider accepts; fresh random credentials when unset (read them from `credentials`). */
   credentials?: LabCredentials
   contabo?: Partial<ContaboAuthConfig>
+  /** The Tailscale API credentials the lab accepts; any non-empty credential when unset. */
+  tailscale?: TailscaleCredentials
   now?: () => number
   random?: () => number
   logger?: Logger
@@ -67,6 +70,8 @@ export interface LabEndpoints {
   digitalocean: ProviderEndpoint
   contabo: ProviderEndpoint & { authUrl: string }
   hostinger: ProviderEndpoint
+  /** The lab's Tailscale: the API base (…/api/v2 below it) and the endpoint `tailscale up` joins at. */
+  tailscale: { baseUrl: string; registerUrl: string }
 }
 
 export interface LabCloud {
@@ -80,6 +85,8 @@ export interface LabCloud {
   faults(): FaultRule[]
   seed(req: SeedRequest): LabServer[]
   servers(provider?: Provider): LabServer[]
+  /** The lab tailnet's keys and joined devices. */
+  tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
   close(): Promise<void>
@@ -163,6 +170,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return out
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
+    tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     async close() {
       await new Promise<void>((resolve) => {
@@ -191,7 +199,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
   // The release location serves files as a web server or a bucket would: GET only, no listing.
   const serveRelease = (res: ServerResponse, rel: string) => {
     const dir = o.releasesDir
-    const file = dir && /^(index\.json|(openclaw|gf-clawnode)\/[A-Za-z0-9._+-]+\.tgz)$/.test(rel) ? join(dir, rel) : null
+    const file =
+      dir && /^(index\.json|(openclaw|gf-clawnode)\/[A-Za-z0-9._+-]+\.tgz)$/.test(rel) ? join(dir, rel) : null
     if (!file || !existsSync(file)) return send(res, 404, { message: `no release at ${rel}` }, {})
     res.writeHead(200, {
       'content-type': rel.endsWith('.json') ? 'application/json' : 'application/gzip',
@@ -199,6 +208,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     })
     createReadStream(file).pipe(res)
   }
+
+  const tailnet = tailscaleApi(engine, o.tailscale)
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -228,6 +239,22 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       })
     }
     if (path.startsWith('/_releases/')) return serveRelease(res, path.slice('/_releases/'.length))
+    if (path === '/tailscale' || path.startsWith('/tailscale/')) {
+      try {
+        const out = await tailnet.handle({
+          method,
+          path: path.slice('/tailscale'.length) || '/',
+          query: url.searchParams,
+          headers,
+          body: parsed.body,
+          params: {},
+          base: `${origin}/tailscale`,
+        })
+        return send(res, out.status, out.body, out.headers ?? {})
+      } finally {
+        engine.flush()
+      }
+    }
     const status = /^\/_status\/([a-z]+)\/?$/.exec(path)
     if (status) {
       const p = status[1] as Provider
@@ -290,9 +317,16 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed)
+      if (verdict.malformed === 'shape')
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
       const out: LabResponse = await m.handler(labReq)
+      if (
+        verdict.malformed === 'truncated' &&
+        out.status >= 200 &&
+        out.status < 300 &&
+        out.body !== undefined
+      )
+        return sendTruncated(res, out, rateHeaders)
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
       if (err instanceof LabHttpError)
@@ -368,6 +402,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       authUrl: `${url}/contabo-auth/auth/realms/contabo/protocol/openid-connect/token`,
     },
     hostinger: ep('/hostinger', 'hostinger'),
+    tailscale: { baseUrl: `${url}/tailscale`, registerUrl: `${url}/tailscale/_lab` },
   }
   logger.info({ url, dir: o.dir, servers: state.servers.length }, 'lab cloud listening')
   return lab
@@ -381,6 +416,25 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...(text
       ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }
       : {}),
+  })
+  res.end(text)
+}
+
+/** The handled request's answer cut off halfway (a 2xx with a body that does not parse). */
+function sendTruncated(res: ServerResponse, out: LabResponse, headers: Record<string, string>): void {
+  const text = JSON.stringify(out.body)
+  sendText(res, out.status, text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
+    ...headers,
+    ...out.headers,
+  })
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
   })
   res.end(text)
 }

@@ -98,8 +98,13 @@ export interface FaultRule {
   errorStatus: number
   /** Retry-After (seconds) on injected errors; null: none. */
   retryAfterSec: number | null
-  /** Answer 200 with a body of the wrong shape instead (to test response validation). */
-  malformed: boolean
+  /** Fraction (0..1) of matching requests answered 200 with a malformed body (1: every one). */
+  malformedRate: number
+  /**
+   * How: `shape`, a JSON body of the wrong shape, the request not handled (a proxy's answer);
+   * `truncated`, the request handled and its answer cut off mid-body (it happened, the client cannot tell).
+   */
+  malformedAs: 'shape' | 'truncated'
   /** Region outage: the region's API calls fail and its servers' boot drivers are stopped. */
   outage: boolean
   /** Servers created under this rule never finish booting. */
@@ -134,6 +139,46 @@ export interface HostingerSubscription {
   currency: string
 }
 
+/** An auth key of the lab's tailnet; `secret` is the `tskey-auth-…` a VPS presents. */
+export interface LabTsKey {
+  id: string
+  secret: string
+  description: string
+  created: string
+  expires: string
+  revoked: string | null
+  reusable: boolean
+  ephemeral: boolean
+  preauthorized: boolean
+  tags: string[]
+  /** Devices joined with it. */
+  uses: number
+}
+
+export interface LabTsDevice {
+  id: string
+  nodeId: string
+  /** MagicDNS name. */
+  name: string
+  hostname: string
+  tags: string[]
+  addresses: string[]
+  authorized: boolean
+  created: string
+  lastSeen: string
+  keyExpiryDisabled: boolean
+  isEphemeral: boolean
+  /** The key it joined with (lab bookkeeping, not shown by the API). */
+  keyId: string
+}
+
+/** The lab's Tailscale tailnet: auth keys, joined devices, OAuth access tokens. */
+export interface LabTailnet {
+  keys: LabTsKey[]
+  devices: LabTsDevice[]
+  tokens: { token: string; expiresAt: number }[]
+}
+
 export interface LabState {
   version: 1
   /** Id counters per provider and kind. */
@@ -144,6 +189,8 @@ export interface LabState {
   contaboTokens: ContaboToken[]
   hostingerScripts: HostingerScript[]
   hostingerSubscriptions: HostingerSubscription[]
+  /** Created on first use (tailscale-api.ts). */
+  tailnet?: LabTailnet
 }
 
 export function emptyState(): LabState {

@@ -15,7 +15,7 @@ import type { Migration } from './migration.js'
  *   `openclaw versions` or an upgrade), for fleet status and briefings without asking every node.
  */
 export const upgrades: Migration = {
-  version: 16,
+  version: 17,
   name: 'upgrades: rolling OpenClaw and gf-clawnode upgrades, instance versions',
   sql: `
     CREATE TABLE upgrade_rollouts (
