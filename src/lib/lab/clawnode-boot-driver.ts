@@ -39,7 +39,7 @@ async function portFor(nodeDir: string): Promise<number> {
 }
 
 /** Unpacks the pinned OpenClaw release once; an upgraded node keeps what it runs. */
-async function installPinnedOpenclaw(releasesDir: string, dir: string): Promise<void> {
+export async function installPinnedOpenclaw(releasesDir: string, dir: string): Promise<void> {
   if (existsSync(join(dir, 'current'))) return
   const pinned = pinnedOpenclawVersion()
   const entry = readIndex(releasesDir)?.openclaw.find((e) => e.version === pinned)
@@ -55,7 +55,7 @@ async function installPinnedOpenclaw(releasesDir: string, dir: string): Promise<
 }
 
 /** gf-clawnode's first release on the server: this checkout, under its own version. */
-function installClawnode(dir: string): void {
+export function installClawnode(dir: string): void {
   if (existsSync(join(dir, 'current'))) return
   const version = join(dir, 'versions', clawnodeVersion())
   mkdirSync(join(dir, 'versions'), { recursive: true })
