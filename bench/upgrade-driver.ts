@@ -19,13 +19,14 @@ import type { NodeContext } from '../clawnode/commands/context.js'
 import { buildRegistry } from '../clawnode/commands/index.js'
 import { parseConfig } from '../clawnode/config.js'
 import { createServiceManager } from '../clawnode/service/manager.js'
+import { DEFAULT_CONFIG } from '../src/lib/config/defaults.js'
 import { Context } from '../src/lib/context.js'
 import type { Instance } from '../src/lib/domain/instance.js'
 import { Engine } from '../src/lib/engine/engine.js'
 import type { NodeInvoker, NodeTarget } from '../src/lib/gateway/link.js'
 import { productionKinds } from '../src/lib/kinds.js'
 import { freePort } from '../src/lib/lab/gateway-process.js'
-import { ensureLabReleases, labReleaseVersions } from '../src/lib/lab/releases.js'
+import { ensureLabReleases, labReleaseVersions, packOpenclawRelease } from '../src/lib/lab/releases.js'
 import { createLogger } from '../src/lib/log.js'
 import { Instances } from '../src/lib/store/instances.js'
 import { Pairs } from '../src/lib/store/pairs.js'
@@ -38,7 +39,17 @@ const median = (xs: number[]) => {
 }
 
 async function nodeSide(dir: string, upgrades: number, releasesDir: string) {
-  const index = await ensureLabReleases(releasesDir)
+  // One host upgraded <upgrades> times in a row: the pinned version, then corrections -1, -2, …
+  // (a node refuses to go back to an older version). The same stand-in build in every one.
+  const pinnedVersion = labReleaseVersions().openclaw.pinned
+  mkdirSync(join(releasesDir, 'openclaw'), { recursive: true })
+  const builds: { version: string; path: string; sha256: string }[] = []
+  for (let i = 0; i <= upgrades; i++) {
+    const version = i === 0 ? pinnedVersion : `${pinnedVersion}-${i}`
+    const path = `openclaw/openclaw-${version}.tgz`
+    const r = await packOpenclawRelease(join(releasesDir, path), version, { schema: 1 })
+    builds.push({ version, path, sha256: r.sha256 })
+  }
   const server = createServer((req, res) => {
     const file = join(releasesDir, (req.url ?? '').replace(/^\/+/, ''))
     if (!existsSync(file)) return res.writeHead(404).end()
@@ -47,11 +58,9 @@ async function nodeSide(dir: string, upgrades: number, releasesDir: string) {
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const v = labReleaseVersions().openclaw
+  const pinned = builds[0]!
   const install = join(dir, 'install')
   const user = join(dir, 'user')
-  const pinned = index.openclaw.find((e) => e.version === v.pinned)!
-  const next = index.openclaw.find((e) => e.version === v.next)!
   const { extract } = await import('tar')
   mkdirSync(join(install, 'versions', pinned.version), { recursive: true })
   await extract({
@@ -110,7 +119,7 @@ async function nodeSide(dir: string, upgrades: number, releasesDir: string) {
   const walls: number[] = []
   const reported: number[] = []
   for (let i = 0; i < upgrades; i++) {
-    const to = i % 2 === 0 ? next : pinned
+    const to = builds[i + 1]!
     const t0 = performance.now()
     const r = await call('openclaw.update', { version: to.version, sha256: to.sha256, key: `bench-${i}` })
     walls.push(performance.now() - t0)
@@ -154,6 +163,7 @@ class InstantNodes implements NodeInvoker {
 }
 
 async function clawopsSide(dir: string, instances: number, releasesDir: string) {
+  await ensureLabReleases(releasesDir)
   const server = createServer((req, res) => {
     const file = join(releasesDir, (req.url ?? '').replace(/^\/+/, ''))
     if (!existsSync(file)) return res.writeHead(404).end()
@@ -163,16 +173,16 @@ async function clawopsSide(dir: string, instances: number, releasesDir: string) 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const home = join(dir, 'home')
   mkdirSync(home, { recursive: true })
-  writeFileSync(
-    join(home, 'config.json'),
-    JSON.stringify({
-      upgrades: {
-        releasesUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        pauseSeconds: 0,
-      },
-    }),
-  )
-  const ctx = new Context({ home, env: {}, services: { nodes: new InstantNodes(), sleep: async () => {} } })
+  const config = {
+    ...structuredClone(DEFAULT_CONFIG),
+    upgrades: { releasesUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, pauseSeconds: 0 },
+  }
+  const ctx = new Context({
+    home,
+    env: {},
+    config,
+    services: { nodes: new InstantNodes(), sleep: async () => {} },
+  })
   const now = ctx.now()
   const store = ctx.store()
   store.tx(() => {
@@ -224,7 +234,7 @@ async function clawopsSide(dir: string, instances: number, releasesDir: string) 
 const [mode, dir, upgrades, instances] = process.argv.slice(2)
 if (mode !== 'run' || !dir) throw new Error('usage: run <dir> <upgrades> <instances>')
 const releasesDir = join(dir, 'releases')
-const node = await nodeSide(join(dir, 'node'), Number(upgrades ?? 6), releasesDir)
+const node = await nodeSide(join(dir, 'node'), Number(upgrades ?? 6), join(dir, 'node-releases'))
 const clawops = await clawopsSide(join(dir, 'clawops'), Number(instances ?? 1000), releasesDir)
 process.stdout.write(
   `${JSON.stringify({ node, clawops, overheadPct: Number(((clawops.perInstanceMs / node.medianMs) * 100).toFixed(2)) })}\n`,
