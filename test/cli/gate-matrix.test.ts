@@ -194,6 +194,7 @@ const FLAG_VARIANTS: { id: string; flag: string }[] = [
   { id: 'brief daily', flag: '--deliver' },
   { id: 'brief weekly', flag: '--deliver' },
   { id: 'brief monthly', flag: '--deliver' },
+  { id: 'provider prices', flag: '--refresh' },
 ]
 
 /** Resumes of a rollout of one pair (the fixtures'): their plans never wait for a confirmation. */

@@ -3,8 +3,8 @@ import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { durationFlag } from '../../lib/cli/duration.js'
 import { mutationFlags, selectorFlag } from '../../lib/cli/flags.js'
 import { planPrompt } from '../../lib/cli/prompt.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/cli/render-rollout.js'
 import type { PushOutcome } from '../../lib/config-push/push.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/output/rollout.js'
 
 export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOutcome> {
   static override summary =

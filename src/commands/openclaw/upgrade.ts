@@ -1,7 +1,7 @@
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { durationFlag } from '../../lib/cli/duration.js'
 import { upgradeFlags } from '../../lib/cli/flags.js'
-import { renderUpgrade, renderUpgradePreview, showUpgradeOnError } from '../../lib/output/upgrade.js'
+import { renderUpgrade, renderUpgradePreview, showUpgradeOnError } from '../../lib/cli/render-upgrade.js'
 import type { UpgradeOutcome } from '../../lib/upgrades/upgrade.js'
 
 export default class OpenclawUpgrade extends ClawopsCommand<typeof OpenclawUpgrade, UpgradeOutcome> {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { selectorFlag } from '../../lib/cli/flags.js'
-import { renderVersions } from '../../lib/output/upgrade.js'
+import { renderVersions } from '../../lib/cli/render-upgrade.js'
 import type { VersionsView } from '../../lib/upgrades/versions.js'
 
 export default class OpenclawVersions extends ClawopsCommand<typeof OpenclawVersions, VersionsView> {

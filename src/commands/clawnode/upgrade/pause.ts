@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
-import { renderUpgrade } from '../../../lib/output/upgrade.js'
+import { renderUpgrade } from '../../../lib/cli/render-upgrade.js'
 import type { UpgradeView } from '../../../lib/upgrades/view.js'
 
 export default class ClawnodeUpgradePause extends ClawopsCommand<typeof ClawnodeUpgradePause, UpgradeView> {

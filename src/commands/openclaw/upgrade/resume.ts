@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
-import { renderUpgrade, renderUpgradePreview, showUpgradeOnError } from '../../../lib/output/upgrade.js'
+import { renderUpgrade, renderUpgradePreview, showUpgradeOnError } from '../../../lib/cli/render-upgrade.js'
 import type { UpgradeOutcome } from '../../../lib/upgrades/upgrade.js'
 
 export default class OpenclawUpgradeResume extends ClawopsCommand<

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
-import { renderUpgrade, showUpgradeOnError } from '../../../lib/output/upgrade.js'
+import { renderUpgrade, showUpgradeOnError } from '../../../lib/cli/render-upgrade.js'
 
 type Result = Awaited<ReturnType<typeof import('../../../lib/upgrades/control.js').rollbackUpgrade>>
 

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
-import { renderUpgrade } from '../../../lib/output/upgrade.js'
+import { renderUpgrade } from '../../../lib/cli/render-upgrade.js'
 import { findUpgrade, type UpgradeView, viewUpgrade } from '../../../lib/upgrades/view.js'
 
 export default class OpenclawUpgradeStatus extends ClawopsCommand<typeof OpenclawUpgradeStatus, UpgradeView> {

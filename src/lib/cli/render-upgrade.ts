@@ -1,9 +1,10 @@
 /** Human rendering of upgrade rollouts, their plans and the fleet's versions (JSON mode never uses it). */
+
+import { paintState } from '../output/style.js'
+import { renderTable } from '../output/table.js'
 import type { UpgradePreview } from '../upgrades/upgrade.js'
 import type { VersionsView } from '../upgrades/versions.js'
 import type { UpgradeView } from '../upgrades/view.js'
-import { paintState } from './style.js'
-import { renderTable } from './table.js'
 
 const noun = (v: Pick<UpgradeView, 'kind'>) => (v.kind === 'clawnode' ? 'gf-clawnode' : 'OpenClaw')
 
