@@ -120,7 +120,12 @@ describe('openclaw.update / openclaw.rollback on a host that installs releases',
   })
 
   it('reports the running version from the gateway’s startup probe', async () => {
-    const v = await call('openclaw.version', {})
+    // openclaw.start waits for liveness; readiness follows once the stand-in's startup is over.
+    let v = await call('openclaw.version', {})
+    for (let i = 0; i < 50 && !v.openclaw.ready; i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      v = await call('openclaw.version', {})
+    }
     expect(v.openclaw).toMatchObject({
       version: A,
       source: 'startupz',
