@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
           testTimeout: 60_000,
+          // Their hooks seed homes through the binary: seconds alone, more on a loaded machine.
+          hookTimeout: 60_000,
         },
       },
       {
