@@ -16,7 +16,7 @@ import { packageRoot } from '../paths.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
-import { nodeDirOf, prepareNodeHome } from './node-home.js'
+import { copyDisk, dropDiskCopy, nodeDirOf, prepareNodeHome } from './node-home.js'
 
 const STOP_GRACE_MS = 5_000
 
@@ -109,7 +109,15 @@ export function clawnodeBootDriver(opts: { dir: string; logger: Logger }): BootD
     },
     async stop(server, ctx) {
       await stopProcess(key(server))
-      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
       await Promise.all([...running.keys()].map(stopProcess))

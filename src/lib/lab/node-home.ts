@@ -5,7 +5,7 @@
  * restores touch only the latter. The user's config is theirs after the first boot: pushes and
  * rollbacks change it, reboots keep it.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ParsedBootstrap, parseCloudInit } from '../bootstrap/cloud-init.js'
 import type { BootServer, BootSignals } from './cloud/boot-driver.js'
@@ -19,6 +19,21 @@ export interface NodeHome {
 
 export function nodeDirOf(labDir: string, s: BootServer): string {
   return join(labDir, 'nodes', `${s.provider}-${s.id}`)
+}
+
+/** Where a provider snapshot keeps its copy of a server's disk (its node home). */
+export function snapshotDirOf(labDir: string, provider: string, snapshotId: string): string {
+  return join(labDir, 'snapshots', `${provider}-${snapshotId}`)
+}
+
+/** A snapshot of the server's disk as it is now: its node home, copied. */
+export function copyDisk(labDir: string, s: BootServer, snapshotId: string): void {
+  const from = nodeDirOf(labDir, s)
+  if (existsSync(from)) cpSync(from, snapshotDirOf(labDir, s.provider, snapshotId), { recursive: true })
+}
+
+export function dropDiskCopy(labDir: string, provider: string, snapshotId: string): void {
+  rmSync(snapshotDirOf(labDir, provider, snapshotId), { recursive: true, force: true })
 }
 
 /**

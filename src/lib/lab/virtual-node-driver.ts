@@ -19,7 +19,7 @@ import { createNode, type RunningNode } from '../../../clawnode/node.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
-import { nodeDirOf, prepareNodeHome } from './node-home.js'
+import { copyDisk, dropDiskCopy, nodeDirOf, prepareNodeHome } from './node-home.js'
 
 const VERSION = '0.1.0'
 
@@ -155,7 +155,15 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
     },
     async stop(server, ctx) {
       await stopNode(key(server))
-      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
       await Promise.all([...running.keys()].map(stopNode))
