@@ -27,14 +27,14 @@ import type {
   PlanPrice,
   PowerOffOptions,
   ProviderAdapter,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
+  SnapshotOptions,
+  SnapshotRef,
   WaitOptions,
 } from './types.js'
 import { pollUntil } from './wait.js'

@@ -23,9 +23,6 @@ import { assertNameCarriesOp, refuseLabelFilter } from './names.js'
 import { Secret } from './secret.js'
 import type {
   CallOptions,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   CreateServerInput,
   CreateServerResult,
   DeleteResult,
@@ -35,8 +32,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface ContaboOptions extends AdapterTuning {

@@ -29,9 +29,6 @@ import { Secret } from './secret.js'
 import { labelsToTags, labelToTag, matchesLabels, tagsToLabels } from './tags.js'
 import type {
   CallOptions,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   CreateServerInput,
   CreateServerResult,
   DeleteResult,
@@ -41,9 +38,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface DigitalOceanOptions extends AdapterTuning {
@@ -357,7 +357,12 @@ export class DigitalOceanAdapter extends AdapterBase {
         'PROVIDER_ERROR',
         `digitalocean: the snapshot ${name} of droplet ${serverId} is not listed after its action completed`,
         {
-          details: { provider: 'digitalocean', status: null, providerCode: 'snapshot_missing', requestId: null },
+          details: {
+            provider: 'digitalocean',
+            status: null,
+            providerCode: 'snapshot_missing',
+            requestId: null,
+          },
         },
       )
     }

@@ -29,9 +29,6 @@ import { Secret } from './secret.js'
 import { labelSelector, matchesLabels } from './tags.js'
 import type {
   CallOptions,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   CreateServerInput,
   CreateServerResult,
   DeleteResult,
@@ -41,9 +38,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HetznerOptions extends AdapterTuning {

@@ -23,9 +23,6 @@ import { assertNameCarriesOp, refuseLabelFilter } from './names.js'
 import { Secret } from './secret.js'
 import type {
   CallOptions,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   CreateServerInput,
   CreateServerResult,
   DeleteResult,
@@ -35,8 +32,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HostingerOptions extends AdapterTuning {
@@ -326,19 +326,28 @@ export class HostingerAdapter extends AdapterBase {
     const vm = encodeURIComponent(serverId)
     const actions = this.parse(
       ActionsPageSchema,
-      await this.call({ method: 'GET', path: `${VPS}/virtual-machines/${vm}/actions`, query: { page: 1 } }, opts),
+      await this.call(
+        { method: 'GET', path: `${VPS}/virtual-machines/${vm}/actions`, query: { page: 1 } },
+        opts,
+      ),
     ).data
     const inFlight = actions.find(
       (a) => a.name === 'snapshot_create' && a.state !== 'success' && a.state !== 'error',
     )
     if (inFlight) {
-      await this.waitFor({ provider: 'hostinger', serverId, actions: [String(inFlight.id)], until: null }, opts)
+      await this.waitFor(
+        { provider: 'hostinger', serverId, actions: [String(inFlight.id)], until: null },
+        opts,
+      )
     } else {
       const have = await this.getSnapshot({ id: '', serverId }, opts)
       if (!have || !opts.askedAt || (have.createdAt ?? '') < opts.askedAt) {
         const res = await this.call({ method: 'POST', path: `${VPS}/virtual-machines/${vm}/snapshot` }, opts)
         const action = this.parse(ActionSchema, res)
-        await this.waitFor({ provider: 'hostinger', serverId, actions: [String(action.id)], until: null }, opts)
+        await this.waitFor(
+          { provider: 'hostinger', serverId, actions: [String(action.id)], until: null },
+          opts,
+        )
       }
     }
     const snap = await this.getSnapshot({ id: '', serverId }, opts)
@@ -387,7 +396,10 @@ export class HostingerAdapter extends AdapterBase {
     )
     if (res.status === 404) return { alreadyGone: true }
     const action = this.parse(ActionSchema, res)
-    await this.waitFor({ provider: 'hostinger', serverId: ref.serverId, actions: [String(action.id)], until: null }, opts)
+    await this.waitFor(
+      { provider: 'hostinger', serverId: ref.serverId, actions: [String(action.id)], until: null },
+      opts,
+    )
     return { alreadyGone: false }
   }
 

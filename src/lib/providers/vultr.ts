@@ -24,9 +24,6 @@ import { Secret } from './secret.js'
 import { labelsToTags, labelToTag, matchesLabels, tagsToLabels } from './tags.js'
 import type {
   CallOptions,
-  ProviderSnapshot,
-  SnapshotOptions,
-  SnapshotRef,
   CreateServerInput,
   CreateServerResult,
   DeleteResult,
@@ -36,9 +33,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 import { pollUntil } from './wait.js'
 

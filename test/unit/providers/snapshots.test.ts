@@ -43,7 +43,11 @@ beforeAll(async () => {
       authUrl: e.contabo.authUrl,
       ...TUNING,
     }),
-    hostinger: new HostingerAdapter({ token: CREDS.hostinger.token, baseUrl: e.hostinger.baseUrl, ...TUNING }),
+    hostinger: new HostingerAdapter({
+      token: CREDS.hostinger.token,
+      baseUrl: e.hostinger.baseUrl,
+      ...TUNING,
+    }),
   }
 })
 afterAll(() => fx.stop())
@@ -130,6 +134,7 @@ describe('reinstall (the contract providers)', () => {
   })
 
   it('the other providers have no reinstall: they delete', () => {
-    for (const p of ['hetzner', 'digitalocean', 'vultr'] as const) expect(adapters[p].reinstall).toBeUndefined()
+    for (const p of ['hetzner', 'digitalocean', 'vultr'] as const)
+      expect(adapters[p].reinstall).toBeUndefined()
   })
 })

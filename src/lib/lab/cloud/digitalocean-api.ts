@@ -67,7 +67,7 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
   // A snapshot is listed once its action has completed.
   const mustFindSnapshot = (id: string): LabSnapshot => {
     const x = engine.findSnapshot('digitalocean', id)
-    if (!x || x.status !== 'available') throw err(404, 'The resource you were accessing could not be found.')
+    if (x?.status !== 'available') throw err(404, 'The resource you were accessing could not be found.')
     return x
   }
 

@@ -247,7 +247,8 @@ export class LabEngine {
   ): { snapshot: LabSnapshot; action: LabAction } {
     const provider = server.provider
     const id =
-      spec.id ?? String(this.nextSeq(`${provider}:snapshot`, provider === 'hetzner' ? 90_000_000 : 170_000_000))
+      spec.id ??
+      String(this.nextSeq(`${provider}:snapshot`, provider === 'hetzner' ? 90_000_000 : 170_000_000))
     const created = this.o.now()
     const snapshot: LabSnapshot = {
       provider,
@@ -270,7 +271,12 @@ export class LabEngine {
     const driver = this.driverFor(server)
     const view = bootView(server)
     this.serially(server, async () => driver.snapshot?.(view, id), 'snapshot')
-    const action = this.addAction(server, command, { kind: 'snapshot', snapshotId: id }, this.o.timings.actionMs)
+    const action = this.addAction(
+      server,
+      command,
+      { kind: 'snapshot', snapshotId: id },
+      this.o.timings.actionMs,
+    )
     return { snapshot, action }
   }
 
@@ -287,7 +293,9 @@ export class LabEngine {
     const driver = this.o.driver
     void Promise.resolve()
       .then(() => driver.dropSnapshot?.(snapshot.provider, snapshot.id))
-      .catch((err: unknown) => this.o.logger.warn({ err, snapshot: snapshot.id }, 'dropping a snapshot failed'))
+      .catch((err: unknown) =>
+        this.o.logger.warn({ err, snapshot: snapshot.id }, 'dropping a snapshot failed'),
+      )
     this.markDirty()
   }
 
@@ -590,12 +598,10 @@ export class LabEngine {
   /** Runs a driver call for a server after the ones asked for before it have finished. */
   private serially(s: LabServer, fn: () => Promise<unknown>, what = 'driver call'): void {
     const k = key(s.provider, s.id)
-    const next = (this.driverCalls.get(k) ?? Promise.resolve())
-      .then(fn)
-      .then(
-        () => undefined,
-        (err: unknown) => this.o.logger.warn({ err, server: k }, `${what} failed`),
-      )
+    const next = (this.driverCalls.get(k) ?? Promise.resolve()).then(fn).then(
+      () => undefined,
+      (err: unknown) => this.o.logger.warn({ err, server: k }, `${what} failed`),
+    )
     this.driverCalls.set(k, next)
     void next.then(() => {
       if (this.driverCalls.get(k) === next) this.driverCalls.delete(k)

@@ -316,7 +316,11 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     .on('GET', '/images/:id', (req) => ({
       status: 200,
       body: {
-        image: one([...hetznerImages(), ...engine.snapshots('hetzner').map(renderSnapshot)], req.params.id!, 'image'),
+        image: one(
+          [...hetznerImages(), ...engine.snapshots('hetzner').map(renderSnapshot)],
+          req.params.id!,
+          'image',
+        ),
       },
     }))
     .on('PUT', '/images/:id', (req) => {

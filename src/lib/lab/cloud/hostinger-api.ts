@@ -213,7 +213,7 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     })
     .on('GET', `${VPS}/virtual-machines/:id/snapshot`, (req) => {
       const x = snapshotOf(mustFind(req.params.id!))
-      if (!x || x.status !== 'available') throw err(404, 'Snapshot not found')
+      if (x?.status !== 'available') throw err(404, 'Snapshot not found')
       return {
         status: 200,
         body: { id: Number(x.id), restore_time: 180, created_at: x.createdAt, expires_at: x.expiresAt },
@@ -239,8 +239,7 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
       let userData: string | null = null
       if (b.post_install_script_id !== undefined) {
         const found = engine.state.hostingerScripts.find((x) => x.id === b.post_install_script_id)
-        if (!found)
-          throw invalid('post_install_script_id', 'The selected post install script id is invalid.')
+        if (!found) throw invalid('post_install_script_id', 'The selected post install script id is invalid.')
         userData = found.content
       }
       // "Snapshots, if there are any, will be deleted."
