@@ -16,6 +16,7 @@
  *  10 engine (plan confirmations, named leases)
  *  11 restart budget (restart steps by start time)
  *  12 glance (ledger and provider-score snapshots, watch runs)
+ *  16 archive sources (node archives and provider snapshots)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -29,6 +30,7 @@ import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
 import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
+import { archiveSources } from './migrations/016-archive-sources.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -46,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   engine,
   restartBudget,
   glance,
+  archiveSources,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
