@@ -4,6 +4,7 @@ import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags } from '../lib/cli/flags.js'
 import type { MutationResult, OperationView } from '../lib/engine/types.js'
 import { UserError } from '../lib/errors.js'
+import { stepOutcome } from '../lib/output/operation.js'
 import { paintState } from '../lib/output/style.js'
 import { renderTable } from '../lib/output/table.js'
 
@@ -78,7 +79,7 @@ export default class Heal extends ClawopsCommand<typeof Heal, Result> {
       [
         { header: 'Step', get: (s) => s.name },
         { header: 'State', get: (s) => paintState(s.state) },
-        { header: 'Result', get: (s) => JSON.stringify(s.result ?? s.error ?? null) },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       r.operation.steps,
     )}`

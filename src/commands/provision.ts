@@ -59,7 +59,7 @@ export default class Provision extends ClawopsCommand<typeof Provision, Result> 
     users: Flags.string({ summary: 'Comma-separated user ids, one per pair (default: generated).' }),
     label: Flags.string({
       multiple: true,
-      summary: 'Label every pair and instance: key=value (repeatable).',
+      summary: 'Label every pair and instance: key=value.',
     }),
     ...mutationFlags,
   }

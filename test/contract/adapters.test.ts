@@ -90,7 +90,11 @@ async function lifecycle(p: Provider): Promise<void> {
     plan: PLAN[p].plan,
     region: PLAN[p].region,
     ...(p === 'contabo' || p === 'hostinger' ? {} : { labels: { 'clawops/fleet': 'ct' } }),
-    userData: '#cloud-config\nhostname: contract\n',
+    // In the provider's own format: Hostinger runs a post-install shell script, the others cloud-init.
+    userData:
+      a.capabilities.userData === 'shell-script'
+        ? '#!/bin/sh\nhostnamectl set-hostname contract\n'
+        : '#cloud-config\nhostname: contract\n',
     opId: op,
   })
   const server = (await a.waitFor(r.pending, { timeoutMs: 5000 }))!

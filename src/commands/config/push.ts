@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import ms from 'ms'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../../lib/cli/flags.js'
+import { planPrompt } from '../../lib/cli/prompt.js'
 import type { PushOutcome } from '../../lib/config-push/push.js'
 import { UserError } from '../../lib/errors.js'
 import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/output/rollout.js'
@@ -89,7 +90,7 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
     const { format, document } = readDocument(f)
     const pauseMs = duration('pause', f.pause)
     const progress = await this.progress()
-    const ask = this.humanPrompt()
+    const prompt = planPrompt(this.humanPrompt())
     try {
       return await showRolloutOnError(this.ctx.json, () =>
         pushConfig(
@@ -112,7 +113,7 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
             dryRun: f['dry-run'],
             ...(f.confirm ? { confirm: f.confirm } : {}),
             yes: f.yes,
-            ...(ask ? { ask } : {}),
+            ...(prompt ? { prompt } : {}),
             onProgress: (m, d) => progress.update(m, d),
           },
         ),

@@ -5,8 +5,9 @@ import { PROVIDERS } from '../../lib/domain/provider.js'
 import type { FleetStatus as Result } from '../../lib/fleet/status.js'
 import { fleetStatus, parseFleetFilter } from '../../lib/fleet/status.js'
 import { formatUsd } from '../../lib/output/money.js'
+import { pageFooter } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
-import { renderTable } from '../../lib/output/table.js'
+import { renderFields, renderTable, wrap } from '../../lib/output/table.js'
 
 export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Result> {
   static override summary =
@@ -38,24 +39,28 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
   }
 
   protected render(s: Result): string {
-    const counts = (title: string, m: Record<string, number>) =>
-      renderTable(
-        [
-          { header: title, get: (r: [string, number]) => paintState(r[0]) },
-          { header: 'Instances', get: (r: [string, number]) => r[1] },
-        ],
-        Object.entries(m).sort((a, b) => b[1] - a[1]),
-      )
+    const n = (v: number) => v.toLocaleString('en-US')
+    const counts = (m: Record<string, number>, word: (k: string) => string = (k) => k) =>
+      Object.entries(m)
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .map(([k, v]) => `${word(k)} ${n(v)}`)
+        .join(' · ')
+    const state = (k: string) => (k === 'BOOTSTRAPPING' ? `${paintState(k)} (warming up)` : paintState(k))
+    const summary = renderFields([
+      ['State', counts(s.byState, state)],
+      ['Provider', counts(s.byProvider)],
+      ['Region', counts(s.byRegion)],
+      ['Tier', counts(s.byTier)],
+    ])
     const trouble = [...s.degraded, ...s.failed]
     const lines = [
-      `${s.pairs} pairs, ${s.instances} instances, ${formatUsd(s.monthlyCost.usdCents)}/month\n`,
-      counts('State', s.byState),
-      counts('Provider', s.byProvider),
-      counts('Tier', s.byTier),
-      this.ctx.format === 'wide' ? counts('Region', s.byRegion) : '',
+      `${n(s.pairs)} pairs, ${n(s.instances)} instances, ${formatUsd(s.monthlyCost.usdCents)}/month\n`,
+      summary,
     ]
     if (trouble.length > 0) {
+      const shown = this.ctx.format === 'wide' ? trouble : trouble.slice(0, TROUBLE_ROWS)
       lines.push(
+        `\nDegraded and failed (${n(trouble.length)}):\n`,
         renderTable(
           [
             { header: 'Instance', get: (i) => i.id },
@@ -65,14 +70,25 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
             { header: 'State', get: (i) => paintState(i.state) },
             { header: 'Health', get: (i) => i.healthScore },
           ],
-          trouble,
+          shown,
+        ),
+        this.footer(
+          pageFooter(shown.length, trouble.length, 'degraded and failed instances').replace(
+            '(use --limit N or --all)',
+            '(all: clawops instance list --state DEGRADED --state FAILED --all, or -o wide)',
+          ),
         ),
       )
     }
     lines.push(
       s.pairsWithoutActive.length === 0
         ? 'Every pair has an ACTIVE member.\n'
-        : `${s.pairsWithoutActive.length} pair(s) without an ACTIVE member: ${s.pairsWithoutActive.map((p) => p.pairId).join(', ')}\n`,
+        : `${n(s.pairsWithoutActive.length)} pair(s) without an ACTIVE member (users without a gateway):\n${wrap(
+            s.pairsWithoutActive.map((p) => p.pairId).join(' '),
+            (process.stdout.columns || 80) - 2,
+          )
+            .map((l) => `  ${l}\n`)
+            .join('')}`,
     )
     if (s.pairsWithoutActivePrimary.length > 0)
       lines.push(`${s.pairsWithoutActivePrimary.length} pair(s) whose primary is not ACTIVE.\n`)
@@ -102,3 +118,6 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
     return lines.join('')
   }
 }
+
+/** Trouble rows shown by default; the rest is one command away. */
+const TROUBLE_ROWS = 20

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { limitFlag } from '../../lib/cli/flags.js'
+import { pageFlags } from '../../lib/cli/flags.js'
 import { OPERATION_STATES, type Operation } from '../../lib/domain/operation.js'
+import { type PageInfo, pageFooter, pageSize } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 import { Operations } from '../../lib/store/operations.js'
@@ -13,7 +14,7 @@ type Listed = Operation & {
   next?: string
 }
 
-interface Result {
+interface Result extends PageInfo {
   operations: Listed[]
 }
 
@@ -35,15 +36,15 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
       summary: 'Only operations in these states.',
     })(),
     kind: Flags.string({ summary: 'Only operations of this kind, e.g. provision.' }),
-    limit: limitFlag,
+    ...pageFlags(50, 'operations'),
   }
 
   protected async execute(): Promise<Result> {
     const f = this.flags
-    const ops = this.ctx
-      .store()
-      .repo(Operations)
-      .list({ states: f.state, kind: f.kind, limit: f.limit ?? 50 })
+    const filter = { states: f.state, kind: f.kind }
+    const repo = this.ctx.store().repo(Operations)
+    const ops = repo.list({ ...filter, limit: pageSize(f, 50) ?? Number.MAX_SAFE_INTEGER })
+    const total = repo.count(filter)
     const engine = ops.some((o) => o.state === 'failed' || o.state === 'partial') ? await this.engine() : null
     const operations: Listed[] = []
     for (const o of ops) {
@@ -60,12 +61,12 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
         next: `clawops ops resume ${o.id}${plain ? '' : ' --retry-failed'}`,
       })
     }
-    return { operations }
+    return { operations, total, truncated: operations.length < total }
   }
 
   protected render(r: Result): string {
     if (r.operations.length === 0) return 'No operations.\n'
-    return renderTable(
+    const table = renderTable(
       [
         { header: 'Op', get: (o) => o.id },
         { header: 'Kind', get: (o) => o.kind },
@@ -83,5 +84,6 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
       r.operations,
       { wide: this.ctx.format === 'wide' },
     )
+    return table + this.footer(pageFooter(r.operations.length, r.total, 'operations (the newest)'))
   }
 }

@@ -3,6 +3,7 @@ import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { viewOperation } from '../../lib/engine/execute.js'
 import type { OperationView } from '../../lib/engine/types.js'
 import { UserError } from '../../lib/errors.js'
+import { stepOutcome } from '../../lib/output/operation.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 import { Operations } from '../../lib/store/operations.js'
@@ -31,15 +32,7 @@ export default class OpsShow extends ClawopsCommand<typeof OpsShow, OperationVie
         { header: 'Target', get: (s) => s.target },
         { header: 'State', get: (s) => paintState(s.state) },
         { header: 'Tries', get: (s) => s.attempts },
-        {
-          header: 'Outcome',
-          get: (s) =>
-            s.error
-              ? (s.error as { message?: string }).message
-              : s.result === null
-                ? ''
-                : JSON.stringify(s.result).slice(0, 80),
-        },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       v.steps,
     )

@@ -12,7 +12,7 @@ export default class ReprovisionRun extends ClawopsCommand<typeof ReprovisionRun
     '<%= config.bin %> reprovision run',
     {
       description: 'As Forge, for one item, as JSON',
-      command: '<%= config.bin %> reprovision run --id rpq-7k2m9x4q1d --as forge --json',
+      command: '<%= config.bin %> reprovision run --id rq-7k2m9x4q1d --as forge --json',
     },
   ]
   static override flags = {

@@ -40,3 +40,15 @@ export const mutationFlags = {
 }
 
 export const limitFlag = Flags.integer({ summary: 'Show at most this many entries.', min: 1, max: 100_000 })
+
+/** `--limit N` (default `fallback`) and `--all` for a list of `noun`. */
+export function pageFlags(fallback: number, noun: string) {
+  return {
+    limit: Flags.integer({
+      summary: `Show at most this many ${noun} (default ${fallback}).`,
+      min: 1,
+      max: 100_000,
+    }),
+    all: Flags.boolean({ summary: `Show all ${noun} (no limit).`, exclusive: ['limit'] }),
+  }
+}

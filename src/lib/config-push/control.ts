@@ -13,7 +13,6 @@
 
 import type { Context } from '../context.js'
 import type { Action } from '../domain/actor.js'
-import type { Plan } from '../domain/plan.js'
 import type { Engine } from '../engine/engine.js'
 import { holderGone } from '../engine/lease.js'
 import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
@@ -155,7 +154,7 @@ export async function rollbackRollout(
   ctx: Context,
   engine: Engine,
   ref: string,
-  opts: Omit<MutationOptions, 'prompt'> & { reason?: string; ask?: (question: string) => Promise<boolean> },
+  opts: MutationOptions & { reason?: string },
 ): Promise<
   | PushOutcome
   | { status: 'dry-run'; plan: { summary: string; instances: number; users: number; policy: PolicyDecision } }
@@ -164,7 +163,6 @@ export async function rollbackRollout(
   if (push.kind !== 'push')
     throw new UserError('INVALID_INPUT', `${push.id} is a rollback; roll back the push it undid instead`)
   releaseDeadLease(ctx, push.opId)
-  const ask = opts.ask
   let r: MutationResult
   try {
     r = await engine.mutate(
@@ -176,12 +174,7 @@ export async function rollbackRollout(
         ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
         ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-        ...(ask
-          ? {
-              prompt: (plan: Plan, d: PolicyDecision) =>
-                ask(`${plan.summary}\n${d.findings.map((f) => `  - ${f.message}`).join('\n')}\nProceed?`),
-            }
-          : {}),
+        ...(opts.prompt ? { prompt: opts.prompt } : {}),
       },
     )
   } catch (err) {

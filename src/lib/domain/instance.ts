@@ -25,7 +25,7 @@ export type Role = z.infer<typeof RoleSchema>
 /** Which state may follow which; anything else is a bug in the caller, not a user error. */
 export const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
   CREATING: ['BOOTSTRAPPING', 'FAILED', 'DELETED'],
-  BOOTSTRAPPING: ['ACTIVE', 'FAILED', 'DELETED'],
+  BOOTSTRAPPING: ['ACTIVE', 'DEGRADED', 'FAILED', 'DELETED'],
   ACTIVE: ['DEGRADED', 'FAILED', 'STANDBY_PROMOTING', 'RESIZING', 'ARCHIVING', 'QUARANTINED'],
   DEGRADED: ['ACTIVE', 'FAILED', 'STANDBY_PROMOTING', 'RESIZING', 'ARCHIVING', 'QUARANTINED'],
   FAILED: ['ACTIVE', 'DEGRADED', 'QUARANTINED', 'ARCHIVING', 'DELETED'],

@@ -4,7 +4,7 @@ import type { Context } from '../context.js'
 import type { AuditEntry } from '../domain/audit.js'
 import type { Instance } from '../domain/instance.js'
 import type { Pair } from '../domain/pair.js'
-import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
+import { checkFieldValue, matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { UserError } from '../errors.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { type InstanceFilter, Instances } from '../store/instances.js'
@@ -17,19 +17,23 @@ export interface ListQuery extends InstanceFilter {
 
 export interface InstanceList {
   total: number
+  /** More instances matched than are listed (see `total`). */
+  truncated: boolean
   instances: Instance[]
 }
 
 /** Instances matching column filters and a label selector, in id order. */
 export function selectInstances(ctx: Context, q: ListQuery): Instance[] {
   const sel = q.selector ? parseSelector(q.selector) : []
+  for (const r of q.regions ?? []) checkFieldValue('region', r, `--region ${r}`)
   const rows = ctx.store().repo(Instances).list(q)
   return sel.length === 0 ? rows : rows.filter((i) => matches(sel, selectableLabels(i)))
 }
 
 export function listInstances(ctx: Context, q: ListQuery): InstanceList {
   const all = selectInstances(ctx, q)
-  return { total: all.length, instances: q.limit ? all.slice(0, q.limit) : all }
+  const instances = q.limit ? all.slice(0, q.limit) : all
+  return { total: all.length, truncated: instances.length < all.length, instances }
 }
 
 export function getInstance(ctx: Context, id: string): Instance {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents, regionsOf } from '../domain/catalog.js'
+import { regionsOf } from '../domain/catalog.js'
 import type { Role } from '../domain/instance.js'
 import { LabelsSchema } from '../domain/labels.js'
 import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '../domain/provider.js'
@@ -8,6 +8,7 @@ import { type Tier, TierSchema } from '../domain/tier.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { providerHealth } from '../ledger/provider-health.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
 import { derivedId, provisionMember } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
@@ -105,8 +106,7 @@ const kind: OperationKind<ProvisionParams> = {
     const { primary, standby, routingVersion } = chooseProviders(ctx, p)
     // Missing credentials are a config error now, not a failed step later.
     await Promise.all([ctx.provider(primary), ctx.provider(standby)])
-    const rates = ctx.config().currency.rates as Record<Currency, number>
-    const perPair = monthlyUsdCents(primary, p.tier, rates) + monthlyUsdCents(standby, p.tier, rates)
+    const book = await planPrices(ctx, [primary, standby])
     const pairs: PairInput[] = Array.from({ length: p.count }, (_, i) => {
       const pairId = derivedId('p', salt, `pair:${i}`)
       return {
@@ -130,11 +130,18 @@ const kind: OperationKind<ProvisionParams> = {
         ],
       }
     })
+    const priced = pairs.map((x) =>
+      x.members.reduce((sum, m) => sum + book.monthlyUsdCents(m.provider, x.tier, m.region), 0),
+    )
+    for (const m of pairs.flatMap((x) => x.members)) {
+      if (book.regionAvailable(m.provider, m.region) === false)
+        ctx.warn(`${m.provider} lists region ${m.region} as unavailable (its catalogue as last read)`)
+    }
     return {
       summary: `provision ${p.count} ${p.tier} pair${p.count === 1 ? '' : 's'} in ${p.group}: ${primary} primary, ${standby} standby`,
       targets: pairs.map((x) => x.pairId),
       affectedUsers: p.count,
-      costDeltaMonthlyUsdCents: perPair * p.count,
+      costDeltaMonthlyUsdCents: priced.reduce((a, b) => a + b, 0),
       locks: pairs.map((x) => `pair:${x.pairId}`),
       steps: [
         ...pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
@@ -148,8 +155,9 @@ const kind: OperationKind<ProvisionParams> = {
           primary,
           standby,
           routingVersion,
-          perPairUsdCents: perPair,
+          perPairUsdCents: priced[0] ?? 0,
         },
+        prices: originsOf(book, [primary, standby]),
       },
     }
   },
@@ -168,7 +176,11 @@ async function provisionPair(run: StepRun, _p: ProvisionParams, x: PairInput) {
       provisionMember(run, { ...m, pairId: x.pairId, userId: x.userId, tier: x.tier, labels: x.labels }),
     ),
   )
-  run.progress(`${x.pairId}: ACTIVE`, { pairId: x.pairId, state: 'ACTIVE' })
+  const up = members.every((m) => m.active)
+  run.progress(`${x.pairId}: ${up ? 'ACTIVE' : 'up, OpenClaw warming up'}`, {
+    pairId: x.pairId,
+    state: up ? 'ACTIVE' : 'BOOTSTRAPPING',
+  })
   return { pairId: x.pairId, userId: x.userId, members, timings: { totalMs: Date.now() - t0 } }
 }
 

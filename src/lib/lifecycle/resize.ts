@@ -10,7 +10,7 @@
 import { z } from 'zod'
 import { migrateUserState } from '../archive/migrate.js'
 import type { Context } from '../context.js'
-import { type Currency, findRegion, monthlyUsdCents, regionsOf } from '../domain/catalog.js'
+import { findRegion, regionsOf } from '../domain/catalog.js'
 import type { Instance } from '../domain/instance.js'
 import { type Provider, ProviderSchema } from '../domain/provider.js'
 import { TIERS, type Tier, TierSchema } from '../domain/tier.js'
@@ -18,6 +18,7 @@ import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { removeDevice } from '../gateway/pairing.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import { derivedId, firstHealth, provisionMember } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
 import { closeBilling, resizeBilling } from '../store/billing.js'
@@ -103,7 +104,8 @@ const kind: OperationKind<ResizeParams> = {
         hint: 'Check the selector with clawops instance list.',
       })
     }
-    const rates = ctx.config().currency.rates as Record<Currency, number>
+    const priced = [...new Set(targets.flatMap((t) => [t.provider, p.provider ?? t.provider]))]
+    const book = await planPrices(ctx, priced)
     const pairs: PairResize[] = []
     let delta = 0
     for (const [pairId, members] of Map.groupBy(targets, (t) => t.pairId)) {
@@ -121,7 +123,9 @@ const kind: OperationKind<ResizeParams> = {
           region: regionOn(provider, m),
           newInstanceId: strategy === 'replace' ? derivedId('i', salt, `${pairId}:${m.id}`) : null,
         })
-        delta += monthlyUsdCents(provider, p.tier, rates) - monthlyUsdCents(m.provider, m.tier, rates)
+        delta +=
+          book.monthlyUsdCents(provider, p.tier, regionOn(provider, m)) -
+          book.monthlyUsdCents(m.provider, m.tier, m.region)
       }
       pairs.push({ pairId, userId: members[0]!.userId, tier: p.tier, changes })
     }
@@ -138,6 +142,7 @@ const kind: OperationKind<ResizeParams> = {
           provider: p.provider ?? null,
           strategies: pairs.flatMap((x) => x.changes.map((c) => [c.instanceId, c.strategy])),
         },
+        prices: originsOf(book, priced),
       },
     }
   },

@@ -23,7 +23,6 @@
 import { z } from 'zod'
 import { archiveUserState, snapshotUserState } from '../archive/archive.js'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
 import type { Instance, InstanceState } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
@@ -33,7 +32,9 @@ import { removeDevice } from '../gateway/pairing.js'
 import { blastRadiusFor } from '../heal/blast-radius.js'
 import failoverKind from '../heal/failover.js'
 import type { FailoverFact, TeardownFact } from '../policy/rules.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import type { ProviderAdapter } from '../providers/types.js'
+import { removeTailscaleDevice } from '../provisioning/tailscale.js'
 import { type ArchiveRecord, Archives } from '../store/archives.js'
 import { closeBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
@@ -187,7 +188,6 @@ const kind: OperationKind<TeardownParams> = {
         hint: 'Check with clawops instance list.',
       })
     const instances = ctx.store().repo(Instances)
-    const rates = ctx.config().currency.rates as Record<Currency, number>
     const facts: TeardownFact[] = []
     const failovers: FailoverFact[] = []
     const pairs: PairTeardown[] = []
@@ -247,7 +247,9 @@ const kind: OperationKind<TeardownParams> = {
     }
     if (!p.archive)
       ctx.warn('--no-archive: the users’ OpenClaw state is deleted with their servers, no copy kept')
-    const saving = targets.reduce((s, t) => s + monthlyUsdCents(t.provider, t.tier, rates), 0)
+    const providers = [...new Set(targets.map((t) => t.provider))]
+    const book = await planPrices(ctx, providers)
+    const saving = targets.reduce((s, t) => s + book.monthlyUsdCents(t.provider, t.tier, t.region), 0)
     const viaNode = pairs.filter((x) => x.archive.how === 'node').length
     const viaSnapshot = pairs.filter((x) => x.archive.how === 'provider-snapshot').length
     const howArchived = [
@@ -272,6 +274,7 @@ const kind: OperationKind<TeardownParams> = {
       locks: pairs.map((x) => `pair:${x.pairId}`),
       facts: {
         teardown: facts,
+        prices: originsOf(book, providers),
         teardownArchive: pairs.map((x) => ({
           pairId: x.pairId,
           how: x.archive.how,
@@ -587,6 +590,7 @@ async function removeMember(
   }
   at('unpair')
   const unpaired = inst.nodeId ? await unpair(ctx, inst.nodeId) : null
+  await removeTailscaleDevice(run, inst)
   store.tx(() => {
     instances.update(inst.id, { state: 'DELETED' })
     closeBilling(store, inst.id, ctx.now(), 'delete')

@@ -9,6 +9,7 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
 
 const STATE_STYLE: Record<string, Style> = {
   ACTIVE: 'green',
+  BOOTSTRAPPING: 'cyan',
   DEGRADED: 'yellow',
   FAILED: 'red',
   STANDBY_PROMOTING: 'magenta',

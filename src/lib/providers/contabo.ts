@@ -7,7 +7,8 @@
  * separate API (clawops uses none: the op id travels in the display name, see names.ts).
  */
 import { z } from 'zod'
-import { findRegion, OFFERS, PRICES_AS_OF } from '../domain/catalog.js'
+import { findRegion, OFFERS } from '../domain/catalog.js'
+import { CONTABO_PRICE_TABLE, datedListAt } from '../domain/price-book.js'
 import { type ActionState, AdapterBase } from './adapter-base.js'
 import {
   type AdapterDeps,
@@ -135,6 +136,7 @@ export class ContaboAdapter extends AdapterBase {
     labels: 'none',
     prices: 'static',
     snapshots: 'server',
+    userData: 'cloud-init',
   }
   private readonly tokens: ContaboTokens
   private readonly defaultImage: string
@@ -288,23 +290,27 @@ export class ContaboAdapter extends AdapterBase {
     return this.refuseResize(id, plan)
   }
 
-  /** Contabo publishes no price API: the dated catalogue table, marked `static`. */
+  /** Contabo publishes no price API: the price list of the dated table in force now, marked `static`. */
   async prices(): Promise<PlanPrice[]> {
-    return OFFERS.filter((o) => o.provider === 'contabo').map((o) => ({
-      provider: 'contabo',
-      plan: o.plan,
-      vcpus: o.vcpus,
-      memoryMb: o.memoryGb * 1024,
-      diskGb: null,
-      region: null,
-      regions: null,
-      monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
-      hourly: null,
-      monthlyGross: null,
-      termMonths: 1,
-      source: 'static',
-      asOf: PRICES_AS_OF,
-    }))
+    const list = datedListAt(CONTABO_PRICE_TABLE, new Date(this.deps.clock.now()).toISOString())
+    return list.offers.map((o) => {
+      const offer = OFFERS.find((x) => x.provider === 'contabo' && x.plan === o.plan)
+      return {
+        provider: 'contabo',
+        plan: o.plan,
+        vcpus: offer?.vcpus ?? null,
+        memoryMb: offer ? offer.memoryGb * 1024 : null,
+        diskGb: null,
+        region: null,
+        regions: null,
+        monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
+        hourly: null,
+        monthlyGross: null,
+        termMonths: 1,
+        source: 'static',
+        asOf: list.asOf,
+      }
+    })
   }
 
   /** The region enum of Contabo's create request (the API has no region listing worth the call). */

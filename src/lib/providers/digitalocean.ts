@@ -137,6 +137,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     labels: 'tags',
     prices: 'api',
     snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 

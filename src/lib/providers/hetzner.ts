@@ -122,6 +122,20 @@ const ServerTypesSchema = z.object({
   ),
   meta: PaginationSchema.optional(),
 })
+const PricingSchema = z.object({
+  pricing: z.object({
+    currency: z.enum(['EUR', 'USD']),
+    vat_rate: z.string(),
+    server_types: z.array(
+      z.object({
+        name: z.string(),
+        prices: z.array(
+          z.object({ location: z.string(), price_hourly: PriceSchema, price_monthly: PriceSchema }),
+        ),
+      }),
+    ),
+  }),
+})
 const LocationsSchema = z.object({
   locations: z.array(z.object({ name: z.string(), city: z.string(), country: z.string() })),
 })
@@ -159,6 +173,7 @@ export class HetznerAdapter extends AdapterBase {
     labels: 'kv',
     prices: 'api',
     snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -294,36 +309,44 @@ export class HetznerAdapter extends AdapterBase {
     )
   }
 
+  /**
+   * Net prices per server type and location from /pricing (which also names the account's currency),
+   * sizes and deprecation from /server_types; deprecated types are left out.
+   */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
-    const out: PlanPrice[] = []
+    const { pricing } = this.parse(PricingSchema, await this.call({ method: 'GET', path: '/pricing' }, opts))
+    const types = new Map<string, z.infer<typeof ServerTypesSchema>['server_types'][number]>()
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         { method: 'GET', path: '/server_types', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(ServerTypesSchema, res)
-      for (const t of body.server_types) {
-        if (t.deprecation) continue
-        const regions = t.prices.map((p) => p.location)
-        for (const p of t.prices) {
-          out.push({
-            provider: 'hetzner',
-            plan: t.name,
-            vcpus: t.cores,
-            memoryMb: Math.round(t.memory * 1024),
-            diskGb: t.disk,
-            region: p.location,
-            regions,
-            monthly: money(p.price_monthly.net, 'EUR'),
-            hourly: money(p.price_hourly.net, 'EUR'),
-            monthlyGross: money(p.price_monthly.gross, 'EUR'),
-            termMonths: 1,
-            source: 'api',
-            asOf: null,
-          })
-        }
-      }
+      for (const t of body.server_types) types.set(t.name, t)
       page = body.meta?.pagination.next_page ?? null
+    }
+    const out: PlanPrice[] = []
+    for (const priced of pricing.server_types) {
+      const t = types.get(priced.name)
+      if (!t || t.deprecation) continue
+      const regions = priced.prices.map((p) => p.location)
+      for (const p of priced.prices) {
+        out.push({
+          provider: 'hetzner',
+          plan: t.name,
+          vcpus: t.cores,
+          memoryMb: Math.round(t.memory * 1024),
+          diskGb: t.disk,
+          region: p.location,
+          regions,
+          monthly: money(p.price_monthly.net, pricing.currency),
+          hourly: money(p.price_hourly.net, pricing.currency),
+          monthlyGross: money(p.price_monthly.gross, pricing.currency),
+          termMonths: 1,
+          source: 'api',
+          asOf: null,
+        })
+      }
     }
     return out
   }

@@ -1,7 +1,8 @@
 /**
  * Hostinger VPS API (hostinger/api-typescript-sdk): a server is *purchased* from the billing
- * catalogue (`item_id` = a catalogue price id) and set up in one call; cloud-init text travels as
- * a post-install script created first. There is no delete (teardown = disable the subscription's
+ * catalogue (`item_id` = a catalogue price id) and set up in one call; user data is a post-install
+ * script created first, which Hostinger saves as /post_install and executes once the VM is installed
+ * (a shell script with a shebang, not cloud-init). There is no delete (teardown = disable the subscription's
  * auto-renewal; the VM runs to the end of the paid term), no resize, no labels (the op id travels
  * in the hostname, see names.ts), no pagination on the VM list, and the VM resource does not say
  * which data centre it is in (region reads "unknown"). Actions are polled per VM.
@@ -131,6 +132,7 @@ export class HostingerAdapter extends AdapterBase {
     labels: 'none',
     prices: 'api',
     snapshots: 'server',
+    userData: 'shell-script',
   }
   private readonly defaultImage: string | undefined
   private readonly paymentMethodId: number | undefined
@@ -166,6 +168,11 @@ export class HostingerAdapter extends AdapterBase {
   /** Purchases a VM (this charges the account) and sets it up with the user data as post-install script. */
   async create(input: CreateServerInput, opts: CallOptions = {}): Promise<CreateServerResult> {
     assertNameCarriesOp('hostinger', input.name, input.opId)
+    if (input.userData !== undefined && !input.userData.startsWith('#!')) {
+      throw new UserError('INVALID_INPUT', 'hostinger runs user data as an executable post-install script', {
+        hint: 'Give a shell script starting with #! (cloud-config text would never run on the VM).',
+      })
+    }
     const dataCenterId = await this.dataCenterId(input.region, opts)
     const templateId = await this.templateId(input.image, opts)
     return this.createWithRecovery(input, opts, async () => {

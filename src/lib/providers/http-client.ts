@@ -8,10 +8,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { type Dispatcher, request } from 'undici'
-import type { Provider } from '../domain/provider.js'
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js'
 import type { Clock } from './clock.js'
-import { providerError } from './provider-error.js'
+import { type ApiService, providerError } from './provider-error.js'
 import type { Secret } from './secret.js'
 import { type RateLimitHint, TokenBucket, type TokenBucketOptions } from './token-bucket.js'
 import type { HttpStats } from './types.js'
@@ -63,7 +62,7 @@ export interface HttpResponse {
 }
 
 export interface HttpClientOptions {
-  provider: Provider
+  provider: ApiService
   baseUrl: string
   /** Every credential this client can see, for redaction of messages. */
   secrets: readonly Secret[]

@@ -8,8 +8,11 @@ import type { Provider } from '../domain/provider.js'
 import { UserError } from '../errors.js'
 import { redactSecrets, type Secret } from './secret.js'
 
+/** A remote API clawops calls through the shared HTTP layer: a cloud, or the Tailscale API. */
+export type ApiService = Provider | 'tailscale'
+
 export interface ProviderErrorDetails {
-  provider: Provider
+  provider: ApiService
   /** HTTP status, null when no response arrived (network error, timeout). */
   status: number | null
   /** The provider's error code (Hetzner `error.code`, DigitalOcean `id`, ...) or a clawops one. */
@@ -38,12 +41,13 @@ export function providerError(
   )
 }
 
-const CREDENTIAL_ENV: Record<Provider, string> = {
+const CREDENTIAL_ENV: Record<ApiService, string> = {
   hetzner: 'HCLOUD_TOKEN',
   vultr: 'VULTR_API_KEY',
   digitalocean: 'DIGITALOCEAN_ACCESS_TOKEN',
   contabo: 'CONTABO_CLIENT_ID / CONTABO_CLIENT_SECRET / CONTABO_API_USER / CONTABO_API_PASSWORD',
   hostinger: 'HOSTINGER_API_TOKEN',
+  tailscale: 'provisioning.tailscale.credentialsFile',
 }
 
 function hintFor(d: ProviderErrorDetails): string | undefined {
@@ -70,7 +74,7 @@ function scrubCause(cause: unknown, secrets: readonly Secret[]): Error {
 export function parseResponse<S extends z.ZodType>(
   schema: S,
   body: unknown,
-  ctx: { provider: Provider; status: number; requestId: string | null; method: string; path: string },
+  ctx: { provider: ApiService; status: number; requestId: string | null; method: string; path: string },
   secrets: readonly Secret[],
 ): z.infer<S> {
   const r = schema.safeParse(body)

@@ -18,6 +18,11 @@ export interface ProviderCapabilities {
   /** api: live prices from the provider; static: the dated table in the domain catalogue. */
   prices: 'api' | 'static'
   /**
+   * What `userData` must be: cloud-init user data, or a shell script with a shebang that the
+   * provider runs once after installing the server (Hostinger's post-install script).
+   */
+  userData: 'cloud-init' | 'shell-script'
+  /**
    * account: a snapshot outlives its server (Hetzner, DigitalOcean, Vultr); server: it belongs to the
    * server and goes with it (Contabo, Hostinger: and a Hostinger recreate deletes it too).
    */
@@ -93,7 +98,7 @@ export interface CreateServerInput {
   /** Image name/id; the adapter's default image when omitted. */
   image?: string
   labels?: Labels
-  /** cloud-init user data as text; the adapter encodes it the way its provider wants. */
+  /** User data as text, in the adapter's `capabilities.userData` format; encoded as its provider wants. */
   userData?: string
   /** The clawops operation creating the server; written as the `clawops/op` label or tag. */
   opId?: string

@@ -79,6 +79,7 @@ const PlansSchema = z.object({
       ram: z.number(),
       disk: z.number(),
       monthly_cost: z.number(),
+      hourly_cost: z.number().optional(),
       locations: z.array(z.string()),
     }),
   ),
@@ -106,6 +107,7 @@ export class VultrAdapter extends AdapterBase {
     labels: 'tags',
     prices: 'api',
     snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -292,8 +294,8 @@ export class VultrAdapter extends AdapterBase {
           region: null,
           regions: p.locations,
           monthly: money(numberToDecimal(p.monthly_cost), 'USD'),
-          // Only monthly_cost is documented; hourly follows from billing policy, which is not an API field.
-          hourly: null,
+          // hourly_cost is not in every answer; without it the rate follows from the monthly price.
+          hourly: p.hourly_cost === undefined ? null : money(numberToDecimal(p.hourly_cost), 'USD'),
           monthlyGross: null,
           termMonths: 1,
           source: 'api',

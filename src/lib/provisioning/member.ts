@@ -5,7 +5,7 @@
  * cannot resize in place.
  */
 import { createHash } from 'node:crypto'
-import { renderCloudInit } from '../bootstrap/cloud-init.js'
+import { renderUserData } from '../bootstrap/user-data.js'
 import type { Context } from '../context.js'
 import type { Instance, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
@@ -18,13 +18,14 @@ import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
 import { serverName } from '../providers/names.js'
-import type { ProviderServer } from '../providers/types.js'
+import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
 import { Pairs } from '../store/pairs.js'
 import { recordProvision } from '../store/provision-history.js'
 import { provisioningSettings } from './settings.js'
+import { keyDelivered, mintServerKey, type ServerKey } from './tailscale.js'
 
 export interface MemberSpec {
   instanceId: string
@@ -45,6 +46,20 @@ export function derivedId(prefix: string, salt: string, key: string, length = 10
   let s = ''
   for (let i = 0; i < length; i++) s += ALPHABET[h[i]! & 31]
   return `${prefix}-${s}`
+}
+
+/**
+ * The server's name on the tailnet: the user, the role and a piece of the instance id, so a
+ * replacement server (resize, reprovision) never shares a hostname with the one it replaces and
+ * teardown finds exactly its device.
+ */
+export function tailscaleHostname(userId: string, role: Role, instanceId: string): string {
+  const user = userId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return `claw-${user}-${role === 'primary' ? 'p' : 's'}-${instanceId.replace(/^i-/, '').slice(0, 6)}`
 }
 
 /** The member's rows (instance CREATING, billing, join secret), written once; a resumed step finds them. */
@@ -70,7 +85,7 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
       state: 'CREATING',
       providerId: null,
       ip: null,
-      tailscaleName: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+      tailscaleName: tailscaleHostname(m.userId, m.role, m.instanceId),
       nodeId: null,
       labels: m.labels,
       healthScore: null,
@@ -95,9 +110,11 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
   instances.update(m.instanceId, { nodeId })
   const invoker = await ctx.nodes()
   const ok = await firstHealth(invoker, { id: m.instanceId, nodeId })
+  // Its node is up but OpenClaw is still starting: warming up, not degraded. The health sweep makes it
+  // ACTIVE at its first healthy probe (or judges it once the boot grace is over).
   instances.update(m.instanceId, {
-    state: ok ? 'ACTIVE' : 'DEGRADED',
-    healthScore: ok ? 100 : 40,
+    state: ok ? 'ACTIVE' : 'BOOTSTRAPPING',
+    healthScore: ok ? 100 : null,
     lastHeartbeatAt: ctx.now(),
   })
   return {
@@ -112,30 +129,29 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
   }
 }
 
-async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
+async function userDataFor(
+  ctx: Context,
+  m: MemberSpec,
+  format: ProviderAdapter['capabilities']['userData'],
+  key: ServerKey | null,
+): Promise<string> {
   const settings = provisioningSettings(ctx.config())
   const ep = await ctx.gatewayEndpoint()
   const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
   const { client } = await ctx.joins()
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
-  const tailscaleKey = settings.tailscale ? ctx.env[settings.tailscale.authKeyEnv] : undefined
-  if (settings.tailscale && !tailscaleKey) {
-    throw new UserError(
-      'CONFIG_INVALID',
-      `${settings.tailscale.authKeyEnv} is not set (provisioning.tailscale)`,
-    )
-  }
-  return renderCloudInit({
+  return renderUserData(format, {
     instanceId: m.instanceId,
-    hostname: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+    hostname:
+      ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ??
+      tailscaleHostname(m.userId, m.role, m.instanceId),
     operatorGatewayUrl: nodeGatewayUrl,
     firstContact: {
       bootstrapToken,
       ...(settings.sharedTokenFallback && ep.token ? { token: ep.token } : {}),
     },
     joinSecret: ctx.store().repo(JoinSecrets).lookup(m.instanceId)!.secret,
-    tailscale:
-      settings.tailscale && tailscaleKey ? { authKey: tailscaleKey, tags: settings.tailscale.tags } : null,
+    tailscale: key ? { authKey: key.authKey.reveal(), tags: key.tags } : null,
     openclaw: {
       image: settings.openclawImage,
       userConfig: {
@@ -185,6 +201,7 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
       )
       if (existing) {
         serverId = existing.id
+        keyDelivered(ctx, m.instanceId, serverId)
       } else {
         const plan = adapter.planFor(m.tier)
         run.audit({
@@ -197,18 +214,20 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
           state: 'CREATING',
         })
         attempts++
+        const key = await mintServerKey(run, m.instanceId, inst.tailscaleName ?? '')
         const created = await adapter.create(
           {
             name,
             plan,
             region: m.region,
             labels: { 'clawops/pair': m.pairId, 'clawops/role': m.role, 'clawops/instance': m.instanceId },
-            userData: await userDataFor(ctx, m),
+            userData: await userDataFor(ctx, m, adapter.capabilities.userData, key),
             opId: run.opId,
           },
           { opId: run.opId },
         )
         serverId = created.server.id
+        if (key) keyDelivered(ctx, m.instanceId, serverId, key.seq)
       }
       instances.update(m.instanceId, { providerId: serverId, state: 'BOOTSTRAPPING' })
     }
@@ -242,14 +261,18 @@ async function retryTransient<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The first health check of a node that has just been approved. The gateway can drop a call made
- * while it republishes the node's pairing, so short attempts are retried for up to a minute.
+ * The first health check of a node that has just joined or come back. The gateway can drop a call
+ * made while it republishes the node's pairing, and a node that has just started (a reboot, a
+ * resize that restarts the server) can answer before its user gateway is up, as on a VPS where
+ * gf-clawnode connects while Docker is still starting the container: so short attempts are retried,
+ * and a gateway that is not live yet is asked again, for up to a minute; then its last answer stands.
  */
 export async function firstHealth(
   invoker: NodeInvoker,
   target: { id: string; nodeId: string },
+  withinMs = 60_000,
 ): Promise<boolean> {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + withinMs
   for (;;) {
     try {
       const h = await invoker.invoke<{ live?: boolean; healthy?: boolean }>(
@@ -258,7 +281,9 @@ export async function firstHealth(
         {},
         8_000,
       )
-      return h.live ?? h.healthy ?? false
+      const live = h.live ?? h.healthy ?? false
+      if (live || Date.now() > deadline) return live
+      await new Promise((r) => setTimeout(r, 1_000))
     } catch (err) {
       if (
         Date.now() > deadline ||

@@ -244,15 +244,26 @@ export class Instances {
    * What a sweep probes: the instances in `states`, optionally only `ids`, by id. Only the four
    * columns a probe uses are read (10,000 full rows with their labels are most of a sweep's garbage).
    */
-  probeTargets(states: readonly InstanceState[], ids?: readonly string[]): ProbeTarget[] {
+  /**
+   * What a health sweep probes: instances in `states`, and in `joinedStates` only once their node has
+   * joined (a BOOTSTRAPPING instance before that is provisioning's), optionally only `ids`.
+   */
+  probeTargets(
+    states: readonly InstanceState[],
+    ids?: readonly string[],
+    joinedStates: readonly InstanceState[] = [],
+  ): ProbeTarget[] {
     const inStates = states.map(() => '?').join(',')
+    const joined = joinedStates.length
+      ? ` OR (state IN (${joinedStates.map(() => '?').join(',')}) AND node_id IS NOT NULL)`
+      : ''
     const inIds = ids ? ` AND id IN (${ids.map(() => '?').join(',') || "''"})` : ''
     return this.store.db
       .prepare(
         `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
-         WHERE state IN (${inStates})${inIds} ORDER BY id`,
+         WHERE (state IN (${inStates})${joined})${inIds} ORDER BY id`,
       )
-      .all(...states, ...(ids ?? [])) as unknown as ProbeTarget[]
+      .all(...states, ...joinedStates, ...(ids ?? [])) as unknown as ProbeTarget[]
   }
 
   /** Primaries (not deleted) at a provider, or in one region of it. */

@@ -16,6 +16,8 @@
  *  10 engine (plan confirmations, named leases)
  *  11 restart budget (restart steps by start time)
  *  12 glance (ledger and provider-score snapshots, watch runs)
+ *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  14 tailscale auth keys (one per server, never the secret)
  *  16 archive sources (node archives and provider snapshots)
  */
 import { fleet } from './migrations/001-fleet.js'
@@ -30,6 +32,8 @@ import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
 import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
+import { priceCatalog } from './migrations/013-price-catalog.js'
+import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
 import { archiveSources } from './migrations/016-archive-sources.js'
 import type { Migration } from './migrations/migration.js'
 
@@ -49,6 +53,8 @@ export const MIGRATIONS: readonly Migration[] = [
   restartBudget,
   glance,
   archiveSources,
+  priceCatalog,
+  tailscaleKeys,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

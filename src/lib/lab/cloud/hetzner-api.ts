@@ -6,7 +6,7 @@
  * unique names per project, RateLimit-* headers on every answer.
  */
 import { LABEL_KEY, LABEL_VALUE } from '../../domain/labels.js'
-import { scaledToDecimal } from '../../providers/decimal.js'
+import { decimalToScaled, scaledToDecimal } from '../../providers/decimal.js'
 import type { LabEngine } from './engine.js'
 import { HETZNER_IMAGES, labPlan, labPlans, labRegions } from './lab-catalog.js'
 import { parseSelector } from './label-selector.js'
@@ -336,6 +336,7 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
       engine.removeSnapshot(snap)
       return { status: 204 }
     })
+    .on('GET', '/pricing', () => ({ status: 200, body: { pricing: renderPricing() } }))
 
   return {
     provider: 'hetzner',
@@ -511,8 +512,9 @@ function paginate<T>(
 function renderType(id: string, index: number) {
   const p = labPlan('hetzner', id)!
   const cents = BigInt(p.monthlyCents)
-  // Hetzner quotes 10-decimal strings; hourly is monthly / 730 h kept to 4 decimals, gross adds 19 % VAT.
-  const hourly4 = (cents * 100n + 365n) / 730n
+  // Hetzner quotes 10-decimal strings; hourly is the price book's rate (else monthly / 730 h) kept to 4
+  // decimals, gross adds 19 % VAT.
+  const hourly4 = p.hourlyMicros === undefined ? (cents * 100n + 365n) / 730n : BigInt(p.hourlyMicros) / 100n
   const hourlyGross4 = (hourly4 * 119n + 50n) / 100n
   const prices = labRegions('hetzner').map((r) => ({
     location: r.code,
@@ -620,5 +622,28 @@ function renderServer(engine: LabEngine, s: LabServer) {
     load_balancers: [],
     primary_disk_size: labPlan('hetzner', s.plan)?.diskGb ?? 0,
     placement_group: null,
+  }
+}
+
+/** GET /pricing (hcloud-go schema/pricing.go): the project's currency and VAT rate, and every price. */
+function renderPricing() {
+  const net = (s: string) => ({
+    net: s,
+    gross: scaledToDecimal((decimalToScaled(s, 10) * 119n + 50n) / 100n, 10),
+  })
+  return {
+    currency: 'EUR',
+    vat_rate: '19.00',
+    image: { price_per_gb_month: net('0.0119000000') },
+    floating_ip: { price_monthly: net('3.0000000000') },
+    floating_ips: [],
+    primary_ips: [],
+    server_backup: { percentage: '20.00' },
+    server_types: labPlans('hetzner').map((p, i) => {
+      const t = renderType(p.id, i)
+      return { id: t.id, name: t.name, prices: t.prices }
+    }),
+    load_balancer_types: [],
+    volume: { price_per_gb_month: net('0.0440000000') },
   }
 }

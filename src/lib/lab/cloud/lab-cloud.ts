@@ -21,13 +21,14 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer, LabSnapshot } from './model.js'
+import type { FaultRule, LabServer, LabSnapshot, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
 import { statusPage } from './status-page.js'
+import { type TailscaleCredentials, tailnetOf, tailscaleApi } from './tailscale-api.js'
 import { vultrApi } from './vultr-api.js'
 
 export interface LabCloudOptions {
@@ -43,6 +44,8 @@ export interface LabCloudOptions {
   /** What each provider accepts; fresh random credentials when unset (read them from `credentials`). */
   credentials?: LabCredentials
   contabo?: Partial<ContaboAuthConfig>
+  /** The Tailscale API credentials the lab accepts; any non-empty credential when unset. */
+  tailscale?: TailscaleCredentials
   now?: () => number
   random?: () => number
   logger?: Logger
@@ -63,6 +66,8 @@ export interface LabEndpoints {
   digitalocean: ProviderEndpoint
   contabo: ProviderEndpoint & { authUrl: string }
   hostinger: ProviderEndpoint
+  /** The lab's Tailscale: the API base (…/api/v2 below it) and the endpoint `tailscale up` joins at. */
+  tailscale: { baseUrl: string; registerUrl: string }
 }
 
 export interface LabCloud {
@@ -78,6 +83,8 @@ export interface LabCloud {
   servers(provider?: Provider): LabServer[]
   /** Snapshots of servers' disks the providers keep (taken, not yet deleted or expired). */
   snapshots(provider: Provider): LabSnapshot[]
+  /** The lab tailnet's keys and joined devices. */
+  tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
   close(): Promise<void>
@@ -162,6 +169,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
     snapshots: (provider) => engine.snapshots(provider),
+    tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     async close() {
       await new Promise<void>((resolve) => {
@@ -186,6 +194,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     },
     requestCounts: lab.requestCounts,
   })
+
+  const tailnet = tailscaleApi(engine, o.tailscale)
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -213,6 +223,22 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         body: parsed.body,
         base: `${origin}/_lab`,
       })
+    }
+    if (path === '/tailscale' || path.startsWith('/tailscale/')) {
+      try {
+        const out = await tailnet.handle({
+          method,
+          path: path.slice('/tailscale'.length) || '/',
+          query: url.searchParams,
+          headers,
+          body: parsed.body,
+          params: {},
+          base: `${origin}/tailscale`,
+        })
+        return send(res, out.status, out.body, out.headers ?? {})
+      } finally {
+        engine.flush()
+      }
     }
     const status = /^\/_status\/([a-z]+)\/?$/.exec(path)
     if (status) {
@@ -354,6 +380,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       authUrl: `${url}/contabo-auth/auth/realms/contabo/protocol/openid-connect/token`,
     },
     hostinger: ep('/hostinger', 'hostinger'),
+    tailscale: { baseUrl: `${url}/tailscale`, registerUrl: `${url}/tailscale/_lab` },
   }
   logger.info({ url, dir: o.dir, servers: state.servers.length }, 'lab cloud listening')
   return lab

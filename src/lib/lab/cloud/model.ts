@@ -164,6 +164,46 @@ export interface HostingerSubscription {
   currency: string
 }
 
+/** An auth key of the lab's tailnet; `secret` is the `tskey-auth-…` a VPS presents. */
+export interface LabTsKey {
+  id: string
+  secret: string
+  description: string
+  created: string
+  expires: string
+  revoked: string | null
+  reusable: boolean
+  ephemeral: boolean
+  preauthorized: boolean
+  tags: string[]
+  /** Devices joined with it. */
+  uses: number
+}
+
+export interface LabTsDevice {
+  id: string
+  nodeId: string
+  /** MagicDNS name. */
+  name: string
+  hostname: string
+  tags: string[]
+  addresses: string[]
+  authorized: boolean
+  created: string
+  lastSeen: string
+  keyExpiryDisabled: boolean
+  isEphemeral: boolean
+  /** The key it joined with (lab bookkeeping, not shown by the API). */
+  keyId: string
+}
+
+/** The lab's Tailscale tailnet: auth keys, joined devices, OAuth access tokens. */
+export interface LabTailnet {
+  keys: LabTsKey[]
+  devices: LabTsDevice[]
+  tokens: { token: string; expiresAt: number }[]
+}
+
 export interface LabState {
   version: 1
   /** Id counters per provider and kind. */
@@ -175,6 +215,8 @@ export interface LabState {
   contaboTokens: ContaboToken[]
   hostingerScripts: HostingerScript[]
   hostingerSubscriptions: HostingerSubscription[]
+  /** Created on first use (tailscale-api.ts). */
+  tailnet?: LabTailnet
 }
 
 export function emptyState(): LabState {
