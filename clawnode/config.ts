@@ -115,8 +115,25 @@ export const ClawnodeConfigSchema = z
       .object({
         url: z.string().url().default('http://127.0.0.1:18789'),
         configPath: z.string().min(1),
-        /** Argv of a real validator run against a candidate file (OPENCLAW_CONFIG_PATH points to it). */
-        validateArgv: Argv.optional(),
+        /**
+         * OpenClaw's own validation of every candidate before it is swapped in: a validator process
+         * kept beside the gateway (openclaw-validator.ts). Without it only the structure is checked.
+         */
+        validator: z
+          .object({
+            /** How to start Node where OpenClaw is installed: the host's, or the gateway container's. */
+            node: Argv.default(['node']),
+            /** The openclaw executable as that Node sees it. */
+            openclaw: z.string().min(1).default('openclaw'),
+            /** The folder of configPath as that Node sees it (a container's mount point); default: the same. */
+            configDir: z.string().min(1).optional(),
+            /** Stop the validator after this long unused (it holds OpenClaw's code in memory). */
+            idleMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
+            /** Loading OpenClaw takes seconds on a small VPS: the first validation may take this long. */
+            timeoutMs: z.number().int().min(1_000).max(600_000).default(120_000),
+          })
+          .strict()
+          .optional(),
         healthTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
       })
       .strict(),

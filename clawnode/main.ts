@@ -8,6 +8,7 @@
  * Exit codes: 0 clean shutdown, 2 usage, 3 invalid config or identity, 4 the gateway speaks another
  * protocol version, 1 anything unexpected.
  */
+
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -20,6 +21,7 @@ import { type ClawnodeConfig, ConfigError, loadConfig } from './config.js'
 import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from './handshake-gate.js'
 import type { RunningNode } from './node.js'
 import { createNode } from './node.js'
+import { stopValidators } from './openclaw-validator.js'
 import { createServiceManager } from './service/manager.js'
 import { StatusFile } from './status-file.js'
 import { startSwarm } from './swarm.js'
@@ -94,6 +96,7 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
     exitCode = code
     logger.info({ why, nodes: nodes.length }, 'shutting down')
     await Promise.allSettled(nodes.map((n) => n.connection.stop()))
+    stopValidators()
     await services
       .close()
       .catch((err: Error) => logger.warn({ err: err.message }, 'service manager did not stop cleanly'))

@@ -13,7 +13,7 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
   static override summary =
     'Fleet overview: counts, trouble, incidents, rollouts, cost against projection, provider scores, watch.'
   static override description =
-    "The fleet at a glance, the same snapshot the gateway plugin's clawops.fleet-status returns: counts by state, provider, region and tier; every DEGRADED and FAILED instance; pairs with no ACTIVE member and pairs whose primary is not ACTIVE; each provider region's health; open incidents with their timelines; silences in force; config rollouts not finished; month-to-date cost against the projection and the provider scores with a 7-day trend (computed at most hourly, by watch or by this command when none is fresh); the last watch cycle and whether watch is alive. monthlyCost is the monthly list price of all live instances. --provider, --region and --state narrow the counts, lists, regions and incidents; cost, scores, rollouts, silences and watch stay fleet-wide."
+    "The fleet at a glance, the same snapshot the gateway plugin's clawops.fleet-status returns: counts by state, provider, region and tier; every DEGRADED and FAILED instance; pairs with no ACTIVE member and pairs whose primary is not ACTIVE, each with its condition (degraded, promoting, at-risk: an ACTIVE standby never promoted, unserved, creating); each provider region's health; open incidents with their timelines; silences in force; config rollouts not finished; month-to-date cost against the projection and the provider scores with a 7-day trend (computed at most hourly, by watch or by this command when none is fresh); the last watch cycle and whether watch is alive. monthlyCost is the monthly list price of all live instances. --provider, --region and --state narrow the counts, lists, regions and incidents; cost, scores, rollouts, silences and watch stay fleet-wide."
   static override examples = [
     { description: 'Overview as tables', command: '<%= config.bin %> fleet status' },
     {
@@ -80,6 +80,7 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
         ),
       )
     }
+    const gaps = s.pairsWithoutActivePrimary
     lines.push(
       s.pairsWithoutActive.length === 0
         ? 'Every pair has an ACTIVE member.\n'
@@ -90,8 +91,15 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
             .map((l) => `  ${l}\n`)
             .join('')}`,
     )
-    if (s.pairsWithoutActivePrimary.length > 0)
-      lines.push(`${s.pairsWithoutActivePrimary.length} pair(s) whose primary is not ACTIVE.\n`)
+    if (gaps.length > 0)
+      lines.push(
+        `${n(gaps.length)} pair(s) without an ACTIVE primary:\n${wrap(
+          gaps.map((p) => `${p.pairId} (${paintState(p.condition)})`).join(' '),
+          (process.stdout.columns || 80) - 2,
+        )
+          .map((l) => `  ${l}\n`)
+          .join('')}`,
+      )
     for (const i of s.incidents)
       lines.push(`Incident ${i.id} (${i.severity}, ${i.status}): ${i.title} since ${i.openedAt}\n`)
     if (s.silences.length > 0) lines.push(`${s.silences.length} silence(s) in force.\n`)

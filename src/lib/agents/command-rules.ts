@@ -106,6 +106,10 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'lab up': human('lab.manage'),
   'lab down': human('lab.manage'),
   'lab seed': human('lab.manage'),
+  // A copy of the store; an agent may only name a file under the home's backups.
+  'store backup': { action: null, flagValues: { '--to': '{home}/backups/[A-Za-z0-9._-]+\\.db' } },
+  // Replaces the fleet database: an operator at a terminal, never an agent.
+  'store restore': human('store.restore'),
 }
 
 /** The rule of a command id, or undefined for an unknown command. */

@@ -138,7 +138,17 @@ export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
     joinSecret: input.joinSecret,
     stateDir: '/var/lib/gf-clawnode',
     service: { kind: 'compose', composeFile: COMPOSE_PATH, service: 'openclaw', projectDir: '/opt/openclaw' },
-    userGateway: { url: 'http://127.0.0.1:18789', configPath: USER_CONFIG_PATH },
+    userGateway: {
+      url: 'http://127.0.0.1:18789',
+      configPath: USER_CONFIG_PATH,
+      // OpenClaw judges every pushed config before the swap, with the Node and the OpenClaw of the
+      // user's image (a container of its own, so a gateway that is down can still be given a fix).
+      validator: {
+        node: ['docker', 'compose', '-f', COMPOSE_PATH, 'run', '--rm', '--no-deps', '-T', 'openclaw', 'node'],
+        openclaw: 'openclaw',
+        configDir: '/state',
+      },
+    },
     exec: { allow: DEFAULT_EXEC_ALLOW },
   })
 }

@@ -14,6 +14,7 @@ import { exitCodeFor } from '../errors.js'
 import { failure, success, writeJson } from '../output/envelope.js'
 import { requestedFormat } from '../output/mode.js'
 import { createProgress, type Progress } from '../output/progress.js'
+import { isCorruption, markDamaged } from '../store/integrity.js'
 import { classify } from './classify.js'
 import { globalFlags } from './flags.js'
 import { formatError, formatWarning } from './human.js'
@@ -106,6 +107,8 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
     const body = explainParseError(err, this.spec()) ?? classify(err)
+    // A read that met a damaged page: remember it, so no later command trusts the store either.
+    if (this.contextRef && isCorruption(err)) markDamaged(this.contextRef.storePath, err.message)
     process.exitCode = exitCodeFor(body.code)
     if (body.code === 'INTERNAL') {
       try {

@@ -15,7 +15,7 @@ import type { Context } from '../context.js'
 import type { Action } from '../domain/actor.js'
 import type { Engine } from '../engine/engine.js'
 import { holderGone } from '../engine/lease.js'
-import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
+import type { MutationOptions, MutationResult, OperationView, RunOptions } from '../engine/types.js'
 import { UserError } from '../errors.js'
 import type { PolicyDecision } from '../policy/check.js'
 import { AuditTrail } from '../store/audit-trail.js'
@@ -80,12 +80,18 @@ export async function resumeRollout(
   ctx: Context,
   engine: Engine,
   ref: string,
-  opts: { onProgress?: (message: string, data?: Record<string, unknown>) => void } = {},
+  opts: Pick<RunOptions, 'confirm' | 'yes' | 'onProgress'> = {},
 ): Promise<PushOutcome> {
   const store = ctx.store()
   const rollouts = store.repo(ConfigRollouts)
   const r = findRollout(ctx, ref)
-  await engine.authorize(ctx, r.opId, { retryFailed: true })
+  // A confirmation given here (the plan id by the operator or Commander, or the operator's yes) is
+  // stamped on the plan, so the run below finds it live.
+  await engine.authorize(ctx, r.opId, {
+    retryFailed: true,
+    ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
+    ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
+  })
   releaseDeadLease(ctx, r.opId)
   const state = stateOf(ctx, r)
   if (state === 'complete' || state === 'rolled-back' || state === 'rolling-back') {

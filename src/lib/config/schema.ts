@@ -330,6 +330,8 @@ export const ConfigSchema = z
         concurrency: z.number().int().min(1).max(64).optional(),
         bootTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
         joinTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
+        /** Tries per member: a server that fails to come up is deleted and created again (default 3). */
+        createAttempts: z.number().int().min(1).max(10).optional(),
         /** One pre-authorized, single-use auth key minted per server through the Tailscale API. */
         tailscale: z
           .object({
@@ -373,6 +375,28 @@ export const ConfigSchema = z
             prefix: z.string().default('clawops/archives/'),
             accessKeyIdEnv: EnvName.default('AWS_ACCESS_KEY_ID'),
             secretAccessKeyEnv: EnvName.default('AWS_SECRET_ACCESS_KEY'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** The fleet database's backups (`clawops store backup`, and watch on a schedule). */
+    store: z
+      .object({
+        backup: z
+          .object({
+            /** How often watch takes one; 0 turns the schedule off (default 360: every 6 hours). */
+            intervalMinutes: z
+              .number()
+              .int()
+              .min(0)
+              .max(7 * 24 * 60)
+              .optional(),
+            /** Where backups go (default: $CLAWOPS_HOME/backups). */
+            dir: z.string().min(1).optional(),
+            /** How many backups the directory keeps, newest first (default 8). */
+            keep: z.number().int().min(1).max(1000).optional(),
           })
           .strict()
           .optional(),

@@ -75,6 +75,7 @@ export const DEFAULT_ROUTES: Record<EventType, AgentName[]> = {
   INSTANCE_RECOVERED: ['guardian'],
   INSTANCE_FAILED: ['guardian'],
   PAIR_FAILED: ['guardian', 'commander'],
+  PAIR_NO_PRIMARY: ['guardian', 'commander'],
   FAILOVER_COMPLETE: ['guardian', 'commander'],
   HEAL_COMPLETE: ['guardian', 'commander'],
   HEAL_ESCALATED: ['commander', 'guardian'],

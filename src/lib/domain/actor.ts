@@ -30,5 +30,6 @@ export const ACTIONS = [
   'health.sweep',
   'node.approve',
   'archive.prune',
+  'store.restore',
 ] as const
 export type Action = (typeof ACTIONS)[number]

@@ -3,7 +3,7 @@
 import type { Context } from '../context.js'
 import type { AuditEntry } from '../domain/audit.js'
 import type { Instance } from '../domain/instance.js'
-import type { Pair } from '../domain/pair.js'
+import { type Pair, type PairCondition, pairView } from '../domain/pair.js'
 import { checkFieldValue, matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { UserError } from '../errors.js'
 import { AuditTrail } from '../store/audit-trail.js'
@@ -68,40 +68,23 @@ export interface PairStatus {
   pair: Pair
   primary: Instance | null
   standby: Instance | null
-  /** The user has a working gateway: some member is ACTIVE. */
+  /** What the pair means for its user (src/lib/domain/pair.ts): serving, degraded, at-risk, … */
+  condition: PairCondition
+  /** The user is served: the primary role is held by an ACTIVE instance. */
   serving: boolean
   /** Failover is possible right now: the standby is ACTIVE. */
   standbyReady: boolean
 }
 
-const STATE_RANK: string[] = [
-  'ACTIVE',
-  'STANDBY_PROMOTING',
-  'RESIZING',
-  'DEGRADED',
-  'BOOTSTRAPPING',
-  'CREATING',
-  'FAILED',
-  'QUARANTINED',
-  'ARCHIVING',
-]
-
 function pairStatusOf(ctx: Context, pair: Pair): PairStatus {
-  const members = ctx.store().repo(Instances).list({ pairId: pair.id })
-  // A pair can briefly hold more than two members (a quarantined old primary next to its
-  // replacement); the one that counts for a role is the healthiest.
-  const best = (role: string) =>
-    members
-      .filter((m) => m.role === role)
-      .sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state))[0] ?? null
-  const primary = best('primary')
-  const standby = best('standby')
+  const v = pairView(ctx.store().repo(Instances).list({ pairId: pair.id }))
   return {
     pair,
-    primary,
-    standby,
-    serving: members.some((m) => m.state === 'ACTIVE'),
-    standbyReady: standby?.state === 'ACTIVE',
+    primary: v.primary,
+    standby: v.standby,
+    condition: v.condition,
+    serving: v.serving,
+    standbyReady: v.failoverReady,
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `clawops fleet status` and the gateway plugin's `clawops.fleet-status`: one read model of the fleet
  * at a glance. Counts by state, provider, region and tier; the degraded and failed instances; pairs
- * without an ACTIVE member and without an ACTIVE primary; each provider region's health; open
+ * without an ACTIVE member and without an ACTIVE primary (each with its condition: degraded,
+ * promoting, at-risk, unserved, creating); each provider region's health; open
  * incidents with their timelines; silences in force; config rollouts not finished, with their batch
  * progress; month-to-date cost against the projection and the provider scores with a 7-day trend (as
  * the Ledger last computed them, see ledger/glance.ts); the last watch cycle and whether watch is alive.
@@ -150,7 +151,9 @@ export interface FleetStatus {
   byTier: Record<string, number>
   degraded: InstanceBrief[]
   failed: InstanceBrief[]
+  /** Pairs with no ACTIVE member: users without a working gateway. */
   pairsWithoutActive: PairGap[]
+  /** Pairs whose primary role is not held by an ACTIVE instance (at-risk, unserved, degraded, …). */
   pairsWithoutActivePrimary: PairGap[]
   monthlyCost: { usdCents: number; byProvider: Record<string, number>; rates: Record<string, number> }
   regions: RegionHealth[]

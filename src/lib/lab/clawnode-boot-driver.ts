@@ -13,7 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { packageRoot } from '../paths.js'
+import { openclawBin, packageRoot } from '../paths.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { type BootDriverContext, registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
@@ -95,7 +95,12 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
           stopTimeoutMs: 2_000,
           autostart: userGatewayUp,
         },
-        userGateway: { ...node.userGateway, url: `http://127.0.0.1:${port}` },
+        userGateway: {
+          ...node.userGateway,
+          url: `http://127.0.0.1:${port}`,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
+        },
       }
       const configPath = join(boot.dir, 'config.json')
       writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })

@@ -16,7 +16,9 @@ import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
 import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
+import { stopValidators } from '../../../clawnode/openclaw-validator.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
+import { openclawBin } from '../paths.js'
 import { type LabDriverOptions, labDriverOptions } from './clawnode-boot-driver.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
@@ -142,7 +144,12 @@ export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
         ...node,
         log: { level: 'info', target: 'off' },
         service: { kind: 'none' },
-        userGateway: { ...node.userGateway, url: `http://127.0.0.1:${savedPort() || 9}` },
+        userGateway: {
+          ...node.userGateway,
+          url: `http://127.0.0.1:${savedPort() || 9}`,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
+        },
       })
       if (userGatewayUp) await services.start()
       if (booting.get(k) !== abort) return services.close()
@@ -178,6 +185,7 @@ export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
     },
     async close() {
       await Promise.all([...new Set([...running.keys(), ...booting.keys()])].map(stopNode))
+      stopValidators()
     },
   }
 }

@@ -296,8 +296,20 @@ const kind: OperationKind<TeardownParams> = {
   },
   recheck(ctx, _p, step) {
     const x = step.input as PairTeardown
-    const members = ctx.store().repo(Instances).list({ pairId: x.pairId })
     const done = step.checkpoint as Progress | null
+    // A member this step marked ARCHIVING still serves until its server is deleted: rule 1 judges it
+    // by the state it had before (a retry after a crash or a failed delete must not read its own mark
+    // as "not ACTIVE"). One without a record is taken as ACTIVE.
+    const prior = done?.prior ?? {}
+    const members = ctx
+      .store()
+      .repo(Instances)
+      .list({ pairId: x.pairId })
+      .map((m) =>
+        m.state === 'ARCHIVING' && x.instanceIds.includes(m.id)
+          ? { ...m, state: prior[m.id] ?? 'ACTIVE' }
+          : m,
+      )
     const out: Record<string, unknown> = {
       teardown: teardownFacts(members, x.instanceIds),
       teardownArchive: [{ pairId: x.pairId, how: x.archive.how, plan: describeArchive(x.archive) }],

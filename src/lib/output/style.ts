@@ -20,6 +20,11 @@ const STATE_STYLE: Record<string, Style> = {
   running: 'cyan',
   ok: 'green',
   denied: 'red',
+  serving: 'green',
+  degraded: 'yellow',
+  promoting: 'magenta',
+  'at-risk': 'red',
+  unserved: 'red',
 }
 
 /** Colours a state word the same way in every table. */

@@ -20,7 +20,13 @@ export interface RoleSpec {
  * Actions only the human operator takes: they manage the lab, change the gateway the agents run on
  * (their own allowlists included) or decide which devices the fleet trusts.
  */
-export const HUMAN_ONLY: readonly Action[] = ['lab.manage', 'agents.install', 'gateway.setup', 'node.approve']
+export const HUMAN_ONLY: readonly Action[] = [
+  'lab.manage',
+  'agents.install',
+  'gateway.setup',
+  'node.approve',
+  'store.restore',
+]
 
 const ALL: Record<Action, Grant> = Object.fromEntries(ACTIONS.map((a) => [a, 'allow'])) as Record<
   Action,

@@ -170,7 +170,7 @@ export interface SilenceFact {
 
 type Rule = (plan: PlanBody, actor: Actor) => Finding | null
 
-const rolePermission: Rule = (plan, actor) => {
+export const rolePermission: Rule = (plan, actor) => {
   const grant = grantOf(actor, plan.action)
   if (grant === 'deny') {
     return {

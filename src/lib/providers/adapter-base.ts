@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { findOffer } from '../domain/catalog.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
-import { UserError } from '../errors.js'
+import { UserError, withDetails } from '../errors.js'
 import {
   DEFAULT_CREATE_RECOVERY_DELAY_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
@@ -67,7 +67,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     return this.http.send({ ...req, signal: opts.signal, opId: opts.opId })
   }
 
+  /** The body of `res` as `schema`: already parsed when the request named the schema (and retried if malformed). */
   protected parse<S extends z.ZodType>(schema: S, res: HttpResponse): z.infer<S> {
+    if (res.data?.schema === schema) return res.data.value as z.infer<S>
     return parseResponse(schema, res.body, { provider: this.provider, ...res }, this.secrets)
   }
 
@@ -193,8 +195,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     const attempts = 3
     for (let i = 1; ; i++) {
       try {
-        return await doCreate()
-      } catch (err) {
+        return { ...(await doCreate()), createCalls: i }
+      } catch (caught) {
+        const err = caught instanceof UserError ? withDetails(caught, { createCalls: i }) : caught
         if (
           !(err instanceof UserError) ||
           err.code !== 'PROVIDER_ERROR' ||
@@ -202,13 +205,18 @@ export abstract class AdapterBase implements ProviderAdapter {
           i >= attempts
         )
           throw err
-        const status = (err.details as { status?: number | null }).status
-        const ambiguous = status === null || status === undefined || status >= 500
+        const d = err.details as { status?: number | null; providerCode?: string }
+        // No answer, a 5xx, or an answer too malformed to read: the server may exist now.
+        const ambiguous =
+          d.status === null ||
+          d.status === undefined ||
+          d.status >= 500 ||
+          d.providerCode === 'invalid_response'
         if (!ambiguous) throw err
         // A create that timed out may still land; give it time before deciding it did not.
         await this.deps.clock.sleep(this.recoveryDelayMs, opts.signal)
         const existing = await this.adoptable(input, opts)
-        if (existing) return existing
+        if (existing) return { ...existing, createCalls: i }
         this.deps.logger.warn(
           { provider: this.provider, name: input.name, attempt: i },
           'create failed ambiguously; not found, retrying',

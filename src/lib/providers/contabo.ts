@@ -203,6 +203,7 @@ export class ContaboAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreatedSchema,
           method: 'POST',
           path: '/compute/instances',
           json: {
@@ -230,7 +231,12 @@ export class ContaboAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/compute/instances/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: OneSchema,
+        method: 'GET',
+        path: `/compute/instances/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -243,6 +249,7 @@ export class ContaboAdapter extends AdapterBase {
     for (let page = 1, pages = 1; page <= pages; page++) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/compute/instances',
           query: { page, size: PAGE_SIZE, displayName: filter.name, region: filter.region },
@@ -260,6 +267,7 @@ export class ContaboAdapter extends AdapterBase {
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const res = await this.call(
       {
+        schema: CancelSchema,
         method: 'POST',
         path: `/compute/instances/${encodeURIComponent(id)}/cancel`,
         json: {},

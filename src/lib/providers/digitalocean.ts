@@ -181,6 +181,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreateSchema,
           method: 'POST',
           path: '/droplets',
           json: {
@@ -209,7 +210,7 @@ export class DigitalOceanAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -224,6 +225,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/droplets',
           query: {
@@ -284,7 +286,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: PlanPrice[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
+        { schema: SizesSchema, method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(SizesSchema, res)
@@ -315,7 +317,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: ProviderRegion[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)
@@ -429,7 +431,10 @@ export class DigitalOceanAdapter extends AdapterBase {
   }
 
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionSchema, method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionSchema, res)
     if (action.status === 'completed') return { state: 'success' }
     if (action.status === 'errored')
@@ -444,7 +449,13 @@ export class DigitalOceanAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `/droplets/${encodeURIComponent(id)}/actions`, json: body, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `/droplets/${encodeURIComponent(id)}/actions`,
+        json: body,
+        idempotent: true,
+      },
       opts,
     )
     return {

@@ -216,6 +216,7 @@ export class HetznerAdapter extends AdapterBase {
       try {
         const res = await this.call(
           {
+            schema: CreateSchema,
             method: 'POST',
             path: '/servers',
             json: {
@@ -250,7 +251,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
-    const res = await this.call({ method: 'GET', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: GetSchema, method: 'GET', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return null
     return toServer(this.parse(GetSchema, res).server)
   }
@@ -262,6 +266,7 @@ export class HetznerAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/servers',
           query: { page, per_page: PER_PAGE, label_selector: selector, name: filter.name },
@@ -279,7 +284,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
-    const res = await this.call({ method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return { mode: 'immediate', effectiveAt: null, pending: null, alreadyGone: true }
     const { action } = this.parse(ActionResponseSchema, res)
     return {
@@ -318,7 +326,12 @@ export class HetznerAdapter extends AdapterBase {
     const types = new Map<string, z.infer<typeof ServerTypesSchema>['server_types'][number]>()
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/server_types', query: { page, per_page: PER_PAGE } },
+        {
+          schema: ServerTypesSchema,
+          method: 'GET',
+          path: '/server_types',
+          query: { page, per_page: PER_PAGE },
+        },
         opts,
       )
       const body = this.parse(ServerTypesSchema, res)
@@ -352,7 +365,7 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: '/locations' }, opts)
+    const res = await this.call({ schema: LocationsSchema, method: 'GET', path: '/locations' }, opts)
     return this.parse(LocationsSchema, res).locations.map((l) => ({
       provider: 'hetzner',
       code: l.name,
@@ -401,7 +414,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${enc(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'GET', path: `/actions/${enc(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionResponseSchema, res)
     if (action.status === 'success') return { state: 'success' }
     if (action.status === 'error')
@@ -422,7 +438,13 @@ export class HetznerAdapter extends AdapterBase {
   ): Promise<Pending> {
     // Power actions are safe to repeat, so they retry like idempotent calls.
     const res = await this.call(
-      { method: 'POST', path: `/servers/${enc(id)}/actions/${name}`, json: body ?? {}, idempotent: true },
+      {
+        schema: ActionResponseSchema,
+        method: 'POST',
+        path: `/servers/${enc(id)}/actions/${name}`,
+        json: body ?? {},
+        idempotent: true,
+      },
       opts,
     )
     return this.pending(id, this.parse(ActionResponseSchema, res).action.id, until)

@@ -65,6 +65,7 @@ const VmSchema = z.object({
     .optional(),
   created_at: z.string().nullable().optional(),
 })
+const VmListSchema = z.array(VmSchema)
 type Vm = z.infer<typeof VmSchema>
 
 const ActionSchema = z.object({
@@ -180,6 +181,7 @@ export class HostingerAdapter extends AdapterBase {
       if (input.userData !== undefined) {
         const res = await this.call(
           {
+            schema: ScriptSchema,
             method: 'POST',
             path: `${VPS}/post-install-scripts`,
             json: { name: `clawops ${input.name}`, content: input.userData },
@@ -190,6 +192,7 @@ export class HostingerAdapter extends AdapterBase {
       }
       const res = await this.call(
         {
+          schema: PurchaseSchema,
           method: 'POST',
           path: `${VPS}/virtual-machines`,
           json: {
@@ -217,7 +220,12 @@ export class HostingerAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -232,15 +240,23 @@ export class HostingerAdapter extends AdapterBase {
         'hostinger VMs do not report their data centre, so they cannot be listed by region',
       )
     }
-    const res = await this.call({ method: 'GET', path: `${VPS}/virtual-machines` }, opts)
-    const vms = this.parse(z.array(VmSchema), res)
+    const res = await this.call(
+      { schema: VmListSchema, method: 'GET', path: `${VPS}/virtual-machines` },
+      opts,
+    )
+    const vms = this.parse(VmListSchema, res)
     return vms.map(toServer).filter((s) => filter.name === undefined || s.name === filter.name)
   }
 
   /** Turns auto-renewal off: the VM runs until the paid term ends (`effectiveAt`). */
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const vmRes = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (vmRes.status === 404)
@@ -253,6 +269,7 @@ export class HostingerAdapter extends AdapterBase {
     }
     const res = await this.call(
       {
+        schema: SubscriptionSchema,
         method: 'DELETE',
         path: `/api/billing/v1/subscriptions/${encodeURIComponent(vm.subscription_id)}/auto-renewal/disable`,
       },
@@ -282,7 +299,7 @@ export class HostingerAdapter extends AdapterBase {
   /** VPS catalogue prices (integer cents per period); the plan id is the price id purchases use. */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
     const res = await this.call(
-      { method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
+      { schema: CatalogSchema, method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
       opts,
     )
     const out: PlanPrice[] = []
@@ -311,7 +328,10 @@ export class HostingerAdapter extends AdapterBase {
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts)
+    const res = await this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    )
     return this.parse(DataCentersSchema, res).map((dc) => {
       const code = regionCode(dc.location, dc.city)
       return {
@@ -432,6 +452,7 @@ export class HostingerAdapter extends AdapterBase {
   protected async actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
     const res = await this.call(
       {
+        schema: ActionSchema,
         method: 'GET',
         path: `${VPS}/virtual-machines/${encodeURIComponent(serverId)}/actions/${encodeURIComponent(actionId)}`,
       },
@@ -450,14 +471,22 @@ export class HostingerAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`,
+        idempotent: true,
+      },
       opts,
     )
     return { provider: 'hostinger', serverId: id, actions: [String(this.parse(ActionSchema, res).id)], until }
   }
 
   private async dataCenterId(region: string, opts: CallOptions): Promise<number> {
-    this.dataCenters ??= this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts).then(
+    this.dataCenters ??= this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    ).then(
       (res) =>
         new Map(this.parse(DataCentersSchema, res).map((dc) => [regionCode(dc.location, dc.city), dc.id])),
     )
@@ -481,7 +510,7 @@ export class HostingerAdapter extends AdapterBase {
   private async templateId(image: string | undefined, opts: CallOptions): Promise<number> {
     const wanted = image ?? this.defaultImage
     if (wanted !== undefined && /^\d+$/.test(wanted)) return Number(wanted)
-    const res = await this.call({ method: 'GET', path: `${VPS}/templates` }, opts)
+    const res = await this.call({ schema: TemplatesSchema, method: 'GET', path: `${VPS}/templates` }, opts)
     const templates = this.parse(TemplatesSchema, res)
     const pattern = wanted === undefined ? /^ubuntu 24\.04/i : new RegExp(`^${escapeRegExp(wanted)}`, 'i')
     const found = templates.find((t) => pattern.test(t.name))

@@ -27,16 +27,21 @@ export interface ServerNameParts {
   pair: string
   role: 'primary' | 'standby'
   opId: string
+  /** The try this server is for (a server that never booted is replaced by a new one): 1 by default. */
+  attempt?: number
 }
 
-/** `claw-<fleet>-<pair>-<role>-<shortOpId>`, lower-case, a valid hostname label set (≤ 63 chars). */
+/**
+ * `claw-<fleet>-<pair>-<role>[<attempt>]-<shortOpId>`, lower-case, a valid hostname label set (≤ 63
+ * chars). Each try has its own name, so a resumed try adopts its own server and never an earlier one.
+ */
 export function serverName(p: ServerNameParts): string {
   const clean = (s: string) =>
     s
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '')
-  const tail = `-${p.role}${opMarker(p.opId)}`
+  const tail = `-${p.role}${(p.attempt ?? 1) > 1 ? p.attempt : ''}${opMarker(p.opId)}`
   const head = `claw-${clean(p.fleet)}-${clean(p.pair)}`.slice(0, 63 - tail.length).replace(/-+$/, '')
   return head + tail
 }

@@ -122,6 +122,11 @@ export interface CreateServerResult {
   pending: Pending
   /** True when the server already existed (same name and op id) and was adopted instead of created. */
   adopted: boolean
+  /**
+   * Create calls this took: 1 for a clean create, more when a create failed ambiguously and was
+   * tried again (after a look-up found nothing). A failed create carries it in `details.createCalls`.
+   */
+  createCalls?: number
 }
 
 export interface DeleteResult {

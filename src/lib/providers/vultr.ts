@@ -139,6 +139,7 @@ export class VultrAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: OneSchema,
           method: 'POST',
           path: '/instances',
           json: {
@@ -169,7 +170,7 @@ export class VultrAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -185,6 +186,7 @@ export class VultrAdapter extends AdapterBase {
     do {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/instances',
           query: { per_page: PER_PAGE, cursor, tag, label: filter.name, region: filter.region },
@@ -233,7 +235,12 @@ export class VultrAdapter extends AdapterBase {
     const server = await this.mustGet(id, opts)
     if (server.plan !== plan) {
       const res = await this.call(
-        { method: 'GET', path: `/instances/${encodeURIComponent(id)}/upgrades`, query: { type: 'plans' } },
+        {
+          schema: UpgradesSchema,
+          method: 'GET',
+          path: `/instances/${encodeURIComponent(id)}/upgrades`,
+          query: { type: 'plans' },
+        },
         opts,
       )
       const allowed = this.parse(UpgradesSchema, res).upgrades.plans ?? []
@@ -280,7 +287,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
+        { schema: PlansSchema, method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(PlansSchema, res)
@@ -312,7 +319,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)

@@ -30,6 +30,8 @@ export interface ProvisioningSettings {
   concurrency: number
   bootTimeoutSeconds: number
   joinTimeoutSeconds: number
+  /** Tries per member: a server that fails to create, boot, join or answer is replaced up to this many times in all. */
+  createAttempts: number
   /** One auth key minted per server through the Tailscale API; null: servers join no tailnet. */
   tailscale: TailscaleSettings | null
 }
@@ -43,6 +45,7 @@ export const DEFAULT_PROVISIONING: ProvisioningSettings = {
   concurrency: 8,
   bootTimeoutSeconds: 900,
   joinTimeoutSeconds: 600,
+  createAttempts: 3,
   tailscale: null,
 }
 

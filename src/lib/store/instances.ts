@@ -73,17 +73,6 @@ export interface ProbeTarget {
   lastHeartbeatAt: string | null
 }
 
-/** One member of a pair that has no working gateway (see `failedPairMembers`). */
-export interface FailedPairMember {
-  pairId: string
-  userId: string
-  id: string
-  role: string
-  state: string
-  provider: string
-  region: string
-}
-
 /** The current health of the monitored instances of one provider region. */
 export interface RegionHealth {
   provider: string
@@ -280,22 +269,6 @@ export class Instances {
           )
           .get(provider)
     return (r as { n: number }).n
-  }
-
-  /**
-   * Every member (not deleted) of the pairs that have no ACTIVE member and none in one of `inFlight`
-   * (a change made on purpose), by pair then role.
-   */
-  failedPairMembers(inFlight: readonly InstanceState[]): FailedPairMember[] {
-    return this.store.db
-      .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
-         WHERE state <> 'DELETED' AND pair_id IN (
-           SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
-           HAVING sum(state = 'ACTIVE') = 0 AND sum(state IN (${inFlight.map(() => '?').join(',')})) = 0)
-         ORDER BY pair_id, role`,
-      )
-      .all(...inFlight) as unknown as FailedPairMember[]
   }
 
   /** Current health per provider region over the monitored instances (ACTIVE, DEGRADED, FAILED). */

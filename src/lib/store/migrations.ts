@@ -18,6 +18,7 @@
  *  12 glance (ledger and provider-score snapshots, watch runs)
  *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
  *  14 tailscale auth keys (one per server, never the secret)
+ *  15 provisioning phases (tries and phase timings per member, member progress)
  *  16 archive sources (node archives and provider snapshots)
  */
 import { fleet } from './migrations/001-fleet.js'
@@ -34,6 +35,7 @@ import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
 import { priceCatalog } from './migrations/013-price-catalog.js'
 import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
+import { provisionPhases } from './migrations/015-provision-phases.js'
 import { archiveSources } from './migrations/016-archive-sources.js'
 import type { Migration } from './migrations/migration.js'
 
@@ -55,6 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
   archiveSources,
   priceCatalog,
   tailscaleKeys,
+  provisionPhases,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

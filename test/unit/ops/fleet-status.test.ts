@@ -44,7 +44,7 @@ function inst(id: string, pairId: string, over: Partial<Instance>): Instance {
 }
 
 describe('fleet status', () => {
-  it('counts by every dimension, prices the fleet and finds pairs without an ACTIVE member', () => {
+  it('counts by every dimension, prices the fleet and finds pairs without an ACTIVE primary', () => {
     const ctx = testContext()
     const store = ctx.store()
     store.tx(() => {
@@ -87,7 +87,10 @@ describe('fleet status', () => {
     expect(s.byTier).toEqual({ standard: 2, pro: 2, nano: 2 })
     expect(s.degraded.map((i) => i.id)).toEqual(['b1', 'c2'])
     expect(s.failed.map((i) => i.id)).toEqual(['c1'])
-    expect(s.pairsWithoutActive.map((p) => p.pairId)).toEqual(['c'])
+    expect(s.pairsWithoutActivePrimary.map((p) => [p.pairId, p.condition])).toEqual([
+      ['b', 'degraded'],
+      ['c', 'unserved'],
+    ])
     const expected =
       monthlyUsdCents('hetzner', 'standard') +
       monthlyUsdCents('vultr', 'standard') +
@@ -121,9 +124,15 @@ describe('fleet status', () => {
     const ctx = testContext()
     seed(ctx.store())
     const s = fleetStatus(ctx, { refresh: false })
-    expect(s.pairsWithoutActivePrimary.map((p) => [p.pairId, p.states])).toEqual([
-      ['b', 'primary:DEGRADED,standby:ACTIVE'],
-      ['c', 'primary:FAILED,standby:DEGRADED'],
+    expect(
+      s.pairsWithoutActivePrimary.map((p) => [
+        p.pairId,
+        p.condition,
+        p.members.map((m) => `${m.role}:${m.state}`),
+      ]),
+    ).toEqual([
+      ['b', 'degraded', ['primary:DEGRADED', 'standby:ACTIVE']],
+      ['c', 'unserved', ['primary:FAILED', 'standby:DEGRADED']],
     ])
     expect(s.pairsWithoutActive.map((p) => p.pairId)).toEqual(['c'])
   })

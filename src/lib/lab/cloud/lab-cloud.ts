@@ -302,9 +302,16 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed)
+      if (verdict.malformed === 'shape')
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
       const out: LabResponse = await m.handler(labReq)
+      if (
+        verdict.malformed === 'truncated' &&
+        out.status >= 200 &&
+        out.status < 300 &&
+        out.body !== undefined
+      )
+        return sendTruncated(res, out, rateHeaders)
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
       if (err instanceof LabHttpError)
@@ -394,6 +401,25 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...(text
       ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }
       : {}),
+  })
+  res.end(text)
+}
+
+/** The handled request's answer cut off halfway (a 2xx with a body that does not parse). */
+function sendTruncated(res: ServerResponse, out: LabResponse, headers: Record<string, string>): void {
+  const text = JSON.stringify(out.body)
+  sendText(res, out.status, text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
+    ...headers,
+    ...out.headers,
+  })
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
   })
   res.end(text)
 }

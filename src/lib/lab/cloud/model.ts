@@ -100,8 +100,13 @@ export interface FaultRule {
   errorStatus: number
   /** Retry-After (seconds) on injected errors; null: none. */
   retryAfterSec: number | null
-  /** Answer 200 with a body of the wrong shape instead (to test response validation). */
-  malformed: boolean
+  /** Fraction (0..1) of matching requests answered 200 with a malformed body (1: every one). */
+  malformedRate: number
+  /**
+   * How: `shape`, a JSON body of the wrong shape, the request not handled (a proxy's answer);
+   * `truncated`, the request handled and its answer cut off mid-body (it happened, the client cannot tell).
+   */
+  malformedAs: 'shape' | 'truncated'
   /** Region outage: the region's API calls fail and its servers' boot drivers are stopped. */
   outage: boolean
   /** Servers created under this rule never finish booting. */
