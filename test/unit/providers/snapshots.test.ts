@@ -114,7 +114,8 @@ describe('reinstall (the contract providers)', () => {
       name: serverName({ fleet: 'snap', pair: `re-${p}`, role: 'standby', opId: op }),
       plan: a.planFor('nano'),
       region: REGION[p],
-      userData: '#cloud-config\nruncmd: []\n',
+      userData:
+        a.capabilities.userData === 'shell-script' ? '#!/bin/sh\ntrue\n' : '#cloud-config\nruncmd: []\n',
       opId: op,
     })
     await a.waitFor(r.pending, { timeoutMs: 5000 })
