@@ -360,8 +360,11 @@ async function replace(
     if (r.pending) await adapter.waitFor(r.pending, { timeoutMs: 10 * 60_000, opId: run.opId })
   }
   if (old.nodeId) {
-    const { client } = await ctx.joins()
-    await removeDevice(client, old.nodeId).catch(() => undefined)
+    // The old node's pairing goes with its server; a gateway that does not answer now keeps a stale
+    // device entry, never the resize from finishing.
+    try {
+      await removeDevice(await (await ctx.gateway('admin')).get(), old.nodeId)
+    } catch {}
   }
   store.tx(() => {
     instances.update(old.id, { state: 'DELETED' })

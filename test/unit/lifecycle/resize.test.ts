@@ -151,6 +151,36 @@ describe('a failed resize puts the pair back as it was', () => {
   })
 })
 
+describe('no row outlives its operation RESIZING', () => {
+  it('a rollback the provider cut short leaves the row RESIZING: the operation is unsettled, and a plain resume settles it', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const faults = [
+      lab.fx.lab.addFault({ provider: 'hetzner', match: 'change_type', errorRate: 1, errorStatus: 422 }),
+      lab.fx.lab.addFault({ provider: 'hetzner', match: 'poweron', errorRate: 1, errorStatus: 500 }),
+    ]
+    const ctx = lab.ctx()
+    const r = await engine.mutate(ctx, resize, { ids: [p.primary.id], tier: 'pro' }, { yes: true })
+    if (r.status === 'dry-run') throw new Error('dry run')
+    expect(r.operation.state).toBe('failed')
+    expect((r.operation.steps[0]!.error as Json).message).toMatch(/not put back/)
+    // What is true: the server is off mid-resize, the standby serves as primary.
+    expect(row(p.primary.id)).toMatchObject({ role: 'standby', state: 'RESIZING', tier: 'standard' })
+    expect(row(p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
+    const op = () => ctx.store().repo(Operations).get(r.operation.id)!
+    expect(await engine.unsettled(ctx, op())).toEqual([p.primary.id])
+    for (const f of faults) lab.fx.lab.removeFault(f.id)
+    // A plain resume (no --retry-failed) picks it up. Its node cannot rejoin through a gateway here,
+    // so the member is resized and then put back: on the plan its server now has, serving, primary again.
+    const again = await engine.resume(lab.ctx(), {})
+    expect(again.operations.map((o) => o.id)).toContain(r.operation.id)
+    expect(row(p.primary.id)).toMatchObject({ role: 'primary', state: 'ACTIVE', tier: 'pro' })
+    expect(row(p.standby.id)).toMatchObject({ role: 'standby', state: 'ACTIVE' })
+    expect(await engine.unsettled(ctx, op())).toEqual([])
+    const srv = lab.fx.lab.servers('hetzner').find((x) => x.id === p.primary.providerId)!
+    expect(srv.power).toBe('running')
+  })
+})
+
 describe('a create never adopts a server that belongs to another instance', () => {
   it('skips a server labelled for another instance, or held by another row, though its name matches', () => {
     const ctx = lab.ctx()
