@@ -402,6 +402,9 @@ async function resizePair(run: StepRun, x: PairResize) {
         if (c.strategy === 'in-place') await inPlace(run, inst, x.tier, at)
         else await replace(run, x, inst, c, at, progress)
       } catch (err) {
+        // A create that failed after the provider made the server: that is the server to name.
+        if (at.phase === 'create' && !at.serverId && c.newInstanceId)
+          at.serverId = instances.get(c.newInstanceId)?.providerId ?? null
         const undone = await putBack(run, x, c, progress, at).catch(
           (e: unknown) => `not put back: ${messageOf(e)}`,
         )
