@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config'
 // test/support/global-gateway.ts). `npm test` builds first (pretest).
 export default defineConfig({
   test: {
+    // Two files at a time (vitest would take one on two cores): the cli files mostly wait on the
+    // clawops processes they start. The integration project runs after the others, alone (its
+    // groupOrder), so its gateway and lab nodes never share the machine with them.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -38,6 +42,7 @@ export default defineConfig({
           // One file at a time: they share the run's gateway (one test kills and restarts it), and
           // the lab tests start a gateway and dozens of nodes of their own.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -156,6 +156,7 @@ const COMMANDS: Record<string, CommandCase> = {
     confirmable: { argv: (f) => [f.failedTeardown.opId, '--retry-failed'], by: 'operator' },
   },
   watch: { argv: () => ['--once', '--no-http'] },
+  'watch status': { argv: () => [] },
   'node approve': { argv: () => [] },
   'gateway setup': { argv: () => [] },
   'agents install': { argv: () => [] },

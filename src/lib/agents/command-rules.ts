@@ -100,6 +100,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ops resume': { action: 'ops.resume' },
   // The daemon and its cron form run under a service manager or the gateway's own cron job.
   watch: human('heal'),
+  'watch status': { action: null },
   'node approve': human('node.approve'),
   'gateway setup': human('gateway.setup'),
   'agents install': human('agents.install'),

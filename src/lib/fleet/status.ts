@@ -191,7 +191,8 @@ function add(map: Record<string, number>, key: string, n: number): void {
   map[key] = (map[key] ?? 0) + n
 }
 
-function watchStatus(store: Store, now: number, intervalMs: number): WatchStatus {
+/** What the store says of the last watch run and its last cycle. */
+export function watchStatus(store: Store, now: number, intervalMs: number): WatchStatus {
   const { run, lastCycle } = store.repo(WatchRuns).latest()
   const cycle = lastCycle && {
     at: lastCycle.lastCycleAt!,
