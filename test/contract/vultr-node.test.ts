@@ -144,7 +144,8 @@ describe('@vultr/vultr-node against the lab', () => {
       label: 'claw-vn-snap',
     })
     const id = r.instance.id as string
-    await until(async () => ready(await instance(id)))
+    // Vultr answers 429 past about 30 requests a second: poll at 20 a second.
+    await until(async () => ready(await instance(id)), 5000, 50)
     const taken = await vultr.snapshots.createSnapshot({
       instance_id: id,
       description: 'clawops-0123456789ab',
@@ -160,10 +161,14 @@ describe('@vultr/vultr-node against the lab', () => {
       os_id: 2284,
     })
     const sid = taken.snapshot.id as string
-    const done = await until(async () => {
-      const g = await vultr.snapshots.getSnapshot({ 'snapshot-id': sid })
-      return g.snapshot.status === 'complete' && g.snapshot
-    })
+    const done = await until(
+      async () => {
+        const g = await vultr.snapshots.getSnapshot({ 'snapshot-id': sid })
+        return g.snapshot.status === 'complete' && g.snapshot
+      },
+      5000,
+      50,
+    )
     expect(done.size).toBeGreaterThan(0)
     const listed = await vultr.snapshots.listSnapshots({ description: 'clawops-0123456789ab' })
     expect(listed.snapshots.map((x: { id: string }) => x.id)).toEqual([sid])
