@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../lib/cli/flags.js'
+import { type OperationResult, operationResult, renderOperation } from '../lib/cli/render-operation.js'
 import { PROVIDERS } from '../lib/domain/provider.js'
 import { TIERS } from '../lib/domain/tier.js'
 import { UserError } from '../lib/errors.js'
-import { type OperationResult, operationResult, renderOperation } from '../lib/output/operation.js'
 
 export default class Resize extends ClawopsCommand<typeof Resize, OperationResult> {
   static override summary = 'Change instances to another tier (or provider) with zero user downtime.'

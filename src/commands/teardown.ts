@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../lib/cli/flags.js'
+import { type OperationResult, operationResult, renderOperation } from '../lib/cli/render-operation.js'
 import { UserError } from '../lib/errors.js'
-import { type OperationResult, operationResult, renderOperation } from '../lib/output/operation.js'
 
 export default class Teardown extends ClawopsCommand<typeof Teardown, OperationResult> {
   static override summary =

@@ -173,6 +173,7 @@ const FLAG_VARIANTS: { id: string; flag: string }[] = [
   { id: 'brief daily', flag: '--deliver' },
   { id: 'brief weekly', flag: '--deliver' },
   { id: 'brief monthly', flag: '--deliver' },
+  { id: 'provider prices', flag: '--refresh' },
 ]
 
 /** The action of the failed operation `ops resume` continues. */

@@ -3,9 +3,9 @@ import ms from 'ms'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../../lib/cli/flags.js'
 import { planPrompt } from '../../lib/cli/prompt.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/cli/render-rollout.js'
 import type { PushOutcome } from '../../lib/config-push/push.js'
 import { UserError } from '../../lib/errors.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/output/rollout.js'
 
 function duration(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined

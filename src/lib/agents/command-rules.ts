@@ -59,8 +59,8 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'cost waste': read,
   'capacity plan': read,
   'provider health': read,
-  // A refresh only rewrites the store's copy of the providers' public price lists.
-  'provider prices': read,
+  // A refresh rewrites the store's copy of the providers' public price lists (audited).
+  'provider prices': { action: null, flagActions: { '--refresh': 'prices.refresh' } },
   'provider routing show': read,
   'incident exposure': read,
   'incident list': read,

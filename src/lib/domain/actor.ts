@@ -31,5 +31,6 @@ export const ACTIONS = [
   'node.approve',
   'archive.prune',
   'store.restore',
+  'prices.refresh',
 ] as const
 export type Action = (typeof ACTIONS)[number]

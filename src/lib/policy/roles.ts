@@ -57,6 +57,7 @@ export const ROLES: Record<Actor, RoleSpec> = {
       teardown: 'confirm',
       'instance.restart': 'allow',
       'ops.resume': 'allow',
+      'prices.refresh': 'allow',
     },
   },
   guardian: {
@@ -76,7 +77,7 @@ export const ROLES: Record<Actor, RoleSpec> = {
   ledger: {
     summary: 'cost agent: recommends; tier changes, teardowns and routing changes wait for Commander',
     canConfirm: false,
-    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm' },
+    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm', 'prices.refresh': 'allow' },
   },
   triage: {
     summary: 'incident agent: read-only diagnostics',
