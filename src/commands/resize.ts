@@ -9,7 +9,7 @@ import { UserError } from '../lib/errors.js'
 export default class Resize extends ClawopsCommand<typeof Resize, OperationResult> {
   static override summary = 'Change instances to another tier (or provider) with zero user downtime.'
   static override description =
-    'Per pair the standby changes first; a primary is first switched over to its ACTIVE standby, so the member being changed never serves the user. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only), otherwise by replacement: a new server, the user’s state moved through the two nodes, the old server deleted (audited first). Tier changes by agents wait for a confirmation (Commander or the operator).'
+    'Per pair the standby changes first; a primary is first switched over to its ACTIVE standby, so the member being changed never serves the user. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only), otherwise by replacement: a new server, the user’s state moved through the two nodes, the old server deleted (audited first) once the new one serves. The plan checks credentials, the gateway token, prices and capacity first; a member whose change fails is put back as it was (the tier label changes last). Tier changes by agents wait for a confirmation (Commander or the operator).'
   static override examples = [
     {
       description: 'Downsize one user’s pair',
@@ -31,7 +31,7 @@ export default class Resize extends ClawopsCommand<typeof Resize, OperationResul
     tier: Flags.option({ options: TIERS, required: true, summary: 'The new tier.' })(),
     provider: Flags.option({
       options: PROVIDERS,
-      summary: 'Move the members to this provider (by replacement).',
+      summary: 'Move the members to this provider (by replacement); never both members of a pair.',
     })(),
     selector: selectorFlag,
     ...mutationFlags,

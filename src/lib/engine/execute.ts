@@ -220,6 +220,7 @@ export async function runOperation(
     const child: EngineHandle = {
       mutate: (c, k, p, o = {}) => engine.mutate(c, k, p, { ...o, parentOpId: opId }),
       run: (c, id, o = {}) => engine.run(c, id, { ...o, parentOpId: opId }),
+      unsettled: (c, o) => engine.unsettled(c, o),
     }
 
     const fail = (

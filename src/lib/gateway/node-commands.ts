@@ -18,6 +18,7 @@ export const CLAWNODE_COMMANDS = [
   'openclaw.logs',
   'openclaw.archive',
   'openclaw.restore',
+  'openclaw.wipe',
   'config.get',
   'config.diff',
   'config.validate',

@@ -27,7 +27,7 @@ import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { type BootDriverContext, registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
 import { clawnodeVersion, pinnedOpenclawVersion, readIndex } from './releases.js'
-import { bootVps, serverDirOf } from './vps/boot.js'
+import { bootVps, copyDisk, dropDiskCopy, serverDirOf } from './vps/boot.js'
 import { installShims } from './vps/shims.js'
 
 async function portFor(nodeDir: string): Promise<number> {
@@ -175,7 +175,15 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
     },
     async stop(server, ctx) {
       await stopProcess(key(server))
-      if (ctx.reason === 'delete') rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
       for (const c of booting.values()) c.abort()

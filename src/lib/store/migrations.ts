@@ -19,7 +19,7 @@
  *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
  *  14 tailscale auth keys (one per server, never the secret)
  *  15 provisioning phases (tries and phase timings per member, member progress)
- *  16 archive sources (another branch's; not here)
+ *  16 archive sources (node archives and provider snapshots)
  *  17 upgrades (OpenClaw and gf-clawnode rollouts, instance versions)
  */
 import { fleet } from './migrations/001-fleet.js'
@@ -37,6 +37,7 @@ import { glance } from './migrations/012-glance.js'
 import { priceCatalog } from './migrations/013-price-catalog.js'
 import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
 import { provisionPhases } from './migrations/015-provision-phases.js'
+import { archiveSources } from './migrations/016-archive-sources.js'
 import { upgrades } from './migrations/017-upgrades.js'
 import type { Migration } from './migrations/migration.js'
 
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
   engine,
   restartBudget,
   glance,
+  archiveSources,
   priceCatalog,
   tailscaleKeys,
   provisionPhases,

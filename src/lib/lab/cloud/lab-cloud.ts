@@ -23,7 +23,7 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer, LabTailnet } from './model.js'
+import type { FaultRule, LabServer, LabSnapshot, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
@@ -85,6 +85,8 @@ export interface LabCloud {
   faults(): FaultRule[]
   seed(req: SeedRequest): LabServer[]
   servers(provider?: Provider): LabServer[]
+  /** Snapshots of servers' disks the providers keep (taken, not yet deleted or expired). */
+  snapshots(provider: Provider): LabSnapshot[]
   /** The lab tailnet's keys and joined devices. */
   tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
@@ -170,6 +172,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return out
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
+    snapshots: (provider) => engine.snapshots(provider),
     tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     async close() {

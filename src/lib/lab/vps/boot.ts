@@ -9,7 +9,7 @@
  * files about it (the node's log, the stand-in gateway's port); it outlives reboots and lab restarts
  * and is removed when the server is deleted.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ClawnodeConfig, ClawnodeConfigSchema } from '../../../../clawnode/config.js'
 import { CLAWNODE_CURRENT_BIN, CLAWNODE_NPM_BIN } from '../../bootstrap/clawnode-service.js'
@@ -32,6 +32,21 @@ export interface VpsBoot {
 
 export function serverDirOf(labDir: string, s: BootServer): string {
   return join(labDir, 'nodes', `${s.provider}-${s.id}`)
+}
+
+/** Where a provider snapshot keeps its copy of a server's disk (its directory). */
+export function snapshotDirOf(labDir: string, provider: string, snapshotId: string): string {
+  return join(labDir, 'snapshots', `${provider}-${snapshotId}`)
+}
+
+/** A snapshot of the server's disk as it is now: its directory, copied. */
+export function copyDisk(labDir: string, s: BootServer, snapshotId: string): void {
+  const from = serverDirOf(labDir, s)
+  if (existsSync(from)) cpSync(from, snapshotDirOf(labDir, s.provider, snapshotId), { recursive: true })
+}
+
+export function dropDiskCopy(labDir: string, provider: string, snapshotId: string): void {
+  rmSync(snapshotDirOf(labDir, provider, snapshotId), { recursive: true, force: true })
 }
 
 const SYSTEMD_LOG = '/var/log/lab-systemd.log'
