@@ -5,6 +5,7 @@
  * the join approver), so a command pays only for what it touches. The Context owns what it opened and
  * closes it once, in `dispose()`. Tests, the lab and benches hand in their own parts as `services`.
  */
+
 import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +21,7 @@ import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
 import type { GatewayEndpoint, GatewayLink, NodeInvoker } from './gateway/link.js'
 import type { Logger } from './log.js'
+import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
@@ -27,7 +29,8 @@ import { isPostgresUrl } from './store/postgres.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
-export type OutputFormat = 'json' | 'table' | 'wide'
+
+export type { OutputFormat }
 
 /** Outside parts a Context hands out; any of them may be given instead of built from the config. */
 export interface Services {

@@ -20,7 +20,10 @@
  * driver's.
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ruleOf } from '../../src/lib/agents/command-rules.js'
@@ -50,6 +53,8 @@ interface Fixture {
   teardownPair: string
   failedTeardown: { opId: string; planId: string }
   rolloutId: string
+  /** Upgrades that halted (no gateway), one of OpenClaw and one of gf-clawnode. */
+  upgrades: { openclaw: string; clawnode: string }
   configVersion: string
   silenceId: string
   queueItem: string
@@ -140,6 +145,22 @@ const COMMANDS: Record<string, CommandCase> = {
   'config push pause': { argv: (f) => [f.rolloutId] },
   'config push resume': { argv: (f) => [f.rolloutId] },
   'config push rollback': { argv: (f) => [f.rolloutId] },
+  'openclaw versions': { argv: () => [] },
+  'openclaw upgrade': {
+    argv: (f) => ['--to', RELEASES.openclaw, '-l', `pair=${f.pair}`],
+    confirmable: { argv: () => ['--to', RELEASES.openclaw, '-l', 'role=primary'], by: 'operator' },
+  },
+  'openclaw upgrade status': { argv: (f) => [f.upgrades.openclaw] },
+  'openclaw upgrade pause': { argv: (f) => [f.upgrades.openclaw] },
+  'openclaw upgrade resume': { argv: (f) => [f.upgrades.openclaw] },
+  'openclaw upgrade rollback': { argv: (f) => [f.upgrades.openclaw] },
+  'clawnode upgrade': {
+    argv: (f) => ['--to', RELEASES.clawnode, '-l', `pair=${f.pair}`],
+    confirmable: { argv: () => ['--to', RELEASES.clawnode, '-l', 'role=primary'], by: 'operator' },
+  },
+  'clawnode upgrade status': { argv: (f) => [f.upgrades.clawnode] },
+  'clawnode upgrade pause': { argv: (f) => [f.upgrades.clawnode] },
+  'clawnode upgrade resume': { argv: (f) => [f.upgrades.clawnode] },
   'provider routing set': {
     argv: () => ['--group', 'eu', '--exclude', 'contabo', '--reason', 'gate matrix'],
     confirmable: {
@@ -156,6 +177,7 @@ const COMMANDS: Record<string, CommandCase> = {
     confirmable: { argv: (f) => [f.failedTeardown.opId, '--retry-failed'], by: 'operator' },
   },
   watch: { argv: () => ['--once', '--no-http'] },
+  'watch status': { argv: () => [] },
   'node approve': { argv: () => [] },
   'gateway setup': { argv: () => [] },
   'agents install': { argv: () => [] },
@@ -175,7 +197,35 @@ const FLAG_VARIANTS: { id: string; flag: string }[] = [
   { id: 'brief daily', flag: '--deliver' },
   { id: 'brief weekly', flag: '--deliver' },
   { id: 'brief monthly', flag: '--deliver' },
+  { id: 'provider prices', flag: '--refresh' },
 ]
+
+/** Resumes of a rollout of one pair (the fixtures'): their plans never wait for a confirmation. */
+const RESUMES = ['config push resume', 'openclaw upgrade resume', 'clawnode upgrade resume']
+
+/** What the release location of the matrix offers to upgrade to. */
+const RELEASES = { openclaw: '2026.9.6-1', clawnode: '0.1.1' }
+
+/**
+ * The operator's release location: only its index (nodes would fetch the files; here no node
+ * answers). Not the recorder: reading the index is planning, not an effect.
+ */
+const releases = createServer((req, res) => {
+  if (req.url !== '/index.json') return res.writeHead(404).end()
+  const entry = (dir: string, version: string) => ({
+    version,
+    path: `${dir}/${dir}-${version}.tgz`,
+    sha256: createHash('sha256').update(`${dir} ${version}`).digest('hex'),
+    size: 1000,
+  })
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(
+    JSON.stringify({
+      openclaw: [entry('openclaw', RELEASES.openclaw)],
+      'gf-clawnode': [entry('gf-clawnode', RELEASES.clawnode)],
+    }),
+  )
+})
 
 /** The action of the failed operation `ops resume` continues. */
 const RESUMED_ACTION: Action = 'teardown'
@@ -200,7 +250,7 @@ function expected(id: string, role: Actor, withConfirm: boolean, flagAction?: Ac
     return g === 'confirm' ? 'CONFIRMATION_REQUIRED' : 'allowed'
   }
   // The rollout it continues (one pair) needed no confirmation: its own plan id changes nothing.
-  if (id === 'config push resume') return 'allowed'
+  if (RESUMES.includes(id)) return 'allowed'
   if (withConfirm) {
     if (!COMMANDS[id]?.confirmable) return 'NOT_FOUND'
     return ROLES[role].canConfirm ? 'allowed' : 'POLICY_DENIED'
@@ -234,6 +284,7 @@ function writeConfig(home: string, name: string): void {
         ]),
       ),
       watch: { statusPageBase: `${base}/status`, hooksUrl: `${base}/hooks/agent` },
+      upgrades: { releasesUrl: `http://127.0.0.1:${(releases.address() as AddressInfo).port}` },
     }),
   )
 }
@@ -348,6 +399,7 @@ function readFixture(home: string): Pick<Fixture, 'pair' | 'primary' | 'otherTie
 
 beforeAll(async () => {
   await recorder.start()
+  await new Promise<void>((r) => releases.listen(0, '127.0.0.1', () => r()))
   drivers = new Drivers(2)
   template = join(work, 'template')
   secrets = join(work, 'secrets')
@@ -372,6 +424,24 @@ beforeAll(async () => {
   // a rollout that halts (no gateway), a silence.
   const torn = await operator(template, ['teardown', '-l', `pair=${picked.spare}`])
   const pushed = await operator(template, ['config', 'push', '--merge', merge, '-l', `pair=${picked.spare}`])
+  const upgraded = {
+    openclaw: await operator(template, [
+      'openclaw',
+      'upgrade',
+      '--to',
+      RELEASES.openclaw,
+      '-l',
+      `pair=${picked.spare}`,
+    ]),
+    clawnode: await operator(template, [
+      'clawnode',
+      'upgrade',
+      '--to',
+      RELEASES.clawnode,
+      '-l',
+      `pair=${picked.spare}`,
+    ]),
+  }
   const silenced = await operator(template, [
     'silence',
     'add',
@@ -387,6 +457,7 @@ beforeAll(async () => {
   let failedTeardown: Fixture['failedTeardown']
   let rolloutId: string
   let rolloutPlanId: string
+  let upgrades: Fixture['upgrades']
   let configVersion: string
   let queueItem: string
   let incidentId: string
@@ -401,6 +472,15 @@ beforeAll(async () => {
       .get() as { id: string; version: number; planId: string } | undefined
     expect(push, pushed.stdout).toBeDefined()
     rolloutId = push!.id
+    const upgradeOf = (kind: 'openclaw' | 'clawnode') => {
+      const row = ctx
+        .store()
+        .db.prepare('SELECT id FROM upgrade_rollouts WHERE kind = ? LIMIT 1')
+        .get(kind) as { id: string } | undefined
+      expect(row, upgraded[kind].stdout).toBeDefined()
+      return row!.id
+    }
+    upgrades = { openclaw: upgradeOf('openclaw'), clawnode: upgradeOf('clawnode') }
     rolloutPlanId = push!.planId
     configVersion = String(push!.version)
     const queue = ctx.store().repo(ReprovisionQueue)
@@ -428,6 +508,7 @@ beforeAll(async () => {
     ...picked,
     failedTeardown,
     rolloutId,
+    upgrades,
     configVersion,
     silenceId,
     queueItem,
@@ -448,12 +529,28 @@ beforeAll(async () => {
   }
   plans['ops resume'] = failedTeardown.planId
   plans['config push resume'] = rolloutPlanId
+  for (const kind of ['openclaw', 'clawnode'] as const) {
+    const ctx2 = new Context({ home: template, env: {} })
+    try {
+      const row = ctx2
+        .store()
+        .db.prepare('SELECT plan_id AS planId FROM upgrade_rollouts WHERE id = ?')
+        .get(upgrades[kind]) as {
+        planId: string
+      }
+      plans[`${kind} upgrade resume`] = row.planId
+    } finally {
+      ctx2.close()
+    }
+  }
   fixture = { ...partial, plans }
 }, 180_000)
 
 afterAll(async () => {
   drivers?.close()
   await recorder.close()
+  releases.closeAllConnections()
+  await new Promise<void>((r) => releases.close(() => r()))
   rmSync(work, { recursive: true, force: true })
 })
 

@@ -38,6 +38,9 @@ export interface RecordedCall {
   head: number
 }
 
+/** The versions the world's release location offers; every instance runs the first ones. */
+export const RELEASES = { openclaw: ['2026.9.6', '2026.9.6-1'], clawnode: ['0.1.0', '0.1.1'] } as const
+
 /** Provider methods that change a server. */
 export const PROVIDER_EFFECTS = ['create', 'delete', 'resize', 'reboot', 'powerOn', 'powerOff'] as const
 
@@ -48,7 +51,9 @@ export const NODE_EFFECTS: readonly ClawnodeCommand[] = [
   'openclaw.stop',
   'openclaw.start',
   'openclaw.update',
+  'openclaw.rollback',
   'openclaw.restore',
+  'clawnode.update',
   'config.push',
   'config.rollback',
   'docker.restart',
@@ -136,6 +141,9 @@ export class RecordingGateway {
 
 /** Node commands: probes and the service from FakeNodes, config from real clawnode code, the rest here. */
 class RecordingNodes implements NodeInvoker {
+  /** What each instance runs after the upgrades a scenario made. */
+  readonly versions = new Map<string, { openclaw: string; clawnode: string }>()
+
   constructor(
     private readonly world: RecordingWorld,
     readonly probes: FakeNodes,
@@ -167,6 +175,54 @@ class RecordingNodes implements NodeInvoker {
         return { done: params.done === true, healthy: true } as T
       case 'exec.run':
         return { exitCode: 0, stdout: 'up 3 days', stderr: '', ms: 4, truncated: false } as T
+      // Upgrades, in the shapes of clawnode/openclaw-upgrade.ts and clawnode/self-update.ts.
+      case 'openclaw.version': {
+        const v = this.versions.get(target.id) ?? {
+          openclaw: RELEASES.openclaw[0]!,
+          clawnode: RELEASES.clawnode[0]!,
+        }
+        return {
+          openclaw: { version: v.openclaw },
+          clawnode: { version: v.clawnode, pending: null, last: null, rolledBack: null },
+        } as T
+      }
+      case 'openclaw.update':
+      case 'openclaw.rollback': {
+        const v = this.versions.get(target.id) ?? {
+          openclaw: RELEASES.openclaw[0]!,
+          clawnode: RELEASES.clawnode[0]!,
+        }
+        const to = command === 'openclaw.update' ? String(params.version) : RELEASES.openclaw[0]!
+        this.versions.set(target.id, { ...v, openclaw: to })
+        return {
+          outcome: command === 'openclaw.update' ? 'upgraded' : 'reverted',
+          reason: null,
+          detail: `${v.openclaw} → ${to}`,
+          from: v.openclaw,
+          to,
+          version: to,
+          healthy: true,
+          state: command === 'openclaw.update' ? null : { intact: true, keptAside: '/state.aside' },
+          ms: 5,
+        } as T
+      }
+      case 'clawnode.update': {
+        const v = this.versions.get(target.id) ?? {
+          openclaw: RELEASES.openclaw[0]!,
+          clawnode: RELEASES.clawnode[0]!,
+        }
+        const to = String(params.version)
+        this.versions.set(target.id, { ...v, clawnode: to })
+        return {
+          key: params.key,
+          outcome: 'upgraded',
+          reason: null,
+          detail: 'swapped',
+          from: v.clawnode,
+          to,
+          version: to,
+        } as T
+      }
       default:
         return this.probes.invoke<T>(target, command, params)
     }
@@ -185,6 +241,8 @@ export class RecordingWorld {
   private headOf: () => number = () => 0
   /** An S3-compatible endpoint for archives: answers every request and records it. */
   private readonly s3: Server
+  /** The operator's release location: an index of RELEASES (nodes here never fetch the files). */
+  private readonly releases: Server
 
   private constructor(
     readonly lab: LabFixture,
@@ -199,6 +257,22 @@ export class RecordingWorld {
       req.resume()
       res.writeHead(req.method === 'DELETE' ? 204 : 200)
       res.end()
+    })
+    this.releases = createServer((req, res) => {
+      if (req.url !== '/index.json') return res.writeHead(404).end()
+      const entry = (dir: string) => (version: string) => ({
+        version,
+        path: `${dir}/${dir}-${version}.tgz`,
+        sha256: createHash('sha256').update(`${dir} ${version}`).digest('hex'),
+        size: 1000,
+      })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(
+        JSON.stringify({
+          openclaw: RELEASES.openclaw.map(entry('openclaw')),
+          'gf-clawnode': RELEASES.clawnode.map(entry('gf-clawnode')),
+        }),
+      )
     })
     this.nodes = new RecordingNodes(this, this.probes, this.configs)
     for (const p of PROVIDERS) {
@@ -218,6 +292,7 @@ export class RecordingWorld {
   static async start(configDir: string): Promise<RecordingWorld> {
     const world = new RecordingWorld(await startLab(), configDir)
     await new Promise<void>((r) => world.s3.listen(0, '127.0.0.1', () => r()))
+    await new Promise<void>((r) => world.releases.listen(0, '127.0.0.1', () => r()))
     return world
   }
 
@@ -233,6 +308,11 @@ export class RecordingWorld {
         secretAccessKeyEnv: 'S3_SECRET',
       },
     }
+  }
+
+  /** The config's `upgrades` section for this world's release location. */
+  get upgradesConfig() {
+    return { releasesUrl: `http://127.0.0.1:${(this.releases.address() as AddressInfo).port}` }
   }
 
   readonly s3Env = { S3_KEY: 'AKIDEXAMPLE', S3_SECRET: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
@@ -285,6 +365,8 @@ export class RecordingWorld {
   async stop(): Promise<void> {
     this.s3.closeAllConnections()
     await new Promise<void>((r) => this.s3.close(() => r()))
+    this.releases.closeAllConnections()
+    await new Promise<void>((r) => this.releases.close(() => r()))
     await this.lab.stop()
   }
 }

@@ -13,7 +13,7 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
   static override summary =
     'Fleet overview: counts, trouble, incidents, rollouts, cost against projection, provider scores, watch.'
   static override description =
-    "The fleet at a glance, the same snapshot the gateway plugin's clawops.fleet-status returns: counts by state, provider, region and tier; every DEGRADED and FAILED instance; pairs with no ACTIVE member and pairs whose primary is not ACTIVE, each with its condition (degraded, promoting, at-risk: an ACTIVE standby never promoted, unserved, creating); each provider region's health; open incidents with their timelines; silences in force; config rollouts not finished; month-to-date cost against the projection and the provider scores with a 7-day trend (computed at most hourly, by watch or by this command when none is fresh); the last watch cycle and whether watch is alive. monthlyCost is the monthly list price of all live instances. --provider, --region and --state narrow the counts, lists, regions and incidents; cost, scores, rollouts, silences and watch stay fleet-wide."
+    "The fleet at a glance, the same snapshot the gateway plugin's clawops.fleet-status returns: counts by state, provider, region and tier; every DEGRADED and FAILED instance; pairs with no ACTIVE member and pairs whose primary is not ACTIVE, each with its condition (degraded, promoting, at-risk: an ACTIVE standby never promoted, unserved, creating); each provider region's health; open incidents with their timelines; silences in force; config rollouts and OpenClaw or gf-clawnode upgrades not finished; the OpenClaw and gf-clawnode versions the instances last reported (openclaw versions asks them anew); month-to-date cost against the projection and the provider scores with a 7-day trend (computed at most hourly, by watch or by this command when none is fresh); the last watch cycle and whether watch is alive. monthlyCost is the monthly list price of all live instances. --provider, --region and --state narrow the counts, lists, regions and incidents; cost, scores, rollouts, silences and watch stay fleet-wide."
   static override examples = [
     { description: 'Overview as tables', command: '<%= config.bin %> fleet status' },
     {
@@ -107,6 +107,18 @@ export default class FleetStatus extends ClawopsCommand<typeof FleetStatus, Resu
       lines.push(
         `Rollout ${r.id} (${r.kind}, ${r.status}): batch ${r.currentBatch + 1}/${r.batches}, ${r.targets.total - r.targets.pending - r.targets.inFlight}/${r.targets.total} instances done\n`,
       )
+    for (const u of s.upgrades)
+      lines.push(
+        `Upgrade ${u.id} (${u.kind} → ${u.targetVersion}, ${u.status}): batch ${Math.min(u.currentBatch + 1, u.batches)}/${u.batches}\n`,
+      )
+    const v = s.versions
+    if (v.openclaw.length > 0 || v.clawnode.length > 0) {
+      const list = (g: { version: string; instances: number }[]) =>
+        g.map((x) => `${x.version} ×${x.instances}`).join(', ') || '–'
+      lines.push(
+        `Versions last reported: OpenClaw ${list(v.openclaw)}; gf-clawnode ${list(v.clawnode)}${v.unknown ? `; ${v.unknown} never reported` : ''}\n`,
+      )
+    }
     if (s.cost) {
       const delta = s.cost.deltaPct === null ? '' : ` (${s.cost.deltaPct > 0 ? '+' : ''}${s.cost.deltaPct}%)`
       lines.push(

@@ -7,12 +7,21 @@ import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 import { Operations } from '../../lib/store/operations.js'
 
+type Listed = Operation & {
+  /** Rows a failed or partial operation left in a transitional state. */
+  unsettled?: string[]
+  /** The command that continues it, for an operation that is not done. */
+  next?: string
+}
+
 interface Result extends PageInfo {
-  operations: Operation[]
+  operations: Listed[]
 }
 
 export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
   static override summary = 'List journaled operations, newest first.'
+  static override description =
+    'An operation that is not done says what continues it: `ops resume <id>` for one a crash or an interrupt left running, or one that failed with rows still in a transitional state (named under unsettled); `ops resume <id> --retry-failed` for one that failed cleanly.'
   static override examples = [
     '<%= config.bin %> ops list',
     {
@@ -33,9 +42,25 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
   protected async execute(): Promise<Result> {
     const f = this.flags
     const filter = { states: f.state, kind: f.kind }
-    const ops = this.ctx.store().repo(Operations)
-    const operations = ops.list({ ...filter, limit: pageSize(f, 50) ?? Number.MAX_SAFE_INTEGER })
-    const total = ops.count(filter)
+    const repo = this.ctx.store().repo(Operations)
+    const ops = repo.list({ ...filter, limit: pageSize(f, 50) ?? Number.MAX_SAFE_INTEGER })
+    const total = repo.count(filter)
+    const engine = ops.some((o) => o.state === 'failed' || o.state === 'partial') ? await this.engine() : null
+    const operations: Listed[] = []
+    for (const o of ops) {
+      if (o.state === 'done') {
+        operations.push(o)
+        continue
+      }
+      const unsettled = engine ? await engine.unsettled(this.ctx, o) : []
+      // Running: a crash or an interrupt. Rows left transitional: a plain resume settles them.
+      const plain = o.state === 'running' || unsettled.length > 0
+      operations.push({
+        ...o,
+        ...(unsettled.length ? { unsettled } : {}),
+        next: `clawops ops resume ${o.id}${plain ? '' : ' --retry-failed'}`,
+      })
+    }
     return { operations, total, truncated: operations.length < total }
   }
 
@@ -49,6 +74,10 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
         { header: 'Actor', get: (o) => o.actor },
         { header: 'Summary', get: (o) => o.summary },
         { header: 'Created', get: (o) => o.createdAt },
+        {
+          header: 'Next',
+          get: (o) => (o.next ? `${o.next}${o.unsettled ? ` (settles ${o.unsettled.join(', ')})` : ''}` : ''),
+        },
         { header: 'Plan', get: (o) => o.planId, wide: true },
         { header: 'Finished', get: (o) => o.finishedAt, wide: true },
       ],

@@ -40,6 +40,7 @@ export default class ProviderPricesCommand extends ClawopsCommand<
   }
 
   protected async execute(): Promise<ProviderPrices> {
+    if (this.flags.refresh) (await this.engine()).permit(this.ctx, 'prices.refresh')
     return providerPrices(this.ctx, { refresh: this.flags.refresh, providers: this.flags.provider })
   }
 

@@ -14,11 +14,22 @@
  */
 import { stringify } from 'yaml'
 import { type ClawnodeConfig, ClawnodeConfigSchema } from '../../../clawnode/config.js'
+import {
+  CLAWNODE_ROOT,
+  CLAWNODE_STATE,
+  clawnodeUnit,
+  ROLLBACK_SCRIPT,
+  ROLLBACK_SCRIPT_PATH,
+  ROLLBACK_UNIT,
+  ROLLBACK_UNIT_PATH,
+} from './clawnode-service.js'
 
 export const CLAWNODE_CONFIG_PATH = '/etc/gf-clawnode/config.json'
 export const CLAWNODE_UNIT = 'gf-clawnode'
 export const COMPOSE_PATH = '/opt/openclaw/docker-compose.yml'
 export const USER_CONFIG_PATH = '/opt/openclaw/state/openclaw.json'
+/** The compose project's env file: OPENCLAW_VERSION is the image tag (gf-clawnode's openclaw.update sets it). */
+export const COMPOSE_ENV_PATH = '/opt/openclaw/.env'
 export const FENCE_UNIT = 'clawops-metadata-fence'
 /** Where the post-install script logs (cloud-init logs runcmd to /var/log/cloud-init-output.log). */
 export const BOOTSTRAP_LOG_PATH = '/var/log/clawops-bootstrap.log'
@@ -39,11 +50,13 @@ export interface BootstrapInput {
   openclaw: { image: string; userConfig: Record<string, unknown> }
   /** npm spec of the package carrying gf-clawnode, e.g. `clawops@0.1.0`. */
   clawnodePackage: string
+  /** The operator's release location (OpenClaw builds, gf-clawnode releases), or null. */
+  releasesUrl?: string | null
 }
 
 export interface SetupFile {
   path: string
-  mode: '0600' | '0644'
+  mode: '0600' | '0644' | '0755'
   content: string
   /** Written only when absent: the user's config is theirs after the first boot. */
   keepExisting?: boolean
@@ -68,11 +81,20 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9@%+=:,./_-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }
 
+/** `ghcr.io/openclaw/openclaw:2026.9.6` → the repository and the tag (latest when none is given). */
+export function splitImage(image: string): { repo: string; tag: string } {
+  const at = image.lastIndexOf(':')
+  return at > image.lastIndexOf('/')
+    ? { repo: image.slice(0, at), tag: image.slice(at + 1) }
+    : { repo: image, tag: 'latest' }
+}
+
 function compose(image: string): string {
+  const { repo, tag } = splitImage(image)
   return stringify({
     services: {
       openclaw: {
-        image,
+        image: `${repo}:\${OPENCLAW_VERSION:-${tag}}`,
         restart: 'unless-stopped',
         command: ['openclaw', 'gateway', 'run', '--bind', 'lan', '--port', '18789'],
         environment: { OPENCLAW_CONFIG_PATH: '/state/openclaw.json', OPENCLAW_STATE_DIR: '/state' },
@@ -86,22 +108,6 @@ function compose(image: string): string {
     },
   })
 }
-
-const CLAWNODE_UNIT_FILE = `[Unit]
-Description=gf-clawnode: clawops instance agent
-After=network-online.target docker.service tailscaled.service
-Wants=network-online.target
-
-[Service]
-ExecStart=/usr/bin/node --max-semi-space-size=1 /usr/local/bin/gf-clawnode run --config ${CLAWNODE_CONFIG_PATH}
-Restart=always
-RestartSec=2
-KillSignal=SIGTERM
-TimeoutStopSec=20
-
-[Install]
-WantedBy=multi-user.target
-`
 
 // iptables rules do not survive a reboot and Docker recreates DOCKER-USER empty, so the fence is a
 // unit that puts the rule back every time Docker starts.
@@ -136,7 +142,7 @@ export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
     instanceId: input.instanceId,
     gateway: { url: input.operatorGatewayUrl, ...input.firstContact },
     joinSecret: input.joinSecret,
-    stateDir: '/var/lib/gf-clawnode',
+    stateDir: CLAWNODE_STATE,
     service: { kind: 'compose', composeFile: COMPOSE_PATH, service: 'openclaw', projectDir: '/opt/openclaw' },
     userGateway: {
       url: 'http://127.0.0.1:18789',
@@ -149,6 +155,9 @@ export function clawnodeConfigFor(input: BootstrapInput): ClawnodeConfig {
         configDir: '/state',
       },
     },
+    openclaw: { install: { kind: 'compose', envFile: COMPOSE_ENV_PATH } },
+    ...(input.releasesUrl ? { releases: { url: input.releasesUrl } } : {}),
+    self: { dir: CLAWNODE_ROOT },
     exec: { allow: DEFAULT_EXEC_ALLOW },
   })
 }
@@ -182,6 +191,13 @@ export function vpsSetup(input: BootstrapInput): VpsSetup {
     hostname: input.hostname,
     files: [
       { path: COMPOSE_PATH, mode: '0644', content: compose(input.openclaw.image) },
+      // Written only at the first boot: after that the version is what upgrades made it.
+      {
+        path: COMPOSE_ENV_PATH,
+        mode: '0600',
+        content: `OPENCLAW_VERSION=${splitImage(input.openclaw.image).tag}\n`,
+        keepExisting: true,
+      },
       {
         path: USER_CONFIG_PATH,
         mode: '0600',
@@ -189,7 +205,13 @@ export function vpsSetup(input: BootstrapInput): VpsSetup {
         keepExisting: true,
       },
       { path: CLAWNODE_CONFIG_PATH, mode: '0600', content: `${JSON.stringify(clawnode, null, 2)}\n` },
-      { path: `/etc/systemd/system/${CLAWNODE_UNIT}.service`, mode: '0644', content: CLAWNODE_UNIT_FILE },
+      {
+        path: `/etc/systemd/system/${CLAWNODE_UNIT}.service`,
+        mode: '0644',
+        content: clawnodeUnit(CLAWNODE_CONFIG_PATH),
+      },
+      { path: ROLLBACK_UNIT_PATH, mode: '0644', content: ROLLBACK_UNIT },
+      { path: ROLLBACK_SCRIPT_PATH, mode: '0755', content: ROLLBACK_SCRIPT },
       { path: `/etc/systemd/system/${FENCE_UNIT}.service`, mode: '0644', content: FENCE_UNIT_FILE },
     ],
     packages: ['docker.io', 'docker-compose-v2', 'nodejs', 'npm', 'iptables'],

@@ -3,13 +3,22 @@
  * `provision` for a topic because `reprovision:` contains `provision:`), and no line is wider than the
  * help's width (80 columns off a terminal; oclif leaves a command's summary line unwrapped).
  */
-import { Help, type Interfaces } from '@oclif/core'
+import { type Command, Help, type Interfaces } from '@oclif/core'
 import { wrap } from '../output/table.js'
 
 export default class ClawopsHelp extends Help {
   /** Topics that really have commands under them. */
   protected override get sortedTopics(): Interfaces.Topic[] {
     return super.sortedTopics.filter((t) => this.config.commands.some((c) => c.id.startsWith(`${t.name}:`)))
+  }
+
+  /**
+   * A root command that is also a topic (`watch`, with `watch status` under it) is listed once, as the
+   * topic, whose description names the command too.
+   */
+  protected override get sortedCommands(): Command.Loadable[] {
+    const topics = new Set(this.sortedTopics.map((t) => t.name))
+    return super.sortedCommands.filter((c) => c.id.includes(':') || !topics.has(c.id))
   }
 
   protected override log(...args: string[]): void {

@@ -14,10 +14,10 @@ import type { MutationOptions, MutationResult, OperationView } from '../engine/t
 import { type ErrorBody, UserError } from '../errors.js'
 import { type Change, diffConfigs } from '../gateway/config-diff.js'
 import type { PolicyDecision } from '../policy/check.js'
+import { describeBudget, parseBudget } from '../rollout/budget.js'
 import { ConfigRollouts } from '../store/config-rollouts.js'
 import { Instances } from '../store/instances.js'
 import { Plans } from '../store/plans.js'
-import { describeBudget, parseBudget } from './budget.js'
 import {
   applyDocument,
   type ConfigDocument,

@@ -443,6 +443,26 @@ export const ConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Rolling OpenClaw and gf-clawnode upgrades (`clawops openclaw upgrade`, `clawops clawnode upgrade`);
+     * defaults in src/lib/upgrades/settings.ts. `releasesUrl` is the operator's release location: its
+     * index.json names each version's file and SHA-256, and nodes fetch from it.
+     */
+    upgrades: z
+      .object({
+        releasesUrl: z.string().url().optional(),
+        batchSize: z.number().int().min(1).max(1000).optional(),
+        pauseSeconds: z.number().int().min(0).max(3600).optional(),
+        maxFailures: z
+          .string()
+          .regex(/^(\d+(\.\d+)?%|\d+)$/, 'a share like 2% or a number of instances like 3')
+          .optional(),
+        concurrency: z.number().int().min(1).max(256).optional(),
+        /** How long a node may take to come back after replacing itself. */
+        rejoinTimeoutSeconds: z.number().int().min(10).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
     /** Provider price lists (`clawops provider prices`); defaults in src/lib/pricing/settings.ts. */
     prices: z
       .object({

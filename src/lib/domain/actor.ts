@@ -20,6 +20,9 @@ export const ACTIONS = [
   'resize',
   'config.push',
   'config.rollback',
+  'openclaw.upgrade',
+  'clawnode.upgrade',
+  'rollout.pause',
   'routing.set',
   'silence.manage',
   'gateway.setup',
@@ -32,5 +35,6 @@ export const ACTIONS = [
   'archive.prune',
   'store.restore',
   'store.copy',
+  'prices.refresh',
 ] as const
 export type Action = (typeof ACTIONS)[number]

@@ -33,7 +33,8 @@ export const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
   STANDBY_PROMOTING: ['ACTIVE', 'FAILED'],
   RESIZING: ['ACTIVE', 'DEGRADED', 'FAILED'],
   QUARANTINED: ['ACTIVE', 'ARCHIVING', 'DELETED'],
-  ARCHIVING: ['DELETED', 'FAILED'],
+  // A teardown that stops before anything was destroyed puts the member back as it was.
+  ARCHIVING: ['DELETED', 'FAILED', 'ACTIVE', 'DEGRADED', 'QUARANTINED'],
   DELETED: [],
 }
 

@@ -6,21 +6,29 @@
  * are below the server's directory, and the user's OpenClaw gateway is a stand-in process (see
  * stand-in-gateway.main.ts) run by the node's process service manager instead of Docker Compose.
  *
+ * Both are installed the way upgrades change them. The user's OpenClaw is the pinned release from the
+ * lab's release location (releases.ts), unpacked into `<server>/openclaw/versions/<v>` with `current`
+ * pointing at it, and the service runs `current/openclaw.mjs gateway run`: an upgrade swaps the files
+ * and restarts the process, as on a host that installs releases. gf-clawnode runs from
+ * `/opt/gf-clawnode/current` below the server's root (first this checkout, later releases it fetched itself) under a supervisor
+ * that restarts it and runs the same rollback script as systemd on a VPS (clawnode-supervisor.ts).
+ *
  * A server directory outlives reboots and lab restarts (same identity, same device token, so the
  * node reconnects without being paired again); it is removed when the server is deleted.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
+import { unpacked } from '../../../clawnode/releases.js'
+import { CLAWNODE_ROOT } from '../bootstrap/clawnode-service.js'
 import { openclawBin, packageRoot } from '../paths.js'
+import { ClawnodeSupervisor } from './clawnode-supervisor.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { type BootDriverContext, registerBootDriver } from './cloud/boot-drivers.js'
 import { childEnv, freePort } from './gateway-process.js'
-import { bootVps, serverDirOf } from './vps/boot.js'
+import { clawnodeVersion, pinnedOpenclawVersion, readIndex } from './releases.js'
+import { bootVps, copyDisk, dropDiskCopy, serverDirOf } from './vps/boot.js'
 import { installShims } from './vps/shims.js'
-
-const STOP_GRACE_MS = 5_000
 
 async function portFor(nodeDir: string): Promise<number> {
   const file = join(nodeDir, 'user-gateway.port')
@@ -28,6 +36,31 @@ async function portFor(nodeDir: string): Promise<number> {
   const port = await freePort()
   writeFileSync(file, String(port))
   return port
+}
+
+/** Unpacks the pinned OpenClaw release once; an upgraded node keeps what it runs. */
+export async function installPinnedOpenclaw(releasesDir: string, dir: string): Promise<void> {
+  if (existsSync(join(dir, 'current'))) return
+  const pinned = pinnedOpenclawVersion()
+  const entry = readIndex(releasesDir)?.openclaw.find((e) => e.version === pinned)
+  if (!entry) throw new Error(`the lab's release location has no OpenClaw ${pinned}`)
+  const target = join(dir, 'versions', pinned)
+  if (!unpacked(target, entry.sha256)) {
+    mkdirSync(target, { recursive: true })
+    const { extract } = await import('tar')
+    await extract({ file: join(releasesDir, entry.path), cwd: target, strip: 1 })
+    writeFileSync(join(target, '.clawnode-release'), `${entry.sha256}\n`)
+  }
+  symlinkSync(target, join(dir, 'current'))
+}
+
+/** gf-clawnode's first release on the server: this checkout, under its own version. */
+export function installClawnode(dir: string): void {
+  if (existsSync(join(dir, 'current'))) return
+  const version = join(dir, 'versions', clawnodeVersion())
+  mkdirSync(join(dir, 'versions'), { recursive: true })
+  if (!existsSync(version)) symlinkSync(packageRoot(), version)
+  symlinkSync(version, join(dir, 'current'))
 }
 
 export interface LabDriverOptions {
@@ -38,7 +71,8 @@ export interface LabDriverOptions {
 }
 
 export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
-  const running = new Map<string, ChildProcess>()
+  const supervisor = new ClawnodeSupervisor(opts.logger)
+  const releasesDir = join(opts.dir, 'releases')
   const booting = new Map<string, AbortController>()
   const shims = installShims(join(opts.dir, 'shims'))
   const key = (s: BootServer) => `${s.provider}/${s.id}`
@@ -46,14 +80,7 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
   const stopProcess = async (k: string) => {
     booting.get(k)?.abort()
     booting.delete(k)
-    const child = running.get(k)
-    running.delete(k)
-    if (!child || child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise((r) => child.once('exit', r))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
-    await exited
-    clearTimeout(timer)
+    await supervisor.stop(k)
   }
 
   return {
@@ -80,18 +107,32 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
       const port = await portFor(boot.dir)
       if (booting.get(k) !== abort) return
       booting.delete(k)
+      const openclawDir = join(boot.dir, 'openclaw')
+      // Where the unit's ExecStartPre points `current` on a VPS: at the release npm installed.
+      const clawnodeDir = join(boot.root, CLAWNODE_ROOT)
+      try {
+        await installPinnedOpenclaw(releasesDir, openclawDir)
+        installClawnode(clawnodeDir)
+      } catch (err) {
+        opts.logger.error(
+          { server: k, err: (err as Error).message },
+          'could not install OpenClaw or gf-clawnode',
+        )
+        return
+      }
       const config = {
         ...node,
         log: { level: 'info', target: 'stderr' },
         service: {
           kind: 'process',
-          argv: [
-            process.execPath,
-            join(packageRoot(), 'dist', 'src', 'lib', 'lab', 'stand-in-gateway.main.js'),
-            '--port',
-            String(port),
-          ],
-          env: { OPENCLAW_CONFIG_PATH: node.userGateway.configPath },
+          // Relative to cwd: the symlink is followed when the process starts (after a swap, the new
+          // release), and the command line names no server directory (tests find nodes by it).
+          argv: [process.execPath, 'current/openclaw.mjs', 'gateway', 'run', '--port', String(port)],
+          cwd: openclawDir,
+          env: {
+            OPENCLAW_CONFIG_PATH: node.userGateway.configPath,
+            OPENCLAW_STATE_DIR: dirname(node.userGateway.configPath),
+          },
           stopTimeoutMs: 2_000,
           autostart: userGatewayUp,
         },
@@ -101,40 +142,53 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
           // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
           validator: { node: [process.execPath], openclaw: openclawBin() },
         },
+        // Releases unpacked on the "host" instead of images pulled by Compose; shorter waits than a
+        // real gateway needs (the stand-in is up in a second).
+        openclaw: {
+          install: { kind: 'releases', dir: openclawDir },
+          readyTimeoutMs: 30_000,
+          doctorTimeoutMs: 60_000,
+          keepSnapshots: 2,
+        },
+        self: { ...node.self, dir: clawnodeDir, probationMs: 20_000 },
       }
       const configPath = join(boot.dir, 'config.json')
       writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
-      const out = openSync(join(boot.dir, 'clawnode.log'), 'a')
-      const child = spawn(
-        process.execPath,
+      supervisor.start(k, {
         // The V8 flag of the systemd unit on a VPS: a small young generation keeps an idle node lean.
-        [
+        argv: [
+          process.execPath,
           '--max-semi-space-size=1',
-          join(packageRoot(), 'bin', 'gf-clawnode.js'),
+          join(clawnodeDir, 'current', 'bin', 'gf-clawnode.js'),
           'run',
           '--config',
           configPath,
         ],
-        {
-          stdio: ['ignore', out, out],
-          env: childEnv(),
-        },
-      )
-      running.set(k, child)
-      child.once('exit', (code, signal) => {
-        if (running.get(k) === child) {
-          running.delete(k)
-          opts.logger.warn({ server: k, code, signal }, 'gf-clawnode exited')
-        }
+        logFile: join(boot.dir, 'clawnode.log'),
+        env: childEnv(),
+        rollbackEnv: { GF_CLAWNODE_ROOT: clawnodeDir, GF_CLAWNODE_STATE: node.stateDir },
       })
-      opts.logger.info({ server: k, pid: child.pid, instanceId: node.instanceId }, 'booted gf-clawnode')
+      opts.logger.info(
+        { server: k, pid: supervisor.pid(k), instanceId: node.instanceId },
+        'booted gf-clawnode',
+      )
     },
     async stop(server, ctx) {
       await stopProcess(key(server))
-      if (ctx.reason === 'delete') rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
-      await Promise.all([...new Set([...running.keys(), ...booting.keys()])].map(stopProcess))
+      for (const c of booting.values()) c.abort()
+      booting.clear()
+      await supervisor.close()
     },
   }
 }

@@ -3,7 +3,8 @@
  * OpenClaw gateway (the operator's) and the lab cloud process (the five provider APIs on loopback;
  * created servers boot real gf-clawnodes from their cloud-init), then points this home's config at
  * them: provider base URLs and credentials files, the gateway URL and token files, the lab's status
- * pages, and the lab's tailnet (Tailscale API and credentials file) for provisioning. Everything goes through the ordinary config paths, so what works against the lab works
+ * pages, the lab's tailnet (Tailscale API and credentials file) for provisioning, and its release
+ * location (OpenClaw builds and gf-clawnode releases for upgrades). Everything goes through the ordinary config paths, so what works against the lab works
  * against real clouds with a different config. State (servers, node identities, the gateway's
  * pairings) survives `down` and `up` again.
  */
@@ -200,6 +201,7 @@ function writeLabConfig(ctx: Context, gw: GatewayInfo, endpoints: LabEndpoints):
   const path = configPath(ctx.home, ctx.env)
   const current = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {}
   const watch = (current.watch as Record<string, unknown> | undefined) ?? {}
+  const upgrades = (current.upgrades as Record<string, unknown> | undefined) ?? {}
   const provisioning = (current.provisioning as Record<string, unknown> | undefined) ?? {}
   // Servers join the lab's tailnet with a key minted for each, as they would a real one.
   const tailnet = endpoints.tailscale
@@ -224,6 +226,7 @@ function writeLabConfig(ctx: Context, gw: GatewayInfo, endpoints: LabEndpoints):
       providers,
       provisioning: { ...provisioning, ...tailnet },
       watch: { ...watch, statusPageBase: `${endpoints.url}/_status` },
+      upgrades: { ...upgrades, releasesUrl: `${endpoints.url}/_releases` },
       lab: { dir: labDir(ctx) },
     },
     0o600,

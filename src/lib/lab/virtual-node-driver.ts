@@ -22,7 +22,7 @@ import { openclawBin } from '../paths.js'
 import { type LabDriverOptions, labDriverOptions } from './clawnode-boot-driver.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
-import { bootVps, serverDirOf } from './vps/boot.js'
+import { bootVps, copyDisk, dropDiskCopy, serverDirOf } from './vps/boot.js'
 import { installShims } from './vps/shims.js'
 
 const VERSION = '0.1.0'
@@ -80,12 +80,6 @@ class InProcessGateway implements ServiceManager {
 
   async logs(lines: number): Promise<string[]> {
     return this.lines.slice(-lines)
-  }
-
-  async update(version: string | undefined): Promise<{ steps: string[] }> {
-    this.log(`update to ${version ?? 'latest'} (lab: nothing to install)`)
-    await this.restart()
-    return { steps: [`restart (lab virtual gateway, version ${version ?? 'latest'})`] }
   }
 
   async close(): Promise<void> {
@@ -173,7 +167,15 @@ export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
     },
     async stop(server, ctx) {
       await stopNode(key(server))
-      if (ctx.reason === 'delete') rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
       await Promise.all([...new Set([...running.keys(), ...booting.keys()])].map(stopNode))

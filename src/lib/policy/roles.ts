@@ -58,6 +58,7 @@ export const ROLES: Record<Actor, RoleSpec> = {
       teardown: 'confirm',
       'instance.restart': 'allow',
       'ops.resume': 'allow',
+      'prices.refresh': 'allow',
     },
   },
   guardian: {
@@ -72,12 +73,14 @@ export const ROLES: Record<Actor, RoleSpec> = {
       'health.sweep': 'allow',
       // Retention: archives past their keep date; a user's archive is never pruned early.
       'archive.prune': 'allow',
+      // Stops a rollout (config push, upgrade) before its next batch when it hurts health.
+      'rollout.pause': 'allow',
     },
   },
   ledger: {
     summary: 'cost agent: recommends; tier changes, teardowns and routing changes wait for Commander',
     canConfirm: false,
-    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm' },
+    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm', 'prices.refresh': 'allow' },
   },
   triage: {
     summary: 'incident agent: read-only diagnostics',

@@ -11,6 +11,7 @@ import { toErrorBody } from '../errors.js'
 import { hasCredentials } from '../providers/credentials.js'
 import { decimalToScaled } from '../providers/decimal.js'
 import type { PlanPrice } from '../providers/types.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { type CatalogPlan, PriceCatalog } from '../store/price-catalog.js'
 
 /** What each provider's list is read from. */
@@ -60,15 +61,23 @@ export async function refreshProvider(ctx: Context, provider: Provider): Promise
     const src = table
       ? { kind: 'table' as const, source: `contabo-table@${list.validFrom}`, asOf: list.asOf }
       : { kind: 'api' as const, source: PRICE_ENDPOINTS[provider], asOf: ctx.now() }
-    ctx
-      .store()
-      .repo(PriceCatalog)
-      .replace(
+    const store = ctx.store()
+    // The list and its audit entry in one transaction: plans price with what was read, by whom.
+    store.tx(() => {
+      store.repo(PriceCatalog).replace(
         provider,
         src,
         plans.map(toPlan),
         regions.map((r) => ({ code: r.code, city: r.city, country: r.country, available: r.available })),
       )
+      store.repo(AuditTrail).append({
+        actor: ctx.actor,
+        action: 'prices.refresh',
+        target: provider,
+        outcome: 'ok',
+        details: { source: src.source, asOf: src.asOf, plans: plans.length, regions: regions.length },
+      })
+    })
     return {
       provider,
       status: 'refreshed',

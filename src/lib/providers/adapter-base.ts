@@ -30,8 +30,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
+  SnapshotOptions,
+  SnapshotRef,
   WaitOptions,
 } from './types.js'
 import { pollUntil } from './wait.js'
@@ -80,6 +83,9 @@ export abstract class AdapterBase implements ProviderAdapter {
   abstract resize(id: string, plan: string, opts?: ResizeOptions): Promise<ProviderServer>
   abstract prices(opts?: CallOptions): Promise<PlanPrice[]>
   abstract regions(opts?: CallOptions): Promise<ProviderRegion[]>
+  abstract snapshot(serverId: string, name: string, opts?: SnapshotOptions): Promise<ProviderSnapshot>
+  abstract getSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<ProviderSnapshot | null>
+  abstract deleteSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<{ alreadyGone: boolean }>
   /** State of a provider action; only adapters whose Pendings carry actions implement it for real. */
   protected abstract actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState>
 
@@ -283,6 +289,32 @@ export abstract class AdapterBase implements ProviderAdapter {
       return (await this.waitFor(await this.powerOn(id, opts), waitOpts())) as ProviderServer
     }
     return now
+  }
+
+  /** Polls a snapshot until it is available; one that disappears meanwhile is an error. */
+  protected waitForSnapshot(ref: SnapshotRef, opts: WaitOptions): Promise<ProviderSnapshot> {
+    const details = { provider: this.provider, serverId: ref.serverId, snapshotId: ref.id }
+    return pollUntil(
+      `${this.provider} snapshot ${ref.id} of server ${ref.serverId} becoming available`,
+      async () => {
+        const snap = await this.getSnapshot(ref, opts)
+        if (!snap) {
+          throw new UserError(
+            'PROVIDER_ERROR',
+            `${this.provider}: snapshot ${ref.id} of server ${ref.serverId} disappeared`,
+            { details: { ...details, status: 404, providerCode: 'not_found', requestId: null } },
+          )
+        }
+        return snap.status === 'available' ? { done: true, value: snap } : { done: false, state: snap.status }
+      },
+      {
+        timeoutMs: opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+        pollMs: opts.pollMs ?? this.pollMs,
+        clock: this.deps.clock,
+        signal: opts.signal,
+        details,
+      },
+    )
   }
 
   protected async mustGet(id: string, opts: CallOptions): Promise<ProviderServer> {

@@ -33,8 +33,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface ContaboOptions extends AdapterTuning {
@@ -96,6 +99,19 @@ const ListSchema = z.object({
 })
 const OneSchema = z.object({ data: z.array(InstanceSchema).min(1) })
 const CreatedSchema = z.object({ data: z.array(z.object({ instanceId: z.number() })).min(1) })
+const SnapshotBody = z.object({
+  snapshotId: z.string(),
+  name: z.string(),
+  instanceId: z.number(),
+  createdDate: z.string(),
+  autoDeleteDate: z.string().nullable().optional(),
+})
+const SnapshotsSchema = z.object({
+  data: z.array(SnapshotBody),
+  _pagination: z.object({ totalPages: z.number() }),
+})
+const SnapshotSchema = z.object({ data: z.array(SnapshotBody).min(1) })
+const ReinstallSchema = z.object({ data: z.array(z.object({ instanceId: z.number() })).min(1) })
 const CancelSchema = z.object({
   data: z.array(z.object({ instanceId: z.number(), cancelDate: z.string() })).min(1),
 })
@@ -119,6 +135,7 @@ export class ContaboAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'static',
+    snapshots: 'server',
     userData: 'cloud-init',
   }
   private readonly tokens: ContaboTokens
@@ -316,6 +333,64 @@ export class ContaboAdapter extends AdapterBase {
     }))
   }
 
+  /** An instance snapshot; it belongs to the instance (and Contabo deletes it at its autoDeleteDate). */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const path = `/compute/instances/${encodeURIComponent(serverId)}/snapshots`
+    for (let page = 1, pages = 1; page <= pages; page++) {
+      // `name` filters by substring; the exact name decides.
+      const res = await this.call({ method: 'GET', path, query: { name, page, size: PAGE_SIZE } }, opts)
+      const body = this.parse(SnapshotsSchema, res)
+      const found = body.data.find((x) => x.name === name)
+      if (found) return toSnapshot(found)
+      pages = body._pagination.totalPages
+    }
+    const res = await this.call(
+      { method: 'POST', path, json: { name, description: `clawops archive ${name}` } },
+      opts,
+    )
+    return toSnapshot(this.parse(SnapshotSchema, res).data[0]!)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: `/compute/instances/${encodeURIComponent(ref.serverId)}/snapshots/${encodeURIComponent(ref.id)}`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(SnapshotSchema, res).data[0]!)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call(
+      {
+        method: 'DELETE',
+        path: `/compute/instances/${encodeURIComponent(ref.serverId)}/snapshots/${encodeURIComponent(ref.id)}`,
+        allow404: true,
+      },
+      opts,
+    )
+    return { alreadyGone: res.status === 404 }
+  }
+
+  /** PUT /compute/instances/{id}: the default image installed afresh, without user data; the disk is wiped. */
+  async reinstall(serverId: string, opts: CallOptions = {}): Promise<Pending> {
+    const res = await this.call(
+      {
+        method: 'PUT',
+        path: `/compute/instances/${encodeURIComponent(serverId)}`,
+        json: { imageId: this.defaultImage, defaultUser: 'root' },
+        idempotent: true,
+      },
+      opts,
+    )
+    this.parse(ReinstallSchema, res)
+    return { provider: 'contabo', serverId, actions: [], until: 'running' }
+  }
+
   protected async actionState(): Promise<ActionState> {
     // Contabo has no action objects; its Pendings never carry action ids.
     return { state: 'success' }
@@ -354,6 +429,20 @@ function toServer(i: CInstance): ProviderServer {
     labels: {},
     createdAt: i.createdDate,
     endsAt: i.cancelDate || null,
+  }
+}
+
+function toSnapshot(x: z.infer<typeof SnapshotBody>): ProviderSnapshot {
+  return {
+    provider: 'contabo',
+    id: x.snapshotId,
+    serverId: String(x.instanceId),
+    name: x.name,
+    // Contabo answers once the snapshot exists; it has no status to wait on.
+    status: 'available',
+    sizeGb: null,
+    createdAt: x.createdDate,
+    expiresAt: x.autoDeleteDate || null,
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type RetryClass,
   retryClassForStatus,
 } from './http-client.js'
-import { withOpLabel } from './names.js'
+import { SNAPSHOT_LABEL, withOpLabel } from './names.js'
 import { providerCodeOf } from './provider-error.js'
 import { Secret } from './secret.js'
 import { labelSelector, matchesLabels } from './tags.js'
@@ -38,9 +38,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HetznerOptions extends AdapterTuning {
@@ -89,6 +92,20 @@ const CreateSchema = z.object({
   next_actions: z.array(ActionSchema).optional(),
 })
 const ActionResponseSchema = z.object({ action: ActionSchema })
+const ImageSchema = z.object({
+  id: z.number(),
+  type: z.string(),
+  status: z.string(),
+  description: z.string(),
+  image_size: z.number().nullable().optional(),
+  created: z.string(),
+  created_from: z.object({ id: z.number(), name: z.string() }).nullable().optional(),
+  labels: z.record(z.string(), z.string()),
+})
+type HImage = z.infer<typeof ImageSchema>
+const ImageResponseSchema = z.object({ image: ImageSchema })
+const ImagesSchema = z.object({ images: z.array(ImageSchema), meta: PaginationSchema })
+const CreateImageSchema = z.object({ image: ImageSchema, action: ActionSchema })
 const PriceSchema = z.object({ net: z.string(), gross: z.string() })
 const ServerTypesSchema = z.object({
   server_types: z.array(
@@ -155,6 +172,7 @@ export class HetznerAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'kv',
     prices: 'api',
+    snapshots: 'account',
     userData: 'cloud-init',
   }
   private readonly defaultImage: string
@@ -358,6 +376,43 @@ export class HetznerAdapter extends AdapterBase {
     }))
   }
 
+  /** `create_image` of type snapshot; the snapshot carries its name as a label, so a resumed run finds it. */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const wait = (id: number) => this.waitForSnapshot({ id: String(id), serverId }, opts)
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: '/images',
+        query: { type: 'snapshot', label_selector: labelSelector({ [SNAPSHOT_LABEL]: name }) },
+      },
+      opts,
+    )
+    const found = this.parse(ImagesSchema, res).images[0]
+    if (found) return found.status === 'available' ? toSnapshot(found, serverId) : wait(found.id)
+    const created = await this.call(
+      {
+        method: 'POST',
+        path: `/servers/${enc(serverId)}/actions/create_image`,
+        json: { type: 'snapshot', description: name, labels: { [SNAPSHOT_LABEL]: name } },
+      },
+      opts,
+    )
+    const { image, action } = this.parse(CreateImageSchema, created)
+    await this.waitFor(this.pending(serverId, action.id, null), opts)
+    return wait(image.id)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call({ method: 'GET', path: `/images/${enc(ref.id)}`, allow404: true }, opts)
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(ImageResponseSchema, res).image, ref.serverId)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call({ method: 'DELETE', path: `/images/${enc(ref.id)}`, allow404: true }, opts)
+    return { alreadyGone: res.status === 404 }
+  }
+
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
     const res = await this.call(
       { schema: ActionResponseSchema, method: 'GET', path: `/actions/${enc(actionId)}` },
@@ -418,6 +473,19 @@ function toServer(s: HServer): ProviderServer {
     labels,
     createdAt: s.created,
     endsAt: null,
+  }
+}
+
+function toSnapshot(i: HImage, serverId: string): ProviderSnapshot {
+  return {
+    provider: 'hetzner',
+    id: String(i.id),
+    serverId: i.created_from ? String(i.created_from.id) : serverId,
+    name: i.labels[SNAPSHOT_LABEL] ?? i.description,
+    status: i.status === 'available' ? 'available' : 'creating',
+    sizeGb: i.image_size ?? null,
+    createdAt: i.created,
+    expiresAt: null,
   }
 }
 

@@ -33,8 +33,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HostingerOptions extends AdapterTuning {
@@ -69,6 +72,12 @@ const ActionSchema = z.object({
   id: z.number(),
   name: z.string(),
   state: z.enum(['created', 'sent', 'delayed', 'success', 'error']),
+})
+const ActionsPageSchema = z.object({ data: z.array(ActionSchema) })
+const SnapshotSchema = z.object({
+  id: z.number(),
+  created_at: z.string(),
+  expires_at: z.string().nullable().optional(),
 })
 const DataCentersSchema = z.array(
   z.object({
@@ -123,6 +132,7 @@ export class HostingerAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'api',
+    snapshots: 'server',
     userData: 'shell-script',
   }
   private readonly defaultImage: string | undefined
@@ -333,6 +343,110 @@ export class HostingerAdapter extends AdapterBase {
         group: findRegion('hostinger', code)?.group ?? null,
       }
     })
+  }
+
+  /**
+   * The VM's one snapshot (a new one replaces it; a recreate deletes it). It has no name: a snapshot
+   * taken since `askedAt`, or one still being taken, is this one.
+   */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const vm = encodeURIComponent(serverId)
+    const actions = this.parse(
+      ActionsPageSchema,
+      await this.call(
+        { method: 'GET', path: `${VPS}/virtual-machines/${vm}/actions`, query: { page: 1 } },
+        opts,
+      ),
+    ).data
+    const inFlight = actions.find(
+      (a) => a.name === 'snapshot_create' && a.state !== 'success' && a.state !== 'error',
+    )
+    if (inFlight) {
+      await this.waitFor(
+        { provider: 'hostinger', serverId, actions: [String(inFlight.id)], until: null },
+        opts,
+      )
+    } else {
+      const have = await this.getSnapshot({ id: '', serverId }, opts)
+      if (!have || !opts.askedAt || (have.createdAt ?? '') < opts.askedAt) {
+        const res = await this.call({ method: 'POST', path: `${VPS}/virtual-machines/${vm}/snapshot` }, opts)
+        const action = this.parse(ActionSchema, res)
+        await this.waitFor(
+          { provider: 'hostinger', serverId, actions: [String(action.id)], until: null },
+          opts,
+        )
+      }
+    }
+    const snap = await this.getSnapshot({ id: '', serverId }, opts)
+    if (!snap) {
+      throw new UserError('PROVIDER_ERROR', `hostinger: VM ${serverId} has no snapshot after taking one`, {
+        details: { provider: 'hostinger', status: 404, providerCode: 'snapshot_missing', requestId: null },
+      })
+    }
+    return { ...snap, name }
+  }
+
+  /** The VM's snapshot (`ref.id` is not needed: a VM has at most one). */
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(ref.serverId)}/snapshot`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return null
+    const x = this.parse(SnapshotSchema, res)
+    if (ref.id && String(x.id) !== ref.id) return null
+    return {
+      provider: 'hostinger',
+      id: String(x.id),
+      serverId: ref.serverId,
+      name: '',
+      status: 'available',
+      sizeGb: null,
+      createdAt: x.created_at,
+      expiresAt: x.expires_at ?? null,
+    }
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    if (!(await this.getSnapshot(ref, opts))) return { alreadyGone: true }
+    const res = await this.call(
+      {
+        method: 'DELETE',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(ref.serverId)}/snapshot`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return { alreadyGone: true }
+    const action = this.parse(ActionSchema, res)
+    await this.waitFor(
+      { provider: 'hostinger', serverId: ref.serverId, actions: [String(action.id)], until: null },
+      opts,
+    )
+    return { alreadyGone: false }
+  }
+
+  /** POST …/recreate with the default template and no script: the OS afresh, the disk (and snapshot) gone. */
+  async reinstall(serverId: string, opts: CallOptions = {}): Promise<Pending> {
+    const templateId = await this.templateId(undefined, opts)
+    const res = await this.call(
+      {
+        method: 'POST',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(serverId)}/recreate`,
+        json: { template_id: templateId },
+      },
+      opts,
+    )
+    return {
+      provider: 'hostinger',
+      serverId,
+      actions: [String(this.parse(ActionSchema, res).id)],
+      until: 'running',
+    }
   }
 
   protected async actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {

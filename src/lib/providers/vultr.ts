@@ -33,9 +33,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 import { pollUntil } from './wait.js'
 
@@ -82,6 +85,15 @@ const PlansSchema = z.object({
   ),
   meta: MetaSchema,
 })
+const SnapshotBody = z.object({
+  id: z.string(),
+  date_created: z.string(),
+  description: z.string(),
+  size: z.number(),
+  status: z.string(),
+})
+const SnapshotSchema = z.object({ snapshot: SnapshotBody })
+const SnapshotsSchema = z.object({ snapshots: z.array(SnapshotBody), meta: MetaSchema })
 const RegionsSchema = z.object({
   regions: z.array(z.object({ id: z.string(), city: z.string(), country: z.string() })),
   meta: MetaSchema,
@@ -94,6 +106,7 @@ export class VultrAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    snapshots: 'account',
     userData: 'cloud-init',
   }
   private readonly defaultImage: string
@@ -325,6 +338,47 @@ export class VultrAdapter extends AdapterBase {
     return out
   }
 
+  /** POST /snapshots with the name as its description (Vultr's only text field), found by it again. */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    let found: z.infer<typeof SnapshotBody> | undefined
+    let cursor: string | undefined
+    do {
+      const res = await this.call(
+        { method: 'GET', path: '/snapshots', query: { description: name, per_page: PER_PAGE, cursor } },
+        opts,
+      )
+      const body = this.parse(SnapshotsSchema, res)
+      found = body.snapshots.find((x) => x.description === name)
+      cursor = body.meta.links.next || undefined
+    } while (!found && cursor)
+    if (!found) {
+      const created = await this.call(
+        { method: 'POST', path: '/snapshots', json: { instance_id: serverId, description: name } },
+        opts,
+      )
+      found = this.parse(SnapshotSchema, created).snapshot
+    }
+    const snap = toSnapshot(found, serverId)
+    return snap.status === 'available' ? snap : this.waitForSnapshot({ id: snap.id, serverId }, opts)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      { method: 'GET', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(SnapshotSchema, res).snapshot, ref.serverId)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call(
+      { method: 'DELETE', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    return { alreadyGone: res.status === 404 }
+  }
+
   protected async actionState(): Promise<ActionState> {
     // Vultr has no action objects; its Pendings never carry action ids.
     return { state: 'success' }
@@ -367,6 +421,19 @@ function toServer(i: VInstance): ProviderServer {
     labels: tagsToLabels(i.tags ?? []),
     createdAt: i.date_created,
     endsAt: null,
+  }
+}
+
+function toSnapshot(x: z.infer<typeof SnapshotBody>, serverId: string): ProviderSnapshot {
+  return {
+    provider: 'vultr',
+    id: x.id,
+    serverId,
+    name: x.description,
+    status: x.status === 'complete' ? 'available' : 'creating',
+    sizeGb: x.size > 0 ? Math.round((x.size / 1024 ** 3) * 100) / 100 : null,
+    createdAt: x.date_created,
+    expiresAt: null,
   }
 }
 

@@ -335,6 +335,26 @@ async function tryOnce(
   }
 }
 
+/**
+ * The server of this operation named `name` that an earlier run created for this same instance, if
+ * any. Never one labelled for another instance, nor one another row holds: two members given the
+ * same name (one provider for both members of a pair) must not end up on one server.
+ */
+export function adoptable(
+  ctx: Context,
+  instanceId: string,
+  found: readonly ProviderServer[],
+  name: string,
+): ProviderServer | undefined {
+  const instances = ctx.store().repo(Instances)
+  return found.find(
+    (s) =>
+      s.name === name &&
+      (s.labels['clawops/instance'] ?? instanceId) === instanceId &&
+      (instances.holderOfServer(s.provider, s.id) ?? instanceId) === instanceId,
+  )
+}
+
 /** This try's server: adopted when an earlier run of the same try created it, else created (audited). */
 async function createServer(
   run: StepRun,
@@ -351,7 +371,12 @@ async function createServer(
     opId: run.opId,
     attempt: tryNo,
   })
-  const existing = (await adapter.findByOpLabel(run.opId, { opId: run.opId })).find((s) => s.name === name)
+  const existing = adoptable(
+    ctx,
+    m.instanceId,
+    await adapter.findByOpLabel(run.opId, { opId: run.opId }),
+    name,
+  )
   if (existing) {
     keyDelivered(ctx, m.instanceId, existing.id)
     return { id: existing.id, createCalls: 0 }
@@ -495,6 +520,7 @@ async function userDataFor(
       },
     },
     clawnodePackage: settings.clawnodePackage,
+    releasesUrl: ctx.config().upgrades?.releasesUrl ?? null,
   })
 }
 
@@ -527,8 +553,11 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
   try {
     if (!serverId) {
       const name = serverName({ fleet: settings.fleet, pair: m.pairId, role: m.role, opId: run.opId })
-      const existing = (await adapter.findByOpLabel(run.opId, { opId: run.opId })).find(
-        (s) => s.name === name,
+      const existing = adoptable(
+        ctx,
+        m.instanceId,
+        await adapter.findByOpLabel(run.opId, { opId: run.opId }),
+        name,
       )
       if (existing) {
         serverId = existing.id

@@ -217,6 +217,16 @@ export class Instances {
     return row && { nodeId: row.node_id, state: row.state }
   }
 
+  /** The live (not DELETED) instance that holds a provider's server, if any. */
+  holderOfServer(provider: Provider, serverId: string): string | undefined {
+    return (
+      cached(
+        this.store.db,
+        "SELECT id FROM instances WHERE provider = ? AND provider_id = ? AND state <> 'DELETED'",
+      ).get(provider, serverId) as { id: string } | undefined
+    )?.id
+  }
+
   /** The id of the instance a gateway node belongs to (cached: presence asks on every node event). */
   idOfNode(nodeId: string): string | undefined {
     return (

@@ -32,10 +32,12 @@ import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
+import { rollbackUpgrade } from '../../../src/lib/upgrades/control.js'
+import { startUpgrade } from '../../../src/lib/upgrades/upgrade.js'
 import { tempDir } from '../../support/clawnode-fixtures.js'
 import { userConfig } from '../../support/config-push-fleet.js'
 import { manualClock, tempHome } from '../../support/context.js'
-import { isEffect, type RecordedCall, RecordingWorld } from '../../support/recording-world.js'
+import { isEffect, RELEASES, type RecordedCall, RecordingWorld } from '../../support/recording-world.js'
 import { addPair } from '../../support/watch-fakes.js'
 
 const kinds = productionKinds()
@@ -158,6 +160,28 @@ function done(r: MutationResult) {
   expect(r.operation.state, JSON.stringify(r.operation.steps.find((s) => s.state === 'failed')?.error)).toBe(
     'done',
   )
+}
+
+/** A context whose config names the world's release location (upgrades read its index). */
+async function withReleases(): Promise<void> {
+  await ctx.dispose()
+  const config = { ...structuredClone(DEFAULT_CONFIG), upgrades: world.upgradesConfig }
+  ctx = world.context({ home: tempHome(), actor: 'operator', config })
+}
+
+/** An upgrade of one pair to the second version the world's release location offers. */
+async function upgradePair(what: 'openclaw' | 'clawnode') {
+  const p = await pair()
+  const r = await startUpgrade(
+    ctx,
+    engine,
+    what,
+    { version: RELEASES[what][1], selector: `pair=${p.pairId}`, pauseMs: 0 },
+    { yes: true },
+  )
+  if (r.status === 'dry-run') throw new Error('dry run')
+  expect(r.status).toBe('complete')
+  return r.rollout
 }
 
 /** One scenario per operation kind: what it runs, and the effects it must make. */
@@ -290,6 +314,30 @@ const scenarios: Record<string, { effects: string[]; run(): Promise<void> }> = {
       if (r.status === 'dry-run') throw new Error('dry run')
       world.calls.length = 0
       const back = await rollbackRollout(ctx, engine, r.rollout.rolloutId, { yes: true })
+      expect(back.status).not.toBe('dry-run')
+    },
+  },
+  'openclaw.upgrade': {
+    effects: ['node:openclaw.update', 'node:openclaw.update'],
+    async run() {
+      await withReleases()
+      await upgradePair('openclaw')
+    },
+  },
+  'clawnode.upgrade': {
+    effects: ['node:clawnode.update', 'node:clawnode.update'],
+    async run() {
+      await withReleases()
+      await upgradePair('clawnode')
+    },
+  },
+  'openclaw.rollback': {
+    effects: ['node:openclaw.rollback', 'node:openclaw.rollback'],
+    async run() {
+      await withReleases()
+      const up = await upgradePair('openclaw')
+      world.calls.length = 0
+      const back = await rollbackUpgrade(ctx, engine, up.rolloutId, { yes: true })
       expect(back.status).not.toBe('dry-run')
     },
   },

@@ -24,15 +24,24 @@ import { FakeConfigFleet, seedPairs } from '../../support/config-push-fleet.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 import { DeletingProvider } from '../../support/deleting-provider.js'
 import { RecordingWorld } from '../../support/recording-world.js'
-import { addPair } from '../../support/watch-fakes.js'
+import { addPair, FakeNodes } from '../../support/watch-fakes.js'
 
 const engine = new Engine(productionKinds())
 
 let home: string
 let clock: ReturnType<typeof manualClock>
 let cloud: DeletingProvider
+/** The nested failover of a lone primary's teardown asks the standby's node whether it serves. */
+let nodes: FakeNodes
+const GATEWAY = { OPENCLAW_GATEWAY_TOKEN: 'gateway-token-for-the-test' }
 const as = (actor: string): Context =>
-  testContext({ home, actor, clock, services: { provider: () => cloud.adapter(), sleep: async () => {} } })
+  testContext({
+    home,
+    actor,
+    clock,
+    env: GATEWAY,
+    services: { provider: () => cloud.adapter(), nodes, sleep: async () => {} },
+  })
 
 async function refusal(p: Promise<unknown>): Promise<UserError> {
   const err = await p.then(
@@ -54,7 +63,7 @@ function pair(ctx: Context) {
   return { ...p, primary, standby }
 }
 
-/** A teardown of the primary alone, confirmed by `confirmer`, whose provider delete failed. */
+/** A teardown of the primary alone (failed over first), confirmed by `confirmer`, whose provider delete failed. */
 async function failedTeardown(confirmer: 'operator' | 'commander') {
   const p = pair(as('operator'))
   const deleted = cloud.deletes.length
@@ -67,7 +76,7 @@ async function failedTeardown(confirmer: 'operator' | 'commander') {
   if (r.status === 'dry-run') throw new Error('dry run')
   expect(r.operation.state).toBe('failed')
   expect(cloud.deletes.length).toBe(deleted)
-  // The teardown marked the primary before the provider refused: it still serves the user.
+  // The provider was asked (its delete may have happened): the row stays ARCHIVING until a retry knows.
   expect(as('operator').store().repo(Instances).get(p.primary.id)!.state).toBe('ARCHIVING')
   return { ...p, opId: r.operation.id, planId }
 }
@@ -80,6 +89,7 @@ beforeEach(() => {
   home = tempHome()
   clock = manualClock()
   cloud = new DeletingProvider()
+  nodes = new FakeNodes()
 })
 
 describe('ops resume --retry-failed of a failed teardown', () => {
@@ -125,49 +135,49 @@ describe('ops resume --retry-failed of a failed teardown', () => {
   })
 })
 
-describe('a resumed teardown is judged by the fleet as it stands (rule 1 at step time)', () => {
-  it('refuses to delete the primary once its standby has failed, though the teardown marked it ARCHIVING', async () => {
-    const t = await failedTeardown('commander')
-    as('operator').store().repo(Instances).update(t.standby.id, { state: 'FAILED' })
-    const r = await engine.resume(as('commander'), { opId: t.opId, retryFailed: true })
-    const step = r.operations[0]!.steps[0]!
-    expect(step.state).toBe('failed')
-    expect(step.error).toMatchObject({
-      code: 'POLICY_DENIED',
-      details: { rules: ['standby-active-before-teardown'] },
-    })
-    expect(cloud.deletes).toEqual([])
-    expect(lastEntry('commander')).toMatchObject({ action: 'teardown', outcome: 'failed' })
-    const denied = as('operator')
-      .store()
-      .repo(AuditTrail)
-      .query({ opId: t.opId, limit: 100 })
-      .filter((e) => e.outcome === 'denied')
-    expect(denied).toEqual([expect.objectContaining({ action: 'teardown.pair', actor: 'commander' })])
-    // The operator's own retry is refused too: rule 1 binds everyone.
-    const op = await engine.resume(as('operator'), { opId: t.opId, retryFailed: true, yes: true })
-    expect(op.operations[0]!.state).toBe('failed')
-    expect(cloud.deletes).toEqual([])
+describe('a teardown of a lone primary is judged by the fleet as it stands (rule 1 at step time)', () => {
+  it('fails the primary over before its delete, so the pair is served when the server goes', async () => {
+    const p = pair(as('operator'))
+    const seen: string[] = []
+    cloud.onDelete = () => {
+      const members = as('operator').store().repo(Instances).list({ pairId: p.pairId })
+      seen.push(members.map((m) => `${m.id}:${m.role}:${m.state}`).join(' '))
+    }
+    const r = await engine.mutate(as('operator'), teardownKind, { ids: [p.primary.id] }, { yes: true })
+    if (r.status === 'dry-run') throw new Error('dry run')
+    expect(r.operation.state).toBe('done')
+    expect(cloud.deletes).toEqual([p.primary.providerId])
+    expect(seen).toEqual([`${p.primary.id}:standby:ARCHIVING ${p.standby.id}:primary:ACTIVE`])
   })
 
-  it('deletes once the standby is ACTIVE again', async () => {
+  it('refuses a confirmation once the standby has failed: no failover, nothing deleted', async () => {
+    const p = pair(as('operator'))
+    const planned = await refusal(engine.mutate(as('forge'), teardownKind, { ids: [p.primary.id] }))
+    const planId = (planned.details as { planId: string }).planId
+    as('operator').store().repo(Instances).update(p.standby.id, { state: 'FAILED' })
+    const err = await refusal(
+      engine.mutate(as('commander'), teardownKind, { ids: [p.primary.id] }, { confirm: planId }),
+    )
+    expect(['PLAN_STALE', 'POLICY_DENIED']).toContain(err.code)
+    expect(cloud.deletes).toEqual([])
+    expect(nodes.calls).toEqual([])
+    const primary = as('operator').store().repo(Instances).get(p.primary.id)!
+    expect(primary).toMatchObject({ role: 'primary', state: 'ACTIVE' })
+  })
+
+  it('retries a failed delete of the failed-over primary whatever its promoted partner does since', async () => {
     const t = await failedTeardown('commander')
     const instances = as('operator').store().repo(Instances)
-    instances.update(t.standby.id, { state: 'FAILED' })
-    await engine.resume(as('commander'), { opId: t.opId, retryFailed: true })
-    instances.update(t.standby.id, { state: 'ACTIVE' })
+    expect(instances.get(t.primary.id)).toMatchObject({ role: 'standby', state: 'ARCHIVING' })
+    expect(instances.get(t.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
+    // What goes is a standby now: rule 1 is not at stake, and no second failover runs.
+    instances.update(t.standby.id, { state: 'DEGRADED' })
+    const promotions = nodes.calls.length
     const r = await engine.resume(as('commander'), { opId: t.opId, retryFailed: true })
     expect(r.operations[0]!.state).toBe('done')
     expect(cloud.deletes).toEqual([t.primary.providerId])
-  })
-
-  it('takes a primary the teardown left ARCHIVING without a record of its state as ACTIVE', async () => {
-    const t = await failedTeardown('commander')
-    // As an operation journaled before the states were recorded would have left it.
-    as('operator').store().db.prepare('UPDATE op_steps SET checkpoint = NULL WHERE op_id = ?').run(t.opId)
-    as('operator').store().repo(Instances).update(t.standby.id, { state: 'DEGRADED' })
-    await engine.resume(as('commander'), { opId: t.opId, retryFailed: true })
-    expect(cloud.deletes).toEqual([])
+    expect(nodes.calls.length).toBe(promotions)
+    expect(instances.get(t.standby.id)).toMatchObject({ role: 'primary', state: 'DEGRADED' })
   })
 })
 
@@ -229,7 +239,7 @@ describe('node approve', () => {
 })
 
 describe('config push pause and resume go through the engine’s gate', () => {
-  it('judges pause by the role and resume like any run: role, rules and a live confirmation', async () => {
+  it('judges pause by the role (rollout.pause) and resume like any run: role, rules and a live confirmation', async () => {
     const tmp = tempDir('pause-resume-')
     try {
       const fleet = new FakeConfigFleet(tmp.dir)
@@ -251,8 +261,13 @@ describe('config push pause and resume go through the engine’s gate', () => {
 
       for (const agent of ['guardian', 'forge', 'triage']) {
         const paused = await refusal(pauseRollout(ctxAs(agent), engine, rollout))
-        expect(paused.code).toBe('POLICY_DENIED')
-        expect(lastEntry(agent)).toMatchObject({ action: 'config.push.pause', outcome: 'denied' })
+        if (agent === 'guardian') {
+          // Guardian may pause a rollout (it adds nothing); this one is halted already.
+          expect(paused.code).toBe('CONFLICT')
+        } else {
+          expect(paused.code).toBe('POLICY_DENIED')
+          expect(lastEntry(agent)).toMatchObject({ action: 'config.push.pause', outcome: 'denied' })
+        }
         const resumed = await refusal(resumeRollout(ctxAs(agent), engine, rollout))
         expect(resumed.code).toBe('POLICY_DENIED')
       }

@@ -30,6 +30,7 @@ import { Pairs } from '../../../src/lib/store/pairs.js'
 import { Plans } from '../../../src/lib/store/plans.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 import { DeletingProvider } from '../../support/deleting-provider.js'
+import { FakeNodes } from '../../support/watch-fakes.js'
 
 const PAIRS = 12
 /** Single-pair targets and fleet changes pick among the first few pairs, so they meet often. */
@@ -158,6 +159,7 @@ class World {
   /** The pair the latest single-pair plan was about. */
   subject = 0
   readonly cloud = new DeletingProvider()
+  readonly nodes = new FakeNodes()
   failTouches = 0
   readonly engine: Engine
   readonly touch: OperationKind<{ selector: string }>
@@ -205,7 +207,9 @@ class World {
       home: this.home,
       actor: 'operator',
       clock: this.clock,
-      services: { provider: () => this.cloud.adapter(), sleep: async () => {} },
+      env: { OPENCLAW_GATEWAY_TOKEN: 'gateway-token-for-the-test' },
+      // The nested failover of a lone primary's teardown asks the standby's node whether it serves.
+      services: { provider: () => this.cloud.adapter(), nodes: this.nodes, sleep: async () => {} },
     })
     return this.root.as(actor)
   }

@@ -13,6 +13,7 @@ import { Instances } from '../../../src/lib/store/instances.js'
 import { Pairs } from '../../../src/lib/store/pairs.js'
 import { Silences } from '../../../src/lib/store/silences.js'
 import { Store } from '../../../src/lib/store/store.js'
+import { UpgradeRollouts } from '../../../src/lib/store/upgrade-rollouts.js'
 import { WatchRuns } from '../../../src/lib/store/watch-runs.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 import { onPostgres, rawExec, storeDump } from '../../support/store-engine.js'
@@ -98,6 +99,27 @@ describe('fleet status', () => {
       monthlyUsdCents('hetzner', 'nano') +
       monthlyUsdCents('vultr', 'nano')
     expect(s.monthlyCost.usdCents).toBe(expected)
+  })
+
+  it('counts the versions the live instances last reported; a deleted one and one never asked apart', () => {
+    const ctx = testContext()
+    const store = ctx.store()
+    seed(store)
+    const versions = store.repo(UpgradeRollouts)
+    versions.recordVersions('a1', { openclaw: '2026.9.6', clawnode: '0.1.0' })
+    versions.recordVersions('a2', { openclaw: '2026.9.6-1', clawnode: '0.1.0' })
+    versions.recordVersions('b1', { openclaw: '2026.9.6' })
+    versions.recordVersions('c3', { openclaw: '2026.1.1', clawnode: '0.0.9' })
+    const s = fleetStatus(ctx, { refresh: false })
+    expect(s.versions).toEqual({
+      openclaw: [
+        { version: '2026.9.6', instances: 2 },
+        { version: '2026.9.6-1', instances: 1 },
+      ],
+      clawnode: [{ version: '0.1.0', instances: 2 }],
+      unknown: 3,
+    })
+    expect(s.upgrades).toEqual([])
   })
 
   it('narrows counts, lists, regions and pairs by provider, region and state', () => {

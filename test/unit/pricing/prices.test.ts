@@ -16,6 +16,7 @@ import { providerPrices } from '../../../src/lib/pricing/prices-view.js'
 import { refreshPrices } from '../../../src/lib/pricing/refresh.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { BillingSegments, openBilling } from '../../../src/lib/store/billing.js'
 import { PriceCatalog } from '../../../src/lib/store/price-catalog.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
@@ -84,6 +85,14 @@ describe('reading the price lists', () => {
         ['contabo', 'refreshed', 'table'],
         ['hostinger', 'refreshed', 'api'],
       ])
+      // Each list written is audited with it, by the actor that read it.
+      expect(
+        ctx
+          .store()
+          .repo(AuditTrail)
+          .query({ action: 'prices.refresh' })
+          .map((e) => [e.actor, e.target, e.outcome]),
+      ).toEqual(expect.arrayContaining(PROVIDERS.map((p) => ['operator', p, 'ok'])))
       const catalog = ctx.store().repo(PriceCatalog)
       expect(catalog.source('hetzner')).toMatchObject({
         kind: 'api',

@@ -110,6 +110,7 @@ describe('hostinger adapter against the lab', () => {
       labels: 'none',
       prices: 'api',
       userData: 'shell-script',
+      snapshots: 'server',
     })
   })
 

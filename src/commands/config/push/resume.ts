@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/cli/render-rollout.js'
 import type { PushOutcome } from '../../../lib/config-push/push.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushResume extends ClawopsCommand<typeof ConfigPushResume, PushOutcome> {
   static override summary =

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
 import { planPrompt } from '../../../lib/cli/prompt.js'
-import { renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
+import { renderRollout, showRolloutOnError } from '../../../lib/cli/render-rollout.js'
 
 type Result = Awaited<ReturnType<typeof import('../../../lib/config-push/control.js').rollbackRollout>>
 

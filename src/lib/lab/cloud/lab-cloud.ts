@@ -6,8 +6,10 @@
  * mandatory-header guard, the provider's rate limit, fault rules, then the handler; state changes
  * are flushed to the state file before the answer goes out.
  */
+import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino, { type Logger } from 'pino'
 import { PROVIDERS, type Provider } from '../../domain/provider.js'
@@ -21,7 +23,7 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer, LabTailnet } from './model.js'
+import type { FaultRule, LabServer, LabSnapshot, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
@@ -51,6 +53,8 @@ export interface LabCloudOptions {
   logger?: Logger
   /** Sees every provider API request after routing (tests check the adapters' requests with it). */
   onRequest?: (provider: Provider, req: LabRequest) => void
+  /** A directory served read-only at /_releases/ (the lab's release location, see ../releases.ts). */
+  releasesDir?: string
 }
 
 export interface ProviderEndpoint {
@@ -81,6 +85,8 @@ export interface LabCloud {
   faults(): FaultRule[]
   seed(req: SeedRequest): LabServer[]
   servers(provider?: Provider): LabServer[]
+  /** Snapshots of servers' disks the providers keep (taken, not yet deleted or expired). */
+  snapshots(provider: Provider): LabSnapshot[]
   /** The lab tailnet's keys and joined devices. */
   tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
@@ -166,6 +172,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return out
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
+    snapshots: (provider) => engine.snapshots(provider),
     tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     async close() {
@@ -191,6 +198,19 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     },
     requestCounts: lab.requestCounts,
   })
+
+  // The release location serves files as a web server or a bucket would: GET only, no listing.
+  const serveRelease = (res: ServerResponse, rel: string) => {
+    const dir = o.releasesDir
+    const file =
+      dir && /^(index\.json|(openclaw|gf-clawnode)\/[A-Za-z0-9._+-]+\.tgz)$/.test(rel) ? join(dir, rel) : null
+    if (!file || !existsSync(file)) return send(res, 404, { message: `no release at ${rel}` }, {})
+    res.writeHead(200, {
+      'content-type': rel.endsWith('.json') ? 'application/json' : 'application/gzip',
+      'content-length': String(statSync(file).size),
+    })
+    createReadStream(file).pipe(res)
+  }
 
   const tailnet = tailscaleApi(engine, o.tailscale)
 
@@ -221,6 +241,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         base: `${origin}/_lab`,
       })
     }
+    if (path.startsWith('/_releases/')) return serveRelease(res, path.slice('/_releases/'.length))
     if (path === '/tailscale' || path.startsWith('/tailscale/')) {
       try {
         const out = await tailnet.handle({

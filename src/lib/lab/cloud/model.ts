@@ -65,6 +65,8 @@ export type ActionEffect =
   | { kind: 'plan'; plan: string; growDisk: boolean; restart: boolean }
   /** At `dueAt`: the server is gone. */
   | { kind: 'delete' }
+  /** At `dueAt`: the snapshot is available (its copy of the disk taken when it was asked for). */
+  | { kind: 'snapshot'; snapshotId: string }
   /** Nothing to do (e.g. power-on of a running server). */
   | { kind: 'none' }
 
@@ -112,6 +114,34 @@ export interface FaultRule {
   /** Injected errors left before the rule expires; null: unlimited. */
   remaining: number | null
   createdAt: string
+}
+
+/**
+ * A snapshot of a server's disk (Hetzner image of type snapshot, DigitalOcean droplet snapshot,
+ * Vultr snapshot, Contabo instance snapshot, Hostinger VM snapshot). Account-level snapshots outlive
+ * their server; Contabo's and Hostinger's belong to the server and go with it.
+ */
+export interface LabSnapshot {
+  provider: Provider
+  id: string
+  /** The server it was taken of; kept after that server is gone. */
+  serverId: string
+  serverName: string
+  /** DigitalOcean's and Contabo's name; Hetzner's and Vultr's description; '' on Hostinger. */
+  name: string
+  description: string
+  /** Hetzner image labels. */
+  labels: Record<string, string>
+  region: string
+  plan: string
+  image: string
+  status: 'creating' | 'available'
+  createdAt: string
+  /** When the provider removes it by itself (Contabo autoDeleteDate, Hostinger expires_at). */
+  expiresAt: string | null
+  /** Removed with its server (Contabo, Hostinger). */
+  boundToServer: boolean
+  sizeGb: number
 }
 
 export interface ContaboToken {
@@ -185,6 +215,7 @@ export interface LabState {
   seq: Record<string, number>
   servers: LabServer[]
   actions: LabAction[]
+  snapshots: LabSnapshot[]
   faults: FaultRule[]
   contaboTokens: ContaboToken[]
   hostingerScripts: HostingerScript[]
@@ -199,6 +230,7 @@ export function emptyState(): LabState {
     seq: {},
     servers: [],
     actions: [],
+    snapshots: [],
     faults: [],
     contaboTokens: [],
     hostingerScripts: [],

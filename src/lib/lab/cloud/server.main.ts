@@ -8,7 +8,8 @@
  * CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud) and CLAWOPS_LAB_CLOUD_DRIVER (instant; see
  * boot-drivers.ts for how another driver registers). When listening it prints one JSON line on
  * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
- * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
+ * …,"contabo":{…,"authUrl"}} — and nothing else. It serves the lab's release location at /_releases/
+ * (built into <dir>/releases at start, see ../releases.ts). SIGTERM or SIGINT closes it cleanly (state flushed,
  * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
  *
  * The credentials each provider API accepts come from FILE (default <dir>/credentials.json, JSON as
@@ -21,6 +22,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../../log.js'
+import { ensureLabReleases } from '../releases.js'
 // Registers the `clawnode` driver (real gf-clawnode processes booted from cloud-init).
 import '../clawnode-boot-driver.js'
 // Registers `clawnode-virtual` (virtual gf-clawnodes inside this process, for large lab fleets).
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
       ? {}
       : { deleteMs: intOf('delete-ms', values['delete-ms'])! }),
   }
+  // The release location the lab serves (OpenClaw builds, gf-clawnode releases); servers boot the
+  // pinned OpenClaw from it.
+  const releasesDir = join(dir, 'releases')
+  await ensureLabReleases(releasesDir)
   let lab: LabCloud | undefined
   const driver = await createBootDriver(values.driver ?? env.CLAWOPS_LAB_CLOUD_DRIVER ?? 'instant', {
     dir,
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
     port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
     timings,
     logger,
+    releasesDir,
     ...(tailscale ? { tailscale } : {}),
   })
   const running = lab

@@ -9,9 +9,10 @@
  * files about it (the node's log, the stand-in gateway's port); it outlives reboots and lab restarts
  * and is removed when the server is deleted.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type ClawnodeConfig, ClawnodeConfigSchema } from '../../../../clawnode/config.js'
+import { CLAWNODE_CURRENT_BIN, CLAWNODE_NPM_BIN } from '../../bootstrap/clawnode-service.js'
 import type { BootServer } from '../cloud/boot-driver.js'
 import { FIRST_BOOT_DONE, firstBoot, firstBootDone, runIn, type VpsEnv } from './first-boot.js'
 import { LAB_STATE_DIR } from './shims.js'
@@ -33,8 +34,22 @@ export function serverDirOf(labDir: string, s: BootServer): string {
   return join(labDir, 'nodes', `${s.provider}-${s.id}`)
 }
 
+/** Where a provider snapshot keeps its copy of a server's disk (its directory). */
+export function snapshotDirOf(labDir: string, provider: string, snapshotId: string): string {
+  return join(labDir, 'snapshots', `${provider}-${snapshotId}`)
+}
+
+/** A snapshot of the server's disk as it is now: its directory, copied. */
+export function copyDisk(labDir: string, s: BootServer, snapshotId: string): void {
+  const from = serverDirOf(labDir, s)
+  if (existsSync(from)) cpSync(from, snapshotDirOf(labDir, s.provider, snapshotId), { recursive: true })
+}
+
+export function dropDiskCopy(labDir: string, provider: string, snapshotId: string): void {
+  rmSync(snapshotDirOf(labDir, provider, snapshotId), { recursive: true, force: true })
+}
+
 const SYSTEMD_LOG = '/var/log/lab-systemd.log'
-const GF_CLAWNODE_BIN = '/usr/local/bin/gf-clawnode'
 const UNIT_DIRS = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system']
 
 function lines(path: string): string[] {
@@ -59,8 +74,10 @@ function clawnodeOf(root: string, unit: string, log: (line: string) => void): La
   const exec = text && /^ExecStart=(.+)$/m.exec(text)?.[1]
   if (!exec) return null
   const argv = exec.trim().split(/\s+/)
-  if (!argv.includes(GF_CLAWNODE_BIN)) return null
-  const missing = [argv[0]!, GF_CLAWNODE_BIN].find((p) => !existsSync(join(root, p)))
+  // The unit runs the release `current` points at; its ExecStartPre points it at what npm installed
+  // (the lab's driver lays that first release down), so npm's gf-clawnode must be there.
+  if (!argv.includes(CLAWNODE_NPM_BIN) && !argv.includes(CLAWNODE_CURRENT_BIN)) return null
+  const missing = [argv[0]!, CLAWNODE_NPM_BIN].find((p) => !existsSync(join(root, p)))
   if (missing) {
     log(`${unit}.service: Failed at step EXEC spawning ${argv[0]}: ${missing}: No such file or directory`)
     return null

@@ -5,10 +5,22 @@
  * count as processed, not failed. After an operator resumes a halted rollout, the failures so far are
  * accepted and the budget applies to what comes after.
  */
+import { z } from 'zod'
 import type { FailureBudget } from '../domain/rollout.js'
 import { UserError } from '../errors.js'
 
 export const DEFAULT_BUDGET: FailureBudget = { kind: 'pct', value: 2 }
+
+/** A budget as an operation's parameters carry it. */
+export const FailureBudgetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pct'), value: z.number().min(0).max(100) }).strict(),
+  z.object({ kind: z.literal('count'), value: z.number().int().min(0) }).strict(),
+])
+
+/** The budget as a share of the target, in percent (rule 2 reads it). */
+export function budgetPct(b: FailureBudget, instances: number): number {
+  return b.kind === 'pct' ? b.value : (100 * b.value) / Math.max(1, instances)
+}
 
 export function parseBudget(raw: string): FailureBudget {
   const s = raw.trim()

@@ -4,8 +4,8 @@ import { type DocChange, formatDocChange } from '../config-push/doc-change.js'
 import type { PlanPreview } from '../config-push/push.js'
 import type { RolloutView } from '../config-push/view.js'
 import type { Change } from '../gateway/config-diff.js'
-import { paintState } from './style.js'
-import { renderTable } from './table.js'
+import { paintState } from '../output/style.js'
+import { renderTable } from '../output/table.js'
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : JSON.stringify(v))
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { describeBudget, judgeBudget, parseBudget } from '../../../src/lib/config-push/budget.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { describeBudget, judgeBudget, parseBudget } from '../../../src/lib/rollout/budget.js'
 
 describe('failure budget', () => {
   it('reads a share or a count, and refuses anything else', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type BatchMember, planBatches } from '../../../src/lib/config-push/batching.js'
+import { type BatchMember, planBatches } from '../../../src/lib/rollout/batching.js'
 
 function fleet(pairs: number, opts: { lonePrimaries?: number; loneStandbys?: number } = {}): BatchMember[] {
   const out: BatchMember[] = []

@@ -1,6 +1,6 @@
 /**
- * How a rollout is cut into batches. Standbys go first (they serve no user, so a config that breaks
- * a gateway shows up there before any user notices), then primaries, each in pair order, so the
+ * How a rollout (a config push, an upgrade) is cut into batches. Standbys go first (they serve no
+ * user, so a change that breaks a gateway shows up there before any user notices), then primaries, each in pair order, so the
  * batching is the same every time it is planned. Two members of one pair are never in the same batch:
  * a batch that would take a pair's second member is closed early. An optional canary batch comes first.
  */
@@ -19,7 +19,7 @@ export interface BatchOptions {
   canary: number
   /** One batch with everything (small targets only; policy asks for a confirmation). */
   allAtOnce: boolean
-  /** A push updates standbys first; a rollback restores primaries (the users' gateways) first. */
+  /** A rollout changes standbys first; a rollback restores primaries (the users' gateways) first. */
   order?: 'standbys-first' | 'primaries-first'
 }
 

@@ -5,10 +5,10 @@
 
 import type { MutationResult } from '../engine/types.js'
 import type { ErrorBody } from '../errors.js'
-import { describe } from './outcome.js'
-import { costDelta } from './plan-question.js'
-import { paintState } from './style.js'
-import { renderTable } from './table.js'
+import { describe } from '../output/outcome.js'
+import { costDelta } from '../output/plan-question.js'
+import { paintState } from '../output/style.js'
+import { renderTable } from '../output/table.js'
 
 export interface OperationResult {
   status: MutationResult['status']
