@@ -3,7 +3,7 @@
  * fleet, bad filters. The page draws each from the snapshot result (plugin/ui/app.ts); the populated
  * page is the browser test's.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readSnapshot } from '../../../plugin/src/snapshot.js'
@@ -17,6 +17,7 @@ describe('the Fleet tab snapshot in each designed state', () => {
     const home = tempHome()
     const r = await readSnapshot(settings(home), {})
     expect(r).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(existsSync(join(home, 'fleet.db'))).toBe(false)
     const again = await readSnapshot(settings(home), {})
     expect(again).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
   })
