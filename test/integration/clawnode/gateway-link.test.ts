@@ -117,7 +117,6 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
         argv: [process.execPath, STAND_IN_GATEWAY(), '--port', String(standInPort)],
         env: { OPENCLAW_CONFIG_PATH: userConfig },
         stopTimeoutMs: 2_000,
-        updateArgv: ['/bin/echo', 'installing openclaw@{version}'],
       },
       userGateway: {
         url: `http://127.0.0.1:${standInPort}`,
@@ -208,10 +207,18 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     await run('openclaw.stop')
     expect(await call('openclaw.health')).toMatchObject({ healthy: false, service: { state: 'stopped' } })
     expect(await run('openclaw.start', {})).toMatchObject({ healthy: true })
-    expect(await run('openclaw.update', { version: '2026.9.6' })).toMatchObject({
-      steps: ['/bin/echo installing openclaw@2026.9.6', 'restart'],
-      healthy: true,
-    })
+    // This host installs no OpenClaw releases (openclaw.install is none): an upgrade is refused, never
+    // pretended (the upgrade itself runs in test/unit/clawnode/openclaw-upgrade.test.ts and the lab).
+    const update = await invokeNode(op, {
+      nodeId,
+      command: 'openclaw.update',
+      params: { version: '2026.9.6', sha256: 'a'.repeat(64), key: 'it-upgrade-1' },
+    }).then(
+      () => null,
+      (e: unknown) => (e as UserError).toBody(),
+    )
+    expect(update).toMatchObject({ details: { nodeCode: 'UNAVAILABLE' } })
+    expect(await call('openclaw.health')).toMatchObject({ healthy: true })
 
     const got = await run<{ hash: string; config: Wire }>('config.get')
     expect(got.config.gateway.port).toBe(standInPort)
