@@ -24,6 +24,7 @@ import { instantBootDriver } from './instant-boot-driver.js'
 import type { FaultRule, LabServer } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
+import { type LoggedRequest, preciseNow, RequestLog } from './request-log.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
@@ -78,6 +79,8 @@ export interface LabCloud {
   servers(provider?: Provider): LabServer[]
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
+  /** Every provider API request in order of arrival, with its time and answer (see request-log.ts). */
+  readonly requests: RequestLog
   close(): Promise<void>
 }
 
@@ -93,6 +96,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
   const state = file.load()
   const engine = new LabEngine({ state, file, driver: o.driver ?? instant, instant, timings, now, logger })
   const counts = Object.fromEntries(PROVIDERS.map((p) => [p, 0])) as Record<Provider, number>
+  const requests = new RequestLog()
   const quotas = Object.fromEntries(
     PROVIDERS.map((p) => [p, new Quota({ ...DEFAULT_QUOTAS[p], ...o.quotas?.[p] }, now())]),
   ) as Record<Provider, Quota>
@@ -160,7 +164,9 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
     requestCounts: () => ({ ...counts }),
+    requests,
     async close() {
+      requests.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
@@ -182,6 +188,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return n
     },
     requestCounts: lab.requestCounts,
+    requests,
   })
 
   const server: Server = createServer((req, res) => {
@@ -221,6 +228,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     if (!api) return send(res, 404, { message: `no lab endpoint at ${path}` }, {})
 
     counts[api.provider]++
+    const receivedAt = preciseNow()
+    let fault: LoggedRequest['fault'] = null
     engine.tick()
     const labReq: LabRequest = {
       method,
@@ -265,6 +274,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       if (expired(state.faults).length > 0) refreshFaults()
       if (verdict.latencyMs > 0) await sleep(verdict.latencyMs)
       if (verdict.error) {
+        fault = verdict.error.outage ? 'outage' : 'error'
         const e = api.error(
           verdict.error.status,
           verdict.error.outage ? 'region unavailable (lab outage)' : 'injected fault (lab)',
@@ -273,8 +283,10 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed)
+      if (verdict.malformed) {
+        fault = 'malformed'
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
+      }
       const out: LabResponse = await m.handler(labReq)
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
@@ -285,6 +297,15 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       send(res, e.status, e.body, rateHeaders)
     } finally {
       engine.flush()
+      requests.add({
+        provider: api.provider,
+        method,
+        path: labReq.path,
+        status: res.statusCode,
+        fault,
+        receivedAt,
+        answeredAt: preciseNow(),
+      })
     }
   }
 
