@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
-// Four projects: fast unit tests (no network, seconds); cli tests that run the built binary as a
+// Five projects: fast unit tests (no network, seconds); cli tests that run the built binary as a
 // user or an agent would (no gateway); contract tests that run the providers' official clients against
 // the lab cloud; integration tests that share one real OpenClaw gateway per run (started by
-// test/support/global-gateway.ts). `npm test` builds first (pretest).
+// test/support/global-gateway.ts); reliability tests (SIGKILL, provider faults, conflicting
+// operations) that each bring a lab of their own up, after every other project has run.
+// `npm test` builds first (pretest).
 export default defineConfig({
   test: {
     projects: [
@@ -38,6 +40,18 @@ export default defineConfig({
           // One file at a time: they share the run's gateway (one test kills and restarts it), and
           // the lab tests start a gateway and dozens of nodes of their own.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 900_000,
+          // Each file starts a lab (a gateway and a cloud of virtual nodes) and kills clawops
+          // processes on a schedule: one at a time, and alone, after the other projects.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

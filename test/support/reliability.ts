@@ -556,7 +556,7 @@ export async function killCampaign(o: {
     else out.failures.push({ point: i + 1, kill, at: k.at, violations: problems })
   }
   note(
-    `${o.kind}: ${out.tried} points tried, ${out.killed} killed (${out.afterDelete} just after a provider delete), ${out.held} held (seed ${o.seed})`,
+    `${o.kind}: ${out.tried} points tried, ${out.killed} killed (${out.afterDelete} just after a provider delete), ${out.held} held (seed ${o.seed}); resumes exited in ${Math.min(...out.resumeMs)}–${Math.max(...out.resumeMs)} ms`,
   )
   return out
 }

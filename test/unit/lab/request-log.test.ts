@@ -38,7 +38,6 @@ describe('the lab request log', () => {
       plan: hz.planFor('nano'),
       region: 'nbg1',
       labels: {},
-      userData: null,
     })
     await hz.delete(created.server.id)
     const { requests, last } = await log()
@@ -83,7 +82,6 @@ describe('the lab request log', () => {
       plan: hz.planFor('nano'),
       region: 'nbg1',
       labels: {},
-      userData: null,
     })
     const t = Date.now()
     await hz.delete(created.server.id)

@@ -4,8 +4,8 @@
 // one live primary; a failover that finished has the old standby serving as the ACTIVE primary, the
 // old primary QUARANTINED and one replacement standby queued. The lab boots virtual gf-clawnodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ReprovisionQueue } from '../../../src/lib/store/reprovision-queue.js'
-import { killCampaign, LabHome, liveMembers, note, runToExit } from '../../support/reliability.js'
+import { ReprovisionQueue } from '../../src/lib/store/reprovision-queue.js'
+import { killCampaign, LabHome, liveMembers, note, runToExit } from '../support/reliability.js'
 
 const POINTS = Number(process.env.CLAWOPS_RELIABILITY_POINTS ?? 20)
 const SEED = Number(process.env.CLAWOPS_RELIABILITY_SEED ?? 20261206)
