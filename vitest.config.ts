@@ -8,6 +8,10 @@ import { defineConfig } from 'vitest/config'
 // `npm test` builds first (pretest).
 export default defineConfig({
   test: {
+    // Two files at a time (vitest would take one on two cores): the cli files mostly wait on the
+    // clawops processes they start. The integration project runs after the others, alone (its
+    // groupOrder), so its gateway and lab nodes never share the machine with them.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -21,6 +25,8 @@ export default defineConfig({
           name: 'cli',
           include: ['test/cli/**/*.test.ts'],
           testTimeout: 60_000,
+          // Their hooks seed homes through the binary: seconds alone, more on a loaded machine.
+          hookTimeout: 60_000,
         },
       },
       {
@@ -40,6 +46,7 @@ export default defineConfig({
           // One file at a time: they share the run's gateway (one test kills and restarts it), and
           // the lab tests start a gateway and dozens of nodes of their own.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -14,7 +14,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { planBatches } from '../src/lib/config-push/batching.js'
 import { applyDocument, parseDocument } from '../src/lib/config-push/document.js'
 import type { ConfigGetResult } from '../src/lib/config-push/node-payloads.js'
 import { Context } from '../src/lib/context.js'
@@ -33,6 +32,7 @@ import {
   stopGateway,
 } from '../src/lib/lab/gateway-process.js'
 import { packageRoot } from '../src/lib/paths.js'
+import { planBatches } from '../src/lib/rollout/batching.js'
 import { Instances } from '../src/lib/store/instances.js'
 import { Pairs } from '../src/lib/store/pairs.js'
 

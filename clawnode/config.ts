@@ -58,8 +58,6 @@ const SystemdService = z
     kind: z.literal('systemd'),
     unit: z.string().regex(/^[A-Za-z0-9@_.:-]+$/),
     userUnit: z.boolean().default(false),
-    /** Argv that installs a given version ({version} is substituted); the unit is restarted after. */
-    updateArgv: Argv.optional(),
   })
   .strict()
 
@@ -71,11 +69,23 @@ const ProcessService = z
     env: z.record(z.string(), z.string()).default({}),
     stopTimeoutMs: z.number().int().positive().max(120_000).default(5_000),
     autostart: z.boolean().default(true),
-    updateArgv: Argv.optional(),
   })
   .strict()
 
 const NoService = z.object({ kind: z.literal('none') }).strict()
+
+/**
+ * How versions of the user's OpenClaw are installed on this host (`openclaw.update`):
+ * - releases: each version unpacked from the operator's release location into `<dir>/versions/<v>`,
+ *   `<dir>/current` a symlink to the active one (the service's argv runs `<dir>/current/openclaw.mjs`);
+ * - compose: the image tag is OPENCLAW_VERSION in the compose project's env file;
+ * - none: this node cannot change the version.
+ */
+const OpenclawInstall = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('releases'), dir: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('compose'), envFile: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('none') }).strict(),
+])
 
 export const ServiceConfigSchema = z.discriminatedUnion('kind', [
   ComposeService,
@@ -115,11 +125,66 @@ export const ClawnodeConfigSchema = z
       .object({
         url: z.string().url().default('http://127.0.0.1:18789'),
         configPath: z.string().min(1),
-        /** Argv of a real validator run against a candidate file (OPENCLAW_CONFIG_PATH points to it). */
-        validateArgv: Argv.optional(),
+        /**
+         * OpenClaw's own validation of every candidate before it is swapped in: a validator process
+         * kept beside the gateway (openclaw-validator.ts). Without it only the structure is checked.
+         */
+        validator: z
+          .object({
+            /** How to start Node where OpenClaw is installed: the host's, or the gateway container's. */
+            node: Argv.default(['node']),
+            /** The openclaw executable as that Node sees it. */
+            openclaw: z.string().min(1).default('openclaw'),
+            /** The folder of configPath as that Node sees it (a container's mount point); default: the same. */
+            configDir: z.string().min(1).optional(),
+            /** Stop the validator after this long unused (it holds OpenClaw's code in memory). */
+            idleMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
+            /** Loading OpenClaw takes seconds on a small VPS: the first validation may take this long. */
+            timeoutMs: z.number().int().min(1_000).max(600_000).default(120_000),
+          })
+          .strict()
+          .optional(),
         healthTimeoutMs: z.number().int().positive().max(60_000).default(3_000),
       })
       .strict(),
+    /** Upgrading the user's OpenClaw (`openclaw.update`, `openclaw.rollback`). */
+    openclaw: z
+      .object({
+        install: OpenclawInstall.default({ kind: 'none' }),
+        /** The user's OpenClaw state directory, snapshotted before an upgrade (default: the config's folder). */
+        stateDir: z.string().min(1).optional(),
+        /**
+         * OpenClaw's doctor in its non-interactive mode. `{current}` is the active release directory.
+         * Default: `<node> {current}/openclaw.mjs doctor --non-interactive` (releases), `docker compose
+         * exec -T <service> openclaw doctor --non-interactive` (compose).
+         */
+        doctorArgv: Argv.optional(),
+        readyTimeoutMs: z.number().int().min(1_000).max(900_000).default(180_000),
+        doctorTimeoutMs: z.number().int().min(1_000).max(900_000).default(300_000),
+        /** Snapshots of the state kept after successful upgrades (for a rollback of the rollout). */
+        keepSnapshots: z.number().int().min(1).max(20).default(2),
+      })
+      .strict()
+      .default({
+        install: { kind: 'none' },
+        readyTimeoutMs: 180_000,
+        doctorTimeoutMs: 300_000,
+        keepSnapshots: 2,
+      }),
+    /** The operator's release location: OpenClaw builds and gf-clawnode releases are fetched from here. */
+    releases: z.object({ url: z.string().url() }).strict().optional(),
+    /**
+     * gf-clawnode's own install (`clawnode.update`): releases unpacked into `<dir>/versions/<v>`, the
+     * service runs `<dir>/current/bin/gf-clawnode.js`. After a swap the new version must join the
+     * gateway within `probationMs` or it exits, and the service manager puts the previous one back.
+     */
+    self: z
+      .object({
+        dir: z.string().min(1),
+        probationMs: z.number().int().min(1_000).max(900_000).default(120_000),
+      })
+      .strict()
+      .optional(),
     exec: z
       .object({ allow: z.array(ExecEntrySchema).default([]) })
       .strict()

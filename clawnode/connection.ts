@@ -499,8 +499,14 @@ export class NodeConnection {
     }
     if (key) {
       // Retries with the same key get the same answer instead of running a mutating command twice.
-      this.recent.set(key, { at: now, outcome })
+      const entry = { at: now, outcome }
+      this.recent.set(key, entry)
       if (this.recent.size > DEDUPE_LIMIT) this.recent.delete(this.recent.keys().next().value!)
+      // Except a deadline: the caller stopped waiting, not the work. A repeat asks again (commands that
+      // outlive their caller, like openclaw.update, answer it from their own record).
+      void outcome.then((o) => {
+        if (!o.ok && o.error.code === 'TIMEOUT' && this.recent.get(key) === entry) this.recent.delete(key)
+      })
     }
     return outcome
   }

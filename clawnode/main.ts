@@ -6,7 +6,8 @@
  *   gf-clawnode identity --config <file>         print this node's device id (creates the identity)
  *
  * Exit codes: 0 clean shutdown, 2 usage, 3 invalid config or identity, 4 the gateway speaks another
- * protocol version, 1 anything unexpected.
+ * protocol version, 75 a restart into a new release (self-update), 1 anything unexpected (also a new
+ * release that did not join the gateway in time).
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,6 +21,9 @@ import { type ClawnodeConfig, ConfigError, loadConfig } from './config.js'
 import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from './handshake-gate.js'
 import type { RunningNode } from './node.js'
 import { createNode } from './node.js'
+import { recoverInterruptedUpgrades } from './openclaw-upgrade.js'
+import { stopValidators } from './openclaw-validator.js'
+import { EXIT_RESTART, startProbation } from './self-update.js'
 import { createServiceManager } from './service/manager.js'
 import { StatusFile } from './status-file.js'
 import { startSwarm } from './swarm.js'
@@ -94,6 +98,7 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
     exitCode = code
     logger.info({ why, nodes: nodes.length }, 'shutting down')
     await Promise.allSettled(nodes.map((n) => n.connection.stop()))
+    stopValidators()
     await services
       .close()
       .catch((err: Error) => logger.warn({ err: err.message }, 'service manager did not stop cleanly'))
@@ -111,13 +116,17 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 
-  if (config.service.kind === 'process' && config.service.autostart) {
-    await services
-      .start({ timeoutMs: 30_000 })
-      .catch((err: Error) => logger.error({ err: err.message }, 'user gateway did not start'))
+  const autostart = async () => {
+    if (config.service.kind === 'process' && config.service.autostart) {
+      await services
+        .start({ timeoutMs: 30_000 })
+        .catch((err: Error) => logger.error({ err: err.message }, 'user gateway did not start'))
+    }
   }
 
   if (!swarm) {
+    const nodeLogger = logger.child({ instanceId: config.instanceId })
+    let probation: { joined(): void } | null = null
     const node = createNode({
       config,
       instanceId: config.instanceId,
@@ -125,15 +134,32 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
       joinSecret: config.joinSecret,
       registry,
       services,
-      logger: logger.child({ instanceId: config.instanceId }),
+      logger: nodeLogger,
       version: ver,
       onFatal,
-      onState: () => status.schedule(),
+      onState: (state) => {
+        if (state === 'connected') probation?.joined()
+        status.schedule()
+      },
+      requestRestart: (why) => void shutdown(EXIT_RESTART, why),
     })
     nodes = [node]
+    // An upgrade of the user's OpenClaw that a dead process left in the middle is rolled back first.
+    const recovered = await recoverInterruptedUpgrades(node.context)
+    for (const r of recovered)
+      nodeLogger.warn({ key: r.key, outcome: r.outcome }, 'settled an interrupted OpenClaw upgrade')
+    await autostart()
+    probation = startProbation(config, ver, nodeLogger, (why) => {
+      nodeLogger.error(
+        { why },
+        'the new release did not join; exiting so the service manager can put the previous one back',
+      )
+      void shutdown(EXIT.internal, why)
+    })
     status.write()
     node.connection.start()
   } else {
+    await autostart()
     nodes = await startSwarm({
       config,
       count: swarm.count,

@@ -28,6 +28,8 @@ export interface NodeSpec {
   version: string
   onFatal(err: Error): void
   onState?(state: ConnectionState): void
+  /** Exits for a restart by the service manager (a single node's self-update). */
+  requestRestart?: (why: string) => void
 }
 
 export interface RunningNode {
@@ -48,6 +50,7 @@ export function createNode(spec: NodeSpec): RunningNode {
     startedAt: Date.now(),
     services: spec.services,
     logger: spec.logger,
+    ...(spec.requestRestart ? { requestRestart: spec.requestRestart } : {}),
   }
   const connection = new NodeConnection({
     url: spec.config.gateway.url,

@@ -7,15 +7,14 @@
  * and config.push accepts that placeholder back, meaning "keep the value that is there now". So
  * clawops can read, edit and push a config without ever holding the user's tokens.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { copyFile, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { copyFile, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { isPlainObject, type Json, REDACTED } from '../src/lib/gateway/config-diff.js'
 import { NodeCommandError } from './commands/errors.js'
-import { runArgv } from './run.js'
+import { type ValidatorSpec, validatorFor } from './openclaw-validator.js'
 
 export interface CurrentConfig {
   path: string
@@ -116,13 +115,20 @@ export interface Validation {
   validators: string[]
 }
 
+export interface ValidatorSettings extends ValidatorSpec {
+  configDir?: string | undefined
+  timeoutMs: number
+}
+
 /**
- * Structural checks, then the real validator when one is configured (`openclaw config validate`
- * pointed at a private temp copy of the candidate).
+ * Structural checks, then OpenClaw's own validation when a validator is configured: the candidate is
+ * written beside the config it would replace (so relative paths and `$include`s resolve as they will),
+ * judged by the validator with the gateway's state directory, and removed. OpenClaw's answer decides;
+ * a validator that cannot answer fails the validation.
  */
 export async function validateConfig(
   candidate: unknown,
-  opts: { validateArgv?: readonly string[]; timeoutMs: number; signal?: AbortSignal },
+  opts: { configPath: string; validator?: ValidatorSettings | undefined; timeoutMs: number },
 ): Promise<Validation> {
   const validators = ['structure']
   const structural = StructureSchema.safeParse(candidate)
@@ -136,42 +142,31 @@ export async function validateConfig(
     }))
     return { valid: false, issues, validators }
   }
-  if (!opts.validateArgv) return { valid: true, issues: [], validators }
+  const v = opts.validator
+  if (!v) return { valid: true, issues: [], validators }
 
-  validators.push(
-    opts.validateArgv
-      .slice(0, 4)
-      .map((a) => basename(a))
-      .join(' '),
-  )
-  const dir = await mkdtemp(join(tmpdir(), 'clawnode-validate-'))
+  const dir = dirname(opts.configPath)
+  const name = `.clawnode-candidate-${process.pid}-${randomBytes(4).toString('hex')}.json`
+  const file = join(dir, name)
+  await writeFile(file, JSON.stringify(candidate, null, 2), { mode: 0o600 })
   try {
-    const file = join(dir, 'openclaw.json')
-    await writeFile(file, JSON.stringify(candidate, null, 2), { mode: 0o600 })
-    const [bin, ...args] = opts.validateArgv
-    const r = await runArgv(bin!, args, {
-      timeoutMs: opts.timeoutMs,
-      maxOutputBytes: 256 * 1024,
-      env: { OPENCLAW_CONFIG_PATH: file },
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    })
-    let report: { valid?: boolean; issues?: Array<{ path?: string; message?: string }> } = {}
-    try {
-      report = JSON.parse(r.stdout)
-    } catch {
-      // Not JSON: rely on the exit code alone.
+    const seenDir = v.configDir ?? dir
+    const verdict = await validatorFor(v).validate(
+      join(seenDir, name),
+      seenDir,
+      Math.min(opts.timeoutMs, v.timeoutMs),
+    )
+    validators.push(`openclaw ${verdict.version} config validate`)
+    return { valid: verdict.valid, issues: verdict.valid ? [] : verdict.issues, validators }
+  } catch (err) {
+    validators.push('openclaw config validate')
+    return {
+      valid: false,
+      issues: [{ path: '<root>', message: err instanceof Error ? err.message : String(err) }],
+      validators,
     }
-    const valid = r.exitCode === 0 && report.valid !== false
-    const issues = (report.issues ?? []).map((i) => ({
-      path: i.path ?? '(root)',
-      message: i.message ?? 'invalid',
-    }))
-    if (!valid && issues.length === 0) {
-      issues.push({ path: '(root)', message: `validator exited with ${r.exitCode}` })
-    }
-    return { valid, issues, validators }
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await rm(file, { force: true })
   }
 }
 

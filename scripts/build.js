@@ -34,6 +34,8 @@ const entryPoints = [
   ...globSync('src/commands/**/*.ts'),
   ...globSync('src/**/{main,*.main}.ts'),
   ...globSync('clawnode/**/{main,*.main}.ts'),
+  // oclif loads the help class by path (package.json oclif.helpClass).
+  'src/lib/cli/help.ts',
 ].filter((f) => !f.endsWith('.test.ts'))
 
 // Built aside and swapped in at the end, so tests running against dist/ never see it half-written.

@@ -1,16 +1,28 @@
 /**
- * openclaw.archive and openclaw.restore: the user's OpenClaw state (the directory of their gateway config: sessions,
- * memory, config) as a tar.gz, served in chunks that fit a node.invoke result. clawops calls it before
- * a teardown and keeps the archive for 30 days. The first call (no archiveId) packs the directory;
- * later calls read it by offset; the last chunk removes the packed file. openclaw.restore is the
- * reverse, for moving a user to a new server: chunks are appended in order, the last one is checked
- * against the sender's SHA-256, the service is stopped, the current state is kept aside and the
- * archive unpacked in its place, and the service started again.
+ * openclaw.archive, openclaw.restore and openclaw.wipe: the user's OpenClaw state (the directory of
+ * their gateway config: sessions, memory, config). openclaw.archive serves it as a tar.gz in chunks
+ * that fit a node.invoke result; clawops calls it before a teardown and keeps the archive for 30
+ * days. The first call (no archiveId) packs the directory; later calls read it by offset; the last
+ * chunk removes the packed file. openclaw.restore is the reverse, for moving a user to a new server:
+ * chunks are appended in order, the last one is checked against the sender's SHA-256, the service is
+ * stopped, the current state is kept aside and the archive unpacked in its place, and the service
+ * started again. openclaw.wipe stops the service and deletes everything in that directory (and the
+ * copies restores kept aside), nothing outside it: what a teardown does on a server that keeps
+ * running until its contract ends.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { NodeCommandError } from './errors.js'
 import { waitHealthy } from './openclaw.js'
@@ -136,5 +148,48 @@ export function archiveCommands() {
       }
     },
   })
-  return [archive, restore]
+  const wipe = defineCommand({
+    name: 'openclaw.wipe',
+    // The caller names the instance it means: a wipe that reached the wrong node is refused.
+    params: z.object({ instanceId: z.string().min(1).max(64) }).strict(),
+    timeoutMs: 120_000,
+    async run(p, run) {
+      const node = run.node
+      if (p.instanceId !== node.instanceId) {
+        throw new NodeCommandError(
+          'POLICY_DENIED',
+          `this node serves ${node.instanceId}, not ${p.instanceId}: nothing was wiped`,
+        )
+      }
+      // The config keeps the node's own state (and so any filesystem root) out of this directory.
+      const target = resolve(dirname(node.config.userGateway.configPath))
+      await node.services.stop({ signal: run.signal, timeoutMs: Math.max(1_000, run.remainingMs() - 5_000) })
+      let entries = 0
+      let bytes = 0
+      const measure = (path: string): void => {
+        // lstat: a link is removed, never followed out of the directory.
+        const st = lstatSync(path)
+        bytes += st.isFile() ? st.size : 0
+        if (st.isDirectory()) for (const e of readdirSync(path)) measure(join(path, e))
+      }
+      if (existsSync(target)) {
+        for (const e of readdirSync(target)) {
+          measure(join(target, e))
+          rmSync(join(target, e), { recursive: true, force: true })
+          entries++
+        }
+      }
+      // What restores kept aside (`<dir>.before-restore-<ms>`, beside it) is the user's state too.
+      const parent = dirname(target)
+      const aside = existsSync(parent)
+        ? readdirSync(parent).filter((e) => e.startsWith(`${basename(target)}.before-restore-`))
+        : []
+      for (const e of aside) {
+        measure(join(parent, e))
+        rmSync(join(parent, e), { recursive: true, force: true })
+      }
+      return { instanceId: node.instanceId, entries, keptAside: aside.length, bytes, stopped: true }
+    },
+  })
+  return [archive, restore, wipe]
 }

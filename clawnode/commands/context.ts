@@ -11,4 +11,6 @@ export interface NodeContext {
   startedAt: number
   services: ServiceManager
   logger: Logger
+  /** Asks the process to exit so its service manager starts it again (a self-update); absent in swarms. */
+  requestRestart?: (why: string) => void
 }

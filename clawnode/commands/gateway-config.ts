@@ -37,13 +37,9 @@ function settings(ctx: NodeContext) {
   return { path: ctx.config.userGateway.configPath, maxBytes: ctx.config.limits.maxConfigBytes }
 }
 
-function validate(ctx: NodeContext, candidate: unknown, signal: AbortSignal, remainingMs: number) {
-  const validateArgv = ctx.config.userGateway.validateArgv
-  return validateConfig(candidate, {
-    ...(validateArgv ? { validateArgv } : {}),
-    timeoutMs: remainingMs,
-    signal,
-  })
+function validate(ctx: NodeContext, candidate: unknown, remainingMs: number) {
+  const { configPath, validator } = ctx.config.userGateway
+  return validateConfig(candidate, { configPath, validator, timeoutMs: remainingMs })
 }
 
 async function restartAndCheck(
@@ -103,7 +99,7 @@ export function gatewayConfigCommands() {
         if (!cur.exists) throw new NodeCommandError('NOT_FOUND', `${path} does not exist`)
         candidate = requireUsable(cur)
       }
-      const result = await validate(run.node, candidate, run.signal, run.remainingMs())
+      const result = await validate(run.node, candidate, run.remainingMs())
       return { path, target: p.config ? 'candidate' : 'current', ...result }
     },
   })
@@ -138,7 +134,7 @@ export function gatewayConfigCommands() {
         )
       }
       const candidate = restoreRedacted(p.config as Json, cur.parsed ?? undefined)
-      const validation = await validate(run.node, candidate, run.signal, run.remainingMs())
+      const validation = await validate(run.node, candidate, run.remainingMs())
       if (!validation.valid) {
         const list = validation.issues.map((i) => `${i.path}: ${i.message}`).join('; ')
         throw new NodeCommandError(

@@ -2,6 +2,7 @@
 import { CLAWNODE_COMMANDS } from '../../src/lib/gateway/node-commands.js'
 import type { ClawnodeConfig } from '../config.js'
 import { archiveCommands } from './archive.js'
+import { clawnodeCommands } from './clawnode.js'
 import { dockerCommands } from './docker.js'
 import { execCommands } from './exec.js'
 import { gatewayConfigCommands } from './gateway-config.js'
@@ -19,6 +20,7 @@ export function buildRegistry(config: ClawnodeConfig): CommandRegistry {
     ...dockerCommands(),
     ...hostSecurityCommands(),
     ...execCommands(),
+    ...clawnodeCommands(),
   ] as CommandSpec[]
   const order = new Map<string, number>(CLAWNODE_COMMANDS.map((c, i) => [c, i]))
   specs.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0))

@@ -1,49 +1,22 @@
 /**
- * openclaw.health|restart|stop|start|update|logs: the user's OpenClaw gateway on this host, probed
- * over its real /healthz and /readyz endpoints and driven through the service manager.
+ * openclaw.health|restart|stop|start|update|rollback|version|logs: the user's OpenClaw gateway on this
+ * host, probed over its real /healthz, /startupz and /readyz endpoints, driven through the service
+ * manager, and upgraded or put back (clawnode/openclaw-upgrade.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
+import {
+  installedVersion,
+  lastUpgrade,
+  refuseWhileUpgrading,
+  revertOpenclaw,
+  upgradeOpenclaw,
+} from '../openclaw-upgrade.js'
+import { probeUserGateway } from '../readiness.js'
+import { selfUpdateState } from '../self-update.js'
+import { VERSION_RE } from '../service/version.js'
 import type { NodeContext } from './context.js'
 import { defineCommand } from './registry.js'
-
-export interface ProbeResult {
-  ok: boolean
-  status: number | null
-  ms: number
-  body?: unknown
-  error?: string
-}
-
-async function probe(url: string, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
-  const t0 = performance.now()
-  try {
-    const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
-    const text = (await res.text()).slice(0, 4_096)
-    let body: unknown = text
-    try {
-      body = JSON.parse(text)
-    } catch {
-      // Non-JSON bodies are reported as text.
-    }
-    return { ok: res.ok, status: res.status, ms: Math.round(performance.now() - t0), body }
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } }
-    const reason =
-      e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (e.cause?.code ?? e.message)
-    return { ok: false, status: null, ms: Math.round(performance.now() - t0), error: reason }
-  }
-}
-
-export async function probeUserGateway(ctx: NodeContext, signal: AbortSignal) {
-  const base = ctx.config.userGateway.url.replace(/\/+$/, '')
-  const timeout = ctx.config.userGateway.healthTimeoutMs
-  const [healthz, readyz] = await Promise.all([
-    probe(`${base}/healthz`, timeout, signal),
-    probe(`${base}/readyz`, timeout, signal),
-  ])
-  return { live: healthz.ok, ready: readyz.ok, healthz, readyz }
-}
 
 /**
  * Polls /healthz until it answers 200 or the budget runs out. It gives up early when the service
@@ -103,6 +76,7 @@ export function openclawCommands() {
       timeoutMs: 120_000,
       async run(p, run) {
         const ctx = run.node
+        refuseWhileUpgrading(ctx)
         const t0 = Date.now()
         await ctx.services[action]({ signal: run.signal, ...budget(run.remainingMs()) })
         const waited = p.wait
@@ -122,32 +96,65 @@ export function openclawCommands() {
     params: z.object({}).strict(),
     timeoutMs: 60_000,
     async run(_p, run) {
+      refuseWhileUpgrading(run.node)
       const t0 = Date.now()
       await run.node.services.stop({ signal: run.signal, ...budget(run.remainingMs()) })
       return { action: 'stop', service: run.node.services.kind, ms: Date.now() - t0 }
     },
   })
 
+  const Key = z.string().min(1).max(200)
+  const Sha256 = z.string().regex(/^[a-f0-9]{64}$/)
+
+  // The whole upgrade runs to its end (rolled back if it fails) even when the caller stops waiting;
+  // a repeat of the key answers with its outcome.
   const update = defineCommand({
     name: 'openclaw.update',
-    params: z.object({ version: z.string().max(64).optional(), ...Wait.shape }).strict(),
-    timeoutMs: 600_000,
-    async run(p, run) {
-      const ctx = run.node
-      const t0 = Date.now()
-      const { steps } = await ctx.services.update(p.version, {
-        signal: run.signal,
-        ...budget(run.remainingMs()),
+    params: z
+      .object({
+        version: z.string().regex(VERSION_RE),
+        sha256: Sha256,
+        key: Key,
+        allowDowngrade: z.boolean().default(false),
       })
-      const waited = p.wait
-        ? await waitHealthy(ctx, Math.min(p.waitTimeoutMs, run.remainingMs()), run.signal)
-        : null
+      .strict(),
+    timeoutMs: 1_800_000,
+    run: (p, run) => upgradeOpenclaw(run.node, p),
+  })
+
+  const rollback = defineCommand({
+    name: 'openclaw.rollback',
+    params: z.object({ upgradeKey: Key, key: Key }).strict(),
+    timeoutMs: 1_800_000,
+    run: (p, run) => revertOpenclaw(run.node, p),
+  })
+
+  const version = defineCommand({
+    name: 'openclaw.version',
+    params: z.object({}).strict(),
+    async run(_p, run) {
+      const ctx = run.node
+      const probes = await probeUserGateway(ctx, run.signal)
+      const installed = installedVersion(ctx)
+      const self = selfUpdateState(ctx.config)
       return {
-        action: 'update',
-        version: p.version ?? 'latest',
-        steps,
-        ms: Date.now() - t0,
-        ...(waited ? { healthy: waited.healthy } : {}),
+        instanceId: ctx.instanceId,
+        openclaw: {
+          version: probes.version ?? installed,
+          source: probes.version ? 'startupz' : installed ? 'installed' : 'none',
+          installed,
+          live: probes.live,
+          ready: probes.ready,
+          install: ctx.config.openclaw.install.kind,
+        },
+        clawnode: {
+          version: ctx.version,
+          selfUpdate: ctx.config.self ? 'enabled' : 'unavailable',
+          pending: self.pending,
+          last: self.last,
+          rolledBack: self.rolledBack,
+        },
+        lastUpgrade: lastUpgrade(ctx),
       }
     },
   })
@@ -174,6 +181,8 @@ export function openclawCommands() {
     stop,
     lifecycle('openclaw.start', 'start'),
     update,
+    rollback,
+    version,
     logs,
   ]
 }

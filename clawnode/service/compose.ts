@@ -5,7 +5,6 @@
 import type { ServiceConfig } from '../config.js'
 import { runArgv, runChecked } from '../run.js'
 import type { ServiceCallOptions, ServiceManager, ServiceStatus } from './manager.js'
-import { checkVersion } from './version.js'
 
 type ComposeConfig = Extract<ServiceConfig, { kind: 'compose' }>
 
@@ -78,14 +77,6 @@ export class ComposeManager implements ServiceManager {
       opts,
     )
     return r.stdout.split('\n').slice(-lines)
-  }
-
-  async update(version: string | undefined, opts: ServiceCallOptions) {
-    // The compose file pins the image; a version is passed as OPENCLAW_VERSION for files that use it.
-    const env = version ? { OPENCLAW_VERSION: checkVersion(version) } : undefined
-    await this.run(['pull', this.cfg.service], opts, env)
-    await this.run(['up', '-d', this.cfg.service], opts, env)
-    return { steps: ['docker compose pull', 'docker compose up -d'] }
   }
 
   async close() {}

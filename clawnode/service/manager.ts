@@ -29,8 +29,6 @@ export interface ServiceManager {
   restart(opts: ServiceCallOptions): Promise<void>
   status(opts: ServiceCallOptions): Promise<ServiceStatus>
   logs(lines: number, opts: ServiceCallOptions): Promise<string[]>
-  /** Installs `version` (or the latest) and restarts; returns what was run, for the audit trail. */
-  update(version: string | undefined, opts: ServiceCallOptions): Promise<{ steps: string[] }>
   /** Called on node shutdown. */
   close(): Promise<void>
 }
@@ -56,9 +54,6 @@ class NoServiceManager implements ServiceManager {
     return { kind: 'none', state: 'unknown', detail: 'no service manager configured' }
   }
   async logs(): Promise<string[]> {
-    this.unavailable()
-  }
-  async update(): Promise<{ steps: string[] }> {
     this.unavailable()
   }
   async close() {}

@@ -21,9 +21,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NodeCommandError } from '../commands/errors.js'
 import type { ServiceConfig } from '../config.js'
-import { runChecked } from '../run.js'
 import type { ServiceCallOptions, ServiceManager, ServiceStatus } from './manager.js'
-import { substituteVersion } from './version.js'
 
 type ProcessConfig = Extract<ServiceConfig, { kind: 'process' }>
 
@@ -176,20 +174,6 @@ export class ProcessManager implements ServiceManager {
     } finally {
       await fh.close()
     }
-  }
-
-  async update(version: string | undefined, opts: ServiceCallOptions) {
-    if (!this.cfg.updateArgv) {
-      throw new NodeCommandError('UNAVAILABLE', 'service.updateArgv is not configured on this node')
-    }
-    const argv = substituteVersion(this.cfg.updateArgv, version ?? 'latest')
-    await runChecked(argv[0]!, argv.slice(1), {
-      timeoutMs: opts.timeoutMs,
-      maxOutputBytes: this.maxOutputBytes,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    })
-    await this.restart(opts)
-    return { steps: [argv.join(' '), 'restart'] }
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,8 @@
 /** Service manager for hosts that run the user's gateway as a systemd unit. */
 
-import { NodeCommandError } from '../commands/errors.js'
 import type { ClawnodeConfig, ServiceConfig } from '../config.js'
 import { runChecked } from '../run.js'
 import type { ServiceCallOptions, ServiceManager, ServiceStatus } from './manager.js'
-import { substituteVersion } from './version.js'
 
 type SystemdConfig = Extract<ServiceConfig, { kind: 'systemd' }>
 
@@ -77,16 +75,6 @@ export class SystemdManager implements ServiceManager {
       this.opts(opts),
     )
     return r.stdout.split('\n').slice(-lines)
-  }
-
-  async update(version: string | undefined, opts: ServiceCallOptions) {
-    if (!this.cfg.updateArgv) {
-      throw new NodeCommandError('UNAVAILABLE', 'service.updateArgv is not configured on this node')
-    }
-    const argv = substituteVersion(this.cfg.updateArgv, version ?? 'latest')
-    await runChecked(argv[0]!, argv.slice(1), this.opts(opts))
-    await this.restart(opts)
-    return { steps: [argv.join(' '), `systemctl restart ${this.cfg.unit}`] }
   }
 
   async close() {}

@@ -253,7 +253,7 @@ function pairs(s: FleetStatus): HTMLElement {
   const cols: [string, (p: PairGap) => Child][] = [
     ['Pair', (p) => p.pairId],
     ['User', (p) => p.userId],
-    ['Members', (p) => p.states.replaceAll(',', ', ')],
+    ['Members', (p) => p.members.map((m) => `${m.role} ${m.state}`).join(', ')],
     [
       'Served',
       (p) =>

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core'
 import ms from 'ms'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags } from '../lib/cli/flags.js'
+import { stepOutcome } from '../lib/cli/render-operation.js'
 import type { MutationResult, OperationView } from '../lib/engine/types.js'
 import { UserError } from '../lib/errors.js'
 import { paintState } from '../lib/output/style.js'
@@ -78,7 +79,7 @@ export default class Heal extends ClawopsCommand<typeof Heal, Result> {
       [
         { header: 'Step', get: (s) => s.name },
         { header: 'State', get: (s) => paintState(s.state) },
-        { header: 'Result', get: (s) => JSON.stringify(s.result ?? s.error ?? null) },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       r.operation.steps,
     )}`

@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags } from '../lib/cli/flags.js'
+import { type OperationResult, operationResult, renderOperation } from '../lib/cli/render-operation.js'
 import { PROVIDERS, REGION_GROUPS } from '../lib/domain/provider.js'
 import { TIERS } from '../lib/domain/tier.js'
 import { UserError } from '../lib/errors.js'
-import { type OperationResult, operationResult, renderOperation } from '../lib/output/operation.js'
 
 interface Result extends OperationResult {
   pairs: { pairId: string; userId: string; totalMs: number }[]
@@ -59,7 +59,7 @@ export default class Provision extends ClawopsCommand<typeof Provision, Result> 
     users: Flags.string({ summary: 'Comma-separated user ids, one per pair (default: generated).' }),
     label: Flags.string({
       multiple: true,
-      summary: 'Label every pair and instance: key=value (repeatable).',
+      summary: 'Label every pair and instance: key=value.',
     }),
     ...mutationFlags,
   }

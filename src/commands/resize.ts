@@ -1,15 +1,15 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../lib/cli/flags.js'
+import { type OperationResult, operationResult, renderOperation } from '../lib/cli/render-operation.js'
 import { PROVIDERS } from '../lib/domain/provider.js'
 import { TIERS } from '../lib/domain/tier.js'
 import { UserError } from '../lib/errors.js'
-import { type OperationResult, operationResult, renderOperation } from '../lib/output/operation.js'
 
 export default class Resize extends ClawopsCommand<typeof Resize, OperationResult> {
   static override summary = 'Change instances to another tier (or provider) with zero user downtime.'
   static override description =
-    'Per pair the standby changes first; a primary is first switched over to its ACTIVE standby, so the member being changed never serves the user. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only), otherwise by replacement: a new server, the user’s state moved through the two nodes, the old server deleted (audited first). Tier changes by agents wait for a confirmation (Commander or the operator).'
+    'Per pair the standby changes first; a primary is first switched over to its ACTIVE standby, so the member being changed never serves the user. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only), otherwise by replacement: a new server, the user’s state moved through the two nodes, the old server deleted (audited first) once the new one serves. The plan checks credentials, the gateway token, prices and capacity first; a member whose change fails is put back as it was (the tier label changes last). Tier changes by agents wait for a confirmation (Commander or the operator).'
   static override examples = [
     {
       description: 'Downsize one user’s pair',
@@ -31,7 +31,7 @@ export default class Resize extends ClawopsCommand<typeof Resize, OperationResul
     tier: Flags.option({ options: TIERS, required: true, summary: 'The new tier.' })(),
     provider: Flags.option({
       options: PROVIDERS,
-      summary: 'Move the members to this provider (by replacement).',
+      summary: 'Move the members to this provider (by replacement); never both members of a pair.',
     })(),
     selector: selectorFlag,
     ...mutationFlags,

@@ -1,14 +1,14 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../lib/cli/base-command.js'
 import { mutationFlags, selectorFlag } from '../lib/cli/flags.js'
+import { type OperationResult, operationResult, renderOperation } from '../lib/cli/render-operation.js'
 import { UserError } from '../lib/errors.js'
-import { type OperationResult, operationResult, renderOperation } from '../lib/output/operation.js'
 
 export default class Teardown extends ClawopsCommand<typeof Teardown, OperationResult> {
   static override summary =
-    'Remove instances for good (usually a user’s whole pair), archiving the user’s OpenClaw state first.'
+    'Remove instances for good (usually a user’s whole pair), keeping the user’s OpenClaw state first.'
   static override description =
-    'Refused for an ACTIVE primary whose standby is not ACTIVE, unless the whole pair goes. The user’s state is archived through gf-clawnode (archive.dir or an S3-compatible bucket, kept 30 days) before anything is deleted; an audit entry is written before every provider delete. Contabo and Hostinger servers run to the end of their term (the result says when). Always a plan first for agents (Commander and the operator confirm); Guardian may never tear down.'
+    'A primary that goes while its standby is ACTIVE is failed over first (refused when its standby is not ACTIVE, unless the whole pair goes). The user’s state is archived before anything is deleted: through gf-clawnode (archive.dir or an S3-compatible bucket, kept 30 days) or, when no node of the pair answers, as the provider’s snapshot of the server; with neither, nothing goes. Contabo and Hostinger servers run to the end of their term, so they are first wiped (openclaw.wipe through the node, else reinstalled through the API) and powered off, then cancelled. Every provider delete, reinstall and power-off is audited first. Always a plan first for agents (Commander and the operator confirm); Guardian may never tear down.'
   static override examples = [
     { description: 'A user’s whole pair', command: '<%= config.bin %> teardown -l pair=p-7k2m9x4q1d' },
     {
@@ -25,7 +25,8 @@ export default class Teardown extends ClawopsCommand<typeof Teardown, OperationR
   static override flags = {
     selector: selectorFlag,
     'no-archive': Flags.boolean({
-      summary: 'Delete without archiving the user’s state (the state is lost).',
+      summary:
+        'Delete without archiving the user’s state (the state is lost); the operator or Commander confirms it, other agents are refused.',
     }),
     ...mutationFlags,
   }

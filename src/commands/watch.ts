@@ -10,7 +10,7 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
   static override summary =
     'The fleet health monitor: sweeps, real-time heartbeat loss, detectors, events into agent sessions.'
   static override description =
-    "Every cycle (5 min; watch.intervalSeconds): a full health sweep, then PAIR_FAILED, PROVISION_QUEUE_BACKLOG, PROVIDER_DEGRADED (with the provider's status page and an incident), COST_ANOMALY, and the reprovision queue. Between cycles a node that disconnects from the gateway is probed within seconds. Events go into the agents' persistent sessions (clawops:<agent>) through the gateway's /hooks/agent, from a durable outbox: deduplicated, silences respected, rate-limited per agent, delivered exactly once across restarts. With --heal, watch runs the heal tree itself as Guardian and tells the agents what it did. It serves GET /healthz and signed webhooks (POST /webhooks/<source>) on --listen. SIGTERM stops it cleanly; --once runs one cycle for cron; --print-systemd prints a unit file."
+    "Every cycle (5 min; watch.intervalSeconds): a full health sweep, then PAIR_FAILED, PROVISION_QUEUE_BACKLOG, PROVIDER_DEGRADED (with the provider's status page and an incident), COST_ANOMALY, and the reprovision queue. Between cycles a node that disconnects from the gateway is probed within seconds. Events go into the agents' persistent sessions (clawops:<agent>) through the gateway's /hooks/agent, from a durable outbox: deduplicated, silences respected, rate-limited per agent, delivered exactly once across restarts. With --heal, watch runs the heal tree itself as Guardian and tells the agents what it did. It serves GET /healthz and signed webhooks (POST /webhooks/<source>) on --listen. SIGTERM stops it cleanly; --once runs one cycle for cron; --print-systemd prints a unit file. One watch leads a fleet (a lease in the store, renewed every 4 s): a second one is refused with CONFLICT, or with --standby waits hot and takes over within 12 s of the leader vanishing (at once when the leader was a process of the same host that died); clawops watch status names the leader and the standbys."
   static override examples = [
     { description: 'The daemon, healing on its own', command: '<%= config.bin %> watch --heal' },
     { description: 'One cycle from cron, as JSON', command: '<%= config.bin %> watch --once --json' },
@@ -31,6 +31,10 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
       summary: 'host:port of /healthz and the webhook receiver (default watch.listen, 127.0.0.1:18790).',
     }),
     'no-http': Flags.boolean({ summary: 'Serve neither /healthz nor webhooks.' }),
+    standby: Flags.boolean({
+      summary: 'When another watch leads this fleet, wait hot and take over once its lease lapses.',
+      exclusive: ['once'],
+    }),
     'print-systemd': Flags.boolean({ summary: 'Print a systemd unit for this checkout and home, and exit.' }),
     user: Flags.string({
       summary: 'With --print-systemd: the user the service runs as.',
@@ -72,7 +76,14 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
         once: this.flags.once,
         listen: this.flags['no-http'] ? null : this.flags.listen,
         ...(intervalMs ? { intervalMs } : {}),
+        standby: this.flags.standby,
         signal: stop.signal,
+        onStandby: (leader) => {
+          if (!this.ctx.json)
+            process.stderr.write(
+              `clawops watch standing by: ${leader.holder} leads (lease until ${leader.until})\n`,
+            )
+        },
         onReady: ({ url }) => {
           // Humans get a line on stderr; stdout carries only the final result.
           if (!this.ctx.json)
@@ -101,6 +112,7 @@ export default class Watch extends ClawopsCommand<typeof Watch, Result> {
           : `swept ${r.sweep.swept}, ${r.sweep.transitions.length} state change(s)`
       return `${sweep}; ${r.pairsFailed} pair(s) without an ACTIVE member; queue ${r.backlog}; providers degraded: ${r.providers.degraded.join(', ') || 'none'}; heals: ${r.heals.map((h) => `${h.instanceId} ${h.outcome}`).join(', ') || 'none'}${r.healStorms.length ? `; heals held back past the restart budget: ${r.healStorms.map((x) => `${x.scope} (${x.held.length})`).join(', ')}` : ''}; delivered ${r.delivery.events} event(s) in ${r.delivery.deliveries} delivery(ies)${r.delivery.failed.length ? `; ${r.delivery.failed.length} delivery attempt(s) failed: ${r.delivery.failed[0]!.error}` : ''}\n`
     }
+    if (r.mode === 'standby') return `watch stopped (${r.stoppedBy}) while standing by; it never led\n`
     return `watch stopped (${r.stoppedBy}) after ${r.cycles} cycle(s): ${r.eventsDelivered} event(s) delivered, ${r.heals} heal(s), ${r.realtimeChecks} real-time check(s)\n`
   }
 }

@@ -5,6 +5,8 @@
  * the join approver), so a command pays only for what it touches. The Context owns what it opened and
  * closes it once, in `dispose()`. Tests, the lab and benches hand in their own parts as `services`.
  */
+
+import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleepFor } from 'node:timers/promises'
@@ -18,12 +20,15 @@ import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
 import type { GatewayEndpoint, GatewayLink, NodeInvoker } from './gateway/link.js'
 import type { Logger } from './log.js'
+import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
+import type { OpenOptions } from './store/database.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
-export type OutputFormat = 'json' | 'table' | 'wide'
+
+export type { OutputFormat }
 
 /** Outside parts a Context hands out; any of them may be given instead of built from the config. */
 export interface Services {
@@ -96,10 +101,12 @@ export class Context {
   /** A context whose config is read (and validated) from the home's config file. */
   static async create(opts: Omit<ContextOptions, 'config'> = {}): Promise<Context> {
     const env = opts.env ?? process.env
+    const home = resolveHome(opts.home, env)
+    assertHomeIsDirectory(home)
     const actor = resolveActor(opts.actor ?? env.CLAWOPS_ACTOR)
     // An agent's exec can set variables: it never chooses the config file.
     const configEnv = actor === 'operator' ? env : { ...env, CLAWOPS_CONFIG: undefined }
-    const config = await readConfig(resolveHome(opts.home, env), configEnv)
+    const config = await readConfig(home, configEnv)
     return new Context({ ...opts, config })
   }
 
@@ -139,9 +146,10 @@ export class Context {
     return join(this.home, 'fleet.db')
   }
 
-  store(): Store {
-    if (this.parent) return this.parent.store()
-    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock })
+  /** The fleet store, opened on first use (`opts` apply to that first open only). */
+  store(opts: Pick<OpenOptions, 'ignoreDamageMark'> = {}): Store {
+    if (this.parent) return this.parent.store(opts)
+    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock, ...opts })
     return this.storeInstance
   }
 
@@ -165,21 +173,20 @@ export class Context {
     return this.loggerInstance
   }
 
-  /** Environment variables this context may take secrets and endpoints from (none under an agent). */
-  private trustedEnv(): NodeJS.ProcessEnv {
-    return this.trustEnv ? this.env : {}
-  }
-
-  /** Where the operator's gateway is and the token that opens it. */
+  /**
+   * Where the operator's gateway is and the token that opens it. The address comes from the config
+   * alone, so a token taken from an agent's environment can only ever be sent to that gateway: the
+   * environment is trusted for the token, never for where it goes.
+   */
   async gatewayEndpoint(): Promise<GatewayEndpoint> {
     const { gatewayEndpoint } = await import('./gateway/link.js')
-    return gatewayEndpoint(this.cfg, this.trustedEnv())
+    return gatewayEndpoint(this.cfg, this.env)
   }
 
-  /** The hooks token `clawops watch` delivers events with, if any. */
+  /** The hooks token `clawops watch` delivers events with, if any (sent only to gateway.url). */
   async hooksToken(): Promise<string | undefined> {
     const { hooksToken } = await import('./gateway/link.js')
-    return hooksToken(this.cfg, this.trustedEnv())
+    return hooksToken(this.cfg, this.env)
   }
 
   /**
@@ -309,6 +316,25 @@ export class Context {
 
 export function resolveHome(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   return explicit ?? env.CLAWOPS_HOME ?? join(homedir(), '.clawops')
+}
+
+/** A home that exists must be a directory; one that does not is created when something is written. */
+export function assertHomeIsDirectory(home: string): void {
+  let isDir: boolean
+  try {
+    isDir = statSync(home).isDirectory()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return
+    if (code !== 'ENOTDIR') throw err
+    isDir = false
+  }
+  if (!isDir) {
+    throw new UserError('CONFIG_INVALID', `the clawops home ${home} is not a directory`, {
+      hint: 'Point CLAWOPS_HOME (default ~/.clawops) at a directory.',
+      details: { home },
+    })
+  }
 }
 
 export function resolveActor(name: string | undefined): Actor {

@@ -80,6 +80,15 @@ export class UserError extends Error {
   }
 }
 
+/** The same error with more in its details (and, when given, more said at the end of its message). */
+export function withDetails(err: UserError, extra: Record<string, unknown>, addToMessage = ''): UserError {
+  return new UserError(err.code, `${err.message}${addToMessage}`, {
+    details: { ...(err.details as object | undefined), ...extra },
+    ...(err.hint === undefined ? {} : { hint: err.hint }),
+    ...(err.cause === undefined ? {} : { cause: err.cause }),
+  })
+}
+
 export function exitCodeFor(code: ErrorCode): number {
   return ERROR_CODES[code].exit
 }

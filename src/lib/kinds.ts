@@ -22,6 +22,9 @@ export function productionKinds(): KindRegistry {
     .add('routing.set', () => import('./ledger/routing-set-kind.js').then((m) => m.default))
     .add('config.push', () => import('./config-push/push-kind.js').then((m) => m.default))
     .add('config.rollback', () => import('./config-push/rollback-kind.js').then((m) => m.default))
+    .add('openclaw.upgrade', () => import('./upgrades/upgrade-kind.js').then((m) => m.openclawUpgradeKind))
+    .add('clawnode.upgrade', () => import('./upgrades/upgrade-kind.js').then((m) => m.clawnodeUpgradeKind))
+    .add('openclaw.rollback', () => import('./upgrades/rollback-kind.js').then((m) => m.default))
     .add('archive.prune', () => import('./archive/prune.js').then((m) => m.default))
     .add('agents.install', () => import('./agents/install.js').then((m) => m.default))
 }

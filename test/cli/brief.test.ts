@@ -77,12 +77,12 @@ describe('clawops brief', () => {
       byProvider: Record<string, number>
       degraded: unknown[]
       failed: unknown[]
-      pairsWithoutActive: unknown[]
+      pairsWithoutActivePrimary: unknown[]
     }>(['fleet', 'status']).env.data
     expect(f.fleet).toMatchObject({
       pairs: status.pairs,
       instances: status.instances,
-      activePairs: status.pairs - status.pairsWithoutActive.length,
+      activePairs: status.pairs - status.pairsWithoutActivePrimary.length,
       providers: Object.keys(status.byProvider).sort(),
     })
     expect(f.fleet.degraded).toHaveLength(status.degraded.length)

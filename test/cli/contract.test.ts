@@ -60,7 +60,12 @@ describe('the JSON contract', () => {
     expect(r.stdout).not.toContain(process.env.HOME ?? '/root')
     expect(r.json).toEqual({
       ok: false,
-      error: { code: 'INVALID_INPUT', message: 'Nonexistent flag: --bogus', hint: expect.any(String) },
+      error: {
+        code: 'INVALID_INPUT',
+        message: 'unknown flag for clawops fleet status: --bogus',
+        hint: expect.any(String),
+        details: { flags: ['--bogus'] },
+      },
       warnings: [],
     })
   })

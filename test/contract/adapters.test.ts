@@ -3,7 +3,8 @@
  * the lab's answers: DigitalOcean's create and action bodies and Contabo's create body against the
  * schemas derived from their OpenAPI documents, Hostinger's purchase and script bodies against the
  * hostinger-api-sdk types, Hetzner's create body against the fields of hcloud-go's
- * ServerCreateRequest, Vultr's against the parameters @vultr/vultr-node declares. And a wrong
+ * ServerCreateRequest, Vultr's against the parameters @vultr/vultr-node declares; the same for each
+ * provider's snapshot request and Contabo's and Hostinger's reinstall. And a wrong
  * credential: every adapter gets the provider's 401 and turns it into PROVIDER_ERROR with a hint.
  */
 import { createRequire } from 'node:module'
@@ -89,7 +90,11 @@ async function lifecycle(p: Provider): Promise<void> {
     plan: PLAN[p].plan,
     region: PLAN[p].region,
     ...(p === 'contabo' || p === 'hostinger' ? {} : { labels: { 'clawops/fleet': 'ct' } }),
-    userData: '#cloud-config\nhostname: contract\n',
+    // In the provider's own format: Hostinger runs a post-install shell script, the others cloud-init.
+    userData:
+      a.capabilities.userData === 'shell-script'
+        ? '#!/bin/sh\nhostnamectl set-hostname contract\n'
+        : '#cloud-config\nhostname: contract\n',
     opId: op,
   })
   const server = (await a.waitFor(r.pending, { timeoutMs: 5000 }))!
@@ -102,6 +107,9 @@ async function lifecycle(p: Provider): Promise<void> {
   await a.waitFor(await a.reboot(server.id), { timeoutMs: 5000 })
   if (a.capabilities.resize === 'in-place' || a.capabilities.resize === 'upgrade-only')
     await a.resize(server.id, PLAN[p].bigger, { timeoutMs: 5000 })
+  const snap = await a.snapshot(server.id, 'clawops-0123456789ab', { timeoutMs: 5000 })
+  expect(await a.deleteSnapshot({ id: snap.id, serverId: server.id })).toEqual({ alreadyGone: false })
+  if (a.reinstall) await a.waitFor(await a.reinstall(server.id), { timeoutMs: 5000 })
   const del = await a.delete(server.id)
   if (del.pending) await a.waitFor(del.pending, { timeoutMs: 5000 })
 }
@@ -124,6 +132,7 @@ describe('the adapters’ requests match the providers’ documents', () => {
     expect(actions.map((b) => (b as { type: string }).type)).toEqual(
       expect.arrayContaining(['shutdown', 'power_on', 'reboot', 'resize']),
     )
+    expect(actions).toContainEqual({ type: 'snapshot', name: 'clawops-0123456789ab' })
     for (const b of actions) expectValid(DIGITALOCEAN.droplet_action_request, b, 'adapter droplet action')
   })
 
@@ -133,6 +142,12 @@ describe('the adapters’ requests match the providers’ documents', () => {
     expect(creates).toHaveLength(1)
     for (const b of creates)
       expectValid(CONTABO.instance_create_request, b, 'adapter POST /compute/instances')
+    const snaps = bodies('contabo', 'POST', /^\/compute\/instances\/\d+\/snapshots$/)
+    expect(snaps).toHaveLength(1)
+    expectValid(CONTABO.snapshot_create_request, snaps[0], 'adapter POST …/snapshots')
+    const reinstalls = bodies('contabo', 'PUT', /^\/compute\/instances\/\d+$/)
+    expect(reinstalls).toHaveLength(1)
+    expectValid(CONTABO.instance_reinstall_request, reinstalls[0], 'adapter PUT /compute/instances/{id}')
   })
 
   it('Hostinger: purchase and post-install script bodies match the SDK’s request types', async () => {
@@ -160,8 +175,15 @@ describe('the adapters’ requests match the providers’ documents', () => {
           type: 'VPSV1PostInstallScriptStoreRequest',
           value,
         })),
+        ...bodies('hostinger', 'POST', /\/recreate$/).map((value) => ({
+          what: 'adapter recreate',
+          type: 'VPSV1VirtualMachineRecreateRequest',
+          value,
+          partial: true,
+        })),
       ]),
     ).toEqual([])
+    expect(bodies('hostinger', 'POST', /\/recreate$/)).toHaveLength(1)
   })
 
   it('Hetzner: the create body uses only ServerCreateRequest’s fields', async () => {
@@ -170,6 +192,15 @@ describe('the adapters’ requests match the providers’ documents', () => {
     expect(Object.keys(create!).filter((k) => !HETZNER_CREATE_FIELDS.includes(k))).toEqual([])
     const changes = bodies('hetzner', 'POST', /\/actions\/change_type$/) as Record<string, unknown>[]
     expect(changes).toEqual([{ server_type: 'cx33', upgrade_disk: false }])
+    // hcloud-go schema.ServerActionCreateImageRequest: type, description, labels.
+    const images = bodies('hetzner', 'POST', /\/actions\/create_image$/) as Record<string, unknown>[]
+    expect(images).toEqual([
+      {
+        type: 'snapshot',
+        description: 'clawops-0123456789ab',
+        labels: { 'clawops/snapshot': 'clawops-0123456789ab' },
+      },
+    ])
   })
 
   it('Vultr: the create body uses only the parameters @vultr/vultr-node declares', async () => {
@@ -181,6 +212,12 @@ describe('the adapters’ requests match the providers’ documents', () => {
     const [create] = bodies('vultr', 'POST', /^\/instances$/) as Record<string, unknown>[]
     expect(Object.keys(create!).filter((k) => !declared.includes(k))).toEqual([])
     expect(typeof create!.user_data).toBe('string')
+    const snapshotParams = Object.keys(
+      (require('@vultr/vultr-node/src/api/snapshots.js') as { createSnapshot: { parameters: object } })
+        .createSnapshot.parameters,
+    )
+    const [snap] = bodies('vultr', 'POST', /^\/snapshots$/) as Record<string, unknown>[]
+    expect(Object.keys(snap!).filter((k) => !snapshotParams.includes(k))).toEqual([])
   })
 
   it('a wrong credential gets each provider’s 401, mapped to PROVIDER_ERROR with a hint', async () => {

@@ -2,7 +2,8 @@
  * Contabo: its official client (`cntb`, Go) cannot run here, so the lab's answers are validated
  * against the schemas derived from Contabo's API document (support/contabo-spec.ts), over plain
  * HTTP as cntb would call it: the password grant with all four credentials checked, create, list
- * with filters and pages, get, the instance actions, cancel, and the 401s of the token endpoint and
+ * with filters and pages, get, the instance actions, snapshots (taken, listed, got, deleted), a
+ * reinstall (the disk wiped), cancel, and the 401s of the token endpoint and
  * the API in their own shapes.
  */
 import { randomUUID } from 'node:crypto'
@@ -32,7 +33,12 @@ async function grant(over: Record<string, string> = {}) {
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> }
 }
 
-async function api(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, bearer = token) {
+async function api(
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  bearer = token,
+) {
   const res = await request(`${fx.lab.endpoints.contabo.baseUrl}${path}`, {
     method,
     headers: {
@@ -42,7 +48,8 @@ async function api(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknow
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
-  return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> }
+  const text = await res.body.text()
+  return { status: res.statusCode, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> }
 }
 
 beforeAll(async () => {
@@ -109,6 +116,37 @@ describe('the Contabo API of the lab, validated against Contabo’s API document
     expect((byName.body.data as unknown[]).length).toBe(1)
     const byStatus = await api('GET', '/compute/instances?status=stopped')
     expect(byStatus.body.data).toEqual([])
+  })
+
+  it('takes a snapshot of the instance, lists, gets and deletes it', async () => {
+    const body = { name: 'clawops-0123456789ab', description: 'clawops archive' }
+    expectValid(SPEC.snapshot_create_request, body, 'the request the adapter sends')
+    const made = await api('POST', `/compute/instances/${id}/snapshots`, body)
+    expect(made.status).toBe(201)
+    expectValid(SPEC.snapshot_one, made.body, 'POST /compute/instances/{id}/snapshots')
+    const snapId = (made.body.data as { snapshotId: string }[])[0]!.snapshotId
+    const list = await api('GET', `/compute/instances/${id}/snapshots?name=clawops`)
+    expectValid(SPEC.snapshot_list, list.body, 'GET /compute/instances/{id}/snapshots')
+    expect((list.body.data as { snapshotId: string }[]).map((x) => x.snapshotId)).toEqual([snapId])
+    const one = await api('GET', `/compute/instances/${id}/snapshots/${snapId}`)
+    expectValid(SPEC.snapshot_one, one.body, 'GET /compute/instances/{id}/snapshots/{snapshotId}')
+    expect((await api('DELETE', `/compute/instances/${id}/snapshots/${snapId}`)).status).toBe(204)
+    expect((await api('GET', `/compute/instances/${id}/snapshots/${snapId}`)).status).toBe(404)
+    const bad = await api('POST', `/compute/instances/${id}/snapshots`, { name: 'has spaces' })
+    expect(bad.status).toBe(400)
+  })
+
+  it('reinstalls the instance from an image (its disk wiped), and it runs again', async () => {
+    const body = { imageId: 'afecbb85-e2fc-46f0-9684-b46b1faf00bb', defaultUser: 'root' }
+    expectValid(SPEC.instance_reinstall_request, body, 'the request the adapter sends')
+    const r = await api('PUT', `/compute/instances/${id}`, body)
+    expect(r.status).toBe(200)
+    expectValid(SPEC.instance_reinstall_response, r.body, 'PUT /compute/instances/{id}')
+    expect(fx.lab.servers('contabo').find((s) => s.id === String(id))?.userData).toBeNull()
+    await until(async () => {
+      const s = ((await api('GET', `/compute/instances/${id}`)).body.data as { status: string }[])[0]!
+      return s.status === 'running'
+    })
   })
 
   it('stops, starts, restarts and cancels (the instance runs to the end of its term)', async () => {

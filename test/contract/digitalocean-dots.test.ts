@@ -3,7 +3,8 @@
  * validates against the schemas derived from DigitalOcean's OpenAPI document
  * (support/digitalocean-spec.ts): sizes, regions, images, create with tags and user data, list by
  * tag and by name across pages, get, the droplet's action list and each action, power off/on,
- * reboot, resize while off, delete, the errors (401, 404, 405, 422, 429 with ratelimit-* headers).
+ * reboot, resize while off, a snapshot (the droplet action, the droplet's snapshots, the snapshot
+ * itself, kept after the droplet is gone, deleted), delete, the errors (401, 404, 405, 422, 429 with ratelimit-* headers).
  */
 import { createApiClient } from 'dots-wrapper'
 import { request } from 'undici'
@@ -65,6 +66,7 @@ describe('dots-wrapper against the lab, validated against the OpenAPI document',
   })
 
   let id: number
+  let snapshotId: string
   it('creates a droplet with tags and user data, then waits on its create action', async () => {
     const r = await dots.droplet.createDroplet({
       name: 'claw-dots-1',
@@ -152,6 +154,27 @@ describe('dots-wrapper against the lab, validated against the OpenAPI document',
     expectValid(SPEC.error, running.data, '422 body')
   })
 
+  it('takes a snapshot, lists it under the droplet and among all snapshots, and gets it', async () => {
+    const taken = await dots.droplet.snapshotDroplet({ droplet_id: id, name: 'clawops-0123456789ab' })
+    expectValid(SPEC.action_get, taken.data, 'POST /droplets/{id}/actions snapshot')
+    expect(taken.data.action.type).toBe('snapshot')
+    await until(async () => {
+      const a = await dots.droplet.getDropletAction({ droplet_id: id, action_id: taken.data.action.id })
+      return a.data.action.status === 'completed'
+    })
+    const mine = await dots.droplet.listDropletSnapshots({ droplet_id: id })
+    expectValid(SPEC.droplet_snapshot_list, mine.data, 'GET /droplets/{id}/snapshots')
+    const snap = mine.data.snapshots.find((x) => x.name === 'clawops-0123456789ab')!
+    expect(snap).toBeDefined()
+    expect((await droplet(id)).snapshot_ids).toContain(Number(snap.id))
+    const all = await dots.snapshot.listSnapshots({ resource_type: 'droplet' })
+    expectValid(SPEC.snapshot_list, all.data, 'GET /snapshots')
+    const one = await dots.snapshot.getSnapshot({ snapshot_id: snap.id })
+    expectValid(SPEC.snapshot_get, one.data, 'GET /snapshots/{id}')
+    expect(one.data.snapshot).toMatchObject({ resource_id: String(id), resource_type: 'droplet' })
+    snapshotId = String(snap.id)
+  })
+
   it('deletes, then answers 404 in its own shape', async () => {
     const del = await dots.droplet.deleteDroplet({ droplet_id: id })
     expect(del.status).toBe(204)
@@ -160,6 +183,13 @@ describe('dots-wrapper against the lab, validated against the OpenAPI document',
     expect(gone.status).toBe(404)
     expectValid(SPEC.error, gone.data, '404 body')
     expect(gone.data).toMatchObject({ id: 'not_found' })
+    // A droplet's snapshot outlives it, until it is deleted.
+    const kept = await dots.snapshot.getSnapshot({ snapshot_id: snapshotId })
+    expectValid(SPEC.snapshot_get, kept.data, 'GET /snapshots/{id} after the droplet')
+    expect((await dots.snapshot.deleteSnapshot({ snapshot_id: snapshotId })).status).toBe(204)
+    const noSnap = await failure(dots.snapshot.getSnapshot({ snapshot_id: snapshotId }))
+    expect(noSnap.status).toBe(404)
+    expectValid(SPEC.error, noSnap.data, '404 body')
   })
 
   it('answers 401, 405 and 429 in its own shape, with ratelimit headers', async () => {

@@ -1,7 +1,8 @@
 /**
  * Hetzner: the official `hcloud` CLI (Debian package hcloud-cli, built on hetznercloud/hcloud-go)
  * runs unchanged against the lab: catalogue look-ups by name, create with labels, list with a label
- * selector and pagination, describe, every power action, change-type, protection, delete, and a
+ * selector and pagination, describe, every power action, change-type, protection, a snapshot
+ * (create-image, listed and described as an image, kept after its server, deleted), delete, and a
  * wrong token. CI installs the package (.ci/run); without the binary this file fails in CI.
  */
 import { spawnSync } from 'node:child_process'
@@ -164,6 +165,44 @@ describe.runIf(hasHcloud || process.env.CI)('hcloud CLI against the lab', () => 
     const running = await hcloud(['server', 'change-type', '--keep-disk', 'claw-cli-1', 'cx43'])
     expect(running.exitCode).not.toBe(0)
     expect(running.stderr).toMatch(/server_not_stopped/)
+  })
+
+  it('takes a snapshot with create-image: an image of type snapshot, kept after its server, deleted', async () => {
+    await ok(['server', 'create', '--name', 'claw-cli-snap', '--type', 'cx23', '--image', 'ubuntu-24.04'])
+    const out = await ok([
+      ...['server', 'create-image', '--type', 'snapshot', '--description', 'clawops-0123456789ab'],
+      ...['--label', 'clawops/snapshot=clawops-0123456789ab', 'claw-cli-snap'],
+    ])
+    const id = /Image (\d+) created/.exec(out)?.[1]
+    expect(id, out).toBeDefined()
+    interface Image {
+      id: number
+      type: string
+      status: string
+      description: string
+      created_from: { id: number; name: string }
+      labels: Record<string, string>
+    }
+    const img = await json<Image>(['image', 'describe', id!])
+    expect(img).toMatchObject({
+      type: 'snapshot',
+      status: 'available',
+      description: 'clawops-0123456789ab',
+      created_from: { name: 'claw-cli-snap' },
+      labels: { 'clawops/snapshot': 'clawops-0123456789ab' },
+    })
+    const snaps = await json<Image[]>(['image', 'list', '--type', 'snapshot', '-l', 'clawops/snapshot'])
+    expect(snaps.map((i) => i.id)).toEqual([Number(id)])
+    await ok(['server', 'delete', 'claw-cli-snap'])
+    await until(async () => !fx.lab.servers('hetzner').some((s) => s.name === 'claw-cli-snap'))
+    expect((await json<Image>(['image', 'describe', id!])).id).toBe(Number(id))
+    await ok(['image', 'delete', id!])
+    const gone = await hcloud(['image', 'describe', id!])
+    expect(gone.exitCode).not.toBe(0)
+    expect(gone.stderr).toMatch(/not found/)
+    // A system image is not the account's to delete.
+    const system = await hcloud(['image', 'delete', 'ubuntu-24.04'])
+    expect(system.exitCode).not.toBe(0)
   })
 
   it('protects a server from deletion, then deletes it once unprotected', async () => {

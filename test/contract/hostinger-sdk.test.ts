@@ -3,7 +3,8 @@
  * gets matches the SDK's own types, which OpenAPI Generator made from Hostinger's openapi.json
  * (support/sdk-types.ts): catalogue, data centres, templates and a template's detail, post-install
  * scripts (create, list, get, update, delete), purchase with setup, list and get (with
- * data_center_id), stop/start/restart and the VM's action list and each action, subscriptions and
+ * data_center_id), stop/start/restart and the VM's action list and each action, the VM's snapshot
+ * (taken, got, deleted, and deleted by a recreate), recreate (the OS afresh), subscriptions and
  * disabling auto-renewal (Hostinger's end of life), the API's 401 and 404.
  */
 import {
@@ -14,6 +15,8 @@ import {
   VPSDataCentersApi,
   VPSOSTemplatesApi,
   VPSPostInstallScriptsApi,
+  VPSSnapshotsApi,
+  type VPSV1VirtualMachineRecreateRequest,
   VPSVirtualMachineApi,
 } from 'hostinger-api-sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,6 +36,7 @@ function apis(token: string) {
     scripts: new VPSPostInstallScriptsApi(config),
     catalog: new BillingCatalogApi(config),
     subs: new BillingSubscriptionsApi(config),
+    snapshots: new VPSSnapshotsApi(config),
   }
 }
 let h: ReturnType<typeof apis>
@@ -189,6 +193,51 @@ describe('hostinger-api-sdk against the lab', () => {
     )
     expect(list.data.map((a) => a.name)).toEqual(['restart', 'start', 'stop', 'create_server'])
     expect(list.meta.total).toBe(list.data.length)
+  })
+
+  it('takes the VM’s snapshot, gets and deletes it; a recreate installs the OS afresh and deletes the snapshot', async () => {
+    const done = (actionId: number) =>
+      until(async () => (await h.actions.getActionDetailsV1(vmId, actionId)).data.state === 'success')
+    const taken = typed(
+      'POST /vps/v1/virtual-machines/{id}/snapshot',
+      'VPSV1ActionActionResource',
+      await h.snapshots.createSnapshotV1(vmId),
+    )
+    await done(taken.id)
+    const snap = typed(
+      'GET /vps/v1/virtual-machines/{id}/snapshot',
+      'VPSV1SnapshotSnapshotResource',
+      await h.snapshots.getSnapshotV1(vmId),
+    )
+    expect(Date.parse(snap.expires_at)).toBeGreaterThan(Date.parse(snap.created_at))
+    const deleted = typed(
+      'DELETE /vps/v1/virtual-machines/{id}/snapshot',
+      'VPSV1ActionActionResource',
+      await h.snapshots.deleteSnapshotV1(vmId),
+    )
+    await done(deleted.id)
+    expect((await failure(h.snapshots.getSnapshotV1(vmId))).status).toBe(404)
+
+    await done(
+      typed('POST snapshot again', 'VPSV1ActionActionResource', await h.snapshots.createSnapshotV1(vmId)).id,
+    )
+    // The SDK's type lists every field as required; the API generates a password when none is given.
+    const recreate = { template_id: 1077 } as VPSV1VirtualMachineRecreateRequest
+    const again = typed(
+      'POST /vps/v1/virtual-machines/{id}/recreate',
+      'VPSV1ActionActionResource',
+      await h.vm.recreateVirtualMachineV1(vmId, recreate),
+    )
+    await done(again.id)
+    expect((await h.vm.getVirtualMachineDetailsV1(vmId)).data.state).toBe('running')
+    expect((await failure(h.snapshots.getSnapshotV1(vmId))).status).toBe(404)
+    const weak = await failure(
+      h.vm.recreateVirtualMachineV1(vmId, {
+        template_id: 1077,
+        password: 'short',
+      } as VPSV1VirtualMachineRecreateRequest),
+    )
+    expect(weak.status).toBe(422)
   })
 
   it('disables auto-renewal of the VM’s subscription and deletes the script', async () => {

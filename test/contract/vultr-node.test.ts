@@ -2,7 +2,8 @@
  * Vultr: the official @vultr/vultr-node SDK runs unchanged against the lab (govultr is the reference
  * for the shapes): plans, regions and their availability, operating systems, create as the SDK sends
  * it (os_id as a string, base64 user data, tags), list with filters and cursor pages, get, halt,
- * start, reboot, upgrade-only plan change, delete, and the API's 401 for a wrong key.
+ * start, reboot, upgrade-only plan change, a snapshot (taken, listed by description, kept after its
+ * instance is deleted, deleted), delete, and the API's 401 for a wrong key.
  */
 // biome-ignore lint/suspicious/noTsIgnore: the package ships no types for its CommonJS entry
 // @ts-ignore
@@ -133,6 +134,51 @@ describe('@vultr/vultr-node against the lab', () => {
     const gone = await vultr.instances.getInstance({ 'instance-id': id })
     expect(gone).toBeInstanceOf(Error)
     expect(gone.message).toBe('Not Found: Invalid instance-id.')
+  })
+
+  it('takes a snapshot (pending, then complete), lists it by description, keeps it after the instance, deletes it', async () => {
+    const r = await vultr.instances.createInstance({
+      region: 'ams',
+      plan: 'vc2-1c-2gb',
+      os_id: '2284',
+      label: 'claw-vn-snap',
+    })
+    const id = r.instance.id as string
+    // Vultr answers 429 past about 30 requests a second: poll at 20 a second.
+    await until(async () => ready(await instance(id)), 5000, 50)
+    const taken = await vultr.snapshots.createSnapshot({
+      instance_id: id,
+      description: 'clawops-0123456789ab',
+    })
+    expect(taken).not.toBeInstanceOf(Error)
+    // govultr's Snapshot: every field of it, as the SDK passes the answer through.
+    expect(Object.keys(taken.snapshot).sort()).toEqual(
+      ['app_id', 'compressed_size', 'date_created', 'description', 'id', 'os_id', 'size', 'status'].sort(),
+    )
+    expect(taken.snapshot).toMatchObject({
+      description: 'clawops-0123456789ab',
+      status: 'pending',
+      os_id: 2284,
+    })
+    const sid = taken.snapshot.id as string
+    const done = await until(
+      async () => {
+        const g = await vultr.snapshots.getSnapshot({ 'snapshot-id': sid })
+        return g.snapshot.status === 'complete' && g.snapshot
+      },
+      5000,
+      50,
+    )
+    expect(done.size).toBeGreaterThan(0)
+    const listed = await vultr.snapshots.listSnapshots({ description: 'clawops-0123456789ab' })
+    expect(listed.snapshots.map((x: { id: string }) => x.id)).toEqual([sid])
+    expect(listed.meta).toMatchObject({ total: 1, links: { next: '', prev: '' } })
+    expect(await vultr.instances.deleteInstance({ 'instance-id': id })).toBeUndefined()
+    expect((await vultr.snapshots.getSnapshot({ 'snapshot-id': sid })).snapshot.id).toBe(sid)
+    expect(await vultr.snapshots.deleteSnapshot({ 'snapshot-id': sid })).toBeUndefined()
+    const gone = await vultr.snapshots.getSnapshot({ 'snapshot-id': sid })
+    expect(gone).toBeInstanceOf(Error)
+    expect(gone.message).toBe('Not Found: Invalid snapshot ID.')
   })
 
   it('gets the API’s 401 for a wrong key', async () => {

@@ -15,12 +15,13 @@ export function clawops(
   args: string[],
   env: Record<string, string | undefined> = {},
   input?: string,
+  timeoutMs = 60_000,
 ): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...env },
     input: input ?? '',
-    timeout: 60_000,
+    timeout: timeoutMs,
   })
   let json: unknown
   try {

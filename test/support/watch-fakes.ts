@@ -357,6 +357,7 @@ export interface MemberSpec {
   region?: string
   state?: InstanceState
   healthScore?: number | null
+  nodeId?: string | null
 }
 
 let seq = 0
@@ -389,7 +390,7 @@ export function addPair(
     providerId: null,
     ip: null,
     tailscaleName: null,
-    nodeId: null,
+    nodeId: s.nodeId ?? null,
     labels: {},
     healthScore: s.healthScore === undefined ? 100 : s.healthScore,
     lastHeartbeatAt: now,

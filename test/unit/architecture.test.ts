@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { type Import, importsOf, libImports, upwardImports, valueCycles } from '../support/layers.js'
 import { scanSource, sqlOutsideStore } from '../support/sql-outside-store.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -70,5 +71,31 @@ describe('SQL lives in src/lib/store', () => {
       )
     expect(imports.length).toBeGreaterThan(20)
     expect(imports.filter((i) => /\/store\/|\/context\.js$/.test(i))).toEqual([])
+  })
+})
+
+describe('layers point one way', () => {
+  const imports = libImports(join(root, 'src', 'lib'))
+
+  it('no file of src/lib imports a layer above its own, and no code import closes a cycle', () => {
+    expect(imports.length).toBeGreaterThan(500)
+    expect(upwardImports(imports)).toEqual([])
+    expect(valueCycles(imports).map((c) => c.join(' -> '))).toEqual([])
+  })
+
+  it('the check finds an upward import and a cycle, and ignores type-only ones', () => {
+    expect(importsOf("import type { A } from '../engine/types.js'\nimport { b } from './b.js'")).toEqual([
+      { spec: '../engine/types.js', typeOnly: true },
+      { spec: './b.js', typeOnly: false },
+    ])
+    const planted: Import[] = [
+      { from: 'output/x.ts', to: 'config-push/view.ts', typeOnly: true },
+      { from: 'store/a.ts', to: 'store/b.ts', typeOnly: false },
+      { from: 'store/b.ts', to: 'store/a.ts', typeOnly: false },
+      { from: 'heal/a.ts', to: 'heal/b.ts', typeOnly: true },
+      { from: 'heal/b.ts', to: 'heal/a.ts', typeOnly: false },
+    ]
+    expect(upwardImports(planted)).toEqual(['output/x.ts (layer 1) imports config-push/view.ts (layer 3)'])
+    expect(valueCycles(planted)).toEqual([['store/a.ts', 'store/b.ts', 'store/a.ts']])
   })
 })

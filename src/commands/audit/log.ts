@@ -1,14 +1,15 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { limitFlag } from '../../lib/cli/flags.js'
+import { pageFlags } from '../../lib/cli/flags.js'
 import { ACTORS } from '../../lib/domain/actor.js'
 import type { AuditEntry } from '../../lib/domain/audit.js'
 import { parseSince } from '../../lib/domain/time.js'
+import { type PageInfo, pageFooter, pageSize } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 import { AuditTrail } from '../../lib/store/audit-trail.js'
 
-interface Result {
+interface Result extends PageInfo {
   entries: AuditEntry[]
 }
 
@@ -38,29 +39,22 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
       summary: 'Only entries at or after this time: an ISO date or an age like 30m, 24h, 7d.',
     }),
     op: Flags.string({ summary: 'Only entries of this operation id.' }),
-    limit: limitFlag,
+    ...pageFlags(100, 'entries'),
   }
 
   protected async execute(): Promise<Result> {
     const f = this.flags
     const since = f.since ? parseSince(f.since, this.ctx.clock()) : undefined
-    const entries = this.ctx
-      .store()
-      .repo(AuditTrail)
-      .query({
-        actor: f.actor,
-        target: f.instance,
-        action: f.action,
-        since,
-        opId: f.op,
-        limit: f.limit ?? 100,
-      })
-    return { entries }
+    const filter = { actor: f.actor, target: f.instance, action: f.action, since, opId: f.op }
+    const trail = this.ctx.store().repo(AuditTrail)
+    const entries = trail.query({ ...filter, limit: pageSize(f, 100) ?? Number.MAX_SAFE_INTEGER })
+    const total = trail.count(filter)
+    return { entries, total, truncated: entries.length < total }
   }
 
   protected render(r: Result): string {
     if (r.entries.length === 0) return 'No audit entries match.\n'
-    return renderTable(
+    const table = renderTable(
       [
         { header: 'Seq', get: (e) => e.seq },
         { header: 'Time', get: (e) => e.ts },
@@ -75,5 +69,6 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
       r.entries,
       { wide: this.ctx.format === 'wide' },
     )
+    return table + this.footer(pageFooter(r.entries.length, r.total, 'entries (the newest)'))
   }
 }

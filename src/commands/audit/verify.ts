@@ -1,26 +1,19 @@
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { UserError } from '../../lib/errors.js'
-import { AuditTrail, type VerifyResult } from '../../lib/store/audit-trail.js'
+import { type StoreVerification, verifyStore } from '../../lib/store-admin/verify.js'
 
-export default class AuditVerify extends ClawopsCommand<typeof AuditVerify, VerifyResult> {
-  static override summary = 'Check the audit hash chain; names the first edited, removed or reordered entry.'
+export default class AuditVerify extends ClawopsCommand<typeof AuditVerify, StoreVerification> {
+  static override summary =
+    "Check the whole store (SQLite's integrity check) and the audit hash chain; names the first bad entry."
   static override description =
-    'Recomputes every entry hash and link from the first entry to the recorded head. Exits 0 when the chain is intact and with AUDIT_CHAIN_BROKEN (exit 14) otherwise.'
+    "Runs SQLite's full integrity_check over every page, index and constraint (STORE_CORRUPT, exit 11, when it fails: the store is marked damaged and every command refuses it), then recomputes every entry hash and link from the first entry to the recorded head (AUDIT_CHAIN_BROKEN, exit 14). A store marked damaged is checked again, and the mark is lifted when both pass."
   static override examples = ['<%= config.bin %> audit verify', '<%= config.bin %> audit verify --json']
 
-  protected async execute(): Promise<VerifyResult> {
-    const result = this.ctx.store().repo(AuditTrail).verify()
-    if (!result.ok && result.firstBad) {
-      throw new UserError(
-        'AUDIT_CHAIN_BROKEN',
-        `audit entry ${result.firstBad.seq} does not check out: ${result.firstBad.reason}`,
-        { hint: 'The trail was altered outside clawops. Keep the file as evidence.', details: result },
-      )
-    }
-    return result
+  protected async execute(): Promise<StoreVerification> {
+    return verifyStore(this.ctx)
   }
 
-  protected render(r: VerifyResult): string {
-    return `Audit chain intact: ${r.entries} entries${r.head ? `, head ${r.head.seq} ${r.head.hash.slice(0, 16)}…` : ''}.\n`
+  protected render(r: StoreVerification): string {
+    const lifted = r.markLifted ? ` The damage mark (${r.markLifted}) is lifted.` : ''
+    return `Store intact (integrity_check, ${r.integrity.ms} ms). Audit chain intact: ${r.entries} entries${r.head ? `, head ${r.head.seq} ${r.head.hash.slice(0, 16)}…` : ''}.${lifted}\n`
   }
 }

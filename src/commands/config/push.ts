@@ -1,18 +1,10 @@
 import { Flags } from '@oclif/core'
-import ms from 'ms'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { durationFlag } from '../../lib/cli/duration.js'
 import { mutationFlags, selectorFlag } from '../../lib/cli/flags.js'
+import { planPrompt } from '../../lib/cli/prompt.js'
+import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/cli/render-rollout.js'
 import type { PushOutcome } from '../../lib/config-push/push.js'
-import { UserError } from '../../lib/errors.js'
-import { renderPreview, renderRollout, showRolloutOnError } from '../../lib/output/rollout.js'
-
-function duration(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined
-  const v = /^\d+$/.test(raw) ? Number(raw) * 1000 : ms(raw as ms.StringValue)
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-    throw new UserError('INVALID_INPUT', `cannot read --${flag} "${raw}"`, { hint: 'Use 0, 30s, 2m.' })
-  return Math.round(v)
-}
 
 export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOutcome> {
   static override summary =
@@ -87,9 +79,9 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
       this.engine(),
     ])
     const { format, document } = readDocument(f)
-    const pauseMs = duration('pause', f.pause)
+    const pauseMs = durationFlag('pause', f.pause)
     const progress = await this.progress()
-    const ask = this.humanPrompt()
+    const prompt = planPrompt(this.humanPrompt())
     try {
       return await showRolloutOnError(this.ctx.json, () =>
         pushConfig(
@@ -112,7 +104,7 @@ export default class ConfigPush extends ClawopsCommand<typeof ConfigPush, PushOu
             dryRun: f['dry-run'],
             ...(f.confirm ? { confirm: f.confirm } : {}),
             yes: f.yes,
-            ...(ask ? { ask } : {}),
+            ...(prompt ? { prompt } : {}),
             onProgress: (m, d) => progress.update(m, d),
           },
         ),

@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { formatChange, renderDocChanges } from '../../lib/cli/render-rollout.js'
 import type { DocChange } from '../../lib/config-push/doc-change.js'
 import { showVersion, type VersionDetail } from '../../lib/config-push/history.js'
-import { formatChange, renderDocChanges } from '../../lib/output/rollout.js'
 
 export default class ConfigShow extends ClawopsCommand<typeof ConfigShow, VersionDetail> {
   static override summary =

@@ -74,6 +74,9 @@ export default class CostReportCommand extends ClawopsCommand<typeof CostReportC
         ? ''
         : `Forecast:  ${formatUsd(r.forecastUsdCents)} vs ${formatUsd(r.projection.periodUsdCents)} projected for the ${p.kind} (${pct(r.forecastDeltaPct)})`,
       `Projection: ${r.projection.note}`,
+      r.prices.length
+        ? `Prices:    ${r.prices.map((x) => `${x.source}${x.asOf ? ` of ${x.asOf.slice(0, 10)}` : ''} (${x.segments} segment${x.segments === 1 ? '' : 's'})`).join(', ')}`
+        : '',
       r.anomaly.over ? `ANOMALY: more than ${r.anomaly.thresholdPct}% above the projection` : '',
     ].filter(Boolean)
     const cols = [

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { type WasteReport, wasteReport } from '../../lib/ledger/waste.js'
 import { formatUsd } from '../../lib/output/money.js'
+import { pageFooter } from '../../lib/output/page.js'
 import { renderTable } from '../../lib/output/table.js'
 
 export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteReport> {
@@ -38,6 +39,11 @@ export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteRep
     })
   }
 
+  /** Under a category's table: how many of its findings it lists. */
+  private more(c: { items: unknown[]; count: number }): string {
+    return this.footer(pageFooter(c.items.length, c.count, 'findings'))
+  }
+
   protected render(r: WasteReport): string {
     const out: string[] = []
     const n = (c: { count: number; monthlySavingUsdCents: number }) =>
@@ -60,6 +66,7 @@ export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteRep
           ],
           r.idle.items,
         ),
+        this.more(r.idle),
       )
     }
     if (r.oversized.items.length) {
@@ -78,6 +85,7 @@ export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteRep
           ],
           r.oversized.items,
         ),
+        this.more(r.oversized),
       )
     }
     if (r.cheaperElsewhere.items.length) {
@@ -101,6 +109,7 @@ export default class CostWaste extends ClawopsCommand<typeof CostWaste, WasteRep
           ],
           r.cheaperElsewhere.items,
         ),
+        this.more(r.cheaperElsewhere),
       )
     }
     out.push(`\n${r.note}\n`)

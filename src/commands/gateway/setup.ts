@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags } from '../../lib/cli/flags.js'
-import { type OperationResult, operationResult, renderOperation } from '../../lib/output/operation.js'
+import { type OperationResult, operationResult, renderOperation } from '../../lib/cli/render-operation.js'
 
 export default class GatewaySetup extends ClawopsCommand<typeof GatewaySetup, OperationResult> {
   static override summary =

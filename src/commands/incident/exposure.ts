@@ -7,7 +7,7 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
   static override summary =
     'What an outage at a provider (or one region) means now: affected pairs, failovers, users without a gateway.'
   static override description =
-    "Counts from the fleet store (primaries affected, failovers complete, pairs still STANDBY_PROMOTING, users without an ACTIVE gateway, failover plans waiting for a confirmation, replacement standbys owed, silences in force) and the provider's own status page, fetched now (watch.statusPages, else watch.statusPageBase, else the provider's public Statuspage where it has one: DigitalOcean, Hostinger). No page, an unreachable or an unreadable one is reported as status unknown (providerStatus.outcome), and watch declares no incident on it. The window starts when the open incident was declared, else 24 h ago."
+    "Counts from the fleet store and the provider's own status page, fetched now (watch.statusPages, else watch.statusPageBase, else the provider's public Statuspage where it has one: DigitalOcean, Hostinger). No page, an unreachable or an unreadable one is reported as status unknown (providerStatus.outcome), and watch declares no incident on it. The window starts when the open incident was declared, else 24 h ago. The primaries counted are those that ran here when the window began (failed over since or not), so the numbers do not shrink as failovers finish; pairs is every pair whose primary ran here then or runs here now, and every other count is part of it: primaries affected, failovers complete, pairs still STANDBY_PROMOTING, users without an ACTIVE primary now (down and not yet failed over included, each with its condition), failover plans waiting for a confirmation, replacement standbys owed, silences in force."
   static override examples = [
     '<%= config.bin %> incident exposure --provider hetzner --region nbg1',
     {
@@ -48,14 +48,15 @@ export default class IncidentExposure extends ClawopsCommand<typeof IncidentExpo
       ['Scope', e.region ? `${e.provider}/${e.region}` : e.provider],
       ['Since', e.since],
       ['Incident', e.incident ? `${e.incident.id} ${e.incident.status}: ${e.incident.title}` : 'none open'],
+      ['Pairs', e.pairs],
       [
-        'Primaries here',
-        `${e.primaries.total} (${e.primaries.active} active, ${e.primaries.degraded} degraded, ${e.primaries.failed} failed)`,
+        'Primaries here at the start',
+        `${e.primaries.total} (now ${e.primaries.active} active, ${e.primaries.degraded} degraded, ${e.primaries.failed} failed, ${e.primaries.failedOver} failed over)`,
       ],
       ['Primaries affected', e.primariesAffected],
       ['Failovers complete', e.failoversComplete],
       ['Still promoting', e.stillPromoting.length],
-      ['Users without gateway', e.usersWithoutActiveGateway.length],
+      ['Users without an ACTIVE primary', e.usersWithoutActiveGateway.length],
       [
         'Awaiting confirmation',
         e.awaitingConfirmation.map((p) => `${p.planId} (${p.pairs.length} pairs)`).join(', ') || 'none',

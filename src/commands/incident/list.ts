@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { limitFlag } from '../../lib/cli/flags.js'
+import { pageFlags } from '../../lib/cli/flags.js'
+import { type PageInfo, pageFooter, pageSize } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 import type { Incident } from '../../lib/store/incidents.js'
 
-interface Result {
+interface Result extends PageInfo {
   incidents: Omit<Incident, 'timeline' | 'actions' | 'actionItems'>[]
 }
 
@@ -18,7 +19,7 @@ export default class IncidentList extends ClawopsCommand<typeof IncidentList, Re
   static override flags = {
     open: Flags.boolean({ summary: 'Only incidents not resolved yet.' }),
     since: Flags.string({ summary: 'Opened since (ISO time or an age such as 7d).' }),
-    limit: limitFlag,
+    ...pageFlags(100, 'incidents'),
   }
 
   protected async execute(): Promise<Result> {
@@ -26,20 +27,23 @@ export default class IncidentList extends ClawopsCommand<typeof IncidentList, Re
       import('../../lib/store/incidents.js'),
       import('../../lib/domain/time.js'),
     ])
-    const rows = this.ctx
-      .store()
-      .repo(Incidents)
-      .list({
-        ...(this.flags.open ? { status: ['open', 'mitigated'] } : {}),
-        ...(this.flags.since ? { since: parseSince(this.flags.since, this.ctx.clock()) } : {}),
-        limit: this.flags.limit ?? 100,
-      })
-    return { incidents: rows.map(({ timeline: _t, actions: _a, actionItems: _i, ...head }) => head) }
+    const filter = {
+      ...(this.flags.open ? { status: ['open' as const, 'mitigated' as const] } : {}),
+      ...(this.flags.since ? { since: parseSince(this.flags.since, this.ctx.clock()) } : {}),
+    }
+    const incidents = this.ctx.store().repo(Incidents)
+    const rows = incidents.list({ ...filter, limit: pageSize(this.flags, 100) ?? Number.MAX_SAFE_INTEGER })
+    const total = incidents.count(filter)
+    return {
+      incidents: rows.map(({ timeline: _t, actions: _a, actionItems: _i, ...head }) => head),
+      total,
+      truncated: rows.length < total,
+    }
   }
 
   protected render(r: Result): string {
     if (r.incidents.length === 0) return 'No incidents.\n'
-    return renderTable(
+    const table = renderTable(
       [
         { header: 'Incident', get: (i) => i.id },
         { header: 'Status', get: (i) => paintState(i.status) },
@@ -49,5 +53,6 @@ export default class IncidentList extends ClawopsCommand<typeof IncidentList, Re
       ],
       r.incidents,
     )
+    return table + this.footer(pageFooter(r.incidents.length, r.total, 'incidents (the newest)'))
   }
 }

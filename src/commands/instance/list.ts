@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
-import { limitFlag, selectorFlag } from '../../lib/cli/flags.js'
+import { pageFlags, selectorFlag } from '../../lib/cli/flags.js'
 import { INSTANCE_STATES, ROLES } from '../../lib/domain/instance.js'
 import { PROVIDERS } from '../../lib/domain/provider.js'
 import { TIERS } from '../../lib/domain/tier.js'
 import { type InstanceList, listInstances } from '../../lib/fleet/instance-query.js'
+import { pageFooter, pageSize } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
 import { renderTable } from '../../lib/output/table.js'
 
@@ -21,6 +22,7 @@ export default class InstanceListCommand extends ClawopsCommand<typeof InstanceL
       command: "<%= config.bin %> instance list -l 'role=primary,region in (nbg1,fsn1)' --json",
     },
     { description: 'More columns', command: '<%= config.bin %> instance list -o wide --limit 20' },
+    { description: 'Every instance, for a script', command: '<%= config.bin %> instance list --all --json' },
   ]
   static override flags = {
     selector: selectorFlag,
@@ -38,7 +40,7 @@ export default class InstanceListCommand extends ClawopsCommand<typeof InstanceL
     tier: Flags.option({ options: TIERS, multiple: true, summary: 'Only these tiers.' })(),
     role: Flags.option({ options: ROLES, summary: 'Only primaries or only standbys.' })(),
     user: Flags.string({ summary: 'Only this user’s instances.' }),
-    limit: limitFlag,
+    ...pageFlags(50, 'instances'),
   }
 
   protected async execute(): Promise<InstanceList> {
@@ -51,11 +53,12 @@ export default class InstanceListCommand extends ClawopsCommand<typeof InstanceL
       tiers: f.tier,
       roles: f.role ? [f.role] : undefined,
       userId: f.user,
-      limit: f.limit,
+      limit: pageSize(f, 50),
     })
   }
 
   protected render(r: InstanceList): string {
+    if (r.total === 0) return 'No instances match.\n'
     const table = renderTable(
       [
         { header: 'ID', get: (i) => i.id },
@@ -67,7 +70,7 @@ export default class InstanceListCommand extends ClawopsCommand<typeof InstanceL
         { header: 'Role', get: (i) => i.role },
         { header: 'State', get: (i) => paintState(i.state) },
         { header: 'Health', get: (i) => i.healthScore },
-        { header: 'IP', get: (i) => i.ip },
+        { header: 'IP', get: (i) => i.ip, wide: true },
         { header: 'Tailscale', get: (i) => i.tailscaleName, wide: true },
         { header: 'Node', get: (i) => i.nodeId, wide: true },
         { header: 'Heartbeat', get: (i) => i.lastHeartbeatAt, wide: true },
@@ -84,7 +87,6 @@ export default class InstanceListCommand extends ClawopsCommand<typeof InstanceL
       r.instances,
       { wide: this.ctx.format === 'wide' },
     )
-    const more = r.total > r.instances.length ? `(${r.instances.length} of ${r.total} shown)\n` : ''
-    return table + more
+    return table + this.footer(pageFooter(r.instances.length, r.total, 'instances'))
   }
 }

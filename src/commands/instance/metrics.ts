@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { nodeCall } from '../../lib/instance/live.js'
+import { renderFields } from '../../lib/output/table.js'
 
 type Result = Awaited<ReturnType<typeof nodeCall>>
 
@@ -18,6 +19,14 @@ export default class InstanceMetrics extends ClawopsCommand<typeof InstanceMetri
   }
 
   protected render(r: Result): string {
-    return `${r.instance.id}\n${JSON.stringify(r.result, null, 2)}\n`
+    return `${r.instance.id}\n${renderFields(flatten(r.result))}`
   }
+}
+
+/** Nested measurements as `cpu.busyPct  12` lines. */
+function flatten(v: unknown, prefix = ''): [string, string | number][] {
+  if (v === null || typeof v !== 'object') return [[prefix || 'value', v === null ? '-' : String(v)]]
+  if (Array.isArray(v))
+    return [[prefix, v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')]]
+  return Object.entries(v).flatMap(([k, x]) => flatten(x, prefix ? `${prefix}.${k}` : k))
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags } from '../../lib/cli/flags.js'
-import { type OperationResult, operationResult, renderOperation } from '../../lib/output/operation.js'
+import { type OperationResult, operationResult, renderOperation } from '../../lib/cli/render-operation.js'
 
 export default class InstanceRestart extends ClawopsCommand<typeof InstanceRestart, OperationResult> {
   static override summary =

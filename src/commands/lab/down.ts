@@ -7,6 +7,9 @@ export default class LabDown extends ClawopsCommand<typeof LabDown, LabStatus> {
   static override examples = ['<%= config.bin %> lab down', '<%= config.bin %> lab down --json']
 
   protected async execute(): Promise<LabStatus> {
+    // Human-only (see command-rules.ts): refused to every agent here, not only by its exec allowlist.
+    const engine = await this.engine()
+    engine.permit(this.ctx, 'lab.manage')
     return labDown(this.ctx)
   }
 

@@ -45,6 +45,9 @@ export default class LabSeed extends ClawopsCommand<typeof LabSeed, SeedResult> 
   }
 
   protected async execute(): Promise<SeedResult> {
+    // Human-only (see command-rules.ts): refused to every agent here, not only by its exec allowlist.
+    const engine = await this.engine()
+    engine.permit(this.ctx, 'lab.manage')
     return seedFleet(this.ctx, {
       pairs: this.flags.pairs,
       seed: this.flags.seed,

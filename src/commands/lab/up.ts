@@ -38,6 +38,9 @@ export default class LabUp extends ClawopsCommand<typeof LabUp, LabStatus> {
   }
 
   protected async execute(): Promise<LabStatus> {
+    // Human-only (see command-rules.ts): refused to every agent here, not only by its exec allowlist.
+    const engine = await this.engine()
+    engine.permit(this.ctx, 'lab.manage')
     return labUp(this.ctx, {
       ...(this.flags.driver ? { driver: this.flags.driver } : {}),
       ...(this.flags['boot-seconds'] !== undefined ? { bootSeconds: this.flags['boot-seconds'] } : {}),

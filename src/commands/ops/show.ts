@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
+import { stepOutcome } from '../../lib/cli/render-operation.js'
 import { viewOperation } from '../../lib/engine/execute.js'
 import type { OperationView } from '../../lib/engine/types.js'
 import { UserError } from '../../lib/errors.js'
@@ -31,15 +32,7 @@ export default class OpsShow extends ClawopsCommand<typeof OpsShow, OperationVie
         { header: 'Target', get: (s) => s.target },
         { header: 'State', get: (s) => paintState(s.state) },
         { header: 'Tries', get: (s) => s.attempts },
-        {
-          header: 'Outcome',
-          get: (s) =>
-            s.error
-              ? (s.error as { message?: string }).message
-              : s.result === null
-                ? ''
-                : JSON.stringify(s.result).slice(0, 80),
-        },
+        { header: 'Outcome', get: (s) => stepOutcome(s) },
       ],
       v.steps,
     )

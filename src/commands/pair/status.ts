@@ -10,7 +10,9 @@ interface Result {
 
 export default class PairStatusCommand extends ClawopsCommand<typeof PairStatusCommand, Result> {
   static override summary =
-    'A pair (by pair id) or all pairs of a user (by user id): members, states, failover readiness.'
+    'A pair (by pair id) or all pairs of a user (by user id): members, states, its condition, failover readiness.'
+  static override description =
+    'The condition says what the pair means for its user: serving (the primary is ACTIVE), degraded (the primary is DEGRADED; the heal tree is on it), promoting (a failover is under way), at-risk (no ACTIVE primary while an ACTIVE standby was never promoted: fail over), unserved (no ACTIVE member), creating, retired.'
   static override examples = [
     '<%= config.bin %> pair status p-7k2m9x4q1d',
     {
@@ -45,7 +47,7 @@ export default class PairStatusCommand extends ClawopsCommand<typeof PairStatusC
               ? `${p.standby.id} ${p.standby.provider}/${p.standby.region} ${paintState(p.standby.state)}`
               : '-',
         },
-        { header: 'Serving', get: (p) => (p.serving ? 'yes' : paintState('FAILED')) },
+        { header: 'Condition', get: (p) => paintState(p.condition) },
         { header: 'Standby ready', get: (p) => (p.standbyReady ? 'yes' : 'no') },
       ],
       r.pairs,

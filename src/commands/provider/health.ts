@@ -46,6 +46,18 @@ export default class ProviderHealth extends ClawopsCommand<typeof ProviderHealth
             `${p.inputs.provisions.total} (${p.inputs.provisions.failed} failed, ${p.inputs.provisions.retried} retried)`,
         },
         { header: 'Median time', get: (p) => minutes(p.inputs.provisions.p50Ms) },
+        {
+          header: 'Slowest region',
+          get: (p) => {
+            const r = p.inputs.provisions.regions[0]
+            if (!r || r.p50Ms === null) return '-'
+            const [phase, ms] = Object.entries(r.phases)
+              .filter((e): e is [string, number] => e[1] !== null)
+              .sort((a, b) => b[1] - a[1])[0] ?? ['', 0]
+            return `${r.region} ${minutes(r.p50Ms)}${phase ? ` (${phase} ${Math.round(ms / 1000)} s)` : ''}`
+          },
+          wide: true,
+        },
         { header: 'Incidents', get: (p) => p.inputs.incidents.count },
         { header: 'Health', get: (p) => p.inputs.health.avgScore ?? '-' },
         {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { mutationFlags } from '../../lib/cli/flags.js'
-import { type OperationResult, operationResult, renderOperation } from '../../lib/output/operation.js'
+import { type OperationResult, operationResult, renderOperation } from '../../lib/cli/render-operation.js'
 
 export default class ReprovisionRun extends ClawopsCommand<typeof ReprovisionRun, OperationResult> {
   static override summary =
@@ -12,7 +12,7 @@ export default class ReprovisionRun extends ClawopsCommand<typeof ReprovisionRun
     '<%= config.bin %> reprovision run',
     {
       description: 'As Forge, for one item, as JSON',
-      command: '<%= config.bin %> reprovision run --id rpq-7k2m9x4q1d --as forge --json',
+      command: '<%= config.bin %> reprovision run --id rq-7k2m9x4q1d --as forge --json',
     },
   ]
   static override flags = {

@@ -59,6 +59,8 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'cost waste': read,
   'capacity plan': read,
   'provider health': read,
+  // A refresh rewrites the store's copy of the providers' public price lists (audited).
+  'provider prices': { action: null, flagActions: { '--refresh': 'prices.refresh' } },
   'provider routing show': read,
   'incident exposure': read,
   'incident list': read,
@@ -69,6 +71,9 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'config history': read,
   'config show': read,
   'config push status': read,
+  'openclaw versions': read,
+  'openclaw upgrade status': read,
+  'clawnode upgrade status': read,
   'cron print': read,
   'lab status': read,
   help: read,
@@ -88,9 +93,17 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   teardown: { action: 'teardown' },
   resize: { action: 'resize' },
   'config push': { action: 'config.push' },
-  'config push pause': { action: 'config.push' },
+  // Pausing stops a rollout before its next batch and adds nothing: Guardian may, when it hurts health.
+  'config push pause': { action: 'rollout.pause' },
   'config push resume': { action: 'config.push' },
   'config push rollback': { action: 'config.rollback' },
+  'openclaw upgrade': { action: 'openclaw.upgrade' },
+  'openclaw upgrade pause': { action: 'rollout.pause' },
+  'openclaw upgrade resume': { action: 'openclaw.upgrade' },
+  'openclaw upgrade rollback': { action: 'openclaw.upgrade' },
+  'clawnode upgrade': { action: 'clawnode.upgrade' },
+  'clawnode upgrade pause': { action: 'rollout.pause' },
+  'clawnode upgrade resume': { action: 'clawnode.upgrade' },
   'provider routing set': { action: 'routing.set' },
   'archive prune': { action: 'archive.prune' },
   'silence add': { action: 'silence.manage' },
@@ -98,12 +111,17 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ops resume': { action: 'ops.resume' },
   // The daemon and its cron form run under a service manager or the gateway's own cron job.
   watch: human('heal'),
+  'watch status': { action: null },
   'node approve': human('node.approve'),
   'gateway setup': human('gateway.setup'),
   'agents install': human('agents.install'),
   'lab up': human('lab.manage'),
   'lab down': human('lab.manage'),
   'lab seed': human('lab.manage'),
+  // A copy of the store; an agent may only name a file under the home's backups.
+  'store backup': { action: null, flagValues: { '--to': '{home}/backups/[A-Za-z0-9._-]+\\.db' } },
+  // Replaces the fleet database: an operator at a terminal, never an agent.
+  'store restore': human('store.restore'),
 }
 
 /** The rule of a command id, or undefined for an unknown command. */

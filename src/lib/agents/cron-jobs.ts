@@ -66,7 +66,7 @@ export function teamCronJobs(s: AgentsSettings): CronJobParams[] {
       'Every hour: Guardian reports fleet health to Commander',
       guardian.id,
       '0 * * * *',
-      `Scheduled: your hourly report. Run \`clawops fleet status --json\` and \`clawops incident list --open --json\` with exec. Send Commander one JSON object with sessions_send to ${toCommander}: {"kind":"guardian.hourly","degraded":[ids],"failed":[ids],"pairsWithoutActive":[ids],"openIncidents":[ids],"actionsTaken":[what you healed or failed over this hour]}. If both lists are empty and nothing happened, send nothing and reply NO_REPLY.`,
+      `Scheduled: your hourly report. Run \`clawops fleet status --json\` and \`clawops incident list --open --json\` with exec. Send Commander one JSON object with sessions_send to ${toCommander}: {"kind":"guardian.hourly","degraded":[ids],"failed":[ids],"pairsWithoutActivePrimary":[ids with condition],"openIncidents":[ids],"actionsTaken":[what you healed or failed over this hour]}. If both lists are empty and nothing happened, send nothing and reply NO_REPLY.`,
       ['exec', 'sessions_send'],
     ),
     agentTurn(

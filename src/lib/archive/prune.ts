@@ -77,7 +77,7 @@ const pruneKind: OperationKind<ArchivePruneParams> = {
       target: x.archiveId,
       details: { userId: x.userId, location: x.location, expiresAt: x.expiresAt },
     })
-    await deleteArchiveBytes(run.ctx, a.location)
+    await deleteArchiveBytes(run.ctx, a)
     archives.markDeleted(a.id, run.ctx.now())
     return { archiveId: a.id, userId: a.userId, deleted: true, bytes: a.bytes }
   },

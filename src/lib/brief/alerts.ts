@@ -1,8 +1,9 @@
 /**
  * The real-time operator alerts of PRD 9.2, sent like briefings through the gateway's channels:
  *
- * - unrecoverable: a user without a working gateway (PAIR_FAILED) or a heal that ran out of options
- *   (HEAL_ESCALATED, critical): WhatsApp, high priority, within seconds of watch announcing it;
+ * - unrecoverable: a user without a working gateway (PAIR_FAILED; PAIR_NO_PRIMARY, whose standby is
+ *   ready but was never promoted) or a heal that ran out of options (HEAL_ESCALATED, critical):
+ *   WhatsApp, high priority, within seconds of watch announcing it;
  * - provisionFailed: PROVISION_FAILED after `briefer.alerts.provisionMinAttempts` (3: the first try
  *   and 2 retries) create attempts, or with no count (a final report): Telegram, with the error;
  * - costAnomaly: COST_ANOMALY (spend over projection by ledger.anomalyPct, 15 %): Telegram, with the
@@ -11,8 +12,8 @@
  * Events are read from the store (where watch, heal, failover and the webhook receiver record them),
  * so whoever announced an event, its alert goes out once per event and channel (a unique row), also
  * across restarts. An event whose agent deliveries were all silenced is skipped, as is a second
- * unrecoverable alert for the same pair within 15 minutes (PAIR_FAILED and HEAL_ESCALATED arrive
- * together). Failed sends are retried with the same idempotency key, at most 5 times. Events older
+ * unrecoverable alert for the same pair within 15 minutes (PAIR_FAILED, PAIR_NO_PRIMARY and
+ * HEAL_ESCALATED arrive together). Failed sends are retried with the same idempotency key, at most 5 times. Events older
  * than `briefer.alerts.maxAgeMinutes` (60) are left to the briefings.
  */
 
@@ -31,7 +32,13 @@ import { placeOf } from './incident-log.js'
 import { type AlertRule, type BriefChannel, brieferSettings } from './settings.js'
 import { dollars, signedPct } from './words.js'
 
-const ALERT_TYPES = ['PAIR_FAILED', 'HEAL_ESCALATED', 'PROVISION_FAILED', 'COST_ANOMALY'] as const
+const ALERT_TYPES = [
+  'PAIR_FAILED',
+  'PAIR_NO_PRIMARY',
+  'HEAL_ESCALATED',
+  'PROVISION_FAILED',
+  'COST_ANOMALY',
+] as const
 const FOLD_MS = 15 * 60_000
 const RETRY_AFTER_MS = 30_000
 export const MAX_ALERT_ATTEMPTS = 5
@@ -46,6 +53,7 @@ interface EventPayload {
 export function alertRuleFor(e: FleetEvent, o: { provisionMinAttempts: number }): AlertRule | null {
   switch (e.type) {
     case 'PAIR_FAILED':
+    case 'PAIR_NO_PRIMARY':
       return 'unrecoverable'
     case 'HEAL_ESCALATED':
       return e.severity === 'critical' ? 'unrecoverable' : null
@@ -71,7 +79,11 @@ export function composeAlert(e: FleetEvent, rule: AlertRule): string {
   const place = placeOf({ provider: e.provider, region: e.region })
   const when = `${e.createdAt.slice(11, 19)} UTC`
   const lines: string[] = []
-  if (rule === 'unrecoverable') {
+  if (e.type === 'PAIR_NO_PRIMARY') {
+    lines.push(
+      '**URGENT, clawops**: a user has no working gateway; the standby is ready but was not promoted.',
+    )
+  } else if (rule === 'unrecoverable') {
     lines.push('**URGENT, clawops**: unrecoverable failure, a user has no working gateway.')
   } else if (rule === 'provisionFailed') {
     lines.push('**clawops**: provisioning failed.')

@@ -57,8 +57,13 @@ function fleetSentences(f: BriefFacts, style: Style): string[] {
   if (fl.quarantined.length)
     trouble.push(`${fl.quarantined.length} quarantined after failover (${statusPhrase(fl.quarantined)})`)
   out.push(trouble.length ? sentence(trouble.join(', ')) : 'Nothing degraded or failed.')
-  if (fl.pairsWithoutActive > 0 && style === 'text') {
-    out.push(`${plural(fl.pairsWithoutActive, 'pair')} without an ACTIVE member.`)
+  if (fl.atRisk > 0) {
+    out.push(
+      `${plural(fl.atRisk, 'user')} without a primary although the standby is ready: a failover would serve them.`,
+    )
+  }
+  if (fl.pairsWithoutActivePrimary > fl.atRisk && style === 'text') {
+    out.push(`${plural(fl.pairsWithoutActivePrimary, 'pair')} without an ACTIVE primary.`)
   }
   return out
 }

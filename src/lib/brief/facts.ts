@@ -6,6 +6,7 @@
  * each instance in trouble (fleet-notes.ts) and, monthly, the capacity plan.
  */
 import type { Context } from '../context.js'
+import { userAffected } from '../domain/pair.js'
 import { fleetStatus } from '../fleet/status.js'
 import { capacityPlan } from '../ledger/capacity.js'
 import { type CostGroup, costReport } from '../ledger/cost-report.js'
@@ -20,7 +21,7 @@ import { type BriefWindow, COST_PERIOD } from './window.js'
 
 export interface FleetFacts {
   source: string
-  /** Pairs with at least one ACTIVE member (fleet status: pairs minus pairsWithoutActive). */
+  /** Pairs whose primary is ACTIVE (fleet status: pairs minus pairsWithoutActivePrimary). */
   activePairs: number
   pairs: number
   instances: number
@@ -30,7 +31,10 @@ export interface FleetFacts {
   degraded: TroubleNote[]
   failed: TroubleNote[]
   quarantined: QuarantinedNote[]
-  pairsWithoutActive: number
+  /** Pairs whose users lost their gateway: no ACTIVE primary (pairs still being created excluded). */
+  pairsWithoutActivePrimary: number
+  /** Of those, pairs with an ACTIVE standby that was never promoted: a failover would serve them. */
+  atRisk: number
   monthlyCostUsdCents: number
 }
 
@@ -105,7 +109,7 @@ function fleetFacts(ctx: Context): { facts: FleetFacts; gaps: PairGap[] } {
     .map((i) => notes.quarantined({ id: i.id, pairId: i.pairId, provider: i.provider, region: i.region }))
   const facts: FleetFacts = {
     source: 'clawops fleet status --json',
-    activePairs: s.pairs - s.pairsWithoutActive.length,
+    activePairs: s.pairs - s.pairsWithoutActivePrimary.length,
     pairs: s.pairs,
     instances: s.instances,
     providers: Object.keys(s.byProvider).sort(),
@@ -113,10 +117,11 @@ function fleetFacts(ctx: Context): { facts: FleetFacts; gaps: PairGap[] } {
     degraded: s.degraded.map((i) => notes.degraded(i)),
     failed: s.failed.map((i) => notes.failed(i)),
     quarantined,
-    pairsWithoutActive: s.pairsWithoutActive.length,
+    pairsWithoutActivePrimary: s.pairsWithoutActivePrimary.filter((g) => userAffected(g.condition)).length,
+    atRisk: s.pairsWithoutActivePrimary.filter((g) => g.condition === 'at-risk').length,
     monthlyCostUsdCents: s.monthlyCost.usdCents,
   }
-  return { facts, gaps: s.pairsWithoutActive }
+  return { facts, gaps: s.pairsWithoutActivePrimary }
 }
 
 function costFacts(ctx: Context, kind: BriefingKind, at: Date): CostFacts {

@@ -200,7 +200,7 @@ export function syncIncidentLog(
     since: horizon,
     until: o.until,
     maxUnservedMinutes: o.maxUnservedMinutes,
-    unservedPairs: store.repo(FleetStats).pairsWithoutActive(),
+    unservedPairs: store.repo(FleetStats).pairsWithoutActivePrimary(),
   })
   const log = store.repo(BrieferLog)
   store.tx(() => {

@@ -1,19 +1,22 @@
 /**
- * SLA breaches, defined precisely: a user (pair) without an ACTIVE gateway for longer than
- * `briefer.sla.maxUnservedMinutes` (10).
+ * SLA breaches, defined precisely: a user (pair) without a working gateway for longer than
+ * `briefer.sla.maxUnservedMinutes` (10). Without a working gateway means no ACTIVE primary and none
+ * DEGRADED still holding the role: the pair is at-risk, unserved or promoting (src/lib/domain/pair.ts).
  *
- * An unserved stretch starts when watch announced PAIR_FAILED for the pair (the detector, the heal
- * tree and failover all announce it the moment they see a pair with no ACTIVE member). It ends at
- * the pair's next FAILOVER_COMPLETE, HEAL_COMPLETE or INSTANCE_RECOVERED event (every way back to
- * ACTIVE announces one of these), or it is still going when the pair has no ACTIVE member now. A pair
- * that is unserved now without such an announcement (watch was not running) started at watch's open
- * `pair-failed:` episode if any, else at the last heartbeat any member sent. Pairs whose members are
- * all still being created never had a gateway: they are provisioning, not breaches.
+ * An unserved stretch starts when watch announced PAIR_FAILED (no ACTIVE member) or PAIR_NO_PRIMARY
+ * (an ACTIVE standby never promoted) for the pair (the detector, the heal tree and failover announce
+ * them the moment they see it). It ends at the pair's next FAILOVER_COMPLETE, HEAL_COMPLETE or
+ * INSTANCE_RECOVERED event (every way back to ACTIVE announces one of these), or it is still going
+ * when the pair is unserved now. A pair that is unserved now without such an announcement (watch was
+ * not running) started at watch's open `pair-failed:` or `pair-no-primary:` episode if any, else at
+ * the last heartbeat any member sent. Pairs whose members are all still being created never had a
+ * gateway: they are provisioning, not breaches.
  *
  * A breach that ended belongs to the window in which it crossed the limit (start + limit), so
  * consecutive daily briefings report it once; one still going is reported by every briefing.
  */
 import type { Instance } from '../domain/instance.js'
+import { userUnserved } from '../domain/pair.js'
 import { Episodes } from '../store/episodes.js'
 import { FleetEvents } from '../store/fleet-events.js'
 import type { PairGap } from '../store/fleet-stats.js'
@@ -23,7 +26,7 @@ import type { Store } from '../store/store.js'
 const MINUTE = 60_000
 const LOOKBACK_MS = 30 * 24 * 60 * MINUTE
 const RESTORED = ['FAILOVER_COMPLETE', 'HEAL_COMPLETE', 'INSTANCE_RECOVERED'] as const
-const NEVER_SERVED = new Set(['CREATING', 'BOOTSTRAPPING'])
+const STARTED = ['PAIR_FAILED', 'PAIR_NO_PRIMARY'] as const
 
 export interface SlaBreach {
   pairId: string
@@ -42,7 +45,7 @@ export interface SlaBreach {
 export interface SlaFacts {
   maxUnservedMinutes: number
   breaches: SlaBreach[]
-  /** Pairs with no ACTIVE member now (fleet status `pairsWithoutActive`, provisioning excluded). */
+  /** Pairs without a working gateway now (at-risk, unserved or promoting; fleet status `pairsWithoutActivePrimary`). */
   unservedNow: number
 }
 
@@ -67,14 +70,13 @@ export function slaBreaches(
   const instances = store.repo(Instances)
   const unserved = new Map<string, Instance[]>()
   for (const p of o.unservedPairs) {
-    const members = instances.list({ pairId: p.pairId })
-    if (members.length > 0 && members.every((m) => NEVER_SERVED.has(m.state))) continue
-    unserved.set(p.pairId, members)
+    if (!userUnserved(p.condition)) continue
+    unserved.set(p.pairId, instances.list({ pairId: p.pairId }))
   }
 
   // Announced stretches that could have crossed the limit inside the window.
   const failed = events.list({
-    types: ['PAIR_FAILED'],
+    types: [...STARTED],
     since: new Date(Math.max(sinceMs - LOOKBACK_MS, 0)).toISOString(),
     until: o.until,
   })
@@ -88,15 +90,20 @@ export function slaBreaches(
     }
   }
   const covered = new Set<string>()
+  const lastEnd = new Map<string, number | null>()
   for (const e of failed) {
     if (!e.pairId) continue
     const start = Date.parse(e.createdAt)
+    // PAIR_NO_PRIMARY then PAIR_FAILED (the standby went too) is one stretch, not two.
+    const prev = lastEnd.get(e.pairId)
+    if (prev === null || (prev !== undefined && start < prev)) continue
     const end = (restoredByPair.get(e.pairId) ?? []).find((t) => t >= start) ?? null
     if (end === null) {
       // Still unserved now: it lasts; served again without a recorded way back: its end is unknown.
       if (!unserved.has(e.pairId)) continue
       covered.add(e.pairId)
     }
+    lastEnd.set(e.pairId, end)
     const data = (e.payload as { data?: { userId?: string } } | null)?.data
     stretches.push({
       pairId: e.pairId,
@@ -112,7 +119,7 @@ export function slaBreaches(
   const episodes = store.repo(Episodes)
   for (const [pairId, members] of unserved) {
     if (covered.has(pairId)) continue
-    const episode = episodes.get(`pair-failed:${pairId}`)
+    const episode = episodes.get(`pair-failed:${pairId}`) ?? episodes.get(`pair-no-primary:${pairId}`)
     const beats = members.map((m) => m.lastHeartbeatAt).filter((h): h is string => h !== null)
     const start = episode ?? beats.sort().at(-1) ?? null
     if (start === null) continue

@@ -14,9 +14,12 @@ import { exitCodeFor } from '../errors.js'
 import { failure, success, writeJson } from '../output/envelope.js'
 import { requestedFormat } from '../output/mode.js'
 import { createProgress, type Progress } from '../output/progress.js'
+import { isCorruption, markDamaged } from '../store/integrity.js'
 import { classify } from './classify.js'
 import { globalFlags } from './flags.js'
 import { formatError, formatWarning } from './human.js'
+import { guardInterrupts } from './interrupt.js'
+import { type CommandSpec, explainParseError } from './parse-errors.js'
 import { askYesNo, canPrompt, planPrompt } from './prompt.js'
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
@@ -32,6 +35,7 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   protected args!: ArgsOf<T>
   protected ctx!: Context
   private contextRef?: Context
+  private activeProgress?: Progress
 
   /** Options a command adds to its Context (watch: a long-lived process). */
   protected contextOptions(): Partial<ContextOptions> {
@@ -77,6 +81,17 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     return result
   }
 
+  /**
+   * A list's footer ("showing 50 of 3,403 …"): under the table on a terminal; a warning on stderr when
+   * stdout is a pipe, so the piped rows stay rows.
+   */
+  protected footer(text: string): string {
+    if (!text) return ''
+    if (process.stdout.isTTY) return `${text}\n`
+    this.ctx.warnings.push(text)
+    return ''
+  }
+
   override jsonEnabled(): boolean {
     if (this.contextRef) return this.contextRef.json
     return requestedFormat(this.argv) === 'json'
@@ -91,7 +106,9 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
   }
 
   override async catch(err: Error & { exitCode?: number }): Promise<void> {
-    const body = classify(err)
+    const body = explainParseError(err, this.spec()) ?? classify(err)
+    // A read that met a damaged page: remember it, so no later command trusts the store either.
+    if (this.contextRef && isCorruption(err)) markDamaged(this.contextRef.storePath, err.message)
     process.exitCode = exitCodeFor(body.code)
     if (body.code === 'INTERNAL') {
       try {
@@ -104,6 +121,17 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     else {
       for (const w of this.contextRef?.warnings ?? []) process.stderr.write(formatWarning(w))
       process.stderr.write(formatError(body))
+    }
+  }
+
+  /** This command as the parse-error explainer sees it: id, flags, args, examples. */
+  private spec(): CommandSpec {
+    const ctor = this.ctor as typeof ClawopsCommand & T
+    return {
+      id: this.id ?? ctor.id,
+      flags: { ...ClawopsCommand.baseFlags, ...ctor.flags } as CommandSpec['flags'],
+      args: ctor.args as CommandSpec['args'],
+      examples: ctor.examples as CommandSpec['examples'],
     }
   }
 
@@ -126,15 +154,36 @@ export abstract class ClawopsCommand<T extends typeof Command, R> extends Comman
     return this.engineInstance
   }
 
-  /** Progress for long operations: NDJSON with --stream, a spinner on a TTY, else silent. */
-  protected progress(): Promise<Progress> {
-    return createProgress({ stream: this.ctx.stream, json: this.ctx.json })
+  /**
+   * Progress for long operations: NDJSON with --stream, a spinner on a sized terminal, else silent;
+   * while it lasts, Ctrl-C is explained and a second one stops at once (see interrupt.ts).
+   */
+  protected async progress(): Promise<Progress> {
+    const progress = await createProgress({ stream: this.ctx.stream, json: this.ctx.json })
+    const guard = guardInterrupts({ json: this.ctx.json, beforeExit: () => progress.stop() })
+    const tracked: Progress = {
+      update: (m, d) => progress.update(m, d),
+      suspend: (fn) => progress.suspend(fn),
+      stop: () => {
+        guard.dispose()
+        progress.stop()
+        if (this.activeProgress === tracked) this.activeProgress = undefined
+      },
+    }
+    this.activeProgress = tracked
+    return tracked
   }
 
-  /** A prompt for the human operator when one can answer, for the confirmation step of a plan. */
+  /**
+   * A prompt for the human operator when one can answer, for the confirmation step of a plan. The
+   * spinner of the command's progress steps aside while the question waits for an answer.
+   */
   protected humanPrompt(): ((question: string) => Promise<boolean>) | undefined {
     if (this.ctx.json || !canPrompt()) return undefined
-    return askYesNo
+    return (question) => {
+      const progress = this.activeProgress
+      return progress ? progress.suspend(() => askYesNo(question)) : askYesNo(question)
+    }
   }
 
   /**

@@ -3,7 +3,7 @@
  * become INVALID_INPUT with just their message (oclif would dump its whole config in JSON mode).
  */
 import { type ErrorBody, toErrorBody, UserError } from '../errors.js'
-import { isCorruption } from '../store/database.js'
+import { isCorruption } from '../store/integrity.js'
 
 interface OclifLikeError {
   message?: string
@@ -19,7 +19,7 @@ export function classify(err: unknown): ErrorBody {
     return {
       code: 'STORE_CORRUPT',
       message: `the fleet database is damaged: ${e.message}`,
-      hint: 'Restore it from a backup; nothing was written.',
+      hint: 'Restore it from a backup (clawops store restore <file>); nothing was written.',
     }
   }
   if (e && typeof e.message === 'string' && /^command .+ not found$/.test(e.message)) {

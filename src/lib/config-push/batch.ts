@@ -4,6 +4,8 @@
  * not touched again. If the gateway itself goes away, no new instance starts, the ones in flight
  * finish, and the batch stops with GATEWAY_UNREACHABLE; a resume picks up the rest.
  */
+
+import { pool } from '../rollout/pool.js'
 import { ConfigRollouts, type OutcomeCounts, type RolloutTarget } from '../store/config-rollouts.js'
 import type { InstanceEnv } from './instance.js'
 
@@ -23,20 +25,6 @@ export interface BatchSummary {
   /** Applied instances found unhealthy at the check after the pause (and put back). */
   failedAfterPause: number
   ms: number
-}
-
-/** Runs `fn` over `items` with at most `concurrency` in flight; stops starting new ones once `stop()`. */
-export async function pool<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-  stop: () => boolean,
-): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length && !stop()) await fn(items[next++]!)
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker))
 }
 
 export function tally(rows: readonly RolloutTarget[]) {

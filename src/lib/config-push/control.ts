@@ -13,18 +13,18 @@
 
 import type { Context } from '../context.js'
 import type { Action } from '../domain/actor.js'
-import type { Plan } from '../domain/plan.js'
 import type { Engine } from '../engine/engine.js'
 import { holderGone } from '../engine/lease.js'
-import type { MutationOptions, MutationResult, OperationView } from '../engine/types.js'
+import type { MutationOptions, MutationResult, OperationView, RunOptions } from '../engine/types.js'
 import { UserError } from '../errors.js'
 import type { PolicyDecision } from '../policy/check.js'
+import { leaseHeld } from '../rollout/liveness.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { ConfigRollouts, type Rollout } from '../store/config-rollouts.js'
 import { Operations } from '../store/operations.js'
 import { interrupted, type PushOutcome, settleRollout } from './push.js'
 import configRollbackKind from './rollback-kind.js'
-import { findRollout, leaseHeld, type RolloutView, stateOf, viewRollout } from './view.js'
+import { findRollout, type RolloutView, stateOf, viewRollout } from './view.js'
 
 function actionOf(r: Rollout): Action {
   return r.kind === 'push' ? 'config.push' : 'config.rollback'
@@ -81,12 +81,18 @@ export async function resumeRollout(
   ctx: Context,
   engine: Engine,
   ref: string,
-  opts: { onProgress?: (message: string, data?: Record<string, unknown>) => void } = {},
+  opts: Pick<RunOptions, 'confirm' | 'yes' | 'onProgress'> = {},
 ): Promise<PushOutcome> {
   const store = ctx.store()
   const rollouts = store.repo(ConfigRollouts)
   const r = findRollout(ctx, ref)
-  await engine.authorize(ctx, r.opId, { retryFailed: true })
+  // A confirmation given here (the plan id by the operator or Commander, or the operator's yes) is
+  // stamped on the plan, so the run below finds it live.
+  await engine.authorize(ctx, r.opId, {
+    retryFailed: true,
+    ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
+    ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
+  })
   releaseDeadLease(ctx, r.opId)
   const state = stateOf(ctx, r)
   if (state === 'complete' || state === 'rolled-back' || state === 'rolling-back') {
@@ -155,7 +161,7 @@ export async function rollbackRollout(
   ctx: Context,
   engine: Engine,
   ref: string,
-  opts: Omit<MutationOptions, 'prompt'> & { reason?: string; ask?: (question: string) => Promise<boolean> },
+  opts: MutationOptions & { reason?: string },
 ): Promise<
   | PushOutcome
   | { status: 'dry-run'; plan: { summary: string; instances: number; users: number; policy: PolicyDecision } }
@@ -164,7 +170,6 @@ export async function rollbackRollout(
   if (push.kind !== 'push')
     throw new UserError('INVALID_INPUT', `${push.id} is a rollback; roll back the push it undid instead`)
   releaseDeadLease(ctx, push.opId)
-  const ask = opts.ask
   let r: MutationResult
   try {
     r = await engine.mutate(
@@ -176,12 +181,7 @@ export async function rollbackRollout(
         ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
         ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-        ...(ask
-          ? {
-              prompt: (plan: Plan, d: PolicyDecision) =>
-                ask(`${plan.summary}\n${d.findings.map((f) => `  - ${f.message}`).join('\n')}\nProceed?`),
-            }
-          : {}),
+        ...(opts.prompt ? { prompt: opts.prompt } : {}),
       },
     )
   } catch (err) {

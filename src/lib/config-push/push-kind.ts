@@ -19,23 +19,24 @@ import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { selectInstances } from '../fleet/instance-query.js'
 import { type RolloutFact, rolloutBatchLimit } from '../policy/rules.js'
+import { type PlannedBatch, planBatches } from '../rollout/batching.js'
+import {
+  budgetPct,
+  DEFAULT_BUDGET,
+  describeBudget,
+  FailureBudgetSchema,
+  judgeBudget,
+} from '../rollout/budget.js'
 import { ConfigRollouts, type Rollout, rolloutIdOf, type TargetSeed } from '../store/config-rollouts.js'
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
 import { type BatchEnv, runPushBatch } from './batch.js'
-import { type PlannedBatch, planBatches } from './batching.js'
-import { DEFAULT_BUDGET, describeBudget, judgeBudget } from './budget.js'
 import { type ConfigDocument, DOCUMENT_FORMATS, describeDocument, parseDocument } from './document.js'
 import { PUSHABLE_STATES, pushInstance, recheckInstance } from './instance.js'
 import { configPushSettings } from './settings.js'
 
 export const DEFAULT_SELECTOR = 'state=ACTIVE'
-
-const BudgetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('pct'), value: z.number().min(0).max(100) }).strict(),
-  z.object({ kind: z.literal('count'), value: z.number().int().min(0) }).strict(),
-])
 
 const ParamsSchema = z
   .object({
@@ -46,7 +47,7 @@ const ParamsSchema = z
     batchSize: z.number().int().min(1).max(1000).nullable().default(null),
     canary: z.number().int().min(0).max(1000).default(0),
     pauseMs: z.number().int().min(0).max(3_600_000).default(10_000),
-    maxFailures: BudgetSchema.default(DEFAULT_BUDGET),
+    maxFailures: FailureBudgetSchema.default(DEFAULT_BUDGET),
     allAtOnce: z.boolean().default(false),
     restart: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Instances of one batch in flight at once (default: the batch size, at most 64). */
@@ -61,7 +62,7 @@ export interface ConfigPushParams {
   batchSize: number | null
   canary: number
   pauseMs: number
-  maxFailures: z.infer<typeof BudgetSchema>
+  maxFailures: z.infer<typeof FailureBudgetSchema>
   allAtOnce: boolean
   restart: RestartPolicy
   concurrency: number | null
@@ -105,11 +106,6 @@ export function parseConfigPushParams(raw: unknown): ConfigPushParams {
 
 export function concurrencyOf(p: Pick<ConfigPushParams, 'concurrency'>, batchSize: number): number {
   return p.concurrency ?? Math.min(batchSize, 64)
-}
-
-/** The failure budget as a share of the target, in percent (rule 2 reads it). */
-function budgetPct(b: ConfigPushParams['maxFailures'], instances: number): number {
-  return b.kind === 'pct' ? b.value : (100 * b.value) / Math.max(1, instances)
 }
 
 function batchSteps(batches: readonly PlannedBatch[]) {

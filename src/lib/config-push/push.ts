@@ -14,10 +14,10 @@ import type { MutationOptions, MutationResult, OperationView } from '../engine/t
 import { type ErrorBody, UserError } from '../errors.js'
 import { type Change, diffConfigs } from '../gateway/config-diff.js'
 import type { PolicyDecision } from '../policy/check.js'
+import { describeBudget, parseBudget } from '../rollout/budget.js'
 import { ConfigRollouts } from '../store/config-rollouts.js'
 import { Instances } from '../store/instances.js'
 import { Plans } from '../store/plans.js'
-import { describeBudget, parseBudget } from './budget.js'
 import {
   applyDocument,
   type ConfigDocument,
@@ -175,11 +175,9 @@ async function previewOf(
   return preview
 }
 
-/** The question a human operator is asked when a push needs a confirmation. */
-export function confirmQuestion(plan: Plan, decision: PolicyDecision): string {
-  const params = parseConfigPushParams(plan.params)
-  const changes = describeDocument(params.document).map((c) => `  ${formatDocChange(c)}`)
-  return `${plan.summary}\n${changes.join('\n')}\n${decision.findings.map((f) => `  - ${f.message}`).join('\n')}\nProceed?`
+/** What a push changes, line by line, for the question a human operator is asked about its plan. */
+export function changeLines(plan: Plan): string[] {
+  return describeDocument(parseConfigPushParams(plan.params).document).map((c) => formatDocChange(c))
 }
 
 /** Turns a finished (or held-back) rollout operation into the result, or the error that says why not. */
@@ -238,9 +236,12 @@ export async function pushConfig(
   ctx: Context,
   engine: Engine,
   req: PushRequest,
-  opts: Omit<MutationOptions, 'prompt'> & { ask?: (question: string) => Promise<boolean> },
+  opts: Omit<MutationOptions, 'prompt'> & {
+    /** Asks the operator about a plan; `details` are the config changes, one a line. */
+    prompt?: (plan: Plan, decision: PolicyDecision, details: readonly string[]) => Promise<boolean>
+  },
 ): Promise<PushOutcome> {
-  const ask = opts.ask
+  const ask = opts.prompt
   // Two rollouts may overlap (each instance's hash check keeps them from clobbering each other), but
   // an operator should know another one is unfinished.
   for (const other of ctx.store().repo(ConfigRollouts).list(20)) {
@@ -257,7 +258,7 @@ export async function pushConfig(
       ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
       ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      ...(ask ? { prompt: (plan: Plan, d: PolicyDecision) => ask(confirmQuestion(plan, d)) } : {}),
+      ...(ask ? { prompt: (plan: Plan, d: PolicyDecision) => ask(plan, d, changeLines(plan)) } : {}),
     })
   } catch (err) {
     if (err instanceof UserError && err.code === 'CONFIRMATION_REQUIRED') {

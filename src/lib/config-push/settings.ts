@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/schema.js'
 import type { FailureBudget } from '../domain/rollout.js'
-import { DEFAULT_BUDGET, parseBudget } from './budget.js'
+import { DEFAULT_BUDGET, parseBudget } from '../rollout/budget.js'
 
 export interface ConfigPushSettings {
   batchSize: number

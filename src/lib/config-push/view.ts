@@ -4,9 +4,10 @@
  * once, with how many instances got it), its batches and what to run next. Read-only; no zod.
  */
 import type { Context } from '../context.js'
-import { holderGone } from '../engine/lease.js'
 import { UserError } from '../errors.js'
 import type { Change } from '../gateway/config-diff.js'
+import { describeBudget } from '../rollout/budget.js'
+import { liveStatus } from '../rollout/liveness.js'
 import {
   ConfigRollouts,
   type OutcomeCounts,
@@ -19,7 +20,6 @@ import {
 } from '../store/config-rollouts.js'
 import { ConfigVersions } from '../store/config-versions.js'
 import { Operations } from '../store/operations.js'
-import { describeBudget } from './budget.js'
 import type { DocChange } from './doc-change.js'
 
 /** A rollout whose status says running but that no clawops process runs any more was interrupted. */
@@ -108,15 +108,8 @@ export function findRollout(ctx: Context, ref: string): Rollout {
   return found
 }
 
-/** A clawops process is running this operation right now. */
-export function leaseHeld(ctx: Context, opId: string): boolean {
-  const op = ctx.store().repo(Operations).get(opId)
-  return Boolean(op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.now() && !holderGone(op.leaseOwner))
-}
-
 export function stateOf(ctx: Context, r: Rollout): RolloutState {
-  if ((r.status === 'running' || r.status === 'pausing') && !leaseHeld(ctx, r.opId)) return 'interrupted'
-  return r.status
+  return liveStatus(ctx, r.status, r.opId)
 }
 
 function instanceOutcome(t: RolloutTarget): InstanceOutcome {

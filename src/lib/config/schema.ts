@@ -39,6 +39,7 @@ const WatchSchema = z
         recoveredAbove: z.number().int().min(1).max(100).optional(),
         heartbeatMissingSeconds: Seconds.optional(),
         failedAfterSeconds: Seconds.optional(),
+        bootGraceSeconds: Seconds.optional(),
         costAnomalyPct: z.number().positive().optional(),
         provisionBacklog: z.number().int().min(1).optional(),
         providerDegradedBelow: z.number().int().min(1).max(100).optional(),
@@ -329,8 +330,32 @@ export const ConfigSchema = z
         concurrency: z.number().int().min(1).max(64).optional(),
         bootTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
         joinTimeoutSeconds: z.number().int().min(5).max(7200).optional(),
+        /** Tries per member: a server that fails to come up is deleted and created again (default 3). */
+        createAttempts: z.number().int().min(1).max(10).optional(),
+        /** One pre-authorized, single-use auth key minted per server through the Tailscale API. */
         tailscale: z
-          .object({ authKeyEnv: EnvName, tags: z.array(z.string().regex(/^tag:[a-z0-9-]+$/)).min(1) })
+          .object({
+            /** The API origin; https://api.tailscale.com when absent. */
+            baseUrl: z.string().url().optional(),
+            /** The tailnet name, or `-` (default) for the credential's own tailnet. */
+            tailnet: z.string().min(1).optional(),
+            /** A JSON file (mode 0600): {"apiKey"} or {"oauthClientId", "oauthClientSecret"}. */
+            credentialsFile: z.string().min(1),
+            tags: z.array(z.string().regex(/^tag:[a-z0-9-]+$/)).min(1),
+            /** How long a key that no server used stays valid (default 3600). */
+            keyExpirySeconds: z
+              .number()
+              .int()
+              .min(300)
+              .max(90 * 86_400)
+              .optional(),
+            authKeyEnv: z
+              .never({
+                error:
+                  'authKeyEnv is gone: one shared key would join every server. clawops mints a key per server; set credentialsFile',
+              })
+              .optional(),
+          })
           .strict()
           .optional(),
       })
@@ -350,6 +375,28 @@ export const ConfigSchema = z
             prefix: z.string().default('clawops/archives/'),
             accessKeyIdEnv: EnvName.default('AWS_ACCESS_KEY_ID'),
             secretAccessKeyEnv: EnvName.default('AWS_SECRET_ACCESS_KEY'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** The fleet database's backups (`clawops store backup`, and watch on a schedule). */
+    store: z
+      .object({
+        backup: z
+          .object({
+            /** How often watch takes one; 0 turns the schedule off (default 360: every 6 hours). */
+            intervalMinutes: z
+              .number()
+              .int()
+              .min(0)
+              .max(7 * 24 * 60)
+              .optional(),
+            /** Where backups go (default: $CLAWOPS_HOME/backups). */
+            dir: z.string().min(1).optional(),
+            /** How many backups the directory keeps, newest first (default 8). */
+            keep: z.number().int().min(1).max(1000).optional(),
           })
           .strict()
           .optional(),
@@ -381,6 +428,40 @@ export const ConfigSchema = z
           .regex(/^(\d+(\.\d+)?%|\d+)$/, 'a share like 2% or a number of instances like 3')
           .optional(),
         concurrency: z.number().int().min(1).max(256).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Rolling OpenClaw and gf-clawnode upgrades (`clawops openclaw upgrade`, `clawops clawnode upgrade`);
+     * defaults in src/lib/upgrades/settings.ts. `releasesUrl` is the operator's release location: its
+     * index.json names each version's file and SHA-256, and nodes fetch from it.
+     */
+    upgrades: z
+      .object({
+        releasesUrl: z.string().url().optional(),
+        batchSize: z.number().int().min(1).max(1000).optional(),
+        pauseSeconds: z.number().int().min(0).max(3600).optional(),
+        maxFailures: z
+          .string()
+          .regex(/^(\d+(\.\d+)?%|\d+)$/, 'a share like 2% or a number of instances like 3')
+          .optional(),
+        concurrency: z.number().int().min(1).max(256).optional(),
+        /** How long a node may take to come back after replacing itself. */
+        rejoinTimeoutSeconds: z.number().int().min(10).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Provider price lists (`clawops provider prices`); defaults in src/lib/pricing/settings.ts. */
+    prices: z
+      .object({
+        maxAgeHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .optional(),
+        refreshWhenStale: z.boolean().optional(),
+        tableMaxAgeDays: z.number().int().min(1).max(3650).optional(),
       })
       .strict()
       .optional(),

@@ -33,6 +33,8 @@ export interface WatchSettings {
     heartbeatMissingMs: number
     /** Bad (score below degradedBelow) continuously this long: FAILED. */
     failedAfterMs: number
+    /** A new instance stays BOOTSTRAPPING (warming up) this long after it was created, until healthy. */
+    bootGraceMs: number
     /** null: the Ledger's own threshold (ledger.anomalyPct, 15 %). */
     costAnomalyPct: number | null
     provisionBacklog: number
@@ -73,6 +75,7 @@ export const DEFAULT_ROUTES: Record<EventType, AgentName[]> = {
   INSTANCE_RECOVERED: ['guardian'],
   INSTANCE_FAILED: ['guardian'],
   PAIR_FAILED: ['guardian', 'commander'],
+  PAIR_NO_PRIMARY: ['guardian', 'commander'],
   FAILOVER_COMPLETE: ['guardian', 'commander'],
   HEAL_COMPLETE: ['guardian', 'commander'],
   HEAL_ESCALATED: ['commander', 'guardian'],
@@ -132,6 +135,7 @@ export const DEFAULTS = {
     recoveredAbove: 70,
     heartbeatMissingSeconds: 180,
     failedAfterSeconds: 600,
+    bootGraceSeconds: 1200,
     provisionBacklog: 20,
     providerDegradedBelow: 75,
   },
@@ -190,6 +194,7 @@ export function watchSettings(config: Config): WatchSettings {
       recoveredAbove: t.recoveredAbove,
       heartbeatMissingMs: t.heartbeatMissingSeconds * 1000,
       failedAfterMs: t.failedAfterSeconds * 1000,
+      bootGraceMs: t.bootGraceSeconds * 1000,
       costAnomalyPct: w.thresholds?.costAnomalyPct ?? null,
       provisionBacklog: t.provisionBacklog,
       providerDegradedBelow: t.providerDegradedBelow,

@@ -108,10 +108,11 @@ export function renderCommandPage(c: ManifestCommand, version: string): string {
       lines.push('.PP', '.RS 4', `.B ${esc(bin(command))}`, '.RE')
     }
   }
-  lines.push('.SH EXIT STATUS', '0 on success; otherwise the exit code of the error class:', '.TS', 'l l l.')
+  // Tagged paragraphs rather than a tbl table: they wrap to the reader's width (80 columns included).
+  lines.push('.SH EXIT STATUS', '0 on success; otherwise the exit code of the error class:')
   for (const [code, { exit, summary }] of Object.entries(ERROR_CODES))
-    lines.push(`${exit}\t${code}\t${esc(summary)}`)
-  lines.push('.TE', '.SH ENVIRONMENT')
+    lines.push('.TP', `\\fB${exit}\\fR ${code}`, esc(summary))
+  lines.push('.SH ENVIRONMENT')
   for (const [k, v] of ENVIRONMENT) lines.push('.TP', `\\fB${k}\\fR`, esc(v))
   lines.push('.SH SEE ALSO', '\\fBclawops\\fR(1)')
   return `${lines.join('\n')}\n`

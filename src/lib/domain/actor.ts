@@ -20,6 +20,9 @@ export const ACTIONS = [
   'resize',
   'config.push',
   'config.rollback',
+  'openclaw.upgrade',
+  'clawnode.upgrade',
+  'rollout.pause',
   'routing.set',
   'silence.manage',
   'gateway.setup',
@@ -30,5 +33,7 @@ export const ACTIONS = [
   'health.sweep',
   'node.approve',
   'archive.prune',
+  'store.restore',
+  'prices.refresh',
 ] as const
 export type Action = (typeof ACTIONS)[number]

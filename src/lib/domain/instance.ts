@@ -25,14 +25,16 @@ export type Role = z.infer<typeof RoleSchema>
 /** Which state may follow which; anything else is a bug in the caller, not a user error. */
 export const TRANSITIONS: Record<InstanceState, readonly InstanceState[]> = {
   CREATING: ['BOOTSTRAPPING', 'FAILED', 'DELETED'],
-  BOOTSTRAPPING: ['ACTIVE', 'FAILED', 'DELETED'],
+  // Back to CREATING when provisioning replaces a server that never came up.
+  BOOTSTRAPPING: ['ACTIVE', 'DEGRADED', 'FAILED', 'DELETED', 'CREATING'],
   ACTIVE: ['DEGRADED', 'FAILED', 'STANDBY_PROMOTING', 'RESIZING', 'ARCHIVING', 'QUARANTINED'],
   DEGRADED: ['ACTIVE', 'FAILED', 'STANDBY_PROMOTING', 'RESIZING', 'ARCHIVING', 'QUARANTINED'],
   FAILED: ['ACTIVE', 'DEGRADED', 'QUARANTINED', 'ARCHIVING', 'DELETED'],
   STANDBY_PROMOTING: ['ACTIVE', 'FAILED'],
   RESIZING: ['ACTIVE', 'DEGRADED', 'FAILED'],
   QUARANTINED: ['ACTIVE', 'ARCHIVING', 'DELETED'],
-  ARCHIVING: ['DELETED', 'FAILED'],
+  // A teardown that stops before anything was destroyed puts the member back as it was.
+  ARCHIVING: ['DELETED', 'FAILED', 'ACTIVE', 'DEGRADED', 'QUARANTINED'],
   DELETED: [],
 }
 

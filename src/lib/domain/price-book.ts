@@ -1,8 +1,10 @@
 /**
- * How each provider charges, as opposed to the list prices clawops plans with (catalog.ts): the
- * billing rule (hourly with a monthly cap, per second, monthly contracts, prepaid periods), the hourly
- * rates, and Contabo's dated price table. A billing segment copies the price it was opened at, so a
- * later change of this file never rewrites what an existing server was charged.
+ * How each provider charges: the billing rule (hourly with a monthly cap, per second, monthly
+ * contracts, prepaid periods), and the price of a server. The price is the provider's list price as
+ * clawops last read it from the provider's API (a `ListedPrice`, cached in the store with its source
+ * and date), else the dated catalogue (catalog.ts) with these hourly rates; Contabo, which publishes
+ * no prices, always reads its dated price table. A billing segment copies the price it was opened
+ * at, so a later refresh or change of this file never rewrites what an existing server was charged.
  *
  * Money: monthly prices in minor units (cents); hourly rates in millionths of the currency unit
  * ("micros"), which holds published rates such as DigitalOcean's $0.01786 exactly.
@@ -70,17 +72,15 @@ export const BILLING_RULES: Record<Provider, BillingRule> = {
 }
 
 /**
- * Published hourly rates per plan, in micros. Vultr and DigitalOcean publish these next to the monthly
- * price; Hetzner quotes an hourly price per server type that reaches the monthly price after about
- * 625 hours (these follow that ratio for the catalogue's types).
+ * Published hourly rates per plan, in micros, for when the provider's API has not been read:
+ * DigitalOcean publishes these next to the monthly price; Hetzner quotes an hourly price per server
+ * type that reaches the monthly price after about 625 hours (these follow that ratio for the
+ * catalogue's types). Vultr's follow from the monthly price (hourlyFor).
  */
 export const HOURLY_MICROS: Readonly<Record<string, number>> = {
   'hetzner/cx23': 7_200,
   'hetzner/cx33': 11_900,
   'hetzner/cx43': 23_800,
-  'vultr/vc2-1c-2gb': 15_000,
-  'vultr/vc2-2c-4gb': 30_000,
-  'vultr/vc2-4c-8gb': 60_000,
   'digitalocean/s-1vcpu-2gb': 17_860,
   'digitalocean/s-2vcpu-4gb': 35_710,
   'digitalocean/s-4vcpu-8gb': 71_430,
@@ -128,6 +128,39 @@ export const CONTABO_PRICE_TABLE: readonly DatedPriceList[] = [
   },
 ]
 
+/** A list price read from a provider's API (the store's price catalogue). */
+export interface ListedPrice {
+  plan: string
+  currency: Currency
+  monthlyMinor: number
+  /** null when the provider publishes no hourly rate (Vultr: derived, see hourlyFor). */
+  hourlyMicros: number | null
+  /** Where and when it was read: `<provider>-api@<ISO time>`. */
+  source: string
+}
+
+/** `<name>@<date>` → its parts (a source without a date has asOf null). */
+export function priceSourceParts(source: string): { name: string; asOf: string | null } {
+  const at = source.lastIndexOf('@')
+  return at < 0 ? { name: source, asOf: null } : { name: source.slice(0, at), asOf: source.slice(at + 1) }
+}
+
+/**
+ * The hourly rate of an hourly-billed plan: the listed one, else Vultr's (its API lists only the
+ * monthly cost; its hourly rate is the monthly price over 672 hours, published to a tenth of a cent),
+ * else the table above.
+ */
+export function hourlyFor(
+  provider: Provider,
+  plan: string,
+  monthlyMinor: number,
+  listed: number | null,
+): number | undefined {
+  if (listed !== null) return listed
+  if (provider === 'vultr') return Math.round((monthlyMinor * 10_000) / 672 / 1000) * 1000
+  return HOURLY_MICROS[`${provider}/${plan}`]
+}
+
 /** Everything a billing segment needs to know about the price of one server. */
 export interface Price {
   provider: Provider
@@ -140,7 +173,7 @@ export interface Price {
   tickSeconds: number
   minimumSeconds: number
   termMonths: number
-  /** catalogue (live-refreshed list prices) or contabo-table@<validFrom>. */
+  /** `<provider>-api@<read at>`, `catalogue@<PRICES_AS_OF>` or `contabo-table@<validFrom>`. */
   source: string
 }
 
@@ -162,20 +195,27 @@ export function termMonthsOf(provider: Provider, plan: string): number {
 
 /**
  * The price of a `tier` server on `provider` ordered at `at` (ISO time). Contabo reads its dated table;
- * the others the catalogue, whose prices the adapters refresh from the APIs.
+ * the others the price `listed` by the provider's API when clawops has read it, else the catalogue.
  */
 export function priceAt(
   provider: Provider,
   tier: Tier,
   at: string,
-  opts: { termMonths?: number; contaboTable?: readonly DatedPriceList[] } = {},
+  opts: { termMonths?: number; contaboTable?: readonly DatedPriceList[]; listed?: ListedPrice | null } = {},
 ): Price {
   const rule = BILLING_RULES[provider]
   let plan: string
   let monthly: number
   let currency: Currency
-  let source = 'catalogue'
-  if (provider === 'contabo') {
+  let listedHourly: number | null = null
+  let source = `catalogue@${PRICES_AS_OF}`
+  const listed = opts.listed
+  if (provider !== 'contabo' && listed && listed.plan === findOffer(provider, tier).plan) {
+    ;({ plan, currency } = listed)
+    monthly = listed.monthlyMinor
+    listedHourly = listed.hourlyMicros
+    source = listed.source
+  } else if (provider === 'contabo') {
     const list = datedListAt(opts.contaboTable ?? CONTABO_PRICE_TABLE, at)
     const offer = list.offers.find((o) => o.tier === tier)
     if (!offer) throw new Error(`no contabo ${tier} offer in the price list of ${list.validFrom}`)
@@ -184,7 +224,7 @@ export function priceAt(
   } else {
     ;({ plan, monthly, currency } = findOffer(provider, tier))
   }
-  const hourly = rule.model === 'hourly' ? HOURLY_MICROS[`${provider}/${plan}`] : undefined
+  const hourly = rule.model === 'hourly' ? hourlyFor(provider, plan, monthly, listedHourly) : undefined
   if (rule.model === 'hourly' && hourly === undefined) {
     throw new Error(`no hourly rate for ${provider}/${plan} in the price book`)
   }

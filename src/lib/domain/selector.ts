@@ -4,6 +4,10 @@
  * the fields provider, region, tier, role, state, user and pair can be selected on.
  */
 import { UserError } from '../errors.js'
+import { REGIONS } from './catalog.js'
+import { INSTANCE_STATES, ROLES } from './instance.js'
+import { PROVIDERS } from './provider.js'
+import { TIERS } from './tier.js'
 
 export type Requirement =
   | { key: string; op: 'eq' | 'neq'; value: string }
@@ -38,9 +42,39 @@ function splitTerms(s: string): string[] {
   return out.map((t) => t.trim())
 }
 
+/**
+ * The values a field can take. `tier=huge` or `state=FOO` match nothing ever, which is a typo, not an
+ * empty fleet: it is refused with the accepted values.
+ */
+export const FIELD_VALUES: Readonly<Record<string, readonly string[]>> = {
+  provider: PROVIDERS,
+  region: [...new Set(REGIONS.map((r) => r.code))],
+  tier: TIERS,
+  role: ROLES,
+  state: INSTANCE_STATES,
+}
+
+/** Refuses a value no instance can have in an enumerated field (`--region`, `-l tier=…`). */
+export function checkFieldValue(key: string, value: string, shown = `${key}=${value}`): void {
+  const accepted = FIELD_VALUES[key]
+  if (!accepted || accepted.includes(value)) return
+  const folded = accepted.find((a) => a.toLowerCase() === value.toLowerCase())
+  throw new UserError(
+    'INVALID_INPUT',
+    `no ${key} "${value}" (in ${shown}); ${key} is one of: ${accepted.join(', ')}`,
+    {
+      hint: (() => {
+        const as = (v: string) => (shown.startsWith('--') ? `--${key} ${v}` : `${key}=${v}`)
+        return folded ? `Values are case-sensitive: ${as(folded)}.` : `For example: ${as(accepted[0]!)}`
+      })(),
+      details: { field: key, got: value, accepted },
+    },
+  )
+}
+
 export function parseSelector(selector: string): Selector {
   if (selector.trim() === '') return []
-  return splitTerms(selector).map((term): Requirement => {
+  const sel = splitTerms(selector).map((term): Requirement => {
     if (term === '') throw bad(selector, 'empty term')
     const set = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(term)
     if (set) {
@@ -65,6 +99,11 @@ export function parseSelector(selector: string): Selector {
     if (KEY.test(term)) return { key: term, op: 'exists' }
     throw bad(selector, `cannot read "${term}"`)
   })
+  for (const r of sel) {
+    if (r.op === 'eq' || r.op === 'neq') checkFieldValue(r.key, r.value, selector)
+    if (r.op === 'in' || r.op === 'notin') for (const v of r.values) checkFieldValue(r.key, v, selector)
+  }
+  return sel
 }
 
 export function matches(sel: Selector, labels: Readonly<Record<string, string>>): boolean {

@@ -6,6 +6,7 @@
  */
 import type { Context } from '../context.js'
 import type { Action } from '../domain/actor.js'
+import type { Operation } from '../domain/operation.js'
 import { UserError } from '../errors.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
@@ -49,6 +50,17 @@ export class Engine implements EngineHandle {
   /** A change too small to plan (see permit.ts): refused, and audited, unless the role holds it. */
   permit(ctx: Context, action: Action, o: { target?: string | null; details?: object } = {}): void {
     permit(ctx, action, o)
+  }
+
+  /**
+   * Rows a failed or partial operation left in a transitional state (see OperationKind.unsettled);
+   * empty for running and finished operations and for kinds that leave none.
+   */
+  async unsettled(ctx: Context, op: Operation): Promise<string[]> {
+    if (op.state !== 'failed' && op.state !== 'partial') return []
+    const kind = await this.kinds.load(op.kind)
+    if (!kind.unsettled) return []
+    return kind.unsettled(ctx, kind.parseParams(op.params), ctx.store().repo(Operations).steps(op.id))
   }
 
   /** `clawops ops resume`. */

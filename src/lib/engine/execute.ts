@@ -67,7 +67,8 @@ function confirmationLive(ctx: Context, stored: StoredPlan | undefined): boolean
  * May `ctx.actor` run this operation now? Refuses (audited) a role without the action, and a plan
  * that needs a confirmation for this actor when none is live; stamps a fresh one when the actor gives
  * it (`--confirm <planId>` by a role that may confirm, or the operator's yes). A `control` (pausing a
- * rollout) needs the action only: it never adds to what the operation does.
+ * rollout) needs the action only, or for a pause the `rollout.pause` right: it never adds to what the
+ * operation does.
  */
 export function authorizeRun(
   ctx: Context,
@@ -98,7 +99,9 @@ export function authorizeRun(
     })
   }
 
-  if (grantOf(runner, kind.action) === 'deny') {
+  // Pausing a rollout never adds to what it does: the right to pause rollouts is enough for it.
+  const mayPause = opts.control === 'pause' && grantOf(runner, 'rollout.pause') !== 'deny'
+  if (grantOf(runner, kind.action) === 'deny' && !mayPause) {
     throw refuse(
       'POLICY_DENIED',
       `${runner} may not run ${op.kind} operation ${op.id} (${ROLES[runner].summary})`,
@@ -217,6 +220,7 @@ export async function runOperation(
     const child: EngineHandle = {
       mutate: (c, k, p, o = {}) => engine.mutate(c, k, p, { ...o, parentOpId: opId }),
       run: (c, id, o = {}) => engine.run(c, id, { ...o, parentOpId: opId }),
+      unsettled: (c, o) => engine.unsettled(c, o),
     }
 
     const fail = (

@@ -6,7 +6,7 @@
 import type { Context } from '../context.js'
 import type { Action } from '../domain/actor.js'
 import type { AuditOutcome } from '../domain/audit.js'
-import type { OperationStep } from '../domain/operation.js'
+import type { Operation, OperationStep } from '../domain/operation.js'
 import type { PlanBody } from '../domain/plan.js'
 import type { MutationOptions, MutationResult, OperationView, RunOptions } from './types.js'
 
@@ -26,6 +26,8 @@ export interface EngineHandle {
     opts?: MutationOptions,
   ): Promise<MutationResult>
   run(ctx: Context, opId: string, opts?: RunOptions): Promise<OperationView>
+  /** Rows a failed or partial operation left in a transitional state (OperationKind.unsettled). */
+  unsettled(ctx: Context, op: Operation): Promise<string[]>
 }
 
 export interface StepRun {
@@ -61,6 +63,13 @@ export interface OperationKind<P = unknown> {
   concurrency?: number | ((params: P, ctx: Context) => number)
   /** Bulk kinds keep going when a step fails and end `partial`; others stop at the first failure. */
   continueOnFailure?: boolean
+  /**
+   * Rows the operation's steps left in a transitional state (a teardown's ARCHIVING, a resize's
+   * RESIZING): something half done that only running the operation again finishes. A failed or
+   * partial operation with such rows is resumed by a plain `ops resume` (its failed steps run again),
+   * and `ops list` names them.
+   */
+  unsettled?(ctx: Context, params: P, steps: readonly OperationStep[]): string[]
   /**
    * Asked before each step starts. A reason (a paused rollout) holds the step back: it stays pending,
    * no later step starts in this process, and the operation stays running for a later resume.

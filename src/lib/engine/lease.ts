@@ -31,7 +31,11 @@ export function holderGone(owner: string): boolean {
 }
 
 export const LEASE_TTL_MS = 30_000
-const RENEW_MS = 10_000
+
+export interface LeaseTiming {
+  /** How long the lease lasts past each renewal: how soon another process may take over a holder that vanished. */
+  ttlMs?: number
+}
 
 export interface HeldLease {
   name: string
@@ -41,37 +45,30 @@ export interface HeldLease {
   release(): void
 }
 
-export function holdLease(ctx: Context, name: string, holder: string, o: { hint?: string } = {}): HeldLease {
-  const leases = ctx.store().repo(Leases)
-  const owner = `${hostname()}:${process.pid}:${newId('lease', 6)}`
+function newOwner(): string {
+  return `${hostname()}:${process.pid}:${newId('lease', 6)}`
+}
+
+/** One attempt: takes the lease when it is free, expired or held by a process of this host that died. */
+function tryAcquire(leases: Leases, name: string, owner: string, holder: string, ttlMs: number): boolean {
   const current = leases.get(name)
-  if (current && holderGone(current.owner)) leases.release(name, current.owner)
-  if (!leases.acquire(name, owner, holder, LEASE_TTL_MS)) {
-    const by = leases.get(name)
-    throw new UserError(
-      'CONFLICT',
-      `${name} is held by ${by?.holder ?? 'another process'} (since ${by?.acquiredAt ?? '?'})`,
-      {
-        hint:
-          o.hint ??
-          `Wait for it to finish; a holder that stopped loses the lease ${LEASE_TTL_MS / 1000} s after its last renewal.`,
-        details: {
-          lease: name,
-          holder: by?.holder ?? null,
-          owner: by?.owner ?? null,
-          until: by?.until ?? null,
-        },
-      },
-    )
-  }
+  if (current && current.owner !== owner && holderGone(current.owner)) leases.release(name, current.owner)
+  return leases.acquire(name, owner, holder, ttlMs)
+}
+
+function keep(leases: Leases, name: string, owner: string, holder: string, ttlMs: number): HeldLease {
   let ok = true
-  const timer = setInterval(() => {
-    try {
-      ok = leases.acquire(name, owner, holder, LEASE_TTL_MS)
-    } catch {
-      // A busy store: the next renewal tries again, well inside the lease's time.
-    }
-  }, RENEW_MS)
+  // Renewed three times per lease period: two missed renewals (a busy store) still keep it.
+  const timer = setInterval(
+    () => {
+      try {
+        ok = leases.acquire(name, owner, holder, ttlMs)
+      } catch {
+        // A busy store: the next renewal tries again, well inside the lease's time.
+      }
+    },
+    Math.max(250, Math.floor(ttlMs / 3)),
+  )
   timer.unref()
   return {
     name,
@@ -86,4 +83,71 @@ export function holdLease(ctx: Context, name: string, holder: string, o: { hint?
       }
     },
   }
+}
+
+function heldBy(leases: Leases, name: string, hint: string | undefined, ttlMs: number): UserError {
+  const by = leases.get(name)
+  return new UserError(
+    'CONFLICT',
+    `${name} is held by ${by?.holder ?? 'another process'} (since ${by?.acquiredAt ?? '?'})`,
+    {
+      hint:
+        hint ??
+        `Wait for it to finish; a holder that stopped loses the lease ${ttlMs / 1000} s after its last renewal.`,
+      details: {
+        lease: name,
+        holder: by?.holder ?? null,
+        owner: by?.owner ?? null,
+        until: by?.until ?? null,
+      },
+    },
+  )
+}
+
+/** Takes the lease now or refuses with CONFLICT naming its holder. */
+export function holdLease(
+  ctx: Context,
+  name: string,
+  holder: string,
+  o: { hint?: string } & LeaseTiming = {},
+): HeldLease {
+  const leases = ctx.store().repo(Leases)
+  const ttlMs = o.ttlMs ?? LEASE_TTL_MS
+  const owner = newOwner()
+  if (!tryAcquire(leases, name, owner, holder, ttlMs)) throw heldBy(leases, name, o.hint, ttlMs)
+  return keep(leases, name, owner, holder, ttlMs)
+}
+
+/**
+ * Stands by until the lease is free (its holder released it, or stopped renewing it), then holds it.
+ * Null when `signal` fires first. `onWaiting` hears who holds it, once per holder.
+ */
+export async function awaitLease(
+  ctx: Context,
+  name: string,
+  holder: string,
+  o: LeaseTiming & {
+    pollMs?: number
+    signal: AbortSignal
+    onWaiting?: (current: { holder: string; owner: string; until: string }) => void
+  },
+): Promise<HeldLease | null> {
+  const leases = ctx.store().repo(Leases)
+  const ttlMs = o.ttlMs ?? LEASE_TTL_MS
+  const owner = newOwner()
+  let announced: string | null = null
+  while (!o.signal.aborted) {
+    try {
+      if (tryAcquire(leases, name, owner, holder, ttlMs)) return keep(leases, name, owner, holder, ttlMs)
+      const by = leases.get(name)
+      if (by && by.owner !== announced) {
+        announced = by.owner
+        o.onWaiting?.(by)
+      }
+    } catch {
+      // A busy store: try again at the next poll.
+    }
+    await ctx.sleep(o.pollMs ?? 1_000, o.signal).catch(() => {})
+  }
+  return null
 }

@@ -12,7 +12,8 @@ import type { Plan, PlanBody } from '../domain/plan.js'
 import { UserError } from '../errors.js'
 import { newId } from '../ids.js'
 import { check, type PolicyDecision } from '../policy/check.js'
-import { ROLES } from '../policy/roles.js'
+import { grantOf, ROLES } from '../policy/roles.js'
+import { rolePermission } from '../policy/rules.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import type { LockHolder } from '../store/op-locks.js'
 import { Operations } from '../store/operations.js'
@@ -46,6 +47,28 @@ export async function mutate<P>(
   const store = ctx.store()
   const plans = store.repo(Plans)
   const audit = store.repo(AuditTrail)
+  // A role without the action is refused before anything is read or asked: planning may call out
+  // (gateway setup and agents install read the gateway's config), and a refusal must not. There is
+  // no plan yet, so the entry keeps what was asked for.
+  if (grantOf(ctx.actor, kind.action) === 'deny') {
+    const finding = rolePermission({ action: kind.action } as PlanBody, ctx.actor)!
+    audit.append({
+      actor: ctx.actor,
+      action: kind.action,
+      target: null,
+      outcome: 'denied',
+      details: {
+        kind: kind.kind,
+        params,
+        findings: [finding],
+        ...(opts.confirm ? { confirm: opts.confirm } : {}),
+      },
+    })
+    throw new UserError('POLICY_DENIED', finding.message, {
+      hint: 'The rule is in details; nothing was changed.',
+      details: { rules: [finding.rule], findings: [finding] },
+    })
+  }
 
   const stored = opts.confirm ? plans.get(opts.confirm) : undefined
   if (opts.confirm) {

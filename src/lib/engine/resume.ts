@@ -1,7 +1,8 @@
 /**
- * `clawops ops resume`: continues journaled operations. Without --retry-failed only operations left
- * `running` (a crash or an interrupt) are picked up; with it, failed and partial ones too, their failed
- * steps run again. Resuming is an action of its own (`ops.resume`), and each operation is then run by
+ * `clawops ops resume`: continues journaled operations. Without --retry-failed, operations left
+ * `running` (a crash or an interrupt) are picked up, and failed or partial ones that left rows in a
+ * transitional state (a teardown's ARCHIVING, a resize's RESIZING: half done, and only finishing the
+ * operation settles them), their failed steps run again; with it, every failed and partial one. Resuming is an action of its own (`ops.resume`), and each operation is then run by
  * the engine as the resuming actor: a role resumes only what it could have started, and every step is
  * judged again against the fleet as it stands.
  */
@@ -51,22 +52,31 @@ export async function resumeOperations(
     })
   }
   const ops = ctx.store().repo(Operations)
-  const resumable = (o: Operation) =>
-    o.state === 'running' || (opts.retryFailed === true && o.state !== 'done')
+  /** Operations to run with their failed steps again: asked for, or needed to settle their rows. */
+  const retry = new Set<string>()
+  const resumable = async (o: Operation) => {
+    if (o.state === 'running') return true
+    if (o.state === 'done') return false
+    if (opts.retryFailed === true || (await engine.unsettled(ctx, o)).length > 0) {
+      retry.add(o.id)
+      return true
+    }
+    return false
+  }
   let targets: Operation[]
   if (opts.opId) {
     const op = ops.get(opts.opId)
     if (!op) throw new UserError('NOT_FOUND', `no operation ${opts.opId}`, { hint: 'See clawops ops list.' })
-    if (!resumable(op)) {
+    if (!(await resumable(op))) {
       throw new UserError('CONFLICT', `operation ${op.id} is ${op.state}; nothing to resume`, {
         hint: op.state === 'done' ? undefined : 'Add --retry-failed to run its failed steps again.',
       })
     }
     targets = [op]
   } else {
-    targets = ops
-      .list({ states: opts.retryFailed ? ['running', 'failed', 'partial'] : ['running'], limit: 10_000 })
-      .reverse()
+    targets = []
+    for (const o of ops.list({ states: ['running', 'failed', 'partial'], limit: 10_000 }).reverse())
+      if (await resumable(o)) targets.push(o)
   }
   const results: OperationView[] = []
   const skipped: ResumeSkip[] = []
@@ -78,12 +88,17 @@ export async function resumeOperations(
       opId: op.id,
       planId: op.planId,
       outcome: 'intent',
-      details: { retryFailed: opts.retryFailed === true, was: op.state, startedBy: op.actor },
+      details: {
+        retryFailed: retry.has(op.id),
+        ...(retry.has(op.id) && !opts.retryFailed ? { why: 'rows left in a transitional state' } : {}),
+        was: op.state,
+        startedBy: op.actor,
+      },
     })
     try {
       results.push(
         await engine.run(ctx, op.id, {
-          retryFailed: opts.retryFailed,
+          retryFailed: retry.has(op.id),
           ...(opts.confirm !== undefined ? { confirm: opts.confirm } : {}),
           ...(opts.yes !== undefined ? { yes: opts.yes } : {}),
           ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

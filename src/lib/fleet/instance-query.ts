@@ -3,8 +3,8 @@
 import type { Context } from '../context.js'
 import type { AuditEntry } from '../domain/audit.js'
 import type { Instance } from '../domain/instance.js'
-import type { Pair } from '../domain/pair.js'
-import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
+import { type Pair, type PairCondition, pairView } from '../domain/pair.js'
+import { checkFieldValue, matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { UserError } from '../errors.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { type InstanceFilter, Instances } from '../store/instances.js'
@@ -17,19 +17,23 @@ export interface ListQuery extends InstanceFilter {
 
 export interface InstanceList {
   total: number
+  /** More instances matched than are listed (see `total`). */
+  truncated: boolean
   instances: Instance[]
 }
 
 /** Instances matching column filters and a label selector, in id order. */
 export function selectInstances(ctx: Context, q: ListQuery): Instance[] {
   const sel = q.selector ? parseSelector(q.selector) : []
+  for (const r of q.regions ?? []) checkFieldValue('region', r, `--region ${r}`)
   const rows = ctx.store().repo(Instances).list(q)
   return sel.length === 0 ? rows : rows.filter((i) => matches(sel, selectableLabels(i)))
 }
 
 export function listInstances(ctx: Context, q: ListQuery): InstanceList {
   const all = selectInstances(ctx, q)
-  return { total: all.length, instances: q.limit ? all.slice(0, q.limit) : all }
+  const instances = q.limit ? all.slice(0, q.limit) : all
+  return { total: all.length, truncated: instances.length < all.length, instances }
 }
 
 export function getInstance(ctx: Context, id: string): Instance {
@@ -64,40 +68,23 @@ export interface PairStatus {
   pair: Pair
   primary: Instance | null
   standby: Instance | null
-  /** The user has a working gateway: some member is ACTIVE. */
+  /** What the pair means for its user (src/lib/domain/pair.ts): serving, degraded, at-risk, … */
+  condition: PairCondition
+  /** The user is served: the primary role is held by an ACTIVE instance. */
   serving: boolean
   /** Failover is possible right now: the standby is ACTIVE. */
   standbyReady: boolean
 }
 
-const STATE_RANK: string[] = [
-  'ACTIVE',
-  'STANDBY_PROMOTING',
-  'RESIZING',
-  'DEGRADED',
-  'BOOTSTRAPPING',
-  'CREATING',
-  'FAILED',
-  'QUARANTINED',
-  'ARCHIVING',
-]
-
 function pairStatusOf(ctx: Context, pair: Pair): PairStatus {
-  const members = ctx.store().repo(Instances).list({ pairId: pair.id })
-  // A pair can briefly hold more than two members (a quarantined old primary next to its
-  // replacement); the one that counts for a role is the healthiest.
-  const best = (role: string) =>
-    members
-      .filter((m) => m.role === role)
-      .sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state))[0] ?? null
-  const primary = best('primary')
-  const standby = best('standby')
+  const v = pairView(ctx.store().repo(Instances).list({ pairId: pair.id }))
   return {
     pair,
-    primary,
-    standby,
-    serving: members.some((m) => m.state === 'ACTIVE'),
-    standbyReady: standby?.state === 'ACTIVE',
+    primary: v.primary,
+    standby: v.standby,
+    condition: v.condition,
+    serving: v.serving,
+    standbyReady: v.failoverReady,
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `clawops fleet status` and the gateway plugin's `clawops.fleet-status`: one read model of the fleet
  * at a glance. Counts by state, provider, region and tier; the degraded and failed instances; pairs
- * without an ACTIVE member and without an ACTIVE primary; each provider region's health; open
+ * without an ACTIVE member and without an ACTIVE primary (each with its condition: degraded,
+ * promoting, at-risk, unserved, creating); each provider region's health; open
  * incidents with their timelines; silences in force; config rollouts not finished, with their batch
  * progress; month-to-date cost against the projection and the provider scores with a 7-day trend (as
  * the Ledger last computed them, see ledger/glance.ts); the last watch cycle and whether watch is alive.
@@ -23,6 +24,7 @@ import { type IncidentStatus, Incidents, type TimelineEntry } from '../store/inc
 import { Instances } from '../store/instances.js'
 import { Silences } from '../store/silences.js'
 import type { Store } from '../store/store.js'
+import { UpgradeRollouts } from '../store/upgrade-rollouts.js'
 import { WATCH_HEARTBEAT_MS, type WatchRun, WatchRuns } from '../store/watch-runs.js'
 
 export type { FleetFilter }
@@ -139,6 +141,24 @@ export interface WatchStatus {
   } | null
 }
 
+export interface UpgradeBrief {
+  id: string
+  kind: string
+  targetVersion: string
+  status: string
+  batches: number
+  currentBatch: number
+  actor: string
+  updatedAt: string
+}
+
+export interface FleetVersions {
+  openclaw: { version: string; instances: number }[]
+  clawnode: { version: string; instances: number }[]
+  /** Live instances that never reported a version. */
+  unknown: number
+}
+
 export interface FleetStatus {
   asOf: string
   filter: { provider: string | null; region: string | null; state: string | null }
@@ -150,13 +170,19 @@ export interface FleetStatus {
   byTier: Record<string, number>
   degraded: InstanceBrief[]
   failed: InstanceBrief[]
+  /** Pairs with no ACTIVE member: users without a working gateway. */
   pairsWithoutActive: PairGap[]
+  /** Pairs whose primary role is not held by an ACTIVE instance (at-risk, unserved, degraded, …). */
   pairsWithoutActivePrimary: PairGap[]
   monthlyCost: { usdCents: number; byProvider: Record<string, number>; rates: Record<string, number> }
   regions: RegionHealth[]
   incidents: IncidentBrief[]
   silences: SilenceBrief[]
   rollouts: RolloutBrief[]
+  /** OpenClaw and gf-clawnode upgrades (and rollbacks of them) not finished. */
+  upgrades: UpgradeBrief[]
+  /** What the live instances last reported running (`openclaw versions` asks them anew). */
+  versions: FleetVersions
   cost: LedgerGlance['cost']
   providerScores: LedgerGlance['providerScores']
   watch: WatchStatus
@@ -188,7 +214,8 @@ function add(map: Record<string, number>, key: string, n: number): void {
   map[key] = (map[key] ?? 0) + n
 }
 
-function watchStatus(store: Store, now: number, intervalMs: number): WatchStatus {
+/** What the store says of the last watch run and its last cycle. */
+export function watchStatus(store: Store, now: number, intervalMs: number): WatchStatus {
   const { run, lastCycle } = store.repo(WatchRuns).latest()
   const cycle = lastCycle && {
     at: lastCycle.lastCycleAt!,
@@ -266,6 +293,8 @@ export function fleetSnapshot(src: SnapshotSources, filter: FleetFilter = {}): F
     incidents: [],
     silences: [],
     rollouts: [],
+    upgrades: [],
+    versions: { openclaw: [], clawnode: [], unknown: 0 },
     cost: ledger.cost,
     providerScores: ledger.providerScores,
     watch: watchStatus(store, src.now.getTime(), src.watchIntervalMs),
@@ -336,7 +365,40 @@ export function fleetSnapshot(src: SnapshotSources, filter: FleetFilter = {}): F
     reason: r.reason,
     targets: rollouts.counts(r.id),
   }))
+  const upgrades = store.repo(UpgradeRollouts)
+  status.upgrades = upgrades.unfinished().map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    targetVersion: r.targetVersion,
+    status: r.status,
+    batches: r.batches,
+    currentBatch: r.currentBatch,
+    actor: r.actor,
+    updatedAt: r.updatedAt,
+  }))
+  status.versions = versionCounts(
+    instances.list().map((i) => i.id),
+    upgrades.versions(),
+  )
   return status
+}
+
+function versionCounts(
+  live: readonly string[],
+  reported: Map<string, { openclaw: string | null; clawnode: string | null }>,
+): FleetVersions {
+  const openclaw = new Map<string, number>()
+  const clawnode = new Map<string, number>()
+  let unknown = 0
+  for (const id of live) {
+    const v = reported.get(id)
+    if (!v?.openclaw && !v?.clawnode) unknown++
+    if (v?.openclaw) openclaw.set(v.openclaw, (openclaw.get(v.openclaw) ?? 0) + 1)
+    if (v?.clawnode) clawnode.set(v.clawnode, (clawnode.get(v.clawnode) ?? 0) + 1)
+  }
+  const sorted = (m: Map<string, number>) =>
+    [...m].map(([version, instances]) => ({ version, instances })).sort((a, b) => b.instances - a.instances)
+  return { openclaw: sorted(openclaw), clawnode: sorted(clawnode), unknown }
 }
 
 export interface FleetStatusOptions {

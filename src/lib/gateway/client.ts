@@ -107,7 +107,9 @@ export class GatewayClient {
     for (let attempt = 0; ; attempt++) {
       const client = new GatewayClient(o)
       try {
-        await client.open(deadline - Date.now())
+        // A loaded machine may wake from the backoff past the deadline: one last short try, never a
+        // negative timeout (ws throws a RangeError for one).
+        await client.open(Math.max(1, deadline - Date.now()))
         return client
       } catch (err) {
         const delay = backoffDelay(attempt, { minMs: 250, maxMs: 2_000 })

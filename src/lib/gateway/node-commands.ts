@@ -13,9 +13,12 @@ export const CLAWNODE_COMMANDS = [
   'openclaw.stop',
   'openclaw.start',
   'openclaw.update',
+  'openclaw.rollback',
+  'openclaw.version',
   'openclaw.logs',
   'openclaw.archive',
   'openclaw.restore',
+  'openclaw.wipe',
   'config.get',
   'config.diff',
   'config.validate',
@@ -29,6 +32,7 @@ export const CLAWNODE_COMMANDS = [
   'firewall.status',
   'ssh.audit',
   'exec.run',
+  'clawnode.update',
 ] as const
 
 export type ClawnodeCommand = (typeof CLAWNODE_COMMANDS)[number]

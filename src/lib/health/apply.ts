@@ -14,7 +14,7 @@ import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
 import type { Probe } from './probe.js'
 import { scoreProbe } from './score.js'
-import { decideState, isMonitored } from './state.js'
+import { decideState, isSwept } from './state.js'
 
 export interface InstanceHealthResult {
   instanceId: string
@@ -61,7 +61,7 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
       errors: probe.errors,
     }
     const heartbeat = probe.reached ? probe.at : inst.lastHeartbeatAt
-    if (!isMonitored(inst.state)) {
+    if (!isSwept(inst.state)) {
       memory.setInstanceHealth(inst.id, { healthScore: score, lastHeartbeatAt: heartbeat, state: inst.state })
       memory.update(inst.id, { lastProbeAt: probe.at, lastScore: score })
       result.note = `state ${inst.state} is not the monitor's to change`
@@ -72,6 +72,7 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
       score,
       heartbeatAgeS: probe.heartbeatAgeS,
       badSince: mem.badSince,
+      createdAt: inst.createdAt,
       now,
       thresholds: settings.thresholds,
     })

@@ -1,6 +1,6 @@
 /**
- * `clawops health sweep`: probes every monitored instance (ACTIVE, DEGRADED, FAILED) matching the
- * selector through gf-clawnode with bounded concurrency, scores it, moves its state, records the
+ * `clawops health sweep`: probes every monitored instance (ACTIVE, DEGRADED, FAILED, and BOOTSTRAPPING
+ * once its node joined: warming up) matching the selector through gf-clawnode with bounded concurrency, scores it, moves its state, records the
  * health history (and rolls it up), and announces state changes as events. When the operator's
  * gateway is unreachable the sweep stops with GATEWAY_UNREACHABLE and records nothing it could not
  * measure: a gateway outage is not a fleet outage.
@@ -16,7 +16,7 @@ import { Instances, type ProbeTarget } from '../store/instances.js'
 import { recordUserActivity } from '../store/user-activity.js'
 import { applyProbe, type InstanceHealthResult } from './apply.js'
 import { type Probe, probeInstance } from './probe.js'
-import { MONITORED_STATES } from './state.js'
+import { MONITORED_STATES, SWEPT_STATES } from './state.js'
 
 export interface SweepOptions {
   selector?: string
@@ -44,7 +44,8 @@ export interface SweepResult {
 }
 
 /**
- * The instances a sweep looks at: monitored states, then the selector or explicit ids. Without a
+ * The instances a sweep looks at: monitored states and joined BOOTSTRAPPING ones, then the selector or
+ * explicit ids. Without a
  * selector only the four columns the sweep uses are read (10,000 full rows with their labels are
  * most of a sweep's garbage).
  */
@@ -54,11 +55,11 @@ export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'i
     return ctx
       .store()
       .repo(Instances)
-      .list({ states: MONITORED_STATES, ...(o.ids ? { ids: o.ids } : {}) })
-      .filter((i) => matches(sel, selectableLabels(i)))
+      .list({ states: SWEPT_STATES, ...(o.ids ? { ids: o.ids } : {}) })
+      .filter((i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)))
       .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
   }
-  return ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids)
+  return ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids, ['BOOTSTRAPPING'])
 }
 
 export async function sweepHealth(

@@ -3,7 +3,8 @@
  * OpenClaw gateway (the operator's) and the lab cloud process (the five provider APIs on loopback;
  * created servers boot real gf-clawnodes from their cloud-init), then points this home's config at
  * them: provider base URLs and credentials files, the gateway URL and token files, the lab's status
- * pages. Everything goes through the ordinary config paths, so what works against the lab works
+ * pages, the lab's tailnet (Tailscale API and credentials file) for provisioning, and its release
+ * location (OpenClaw builds and gf-clawnode releases for upgrades). Everything goes through the ordinary config paths, so what works against the lab works
  * against real clouds with a different config. State (servers, node identities, the gateway's
  * pairings) survives `down` and `up` again.
  */
@@ -105,6 +106,14 @@ function refuseRealHome(ctx: Context): void {
   }
 }
 
+/** The lab tailnet's API credential, generated once; the lab cloud accepts only it. */
+function tailscaleCredentials(ctx: Context): string {
+  mkdirSync(secretsDir(ctx), { recursive: true, mode: 0o700 })
+  const file = join(secretsDir(ctx), 'tailscale.json')
+  if (!existsSync(file)) writeJson(file, { apiKey: `tskey-api-${generateCredentials().hetzner.token}` })
+  return file
+}
+
 async function startCloud(
   ctx: Context,
   o: { port: number; driver: string; bootMs: number },
@@ -128,7 +137,11 @@ async function startCloud(
       '--boot-ms',
       String(o.bootMs),
     ],
-    { stdio: ['ignore', ready, out], detached: true, env: childEnv({ CLAWOPS_HOME: ctx.home }) },
+    {
+      stdio: ['ignore', ready, out],
+      detached: true,
+      env: childEnv({ CLAWOPS_HOME: ctx.home, CLAWOPS_LAB_TAILSCALE_CREDENTIALS: tailscaleCredentials(ctx) }),
+    },
   )
   child.unref()
   let exited: number | null = null
@@ -188,6 +201,19 @@ function writeLabConfig(ctx: Context, gw: GatewayInfo, endpoints: LabEndpoints):
   const path = configPath(ctx.home, ctx.env)
   const current = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {}
   const watch = (current.watch as Record<string, unknown> | undefined) ?? {}
+  const upgrades = (current.upgrades as Record<string, unknown> | undefined) ?? {}
+  const provisioning = (current.provisioning as Record<string, unknown> | undefined) ?? {}
+  // Servers join the lab's tailnet with a key minted for each, as they would a real one.
+  const tailnet = endpoints.tailscale
+    ? {
+        tailscale: {
+          baseUrl: endpoints.tailscale.baseUrl,
+          tailnet: '-',
+          credentialsFile: tailscaleCredentials(ctx),
+          tags: ['tag:clawops-lab'],
+        },
+      }
+    : {}
   writeJson(
     path,
     {
@@ -198,7 +224,9 @@ function writeLabConfig(ctx: Context, gw: GatewayInfo, endpoints: LabEndpoints):
         hooksTokenFile: join(secrets, 'hooks.token'),
       },
       providers,
+      provisioning: { ...provisioning, ...tailnet },
       watch: { ...watch, statusPageBase: `${endpoints.url}/_status` },
+      upgrades: { ...upgrades, releasesUrl: `${endpoints.url}/_releases` },
       lab: { dir: labDir(ctx) },
     },
     0o600,

@@ -1,25 +1,29 @@
 /**
  * The lab's `clawnode-virtual` boot driver, for fleets too large for one process per server: every
- * booted server becomes a virtual gf-clawnode inside the lab cloud process (the same node code a
- * swarm host runs: its own ed25519 identity, device token and gateway connection), read from the
- * server's cloud-init user data as on a VPS. Its user gateway is an in-process HTTP server with the
+ * server boots as a VPS does (vps/boot.ts: its user data runs, then what it enabled starts), and a
+ * gf-clawnode unit left running becomes a virtual gf-clawnode inside the lab cloud process (the same
+ * node code a swarm host runs: its own ed25519 identity, device token and gateway connection) with
+ * the config file the unit names. Its user gateway is an in-process HTTP server with the
  * probe endpoints, started, stopped and restarted for real by the node's service manager, so
  * restarts, health checks and config pushes behave as with the process driver, at ~100 KB a node.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Logger } from 'pino'
 import { buildRegistry } from '../../../clawnode/commands/index.js'
 import type { CommandRegistry } from '../../../clawnode/commands/registry.js'
 import { type ClawnodeConfig, parseConfig } from '../../../clawnode/config.js'
 import { DEFAULT_MAX_HANDSHAKES, HandshakeGate } from '../../../clawnode/handshake-gate.js'
 import { createNode, type RunningNode } from '../../../clawnode/node.js'
+import { stopValidators } from '../../../clawnode/openclaw-validator.js'
 import type { ServiceManager, ServiceStatus } from '../../../clawnode/service/manager.js'
+import { openclawBin } from '../paths.js'
+import { type LabDriverOptions, labDriverOptions } from './clawnode-boot-driver.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
-import { nodeDirOf, prepareNodeHome } from './node-home.js'
+import { bootVps, copyDisk, dropDiskCopy, serverDirOf } from './vps/boot.js'
+import { installShims } from './vps/shims.js'
 
 const VERSION = '0.1.0'
 
@@ -78,12 +82,6 @@ class InProcessGateway implements ServiceManager {
     return this.lines.slice(-lines)
   }
 
-  async update(version: string | undefined): Promise<{ steps: string[] }> {
-    this.log(`update to ${version ?? 'latest'} (lab: nothing to install)`)
-    await this.restart()
-    return { steps: [`restart (lab virtual gateway, version ${version ?? 'latest'})`] }
-  }
-
   async close(): Promise<void> {
     await this.stop()
   }
@@ -94,14 +92,18 @@ interface Running {
   services: InProcessGateway
 }
 
-export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDriver {
+export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
   const running = new Map<string, Running>()
+  const booting = new Map<string, AbortController>()
+  const shims = installShims(join(opts.dir, 'shims'))
   let registry: CommandRegistry | undefined
   // One process hosting hundreds of nodes is a swarm: bound its handshakes in flight the same way.
   const handshakeGate = new HandshakeGate(DEFAULT_MAX_HANDSHAKES)
   const key = (s: BootServer) => `${s.provider}/${s.id}`
 
   const stopNode = async (k: string) => {
+    booting.get(k)?.abort()
+    booting.delete(k)
     const r = running.get(k)
     running.delete(k)
     if (!r) return
@@ -112,55 +114,74 @@ export function virtualNodeDriver(opts: { dir: string; logger: Logger }): BootDr
   return {
     name: 'clawnode-virtual',
     async start(server, signals) {
-      const home = prepareNodeHome(opts.dir, server, signals)
-      if (!home) return
-      const { boot, nodeDir, userConfig } = home
-      const portFile = join(nodeDir, 'user-gateway.port')
+      const k = key(server)
+      const abort = new AbortController()
+      booting.get(k)?.abort()
+      booting.set(k, abort)
+      // The provider reports the VM running once it is up; its user data runs after that.
+      signals.ready()
+      const boot = await bootVps(opts.dir, server, {
+        shims,
+        tailscaleUrl: opts.tailscaleUrl?.(),
+        signal: abort.signal,
+      })
+      if (booting.get(k) !== abort || !boot.clawnode) return
+      const { config: node, userGatewayUp } = boot.clawnode
+      const portFile = join(boot.dir, 'user-gateway.port')
       const savedPort = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0)
       let config: ClawnodeConfig
-      const services = new InProcessGateway(savedPort, userConfig, (port) => {
+      const services = new InProcessGateway(savedPort, node.userGateway.configPath, (port) => {
         writeFileSync(portFile, String(port))
         config.userGateway.url = `http://127.0.0.1:${port}`
       })
       config = parseConfig({
-        ...boot.clawnode,
-        stateDir: join(nodeDir, 'state'),
+        ...node,
         log: { level: 'info', target: 'off' },
         service: { kind: 'none' },
         userGateway: {
-          ...boot.clawnode.userGateway,
+          ...node.userGateway,
           url: `http://127.0.0.1:${savedPort() || 9}`,
-          configPath: userConfig,
+          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+          validator: { node: [process.execPath], openclaw: openclawBin() },
         },
-        sshdConfigPath: join(nodeDir, 'sshd_config'),
       })
-      await services.start()
+      if (userGatewayUp) await services.start()
+      if (booting.get(k) !== abort) return services.close()
+      booting.delete(k)
+      mkdirSync(node.stateDir, { recursive: true, mode: 0o700 })
       registry ??= buildRegistry(config)
-      const node = createNode({
+      const started = createNode({
         config,
-        instanceId: boot.clawnode.instanceId,
-        stateDir: join(nodeDir, 'state'),
-        joinSecret: boot.clawnode.joinSecret,
+        instanceId: node.instanceId,
+        stateDir: node.stateDir,
+        joinSecret: node.joinSecret,
         registry,
         services,
         handshakeGate,
-        logger: opts.logger.child({ instanceId: boot.clawnode.instanceId }),
+        logger: opts.logger.child({ instanceId: node.instanceId }),
         version: VERSION,
-        onFatal: (err) =>
-          opts.logger.error({ err: String(err), server: key(server) }, 'virtual node stopped'),
+        onFatal: (err) => opts.logger.error({ err: String(err), server: k }, 'virtual node stopped'),
       })
-      node.connection.start()
-      running.set(key(server), { node, services })
-      signals.ready()
+      running.set(k, { node: started, services })
+      started.connection.start()
     },
     async stop(server, ctx) {
       await stopNode(key(server))
-      if (ctx.reason === 'delete') rmSync(nodeDirOf(opts.dir, server), { recursive: true, force: true })
+      // Deleted or reinstalled: the disk is gone.
+      if (ctx.reason === 'delete' || ctx.reason === 'reinstall')
+        rmSync(serverDirOf(opts.dir, server), { recursive: true, force: true })
+    },
+    snapshot(server, snapshotId) {
+      copyDisk(opts.dir, server, snapshotId)
+    },
+    dropSnapshot(provider, snapshotId) {
+      dropDiskCopy(opts.dir, provider, snapshotId)
     },
     async close() {
-      await Promise.all([...running.keys()].map(stopNode))
+      await Promise.all([...new Set([...running.keys(), ...booting.keys()])].map(stopNode))
+      stopValidators()
     },
   }
 }
 
-registerBootDriver('clawnode-virtual', (ctx) => virtualNodeDriver({ dir: ctx.dir, logger: ctx.logger }))
+registerBootDriver('clawnode-virtual', (ctx) => virtualNodeDriver(labDriverOptions(ctx)))

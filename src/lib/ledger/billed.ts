@@ -54,7 +54,7 @@ export function inferredSegments(store: Store): BilledSegment[] {
         tickSeconds: p.tickSeconds,
         minimumSeconds: p.minimumSeconds,
         termMonths: p.termMonths,
-        priceSource: `${p.source} (inferred)`,
+        priceSource: `inferred:${p.source}`,
         start: Date.parse(i.createdAt),
         end: null,
         inferred: true,

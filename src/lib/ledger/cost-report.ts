@@ -10,7 +10,7 @@
  */
 import type { Context } from '../context.js'
 import type { Currency } from '../domain/catalog.js'
-import { PRICES_AS_OF } from '../domain/catalog.js'
+import { priceSourceParts } from '../domain/price-book.js'
 import type { Store } from '../store/store.js'
 import { type BilledSegment, segmentsBetween } from './billed.js'
 import { iso, type Period, type PeriodKind, periodAt, previousPeriod } from './calendar.js'
@@ -53,7 +53,11 @@ export interface CostReport {
   }
   currency: 'USD'
   rates: Rates
-  pricesAsOf: string
+  /**
+   * Where the billed prices came from: per source (`hetzner-api`, `contabo-table`, `catalogue`, …)
+   * the date it was read or dated, and how many billing segments of the report use it.
+   */
+  prices: { source: string; asOf: string | null; segments: number }[]
   actualUsdCents: number
   forecastUsdCents: number
   projection: {
@@ -120,6 +124,7 @@ interface Totals {
   groups: Map<string, { instances: number; actual: number; forecast: number; previous: number }>
   grouped: Set<string>
   inferred: Set<string>
+  sources: Map<string, number>
 }
 
 function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Rates): Totals {
@@ -136,6 +141,7 @@ function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Ra
     groups: new Map(),
     grouped: new Set(),
     inferred: new Set(),
+    sources: new Map(),
   }
   const usd = (minor: number, c: Currency) => toUsdCents(minor, c, table)
   for (const s of segments) {
@@ -162,7 +168,10 @@ function accumulate(segments: BilledSegment[], w: Window, by: GroupBy, rates: Ra
     t.forecast += forecast
     t.previous += prev
     const billed = actualMinor > 0 || forecastMinor > 0
-    if (billed) t.instances.add(s.instanceId)
+    if (billed) {
+      t.instances.add(s.instanceId)
+      t.sources.set(s.priceSource, (t.sources.get(s.priceSource) ?? 0) + 1)
+    }
     if (s.inferred) t.inferred.add(s.instanceId)
     const cur = t.byCurrency[s.currency] ?? { minor: 0, usdCents: 0 }
     t.byCurrency[s.currency] = cur
@@ -252,7 +261,12 @@ export function buildCostReport(
     },
     currency: 'USD',
     rates: settings.rates,
-    pricesAsOf: PRICES_AS_OF,
+    prices: [...t.sources]
+      .map(([source, segments]) => {
+        const { name, asOf } = priceSourceParts(source)
+        return { source: name, asOf, segments }
+      })
+      .sort((a, b) => a.source.localeCompare(b.source) || (a.asOf ?? '').localeCompare(b.asOf ?? '')),
     actualUsdCents: t.actual,
     forecastUsdCents: t.forecast,
     projection,

@@ -4,7 +4,8 @@
  * priced per user per month. Applying it is a routing change (`clawops provider routing set`).
  *
  * The score is a weighted mean of four components, each 0–100, over the components that have data:
- * - reliability (30 %): provisions that succeeded at the first try count 1, after retries 0.5, failed 0;
+ * - reliability (30 %): provisions that succeeded at the first try count 1, after retries (another
+ *   create call, or another server) 0.5, failed 0;
  * - speed (25 %): the median provisioning time, 100 at `fastProvisionMinutes` (4) or less, 0 at
  *   `slowProvisionMinutes` (12) or more, linear between;
  * - incidents (20 %): 100 minus 40 per critical, 25 per high, 10 per warning, 5 per other incident open
@@ -18,7 +19,12 @@ import { priceAt } from '../domain/price-book.js'
 import type { Provider, RegionGroup } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import { LedgerViews, type Member } from '../store/ledger-views.js'
-import { type ProvisionAttempt, ProvisionHistory } from '../store/provision-history.js'
+import {
+  PROVISION_PHASES,
+  type ProvisionAttempt,
+  ProvisionHistory,
+  type ProvisionPhase,
+} from '../store/provision-history.js'
 import { type RoutingConfig, RoutingVersions } from '../store/routing.js'
 import { leavePrimaryCommand } from './actions.js'
 import { iso } from './calendar.js'
@@ -48,6 +54,16 @@ export interface ProviderScore {
       p50Ms: number | null
       avgMs: number | null
       p90Ms: number | null
+      /** The median of each phase (create, boot, join, first healthy) of the provisions that measured it. */
+      phases: Record<ProvisionPhase, number | null>
+      /** The same per region, slowest median first: where a delay happened. */
+      regions: {
+        region: string
+        total: number
+        failed: number
+        p50Ms: number | null
+        phases: Record<ProvisionPhase, number | null>
+      }[]
     }
     incidents: { count: number; open: number; bySeverity: Record<string, number>; ids: string[] }
     health: { instances: number; avgScore: number | null; downSamplesPct: number | null }
@@ -81,6 +97,18 @@ export interface ProviderHealthReport {
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
 
+function phaseMedians(attempts: ProvisionAttempt[]): Record<ProvisionPhase, number | null> {
+  const out = {} as Record<ProvisionPhase, number | null>
+  for (const p of PROVISION_PHASES) {
+    const xs = attempts
+      .map((a) => a.phases?.[p])
+      .filter((x): x is number => x !== undefined)
+      .sort((a, b) => a - b)
+    out[p] = quantile(xs, 0.5)
+  }
+  return out
+}
+
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
@@ -94,12 +122,14 @@ function scoreProvider(
   s: LedgerSettings['providerHealth'],
 ): ProviderScore {
   const ok = attempts.filter((a) => a.outcome === 'ok')
-  const retried = attempts.filter((a) => a.attempts > 1)
+  // Retried: more than one create call, or more than one server (a replaced try).
+  const wasRetried = (a: ProvisionAttempt) => a.attempts > 1 || (a.tries ?? 1) > 1
+  const retried = attempts.filter(wasRetried)
   const durations = ok.map((a) => Date.parse(a.finishedAt) - Date.parse(a.startedAt)).sort((a, b) => a - b)
   const p50 = quantile(durations, 0.5)
   const enough = attempts.length >= s.minProvisions
   const reliability = enough
-    ? (100 * ok.reduce((sum, a) => sum + (a.attempts > 1 ? 0.5 : 1), 0)) / attempts.length
+    ? (100 * ok.reduce((sum, a) => sum + (wasRetried(a) ? 0.5 : 1), 0)) / attempts.length
     : null
   const speed =
     enough && p50 !== null
@@ -145,6 +175,23 @@ function scoreProvider(
         avgMs:
           durations.length === 0 ? null : Math.round(durations.reduce((a, b) => a + b, 0) / durations.length),
         p90Ms: quantile(durations, 0.9),
+        phases: phaseMedians(ok),
+        regions: [...new Set(attempts.map((a) => a.region))]
+          .map((region) => {
+            const here = attempts.filter((a) => a.region === region)
+            const good = here.filter((a) => a.outcome === 'ok')
+            const d = good
+              .map((a) => Date.parse(a.finishedAt) - Date.parse(a.startedAt))
+              .sort((a, b) => a - b)
+            return {
+              region,
+              total: here.length,
+              failed: here.length - good.length,
+              p50Ms: quantile(d, 0.5),
+              phases: phaseMedians(good),
+            }
+          })
+          .sort((a, b) => (b.p50Ms ?? -1) - (a.p50Ms ?? -1)),
       },
       incidents: {
         count: incidents.length,

@@ -3,7 +3,6 @@
  * confirmation, journal, audit). Ledger may propose it; it waits for Commander or the operator.
  */
 import type { Context } from '../context.js'
-import type { Plan } from '../domain/plan.js'
 import type { Engine } from '../engine/engine.js'
 import type { MutationOptions, MutationResult } from '../engine/types.js'
 import type { PolicyDecision } from '../policy/check.js'
@@ -27,16 +26,13 @@ export async function setRouting(
   ctx: Context,
   engine: Engine,
   rawChange: unknown,
-  opts: Pick<MutationOptions, 'dryRun' | 'confirm' | 'yes'> & {
-    ask?: (question: string) => Promise<boolean>
-  },
+  opts: Pick<MutationOptions, 'dryRun' | 'confirm' | 'yes' | 'prompt'>,
 ): Promise<RoutingSetResult> {
-  const ask = opts.ask
   const r = await engine.mutate(ctx, routingSet, rawChange, {
     dryRun: opts.dryRun,
     confirm: opts.confirm,
     yes: opts.yes,
-    prompt: ask ? (plan: Plan) => ask(`${plan.summary}. Apply?`) : undefined,
+    prompt: opts.prompt,
   })
   const input = r.plan.steps[0]!.input as RoutingStepInput
   const written = r.status === 'dry-run' ? undefined : ctx.store().repo(RoutingVersions).byOp(r.operation.id)

@@ -104,6 +104,8 @@ interface Category<T> {
   /** One command for the whole category (grouped by target where targets differ). */
   bulkCommands: string[]
   items: T[]
+  /** Fewer items are listed than were found (`count`). */
+  truncated: boolean
 }
 
 export interface WasteReport {
@@ -134,11 +136,13 @@ function category<T extends { monthlySavingUsdCents: number }>(
   limit: number | undefined,
 ): Category<T> {
   items.sort((a, b) => b.monthlySavingUsdCents - a.monthlySavingUsdCents)
+  const listed = limit === undefined ? items : items.slice(0, limit)
   return {
     count: items.length,
     monthlySavingUsdCents: items.reduce((s, i) => s + i.monthlySavingUsdCents, 0),
     bulkCommands: items.length === 0 ? [] : bulk(items),
-    items: limit === undefined ? items : items.slice(0, limit),
+    items: listed,
+    truncated: listed.length < items.length,
   }
 }
 

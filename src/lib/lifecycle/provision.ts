@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Context } from '../context.js'
-import { type Currency, monthlyUsdCents, regionsOf } from '../domain/catalog.js'
+import { regionsOf } from '../domain/catalog.js'
 import type { Role } from '../domain/instance.js'
 import { LabelsSchema } from '../domain/labels.js'
 import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '../domain/provider.js'
@@ -8,8 +8,10 @@ import { type Tier, TierSchema } from '../domain/tier.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { providerHealth } from '../ledger/provider-health.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
-import { derivedId, provisionMember } from '../provisioning/member.js'
+import { phaseClock } from '../provisioning/eta.js'
+import { derivedId, type MemberResult, provisionMember } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
 import { Operations } from '../store/operations.js'
 import { currentRouting, poolsFor } from '../store/routing.js'
@@ -105,8 +107,7 @@ const kind: OperationKind<ProvisionParams> = {
     const { primary, standby, routingVersion } = chooseProviders(ctx, p)
     // Missing credentials are a config error now, not a failed step later.
     await Promise.all([ctx.provider(primary), ctx.provider(standby)])
-    const rates = ctx.config().currency.rates as Record<Currency, number>
-    const perPair = monthlyUsdCents(primary, p.tier, rates) + monthlyUsdCents(standby, p.tier, rates)
+    const book = await planPrices(ctx, [primary, standby])
     const pairs: PairInput[] = Array.from({ length: p.count }, (_, i) => {
       const pairId = derivedId('p', salt, `pair:${i}`)
       return {
@@ -130,11 +131,18 @@ const kind: OperationKind<ProvisionParams> = {
         ],
       }
     })
+    const priced = pairs.map((x) =>
+      x.members.reduce((sum, m) => sum + book.monthlyUsdCents(m.provider, x.tier, m.region), 0),
+    )
+    for (const m of pairs.flatMap((x) => x.members)) {
+      if (book.regionAvailable(m.provider, m.region) === false)
+        ctx.warn(`${m.provider} lists region ${m.region} as unavailable (its catalogue as last read)`)
+    }
     return {
       summary: `provision ${p.count} ${p.tier} pair${p.count === 1 ? '' : 's'} in ${p.group}: ${primary} primary, ${standby} standby`,
       targets: pairs.map((x) => x.pairId),
       affectedUsers: p.count,
-      costDeltaMonthlyUsdCents: perPair * p.count,
+      costDeltaMonthlyUsdCents: priced.reduce((a, b) => a + b, 0),
       locks: pairs.map((x) => `pair:${x.pairId}`),
       steps: [
         ...pairs.map((x) => ({ name: 'pair', target: x.pairId, input: x })),
@@ -148,8 +156,9 @@ const kind: OperationKind<ProvisionParams> = {
           primary,
           standby,
           routingVersion,
-          perPairUsdCents: perPair,
+          perPairUsdCents: priced[0] ?? 0,
         },
+        prices: originsOf(book, [primary, standby]),
       },
     }
   },
@@ -161,18 +170,44 @@ const kind: OperationKind<ProvisionParams> = {
 
 export default kind
 
-async function provisionPair(run: StepRun, _p: ProvisionParams, x: PairInput) {
+async function provisionPair(run: StepRun, p: ProvisionParams, x: PairInput) {
   const t0 = Date.now()
-  const members = await Promise.all(
+  // Both members run to their own end: a failed one never leaves the other half-watched.
+  const settled = await Promise.allSettled(
     x.members.map((m) =>
       provisionMember(run, { ...m, pairId: x.pairId, userId: x.userId, tier: x.tier, labels: x.labels }),
     ),
   )
-  run.progress(`${x.pairId}: ACTIVE`, { pairId: x.pairId, state: 'ACTIVE' })
-  return { pairId: x.pairId, userId: x.userId, members, timings: { totalMs: Date.now() - t0 } }
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+  const members = settled.map((r) => (r as PromiseFulfilledResult<MemberResult>).value)
+  const totalMs = Date.now() - t0
+  const clock = phaseClock(run.ctx, run.opId)
+  clock.observePair(totalMs)
+  const counts = run.ctx.store().repo(Operations).stepCounts(run.opId)
+  // Steps still pending or running, this one aside (the final notify step is not a pair).
+  const left = Math.max(0, counts.pending + counts.running - 2)
+  const concurrency = Math.min(provisioningSettings(run.ctx.config()).concurrency, p.count)
+  const etaMs = left === 0 ? 0 : clock.pairsRemaining(left, concurrency)
+  // A member whose node is up but whose OpenClaw is still starting reads BOOTSTRAPPING (warming up).
+  const up = members.every((m) => m.active)
+  const state = up ? 'ACTIVE' : 'BOOTSTRAPPING'
+  run.progress(
+    `${x.pairId}: ${up ? 'ACTIVE' : 'up, OpenClaw warming up'} in ${Math.round(totalMs / 1000)} s${left ? `; ${left} pair(s) to go, about ${Math.ceil(etaMs / 1000)} s` : ''}`,
+    { pairId: x.pairId, state, totalMs, pairsLeft: left, etaMs },
+  )
+  return {
+    pairId: x.pairId,
+    userId: x.userId,
+    members,
+    timings: { totalMs, byMember: Object.fromEntries(members.map((m) => [m.role, m.timings])) },
+  }
 }
 
-/** The final step: one signed webhook to COMPANION with every pair's outcome. */
+/**
+ * The final step: one signed webhook to COMPANION with every pair's outcome: `provision.completed`
+ * when every pair came up, `provision.failed` when any did not (the failed pairs named, with why).
+ */
 async function notify(run: StepRun) {
   const ctx = run.ctx
   const steps = ctx
@@ -180,9 +215,11 @@ async function notify(run: StepRun) {
     .repo(Operations)
     .steps(run.opId)
     .filter((s) => s.name === 'pair')
+  const failed = steps.filter((s) => s.state === 'failed')
   const data = {
     opId: run.opId,
     planId: run.planId,
+    failed: failed.map((s) => s.target),
     pairs: steps.map((s) => ({
       pairId: s.target,
       state: s.state,
@@ -190,9 +227,10 @@ async function notify(run: StepRun) {
       ...(s.error ? { error: s.error } : {}),
     })),
   }
+  const type = failed.length > 0 ? 'provision.failed' : 'provision.completed'
   // The op id keys the webhook: a resumed run re-sends the same notification, never a second one.
-  const id = enqueueCompanionWebhook(ctx, 'provision.completed', data, `whk-${run.opId}`)
-  if (!id) return { webhook: 'not-configured' }
+  const id = enqueueCompanionWebhook(ctx, type, data, `whk-${run.opId}`)
+  if (!id) return { webhook: 'not-configured', type }
   const outcome = await deliverWebhook(ctx, id)
-  return { webhook: outcome.state, id, ...(outcome.status ? { status: outcome.status } : {}) }
+  return { webhook: outcome.state, type, id, ...(outcome.status ? { status: outcome.status } : {}) }
 }

@@ -6,11 +6,11 @@
  * decides). The queue item is claimed by the operation and marked done with the new instance.
  */
 import { z } from 'zod'
-import { type Currency, monthlyUsdCents } from '../domain/catalog.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import type { OperationKind } from '../engine/kind.js'
 import { UserError } from '../errors.js'
+import { originsOf, planPrices } from '../pricing/book.js'
 import { derivedId, provisionMember } from '../provisioning/member.js'
 import { Instances } from '../store/instances.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
@@ -40,7 +40,7 @@ const kind: OperationKind<ReprovisionParams> = {
     if (!r.success) throw new UserError('INVALID_INPUT', r.error.issues.map((i) => i.message).join('; '))
     return r.data
   },
-  plan(ctx, p, { salt }) {
+  async plan(ctx, p, { salt }) {
     const queue = ctx.store().repo(ReprovisionQueue)
     const instances = ctx.store().repo(Instances)
     const ready = queue.list({ states: ['ready'] }).filter((i) => !p.ids || p.ids.includes(i.id))
@@ -49,7 +49,6 @@ const kind: OperationKind<ReprovisionParams> = {
         hint: 'See clawops reprovision list: items wait until their provider has recovered.',
       })
     }
-    const rates = ctx.config().currency.rates as Record<Currency, number>
     const items: ItemInput[] = ready.map((i) => {
       const old = instances.get(i.replacesInstanceId)
       return {
@@ -64,14 +63,22 @@ const kind: OperationKind<ReprovisionParams> = {
         labels: old?.labels ?? {},
       }
     })
+    const providers = [...new Set(items.map((x) => x.provider))]
+    const book = await planPrices(ctx, providers)
     return {
       summary: `provision ${items.length} replacement standby${items.length === 1 ? '' : 's'}`,
       targets: items.map((x) => x.pairId),
       affectedUsers: new Set(items.map((x) => x.userId)).size,
-      costDeltaMonthlyUsdCents: items.reduce((s, x) => s + monthlyUsdCents(x.provider, x.tier, rates), 0),
+      costDeltaMonthlyUsdCents: items.reduce(
+        (s, x) => s + book.monthlyUsdCents(x.provider, x.tier, x.region),
+        0,
+      ),
       locks: [...new Set(items.map((x) => `pair:${x.pairId}`))],
       steps: items.map((x) => ({ name: 'standby', target: x.pairId, input: x })),
-      facts: { reprovision: items.map((x) => [x.itemId, x.provider, x.region]) },
+      facts: {
+        reprovision: items.map((x) => [x.itemId, x.provider, x.region]),
+        prices: originsOf(book, providers),
+      },
     }
   },
   async runStep(run) {

@@ -2,7 +2,8 @@
  * Output mode from argv and environment, decided before oclif parses flags so that even a flag-parse
  * error or an unknown command is answered in the mode the caller asked for.
  */
-import type { OutputFormat } from '../context.js'
+/** How a command writes its result: JSON, a table, or a wide table. */
+export type OutputFormat = 'json' | 'table' | 'wide'
 
 export function requestedFormat(
   argv: readonly string[],

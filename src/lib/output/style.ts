@@ -9,6 +9,7 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
 
 const STATE_STYLE: Record<string, Style> = {
   ACTIVE: 'green',
+  BOOTSTRAPPING: 'cyan',
   DEGRADED: 'yellow',
   FAILED: 'red',
   STANDBY_PROMOTING: 'magenta',
@@ -19,6 +20,11 @@ const STATE_STYLE: Record<string, Style> = {
   running: 'cyan',
   ok: 'green',
   denied: 'red',
+  serving: 'green',
+  degraded: 'yellow',
+  promoting: 'magenta',
+  'at-risk': 'red',
+  unserved: 'red',
 }
 
 /** Colours a state word the same way in every table. */

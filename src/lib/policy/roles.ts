@@ -20,7 +20,13 @@ export interface RoleSpec {
  * Actions only the human operator takes: they manage the lab, change the gateway the agents run on
  * (their own allowlists included) or decide which devices the fleet trusts.
  */
-export const HUMAN_ONLY: readonly Action[] = ['lab.manage', 'agents.install', 'gateway.setup', 'node.approve']
+export const HUMAN_ONLY: readonly Action[] = [
+  'lab.manage',
+  'agents.install',
+  'gateway.setup',
+  'node.approve',
+  'store.restore',
+]
 
 const ALL: Record<Action, Grant> = Object.fromEntries(ACTIONS.map((a) => [a, 'allow'])) as Record<
   Action,
@@ -51,6 +57,7 @@ export const ROLES: Record<Actor, RoleSpec> = {
       teardown: 'confirm',
       'instance.restart': 'allow',
       'ops.resume': 'allow',
+      'prices.refresh': 'allow',
     },
   },
   guardian: {
@@ -65,12 +72,14 @@ export const ROLES: Record<Actor, RoleSpec> = {
       'health.sweep': 'allow',
       // Retention: archives past their keep date; a user's archive is never pruned early.
       'archive.prune': 'allow',
+      // Stops a rollout (config push, upgrade) before its next batch when it hurts health.
+      'rollout.pause': 'allow',
     },
   },
   ledger: {
     summary: 'cost agent: recommends; tier changes, teardowns and routing changes wait for Commander',
     canConfirm: false,
-    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm' },
+    grants: { resize: 'confirm', teardown: 'confirm', 'routing.set': 'confirm', 'prices.refresh': 'allow' },
   },
   triage: {
     summary: 'incident agent: read-only diagnostics',

@@ -31,6 +31,13 @@ export interface TeardownFact {
   wholePair?: boolean
 }
 
+/** How a teardown keeps one pair's user state (`skipped`: --no-archive, the state is lost). */
+export interface TeardownArchiveFact {
+  pairId: string
+  how: 'node' | 'provider-snapshot' | 'kept' | 'nothing' | 'skipped'
+  plan: string
+}
+
 /** Rule 2's limits for a rollout to more than ROLLING_OVER_INSTANCES instances. */
 export const ROLLOUT_LIMITS = {
   /** A batch is at most this share of the target (and at most the configured ceiling). */
@@ -163,7 +170,7 @@ export interface SilenceFact {
 
 type Rule = (plan: PlanBody, actor: Actor) => Finding | null
 
-const rolePermission: Rule = (plan, actor) => {
+export const rolePermission: Rule = (plan, actor) => {
   const grant = grantOf(actor, plan.action)
   if (grant === 'deny') {
     return {
@@ -205,6 +212,27 @@ const standbyBeforeTeardown: Rule = (plan) => {
       .map((f) => f.instanceId)
       .join(', ')}`,
   }
+}
+
+/**
+ * A teardown that keeps no copy of the users' state (--no-archive) is never an agent's call: the
+ * operator, or Commander through the gateway's human approval, confirms it; every other role is
+ * refused.
+ */
+const teardownWithoutArchive: Rule = (plan, actor) => {
+  const facts = plan.facts.teardownArchive as TeardownArchiveFact[] | undefined
+  const lost = facts?.filter((f) => f.how === 'skipped') ?? []
+  if (lost.length === 0) return null
+  const message = `tearing down ${lost.length} pair${lost.length === 1 ? '' : 's'} without archiving: the users' state is deleted with no copy (${lost
+    .map((f) => f.pairId)
+    .join(', ')})`
+  return ROLES[actor].canConfirm
+    ? { rule: 'teardown-without-archive', effect: 'confirm', message }
+    : {
+        rule: 'teardown-without-archive',
+        effect: 'deny',
+        message: `${message}; only the operator or Commander may confirm it`,
+      }
 }
 
 /** Rule 2: above 100 instances a change rolls, in more than one batch. */
@@ -340,6 +368,7 @@ export const RULES: readonly Rule[] = [
   rolePermission,
   confirmOverUsers,
   standbyBeforeTeardown,
+  teardownWithoutArchive,
   rollingOver100,
   rolloutLimits,
   allAtOnceRollout,

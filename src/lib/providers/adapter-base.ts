@@ -7,7 +7,7 @@ import type { z } from 'zod'
 import { findOffer } from '../domain/catalog.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
-import { UserError } from '../errors.js'
+import { UserError, withDetails } from '../errors.js'
 import {
   DEFAULT_CREATE_RECOVERY_DELAY_MS,
   DEFAULT_WAIT_TIMEOUT_MS,
@@ -30,8 +30,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
+  SnapshotOptions,
+  SnapshotRef,
   WaitOptions,
 } from './types.js'
 import { pollUntil } from './wait.js'
@@ -64,7 +67,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     return this.http.send({ ...req, signal: opts.signal, opId: opts.opId })
   }
 
+  /** The body of `res` as `schema`: already parsed when the request named the schema (and retried if malformed). */
   protected parse<S extends z.ZodType>(schema: S, res: HttpResponse): z.infer<S> {
+    if (res.data?.schema === schema) return res.data.value as z.infer<S>
     return parseResponse(schema, res.body, { provider: this.provider, ...res }, this.secrets)
   }
 
@@ -78,6 +83,9 @@ export abstract class AdapterBase implements ProviderAdapter {
   abstract resize(id: string, plan: string, opts?: ResizeOptions): Promise<ProviderServer>
   abstract prices(opts?: CallOptions): Promise<PlanPrice[]>
   abstract regions(opts?: CallOptions): Promise<ProviderRegion[]>
+  abstract snapshot(serverId: string, name: string, opts?: SnapshotOptions): Promise<ProviderSnapshot>
+  abstract getSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<ProviderSnapshot | null>
+  abstract deleteSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<{ alreadyGone: boolean }>
   /** State of a provider action; only adapters whose Pendings carry actions implement it for real. */
   protected abstract actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState>
 
@@ -187,8 +195,9 @@ export abstract class AdapterBase implements ProviderAdapter {
     const attempts = 3
     for (let i = 1; ; i++) {
       try {
-        return await doCreate()
-      } catch (err) {
+        return { ...(await doCreate()), createCalls: i }
+      } catch (caught) {
+        const err = caught instanceof UserError ? withDetails(caught, { createCalls: i }) : caught
         if (
           !(err instanceof UserError) ||
           err.code !== 'PROVIDER_ERROR' ||
@@ -196,13 +205,18 @@ export abstract class AdapterBase implements ProviderAdapter {
           i >= attempts
         )
           throw err
-        const status = (err.details as { status?: number | null }).status
-        const ambiguous = status === null || status === undefined || status >= 500
+        const d = err.details as { status?: number | null; providerCode?: string }
+        // No answer, a 5xx, or an answer too malformed to read: the server may exist now.
+        const ambiguous =
+          d.status === null ||
+          d.status === undefined ||
+          d.status >= 500 ||
+          d.providerCode === 'invalid_response'
         if (!ambiguous) throw err
         // A create that timed out may still land; give it time before deciding it did not.
         await this.deps.clock.sleep(this.recoveryDelayMs, opts.signal)
         const existing = await this.adoptable(input, opts)
-        if (existing) return existing
+        if (existing) return { ...existing, createCalls: i }
         this.deps.logger.warn(
           { provider: this.provider, name: input.name, attempt: i },
           'create failed ambiguously; not found, retrying',
@@ -275,6 +289,32 @@ export abstract class AdapterBase implements ProviderAdapter {
       return (await this.waitFor(await this.powerOn(id, opts), waitOpts())) as ProviderServer
     }
     return now
+  }
+
+  /** Polls a snapshot until it is available; one that disappears meanwhile is an error. */
+  protected waitForSnapshot(ref: SnapshotRef, opts: WaitOptions): Promise<ProviderSnapshot> {
+    const details = { provider: this.provider, serverId: ref.serverId, snapshotId: ref.id }
+    return pollUntil(
+      `${this.provider} snapshot ${ref.id} of server ${ref.serverId} becoming available`,
+      async () => {
+        const snap = await this.getSnapshot(ref, opts)
+        if (!snap) {
+          throw new UserError(
+            'PROVIDER_ERROR',
+            `${this.provider}: snapshot ${ref.id} of server ${ref.serverId} disappeared`,
+            { details: { ...details, status: 404, providerCode: 'not_found', requestId: null } },
+          )
+        }
+        return snap.status === 'available' ? { done: true, value: snap } : { done: false, state: snap.status }
+      },
+      {
+        timeoutMs: opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+        pollMs: opts.pollMs ?? this.pollMs,
+        clock: this.deps.clock,
+        signal: opts.signal,
+        details,
+      },
+    )
   }
 
   protected async mustGet(id: string, opts: CallOptions): Promise<ProviderServer> {

@@ -7,7 +7,8 @@
  * separate API (clawops uses none: the op id travels in the display name, see names.ts).
  */
 import { z } from 'zod'
-import { findRegion, OFFERS, PRICES_AS_OF } from '../domain/catalog.js'
+import { findRegion, OFFERS } from '../domain/catalog.js'
+import { CONTABO_PRICE_TABLE, datedListAt } from '../domain/price-book.js'
 import { type ActionState, AdapterBase } from './adapter-base.js'
 import {
   type AdapterDeps,
@@ -32,8 +33,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface ContaboOptions extends AdapterTuning {
@@ -95,6 +99,19 @@ const ListSchema = z.object({
 })
 const OneSchema = z.object({ data: z.array(InstanceSchema).min(1) })
 const CreatedSchema = z.object({ data: z.array(z.object({ instanceId: z.number() })).min(1) })
+const SnapshotBody = z.object({
+  snapshotId: z.string(),
+  name: z.string(),
+  instanceId: z.number(),
+  createdDate: z.string(),
+  autoDeleteDate: z.string().nullable().optional(),
+})
+const SnapshotsSchema = z.object({
+  data: z.array(SnapshotBody),
+  _pagination: z.object({ totalPages: z.number() }),
+})
+const SnapshotSchema = z.object({ data: z.array(SnapshotBody).min(1) })
+const ReinstallSchema = z.object({ data: z.array(z.object({ instanceId: z.number() })).min(1) })
 const CancelSchema = z.object({
   data: z.array(z.object({ instanceId: z.number(), cancelDate: z.string() })).min(1),
 })
@@ -118,6 +135,8 @@ export class ContaboAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'static',
+    snapshots: 'server',
+    userData: 'cloud-init',
   }
   private readonly tokens: ContaboTokens
   private readonly defaultImage: string
@@ -184,6 +203,7 @@ export class ContaboAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreatedSchema,
           method: 'POST',
           path: '/compute/instances',
           json: {
@@ -211,7 +231,12 @@ export class ContaboAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/compute/instances/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: OneSchema,
+        method: 'GET',
+        path: `/compute/instances/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -224,6 +249,7 @@ export class ContaboAdapter extends AdapterBase {
     for (let page = 1, pages = 1; page <= pages; page++) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/compute/instances',
           query: { page, size: PAGE_SIZE, displayName: filter.name, region: filter.region },
@@ -241,6 +267,7 @@ export class ContaboAdapter extends AdapterBase {
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const res = await this.call(
       {
+        schema: CancelSchema,
         method: 'POST',
         path: `/compute/instances/${encodeURIComponent(id)}/cancel`,
         json: {},
@@ -271,23 +298,27 @@ export class ContaboAdapter extends AdapterBase {
     return this.refuseResize(id, plan)
   }
 
-  /** Contabo publishes no price API: the dated catalogue table, marked `static`. */
+  /** Contabo publishes no price API: the price list of the dated table in force now, marked `static`. */
   async prices(): Promise<PlanPrice[]> {
-    return OFFERS.filter((o) => o.provider === 'contabo').map((o) => ({
-      provider: 'contabo',
-      plan: o.plan,
-      vcpus: o.vcpus,
-      memoryMb: o.memoryGb * 1024,
-      diskGb: null,
-      region: null,
-      regions: null,
-      monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
-      hourly: null,
-      monthlyGross: null,
-      termMonths: 1,
-      source: 'static',
-      asOf: PRICES_AS_OF,
-    }))
+    const list = datedListAt(CONTABO_PRICE_TABLE, new Date(this.deps.clock.now()).toISOString())
+    return list.offers.map((o) => {
+      const offer = OFFERS.find((x) => x.provider === 'contabo' && x.plan === o.plan)
+      return {
+        provider: 'contabo',
+        plan: o.plan,
+        vcpus: offer?.vcpus ?? null,
+        memoryMb: offer ? offer.memoryGb * 1024 : null,
+        diskGb: null,
+        region: null,
+        regions: null,
+        monthly: money(scaledToDecimal(BigInt(o.monthly), 2), o.currency),
+        hourly: null,
+        monthlyGross: null,
+        termMonths: 1,
+        source: 'static',
+        asOf: list.asOf,
+      }
+    })
   }
 
   /** The region enum of Contabo's create request (the API has no region listing worth the call). */
@@ -300,6 +331,64 @@ export class ContaboAdapter extends AdapterBase {
       available: true,
       group: findRegion('contabo', r.code)?.group ?? null,
     }))
+  }
+
+  /** An instance snapshot; it belongs to the instance (and Contabo deletes it at its autoDeleteDate). */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const path = `/compute/instances/${encodeURIComponent(serverId)}/snapshots`
+    for (let page = 1, pages = 1; page <= pages; page++) {
+      // `name` filters by substring; the exact name decides.
+      const res = await this.call({ method: 'GET', path, query: { name, page, size: PAGE_SIZE } }, opts)
+      const body = this.parse(SnapshotsSchema, res)
+      const found = body.data.find((x) => x.name === name)
+      if (found) return toSnapshot(found)
+      pages = body._pagination.totalPages
+    }
+    const res = await this.call(
+      { method: 'POST', path, json: { name, description: `clawops archive ${name}` } },
+      opts,
+    )
+    return toSnapshot(this.parse(SnapshotSchema, res).data[0]!)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: `/compute/instances/${encodeURIComponent(ref.serverId)}/snapshots/${encodeURIComponent(ref.id)}`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(SnapshotSchema, res).data[0]!)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call(
+      {
+        method: 'DELETE',
+        path: `/compute/instances/${encodeURIComponent(ref.serverId)}/snapshots/${encodeURIComponent(ref.id)}`,
+        allow404: true,
+      },
+      opts,
+    )
+    return { alreadyGone: res.status === 404 }
+  }
+
+  /** PUT /compute/instances/{id}: the default image installed afresh, without user data; the disk is wiped. */
+  async reinstall(serverId: string, opts: CallOptions = {}): Promise<Pending> {
+    const res = await this.call(
+      {
+        method: 'PUT',
+        path: `/compute/instances/${encodeURIComponent(serverId)}`,
+        json: { imageId: this.defaultImage, defaultUser: 'root' },
+        idempotent: true,
+      },
+      opts,
+    )
+    this.parse(ReinstallSchema, res)
+    return { provider: 'contabo', serverId, actions: [], until: 'running' }
   }
 
   protected async actionState(): Promise<ActionState> {
@@ -340,6 +429,20 @@ function toServer(i: CInstance): ProviderServer {
     labels: {},
     createdAt: i.createdDate,
     endsAt: i.cancelDate || null,
+  }
+}
+
+function toSnapshot(x: z.infer<typeof SnapshotBody>): ProviderSnapshot {
+  return {
+    provider: 'contabo',
+    id: x.snapshotId,
+    serverId: String(x.instanceId),
+    name: x.name,
+    // Contabo answers once the snapshot exists; it has no status to wait on.
+    status: 'available',
+    sizeGb: null,
+    createdAt: x.createdDate,
+    expiresAt: x.autoDeleteDate || null,
   }
 }
 

@@ -43,3 +43,11 @@ export function providerOptions(
   }
   return { provider, ...Object.fromEntries(fields.map((k) => [k, creds[k]])), ...urls } as ProviderOptions
 }
+
+/** Whether `provider` has credentials: a credentials file, or (trusted environment only) every variable. */
+export function hasCredentials(config: Config, provider: Provider, env: NodeJS.ProcessEnv): boolean {
+  if (config.providers?.[provider]?.credentialsFile) return true
+  return Object.values(CREDENTIAL_ENV[provider] as Record<string, string>).every(
+    (name) => (env[name] ?? '').trim() !== '',
+  )
+}

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { findRegion } from '../domain/catalog.js'
+import { UserError } from '../errors.js'
 import { type ActionState, AdapterBase } from './adapter-base.js'
 import {
   type AdapterDeps,
@@ -37,9 +38,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface DigitalOceanOptions extends AdapterTuning {
@@ -82,6 +86,22 @@ const ActionSchema = z.object({
     type: z.string(),
   }),
 })
+const ActionsSchema = z.object({
+  actions: z.array(z.object({ id: z.number(), status: z.string(), type: z.string() })),
+  links: LinksSchema,
+})
+const SnapshotFields = {
+  name: z.string(),
+  created_at: z.string(),
+  size_gigabytes: z.number().nullable().optional(),
+}
+const DropletSnapshotsSchema = z.object({
+  snapshots: z.array(z.object({ id: z.number(), ...SnapshotFields })),
+  links: LinksSchema,
+})
+const SnapshotSchema = z.object({
+  snapshot: z.object({ id: z.string(), resource_id: z.string(), ...SnapshotFields }),
+})
 const SizesSchema = z.object({
   sizes: z.array(
     z.object({
@@ -116,6 +136,8 @@ export class DigitalOceanAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -159,6 +181,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: CreateSchema,
           method: 'POST',
           path: '/droplets',
           json: {
@@ -187,7 +210,7 @@ export class DigitalOceanAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/droplets/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -202,6 +225,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/droplets',
           query: {
@@ -262,7 +286,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: PlanPrice[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
+        { schema: SizesSchema, method: 'GET', path: '/sizes', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(SizesSchema, res)
@@ -293,7 +317,7 @@ export class DigitalOceanAdapter extends AdapterBase {
     const out: ProviderRegion[] = []
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { page, per_page: PER_PAGE } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)
@@ -312,8 +336,105 @@ export class DigitalOceanAdapter extends AdapterBase {
     return out
   }
 
+  /**
+   * The droplet's `snapshot` action. A snapshot is listed under its droplet only once taken, so a
+   * resumed run first waits for a snapshot action still running on the droplet, then looks by name.
+   */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const running = (await this.dropletActions(serverId, opts)).find(
+      (a) => a.type === 'snapshot' && a.status === 'in-progress',
+    )
+    if (running) {
+      await this.waitFor(
+        { provider: 'digitalocean', serverId, actions: [String(running.id)], until: null },
+        opts,
+      )
+    }
+    const taken = await this.dropletSnapshot(serverId, name, opts)
+    if (taken) return taken
+    const pending = await this.action(serverId, { type: 'snapshot', name }, null, opts)
+    await this.waitFor(pending, opts)
+    const now = await this.dropletSnapshot(serverId, name, opts)
+    if (!now) {
+      throw new UserError(
+        'PROVIDER_ERROR',
+        `digitalocean: the snapshot ${name} of droplet ${serverId} is not listed after its action completed`,
+        {
+          details: {
+            provider: 'digitalocean',
+            status: null,
+            providerCode: 'snapshot_missing',
+            requestId: null,
+          },
+        },
+      )
+    }
+    return now
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      { method: 'GET', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    if (res.status === 404) return null
+    const x = this.parse(SnapshotSchema, res).snapshot
+    return toSnapshot(x, x.resource_id)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call(
+      { method: 'DELETE', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    return { alreadyGone: res.status === 404 }
+  }
+
+  private async dropletSnapshot(
+    serverId: string,
+    name: string,
+    opts: CallOptions,
+  ): Promise<ProviderSnapshot | null> {
+    for (let page: number | null = 1; page !== null; ) {
+      const res = await this.call(
+        {
+          method: 'GET',
+          path: `/droplets/${encodeURIComponent(serverId)}/snapshots`,
+          query: { page, per_page: PER_PAGE },
+        },
+        opts,
+      )
+      const body = this.parse(DropletSnapshotsSchema, res)
+      const found = body.snapshots.find((x) => x.name === name)
+      if (found) return toSnapshot({ ...found, id: String(found.id) }, serverId)
+      page = nextPage(body.links?.pages?.next)
+    }
+    return null
+  }
+
+  private async dropletActions(serverId: string, opts: CallOptions) {
+    const out: { id: number; status: string; type: string }[] = []
+    for (let page: number | null = 1; page !== null; ) {
+      const res = await this.call(
+        {
+          method: 'GET',
+          path: `/droplets/${encodeURIComponent(serverId)}/actions`,
+          query: { page, per_page: PER_PAGE },
+        },
+        opts,
+      )
+      const body = this.parse(ActionsSchema, res)
+      out.push(...body.actions)
+      page = nextPage(body.links?.pages?.next)
+    }
+    return out
+  }
+
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionSchema, method: 'GET', path: `/actions/${encodeURIComponent(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionSchema, res)
     if (action.status === 'completed') return { state: 'success' }
     if (action.status === 'errored')
@@ -328,7 +449,13 @@ export class DigitalOceanAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `/droplets/${encodeURIComponent(id)}/actions`, json: body, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `/droplets/${encodeURIComponent(id)}/actions`,
+        json: body,
+        idempotent: true,
+      },
       opts,
     )
     return {
@@ -370,6 +497,23 @@ function toServer(d: Droplet): ProviderServer {
     labels: tagsToLabels(d.tags ?? []),
     createdAt: d.created_at,
     endsAt: null,
+  }
+}
+
+function toSnapshot(
+  x: { id: string; name: string; created_at: string; size_gigabytes?: number | null },
+  serverId: string,
+): ProviderSnapshot {
+  return {
+    provider: 'digitalocean',
+    id: x.id,
+    serverId,
+    name: x.name,
+    // Listed only once taken.
+    status: 'available',
+    sizeGb: x.size_gigabytes ?? null,
+    createdAt: x.created_at,
+    expiresAt: null,
   }
 }
 

@@ -23,7 +23,7 @@ import {
   type RetryClass,
   retryClassForStatus,
 } from './http-client.js'
-import { withOpLabel } from './names.js'
+import { SNAPSHOT_LABEL, withOpLabel } from './names.js'
 import { providerCodeOf } from './provider-error.js'
 import { Secret } from './secret.js'
 import { labelSelector, matchesLabels } from './tags.js'
@@ -38,9 +38,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HetznerOptions extends AdapterTuning {
@@ -89,6 +92,20 @@ const CreateSchema = z.object({
   next_actions: z.array(ActionSchema).optional(),
 })
 const ActionResponseSchema = z.object({ action: ActionSchema })
+const ImageSchema = z.object({
+  id: z.number(),
+  type: z.string(),
+  status: z.string(),
+  description: z.string(),
+  image_size: z.number().nullable().optional(),
+  created: z.string(),
+  created_from: z.object({ id: z.number(), name: z.string() }).nullable().optional(),
+  labels: z.record(z.string(), z.string()),
+})
+type HImage = z.infer<typeof ImageSchema>
+const ImageResponseSchema = z.object({ image: ImageSchema })
+const ImagesSchema = z.object({ images: z.array(ImageSchema), meta: PaginationSchema })
+const CreateImageSchema = z.object({ image: ImageSchema, action: ActionSchema })
 const PriceSchema = z.object({ net: z.string(), gross: z.string() })
 const ServerTypesSchema = z.object({
   server_types: z.array(
@@ -104,6 +121,20 @@ const ServerTypesSchema = z.object({
     }),
   ),
   meta: PaginationSchema.optional(),
+})
+const PricingSchema = z.object({
+  pricing: z.object({
+    currency: z.enum(['EUR', 'USD']),
+    vat_rate: z.string(),
+    server_types: z.array(
+      z.object({
+        name: z.string(),
+        prices: z.array(
+          z.object({ location: z.string(), price_hourly: PriceSchema, price_monthly: PriceSchema }),
+        ),
+      }),
+    ),
+  }),
 })
 const LocationsSchema = z.object({
   locations: z.array(z.object({ name: z.string(), city: z.string(), country: z.string() })),
@@ -141,6 +172,8 @@ export class HetznerAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'kv',
     prices: 'api',
+    snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -183,6 +216,7 @@ export class HetznerAdapter extends AdapterBase {
       try {
         const res = await this.call(
           {
+            schema: CreateSchema,
             method: 'POST',
             path: '/servers',
             json: {
@@ -217,7 +251,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
-    const res = await this.call({ method: 'GET', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: GetSchema, method: 'GET', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return null
     return toServer(this.parse(GetSchema, res).server)
   }
@@ -229,6 +266,7 @@ export class HetznerAdapter extends AdapterBase {
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/servers',
           query: { page, per_page: PER_PAGE, label_selector: selector, name: filter.name },
@@ -246,7 +284,10 @@ export class HetznerAdapter extends AdapterBase {
   }
 
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
-    const res = await this.call({ method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'DELETE', path: `/servers/${enc(id)}`, allow404: true },
+      opts,
+    )
     if (res.status === 404) return { mode: 'immediate', effectiveAt: null, pending: null, alreadyGone: true }
     const { action } = this.parse(ActionResponseSchema, res)
     return {
@@ -276,42 +317,55 @@ export class HetznerAdapter extends AdapterBase {
     )
   }
 
+  /**
+   * Net prices per server type and location from /pricing (which also names the account's currency),
+   * sizes and deprecation from /server_types; deprecated types are left out.
+   */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
-    const out: PlanPrice[] = []
+    const { pricing } = this.parse(PricingSchema, await this.call({ method: 'GET', path: '/pricing' }, opts))
+    const types = new Map<string, z.infer<typeof ServerTypesSchema>['server_types'][number]>()
     for (let page: number | null = 1; page !== null; ) {
       const res = await this.call(
-        { method: 'GET', path: '/server_types', query: { page, per_page: PER_PAGE } },
+        {
+          schema: ServerTypesSchema,
+          method: 'GET',
+          path: '/server_types',
+          query: { page, per_page: PER_PAGE },
+        },
         opts,
       )
       const body = this.parse(ServerTypesSchema, res)
-      for (const t of body.server_types) {
-        if (t.deprecation) continue
-        const regions = t.prices.map((p) => p.location)
-        for (const p of t.prices) {
-          out.push({
-            provider: 'hetzner',
-            plan: t.name,
-            vcpus: t.cores,
-            memoryMb: Math.round(t.memory * 1024),
-            diskGb: t.disk,
-            region: p.location,
-            regions,
-            monthly: money(p.price_monthly.net, 'EUR'),
-            hourly: money(p.price_hourly.net, 'EUR'),
-            monthlyGross: money(p.price_monthly.gross, 'EUR'),
-            termMonths: 1,
-            source: 'api',
-            asOf: null,
-          })
-        }
-      }
+      for (const t of body.server_types) types.set(t.name, t)
       page = body.meta?.pagination.next_page ?? null
+    }
+    const out: PlanPrice[] = []
+    for (const priced of pricing.server_types) {
+      const t = types.get(priced.name)
+      if (!t || t.deprecation) continue
+      const regions = priced.prices.map((p) => p.location)
+      for (const p of priced.prices) {
+        out.push({
+          provider: 'hetzner',
+          plan: t.name,
+          vcpus: t.cores,
+          memoryMb: Math.round(t.memory * 1024),
+          diskGb: t.disk,
+          region: p.location,
+          regions,
+          monthly: money(p.price_monthly.net, pricing.currency),
+          hourly: money(p.price_hourly.net, pricing.currency),
+          monthlyGross: money(p.price_monthly.gross, pricing.currency),
+          termMonths: 1,
+          source: 'api',
+          asOf: null,
+        })
+      }
     }
     return out
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: '/locations' }, opts)
+    const res = await this.call({ schema: LocationsSchema, method: 'GET', path: '/locations' }, opts)
     return this.parse(LocationsSchema, res).locations.map((l) => ({
       provider: 'hetzner',
       code: l.name,
@@ -322,8 +376,48 @@ export class HetznerAdapter extends AdapterBase {
     }))
   }
 
+  /** `create_image` of type snapshot; the snapshot carries its name as a label, so a resumed run finds it. */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const wait = (id: number) => this.waitForSnapshot({ id: String(id), serverId }, opts)
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: '/images',
+        query: { type: 'snapshot', label_selector: labelSelector({ [SNAPSHOT_LABEL]: name }) },
+      },
+      opts,
+    )
+    const found = this.parse(ImagesSchema, res).images[0]
+    if (found) return found.status === 'available' ? toSnapshot(found, serverId) : wait(found.id)
+    const created = await this.call(
+      {
+        method: 'POST',
+        path: `/servers/${enc(serverId)}/actions/create_image`,
+        json: { type: 'snapshot', description: name, labels: { [SNAPSHOT_LABEL]: name } },
+      },
+      opts,
+    )
+    const { image, action } = this.parse(CreateImageSchema, created)
+    await this.waitFor(this.pending(serverId, action.id, null), opts)
+    return wait(image.id)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call({ method: 'GET', path: `/images/${enc(ref.id)}`, allow404: true }, opts)
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(ImageResponseSchema, res).image, ref.serverId)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call({ method: 'DELETE', path: `/images/${enc(ref.id)}`, allow404: true }, opts)
+    return { alreadyGone: res.status === 404 }
+  }
+
   protected async actionState(_serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
-    const res = await this.call({ method: 'GET', path: `/actions/${enc(actionId)}` }, opts)
+    const res = await this.call(
+      { schema: ActionResponseSchema, method: 'GET', path: `/actions/${enc(actionId)}` },
+      opts,
+    )
     const { action } = this.parse(ActionResponseSchema, res)
     if (action.status === 'success') return { state: 'success' }
     if (action.status === 'error')
@@ -344,7 +438,13 @@ export class HetznerAdapter extends AdapterBase {
   ): Promise<Pending> {
     // Power actions are safe to repeat, so they retry like idempotent calls.
     const res = await this.call(
-      { method: 'POST', path: `/servers/${enc(id)}/actions/${name}`, json: body ?? {}, idempotent: true },
+      {
+        schema: ActionResponseSchema,
+        method: 'POST',
+        path: `/servers/${enc(id)}/actions/${name}`,
+        json: body ?? {},
+        idempotent: true,
+      },
       opts,
     )
     return this.pending(id, this.parse(ActionResponseSchema, res).action.id, until)
@@ -373,6 +473,19 @@ function toServer(s: HServer): ProviderServer {
     labels,
     createdAt: s.created,
     endsAt: null,
+  }
+}
+
+function toSnapshot(i: HImage, serverId: string): ProviderSnapshot {
+  return {
+    provider: 'hetzner',
+    id: String(i.id),
+    serverId: i.created_from ? String(i.created_from.id) : serverId,
+    name: i.labels[SNAPSHOT_LABEL] ?? i.description,
+    status: i.status === 'available' ? 'available' : 'creating',
+    sizeGb: i.image_size ?? null,
+    createdAt: i.created,
+    expiresAt: null,
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Hostinger VPS API (hostinger/api-typescript-sdk): a server is *purchased* from the billing
- * catalogue (`item_id` = a catalogue price id) and set up in one call; cloud-init text travels as
- * a post-install script created first. There is no delete (teardown = disable the subscription's
+ * catalogue (`item_id` = a catalogue price id) and set up in one call; user data is a post-install
+ * script created first, which Hostinger saves as /post_install and executes once the VM is installed
+ * (a shell script with a shebang, not cloud-init). There is no delete (teardown = disable the subscription's
  * auto-renewal; the VM runs to the end of the paid term), no resize, no labels (the op id travels
  * in the hostname, see names.ts), no pagination on the VM list, and the VM resource does not say
  * which data centre it is in (region reads "unknown"). Actions are polled per VM.
@@ -32,8 +33,11 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 
 export interface HostingerOptions extends AdapterTuning {
@@ -61,12 +65,19 @@ const VmSchema = z.object({
     .optional(),
   created_at: z.string().nullable().optional(),
 })
+const VmListSchema = z.array(VmSchema)
 type Vm = z.infer<typeof VmSchema>
 
 const ActionSchema = z.object({
   id: z.number(),
   name: z.string(),
   state: z.enum(['created', 'sent', 'delayed', 'success', 'error']),
+})
+const ActionsPageSchema = z.object({ data: z.array(ActionSchema) })
+const SnapshotSchema = z.object({
+  id: z.number(),
+  created_at: z.string(),
+  expires_at: z.string().nullable().optional(),
 })
 const DataCentersSchema = z.array(
   z.object({
@@ -121,6 +132,8 @@ export class HostingerAdapter extends AdapterBase {
     delete: 'end-of-term',
     labels: 'none',
     prices: 'api',
+    snapshots: 'server',
+    userData: 'shell-script',
   }
   private readonly defaultImage: string | undefined
   private readonly paymentMethodId: number | undefined
@@ -156,6 +169,11 @@ export class HostingerAdapter extends AdapterBase {
   /** Purchases a VM (this charges the account) and sets it up with the user data as post-install script. */
   async create(input: CreateServerInput, opts: CallOptions = {}): Promise<CreateServerResult> {
     assertNameCarriesOp('hostinger', input.name, input.opId)
+    if (input.userData !== undefined && !input.userData.startsWith('#!')) {
+      throw new UserError('INVALID_INPUT', 'hostinger runs user data as an executable post-install script', {
+        hint: 'Give a shell script starting with #! (cloud-config text would never run on the VM).',
+      })
+    }
     const dataCenterId = await this.dataCenterId(input.region, opts)
     const templateId = await this.templateId(input.image, opts)
     return this.createWithRecovery(input, opts, async () => {
@@ -163,6 +181,7 @@ export class HostingerAdapter extends AdapterBase {
       if (input.userData !== undefined) {
         const res = await this.call(
           {
+            schema: ScriptSchema,
             method: 'POST',
             path: `${VPS}/post-install-scripts`,
             json: { name: `clawops ${input.name}`, content: input.userData },
@@ -173,6 +192,7 @@ export class HostingerAdapter extends AdapterBase {
       }
       const res = await this.call(
         {
+          schema: PurchaseSchema,
           method: 'POST',
           path: `${VPS}/virtual-machines`,
           json: {
@@ -200,7 +220,12 @@ export class HostingerAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (res.status === 404) return null
@@ -215,15 +240,23 @@ export class HostingerAdapter extends AdapterBase {
         'hostinger VMs do not report their data centre, so they cannot be listed by region',
       )
     }
-    const res = await this.call({ method: 'GET', path: `${VPS}/virtual-machines` }, opts)
-    const vms = this.parse(z.array(VmSchema), res)
+    const res = await this.call(
+      { schema: VmListSchema, method: 'GET', path: `${VPS}/virtual-machines` },
+      opts,
+    )
+    const vms = this.parse(VmListSchema, res)
     return vms.map(toServer).filter((s) => filter.name === undefined || s.name === filter.name)
   }
 
   /** Turns auto-renewal off: the VM runs until the paid term ends (`effectiveAt`). */
   async delete(id: string, opts: CallOptions = {}): Promise<DeleteResult> {
     const vmRes = await this.call(
-      { method: 'GET', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`, allow404: true },
+      {
+        schema: VmSchema,
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}`,
+        allow404: true,
+      },
       opts,
     )
     if (vmRes.status === 404)
@@ -236,6 +269,7 @@ export class HostingerAdapter extends AdapterBase {
     }
     const res = await this.call(
       {
+        schema: SubscriptionSchema,
         method: 'DELETE',
         path: `/api/billing/v1/subscriptions/${encodeURIComponent(vm.subscription_id)}/auto-renewal/disable`,
       },
@@ -265,7 +299,7 @@ export class HostingerAdapter extends AdapterBase {
   /** VPS catalogue prices (integer cents per period); the plan id is the price id purchases use. */
   async prices(opts: CallOptions = {}): Promise<PlanPrice[]> {
     const res = await this.call(
-      { method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
+      { schema: CatalogSchema, method: 'GET', path: '/api/billing/v1/catalog', query: { category: 'VPS' } },
       opts,
     )
     const out: PlanPrice[] = []
@@ -294,7 +328,10 @@ export class HostingerAdapter extends AdapterBase {
   }
 
   async regions(opts: CallOptions = {}): Promise<ProviderRegion[]> {
-    const res = await this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts)
+    const res = await this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    )
     return this.parse(DataCentersSchema, res).map((dc) => {
       const code = regionCode(dc.location, dc.city)
       return {
@@ -308,9 +345,114 @@ export class HostingerAdapter extends AdapterBase {
     })
   }
 
+  /**
+   * The VM's one snapshot (a new one replaces it; a recreate deletes it). It has no name: a snapshot
+   * taken since `askedAt`, or one still being taken, is this one.
+   */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    const vm = encodeURIComponent(serverId)
+    const actions = this.parse(
+      ActionsPageSchema,
+      await this.call(
+        { method: 'GET', path: `${VPS}/virtual-machines/${vm}/actions`, query: { page: 1 } },
+        opts,
+      ),
+    ).data
+    const inFlight = actions.find(
+      (a) => a.name === 'snapshot_create' && a.state !== 'success' && a.state !== 'error',
+    )
+    if (inFlight) {
+      await this.waitFor(
+        { provider: 'hostinger', serverId, actions: [String(inFlight.id)], until: null },
+        opts,
+      )
+    } else {
+      const have = await this.getSnapshot({ id: '', serverId }, opts)
+      if (!have || !opts.askedAt || (have.createdAt ?? '') < opts.askedAt) {
+        const res = await this.call({ method: 'POST', path: `${VPS}/virtual-machines/${vm}/snapshot` }, opts)
+        const action = this.parse(ActionSchema, res)
+        await this.waitFor(
+          { provider: 'hostinger', serverId, actions: [String(action.id)], until: null },
+          opts,
+        )
+      }
+    }
+    const snap = await this.getSnapshot({ id: '', serverId }, opts)
+    if (!snap) {
+      throw new UserError('PROVIDER_ERROR', `hostinger: VM ${serverId} has no snapshot after taking one`, {
+        details: { provider: 'hostinger', status: 404, providerCode: 'snapshot_missing', requestId: null },
+      })
+    }
+    return { ...snap, name }
+  }
+
+  /** The VM's snapshot (`ref.id` is not needed: a VM has at most one). */
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      {
+        method: 'GET',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(ref.serverId)}/snapshot`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return null
+    const x = this.parse(SnapshotSchema, res)
+    if (ref.id && String(x.id) !== ref.id) return null
+    return {
+      provider: 'hostinger',
+      id: String(x.id),
+      serverId: ref.serverId,
+      name: '',
+      status: 'available',
+      sizeGb: null,
+      createdAt: x.created_at,
+      expiresAt: x.expires_at ?? null,
+    }
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    if (!(await this.getSnapshot(ref, opts))) return { alreadyGone: true }
+    const res = await this.call(
+      {
+        method: 'DELETE',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(ref.serverId)}/snapshot`,
+        allow404: true,
+      },
+      opts,
+    )
+    if (res.status === 404) return { alreadyGone: true }
+    const action = this.parse(ActionSchema, res)
+    await this.waitFor(
+      { provider: 'hostinger', serverId: ref.serverId, actions: [String(action.id)], until: null },
+      opts,
+    )
+    return { alreadyGone: false }
+  }
+
+  /** POST …/recreate with the default template and no script: the OS afresh, the disk (and snapshot) gone. */
+  async reinstall(serverId: string, opts: CallOptions = {}): Promise<Pending> {
+    const templateId = await this.templateId(undefined, opts)
+    const res = await this.call(
+      {
+        method: 'POST',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(serverId)}/recreate`,
+        json: { template_id: templateId },
+      },
+      opts,
+    )
+    return {
+      provider: 'hostinger',
+      serverId,
+      actions: [String(this.parse(ActionSchema, res).id)],
+      until: 'running',
+    }
+  }
+
   protected async actionState(serverId: string, actionId: string, opts: CallOptions): Promise<ActionState> {
     const res = await this.call(
       {
+        schema: ActionSchema,
         method: 'GET',
         path: `${VPS}/virtual-machines/${encodeURIComponent(serverId)}/actions/${encodeURIComponent(actionId)}`,
       },
@@ -329,14 +471,22 @@ export class HostingerAdapter extends AdapterBase {
     opts: CallOptions,
   ): Promise<Pending> {
     const res = await this.call(
-      { method: 'POST', path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`, idempotent: true },
+      {
+        schema: ActionSchema,
+        method: 'POST',
+        path: `${VPS}/virtual-machines/${encodeURIComponent(id)}/${verb}`,
+        idempotent: true,
+      },
       opts,
     )
     return { provider: 'hostinger', serverId: id, actions: [String(this.parse(ActionSchema, res).id)], until }
   }
 
   private async dataCenterId(region: string, opts: CallOptions): Promise<number> {
-    this.dataCenters ??= this.call({ method: 'GET', path: `${VPS}/data-centers` }, opts).then(
+    this.dataCenters ??= this.call(
+      { schema: DataCentersSchema, method: 'GET', path: `${VPS}/data-centers` },
+      opts,
+    ).then(
       (res) =>
         new Map(this.parse(DataCentersSchema, res).map((dc) => [regionCode(dc.location, dc.city), dc.id])),
     )
@@ -360,7 +510,7 @@ export class HostingerAdapter extends AdapterBase {
   private async templateId(image: string | undefined, opts: CallOptions): Promise<number> {
     const wanted = image ?? this.defaultImage
     if (wanted !== undefined && /^\d+$/.test(wanted)) return Number(wanted)
-    const res = await this.call({ method: 'GET', path: `${VPS}/templates` }, opts)
+    const res = await this.call({ schema: TemplatesSchema, method: 'GET', path: `${VPS}/templates` }, opts)
     const templates = this.parse(TemplatesSchema, res)
     const pattern = wanted === undefined ? /^ubuntu 24\.04/i : new RegExp(`^${escapeRegExp(wanted)}`, 'i')
     const found = templates.find((t) => pattern.test(t.name))

@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { type Dispatcher, request } from 'undici'
-import type { Provider } from '../domain/provider.js'
+import type { z } from 'zod'
+import { UserError, withDetails } from '../errors.js'
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff.js'
 import type { Clock } from './clock.js'
-import { providerError } from './provider-error.js'
+import { type ApiService, providerError, shapeError } from './provider-error.js'
 import type { Secret } from './secret.js'
 import { type RateLimitHint, TokenBucket, type TokenBucketOptions } from './token-bucket.js'
 import type { HttpStats } from './types.js'
@@ -49,6 +50,12 @@ export interface HttpRequest {
   idempotent?: boolean
   /** Return 404 as a response instead of throwing (get-or-null, repeated deletes). */
   allow404?: boolean
+  /**
+   * The shape a 2xx body must have. A body that is not JSON or not of this shape is the provider's
+   * failure, retried like a 5xx (a half-written answer, a proxy's error page); the parsed value is
+   * `HttpResponse.data`.
+   */
+  schema?: z.ZodType
   signal?: AbortSignal | undefined
   opId?: string | undefined
 }
@@ -57,13 +64,15 @@ export interface HttpResponse {
   status: number
   headers: Record<string, string>
   body: unknown
+  /** The body parsed with the request's schema (2xx answers of requests that named one). */
+  data?: { schema: z.ZodType; value: unknown }
   requestId: string | null
   method: string
   path: string
 }
 
 export interface HttpClientOptions {
-  provider: Provider
+  provider: ApiService
   baseUrl: string
   /** Every credential this client can see, for redaction of messages. */
   secrets: readonly Secret[]
@@ -116,7 +125,7 @@ export class HttpClient {
 
       if (outcome.kind === 'network') {
         const retryable = outcome.retry === 'always' || (outcome.retry === 'idempotent' && idempotent)
-        if (!retryable || !canRetry) throw outcome.error
+        if (!retryable || !canRetry) throw afterAttempts(outcome.error, attempt + 1)
         await this.pause(req, attempt, null, outcome.error.message)
         continue
       }
@@ -131,7 +140,7 @@ export class HttpClient {
         continue
       }
       const retryable = failure.retry === 'always' || (failure.retry === 'idempotent' && idempotent)
-      if (!retryable || !canRetry) throw outcome.error
+      if (!retryable || !canRetry) throw afterAttempts(outcome.error, attempt + 1)
       await this.pause(req, attempt, retryAfterMs, `${status} ${failure.code}`)
     }
   }
@@ -245,36 +254,44 @@ export class HttpClient {
       }
     }
     if ((status >= 200 && status < 300) || (status === 404 && req.allow404)) {
+      const requestId = o.requestIdOf?.(headers, sent) ?? null
+      const meta = { provider: o.provider, status, requestId, method: req.method, path: req.path }
+      // A malformed answer is a failed answer: retried within the same budget as a 5xx.
+      const malformed = (error: Error) => ({
+        kind: 'failure' as const,
+        status,
+        retryAfterMs: null,
+        failure: {
+          code: 'invalid_response',
+          message: error.message,
+          requestId,
+          retry: 'idempotent' as const,
+        },
+        error,
+      })
       if (parseFailed) {
-        return {
-          kind: 'failure',
-          status,
-          retryAfterMs: null,
-          failure: {
-            code: 'invalid_response',
-            message: 'response is not JSON',
-            requestId: null,
-            retry: 'never',
-          },
-          error: providerError(
-            {
-              provider: o.provider,
-              status,
-              providerCode: 'invalid_response',
-              requestId: o.requestIdOf?.(headers, sent) ?? null,
-              method: req.method,
-              path: req.path,
-            },
+        return malformed(
+          providerError(
+            { ...meta, providerCode: 'invalid_response' },
             `${req.method} ${req.path} answered with a body that is not JSON`,
             o.secrets,
           ),
-        }
+        )
       }
-      const requestId = o.requestIdOf?.(headers, sent) ?? null
-      return {
-        kind: 'ok',
-        response: { status, headers, body: parsed, requestId, method: req.method, path: req.path },
+      const response: HttpResponse = {
+        status,
+        headers,
+        body: parsed,
+        requestId,
+        method: req.method,
+        path: req.path,
       }
+      if (req.schema && status !== 404) {
+        const r = req.schema.safeParse(parsed)
+        if (!r.success) return malformed(shapeError(r.error, meta, o.secrets))
+        response.data = { schema: req.schema, value: r.data }
+      }
+      return { kind: 'ok', response }
     }
     if (status === 429) this.counters.rateLimited++
     const failure = o.describeFailure({
@@ -299,6 +316,12 @@ export class HttpClient {
     )
     return { kind: 'failure', failure, status, retryAfterMs, error }
   }
+}
+
+/** The final error of a request that was tried more than once says so (message and details). */
+function afterAttempts(err: Error, attempts: number): Error {
+  if (attempts === 1 || !(err instanceof UserError)) return err
+  return withDetails(err, { attempts }, `; gave up after ${attempts} attempts`)
 }
 
 /** Default classification shared by the providers: what every HTTP API means by these statuses. */

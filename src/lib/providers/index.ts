@@ -78,7 +78,7 @@ export function providerOptionsFromEnv(
   }
   if (missing.length > 0) {
     throw new UserError('CONFIG_INVALID', `${provider} credentials missing: ${missing.join(', ')}`, {
-      hint: `Set ${missing.join(', ')} in the environment or in the clawops config.`,
+      hint: `Set ${missing.join(', ')} in the environment or in the clawops config, or try it on the lab's emulated clouds first: clawops lab up.`,
       details: { provider, missing },
     })
   }

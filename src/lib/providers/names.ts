@@ -9,6 +9,8 @@ import { LABEL_VALUE, type Labels, LabelsSchema } from '../domain/labels.js'
 import { UserError } from '../errors.js'
 
 export const OP_LABEL = 'clawops/op'
+/** The label (Hetzner) a snapshot's name travels in, so a resumed run finds the snapshot it took. */
+export const SNAPSHOT_LABEL = 'clawops/snapshot'
 
 /** 10 hex chars of SHA-256: short enough for hostnames, 40 bits against collisions inside a fleet. */
 export function shortOpId(opId: string): string {
@@ -25,18 +27,31 @@ export interface ServerNameParts {
   pair: string
   role: 'primary' | 'standby'
   opId: string
+  /** The try this server is for (a server that never booted is replaced by a new one): 1 by default. */
+  attempt?: number
 }
 
-/** `claw-<fleet>-<pair>-<role>-<shortOpId>`, lower-case, a valid hostname label set (≤ 63 chars). */
+/**
+ * `claw-<fleet>-<pair>-<role>[<attempt>]-<shortOpId>`, lower-case, a valid hostname label set (≤ 63
+ * chars). Each try has its own name, so a resumed try adopts its own server and never an earlier one.
+ */
 export function serverName(p: ServerNameParts): string {
   const clean = (s: string) =>
     s
       .toLowerCase()
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '')
-  const tail = `-${p.role}${opMarker(p.opId)}`
+  const tail = `-${p.role}${(p.attempt ?? 1) > 1 ? p.attempt : ''}${opMarker(p.opId)}`
   const head = `claw-${clean(p.fleet)}-${clean(p.pair)}`.slice(0, 63 - tail.length).replace(/-+$/, '')
   return head + tail
+}
+
+/**
+ * A snapshot's name for one operation and instance: `clawops-<12 hex>`, short and plain enough for
+ * every provider (Contabo allows letters, digits, colons, dashes and underscores, 30 in its panel).
+ */
+export function snapshotName(opId: string, instanceId: string): string {
+  return `clawops-${createHash('sha256').update(`${opId}:${instanceId}`).digest('hex').slice(0, 12)}`
 }
 
 /** Validated labels with the op id added (INVALID_INPUT for a bad key, value or op id). */

@@ -8,8 +8,11 @@ import type { Provider } from '../domain/provider.js'
 import { UserError } from '../errors.js'
 import { redactSecrets, type Secret } from './secret.js'
 
+/** A remote API clawops calls through the shared HTTP layer: a cloud, or the Tailscale API. */
+export type ApiService = Provider | 'tailscale'
+
 export interface ProviderErrorDetails {
-  provider: Provider
+  provider: ApiService
   /** HTTP status, null when no response arrived (network error, timeout). */
   status: number | null
   /** The provider's error code (Hetzner `error.code`, DigitalOcean `id`, ...) or a clawops one. */
@@ -38,12 +41,13 @@ export function providerError(
   )
 }
 
-const CREDENTIAL_ENV: Record<Provider, string> = {
+const CREDENTIAL_ENV: Record<ApiService, string> = {
   hetzner: 'HCLOUD_TOKEN',
   vultr: 'VULTR_API_KEY',
   digitalocean: 'DIGITALOCEAN_ACCESS_TOKEN',
   contabo: 'CONTABO_CLIENT_ID / CONTABO_CLIENT_SECRET / CONTABO_API_USER / CONTABO_API_PASSWORD',
   hostinger: 'HOSTINGER_API_TOKEN',
+  tailscale: 'provisioning.tailscale.credentialsFile',
 }
 
 function hintFor(d: ProviderErrorDetails): string | undefined {
@@ -63,23 +67,24 @@ function scrubCause(cause: unknown, secrets: readonly Secret[]): Error {
   return new Error(redactSecrets(msg, secrets))
 }
 
+type ResponseMeta = {
+  provider: ApiService
+  status: number
+  requestId: string | null
+  method: string
+  path: string
+}
+
 /**
- * Validates a provider response. A body of the wrong shape is the provider's fault (or an API
- * change), not a crash: it becomes PROVIDER_ERROR `invalid_response` naming the first bad fields.
+ * A body of the wrong shape is the provider's fault (or an API change), not a crash: PROVIDER_ERROR
+ * `invalid_response` naming the request and its first bad fields.
  */
-export function parseResponse<S extends z.ZodType>(
-  schema: S,
-  body: unknown,
-  ctx: { provider: Provider; status: number; requestId: string | null; method: string; path: string },
-  secrets: readonly Secret[],
-): z.infer<S> {
-  const r = schema.safeParse(body)
-  if (r.success) return r.data
-  const where = r.error.issues
+export function shapeError(error: z.ZodError, ctx: ResponseMeta, secrets: readonly Secret[]): UserError {
+  const where = error.issues
     .slice(0, 3)
     .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ')
-  throw providerError(
+  return providerError(
     {
       provider: ctx.provider,
       status: ctx.status,
@@ -94,6 +99,18 @@ export function parseResponse<S extends z.ZodType>(
       hint: 'The provider API answered in a shape clawops does not know; it may have changed. Report it with the request id.',
     },
   )
+}
+
+/** Validates a provider response (one the HTTP layer has not already checked against a schema). */
+export function parseResponse<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  ctx: ResponseMeta,
+  secrets: readonly Secret[],
+): z.infer<S> {
+  const r = schema.safeParse(body)
+  if (r.success) return r.data
+  throw shapeError(r.error, ctx, secrets)
 }
 
 /** The provider's error code of a PROVIDER_ERROR, if `err` is one. */

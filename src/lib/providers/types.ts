@@ -17,6 +17,45 @@ export interface ProviderCapabilities {
   labels: 'kv' | 'tags' | 'none'
   /** api: live prices from the provider; static: the dated table in the domain catalogue. */
   prices: 'api' | 'static'
+  /**
+   * What `userData` must be: cloud-init user data, or a shell script with a shebang that the
+   * provider runs once after installing the server (Hostinger's post-install script).
+   */
+  userData: 'cloud-init' | 'shell-script'
+  /**
+   * account: a snapshot outlives its server (Hetzner, DigitalOcean, Vultr); server: it belongs to the
+   * server and goes with it (Contabo, Hostinger: and a Hostinger recreate deletes it too).
+   */
+  snapshots: 'account' | 'server'
+}
+
+/** A snapshot of a server's disk, taken through the provider's API. */
+export interface ProviderSnapshot {
+  provider: Provider
+  /** The provider's id (Hetzner image id, DigitalOcean snapshot id, Vultr and Contabo snapshot ids). */
+  id: string
+  /** The server it was taken of. */
+  serverId: string
+  name: string
+  status: 'creating' | 'available'
+  sizeGb: number | null
+  createdAt: string | null
+  /** When the provider removes it by itself (Contabo autoDeleteDate, Hostinger expires_at); null: kept until deleted. */
+  expiresAt: string | null
+}
+
+/** What names a snapshot to the provider: Contabo's and Hostinger's live under their server. */
+export interface SnapshotRef {
+  id: string
+  serverId: string
+}
+
+export interface SnapshotOptions extends WaitOptions {
+  /**
+   * When this snapshot was first asked for (ISO). A snapshot of the server taken since then is the
+   * same one, adopted rather than taken twice (Hostinger's only snapshot has no name to find it by).
+   */
+  askedAt?: string
 }
 
 /** Provider-neutral server state; the provider's own word is kept in `providerStatus`. */
@@ -59,7 +98,7 @@ export interface CreateServerInput {
   /** Image name/id; the adapter's default image when omitted. */
   image?: string
   labels?: Labels
-  /** cloud-init user data as text; the adapter encodes it the way its provider wants. */
+  /** User data as text, in the adapter's `capabilities.userData` format; encoded as its provider wants. */
   userData?: string
   /** The clawops operation creating the server; written as the `clawops/op` label or tag. */
   opId?: string
@@ -83,6 +122,11 @@ export interface CreateServerResult {
   pending: Pending
   /** True when the server already existed (same name and op id) and was adopted instead of created. */
   adopted: boolean
+  /**
+   * Create calls this took: 1 for a clean create, more when a create failed ambiguously and was
+   * tried again (after a look-up found nothing). A failed create carries it in `details.createCalls`.
+   */
+  createCalls?: number
 }
 
 export interface DeleteResult {
@@ -200,6 +244,20 @@ export interface ProviderAdapter {
   resize(id: string, plan: string, opts?: ResizeOptions): Promise<ProviderServer>
   prices(opts?: CallOptions): Promise<PlanPrice[]>
   regions(opts?: CallOptions): Promise<ProviderRegion[]>
+  /**
+   * Takes a snapshot of the server's disk under `name` (letters, digits and dashes; at most 30) and
+   * waits until it is available. One already taken under that name is returned instead, so a resumed
+   * run never takes a second.
+   */
+  snapshot(serverId: string, name: string, opts?: SnapshotOptions): Promise<ProviderSnapshot>
+  /** The snapshot, or null once it is gone. */
+  getSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<ProviderSnapshot | null>
+  deleteSnapshot(ref: SnapshotRef, opts?: CallOptions): Promise<{ alreadyGone: boolean }>
+  /**
+   * A fresh OS on the server, its disk wiped (Contabo reinstall, Hostinger recreate): what a provider
+   * that bills by contract offers instead of a delete. Resolves with what to wait for.
+   */
+  reinstall?(serverId: string, opts?: CallOptions): Promise<Pending>
   /** Wait for a pending change; resolves with the server (null once deleted) or throws TIMEOUT. */
   waitFor(pending: Pending, opts?: WaitOptions): Promise<ProviderServer | null>
   stats(): HttpStats

@@ -33,9 +33,12 @@ import type {
   ProviderCapabilities,
   ProviderRegion,
   ProviderServer,
+  ProviderSnapshot,
   ResizeOptions,
   ServerFilter,
   ServerStatus,
+  SnapshotOptions,
+  SnapshotRef,
 } from './types.js'
 import { pollUntil } from './wait.js'
 
@@ -76,11 +79,21 @@ const PlansSchema = z.object({
       ram: z.number(),
       disk: z.number(),
       monthly_cost: z.number(),
+      hourly_cost: z.number().optional(),
       locations: z.array(z.string()),
     }),
   ),
   meta: MetaSchema,
 })
+const SnapshotBody = z.object({
+  id: z.string(),
+  date_created: z.string(),
+  description: z.string(),
+  size: z.number(),
+  status: z.string(),
+})
+const SnapshotSchema = z.object({ snapshot: SnapshotBody })
+const SnapshotsSchema = z.object({ snapshots: z.array(SnapshotBody), meta: MetaSchema })
 const RegionsSchema = z.object({
   regions: z.array(z.object({ id: z.string(), city: z.string(), country: z.string() })),
   meta: MetaSchema,
@@ -93,6 +106,8 @@ export class VultrAdapter extends AdapterBase {
     delete: 'immediate',
     labels: 'tags',
     prices: 'api',
+    snapshots: 'account',
+    userData: 'cloud-init',
   }
   private readonly defaultImage: string
 
@@ -124,6 +139,7 @@ export class VultrAdapter extends AdapterBase {
     return this.createWithRecovery(input, opts, async () => {
       const res = await this.call(
         {
+          schema: OneSchema,
           method: 'POST',
           path: '/instances',
           json: {
@@ -154,7 +170,7 @@ export class VultrAdapter extends AdapterBase {
 
   async get(id: string, opts: CallOptions = {}): Promise<ProviderServer | null> {
     const res = await this.call(
-      { method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
+      { schema: OneSchema, method: 'GET', path: `/instances/${encodeURIComponent(id)}`, allow404: true },
       opts,
     )
     if (res.status === 404) return null
@@ -170,6 +186,7 @@ export class VultrAdapter extends AdapterBase {
     do {
       const res = await this.call(
         {
+          schema: ListSchema,
           method: 'GET',
           path: '/instances',
           query: { per_page: PER_PAGE, cursor, tag, label: filter.name, region: filter.region },
@@ -218,7 +235,12 @@ export class VultrAdapter extends AdapterBase {
     const server = await this.mustGet(id, opts)
     if (server.plan !== plan) {
       const res = await this.call(
-        { method: 'GET', path: `/instances/${encodeURIComponent(id)}/upgrades`, query: { type: 'plans' } },
+        {
+          schema: UpgradesSchema,
+          method: 'GET',
+          path: `/instances/${encodeURIComponent(id)}/upgrades`,
+          query: { type: 'plans' },
+        },
         opts,
       )
       const allowed = this.parse(UpgradesSchema, res).upgrades.plans ?? []
@@ -265,7 +287,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
+        { schema: PlansSchema, method: 'GET', path: '/plans', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(PlansSchema, res)
@@ -279,8 +301,8 @@ export class VultrAdapter extends AdapterBase {
           region: null,
           regions: p.locations,
           monthly: money(numberToDecimal(p.monthly_cost), 'USD'),
-          // Only monthly_cost is documented; hourly follows from billing policy, which is not an API field.
-          hourly: null,
+          // hourly_cost is not in every answer; without it the rate follows from the monthly price.
+          hourly: p.hourly_cost === undefined ? null : money(numberToDecimal(p.hourly_cost), 'USD'),
           monthlyGross: null,
           termMonths: 1,
           source: 'api',
@@ -297,7 +319,7 @@ export class VultrAdapter extends AdapterBase {
     let cursor: string | undefined
     do {
       const res = await this.call(
-        { method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
+        { schema: RegionsSchema, method: 'GET', path: '/regions', query: { per_page: PER_PAGE, cursor } },
         opts,
       )
       const body = this.parse(RegionsSchema, res)
@@ -314,6 +336,47 @@ export class VultrAdapter extends AdapterBase {
       cursor = body.meta.links.next || undefined
     } while (cursor)
     return out
+  }
+
+  /** POST /snapshots with the name as its description (Vultr's only text field), found by it again. */
+  async snapshot(serverId: string, name: string, opts: SnapshotOptions = {}): Promise<ProviderSnapshot> {
+    let found: z.infer<typeof SnapshotBody> | undefined
+    let cursor: string | undefined
+    do {
+      const res = await this.call(
+        { method: 'GET', path: '/snapshots', query: { description: name, per_page: PER_PAGE, cursor } },
+        opts,
+      )
+      const body = this.parse(SnapshotsSchema, res)
+      found = body.snapshots.find((x) => x.description === name)
+      cursor = body.meta.links.next || undefined
+    } while (!found && cursor)
+    if (!found) {
+      const created = await this.call(
+        { method: 'POST', path: '/snapshots', json: { instance_id: serverId, description: name } },
+        opts,
+      )
+      found = this.parse(SnapshotSchema, created).snapshot
+    }
+    const snap = toSnapshot(found, serverId)
+    return snap.status === 'available' ? snap : this.waitForSnapshot({ id: snap.id, serverId }, opts)
+  }
+
+  async getSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<ProviderSnapshot | null> {
+    const res = await this.call(
+      { method: 'GET', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    if (res.status === 404) return null
+    return toSnapshot(this.parse(SnapshotSchema, res).snapshot, ref.serverId)
+  }
+
+  async deleteSnapshot(ref: SnapshotRef, opts: CallOptions = {}): Promise<{ alreadyGone: boolean }> {
+    const res = await this.call(
+      { method: 'DELETE', path: `/snapshots/${encodeURIComponent(ref.id)}`, allow404: true },
+      opts,
+    )
+    return { alreadyGone: res.status === 404 }
   }
 
   protected async actionState(): Promise<ActionState> {
@@ -358,6 +421,19 @@ function toServer(i: VInstance): ProviderServer {
     labels: tagsToLabels(i.tags ?? []),
     createdAt: i.date_created,
     endsAt: null,
+  }
+}
+
+function toSnapshot(x: z.infer<typeof SnapshotBody>, serverId: string): ProviderSnapshot {
+  return {
+    provider: 'vultr',
+    id: x.id,
+    serverId,
+    name: x.description,
+    status: x.status === 'complete' ? 'available' : 'creating',
+    sizeGb: x.size > 0 ? Math.round((x.size / 1024 ** 3) * 100) / 100 : null,
+    createdAt: x.date_created,
+    expiresAt: null,
   }
 }
 

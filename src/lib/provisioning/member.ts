@@ -5,26 +5,35 @@
  * cannot resize in place.
  */
 import { createHash } from 'node:crypto'
-import { renderCloudInit } from '../bootstrap/cloud-init.js'
+import { renderUserData } from '../bootstrap/user-data.js'
 import type { Context } from '../context.js'
 import type { Instance, Role } from '../domain/instance.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import type { StepRun } from '../engine/kind.js'
-import { UserError } from '../errors.js'
+import { UserError, withDetails } from '../errors.js'
+import { emitEvent } from '../events/emit.js'
 import { GatewayRpcError } from '../gateway/client.js'
 import { generateJoinSecret } from '../gateway/join-proof.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
 import { serverName } from '../providers/names.js'
-import type { ProviderServer } from '../providers/types.js'
+import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
 import { Pairs } from '../store/pairs.js'
-import { recordProvision } from '../store/provision-history.js'
+import {
+  type MemberProgress,
+  type PhaseTimings,
+  type ProvisionPhase,
+  ProvisionProgress,
+  recordProvision,
+} from '../store/provision-history.js'
+import { phaseClock } from './eta.js'
 import { provisioningSettings } from './settings.js'
+import { keyDelivered, mintServerKey, removeTailscaleDevice, type ServerKey } from './tailscale.js'
 
 export interface MemberSpec {
   instanceId: string
@@ -48,6 +57,20 @@ export function derivedId(prefix: string, salt: string, key: string, length = 10
 }
 
 /** The member's rows (instance CREATING, billing, join secret), written once; a resumed step finds them. */
+/**
+ * The server's name on the tailnet: the user, the role and a piece of the instance id, so a
+ * replacement server (resize, reprovision) never shares a hostname with the one it replaces and
+ * teardown finds exactly its device.
+ */
+export function tailscaleHostname(userId: string, role: Role, instanceId: string): string {
+  const user = userId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return `claw-${user}-${role === 'primary' ? 'p' : 's'}-${instanceId.replace(/^i-/, '').slice(0, 6)}`
+}
+
 export function recordMember(ctx: Context, m: MemberSpec): void {
   const store = ctx.store()
   const now = ctx.now()
@@ -70,7 +93,7 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
       state: 'CREATING',
       providerId: null,
       ip: null,
-      tailscaleName: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+      tailscaleName: tailscaleHostname(m.userId, m.role, m.instanceId),
       nodeId: null,
       labels: m.labels,
       healthScore: null,
@@ -84,20 +107,220 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
   })
 }
 
-/** Records, creates, boots, joins and health-checks one member; idempotent across resumes. */
-export async function provisionMember(run: StepRun, m: MemberSpec) {
+export interface MemberResult {
+  instanceId: string
+  role: Role
+  provider: Provider
+  region: string
+  serverId: string
+  ip: string | null
+  nodeId: string
+  active: boolean
+  /** Servers it took (a server that did not come up is replaced), and the provider create calls in all. */
+  tries: number
+  createCalls: number
+  /** Milliseconds of each phase of the try that served: create, boot, join, first healthy. */
+  timings: PhaseTimings & { totalMs: number }
+}
+
+/** Failures a new server may cure: no answer, the provider's 5xx or 429, a server that never came up. */
+function worthAnotherTry(err: unknown): boolean {
+  if (!(err instanceof UserError)) return false
+  if (err.code === 'TIMEOUT') return true
+  if (err.code !== 'PROVIDER_ERROR') return false
+  const d = (err.details ?? {}) as { status?: number | null; providerCode?: string }
+  return (
+    d.status === null ||
+    d.status === undefined ||
+    d.status >= 500 ||
+    d.status === 429 ||
+    d.providerCode === 'invalid_response'
+  )
+}
+
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 500)
+}
+
+/**
+ * Records, creates, boots, joins and health-checks one member; idempotent across resumes. A try that
+ * fails in a way a new server may cure (no answer, 5xx, a server that never boots or whose node never
+ * joins) is given up: its server is deleted (audited first) and the next try creates a new one, up to
+ * `provisioning.createAttempts` (3) in all. The last failure marks the member FAILED, records it for
+ * the provider's health score and raises PROVISION_FAILED through the outbox.
+ */
+export async function provisionMember(run: StepRun, m: MemberSpec): Promise<MemberResult> {
   const ctx = run.ctx
+  const store = ctx.store()
   const settings = provisioningSettings(ctx.config())
   recordMember(ctx, m)
-  const server = await ensureServer(run, m)
+  const progress = store.repo(ProvisionProgress)
+  const st = store.tx(() => progress.begin(run.opId, m.instanceId))
+  for (;;) {
+    if (st.retiring) {
+      try {
+        await retireServer(run, m, st)
+      } catch (err) {
+        // The failed try's server could not be deleted: stop here, its id stays on the row for teardown.
+        giveUp(run, m, st, st.failures.at(-1)?.phase ?? 'create', err)
+        throw err
+      }
+    }
+    const t0 = Date.now()
+    const at: { phase: ProvisionPhase } = { phase: 'create' }
+    try {
+      const r = await tryOnce(run, m, st, at)
+      recordOutcome(run, m, st, 'ok', null, null)
+      return {
+        ...r,
+        tries: st.try,
+        createCalls: st.createCalls,
+        timings: { ...st.phases, totalMs: Date.now() - t0 },
+      }
+    } catch (err) {
+      if (!worthAnotherTry(err) || st.try >= settings.createAttempts) {
+        giveUp(run, m, st, at.phase, err)
+        throw err instanceof UserError
+          ? withDetails(err, { tries: st.try, createCalls: st.createCalls, phase: at.phase })
+          : err
+      }
+      const serverId = store.repo(Instances).get(m.instanceId)?.providerId ?? null
+      st.failures.push({ try: st.try, phase: at.phase, serverId, error: messageOf(err) })
+      st.try += 1
+      st.retiring = serverId ?? RETIRED
+      st.phases = {}
+      progress.save(st)
+      run.progress(
+        `${m.pairId}: ${m.role} try ${st.try - 1} failed while ${PHASE_WORD[at.phase]} (${messageOf(err)}); trying again with a new server (${st.try}/${settings.createAttempts})`,
+        { pairId: m.pairId, instanceId: m.instanceId, role: m.role, phase: at.phase, try: st.try },
+      )
+    }
+  }
+}
+
+const PHASE_WORD: Record<ProvisionPhase, string> = {
+  create: 'creating',
+  boot: 'booting',
+  join: 'joining',
+  health: 'checking health',
+}
+
+/** Marks a failed try with no server to delete (the create itself failed). */
+const RETIRED = '-'
+
+/**
+ * The server of a failed try goes before the next try starts: an audit entry, then the provider
+ * delete (rule 3), then the member is back to CREATING with a fresh join secret (the old one may be
+ * bound to the dead server's device). A resume repeats whatever of this did not finish.
+ */
+async function retireServer(run: StepRun, m: MemberSpec, st: MemberProgress): Promise<void> {
+  const ctx = run.ctx
+  const store = ctx.store()
+  if (st.retiring && st.retiring !== RETIRED) {
+    run.audit({
+      action: 'provider.delete',
+      target: m.instanceId,
+      details: {
+        provider: m.provider,
+        serverId: st.retiring,
+        reason: `provisioning try ${st.try - 1} failed`,
+      },
+    })
+    const adapter = await ctx.provider(m.provider)
+    await adapter.delete(st.retiring, { opId: run.opId })
+    // The failed server may have joined the tailnet: its device goes too (audited inside), so the
+    // next try's server is the only one with this hostname.
+    const inst = store.repo(Instances).get(m.instanceId)
+    if (inst) await removeTailscaleDevice(run, inst)
+  }
+  store.tx(() => {
+    store
+      .repo(Instances)
+      .update(m.instanceId, { providerId: null, nodeId: null, ip: null, state: 'CREATING' })
+    store.repo(JoinSecrets).forget(m.instanceId)
+    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+    st.retiring = null
+    store.repo(ProvisionProgress).save(st)
+  })
+}
+
+/** One try: create (or adopt this try's server), boot, join, first health; each phase timed. */
+async function tryOnce(
+  run: StepRun,
+  m: MemberSpec,
+  st: MemberProgress,
+  at: { phase: ProvisionPhase },
+): Promise<Omit<MemberResult, 'tries' | 'createCalls' | 'timings'>> {
+  const ctx = run.ctx
+  const settings = provisioningSettings(ctx.config())
   const instances = ctx.store().repo(Instances)
-  const nodeId = await (await ctx.joins()).waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
-  instances.update(m.instanceId, { nodeId })
-  const invoker = await ctx.nodes()
-  const ok = await firstHealth(invoker, { id: m.instanceId, nodeId })
+  const progress = ctx.store().repo(ProvisionProgress)
+  const clock = phaseClock(ctx, run.opId)
+  const phase = async <T>(p: ProvisionPhase, state: string, fn: () => Promise<T>): Promise<T> => {
+    at.phase = p
+    const eta = clock.remaining(m.provider, p)
+    run.progress(
+      `${m.pairId}: ${m.role} ${PHASE_WORD[p]} on ${m.provider}/${m.region} (about ${Math.ceil(eta / 1000)} s to go)`,
+      {
+        pairId: m.pairId,
+        instanceId: m.instanceId,
+        role: m.role,
+        state,
+        phase: p,
+        try: st.try,
+        etaMs: eta,
+      },
+    )
+    const t = Date.now()
+    const v = await fn()
+    const ms = Date.now() - t
+    st.phases[p] = ms
+    clock.observe(m.provider, p, ms)
+    progress.save(st)
+    return v
+  }
+  const inst = instances.get(m.instanceId)!
+  let serverId = inst.providerId
+  if (!serverId) {
+    serverId = await phase('create', 'CREATING', async () => {
+      let created: { id: string; createCalls: number }
+      try {
+        created = await createServer(run, m, st.try)
+      } catch (err) {
+        // A create that failed still counts its calls (the provider health score reads them).
+        st.createCalls +=
+          ((err as UserError).details as { createCalls?: number } | undefined)?.createCalls ?? 0
+        progress.save(st)
+        throw err
+      }
+      st.createCalls += created.createCalls
+      instances.update(m.instanceId, { providerId: created.id, state: 'BOOTSTRAPPING' })
+      return created.id
+    })
+  }
+  const adapter = await ctx.provider(m.provider)
+  const server = await phase('boot', 'BOOTSTRAPPING', async () => {
+    const s = await adapter.waitFor(
+      { provider: m.provider, serverId, actions: [], until: 'running' },
+      { timeoutMs: settings.bootTimeoutSeconds * 1000, opId: run.opId },
+    )
+    if (!s) throw new UserError('PROVIDER_ERROR', `${m.provider} server ${serverId} vanished while booting`)
+    instances.update(m.instanceId, { ip: s.ipv4 })
+    return s
+  })
+  const nodeId = await phase('join', 'BOOTSTRAPPING', async () => {
+    const id = await (await ctx.joins()).waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
+    instances.update(m.instanceId, { nodeId: id })
+    return id
+  })
+  const ok = await phase('health', 'BOOTSTRAPPING', async () =>
+    firstHealth(await ctx.nodes(), { id: m.instanceId, nodeId }),
+  )
+  // Its node is up but OpenClaw is still starting: warming up, not degraded. The health sweep makes it
+  // ACTIVE at its first healthy probe (or judges it once the boot grace is over).
   instances.update(m.instanceId, {
-    state: ok ? 'ACTIVE' : 'DEGRADED',
-    healthScore: ok ? 100 : 40,
+    state: ok ? 'ACTIVE' : 'BOOTSTRAPPING',
+    healthScore: ok ? 100 : null,
     lastHeartbeatAt: ctx.now(),
   })
   return {
@@ -105,37 +328,186 @@ export async function provisionMember(run: StepRun, m: MemberSpec) {
     role: m.role,
     provider: m.provider,
     region: m.region,
-    serverId: server.id,
+    serverId,
     ip: server.ipv4,
     nodeId,
     active: ok,
   }
 }
 
-async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
+/**
+ * The server of this operation named `name` that an earlier run created for this same instance, if
+ * any. Never one labelled for another instance, nor one another row holds: two members given the
+ * same name (one provider for both members of a pair) must not end up on one server.
+ */
+export function adoptable(
+  ctx: Context,
+  instanceId: string,
+  found: readonly ProviderServer[],
+  name: string,
+): ProviderServer | undefined {
+  const instances = ctx.store().repo(Instances)
+  return found.find(
+    (s) =>
+      s.name === name &&
+      (s.labels['clawops/instance'] ?? instanceId) === instanceId &&
+      (instances.holderOfServer(s.provider, s.id) ?? instanceId) === instanceId,
+  )
+}
+
+/** This try's server: adopted when an earlier run of the same try created it, else created (audited). */
+async function createServer(
+  run: StepRun,
+  m: MemberSpec,
+  tryNo: number,
+): Promise<{ id: string; createCalls: number }> {
+  const ctx = run.ctx
+  const settings = provisioningSettings(ctx.config())
+  const adapter = await ctx.provider(m.provider)
+  const name = serverName({
+    fleet: settings.fleet,
+    pair: m.pairId,
+    role: m.role,
+    opId: run.opId,
+    attempt: tryNo,
+  })
+  const existing = adoptable(
+    ctx,
+    m.instanceId,
+    await adapter.findByOpLabel(run.opId, { opId: run.opId }),
+    name,
+  )
+  if (existing) {
+    keyDelivered(ctx, m.instanceId, existing.id)
+    return { id: existing.id, createCalls: 0 }
+  }
+  const plan = adapter.planFor(m.tier)
+  run.audit({
+    action: 'provision.create',
+    target: m.instanceId,
+    details: { provider: m.provider, region: m.region, plan, name, try: tryNo },
+  })
+  const key = await mintServerKey(
+    run,
+    m.instanceId,
+    ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ?? '',
+  )
+  try {
+    const created = await adapter.create(
+      {
+        name,
+        plan,
+        region: m.region,
+        labels: { 'clawops/pair': m.pairId, 'clawops/role': m.role, 'clawops/instance': m.instanceId },
+        userData: await userDataFor(ctx, m, adapter.capabilities.userData, key),
+        opId: run.opId,
+      },
+      { opId: run.opId },
+    )
+    if (key) keyDelivered(ctx, m.instanceId, created.server.id, key.seq)
+    return { id: created.server.id, createCalls: created.createCalls ?? 1 }
+  } catch (err) {
+    const calls = ((err as UserError).details as { createCalls?: number } | undefined)?.createCalls
+    throw err instanceof UserError ? withDetails(err, { createCalls: calls ?? 1 }) : err
+  }
+}
+
+/** The member's row for the provider health score (one per member and operation; a resume replaces it). */
+function recordOutcome(
+  run: StepRun,
+  m: MemberSpec,
+  st: MemberProgress,
+  outcome: 'ok' | 'failed',
+  errorCode: string | null,
+  failedPhase: ProvisionPhase | null,
+): void {
+  recordProvision(run.ctx.store(), {
+    id: `prov-${run.opId}-${m.instanceId}`,
+    provider: m.provider,
+    region: m.region,
+    tier: m.tier,
+    role: m.role,
+    instanceId: m.instanceId,
+    pairId: m.pairId,
+    opId: run.opId,
+    startedAt: st.startedAt,
+    finishedAt: run.ctx.now(),
+    outcome,
+    attempts: Math.max(1, st.createCalls),
+    tries: st.try,
+    errorCode,
+    phases: st.phases,
+    failedPhase,
+  })
+}
+
+/** The last try failed: the member is FAILED, its history row written, PROVISION_FAILED raised. */
+function giveUp(run: StepRun, m: MemberSpec, st: MemberProgress, phase: ProvisionPhase, err: unknown): void {
+  const ctx = run.ctx
+  const store = ctx.store()
+  const code = err instanceof UserError ? err.code : 'INTERNAL'
+  const provider = (
+    err instanceof UserError ? (err.details as { providerCode?: string } | undefined) : undefined
+  )?.providerCode
+  store.tx(() => {
+    store.repo(Instances).update(m.instanceId, { state: 'FAILED' })
+    recordOutcome(run, m, st, 'failed', provider ?? code, phase)
+    emitEvent(
+      store,
+      ctx.watchSettings(),
+      {
+        type: 'PROVISION_FAILED',
+        severity: 'high',
+        instanceId: m.instanceId,
+        pairId: m.pairId,
+        provider: m.provider,
+        region: m.region,
+        summary: `provisioning the ${m.role} of pair ${m.pairId} (user ${m.userId}) on ${m.provider}/${m.region} failed after ${st.try} ${st.try === 1 ? 'try' : 'tries'} while ${PHASE_WORD[phase]}: ${messageOf(err)}`,
+        suggest: [`clawops ops show ${run.opId} --json`, `clawops pair status ${m.pairId} --json`],
+        data: {
+          source: 'clawops',
+          opId: run.opId,
+          userId: m.userId,
+          role: m.role,
+          attempts: st.try,
+          createCalls: st.createCalls,
+          phase,
+          error: messageOf(err),
+          errorCode: provider ?? code,
+          provider: m.provider,
+          region: m.region,
+          earlierTries: st.failures,
+        },
+        dedupeKey: `PROVISION_FAILED:${run.opId}:${m.instanceId}`,
+      },
+      ctx.now(),
+    )
+  })
+}
+
+async function userDataFor(
+  ctx: Context,
+  m: MemberSpec,
+  format: ProviderAdapter['capabilities']['userData'],
+  key: ServerKey | null,
+): Promise<string> {
   const settings = provisioningSettings(ctx.config())
   const ep = await ctx.gatewayEndpoint()
   const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
   const { client } = await ctx.joins()
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
-  const tailscaleKey = settings.tailscale ? ctx.env[settings.tailscale.authKeyEnv] : undefined
-  if (settings.tailscale && !tailscaleKey) {
-    throw new UserError(
-      'CONFIG_INVALID',
-      `${settings.tailscale.authKeyEnv} is not set (provisioning.tailscale)`,
-    )
-  }
-  return renderCloudInit({
+  return renderUserData(format, {
     instanceId: m.instanceId,
-    hostname: `claw-${m.userId}-${m.role === 'primary' ? 'p' : 's'}`.slice(0, 63),
+    hostname:
+      ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ??
+      tailscaleHostname(m.userId, m.role, m.instanceId),
     operatorGatewayUrl: nodeGatewayUrl,
     firstContact: {
       bootstrapToken,
       ...(settings.sharedTokenFallback && ep.token ? { token: ep.token } : {}),
     },
     joinSecret: ctx.store().repo(JoinSecrets).lookup(m.instanceId)!.secret,
-    tailscale:
-      settings.tailscale && tailscaleKey ? { authKey: tailscaleKey, tags: settings.tailscale.tags } : null,
+    tailscale: key ? { authKey: key.authKey.reveal(), tags: key.tags } : null,
     openclaw: {
       image: settings.openclawImage,
       userConfig: {
@@ -148,6 +520,7 @@ async function userDataFor(ctx: Context, m: MemberSpec): Promise<string> {
       },
     },
     clawnodePackage: settings.clawnodePackage,
+    releasesUrl: ctx.config().upgrades?.releasesUrl ?? null,
   })
 }
 
@@ -180,11 +553,15 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
   try {
     if (!serverId) {
       const name = serverName({ fleet: settings.fleet, pair: m.pairId, role: m.role, opId: run.opId })
-      const existing = (await adapter.findByOpLabel(run.opId, { opId: run.opId })).find(
-        (s) => s.name === name,
+      const existing = adoptable(
+        ctx,
+        m.instanceId,
+        await adapter.findByOpLabel(run.opId, { opId: run.opId }),
+        name,
       )
       if (existing) {
         serverId = existing.id
+        keyDelivered(ctx, m.instanceId, serverId)
       } else {
         const plan = adapter.planFor(m.tier)
         run.audit({
@@ -197,18 +574,20 @@ export async function ensureServer(run: StepRun, m: MemberSpec): Promise<Provide
           state: 'CREATING',
         })
         attempts++
+        const key = await mintServerKey(run, m.instanceId, inst.tailscaleName ?? '')
         const created = await adapter.create(
           {
             name,
             plan,
             region: m.region,
             labels: { 'clawops/pair': m.pairId, 'clawops/role': m.role, 'clawops/instance': m.instanceId },
-            userData: await userDataFor(ctx, m),
+            userData: await userDataFor(ctx, m, adapter.capabilities.userData, key),
             opId: run.opId,
           },
           { opId: run.opId },
         )
         serverId = created.server.id
+        if (key) keyDelivered(ctx, m.instanceId, serverId, key.seq)
       }
       instances.update(m.instanceId, { providerId: serverId, state: 'BOOTSTRAPPING' })
     }
@@ -242,14 +621,18 @@ async function retryTransient<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The first health check of a node that has just been approved. The gateway can drop a call made
- * while it republishes the node's pairing, so short attempts are retried for up to a minute.
+ * The first health check of a node that has just joined or come back. The gateway can drop a call
+ * made while it republishes the node's pairing, and a node that has just started (a reboot, a
+ * resize that restarts the server) can answer before its user gateway is up, as on a VPS where
+ * gf-clawnode connects while Docker is still starting the container: so short attempts are retried,
+ * and a gateway that is not live yet is asked again, for up to a minute; then its last answer stands.
  */
 export async function firstHealth(
   invoker: NodeInvoker,
   target: { id: string; nodeId: string },
+  withinMs = 60_000,
 ): Promise<boolean> {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + withinMs
   for (;;) {
     try {
       const h = await invoker.invoke<{ live?: boolean; healthy?: boolean }>(
@@ -258,7 +641,9 @@ export async function firstHealth(
         {},
         8_000,
       )
-      return h.live ?? h.healthy ?? false
+      const live = h.live ?? h.healthy ?? false
+      if (live || Date.now() > deadline) return live
+      await new Promise((r) => setTimeout(r, 1_000))
     } catch (err) {
       if (
         Date.now() > deadline ||

@@ -128,6 +128,20 @@ export class AuditTrail {
   }
 
   query(f: AuditFilter = {}): AuditEntry[] {
+    const { where, params } = this.filter(f)
+    const sql = `SELECT * FROM (SELECT * FROM audit${where}
+      ORDER BY seq DESC LIMIT ?) ORDER BY seq`
+    return (this.store.db.prepare(sql).all(...params, f.limit ?? 100) as unknown as AuditRow[]).map(fromRow)
+  }
+
+  /** How many entries match `f`, whatever its limit. */
+  count(f: AuditFilter = {}): number {
+    const { where, params } = this.filter(f)
+    return (this.store.db.prepare(`SELECT count(*) AS n FROM audit${where}`).get(...params) as { n: number })
+      .n
+  }
+
+  private filter(f: AuditFilter): { where: string; params: (string | number)[] } {
     const where: string[] = []
     const params: (string | number)[] = []
     const eq = (col: string, v: string | undefined) => {
@@ -147,9 +161,7 @@ export class AuditTrail {
       where.push('ts >= ?')
       params.push(f.since)
     }
-    const sql = `SELECT * FROM (SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY seq DESC LIMIT ?) ORDER BY seq`
-    return (this.store.db.prepare(sql).all(...params, f.limit ?? 100) as unknown as AuditRow[]).map(fromRow)
+    return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params }
   }
 
   /** Walks the whole chain in order; stops at the first entry that does not check out. */

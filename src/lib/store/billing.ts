@@ -5,11 +5,12 @@
  * lifecycle operations call `openBilling`, `resizeBilling` and `closeBilling` in the same transaction
  * as the state change they account for.
  */
-import type { Currency } from '../domain/catalog.js'
+import { type Currency, findOffer } from '../domain/catalog.js'
 import type { Role } from '../domain/instance.js'
 import { type BillingModel, type Price, priceAt } from '../domain/price-book.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
+import { PriceCatalog } from './price-catalog.js'
 import type { Store } from './store.js'
 
 export interface BillingSegment {
@@ -142,6 +143,18 @@ export class BillingSegments {
   }
 }
 
+/** The server's price now: the provider's list price as last read from its API, else the catalogue. */
+function currentPrice(
+  store: Store,
+  instance: BilledInstance,
+  at: string,
+  termMonths: number | undefined,
+): Price {
+  const plan = findOffer(instance.provider, instance.tier).plan
+  const listed = store.repo(PriceCatalog).listed(instance.provider, plan, instance.region)
+  return priceAt(instance.provider, instance.tier, at, { termMonths, listed })
+}
+
 /**
  * Starts billing a server: call when the provider has accepted the create (the provider bills from
  * then on, whether or not the server ever boots). Contabo and Hostinger orders may pass their term.
@@ -152,7 +165,7 @@ export function openBilling(
   at: string,
   opts: { termMonths?: number; reason?: string } = {},
 ): BillingSegment {
-  const price = priceAt(instance.provider, instance.tier, at, { termMonths: opts.termMonths })
+  const price = currentPrice(store, instance, at, opts.termMonths)
   return store.repo(BillingSegments).open(instance, price, at, opts.reason ?? 'create')
 }
 
@@ -170,9 +183,7 @@ export function resizeBilling(
   return store.tx(() => {
     const repo = store.repo(BillingSegments)
     const previous = repo.close(instance.id, at, `resize to ${instance.tier}`)
-    const price = priceAt(instance.provider, instance.tier, at, {
-      termMonths: opts.termMonths ?? previous?.termMonths,
-    })
+    const price = currentPrice(store, instance, at, opts.termMonths ?? previous?.termMonths)
     return repo.open(instance, price, at, previous ? `resize from ${previous.tier}` : 'resize')
   })
 }

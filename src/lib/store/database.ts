@@ -1,40 +1,51 @@
 /**
  * Opening the fleet database: one SQLite file, WAL mode, versioned migrations. A file that is not a
- * clawops store, is corrupt, or was written by a newer clawops is refused before anything writes to it.
+ * clawops store, is empty, cut off, damaged, marked damaged, or was written by a newer clawops is
+ * refused before anything writes to it; only a missing file is created, and never half-way.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  type Stats,
+  statSync,
+} from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
+import { checkDatabase, isCorruption, markDamaged, readDamageMark } from './integrity.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 
 /** `PRAGMA application_id` of a clawops store: ASCII "Claw". */
 export const APPLICATION_ID = 0x436c6177
 const SQLITE_MAGIC = 'SQLite format 3\u0000'
-const SQLITE_CORRUPT = 11
-const SQLITE_NOTADB = 26
+/**
+ * Stores up to this size get `PRAGMA quick_check` on every open: tens of milliseconds. A 10,000-pair
+ * store with 30 days of history (592 MB) would pay 2.3–3.5 s on every command (BENCHMARKS.md), so
+ * larger stores are checked through every backup's copy (watch takes one every 6 hours) and by
+ * `audit verify`; SQLite checks each page a command reads either way.
+ */
+export const QUICK_CHECK_MAX_BYTES = 8 * 1024 * 1024
+/** A WAL file holding no frames: its header only (32 bytes) or nothing. */
+const EMPTY_WAL_BYTES = 32
 
 export interface OpenOptions {
   /** Milliseconds to wait for another writer (the watch daemon, a parallel command). */
   busyTimeoutMs?: number
-}
-
-/** Reads the 100-byte SQLite header without opening the file through SQLite. */
-function readHeader(path: string): Buffer | null {
-  if (!existsSync(path) || statSync(path).size === 0) return null
-  const fd = openSync(path, 'r')
-  try {
-    const buf = Buffer.alloc(100)
-    const n = readSync(fd, buf, 0, 100, 0)
-    return buf.subarray(0, n)
-  } finally {
-    closeSync(fd)
-  }
+  /**
+   * Open a store marked damaged, to check it again (`audit verify`) or to back it up. Everything else
+   * refuses a marked store.
+   */
+  ignoreDamageMark?: boolean
 }
 
 function corrupt(path: string, why: string, cause?: unknown): UserError {
   return new UserError('STORE_CORRUPT', `${path} is not a readable clawops store: ${why}`, {
-    hint: 'Point CLAWOPS_HOME at the right directory, or restore the file from a backup. clawops left it untouched.',
+    hint: 'Point CLAWOPS_HOME at the right directory, or restore the store from a backup (clawops store restore <file>). clawops left it untouched.',
     details: { path },
     cause,
   })
@@ -51,17 +62,103 @@ function tooNew(path: string, found: number): UserError {
   )
 }
 
-/** Checks the header of an existing file: magic, application id and schema version. */
-function checkHeader(path: string, header: Buffer): void {
-  if (header.length < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-    throw corrupt(path, 'the file is not an SQLite database')
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return null
+    if (code === 'ENOTDIR') {
+      throw new UserError('CONFIG_INVALID', `${dirname(path)} is not a directory`, {
+        hint: 'CLAWOPS_HOME must name a directory (or a path clawops may create).',
+        details: { path },
+      })
+    }
+    throw err
   }
+}
+
+/** The home must be a directory (or not exist yet); a file there is a mistake, not a store. */
+function checkHome(path: string): void {
+  const home = dirname(path)
+  const st = statOrNull(home)
+  if (st && !st.isDirectory()) {
+    throw new UserError('CONFIG_INVALID', `the clawops home ${home} is a file, not a directory`, {
+      hint: 'Point CLAWOPS_HOME at a directory.',
+      details: { home },
+    })
+  }
+}
+
+/** Reads the first 100 bytes (the SQLite header) without opening the file through SQLite. */
+function readHeader(path: string): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(100)
+    const n = readSync(fd, buf, 0, 100, 0)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Checks an existing file before SQLite sees it: a regular file, SQLite's magic, our application id,
+ * a schema version we know, and a size that fits the header (an empty or cut-off file is damage, never
+ * an invitation to start a new store over it).
+ */
+export function inspectStoreFile(path: string, st: Stats = statSync(path)): void {
+  if (st.isDirectory()) throw corrupt(path, 'it is a directory')
+  if (!st.isFile()) throw corrupt(path, 'it is not a regular file')
+  if (st.size === 0) throw corrupt(path, 'the file is empty (0 bytes)')
+  const header = readHeader(path)
+  if (header.length < 100) throw corrupt(path, `the file is cut off (${st.size} bytes)`)
+  if (header.toString('latin1', 0, 16) !== SQLITE_MAGIC)
+    throw corrupt(path, 'the file is not an SQLite database')
   const userVersion = header.readUInt32BE(60)
   const appId = header.readUInt32BE(68)
   if (appId !== APPLICATION_ID && !(appId === 0 && userVersion === 0)) {
     throw corrupt(path, 'the file is an SQLite database of another application')
   }
   if (userVersion > SCHEMA_VERSION) throw tooNew(path, userVersion)
+  const rawPageSize = header.readUInt16BE(16)
+  const pageSize = rawPageSize === 1 ? 65_536 : rawPageSize
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw corrupt(path, 'the header is damaged')
+  // With frames in the WAL, the file may lag the header until the next checkpoint: SQLite decides.
+  const wal = statOrNull(`${path}-wal`)
+  if (wal && wal.size > EMPTY_WAL_BYTES) return
+  if (st.size % pageSize !== 0) throw corrupt(path, `the file is cut off (${st.size} bytes)`)
+  // The header's page count is valid only when its change counter matches (SQLite's own rule).
+  const pages = header.readUInt32BE(28)
+  if (header.readUInt32BE(24) === header.readUInt32BE(92) && st.size < pages * pageSize) {
+    throw corrupt(path, `the file is cut off (${st.size} of ${pages * pageSize} bytes)`)
+  }
+}
+
+/**
+ * A new store is built aside and linked into place in one step, so no crash can leave an empty or
+ * half-made fleet.db behind (which a later open would rightly refuse). When two processes race, the
+ * first link wins and the other opens what it made.
+ */
+function createStore(path: string, busyTimeoutMs: number): void {
+  const dir = dirname(path)
+  mkdirSync(dir, { recursive: true })
+  const tmp = join(dir, `.${basename(path)}.new-${process.pid}-${Date.now()}`)
+  try {
+    const db = new DatabaseSync(tmp, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true })
+    try {
+      migrate(db, 0)
+    } finally {
+      db.close()
+    }
+    try {
+      linkSync(tmp, path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  } finally {
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true })
+  }
 }
 
 /** True when some migration of this clawops has not been applied to the store yet. */
@@ -74,24 +171,38 @@ function needsMigration(db: DatabaseSync): boolean {
   return n < MIGRATIONS.length
 }
 
-/** True for the SQLite errors that mean a damaged file. */
-export function isCorruption(err: unknown): boolean {
-  const code = (err as { errcode?: number } | null)?.errcode
-  return code === SQLITE_CORRUPT || code === SQLITE_NOTADB
-}
-
 export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync {
-  const header = readHeader(path)
-  if (header) checkHeader(path, header)
-  else mkdirSync(dirname(path), { recursive: true })
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000
+  checkHome(path)
+  let st = statOrNull(path)
+  if (!st) {
+    createStore(path, busyTimeoutMs)
+    st = statSync(path)
+  }
+  inspectStoreFile(path, st)
+  if (!opts.ignoreDamageMark) {
+    const mark = readDamageMark(path)
+    if (mark) {
+      throw new UserError(
+        'STORE_CORRUPT',
+        `${path} was found damaged (${mark.detectedAt}: ${mark.reason}); clawops will not use it`,
+        {
+          hint: 'Restore it from a backup (clawops store restore <file>); clawops audit verify checks it again and lifts the mark if it is whole.',
+          details: { path, damage: mark },
+        },
+      )
+    }
+  }
 
   let db: DatabaseSync
   try {
-    db = new DatabaseSync(path, { timeout: opts.busyTimeoutMs ?? 5000, enableForeignKeyConstraints: true })
+    db = new DatabaseSync(path, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true })
   } catch (err) {
     throw corrupt(path, (err as Error).message, err)
   }
   try {
+    // Every page read is checked against its cell layout too: damage shows up sooner and louder.
+    db.exec('PRAGMA cell_size_check = ON')
     // The header can lag behind the WAL; these reads see the committed truth.
     const row = db.prepare('PRAGMA user_version').get() as { user_version: number }
     const app = db.prepare('PRAGMA application_id').get() as { application_id: number }
@@ -100,20 +211,36 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
       throw corrupt(path, 'the file is an SQLite database of another application')
     }
     if (row.user_version === 0) {
+      // clawops stamps a store when it makes it (createStore): an unstamped file is someone else's.
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
         n: number
       }
-      if (tables.n > 0) throw corrupt(path, 'the file holds tables but no clawops schema version')
+      throw corrupt(
+        path,
+        tables.n > 0
+          ? 'the file holds tables but no clawops schema version'
+          : 'the file is an empty SQLite database',
+      )
     }
     const unknown = unknownVersions(db)
     if (unknown.length > 0) throw tooNew(path, Math.max(...unknown))
+    if (st.size <= QUICK_CHECK_MAX_BYTES && !opts.ignoreDamageMark) {
+      const check = checkDatabase(db, 'quick_check')
+      if (!check.ok) {
+        markDamaged(path, `quick_check: ${check.problems[0]}`)
+        throw corrupt(path, `quick_check found damage: ${check.problems.slice(0, 3).join('; ')}`)
+      }
+    }
     db.exec('PRAGMA synchronous = NORMAL')
-    if (row.user_version === 0 || needsMigration(db)) migrate(db, row.user_version)
+    if (needsMigration(db)) migrate(db, row.user_version)
     return db
   } catch (err) {
     db.close()
     if (err instanceof UserError) throw err
-    if (isCorruption(err)) throw corrupt(path, (err as Error).message, err)
+    if (isCorruption(err)) {
+      markDamaged(path, (err as Error).message)
+      throw corrupt(path, (err as Error).message, err)
+    }
     throw err
   }
 }
@@ -157,7 +284,7 @@ function migrate(db: DatabaseSync, from: number): void {
 }
 
 /** Versions recorded in the store that this clawops does not know: a newer clawops wrote them. */
-function unknownVersions(db: DatabaseSync): number[] {
+export function unknownVersions(db: DatabaseSync): number[] {
   const hasTable = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get()
@@ -174,14 +301,14 @@ function unknownVersions(db: DatabaseSync): number[] {
  * migrations is refused with the command that brings it up to date.
  */
 export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): DatabaseSync {
-  const header = readHeader(path)
-  if (!header) {
+  if (!existsSync(path)) {
     throw new UserError('NOT_FOUND', `no clawops store at ${path}`, {
       hint: 'Point CLAWOPS_HOME (or the plugin config "home") at the operator’s clawops home; any clawops command creates the store.',
       details: { path },
     })
   }
-  checkHeader(path, header)
+  // The same refusals as a writing open: an empty, cut-off or foreign file is damage, not a new store.
+  inspectStoreFile(path)
   let db: DatabaseSync
   try {
     db = new DatabaseSync(path, { readOnly: true, timeout: opts.busyTimeoutMs ?? 5000 })

@@ -1,5 +1,6 @@
 /** Aggregate queries over the fleet, computed in SQL so `fleet status` stays fast on 10,000 pairs. */
-import type { InstanceState } from '../domain/instance.js'
+import type { InstanceState, Role } from '../domain/instance.js'
+import { type PairCondition, pairView } from '../domain/pair.js'
 import type { Provider } from '../domain/provider.js'
 import type { Tier } from '../domain/tier.js'
 import type { Store } from './store.js'
@@ -12,10 +13,20 @@ export interface Bucket {
   n: number
 }
 
+/** A pair whose primary role is not held by an ACTIVE instance, with what that means for its user. */
 export interface PairGap {
   pairId: string
   userId: string
-  states: string
+  condition: PairCondition
+  members: GapMember[]
+}
+
+export interface GapMember {
+  id: string
+  role: Role
+  state: InstanceState
+  provider: Provider
+  region: string
 }
 
 /** Live instances of one provider region, by health. */
@@ -62,14 +73,6 @@ function pairScope(f: FleetFilter): { sql: string; params: string[] } {
   return { sql: ` AND pair_id IN (SELECT pair_id FROM instances WHERE ${w.sql})`, params: w.params }
 }
 
-/**
- * Members primary first (role:state sorts so). Sorted here for the few pairs returned: an ORDER BY
- * inside group_concat costs SQLite a sort per group, 10× the query on 10,000 pairs.
- */
-function membersInOrder(g: PairGap): PairGap {
-  return { ...g, states: g.states.split(',').sort().join(',') }
-}
-
 export class FleetStats {
   constructor(private readonly store: Store) {}
 
@@ -93,40 +96,43 @@ export class FleetStats {
     ).n
   }
 
-  /** Pairs with live members but none ACTIVE: users without a working gateway. */
-  pairsWithoutActive(f: FleetFilter = {}): PairGap[] {
-    const s = pairScope(f)
-    return (
-      this.store.db
-        .prepare(
-          `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states
-         FROM instances WHERE state <> 'DELETED'${s.sql}
-         GROUP BY pair_id HAVING sum(state = 'ACTIVE') = 0 ORDER BY pair_id`,
-        )
-        .all(...s.params) as unknown as PairGap[]
-    ).map(membersInOrder)
-  }
-
   /**
-   * Both gap lists in one pass over the pairs (the snapshot's): pairs with live members whose primary
-   * is not ACTIVE (FAILED, DEGRADED, promoting, or none: the user is served by the standby, by a sick
-   * primary, or not at all), and among them those with no ACTIVE member at all.
+   * Pairs with live members whose primary role is not held by an ACTIVE instance, each with its
+   * condition (domain/pair.ts: degraded, promoting, at-risk, unserved, creating), and among them those
+   * with no ACTIVE member at all (users without a working gateway). One pass: the subquery finds the
+   * few such pairs, then only their members are read.
    */
   pairGaps(f: FleetFilter = {}): { withoutActive: PairGap[]; withoutActivePrimary: PairGap[] } {
     const s = pairScope(f)
     const rows = this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, group_concat(role || ':' || state, ',') AS states,
-           sum(state = 'ACTIVE') AS active
-         FROM instances WHERE state <> 'DELETED'${s.sql}
-         GROUP BY pair_id HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0 ORDER BY pair_id`,
+        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
+         WHERE state <> 'DELETED' AND pair_id IN (
+           SELECT pair_id FROM instances WHERE state <> 'DELETED'${s.sql} GROUP BY pair_id
+           HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0)
+         ORDER BY pair_id, role, id`,
       )
-      .all(...s.params) as unknown as (PairGap & { active: number })[]
-    const withoutActivePrimary = rows.map(({ active: _, ...g }) => membersInOrder(g))
+      .all(...s.params) as unknown as (GapMember & { pairId: string; userId: string })[]
+    const gaps = new Map<string, PairGap>()
+    for (const { pairId, userId, ...m } of rows) {
+      let g = gaps.get(pairId)
+      if (!g) {
+        g = { pairId, userId, condition: 'unserved', members: [] }
+        gaps.set(pairId, g)
+      }
+      g.members.push(m)
+    }
+    for (const g of gaps.values()) g.condition = pairView(g.members).condition
+    const withoutActivePrimary = [...gaps.values()]
     return {
       withoutActivePrimary,
-      withoutActive: withoutActivePrimary.filter((_, i) => rows[i]!.active === 0),
+      withoutActive: withoutActivePrimary.filter((g) => g.members.every((m) => m.state !== 'ACTIVE')),
     }
+  }
+
+  /** Pairs with live members and no ACTIVE primary, each with its condition. */
+  pairsWithoutActivePrimary(): PairGap[] {
+    return this.pairGaps().withoutActivePrimary
   }
 
   regionHealth(f: FleetFilter = {}): RegionHealth[] {

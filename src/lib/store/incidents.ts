@@ -144,20 +144,18 @@ export class Incidents {
     return r && fromRow(r)
   }
 
-  list(f: { status?: IncidentStatus[]; since?: string; limit?: number } = {}): Incident[] {
-    const where: string[] = []
-    const params: (string | number)[] = []
-    if (f.status) {
-      where.push(`status IN (${f.status.map(() => '?').join(',')})`)
-      params.push(...f.status)
-    }
-    if (f.since) {
-      where.push('opened_at >= ?')
-      params.push(f.since)
-    }
-    params.push(f.limit ?? 100)
-    const sql = `SELECT * FROM incidents${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`
-    return (this.store.db.prepare(sql).all(...params) as unknown as Row[]).map(fromRow)
+  list(f: IncidentFilter = {}): Incident[] {
+    const { where, params } = incidentFilter(f)
+    const sql = `SELECT * FROM incidents${where} ORDER BY opened_at DESC LIMIT ?`
+    return (this.store.db.prepare(sql).all(...params, f.limit ?? 100) as unknown as Row[]).map(fromRow)
+  }
+
+  /** How many incidents match `f`, whatever its limit. */
+  count(f: IncidentFilter = {}): number {
+    const { where, params } = incidentFilter(f)
+    return (
+      this.store.db.prepare(`SELECT count(*) AS n FROM incidents${where}`).get(...params) as { n: number }
+    ).n
   }
 
   /** Read-modify-write of the JSON columns, in a transaction so concurrent appends are not lost. */
@@ -195,4 +193,24 @@ export class Incidents {
       return next
     })
   }
+}
+
+export interface IncidentFilter {
+  status?: IncidentStatus[]
+  since?: string
+  limit?: number
+}
+
+function incidentFilter(f: IncidentFilter): { where: string; params: (string | number)[] } {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (f.status) {
+    where.push(`status IN (${f.status.map(() => '?').join(',')})`)
+    params.push(...f.status)
+  }
+  if (f.since) {
+    where.push('opened_at >= ?')
+    params.push(f.since)
+  }
+  return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params }
 }

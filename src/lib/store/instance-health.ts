@@ -103,7 +103,7 @@ export class InstanceHealth {
     return cached(
       this.store.db,
       `SELECT id, pair_id AS pairId, role, provider, region, state, health_score AS healthScore,
-         last_heartbeat_at AS lastHeartbeatAt FROM instances WHERE id = ?`,
+         last_heartbeat_at AS lastHeartbeatAt, created_at AS createdAt FROM instances WHERE id = ?`,
     ).get(id) as HealthRow | undefined
   }
 
@@ -128,4 +128,5 @@ export interface HealthRow {
   state: InstanceState
   healthScore: number | null
   lastHeartbeatAt: string | null
+  createdAt: string
 }

@@ -73,17 +73,6 @@ export interface ProbeTarget {
   lastHeartbeatAt: string | null
 }
 
-/** One member of a pair that has no working gateway (see `failedPairMembers`). */
-export interface FailedPairMember {
-  pairId: string
-  userId: string
-  id: string
-  role: string
-  state: string
-  provider: string
-  region: string
-}
-
 /** The current health of the monitored instances of one provider region. */
 export interface RegionHealth {
   provider: string
@@ -231,6 +220,16 @@ export class Instances {
     return row && { nodeId: row.node_id, state: row.state }
   }
 
+  /** The live (not DELETED) instance that holds a provider's server, if any. */
+  holderOfServer(provider: Provider, serverId: string): string | undefined {
+    return (
+      cached(
+        this.store.db,
+        "SELECT id FROM instances WHERE provider = ? AND provider_id = ? AND state <> 'DELETED'",
+      ).get(provider, serverId) as { id: string } | undefined
+    )?.id
+  }
+
   /** The id of the instance a gateway node belongs to (cached: presence asks on every node event). */
   idOfNode(nodeId: string): string | undefined {
     return (
@@ -244,15 +243,26 @@ export class Instances {
    * What a sweep probes: the instances in `states`, optionally only `ids`, by id. Only the four
    * columns a probe uses are read (10,000 full rows with their labels are most of a sweep's garbage).
    */
-  probeTargets(states: readonly InstanceState[], ids?: readonly string[]): ProbeTarget[] {
+  /**
+   * What a health sweep probes: instances in `states`, and in `joinedStates` only once their node has
+   * joined (a BOOTSTRAPPING instance before that is provisioning's), optionally only `ids`.
+   */
+  probeTargets(
+    states: readonly InstanceState[],
+    ids?: readonly string[],
+    joinedStates: readonly InstanceState[] = [],
+  ): ProbeTarget[] {
     const inStates = states.map(() => '?').join(',')
+    const joined = joinedStates.length
+      ? ` OR (state IN (${joinedStates.map(() => '?').join(',')}) AND node_id IS NOT NULL)`
+      : ''
     const inIds = ids ? ` AND id IN (${ids.map(() => '?').join(',') || "''"})` : ''
     return this.store.db
       .prepare(
         `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
-         WHERE state IN (${inStates})${inIds} ORDER BY id`,
+         WHERE (state IN (${inStates})${joined})${inIds} ORDER BY id`,
       )
-      .all(...states, ...(ids ?? [])) as unknown as ProbeTarget[]
+      .all(...states, ...joinedStates, ...(ids ?? [])) as unknown as ProbeTarget[]
   }
 
   /** Primaries (not deleted) at a provider, or in one region of it. */
@@ -269,22 +279,6 @@ export class Instances {
           )
           .get(provider)
     return (r as { n: number }).n
-  }
-
-  /**
-   * Every member (not deleted) of the pairs that have no ACTIVE member and none in one of `inFlight`
-   * (a change made on purpose), by pair then role.
-   */
-  failedPairMembers(inFlight: readonly InstanceState[]): FailedPairMember[] {
-    return this.store.db
-      .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
-         WHERE state <> 'DELETED' AND pair_id IN (
-           SELECT pair_id FROM instances WHERE state <> 'DELETED' GROUP BY pair_id
-           HAVING sum(state = 'ACTIVE') = 0 AND sum(state IN (${inFlight.map(() => '?').join(',')})) = 0)
-         ORDER BY pair_id, role`,
-      )
-      .all(...inFlight) as unknown as FailedPairMember[]
   }
 
   /** Current health per provider region over the monitored instances (ACTIVE, DEGRADED, FAILED). */

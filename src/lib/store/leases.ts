@@ -49,6 +49,22 @@ export class Leases {
     return Number(r.changes) === 1
   }
 
+  /** Leases whose name starts with `prefix`, unexpired at `now` (ISO), oldest first. */
+  live(prefix: string, now: string): Lease[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT * FROM leases WHERE substr(name, 1, length(?)) = ? AND until >= ? ORDER BY acquired_at, name`,
+      )
+      .all(prefix, prefix, now) as unknown as LeaseRow[]
+    return rows.map((r) => ({
+      name: r.name,
+      owner: r.owner,
+      holder: r.holder,
+      until: r.until,
+      acquiredAt: r.acquired_at,
+    }))
+  }
+
   release(name: string, owner: string): void {
     this.store.db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner)
   }

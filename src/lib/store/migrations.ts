@@ -16,6 +16,11 @@
  *  10 engine (plan confirmations, named leases)
  *  11 restart budget (restart steps by start time)
  *  12 glance (ledger and provider-score snapshots, watch runs)
+ *  13 price catalogue (plans, prices and regions read from the providers, with source and date)
+ *  14 tailscale auth keys (one per server, never the secret)
+ *  15 provisioning phases (tries and phase timings per member, member progress)
+ *  16 archive sources (node archives and provider snapshots)
+ *  17 upgrades (OpenClaw and gf-clawnode rollouts, instance versions)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -29,6 +34,11 @@ import { archives } from './migrations/009-archives.js'
 import { engine } from './migrations/010-engine.js'
 import { restartBudget } from './migrations/011-restart-budget.js'
 import { glance } from './migrations/012-glance.js'
+import { priceCatalog } from './migrations/013-price-catalog.js'
+import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
+import { provisionPhases } from './migrations/015-provision-phases.js'
+import { archiveSources } from './migrations/016-archive-sources.js'
+import { upgrades } from './migrations/017-upgrades.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -46,6 +56,11 @@ export const MIGRATIONS: readonly Migration[] = [
   engine,
   restartBudget,
   glance,
+  archiveSources,
+  priceCatalog,
+  tailscaleKeys,
+  provisionPhases,
+  upgrades,
 ].sort((a, b) => a.version - b.version)
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

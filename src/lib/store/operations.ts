@@ -113,23 +113,18 @@ export class Operations {
   }
 
   list(f: OperationFilter = {}): Operation[] {
-    const where: string[] = []
-    const params: (string | number)[] = []
-    if (f.states?.length) {
-      where.push(`state IN (${f.states.map(() => '?').join(',')})`)
-      params.push(...f.states)
-    }
-    if (f.kind) {
-      where.push('kind = ?')
-      params.push(f.kind)
-    }
-    if (f.actor) {
-      where.push('actor = ?')
-      params.push(f.actor)
-    }
-    const sql = `SELECT * FROM operations${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+    const { where, params } = opFilter(f)
+    const sql = `SELECT * FROM operations${where}
       ORDER BY created_at DESC, id DESC LIMIT ?`
     return (this.store.db.prepare(sql).all(...params, f.limit ?? 50) as unknown as OpRow[]).map(opFromRow)
+  }
+
+  /** How many operations match `f`, whatever its limit. */
+  count(f: OperationFilter = {}): number {
+    const { where, params } = opFilter(f)
+    return (
+      this.store.db.prepare(`SELECT count(*) AS n FROM operations${where}`).get(...params) as { n: number }
+    ).n
   }
 
   steps(opId: string): OperationStep[] {
@@ -309,4 +304,22 @@ export class Operations {
       .get(sinceOpId, pairId) as { id: string } | undefined
     return row?.id
   }
+}
+
+function opFilter(f: OperationFilter): { where: string; params: (string | number)[] } {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (f.states?.length) {
+    where.push(`state IN (${f.states.map(() => '?').join(',')})`)
+    params.push(...f.states)
+  }
+  if (f.kind) {
+    where.push('kind = ?')
+    params.push(f.kind)
+  }
+  if (f.actor) {
+    where.push('actor = ?')
+    params.push(f.actor)
+  }
+  return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params }
 }

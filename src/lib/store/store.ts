@@ -4,7 +4,8 @@
  */
 import type { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
-import { isCorruption, type OpenOptions, openDatabase, openDatabaseReadOnly } from './database.js'
+import { type OpenOptions, openDatabase, openDatabaseReadOnly } from './database.js'
+import { type CheckKind, type CheckResult, checkDatabase, isCorruption, markDamaged } from './integrity.js'
 
 export type Clock = () => Date
 
@@ -50,13 +51,20 @@ export class Store {
       this.depth--
       this.db.exec(outer ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
       if (isCorruption(err)) {
+        markDamaged(this.path, (err as Error).message)
         throw new UserError('STORE_CORRUPT', `${this.path} is damaged: ${(err as Error).message}`, {
-          hint: 'Restore the store from a backup; the failed write was rolled back.',
+          hint: 'Restore the store from a backup (clawops store restore <file>); the failed write was rolled back.',
+          details: { path: this.path },
           cause: err,
         })
       }
       throw err
     }
+  }
+
+  /** SQLite's own check of every page (`quick_check`) or of everything (`integrity_check`). */
+  check(kind: CheckKind): CheckResult {
+    return checkDatabase(this.db, kind)
   }
 
   /** One shared instance per repository class, created on first use. */

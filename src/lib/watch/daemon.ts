@@ -1,10 +1,11 @@
 /**
  * `clawops watch`: the fleet health monitor.
  *
- * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pair failures,
+ * - A cycle every `intervalMs` (5 min): full health sweep, then the detectors (pairs unserved or at risk,
  *   provision backlog, provider health with incidents; hourly: cost and the provider score over days),
  *   the reprovision queue, heals when
- *   `--heal` is on, housekeeping (incl. COMPANION webhook retries and archive expiry), and delivery.
+ *   `--heal` is on, housekeeping (incl. COMPANION webhook retries, archive expiry and the store's
+ *   scheduled backup), and delivery. A store marked damaged stops the cycles and fails /healthz.
  * - While connected to the gateway, it approves the joins of nodes clawops provisioned.
  * - Real time: a node disconnect (gateway presence) is probed after a short grace; a webhook saying an
  *   instance is unreachable likewise. A bad probe moves the instance to DEGRADED at once, the event is
@@ -35,10 +36,12 @@ import type { Logger } from '../log.js'
 import { deliverPendingWebhooks } from '../provisioning/companion-webhook.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances } from '../store/instances.js'
+import { readDamageMark } from '../store/integrity.js'
 import { Operations } from '../store/operations.js'
 import { Outbox } from '../store/outbox.js'
 import { WATCH_HEARTBEAT_MS, WatchRuns } from '../store/watch-runs.js'
 import { WebhookReceipts } from '../store/webhook-receipts.js'
+import { backupDue, backupSettings, backupStore } from '../store-admin/backup.js'
 import { Deliverer, type DeliveryReport } from './deliverer.js'
 import {
   detectBacklog,
@@ -78,6 +81,7 @@ export interface CycleReport {
       }
     | { skipped: string }
   pairsFailed: number
+  pairsAtRisk: number
   backlog: number
   providers: Pick<ProviderReport, 'opened' | 'resolved' | 'statusUnknown'> & { degraded: string[] }
   cost: { checked: boolean; anomalies: number }
@@ -129,6 +133,7 @@ export class WatchDaemon {
   private linkUpAt = 0
   private lastHousekeeping = 0
   private lastSlowChecks = 0
+  private backupProblem: string | null = null
   private readonly startedAt: Date
   private lastCycle: CycleReport | null = null
   private lastCycleEndedAt = 0
@@ -284,6 +289,13 @@ export class WatchDaemon {
   private async cycle(o: { awaitHeals: boolean }): Promise<CycleReport> {
     const t0 = performance.now()
     const at = this.ctx.now()
+    // A store found damaged (by this process, a command or a backup) is not worked on any further.
+    const damage = readDamageMark(this.ctx.storePath)
+    if (damage) {
+      throw new UserError('STORE_CORRUPT', `the fleet store was found damaged: ${damage.reason}`, {
+        hint: 'Stop watch and restore the store from a backup (clawops store restore <file>).',
+      })
+    }
     let sweep: CycleReport['sweep']
     try {
       const s = await sweepHealth(this.healCtx, this.settings, { keepResults: false })
@@ -313,6 +325,7 @@ export class WatchDaemon {
       }
     }
     this.housekeeping()
+    await this.backupWhenDue()
     // Signed COMPANION webhooks that failed earlier, and archives past their retention.
     await deliverPendingWebhooks(this.ctx).catch((err: unknown) =>
       this.log.warn({ err: String(err) }, 'webhook retry failed'),
@@ -332,6 +345,7 @@ export class WatchDaemon {
       durationMs: Math.round(performance.now() - t0),
       sweep,
       pairsFailed: pairs.failed,
+      pairsAtRisk: pairs.atRisk,
       backlog: backlog.depth,
       providers: {
         degraded: providers.degraded.map((s) => (s.region ? `${s.provider}/${s.region}` : s.provider)),
@@ -369,6 +383,20 @@ export class WatchDaemon {
       'cycle done',
     )
     return report
+  }
+
+  /** The store's scheduled backup (store.backup.intervalMinutes); its copy's check checks the store. */
+  private async backupWhenDue(): Promise<void> {
+    const settings = backupSettings(this.ctx)
+    if (!backupDue(this.ctx, settings)) return
+    try {
+      const r = await backupStore(this.ctx)
+      this.backupProblem = null
+      this.log.info({ path: r.path, bytes: r.bytes, ms: r.ms, pruned: r.pruned.length }, 'store backed up')
+    } catch (err) {
+      this.backupProblem = err instanceof Error ? err.message : String(err)
+      this.log.error({ err: this.backupProblem }, 'store backup failed')
+    }
   }
 
   private housekeeping(): void {
@@ -625,6 +653,9 @@ export class WatchDaemon {
     if (outbox.stuck > 0) problems.push(`${outbox.stuck} deliveries failing: ${outbox.lastError ?? ''}`)
     if (!this.deps.hooks) problems.push('no hooks token configured: events are not delivered')
     if (this.deps.presence && !this.linkUp) problems.push('gateway link down')
+    const damage = readDamageMark(this.ctx.storePath)
+    if (damage) problems.push(`fleet store damaged: ${damage.reason}`)
+    else if (this.backupProblem) problems.push(`store backup failing: ${this.backupProblem}`)
     return {
       ok: problems.length === 0 && !this.stopped,
       status: this.stopped ? 'stopping' : problems.length ? 'degraded' : 'live',

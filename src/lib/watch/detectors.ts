@@ -1,7 +1,9 @@
 /**
  * The monitor's detectors (PRD §6.2), run after every sweep over the store:
- * - PAIR_FAILED (high priority): a pair with no ACTIVE member and no change in flight (provisioning,
- *   promotion, resize): a user without a working gateway.
+ * - PAIR_FAILED (critical): a pair with no ACTIVE member, neither being created nor failing over: a
+ *   user without a working gateway and nothing to fail over to.
+ * - PAIR_NO_PRIMARY (critical): a pair whose primary is not ACTIVE (gone, FAILED, QUARANTINED) while
+ *   its ACTIVE standby was never promoted: a user without a gateway that a failover would restore.
  * - PROVISION_QUEUE_BACKLOG: more than `provisionBacklog` (20) replacement standbys owed.
  * - PROVIDER_DEGRADED, two ways: live (the mean current health score of a provider, or of one region
  *   of it, below `providerDegradedBelow` (75) with at least three bad instances: the provider's status
@@ -17,14 +19,14 @@
 
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
-import type { InstanceState } from '../domain/instance.js'
 import { emitEvent } from '../events/emit.js'
 import { announcePairFailed } from '../events/pair-failed.js'
 import type { ProviderStatus, ProviderStatusSource } from '../providers/status-page.js'
 import { statusKnown, statusOperational } from '../providers/status-page.js'
 import { Episodes } from '../store/episodes.js'
+import { FleetStats, type PairGap } from '../store/fleet-stats.js'
 import { Incidents } from '../store/incidents.js'
-import { type FailedPairMember, Instances } from '../store/instances.js'
+import { Instances } from '../store/instances.js'
 import { ReprovisionQueue } from '../store/reprovision-queue.js'
 import type { Store } from '../store/store.js'
 import { declareProviderIncident, resolveIncident } from './incidents.js'
@@ -33,33 +35,70 @@ import type { CostSource, ProviderScoreSource } from './ports.js'
 /** A provider or region needs this many bad instances before its score can declare it degraded. */
 export const MIN_BAD_FOR_PROVIDER = 3
 
-/** States in which a pair is being changed on purpose; it is not "failed" while they last. */
-const IN_FLIGHT: readonly InstanceState[] = ['CREATING', 'BOOTSTRAPPING', 'STANDBY_PROMOTING', 'RESIZING']
+export interface PairReport {
+  /** Pairs unserved (no ACTIVE member): PAIR_FAILED. */
+  failed: number
+  /** Pairs at-risk (no ACTIVE primary, an ACTIVE standby never promoted): PAIR_NO_PRIMARY. */
+  atRisk: number
+  announced: number
+}
 
-export function detectPairFailures(
-  ctx: Context,
-  settings: WatchSettings,
-): { failed: number; announced: number } {
+/** Announces a pair left without a primary while its ACTIVE standby waits, once per episode. */
+function announceNoPrimary(store: Store, settings: WatchSettings, gap: PairGap, now: string) {
+  const { startedAt } = store.repo(Episodes).open(`pair-no-primary:${gap.pairId}`, now)
+  const primary = gap.members.find((m) => m.role === 'primary') ?? null
+  const standby = gap.members.find((m) => m.role === 'standby' && m.state === 'ACTIVE')!
+  const where = primary ?? standby
+  return emitEvent(
+    store,
+    settings,
+    {
+      type: 'PAIR_NO_PRIMARY',
+      severity: 'critical',
+      instanceId: primary?.id ?? null,
+      pairId: gap.pairId,
+      provider: where.provider,
+      region: where.region,
+      summary: `pair ${gap.pairId} (user ${gap.userId}) has no ACTIVE primary (${primary ? `${primary.id} is ${primary.state}` : 'none'}) while standby ${standby.id} (${standby.provider}/${standby.region}) is ACTIVE and was never promoted: the user has no gateway`,
+      suggest: [`clawops failover ${gap.pairId} --json`, `clawops pair status ${gap.pairId} --json`],
+      data: {
+        userId: gap.userId,
+        condition: gap.condition,
+        standbyId: standby.id,
+        primaryId: primary?.id ?? null,
+      },
+      dedupeKey: `PAIR_NO_PRIMARY:${gap.pairId}@${startedAt}`,
+    },
+    now,
+  )
+}
+
+/**
+ * The pairs whose user lost the gateway, by condition (src/lib/domain/pair.ts): unserved pairs raise
+ * PAIR_FAILED, at-risk pairs PAIR_NO_PRIMARY, each once per episode; an episode ends when its pair is
+ * in another condition (served again, or failing over).
+ */
+export function detectPairFailures(ctx: Context, settings: WatchSettings): PairReport {
   const store = ctx.store()
   const now = ctx.now()
-  const rows = store.repo(Instances).failedPairMembers(IN_FLIGHT)
-  const byPair = new Map<string, FailedPairMember[]>()
-  for (const r of rows) byPair.set(r.pairId, [...(byPair.get(r.pairId) ?? []), r])
+  const gaps = store.repo(FleetStats).pairsWithoutActivePrimary()
+  const unserved = gaps.filter((g) => g.condition === 'unserved')
+  const atRisk = gaps.filter((g) => g.condition === 'at-risk')
   const episodes = store.repo(Episodes)
   let announced = 0
   store.tx(() => {
-    for (const [pairId, members] of byPair) {
-      const primary = members.find((m) => m.role === 'primary') ?? members[0]!
+    for (const g of unserved) {
+      const primary = g.members.find((m) => m.role === 'primary') ?? g.members[0]!
       const r = announcePairFailed(
         store,
         settings,
         {
-          pairId,
-          userId: primary.userId,
+          pairId: g.pairId,
+          userId: g.userId,
           primaryId: primary.id,
           provider: primary.provider,
           region: primary.region,
-          summary: `pair ${pairId} (user ${primary.userId}) has no ACTIVE member: ${members
+          summary: `pair ${g.pairId} (user ${g.userId}) has no ACTIVE member: ${g.members
             .map((m) => `${m.role} ${m.id} ${m.state} (${m.provider}/${m.region})`)
             .join(', ')}`,
         },
@@ -67,12 +106,17 @@ export function detectPairFailures(
       )
       if (r.eventId) announced++
     }
-    // Pairs that have an ACTIVE member again end their episode.
-    for (const e of episodes.openWithPrefix('pair-failed:')) {
-      if (!byPair.has(e.key.slice('pair-failed:'.length))) episodes.close(e.key)
+    for (const g of atRisk) if (announceNoPrimary(store, settings, g, now).eventId) announced++
+    const still = (conds: PairGap[]) => new Set(conds.map((g) => g.pairId))
+    for (const [prefix, open] of [
+      ['pair-failed:', still(unserved)],
+      ['pair-no-primary:', still(atRisk)],
+    ] as const) {
+      for (const e of episodes.openWithPrefix(prefix))
+        if (!open.has(e.key.slice(prefix.length))) episodes.close(e.key)
     }
   })
-  return { failed: byPair.size, announced }
+  return { failed: unserved.length, atRisk: atRisk.length, announced }
 }
 
 export function detectBacklog(ctx: Context, settings: WatchSettings): { depth: number; announced: boolean } {

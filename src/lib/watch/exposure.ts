@@ -1,9 +1,10 @@
 /**
  * `clawops incident exposure --provider P [--region R]`: what an outage there means right now, for
- * Triage and Commander: primaries affected, failovers complete, pairs still promoting, users without
- * an active gateway, plans waiting for a confirmation, replacement standbys owed, the silences in
- * force, the open incident, and the provider's own status page fetched now (rule 4), with its
- * outcome: `unknown` when there is no page or it could not be read (then watch declares no incident).
+ * Triage and Commander: primaries affected (as of the window's start), failovers complete, pairs still
+ * promoting, users without an ACTIVE primary now, plans waiting for a confirmation, replacement
+ * standbys owed, the silences in force, the open incident, and the provider's own status page fetched
+ * now (rule 4), with its outcome: `unknown` when there is no page or it could not be read (then watch
+ * declares no incident).
  */
 import type { Context } from '../context.js'
 import { UserError } from '../errors.js'
@@ -42,7 +43,11 @@ export async function incidentExposure(
   const now = ctx.now()
   const since = o.since ?? incident?.openedAt ?? new Date(ctx.clock().getTime() - DAY_MS).toISOString()
   const providerStatus = await status.fetch(o.provider)
-  const { failovers: _f, reprovision, ...facts } = scopeFacts(store, o.provider, region, since, now)
+  const {
+    failovers: _f,
+    reprovision,
+    ...facts
+  } = scopeFacts(store, o.provider, region, since, now, incident?.openedAt ?? now)
   const silences = store
     .repo(Silences)
     .active(now)

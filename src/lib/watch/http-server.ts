@@ -23,22 +23,50 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
+/** What a refused sender may still push at us (read and dropped) before its connection is cut. */
+const DRAIN_BYTES = 16 * 1024 * 1024
+const DRAIN_MS = 10_000
+
+/**
+ * The body, or null when it is larger than `limit`: a declared length over it is refused before
+ * anything is read; past the limit nothing more is kept. The caller answers 413 and `dropRest`.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(null)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length
       if (size > limit) {
+        req.off('data', onData)
+        req.pause()
         resolve(null)
-        req.destroy()
         return
       }
       chunks.push(c)
-    })
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+/**
+ * Reads and drops the rest of a refused body, so the sender's socket is not reset (and our 413 lost)
+ * while it is still writing; a sender that goes on past a bound, in bytes or time, is cut off.
+ */
+function dropRest(req: IncomingMessage): void {
+  let dropped = 0
+  const cut = setTimeout(() => req.destroy(), DRAIN_MS)
+  cut.unref()
+  req.on('data', (c: Buffer) => {
+    dropped += c.length
+    if (dropped > DRAIN_BYTES) req.destroy()
+  })
+  req.on('end', () => clearTimeout(cut))
+  req.on('close', () => clearTimeout(cut))
+  req.resume()
 }
 
 export interface WatchHttpServer {
@@ -62,8 +90,10 @@ export async function startHttpServer(
       const m = /^\/webhooks\/([a-z0-9-]+)\/?$/.exec(path)
       if (!m) return send(res, 404, { ok: false, error: 'not found' })
       const raw = await readBody(req, MAX_WEBHOOK_BYTES)
-      if (raw === null)
+      if (raw === null) {
+        dropRest(req)
         return send(res, 413, { ok: false, error: `body larger than ${MAX_WEBHOOK_BYTES} bytes` })
+      }
       const answer = await h.webhook({
         method: req.method ?? 'GET',
         source: m[1]!,

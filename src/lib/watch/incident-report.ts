@@ -51,7 +51,7 @@ export function incidentReport(ctx: Context, id: string): IncidentReport {
   const now = ctx.now()
   const until = inc.resolvedAt ?? now
   const from = new Date(Date.parse(inc.openedAt) - LEAD_MS).toISOString()
-  const facts = inc.provider ? scopeFacts(store, inc.provider, inc.region, from, now) : null
+  const facts = inc.provider ? scopeFacts(store, inc.provider, inc.region, from, now, inc.openedAt) : null
   const scopeIds = new Set<string>([id])
   if (inc.provider) {
     const here = store.repo(Instances).list({
@@ -133,7 +133,7 @@ export function incidentReport(ctx: Context, id: string): IncidentReport {
 
   const rootCause = suspectRootCause(
     inc,
-    events.map((e) => ({ type: e.type, payload: e.payload as EventPayload })),
+    events.map((e) => ({ type: e.type, instanceId: e.instanceId, payload: e.payload as EventPayload })),
   )
   const actionItems: string[] = []
   if (facts) {
@@ -192,18 +192,25 @@ export function incidentReport(ctx: Context, id: string): IncidentReport {
 
 function suspectRootCause(
   inc: Incident,
-  events: { type: EventType; payload: EventPayload }[],
+  events: { type: EventType; instanceId: string | null; payload: EventPayload }[],
 ): IncidentReport['suspectedRootCause'] {
   const evidence: string[] = []
   const providerSaid = inc.timeline.filter((t) => t.kind === 'provider-status').map((t) => t.text)
   evidence.push(...providerSaid)
-  const degraded = events.filter((e) => e.type === 'INSTANCE_DEGRADED' || e.type === 'INSTANCE_FAILED')
-  const reasons = degraded.map((e) => ((e.payload.data?.reasons as string[] | undefined) ?? []).join('; '))
+  // One instance degrades, then fails: it went bad once. Its reasons are those of its first event.
+  const firstBad = new Map<string, string>()
+  for (const e of events) {
+    if (e.type !== 'INSTANCE_DEGRADED' && e.type !== 'INSTANCE_FAILED') continue
+    const key = e.instanceId ?? `event:${firstBad.size}`
+    if (!firstBad.has(key))
+      firstBad.set(key, ((e.payload.data?.reasons as string[] | undefined) ?? []).join('; '))
+  }
+  const reasons = [...firstBad.values()]
   const unreachable = reasons.filter((r) => /vps\.health unavailable/.test(r)).length
   const serviceOnly = reasons.filter((r) => /OpenClaw/.test(r) && !/vps\.health unavailable/.test(r)).length
-  if (degraded.length) {
+  if (firstBad.size) {
     evidence.push(
-      `${degraded.length} instance(s) went bad: ${unreachable} with the host unreachable, ${serviceOnly} with only OpenClaw failing`,
+      `${firstBad.size} instance(s) went bad: ${unreachable} with the host unreachable, ${serviceOnly} with only OpenClaw failing`,
     )
   }
   const scope = inc.region ? `${inc.provider}/${inc.region}` : (inc.provider ?? 'the fleet')

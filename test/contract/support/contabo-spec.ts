@@ -5,7 +5,9 @@
  * (openapi/api/openapi.yaml) and not published on npm; this is a derivation written by reading the
  * models generated from it in that repository at commit 1645646a666bdcf3a520724d9af6015d85fec7a7:
  * openapi/docs/InstanceResponse.md (required = the arguments of NewInstanceResponse) and
- * openapi/docs/CreateInstanceRequest.md. The envelopes (`_pagination`, `_links`, `data` always an
+ * openapi/docs/CreateInstanceRequest.md, and for snapshots and reinstalls SnapshotResponse.md,
+ * CreateSnapshotRequest.md, ReinstallInstanceRequest.md and ReinstallInstanceResponseData.md (paths
+ * from SnapshotsApi.md: /v1/compute/instances/{instanceId}/snapshots[/{snapshotId}]). The envelopes (`_pagination`, `_links`, `data` always an
  * array), the status words and the create, cancel and region fields follow the team's notes on
  * openapi.yaml (shared/reference/providers-and-cli.md §1.5); `addOns` and `applicationId` are in
  * the newer document those notes read.
@@ -89,6 +91,45 @@ const instance = {
 
 const selfLinks = { type: 'object', properties: { self: str }, required: ['self'] }
 
+const snapshot = {
+  type: 'object',
+  properties: {
+    tenantId: str,
+    customerId: str,
+    snapshotId: str,
+    name: str,
+    description: str,
+    instanceId: int,
+    createdDate: dateTime,
+    autoDeleteDate: dateTime,
+    imageId: str,
+    imageName: str,
+  },
+  required: [
+    'tenantId',
+    'customerId',
+    'snapshotId',
+    'name',
+    'description',
+    'instanceId',
+    'createdDate',
+    'autoDeleteDate',
+    'imageId',
+    'imageName',
+  ],
+}
+
+const pagination = {
+  type: 'object',
+  properties: {
+    size: { type: 'number' },
+    totalElements: { type: 'number' },
+    totalPages: { type: 'number' },
+    page: { type: 'number' },
+  },
+  required: ['size', 'totalElements', 'totalPages', 'page'],
+}
+
 export const CONTABO = {
   instance_list: {
     type: 'object',
@@ -171,6 +212,57 @@ export const CONTABO = {
             cancelDate: { type: 'string', format: 'date' },
           },
           required: ['tenantId', 'customerId', 'instanceId', 'cancelDate'],
+        },
+      },
+      _links: selfLinks,
+    },
+    required: ['data', '_links'],
+  },
+  snapshot_create_request: {
+    type: 'object',
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,255}$' },
+      description: { type: 'string', maxLength: 255 },
+    },
+    required: ['name'],
+    additionalProperties: false,
+  },
+  snapshot_one: {
+    type: 'object',
+    properties: { data: { type: 'array', items: snapshot, minItems: 1 }, _links: selfLinks },
+    required: ['data', '_links'],
+  },
+  snapshot_list: {
+    type: 'object',
+    properties: {
+      _pagination: pagination,
+      data: { type: 'array', items: snapshot },
+      _links: { type: 'object' },
+    },
+    required: ['_pagination', 'data', '_links'],
+  },
+  instance_reinstall_request: {
+    type: 'object',
+    properties: {
+      imageId: str,
+      sshKeys: { type: 'array', items: int },
+      rootPassword: int,
+      userData: str,
+      defaultUser: { enum: ['root', 'admin', 'administrator'] },
+    },
+    required: ['imageId'],
+    additionalProperties: false,
+  },
+  instance_reinstall_response: {
+    type: 'object',
+    properties: {
+      data: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          properties: { tenantId: str, customerId: str, instanceId: int, createdDate: dateTime },
+          required: ['tenantId', 'customerId', 'instanceId', 'createdDate'],
         },
       },
       _links: selfLinks,

@@ -10,6 +10,11 @@
  *   image             specification/resources/images/models/image.yml @ 2ce018c55100d72926e0013b05c29322e5bdb22d
  *   size              specification/resources/sizes/models/size.yml @ 38e017d24efcf884f8fb777d687cc6e92aec7238
  *   region            specification/resources/regions/models/region.yml @ c0bd0471e78695ae732a9914572679f09b2cceac
+ *   snapshot          specification/resources/snapshots/models/snapshot.yml @ 274f5d1d28f45ff730be1e75c418fcd80b27e9fa
+ *   droplet_snapshot  specification/resources/droplets/models/droplet_snapshot.yml @ 624e59fe424791fe4c37d3b76a7f5cef2a71290d
+ *   snapshot base     snapshot_base.yml, which both include, is not in the index read; its fields and
+ *                     required list (name, created_at, regions, min_disk_size, size_gigabytes) follow
+ *                     the models generated from the same document (DigitalOcean's SDK portal)
  *   meta, page links  specification/shared/meta.yml @ 4b86da33b0093abb277233ca5dc86e8fe674d7c7,
  *                     specification/shared/pages.yml @ e8a8b1b8c2f87e7490097f2be0e9946f42e5688d
  *   error             the `error` model the shared responses (unexpected_error.yml @ 4b86da33) point to:
@@ -177,6 +182,33 @@ const action = {
   },
 }
 
+const snapshotBase = {
+  name: str,
+  created_at: dateTime,
+  regions: strArray,
+  min_disk_size: { type: 'integer', minimum: 0 },
+  size_gigabytes: { type: 'number', minimum: 0 },
+}
+const snapshotBaseRequired = ['name', 'created_at', 'regions', 'min_disk_size', 'size_gigabytes']
+
+const snapshot = {
+  type: 'object',
+  properties: {
+    id: str,
+    ...snapshotBase,
+    resource_id: str,
+    resource_type: { enum: ['droplet', 'volume'] },
+    tags: { type: ['array', 'null'], items: str },
+  },
+  required: ['id', ...snapshotBaseRequired, 'resource_id', 'resource_type', 'tags'],
+}
+
+const dropletSnapshot = {
+  type: 'object',
+  properties: { id: int, ...snapshotBase, type: { enum: ['snapshot', 'backup'] } },
+  required: ['id', ...snapshotBaseRequired, 'type'],
+}
+
 const links = {
   type: 'object',
   properties: {
@@ -223,6 +255,9 @@ export const DIGITALOCEAN = {
   region_list: list('regions', region),
   image_list: list('images', image),
   image_get: { type: 'object', properties: { image }, required: ['image'] },
+  droplet_snapshot_list: list('snapshots', dropletSnapshot),
+  snapshot_list: list('snapshots', snapshot),
+  snapshot_get: { type: 'object', properties: { snapshot }, required: ['snapshot'] },
   droplet_create_request: {
     type: 'object',
     properties: {
@@ -266,6 +301,8 @@ export const DIGITALOCEAN = {
       },
       disk: { type: 'boolean' },
       size: str,
+      // droplet_action_snapshot
+      name: str,
     },
     required: ['type'],
   },

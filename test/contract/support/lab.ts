@@ -52,12 +52,17 @@ export async function contractLab(opts: Partial<LabCloudOptions> = {}): Promise<
 }
 
 /** Polls until `fn` resolves truthy (a created server booting, an action finishing). */
-export async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
+/** Polls `fn` every `everyMs` until it answers; keep `everyMs` above what the provider's rate limit allows. */
+export async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 5000,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = await fn()
     if (v) return v
     if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }

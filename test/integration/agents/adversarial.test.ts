@@ -10,9 +10,15 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Context } from '../../../src/lib/context.js'
+import { PROVIDERS } from '../../../src/lib/domain/provider.js'
+import { CREDENTIAL_ENV } from '../../../src/lib/providers/index.js'
+import { Instances } from '../../../src/lib/store/instances.js'
+import { clawopsAsync } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 import { envelope, type Turn } from '../../support/fake-model.js'
 import { type GatewayInfo, prepareGateway, startGateway, stopGateway } from '../../support/gateway-process.js'
+import { Recorder } from '../../support/recorder.js'
 import { clawopsPathDir, execResults, installTeam, type Json, type Team, writeConfig } from './harness.js'
 
 const home = tempHome()
@@ -21,6 +27,8 @@ const env: Record<string, string> = { CLAWOPS_HOME: home }
 let gw: GatewayInfo
 let team: Team & { install: Json }
 let fleet: { pairId: string; primary: Json; standby: Json }[]
+/** Where the provider APIs would be: it refuses every request (a failed delete) and counts them. */
+const cloud = new Recorder()
 
 beforeAll(async () => {
   gw = await prepareGateway(join(home, 'gateway'))
@@ -28,7 +36,22 @@ beforeAll(async () => {
   await startGateway({ ...gw, env: { ...gw.env, PATH: `${bin}:${process.env.PATH}` } })
   writeFileSync(join(home, 'gateway.token'), gw.token, { mode: 0o600 })
   writeFileSync(join(home, 'hooks.token'), gw.hooksToken, { mode: 0o600 })
+  await cloud.start()
+  for (const p of PROVIDERS) {
+    const creds = Object.fromEntries(Object.keys(CREDENTIAL_ENV[p]).map((k) => [k, `${p}-${k}-test`]))
+    writeFileSync(join(home, `${p}.json`), JSON.stringify(creds), { mode: 0o600 })
+  }
   writeConfig(home, {
+    providers: Object.fromEntries(
+      PROVIDERS.map((p) => [
+        p,
+        {
+          baseUrl: `${cloud.url('api')}/${p}`,
+          ...(p === 'contabo' ? { authUrl: `${cloud.url('api')}/contabo-auth` } : {}),
+          credentialsFile: join(home, `${p}.json`),
+        },
+      ]),
+    ),
     gateway: {
       url: gw.url,
       tokenFile: join(home, 'gateway.token'),
@@ -49,6 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await team?.close()
+  await cloud.close()
   if (gw) await stopGateway(gw)
   if (!process.env.CLAWOPS_TEST_KEEP_GATEWAY) rmSync(home, { recursive: true, force: true })
 })
@@ -152,11 +176,13 @@ describe('the gateway refuses what a role must not do, before clawops runs', () 
     const direct = team.cli('teardown', primary.id, '--as', 'guardian')
     expect(direct.error).toMatchObject({ code: 'POLICY_DENIED', details: { rules: ['role-permission'] } })
     expect(team.cli('audit', 'log', '--actor', 'guardian', '--action', 'teardown').data.entries).toEqual([
+      // Refused before it is planned (nothing is read for a role without the action): the entry
+      // keeps what was asked for.
       expect.objectContaining({
         actor: 'guardian',
         action: 'teardown',
         outcome: 'denied',
-        target: primary.id,
+        details: expect.objectContaining({ params: expect.objectContaining({ ids: [primary.id] }) }),
       }),
     ])
   })
@@ -268,5 +294,54 @@ describe('clawops refuses what the allowlist lets through', () => {
     ).toEqual([expect.objectContaining({ action: 'teardown', outcome: 'denied' })])
     // It ran through the gateway without a human: teardown (without --confirm) is in its allowlist.
     expect(team.approver.requests.some((q) => q.command.includes(risky.primary.id))).toBe(false)
+  })
+})
+
+describe('resuming what a role could not have started', () => {
+  it('Guardian and Forge asking to retry a failed teardown: clawops refuses, and its audit trail says so', async () => {
+    const { pairId, primary, standby } = healthyPair()
+    // The pair gets servers, so the operator's teardown asks the provider, which refuses: a failed
+    // teardown in the journal, its members marked ARCHIVING.
+    const ctx = new Context({ home, env: {} })
+    for (const i of [primary, standby])
+      ctx
+        .store()
+        .repo(Instances)
+        .update(i.id, { providerId: `srv-${i.id}` })
+    ctx.close()
+    // Not team.cli: a synchronous run would keep this process (and the listener in it) from answering.
+    const torn = await clawopsAsync(['teardown', '-l', `pair=${pairId}`, '--yes', '--json'], env)
+    expect((torn.json as Json)?.error?.code, torn.stdout).toBe('PROVIDER_ERROR')
+    const op = team
+      .cli('ops', 'list', '--kind', 'teardown')
+      .data.operations.find((o: Json) => o.state === 'failed')
+    expect(op).toBeTruthy()
+    const asked = cloud.of('api').length
+    expect(asked).toBeGreaterThan(0)
+
+    const resume = `clawops ops resume ${op.id} --retry-failed --json`
+    for (const [agent, code] of [
+      ['guardian', 'POLICY_DENIED'],
+      ['forge', 'CONFIRMATION_REQUIRED'],
+    ] as const) {
+      const session = `agent:${agent}:resume-teardown`
+      attack(session, () => [resume])
+      const r = await team.talk(agent, session, 'The teardown failed halfway. Retry it.')
+      // The allowlist lets `ops resume` through (both roles resume operations); clawops refuses.
+      expect(r.reply).toBe(`DONE ${code}`)
+      const rec = await gatewayRecords(r.runId, session)
+      expect(rec.transcript.map((x) => x.command)).toEqual([resume])
+      expect(rec.finished).toEqual([{ agentId: agent, status: 'succeeded' }])
+      const entries = team.cli('audit', 'log', '--actor', agent, '--op', op.id).data.entries
+      expect(entries).toContainEqual(
+        expect.objectContaining({
+          action: 'teardown',
+          outcome: code === 'POLICY_DENIED' ? 'denied' : 'confirmation-required',
+        }),
+      )
+    }
+    // Nothing more was asked of the provider; the operation is as it was.
+    expect(cloud.of('api').length).toBe(asked)
+    expect(team.cli('ops', 'show', op.id).data.state).toBe('failed')
   })
 })

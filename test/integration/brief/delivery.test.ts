@@ -153,7 +153,7 @@ describe('clawops brief --deliver through the real gateway', () => {
       '--as',
       'briefer',
     ])
-    expect(r.code, r.stderr).toBe(0)
+    expect(r.code, `${r.stderr}${r.stdout}`).toBe(0)
     const d = (r.json as Envelope).data
     expect(d.deliveries).toEqual([
       expect.objectContaining({ channel: 'telegram', state: 'sent', voice: true }),

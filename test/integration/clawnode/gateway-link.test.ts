@@ -122,7 +122,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       userGateway: {
         url: `http://127.0.0.1:${standInPort}`,
         configPath: userConfig,
-        validateArgv: [process.execPath, openclawBin(), 'config', 'validate', '--json'],
+        validator: { node: [process.execPath], openclaw: openclawBin() },
       },
       exec: {
         allow: [
@@ -217,7 +217,7 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     expect(got.config.gateway.port).toBe(standInPort)
     expect(await run('config.validate', {})).toMatchObject({
       valid: true,
-      validators: ['structure', expect.stringContaining('openclaw config validate')],
+      validators: ['structure', expect.stringMatching(/^openclaw \S+ config validate$/)],
     })
     const candidate = { ...got.config, gateway: { ...got.config.gateway, bind: 'loopback' } }
     expect((await run('config.diff', { config: candidate })).changes).toEqual([

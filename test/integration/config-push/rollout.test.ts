@@ -13,6 +13,7 @@ import { GatewayClient } from '../../../src/lib/gateway/client.js'
 import { CLAWNODE_COMMANDS } from '../../../src/lib/gateway/node-commands.js'
 import { listNodes } from '../../../src/lib/gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../../../src/lib/gateway/pairing.js'
+import { openclawBin } from '../../../src/lib/paths.js'
 import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Pairs } from '../../../src/lib/store/pairs.js'
@@ -134,6 +135,8 @@ describe(`config push across ${N} real gf-clawnodes`, () => {
           userGateway: {
             url: `http://127.0.0.1:${standInPort}`,
             configPath: join(configs, '{instanceId}.json'),
+            // OpenClaw's own validation, as cloud-init sets it up on a VPS (one validator per process).
+            validator: { node: [process.execPath], openclaw: openclawBin() },
           },
         },
         {
@@ -263,6 +266,9 @@ describe(`config push across ${N} real gf-clawnodes`, () => {
       'cohort=it',
       '--canary',
       '5',
+      // Batches of 50 and no pause are looser than rule 2 lets 120 instances roll: --yes confirms it.
+      '--batch-size',
+      '50',
       '--pause',
       '0',
       '--max-failures',
@@ -466,9 +472,16 @@ describe(`config push across ${N} real gf-clawnodes`, () => {
       `[it] killed in batch 3: ${settledBefore.length} applied, ${mid.instances.filter((i) => i.state === 'pushing').length} pushes in flight\n`,
     )
 
-    const r = cli(['config', 'push', 'resume', second.rolloutId, '--json'])
-    expect(r.code, r.stderr).toBe(68)
-    const done = (r.json as Json).error.details.rollout as RolloutView
+    // A plain ops resume finishes it and exits (it once held its gateway connection open after).
+    const t0 = Date.now()
+    const r = clawops(['ops', 'resume', mid.opId, '--json'], env, undefined, 45_000)
+    process.stderr.write(`[it] ops resume exited ${r.code} in ${Date.now() - t0} ms\n`)
+    expect(r.code, `${r.stderr}\n${r.stdout.slice(-2000)}`).toBe(0)
+    expect((r.json as Json).data.operations).toEqual([
+      expect.objectContaining({ id: mid.opId, state: 'done' }),
+    ])
+    const done = (cli(['config', 'push', 'status', second.rolloutId, '--json']).json as Json)
+      .data as RolloutView
     expect(done.status).toBe('complete')
     expect(done.counts).toMatchObject({
       total: N,
@@ -541,5 +554,38 @@ describe(`config push across ${N} real gf-clawnodes`, () => {
     const g = (good.json as Json).data.rollout as RolloutView
     expect(g.instances[0]).toMatchObject({ outcome: 'applied', restarted: true, healthy: true })
     expect(JSON.parse(readFileSync(single.config, 'utf8')).gateway.bind).toBe('lan')
+  }, 120_000)
+
+  it("refuses a config OpenClaw rejects, with OpenClaw's message, against the failure budget: PARTIAL_FAILURE, nothing written", () => {
+    writeFileSync(
+      join(tmp.dir, 'model-42.json'),
+      JSON.stringify({ agents: { defaults: { model: { primary: 42 } } } }),
+    )
+    // Pairs 10 and 11: configs no earlier test left invalid or malformed.
+    const targets = ['cp-20', 'cp-21', 'cp-22', 'cp-23']
+    const before = new Map(targets.map((id) => [id, file(id)]))
+    const r = cli([
+      'config',
+      'push',
+      '--merge',
+      join(tmp.dir, 'model-42.json'),
+      '-l',
+      'pair in (p-010,p-011)',
+      '--yes',
+      '--json',
+    ])
+    expect(r.code, r.stdout + r.stderr).toBe(68)
+    const err = (r.json as Json).error
+    expect(err.code).toBe('PARTIAL_FAILURE')
+    const view = err.details.rollout as RolloutView
+    expect(view.counts).toMatchObject({ applied: 0, failed: 2 })
+    for (const i of view.instances.filter((x) => x.outcome === 'failed')) {
+      expect(i.reason).toBe('invalid')
+      expect(i.detail).toMatch(
+        /config rejected by structure\+openclaw \S+ config validate: agents\.defaults\.model: Invalid input/,
+      )
+    }
+    expect(view.status).toBe('halted')
+    for (const id of targets) expect(file(id)).toBe(before.get(id))
   }, 120_000)
 })

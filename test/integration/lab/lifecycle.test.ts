@@ -34,6 +34,12 @@ let companion: Server
 const received: { verified: boolean; body: Json }[] = []
 let pairs: { pairId: string; userId: string }[] = []
 const members = (pairId: string): Json[] => ok('instance', 'list', '-l', `pair=${pairId}`).instances
+/** `lab up` starts a real gateway: on a busy machine that takes longer than the CLI helper's minute. */
+const labUp = async (...args: string[]): Promise<Json> => {
+  const res = await clawopsAsync(['lab', 'up', ...args, '--json'], env)
+  expect(res.code, `lab up: ${res.stdout}${res.stderr}`).toBe(0)
+  return (res.json as Json).data
+}
 
 beforeAll(async () => {
   companion = createServer((req, res) => {
@@ -52,7 +58,7 @@ beforeAll(async () => {
     join(home, 'config.json'),
     JSON.stringify({ companion: { webhookUrl: `http://127.0.0.1:${port}/hooks/clawops` } }),
   )
-  const up = ok('lab', 'up', '--boot-seconds', '1')
+  const up = await labUp('--boot-seconds', '1')
   expect(up).toMatchObject({
     running: true,
     gateway: { alive: true },
@@ -187,7 +193,10 @@ describe('the lab and the pair lifecycle', () => {
     const nodeDir = readdirSync(join(home, 'lab', 'cloud', 'nodes')).find(
       (d) => d === `vultr-${vultr.providerId}`,
     )!
-    writeFileSync(join(home, 'lab', 'cloud', 'nodes', nodeDir, 'user', 'memory.md'), 'remember the milk\n')
+    writeFileSync(
+      join(home, 'lab', 'cloud', 'nodes', nodeDir, 'root', 'opt', 'openclaw', 'state', 'memory.md'),
+      'remember the milk\n',
+    )
     const down = ok('resize', '--tier', 'nano', '-l', `pair=${pairId}`)
     expect(down.status).toBe('done')
     now = members(pairId)
@@ -195,7 +204,18 @@ describe('the lab and the pair lifecycle', () => {
     expect(now.every((i: Json) => i.tier === 'nano' && i.state === 'ACTIVE')).toBe(true)
     const replacement = now.find((i: Json) => i.provider === 'vultr')
     expect(replacement.id).not.toBe(vultr.id)
-    const moved = join(home, 'lab', 'cloud', 'nodes', `vultr-${replacement.providerId}`, 'user', 'memory.md')
+    const moved = join(
+      home,
+      'lab',
+      'cloud',
+      'nodes',
+      `vultr-${replacement.providerId}`,
+      'root',
+      'opt',
+      'openclaw',
+      'state',
+      'memory.md',
+    )
     expect(readFileSync(moved, 'utf8')).toBe('remember the milk\n')
     expect(ok('pair', 'status', pairId).pairs[0]).toMatchObject({ serving: true, standbyReady: true })
   })
@@ -221,7 +241,7 @@ describe('the lab and the pair lifecycle', () => {
   it('keeps its state across lab down and up: the nodes come back without being paired again', async () => {
     ok('lab', 'down')
     expect(ok('lab', 'status').running).toBe(false)
-    ok('lab', 'up')
+    await labUp()
     const pairId = pairs[1]!.pairId
     const [primary] = members(pairId).filter((i: Json) => i.role === 'primary')
     let health: Json

@@ -2,8 +2,10 @@
 // 20-pair provision in the lab, `clawops ops resume` finishes it, and the fleet holds exactly 20
 // pairs, no server without an instance, and an intact audit chain. A region outage mid-run ends in a
 // clear partial result. The lab boots virtual gf-clawnodes (real node code, one process).
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clawops, clawopsChild } from '../../support/cli.js'
+import { clawops, clawopsAsync, clawopsChild } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
@@ -36,9 +38,27 @@ const rand = (lo: number, hi: number) => {
   return lo + (seed % (hi - lo))
 }
 
-beforeAll(() => {
-  ok('lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1')
+beforeAll(async () => {
+  // Asynchronously: a real gateway starts slowly on a busy machine, beyond the CLI helper's minute.
+  const r = await clawopsAsync(
+    ['lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1', '--json'],
+    env,
+  )
+  expect(r.code, r.stdout + r.stderr).toBe(0)
+  // Prices read beforehand, as an operator's fleet has them: the kills below aim at the provision
+  // itself, not at a plan that reads the providers' lists for the first time.
+  ok('provider', 'prices', '--refresh')
 })
+
+/** The lab tailnet, through its Tailscale API with the home's credential. */
+async function tailnet(path: string): Promise<Json> {
+  const ts = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).provisioning.tailscale
+  const key = JSON.parse(readFileSync(ts.credentialsFile, 'utf8')).apiKey
+  const get = () => fetch(`${ts.baseUrl}/api/v2${path}`, { headers: { authorization: `Bearer ${key}` } })
+  const res = await get().catch(get)
+  expect(res.status).toBe(200)
+  return res.json()
+}
 
 afterAll(() => {
   clawops(['lab', 'down'], env)
@@ -91,6 +111,13 @@ describe('provisioning under SIGKILL', () => {
     expect(labServers.filter((s) => !owned.has(`${s.provider}/${s.id}`))).toEqual([])
     expect(new Set(instances.map((i) => i.providerId)).size).toBe(40)
     expect(ok('audit', 'verify').ok).toBe(true)
+    // One device per server, joined with that server's own key; every other key the kills left
+    // minted was revoked, none is still usable.
+    const { devices } = await tailnet('/tailnet/-/devices')
+    expect(devices.map((d: Json) => d.hostname).sort()).toEqual(instances.map((i) => i.tailscaleName).sort())
+    const { keys } = await tailnet('/tailnet/-/keys')
+    const details: Json[] = await Promise.all(keys.map((k: Json) => tailnet(`/tailnet/-/keys/${k.id}`)))
+    expect(details.filter((k) => !k.invalid)).toEqual([])
   })
 
   it('ends a provision that meets a region outage in a clear partial result', async () => {

@@ -36,8 +36,10 @@ describe('skills', () => {
     expect(fm.name).toBe(name)
     expect(typeof fm.description).toBe('string')
     expect((fm.description as string).length).toBeGreaterThan(40)
-    // Every description sits in the system prompt of each agent that has the skill: keep it short.
-    expect((fm.description as string).length).toBeLessThan(260)
+    // Every description sits in the system prompt of each agent that has the skill; OpenClaw's guidance
+    // (docs/tools/creating-skills.md): one line, under 160 characters.
+    expect(fm.description as string).not.toMatch(/\n/)
+    expect((fm.description as string).length).toBeLessThan(160)
     const oc = (fm.metadata as { openclaw: { requires: { bins: string[] }; os: string[] } }).openclaw
     expect(oc.requires.bins).toEqual(['clawops'])
     expect(oc.os).toContain('linux')

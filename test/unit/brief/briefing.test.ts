@@ -38,10 +38,11 @@ describe('the daily briefing', () => {
     expect(f.fleet).toMatchObject({
       pairs: s.pairs,
       instances: s.instances,
-      activePairs: s.pairs - s.pairsWithoutActive.length,
+      activePairs: s.pairs - s.pairsWithoutActivePrimary.length,
       providers: Object.keys(s.byProvider).sort(),
       byState: s.byState,
-      pairsWithoutActive: s.pairsWithoutActive.length,
+      pairsWithoutActivePrimary: s.pairsWithoutActivePrimary.filter((g) => g.condition !== 'creating').length,
+      atRisk: s.pairsWithoutActivePrimary.filter((g) => g.condition === 'at-risk').length,
     })
     expect(f.fleet.degraded.map((i) => i.id)).toEqual(s.degraded.map((i) => i.id))
     expect(f.fleet.failed.map((i) => i.id)).toEqual(s.failed.map((i) => i.id))

@@ -13,7 +13,7 @@ function facts(store: Parameters<typeof slaBreaches>[0], max = 10) {
     since: SINCE,
     until: UNTIL,
     maxUnservedMinutes: max,
-    unservedPairs: store.repo(FleetStats).pairsWithoutActive(),
+    unservedPairs: store.repo(FleetStats).pairsWithoutActivePrimary(),
   })
 }
 

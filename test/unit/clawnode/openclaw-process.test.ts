@@ -100,11 +100,15 @@ describe('openclaw.* through the plain process manager and a real stand-in gatew
   })
 
   it('update without an update command configured is UNAVAILABLE, not a pretend success', async () => {
-    expect(await node.invoke('openclaw.update', { version: '2026.9.7' })).toMatchObject({
+    const release = { sha256: 'a'.repeat(64), key: 'k-unavailable' }
+    expect(await node.invoke('openclaw.update', { version: '2026.9.7', ...release })).toMatchObject({
       ok: false,
       error: { code: 'UNAVAILABLE' },
     })
-    expect(await node.invoke('openclaw.update', { version: '1.0;rm' })).toMatchObject({ ok: false })
+    expect(await node.invoke('openclaw.update', { version: '1.0;rm', ...release })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_PARAMS' },
+    })
   })
 })
 

@@ -23,11 +23,43 @@ describe('label selectors', () => {
   })
 
   it.each(['provider=', '=x', 'a=b=c', 'region in (a', 'x,,y', 'bad key=1', 'k=v!'])('rejects %j', (sel) => {
-    if (sel === 'provider=') {
-      // An empty value is legal (Hetzner allows empty label values).
-      expect(parseSelector(sel)).toEqual([{ key: 'provider', op: 'eq', value: '' }])
-      return
-    }
+    // `provider=`: no instance has an empty provider (an empty label value is legal, see below).
     expect(() => parseSelector(sel)).toThrow(UserError)
+  })
+
+  it('accepts an empty label value (Hetzner allows them)', () => {
+    expect(parseSelector('cohort=')).toEqual([{ key: 'cohort', op: 'eq', value: '' }])
+  })
+
+  it('refuses a field value no instance can have, naming the accepted ones', () => {
+    for (const [sel, field] of [
+      ['tier=huge', 'tier'],
+      ['state=FOO', 'state'],
+      ['role!=boss', 'role'],
+      ['provider in (hetzner,aws)', 'provider'],
+      ['region=mars1', 'region'],
+    ] as const) {
+      let err: unknown
+      try {
+        parseSelector(sel)
+      } catch (e) {
+        err = e
+      }
+      expect(err, sel).toBeInstanceOf(UserError)
+      expect((err as UserError).code).toBe('INVALID_INPUT')
+      expect((err as UserError).message).toContain(`${field} is one of:`)
+      expect((err as UserError).details).toMatchObject({ field })
+    }
+    expect(
+      (() => {
+        try {
+          parseSelector('state=active')
+        } catch (e) {
+          return (e as UserError).hint
+        }
+      })(),
+    ).toMatch(/state=ACTIVE/)
+    // Labels are free: any value of a key that is not a field is a legal question.
+    expect(parseSelector('cohort=huge')).toHaveLength(1)
   })
 })

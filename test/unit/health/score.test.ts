@@ -95,6 +95,24 @@ describe('state decisions (ACTIVE ⇄ DEGRADED → FAILED)', () => {
   it('starts the bad run at the first bad probe', () => {
     expect(decideState({ ...base, current: 'ACTIVE', score: 10 }).badSince).toBe(now.toISOString())
   })
+
+  it('keeps a new instance BOOTSTRAPPING (warming up) through its boot grace, ACTIVE at its first healthy probe', () => {
+    const booting = { ...base, current: 'BOOTSTRAPPING' as const }
+    // OpenClaw still starting (−60): not degraded while the grace (20 min from creation) lasts.
+    expect(decideState({ ...booting, score: 40, createdAt: minutes(5) })).toMatchObject({
+      next: 'BOOTSTRAPPING',
+      badSince: null,
+    })
+    expect(decideState({ ...booting, score: 40, createdAt: minutes(19) }).next).toBe('BOOTSTRAPPING')
+    expect(decideState({ ...booting, score: 100, createdAt: minutes(1) })).toMatchObject({ next: 'ACTIVE' })
+    // After the grace it is judged like any instance; its bad run starts then.
+    expect(decideState({ ...booting, score: 40, createdAt: minutes(20) })).toMatchObject({
+      next: 'DEGRADED',
+      badSince: now.toISOString(),
+    })
+    expect(decideState({ ...booting, score: 60, createdAt: minutes(25) }).next).toBe('ACTIVE')
+    expect(t.bootGraceMs).toBe(20 * 60_000)
+  })
 })
 
 describe('routes', () => {

@@ -124,6 +124,30 @@ describe('health sweep', () => {
     expect(hist.samples(p.primary.id, '2000-01-01T00:00:00Z')).toHaveLength(1)
   })
 
+  it('reads a new instance whose node joined as BOOTSTRAPPING until its first healthy probe, DEGRADED only after the boot grace', async () => {
+    const warming = addPair(ctx, {}, { state: 'BOOTSTRAPPING', nodeId: 'n-warming', healthScore: null })
+    const ready = addPair(ctx, {}, { state: 'BOOTSTRAPPING', nodeId: 'n-ready', healthScore: null })
+    nodes.set(warming.standby.id, { openclaw: 'down' })
+    let r = await sweepHealth(ctx, settings())
+    expect(instances().get(warming.standby.id)).toMatchObject({ state: 'BOOTSTRAPPING', healthScore: 40 })
+    expect(instances().get(ready.standby.id)).toMatchObject({ state: 'ACTIVE', healthScore: 100 })
+    expect(ctx.store().repo(FleetEvents).list()).toEqual([])
+    clock.advance(19 * 60_000)
+    r = await sweepHealth(ctx, settings())
+    expect(instances().get(warming.standby.id)!.state).toBe('BOOTSTRAPPING')
+    clock.advance(60_000)
+    r = await sweepHealth(ctx, settings())
+    expect(r.transitions).toEqual([
+      { instanceId: warming.standby.id, from: 'BOOTSTRAPPING', to: 'DEGRADED', score: expect.any(Number) },
+    ])
+    expect(
+      ctx
+        .store()
+        .repo(FleetEvents)
+        .list({ types: ['INSTANCE_DEGRADED'] }),
+    ).toHaveLength(1)
+  })
+
   it('leaves states it does not own alone (a failover in flight)', async () => {
     const p = addPair(ctx, {}, { state: 'STANDBY_PROMOTING' })
     const r = await sweepHealth(ctx, settings(), { ids: [p.standby.id] })

@@ -36,7 +36,7 @@ describe('lab seed', () => {
     expect(s.pairs).toBe(20)
     expect(s.degraded.length).toBeGreaterThan(0)
     expect(s.failed.length).toBeGreaterThan(0)
-    expect(s.pairsWithoutActive.length).toBeGreaterThan(0)
+    expect(s.pairsWithoutActivePrimary.length).toBeGreaterThan(0)
     expect(s.monthlyCost.usdCents).toBeGreaterThan(0)
   })
 

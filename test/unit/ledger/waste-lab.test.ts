@@ -13,10 +13,11 @@ const now = new Date('2026-11-26T07:00:00Z')
 let ctx: Context
 let manifest: HistoryManifest
 
+// Seeding 400 pairs with 30 days of history takes seconds, more than the default 10 s on a loaded machine.
 beforeAll(() => {
   ctx = testContext({ clock: () => now })
   manifest = seedFleet(ctx, { pairs: 400, seed: 11, historyDays: 30 }).history!.manifest
-})
+}, 60_000)
 
 describe('waste scan on lab history', () => {
   it('plants every kind of waste', () => {

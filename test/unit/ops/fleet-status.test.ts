@@ -15,6 +15,7 @@ import { Instances } from '../../../src/lib/store/instances.js'
 import { Pairs } from '../../../src/lib/store/pairs.js'
 import { Silences } from '../../../src/lib/store/silences.js'
 import { Store } from '../../../src/lib/store/store.js'
+import { UpgradeRollouts } from '../../../src/lib/store/upgrade-rollouts.js'
 import { WatchRuns } from '../../../src/lib/store/watch-runs.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 
@@ -44,7 +45,7 @@ function inst(id: string, pairId: string, over: Partial<Instance>): Instance {
 }
 
 describe('fleet status', () => {
-  it('counts by every dimension, prices the fleet and finds pairs without an ACTIVE member', () => {
+  it('counts by every dimension, prices the fleet and finds pairs without an ACTIVE primary', () => {
     const ctx = testContext()
     const store = ctx.store()
     store.tx(() => {
@@ -87,7 +88,10 @@ describe('fleet status', () => {
     expect(s.byTier).toEqual({ standard: 2, pro: 2, nano: 2 })
     expect(s.degraded.map((i) => i.id)).toEqual(['b1', 'c2'])
     expect(s.failed.map((i) => i.id)).toEqual(['c1'])
-    expect(s.pairsWithoutActive.map((p) => p.pairId)).toEqual(['c'])
+    expect(s.pairsWithoutActivePrimary.map((p) => [p.pairId, p.condition])).toEqual([
+      ['b', 'degraded'],
+      ['c', 'unserved'],
+    ])
     const expected =
       monthlyUsdCents('hetzner', 'standard') +
       monthlyUsdCents('vultr', 'standard') +
@@ -96,6 +100,27 @@ describe('fleet status', () => {
       monthlyUsdCents('hetzner', 'nano') +
       monthlyUsdCents('vultr', 'nano')
     expect(s.monthlyCost.usdCents).toBe(expected)
+  })
+
+  it('counts the versions the live instances last reported; a deleted one and one never asked apart', () => {
+    const ctx = testContext()
+    const store = ctx.store()
+    seed(store)
+    const versions = store.repo(UpgradeRollouts)
+    versions.recordVersions('a1', { openclaw: '2026.9.6', clawnode: '0.1.0' })
+    versions.recordVersions('a2', { openclaw: '2026.9.6-1', clawnode: '0.1.0' })
+    versions.recordVersions('b1', { openclaw: '2026.9.6' })
+    versions.recordVersions('c3', { openclaw: '2026.1.1', clawnode: '0.0.9' })
+    const s = fleetStatus(ctx, { refresh: false })
+    expect(s.versions).toEqual({
+      openclaw: [
+        { version: '2026.9.6', instances: 2 },
+        { version: '2026.9.6-1', instances: 1 },
+      ],
+      clawnode: [{ version: '0.1.0', instances: 2 }],
+      unknown: 3,
+    })
+    expect(s.upgrades).toEqual([])
   })
 
   it('narrows counts, lists, regions and pairs by provider, region and state', () => {
@@ -121,9 +146,15 @@ describe('fleet status', () => {
     const ctx = testContext()
     seed(ctx.store())
     const s = fleetStatus(ctx, { refresh: false })
-    expect(s.pairsWithoutActivePrimary.map((p) => [p.pairId, p.states])).toEqual([
-      ['b', 'primary:DEGRADED,standby:ACTIVE'],
-      ['c', 'primary:FAILED,standby:DEGRADED'],
+    expect(
+      s.pairsWithoutActivePrimary.map((p) => [
+        p.pairId,
+        p.condition,
+        p.members.map((m) => `${m.role}:${m.state}`),
+      ]),
+    ).toEqual([
+      ['b', 'degraded', ['primary:DEGRADED', 'standby:ACTIVE']],
+      ['c', 'unserved', ['primary:FAILED', 'standby:DEGRADED']],
     ])
     expect(s.pairsWithoutActive.map((p) => p.pairId)).toEqual(['c'])
   })

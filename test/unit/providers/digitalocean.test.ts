@@ -20,7 +20,9 @@ let fx: LabFixture
 let dO: DigitalOceanAdapter
 
 beforeAll(async () => {
-  fx = await startLab({ driver })
+  // Actions last long enough that a second one is asked for while the first is still pending, even
+  // on a loaded machine (the pending-event refusal below).
+  fx = await startLab({ driver, timings: { actionMs: 400 } })
   dO = new DigitalOceanAdapter({
     token: CREDS.digitalocean.token,
     baseUrl: fx.lab.endpoints.digitalocean.baseUrl,

@@ -182,7 +182,7 @@ describe('hetzner adapter against the lab', () => {
     const cx23 = prices.find((p) => p.plan === 'cx23' && p.region === 'nbg1')!
     expect(cx23.monthly).toEqual({ amount: '4.4900000000', currency: 'EUR', cents: 449 })
     expect(cx23.monthlyGross).toEqual({ amount: '5.3431000000', currency: 'EUR', cents: 534 })
-    expect(cx23.hourly?.amount).toBe('0.0062000000')
+    expect(cx23.hourly?.amount).toBe('0.0072000000')
     expect(cx23).toMatchObject({ vcpus: 2, memoryMb: 4096, source: 'api', asOf: null })
     expect(prices.filter((p) => p.plan === 'cx23').map((p) => p.region)).toContain('ash')
   })

@@ -109,6 +109,8 @@ describe('hostinger adapter against the lab', () => {
       delete: 'end-of-term',
       labels: 'none',
       prices: 'api',
+      userData: 'shell-script',
+      snapshots: 'server',
     })
   })
 

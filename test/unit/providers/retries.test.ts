@@ -148,15 +148,57 @@ describe('retries and rate limits', () => {
     expect(hz.stats().requests).toBe(2)
   })
 
-  it('treats a response of the wrong shape as PROVIDER_ERROR invalid_response, not a crash', async () => {
+  it('retries a 200 whose body has the wrong shape, within the same budget as a 5xx', async () => {
     const hz = hetzner()
-    const err = await withFault(
+    const prices = await withFault(
       { provider: 'hetzner', match: '^GET /server_types$', malformed: true, count: 1 },
-      () => hz.prices().catch((e) => e),
+      () => hz.prices(),
     )
-    expect(err).toBeInstanceOf(UserError)
-    expect(err.details).toMatchObject({ provider: 'hetzner', status: 200, providerCode: 'invalid_response' })
-    expect(err.message).toMatch(/server_types/)
+    expect(prices.length).toBeGreaterThan(0)
+    expect(hz.stats().retries).toBe(1)
+  })
+
+  it('gives up on answers that never parse with PROVIDER_ERROR naming the provider, the request and the attempts', async () => {
+    const hz = hetzner({ retry: { baseMs: 1, capMs: 2, maxRetries: 2, maxRetryAfterMs: 10 } })
+    for (const malformedAs of ['shape', 'truncated'] as const) {
+      const before = hz.stats().requests
+      const err = await withFault(
+        { provider: 'hetzner', match: '^GET /locations$', malformedRate: 1, malformedAs },
+        () => hz.regions().catch((e) => e),
+      )
+      expect(err).toBeInstanceOf(UserError)
+      expect(err.code).toBe('PROVIDER_ERROR')
+      expect(err.details).toMatchObject({
+        provider: 'hetzner',
+        status: 200,
+        providerCode: 'invalid_response',
+        method: 'GET',
+        path: '/locations',
+        attempts: 3,
+      })
+      expect(err.message).toMatch(/^hetzner: .*GET \/locations.*gave up after 3 attempts/)
+      expect(hz.stats().requests - before).toBe(3)
+    }
+  })
+
+  it('passes reads through a provider answering a fifth of them malformed', async () => {
+    const hz = hetzner({ retry: { baseMs: 1, capMs: 2, maxRetries: 6, maxRetryAfterMs: 10 } })
+    const results = await withFault(
+      { provider: 'hetzner', match: '^GET /locations$', malformedRate: 0.2, malformedAs: 'truncated' },
+      () => Promise.all(Array.from({ length: 25 }, () => hz.regions())),
+    )
+    expect(results.every((r) => r.length > 0)).toBe(true)
+    expect(hz.stats().retries).toBeGreaterThan(0)
+  })
+
+  it('never repeats a create whose answer was cut off: the server it made is adopted', async () => {
+    const hz = hetzner()
+    const r = await withFault(
+      { provider: 'hetzner', match: '^POST /servers$', malformedRate: 1, malformedAs: 'truncated', count: 1 },
+      () => hz.create({ name: 'claw-hz-cut', plan: 'cx23', region: 'fsn1', opId: 'op-hz-cut' }),
+    )
+    expect(r.adopted).toBe(true)
+    expect(fx.lab.servers('hetzner').filter((s) => s.name === 'claw-hz-cut')).toHaveLength(1)
   })
 
   it('survives the lab’s own rate limit: 429s are retried until the bucket refills', async () => {

@@ -56,7 +56,8 @@ function counts(path: string) {
   }
 }
 
-describe('crash safety of batch writes', () => {
+// Writing 20,000 pairs takes a few seconds alone and much longer on a loaded machine.
+describe('crash safety of batch writes', { timeout: 90_000 }, () => {
   it('leaves none of a batch when the writer is SIGKILLed inside the transaction', async () => {
     const path = join(tempHome(), 'fleet.db')
     Store.open(path).close()

@@ -11,6 +11,7 @@ import { Archives } from '../../../src/lib/store/archives.js'
 import { BriefDeliveries } from '../../../src/lib/store/brief-deliveries.js'
 import { Failovers } from '../../../src/lib/store/failovers.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
+import { FleetStats } from '../../../src/lib/store/fleet-stats.js'
 import { HealthHistory } from '../../../src/lib/store/health-history.js'
 import { Incidents } from '../../../src/lib/store/incidents.js'
 import { InstanceHealth } from '../../../src/lib/store/instance-health.js'
@@ -101,7 +102,7 @@ describe('Instances: the questions of sweep, presence, config push, blast radius
     expect(instances.primariesIn('hetzner', 'hel1')).toBe(0)
   })
 
-  it('failedPairMembers lists the pairs with no ACTIVE member and no change in flight, by pair then role', () => {
+  it('pairsWithoutActivePrimary lists the pairs whose primary is not ACTIVE, members by role, with their condition', () => {
     const store = testContext().store()
     member(store, 'ok-p', 'ok', { state: 'ACTIVE' })
     member(store, 'ok-s', 'ok', { role: 'standby', state: 'FAILED' })
@@ -110,36 +111,18 @@ describe('Instances: the questions of sweep, presence, config push, blast radius
     member(store, 'x-old', 'x', { role: 'standby', state: 'DELETED' })
     member(store, 'y-p', 'y', { state: 'FAILED' })
     member(store, 'y-s', 'y', { role: 'standby', state: 'STANDBY_PROMOTING' })
-    const rows = store.repo(Instances).failedPairMembers(['CREATING', 'STANDBY_PROMOTING'])
-    expect(rows).toEqual([
-      {
-        pairId: 'x',
-        userId: 'u-x',
-        id: 'x-p',
-        role: 'primary',
-        state: 'FAILED',
-        provider: 'hetzner',
-        region: 'nbg1',
-      },
-      {
-        pairId: 'x',
-        userId: 'u-x',
-        id: 'x-s',
-        role: 'standby',
-        state: 'QUARANTINED',
-        provider: 'hetzner',
-        region: 'nbg1',
-      },
+    member(store, 'z-p', 'z', { state: 'DELETED' })
+    member(store, 'z-s', 'z', { role: 'standby', state: 'ACTIVE' })
+    const gaps = store.repo(FleetStats).pairsWithoutActivePrimary()
+    expect(gaps.map((g) => [g.pairId, g.condition])).toEqual([
+      ['x', 'unserved'],
+      ['y', 'promoting'],
+      ['z', 'at-risk'],
     ])
-    // Without STANDBY_PROMOTING counted as in flight, pair y has failed too.
-    expect(
-      new Set(
-        store
-          .repo(Instances)
-          .failedPairMembers(['CREATING'])
-          .map((r) => r.pairId),
-      ),
-    ).toEqual(new Set(['x', 'y']))
+    expect(gaps[0]!.members).toEqual([
+      { id: 'x-p', role: 'primary', state: 'FAILED', provider: 'hetzner', region: 'nbg1' },
+      { id: 'x-s', role: 'standby', state: 'QUARANTINED', provider: 'hetzner', region: 'nbg1' },
+    ])
   })
 
   it('healthByRegion scores the monitored instances per region; an unscored one counts as 0', () => {
@@ -338,7 +321,12 @@ describe('archives and outgoing webhooks', () => {
       userId: 'u',
       pairId: 'p',
       instanceId: 'i',
+      via: 'file' as const,
       location: `/tmp/${id}`,
+      provider: null,
+      serverId: null,
+      snapshotId: null,
+      opId: null,
       bytes: 10,
       sha256: 'x',
       createdAt: T0,

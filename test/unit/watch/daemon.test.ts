@@ -1,11 +1,15 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
 import { AGENT_NAMES, type WatchSettings, watchSettings } from '../../../src/lib/config/watch-settings.js'
 import type { Context } from '../../../src/lib/context.js'
+import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { Outbox } from '../../../src/lib/store/outbox.js'
+import { listBackups } from '../../../src/lib/store-admin/backup.js'
 import { WatchDaemon } from '../../../src/lib/watch/daemon.js'
 import type { PresenceChange, PresenceSource, WatchDeps } from '../../../src/lib/watch/ports.js'
 import { tempHome, testContext } from '../../support/context.js'
@@ -203,5 +207,26 @@ describe('clawops watch', () => {
       state: 'ACTIVE',
     })
     expect(nodes.commandsFor(p.primary.id).filter((c) => c === 'openclaw.restart')).toHaveLength(1)
+  })
+
+  it('backs the store up when one is due, and stops working on a store found damaged (/healthz says why)', async () => {
+    const { ctx, daemon } = setup()
+    addPair(ctx)
+    await daemon.runOnce()
+    const taken = listBackups(join(home, 'backups'))
+    expect(taken).toHaveLength(1)
+    await daemon.runOnce()
+    expect(listBackups(join(home, 'backups'))).toHaveLength(1)
+    expect(ctx.store().repo(AuditTrail).query({ action: 'store.backup' })).toHaveLength(1)
+
+    writeFileSync(
+      `${ctx.storePath}.damaged`,
+      JSON.stringify({ detectedAt: 'now', reason: 'a bad page', pid: 1 }),
+    )
+    await expect(daemon.runOnce()).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
+    expect(daemon.health()).toMatchObject({
+      ok: false,
+      problems: expect.arrayContaining(['fleet store damaged: a bad page']),
+    })
   })
 })

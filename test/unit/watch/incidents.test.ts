@@ -102,13 +102,16 @@ describe('a regional outage, end to end against the lab status page', () => {
     expect(outcomes).toEqual(['failed-over', 'failed-over', 'awaiting-confirmation'])
 
     const exposure = await incidentExposure(g, status, { provider: 'hetzner', region: 'nbg1' })
+    // The ten primaries that ran in nbg1 when it went down still count after two failed over; the
+    // eight not failed over yet leave their users without an ACTIVE primary (their standbys wait).
+    const notFailedOver = nbg.filter((p) => p !== nbg[0] && p !== nbg[1]).map((p) => p.pairId)
     expect(exposure).toMatchObject({
       incident: { id: incident.id },
+      pairs: 10,
       primariesAffected: 10,
       failoversComplete: 2,
       stillPromoting: [],
-      usersWithoutActiveGateway: [],
-      primaries: { total: 8, degraded: 7, failed: 1 },
+      primaries: { total: 10, active: 0, degraded: 7, failed: 1, failedOver: 2 },
       reprovision: { waiting: 2, ready: 0 },
       providerStatus: {
         reachable: true,
@@ -117,9 +120,16 @@ describe('a regional outage, end to end against the lab status page', () => {
       },
     })
     expect(exposure.awaitingConfirmation).toEqual([expect.objectContaining({ pairs: [nbg[2]!.pairId] })])
+    expect(exposure.usersWithoutActiveGateway.map((u) => u.pairId).sort()).toEqual([...notFailedOver].sort())
+    expect(new Set(exposure.usersWithoutActiveGateway.map((u) => u.condition))).toEqual(
+      new Set(['degraded', 'at-risk']),
+    )
 
     const report = incidentReport(g, incident.id)
+    expect(report.impact).toMatchObject({ pairs: 10, primariesAffected: 10, primaries: { total: 10 } })
     expect(report.suspectedRootCause.summary).toMatch(/Provider-side outage in hetzner\/nbg1/)
+    // Ten instances went bad (one of them degraded, then failed): ten, not eleven.
+    expect(report.suspectedRootCause.evidence.join('\n')).toMatch(/^10 instance\(s\) went bad/m)
     expect(report.actionsTaken.filter((a) => a.action === 'failover.promote').map((a) => a.outcome)).toEqual([
       'intent',
       'intent',
@@ -195,17 +205,47 @@ describe('detectors', () => {
     const p = addPair(g, { state: 'FAILED' }, { state: 'FAILED' })
     addPair(g, { state: 'BOOTSTRAPPING' }, { state: 'BOOTSTRAPPING' })
     addPair(g, { state: 'FAILED' }, { state: 'STANDBY_PROMOTING' })
-    expect(detectPairFailures(g, settings())).toEqual({ failed: 1, announced: 1 })
-    expect(detectPairFailures(g, settings())).toEqual({ failed: 1, announced: 0 })
+    expect(detectPairFailures(g, settings())).toEqual({ failed: 1, atRisk: 0, announced: 1 })
+    expect(detectPairFailures(g, settings())).toEqual({ failed: 1, atRisk: 0, announced: 0 })
     const events = g
       .store()
       .repo(FleetEvents)
       .list({ types: ['PAIR_FAILED'] })
     expect(events).toEqual([expect.objectContaining({ pairId: p.pairId, severity: 'critical' })])
+    // The standby comes back but nobody promotes it: the user still has no primary.
     g.store().repo(Instances).update(p.standby.id, { state: 'ACTIVE' })
-    expect(detectPairFailures(g, settings()).failed).toBe(0)
+    expect(detectPairFailures(g, settings())).toMatchObject({ failed: 0, atRisk: 1, announced: 1 })
     g.store().repo(Instances).update(p.standby.id, { state: 'FAILED' })
     expect(detectPairFailures(g, settings()).announced).toBe(1)
+  })
+
+  it('raises PAIR_NO_PRIMARY in the first cycle that sees a primary down with its ACTIVE standby never promoted', () => {
+    const g = as('guardian')
+    const torn = addPair(g, { state: 'DELETED' }, { state: 'ACTIVE' })
+    const failed = addPair(g, { state: 'FAILED' }, { state: 'ACTIVE' })
+    addPair(g, { state: 'DEGRADED' }, { state: 'ACTIVE' }) // the heal tree's, not this event's
+    addPair(g, { state: 'QUARANTINED' }, { state: 'STANDBY_PROMOTING' }) // failing over already
+    expect(detectPairFailures(g, settings())).toEqual({ failed: 0, atRisk: 2, announced: 2 })
+    const events = g
+      .store()
+      .repo(FleetEvents)
+      .list({ types: ['PAIR_NO_PRIMARY'] })
+    expect(events.map((e) => e.pairId).sort()).toEqual([torn.pairId, failed.pairId].sort())
+    expect(events[0]).toMatchObject({ severity: 'critical' })
+    expect(JSON.stringify(events)).toContain('clawops failover')
+    // Once per episode; over when the pair is served again (promoted), and again if it comes back.
+    expect(detectPairFailures(g, settings()).announced).toBe(0)
+    g.store().repo(Instances).update(failed.standby.id, { role: 'primary' })
+    expect(detectPairFailures(g, settings())).toMatchObject({ atRisk: 1, announced: 0 })
+    g.store().repo(Instances).update(failed.standby.id, { role: 'standby' })
+    expect(detectPairFailures(g, settings())).toMatchObject({ atRisk: 2, announced: 1 })
+    const outbox = g
+      .store()
+      .db.prepare(
+        "SELECT target AS agent FROM watch_outbox o JOIN events e ON e.id = o.event_id WHERE e.type = 'PAIR_NO_PRIMARY'",
+      )
+      .all() as { agent: string }[]
+    expect(new Set(outbox.map((r) => r.agent))).toEqual(new Set(['guardian', 'commander']))
   })
 
   it('announces a provisioning backlog over 20 to Forge once', () => {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
+import { renderRollout } from '../../../lib/cli/render-rollout.js'
 import type { RolloutView } from '../../../lib/config-push/view.js'
-import { renderRollout } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushPause extends ClawopsCommand<typeof ConfigPushPause, RolloutView> {
   static override summary = 'Pause a config rollout before its next batch (the batch in flight finishes).'

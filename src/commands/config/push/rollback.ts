@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
-import { renderRollout, showRolloutOnError } from '../../../lib/output/rollout.js'
+import { planPrompt } from '../../../lib/cli/prompt.js'
+import { renderRollout, showRolloutOnError } from '../../../lib/cli/render-rollout.js'
 
 type Result = Awaited<ReturnType<typeof import('../../../lib/config-push/control.js').rollbackRollout>>
 
@@ -34,7 +35,7 @@ export default class ConfigPushRollback extends ClawopsCommand<typeof ConfigPush
       this.engine(),
     ])
     const progress = await this.progress()
-    const ask = this.humanPrompt()
+    const prompt = planPrompt(this.humanPrompt())
     try {
       return await showRolloutOnError(this.ctx.json, () =>
         rollbackRollout(this.ctx, engine, this.args.rollout, {
@@ -42,7 +43,7 @@ export default class ConfigPushRollback extends ClawopsCommand<typeof ConfigPush
           ...(this.flags.confirm ? { confirm: this.flags.confirm } : {}),
           yes: this.flags.yes,
           ...(this.flags.reason ? { reason: this.flags.reason } : {}),
-          ...(ask ? { ask } : {}),
+          ...(prompt ? { prompt } : {}),
           onProgress: (m, d) => progress.update(m, d),
         }),
       )

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
+import { renderRollout } from '../../../lib/cli/render-rollout.js'
 import { findRollout, type RolloutView, viewRollout } from '../../../lib/config-push/view.js'
-import { renderRollout } from '../../../lib/output/rollout.js'
 
 export default class ConfigPushStatus extends ClawopsCommand<typeof ConfigPushStatus, RolloutView> {
   static override summary =

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../../lib/cli/base-command.js'
 import { mutationFlags } from '../../../lib/cli/flags.js'
+import { planPrompt } from '../../../lib/cli/prompt.js'
 import { UserError } from '../../../lib/errors.js'
 import { type RoutingSetResult, setRouting } from '../../../lib/ledger/set-routing.js'
 import { renderTable } from '../../../lib/output/table.js'
@@ -30,9 +31,9 @@ export default class ProviderRoutingSet extends ClawopsCommand<typeof ProviderRo
         '<%= config.bin %> provider routing set --group eu --primary hetzner,vultr --standby vultr,digitalocean,contabo',
     },
     {
-      description: 'As Ledger: propose, then Commander confirms the plan id',
+      description: 'As Ledger: propose (CONFIRMATION_REQUIRED), then Commander confirms the plan id',
       command:
-        '<%= config.bin %> provider routing set --group us --remove-primary hostinger --as ledger --json',
+        '<%= config.bin %> provider routing set --group ap --remove-primary contabo --as ledger --json',
     },
     {
       description: 'See the plan only',
@@ -85,7 +86,7 @@ export default class ProviderRoutingSet extends ClawopsCommand<typeof ProviderRo
       dryRun: f['dry-run'],
       confirm: f.confirm,
       yes: f.yes,
-      ask: this.humanPrompt(),
+      prompt: planPrompt(this.humanPrompt()),
     })
     if (r.status !== 'done' && r.status !== 'dry-run') {
       throw new UserError(

@@ -12,7 +12,7 @@ export default class ProviderRoutingShow extends ClawopsCommand<typeof ProviderR
     { description: 'The current routing', command: '<%= config.bin %> provider routing show' },
     {
       description: 'An earlier version, as JSON',
-      command: '<%= config.bin %> provider routing show --version 3 --json',
+      command: '<%= config.bin %> provider routing show --version 1 --json',
     },
   ]
   static override flags = {

@@ -19,6 +19,11 @@
  *   everything (processes, directories).
  * - `close` is called once when the lab shuts down; stop what is running without deleting state,
  *   since the servers still exist and will be resumed.
+ * - `reason: 'reinstall'` (Contabo reinstall, Hostinger recreate) wipes the disk: free everything as
+ *   for a delete; the server then starts again from its new user data (none: a bare OS).
+ * - `snapshot` (optional) copies the server's disk as it is now under the snapshot's id, and
+ *   `dropSnapshot` removes such a copy; a driver whose servers have no disk leaves them out.
+ * Calls for one server reach the driver in order, each after the previous one finished.
  */
 import type { Provider } from '../../domain/provider.js'
 
@@ -43,12 +48,14 @@ export interface BootSignals {
   failed(reason: string): void
 }
 
-export type StartReason = 'create' | 'power_on' | 'reboot' | 'resize' | 'recover' | 'resume'
-export type StopReason = 'power_off' | 'reboot' | 'resize' | 'delete' | 'outage'
+export type StartReason = 'create' | 'power_on' | 'reboot' | 'resize' | 'recover' | 'resume' | 'reinstall'
+export type StopReason = 'power_off' | 'reboot' | 'resize' | 'delete' | 'outage' | 'reinstall'
 
 export interface BootDriver {
   readonly name: string
   start(server: BootServer, signals: BootSignals, ctx: { reason: StartReason }): void | Promise<void>
   stop(server: BootServer, ctx: { reason: StopReason }): void | Promise<void>
+  snapshot?(server: BootServer, snapshotId: string): void | Promise<void>
+  dropSnapshot?(provider: Provider, snapshotId: string): void | Promise<void>
   close?(): Promise<void>
 }

@@ -13,6 +13,8 @@ export interface BootDriverContext {
   dir: string
   timings: LabTimings
   logger: Logger
+  /** The lab tailnet's register endpoint, known once the lab cloud listens; unset: no tailnet. */
+  tailscaleUrl?: () => string | undefined
 }
 
 export type BootDriverFactory = (ctx: BootDriverContext) => BootDriver | Promise<BootDriver>

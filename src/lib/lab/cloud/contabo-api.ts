@@ -6,8 +6,8 @@
  * the contract (the instance keeps running), errors `{statusCode, message}`.
  */
 import { randomBytes } from 'node:crypto'
-import { labPlan, labRegion } from './lab-catalog.js'
-import type { LabPower, LabServer } from './model.js'
+import { CONTABO_IMAGES, labPlan, labRegion } from './lab-catalog.js'
+import type { LabPower, LabServer, LabSnapshot } from './model.js'
 import {
   type ApiContext,
   asRecord,
@@ -44,6 +44,37 @@ export function contaboApi(ctx: ApiContext): ProviderApi {
     return s
   }
   const links = (req: LabRequest) => ({ self: `${req.base}${req.path}` })
+  const mustFindSnapshot = (s: LabServer, snapshotId: string): LabSnapshot => {
+    const x = engine.findSnapshot('contabo', snapshotId)
+    if (!x || x.serverId !== s.id) throw err(404, `Entry Snapshots not found by snapshotId ${snapshotId}`)
+    return x
+  }
+  const paged = <T>(req: LabRequest, items: T[], render: (x: T) => unknown) => {
+    const size = intParam(req.query, 'size', 10, 1, 100)
+    const page = intParam(req.query, 'page', 1, 1, Number.MAX_SAFE_INTEGER)
+    if (Number.isNaN(size) || Number.isNaN(page)) throw err(400, 'page and size must be integers')
+    const totalPages = Math.max(1, Math.ceil(items.length / size))
+    const url = (p: number) => {
+      const q = new URLSearchParams(req.query)
+      q.set('page', String(p))
+      q.set('size', String(size))
+      return `${req.base}${req.path}?${q.toString()}`
+    }
+    return {
+      status: 200,
+      body: {
+        _pagination: { size, totalElements: items.length, totalPages, page },
+        data: items.slice((page - 1) * size, page * size).map(render),
+        _links: {
+          first: url(1),
+          previous: url(Math.max(1, page - 1)),
+          self: url(page),
+          next: url(Math.min(totalPages, page + 1)),
+          last: url(totalPages),
+        },
+      },
+    }
+  }
 
   const router = new Router()
     .on('GET', '/compute/instances', (req) => {
@@ -150,6 +181,62 @@ export function contaboApi(ctx: ApiContext): ProviderApi {
           _links: links(req),
         },
       }
+    })
+    .on('PUT', '/compute/instances/:id', (req) => {
+      // Reinstall: a fresh OS from imageId; the disk, and everything on it, is gone.
+      const s = mustFind(req.params.id!)
+      const b = asRecord(req.body)
+      const imageId = str(b.imageId)
+      if (!imageId || !/^[0-9a-f-]{36}$/i.test(imageId)) throw err(400, 'imageId must be a UUID')
+      if (b.defaultUser !== undefined && !['root', 'admin'].includes(String(b.defaultUser)))
+        throw err(400, 'defaultUser must be one of root, admin')
+      const userData = b.userData === undefined ? null : str(b.userData)
+      if (userData === undefined) throw err(400, 'userData must be a string')
+      if (s.power === 'deleting') throw err(409, 'The instance is being cancelled')
+      engine.reinstall(s, 'reinstall', { image: imageId, userData, dropsSnapshots: false })
+      return {
+        status: 200,
+        body: {
+          data: [
+            { tenantId: TENANT, customerId: CUSTOMER, instanceId: Number(s.id), createdDate: s.createdAt },
+          ],
+          _links: links(req),
+        },
+      }
+    })
+    .on('POST', '/compute/instances/:id/snapshots', (req) => {
+      const s = mustFind(req.params.id!)
+      const b = asRecord(req.body)
+      const name = str(b.name)
+      if (!name || !/^[A-Za-z0-9:_-]{1,255}$/.test(name))
+        throw err(400, 'name may contain letters, numbers, colons, dashes and underscores (at most 255)')
+      if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 255))
+        throw err(400, 'description must be a string of at most 255 characters')
+      // Contabo keeps a snapshot with its instance, and removes it by itself after a while.
+      const { snapshot } = engine.snapshot(s, 'snapshot', {
+        id: `snap${engine.nextSeq('contabo:snapshot', 1_700_000_000)}`,
+        name,
+        description: typeof b.description === 'string' ? b.description : '',
+        boundToServer: true,
+        keepDays: 30,
+      })
+      return { status: 201, body: { data: [renderSnapshot(snapshot)], _links: links(req) } }
+    })
+    .on('GET', '/compute/instances/:id/snapshots', (req) => {
+      const s = mustFind(req.params.id!)
+      const name = req.query.get('name')
+      const mine = engine
+        .snapshots('contabo')
+        .filter((x) => x.serverId === s.id && (name === null || x.name.includes(name)))
+      return paged(req, mine, renderSnapshot)
+    })
+    .on('GET', '/compute/instances/:id/snapshots/:snapshotId', (req) => {
+      const x = mustFindSnapshot(mustFind(req.params.id!), req.params.snapshotId!)
+      return { status: 200, body: { data: [renderSnapshot(x)], _links: links(req) } }
+    })
+    .on('DELETE', '/compute/instances/:id/snapshots/:snapshotId', (req) => {
+      engine.removeSnapshot(mustFindSnapshot(mustFind(req.params.id!), req.params.snapshotId!))
+      return { status: 204 }
     })
     .on('POST', '/compute/instances/:id/cancel', (req) => {
       const s = mustFind(req.params.id!)
@@ -286,6 +373,22 @@ function contractEnd(s: LabServer, now: number): string {
   const end = new Date(s.createdAt)
   while (end.getTime() <= now) end.setUTCMonth(end.getUTCMonth() + months)
   return end.toISOString().slice(0, 10)
+}
+
+/** SnapshotResponse (cntb openapi/docs/SnapshotResponse.md). */
+function renderSnapshot(x: LabSnapshot) {
+  return {
+    tenantId: TENANT,
+    customerId: CUSTOMER,
+    snapshotId: x.id,
+    name: x.name,
+    description: x.description,
+    instanceId: Number(x.serverId),
+    createdDate: x.createdAt,
+    autoDeleteDate: x.expiresAt ?? '',
+    imageId: x.image,
+    imageName: CONTABO_IMAGES.find((i) => i.imageId === x.image)?.name ?? 'custom',
+  }
 }
 
 function render(s: LabServer) {

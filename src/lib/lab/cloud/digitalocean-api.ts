@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { numberToDecimal } from '../../providers/decimal.js'
 import type { LabEngine } from './engine.js'
 import { DIGITALOCEAN_IMAGES, labPlan, labPlans, labRegion, labRegions } from './lab-catalog.js'
-import type { LabAction, LabPower, LabServer } from './model.js'
+import type { LabAction, LabPower, LabServer, LabSnapshot } from './model.js'
 import {
   type ApiContext,
   asRecord,
@@ -62,6 +62,13 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
     const s = engine.find('digitalocean', id)
     if (!s) throw err(404, 'The resource you were accessing could not be found.')
     return s
+  }
+
+  // A snapshot is listed once its action has completed.
+  const mustFindSnapshot = (id: string): LabSnapshot => {
+    const x = engine.findSnapshot('digitalocean', id)
+    if (x?.status !== 'available') throw err(404, 'The resource you were accessing could not be found.')
+    return x
   }
 
   const router = new Router()
@@ -133,6 +140,28 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
       if (s.power !== 'deleting') engine.remove(s, 'destroy')
       return { status: 204 }
     })
+    .on('GET', '/droplets/:id/snapshots', (req) => {
+      const s = mustFind(req.params.id!)
+      const mine = engine
+        .snapshots('digitalocean')
+        .filter((x) => x.serverId === s.id && x.status === 'available')
+      return paginate(req, 'snapshots', mine, renderDropletSnapshot)
+    })
+    .on('GET', '/snapshots', (req) => {
+      const type = req.query.get('resource_type')
+      // Volume snapshots: the lab has no volumes.
+      const all =
+        type === 'volume' ? [] : engine.snapshots('digitalocean').filter((x) => x.status === 'available')
+      return paginate(req, 'snapshots', all, renderSnapshot)
+    })
+    .on('GET', '/snapshots/:snapshotId', (req) => ({
+      status: 200,
+      body: { snapshot: renderSnapshot(mustFindSnapshot(req.params.snapshotId!)) },
+    }))
+    .on('DELETE', '/snapshots/:snapshotId', (req) => {
+      engine.removeSnapshot(mustFindSnapshot(req.params.snapshotId!))
+      return { status: 204 }
+    })
     .on('GET', '/droplets/:id/actions', (req) =>
       paginate(req, 'actions', engine.actionsOf(mustFind(req.params.id!)), (a) => renderAction(engine, a)),
     )
@@ -160,6 +189,13 @@ export function digitalOceanApi(ctx: ApiContext): ProviderApi {
         case 'power_cycle':
           action = engine.reboot(s, type)
           break
+        case 'snapshot': {
+          if (b.name !== undefined && typeof b.name !== 'string') throw unprocessable('name must be a string')
+          // Without a name the API names it after the droplet and the time.
+          const name = typeof b.name === 'string' && b.name ? b.name : `${s.name}-${engine.now()}`
+          action = engine.snapshot(s, 'snapshot', { name, boundToServer: false, keepDays: null }).action
+          break
+        }
         case 'resize': {
           const size = str(b.size)
           const target = size ? labPlan('digitalocean', size) : undefined
@@ -349,6 +385,33 @@ function renderImage(i: (typeof DIGITALOCEAN_IMAGES)[number]) {
   }
 }
 
+/** The fields every snapshot has (snapshot_base.yml). */
+function snapshotBase(x: LabSnapshot) {
+  return {
+    name: x.name,
+    created_at: x.createdAt,
+    regions: [x.region],
+    min_disk_size: labPlan('digitalocean', x.plan)?.diskGb ?? 25,
+    size_gigabytes: x.sizeGb,
+  }
+}
+
+/** GET /v2/snapshots/{id} and /v2/snapshots: snapshot.yml (id a string, the resource it came from). */
+function renderSnapshot(x: LabSnapshot) {
+  return {
+    id: x.id,
+    ...snapshotBase(x),
+    resource_id: x.serverId,
+    resource_type: 'droplet',
+    tags: [],
+  }
+}
+
+/** GET /v2/droplets/{id}/snapshots: droplet_snapshot.yml (id a number, and the kind of image). */
+function renderDropletSnapshot(x: LabSnapshot) {
+  return { id: Number(x.id), ...snapshotBase(x), type: 'snapshot' }
+}
+
 function renderDroplet(engine: LabEngine, s: LabServer) {
   const plan = labPlan('digitalocean', s.plan)
   const region = labRegion('digitalocean', s.region)
@@ -365,7 +428,10 @@ function renderDroplet(engine: LabEngine, s: LabServer) {
     features: ['ipv6'],
     backup_ids: [],
     next_backup_window: null,
-    snapshot_ids: [],
+    snapshot_ids: engine
+      .snapshots('digitalocean')
+      .filter((x) => x.serverId === s.id && x.status === 'available')
+      .map((x) => Number(x.id)),
     image: renderImage(imageOf(s.image) ?? DIGITALOCEAN_IMAGES[0]!),
     volume_ids: [],
     size: plan ? renderSize(plan) : null,

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import type { Provider } from '../../domain/provider.js'
 import { tagsToLabels } from '../../providers/tags.js'
 import type { BootDriver, BootServer, StartReason, StopReason } from './boot-driver.js'
-import type { ActionEffect, LabAction, LabPower, LabServer, LabState } from './model.js'
+import type { ActionEffect, LabAction, LabPower, LabServer, LabSnapshot, LabState } from './model.js'
 import type { StateFile } from './state-file.js'
 
 export interface LabTimings {
@@ -80,6 +80,8 @@ export class LabEngine {
   /** Servers with a running action; rebuilt after any action changes. */
   private busyCache: Set<string> | null = null
   private closed = false
+  /** The last driver call per server: the next one waits for it (a start never overtakes a stop). */
+  private readonly driverCalls = new Map<string, Promise<void>>()
 
   constructor(private readonly o: EngineOptions) {
     for (const s of o.state.servers) this.byKey.set(key(s.provider, s.id), s)
@@ -226,6 +228,104 @@ export class LabEngine {
     return this.addAction(server, command, { kind: 'delete' }, this.o.timings.deleteMs)
   }
 
+  /**
+   * Takes a snapshot of the server's disk as it is now; it is `available` once its action completes
+   * (`command` is the provider's word: Hetzner `create_image`, DigitalOcean `snapshot`).
+   */
+  snapshot(
+    server: LabServer,
+    command: string,
+    spec: {
+      name: string
+      description?: string
+      labels?: Record<string, string>
+      boundToServer: boolean
+      /** Days until the provider removes it by itself; null: kept until deleted. */
+      keepDays: number | null
+      id?: string
+    },
+  ): { snapshot: LabSnapshot; action: LabAction } {
+    const provider = server.provider
+    const id =
+      spec.id ??
+      String(this.nextSeq(`${provider}:snapshot`, provider === 'hetzner' ? 90_000_000 : 170_000_000))
+    const created = this.o.now()
+    const snapshot: LabSnapshot = {
+      provider,
+      id,
+      serverId: server.id,
+      serverName: server.name,
+      name: spec.name,
+      description: spec.description ?? '',
+      labels: spec.labels ?? {},
+      region: server.region,
+      plan: server.plan,
+      image: server.image,
+      status: 'creating',
+      createdAt: new Date(created).toISOString(),
+      expiresAt: spec.keepDays === null ? null : new Date(created + spec.keepDays * 86_400_000).toISOString(),
+      boundToServer: spec.boundToServer,
+      sizeGb: 1,
+    }
+    this.o.state.snapshots.push(snapshot)
+    const driver = this.driverFor(server)
+    const view = bootView(server)
+    this.serially(server, async () => driver.snapshot?.(view, id), 'snapshot')
+    const action = this.addAction(
+      server,
+      command,
+      { kind: 'snapshot', snapshotId: id },
+      this.o.timings.actionMs,
+    )
+    return { snapshot, action }
+  }
+
+  snapshots(provider: Provider): LabSnapshot[] {
+    return this.o.state.snapshots.filter((x) => x.provider === provider && !this.expiredSnapshot(x))
+  }
+
+  findSnapshot(provider: Provider, id: string): LabSnapshot | undefined {
+    return this.snapshots(provider).find((x) => x.id === id)
+  }
+
+  removeSnapshot(snapshot: LabSnapshot): void {
+    this.o.state.snapshots = this.o.state.snapshots.filter((x) => x !== snapshot)
+    const driver = this.o.driver
+    void Promise.resolve()
+      .then(() => driver.dropSnapshot?.(snapshot.provider, snapshot.id))
+      .catch((err: unknown) =>
+        this.o.logger.warn({ err, snapshot: snapshot.id }, 'dropping a snapshot failed'),
+      )
+    this.markDirty()
+  }
+
+  /**
+   * Installs the OS afresh (Contabo reinstall, Hostinger recreate): the disk is wiped and the server
+   * boots from the new user data (none: a bare OS). `dropsSnapshots`: the provider deletes the
+   * server's snapshots with it (Hostinger says so).
+   */
+  reinstall(
+    server: LabServer,
+    command: string,
+    spec: { image: string; userData: string | null; dropsSnapshots: boolean },
+  ): LabAction {
+    this.supersedeBoot(server, command)
+    this.callStop(server, 'reinstall')
+    if (spec.dropsSnapshots) {
+      for (const x of this.o.state.snapshots.filter(
+        (y) => y.provider === server.provider && y.serverId === server.id,
+      ))
+        this.removeSnapshot(x)
+    }
+    server.image = spec.image
+    server.userData = spec.userData
+    server.power = 'creating'
+    server.errorMessage = null
+    const action = this.addAction(server, command, { kind: 'boot' }, null)
+    this.boot(server, 'reinstall')
+    return action
+  }
+
   /** Removes servers at once, without an action (lab control: wipe a provider). */
   purge(provider: Provider | null): number {
     const gone = this.o.state.servers.filter((s) => provider === null || s.provider === provider)
@@ -360,8 +460,13 @@ export class LabEngine {
     a.progress = 100
     a.finishedAt = this.nowIso()
     this.markDirty()
-    if (!server) return
     const e = a.effect
+    if (e.kind === 'snapshot') {
+      const snap = this.o.state.snapshots.find((x) => x.provider === a.provider && x.id === e.snapshotId)
+      if (snap) snap.status = 'available'
+      return
+    }
+    if (!server) return
     if (e.kind === 'power-off') {
       server.power = 'off'
       this.callStop(server, 'power_off')
@@ -377,7 +482,15 @@ export class LabEngine {
     } else if (e.kind === 'delete') {
       this.o.state.servers = this.o.state.servers.filter((s) => s !== server)
       this.byKey.delete(key(server.provider, server.id))
+      for (const x of this.o.state.snapshots.filter(
+        (y) => y.boundToServer && y.provider === server.provider && y.serverId === server.id,
+      ))
+        this.removeSnapshot(x)
     }
+  }
+
+  private expiredSnapshot(x: LabSnapshot): boolean {
+    return x.expiresAt !== null && Date.parse(x.expiresAt) <= this.o.now()
   }
 
   /**
@@ -463,23 +576,36 @@ export class LabEngine {
       failed: (why: string) => this.failed(k, gen, why),
     }
     const driver = this.driverFor(s)
-    void Promise.resolve()
-      .then(() => driver.start(bootView(s), signals, { reason }))
-      .catch((err: unknown) => {
+    const view = bootView(s)
+    this.serially(s, async () => {
+      try {
+        await driver.start(view, signals, { reason })
+      } catch (err) {
         this.o.logger.warn({ err, server: k, driver: driver.name }, 'boot driver start failed')
         signals.failed(
           `boot driver ${driver.name} failed: ${err instanceof Error ? err.message : String(err)}`,
         )
-      })
+      }
+    })
   }
 
   private callStop(s: LabServer, reason: StopReason): void {
     const driver = this.driverFor(s)
-    void Promise.resolve()
-      .then(() => driver.stop(bootView(s), { reason }))
-      .catch((err: unknown) =>
-        this.o.logger.warn({ err, server: key(s.provider, s.id) }, 'boot driver stop failed'),
-      )
+    const view = bootView(s)
+    this.serially(s, async () => driver.stop(view, { reason }), 'boot driver stop')
+  }
+
+  /** Runs a driver call for a server after the ones asked for before it have finished. */
+  private serially(s: LabServer, fn: () => Promise<unknown>, what = 'driver call'): void {
+    const k = key(s.provider, s.id)
+    const next = (this.driverCalls.get(k) ?? Promise.resolve()).then(fn).then(
+      () => undefined,
+      (err: unknown) => this.o.logger.warn({ err, server: k }, `${what} failed`),
+    )
+    this.driverCalls.set(k, next)
+    void next.then(() => {
+      if (this.driverCalls.get(k) === next) this.driverCalls.delete(k)
+    })
   }
 
   private poweredOn(s: LabServer): boolean {

@@ -1,6 +1,7 @@
 /**
  * Fault injection for the lab cloud: rules per provider and region that add latency, answer a
- * share of requests with an error (in the provider's own error shape), return malformed bodies,
+ * share of requests with an error (in the provider's own error shape), answer a share with malformed
+ * bodies (of the wrong shape, or cut off after the request was handled),
  * take a region down (its API calls fail, its servers' boot drivers stop) or make new servers hang
  * while booting. Rules live in the lab state, so they survive a restart of the lab process.
  */
@@ -31,14 +32,23 @@ export const FaultInputSchema = z
     errorStatus: z.number().int().min(400).max(599).optional(),
     retryAfterSec: z.number().int().min(0).max(3600).nullable().optional(),
     malformed: z.boolean().optional(),
+    malformedRate: z.number().min(0).max(1).optional(),
+    malformedAs: z.enum(['shape', 'truncated']).optional(),
     outage: z.boolean().optional(),
     hangBoot: z.boolean().optional(),
     count: z.number().int().min(1).nullable().optional(),
   })
   .strict()
-  .refine((f) => (f.latencyMs ?? 0) > 0 || (f.errorRate ?? 0) > 0 || f.malformed || f.outage || f.hangBoot, {
-    message: 'a fault needs an effect: latencyMs, errorRate, malformed, outage or hangBoot',
-  })
+  .refine(
+    (f) =>
+      (f.latencyMs ?? 0) > 0 ||
+      (f.errorRate ?? 0) > 0 ||
+      f.malformed ||
+      (f.malformedRate ?? 0) > 0 ||
+      f.outage ||
+      f.hangBoot,
+    { message: 'a fault needs an effect: latencyMs, errorRate, malformed(Rate), outage or hangBoot' },
+  )
   .refine((f) => !f.outage || (f.provider && f.region), {
     message: 'an outage names a provider and a region',
   })
@@ -54,7 +64,8 @@ export function newFault(input: FaultInput, now: string): FaultRule {
     errorRate: input.errorRate ?? 0,
     errorStatus: input.errorStatus ?? 503,
     retryAfterSec: input.retryAfterSec ?? null,
-    malformed: input.malformed ?? false,
+    malformedRate: input.malformed ? 1 : (input.malformedRate ?? 0),
+    malformedAs: input.malformedAs ?? 'shape',
     outage: input.outage ?? false,
     hangBoot: input.hangBoot ?? false,
     remaining: input.count ?? null,
@@ -66,7 +77,7 @@ export interface FaultVerdict {
   latencyMs: number
   /** Answer with this error instead of handling the request. */
   error: { status: number; retryAfterSec: number | null; outage: boolean; ruleId: string } | null
-  malformed: boolean
+  malformed: FaultRule['malformedAs'] | null
 }
 
 /**
@@ -79,7 +90,7 @@ export function judge(
   req: { provider: Provider; region: string | null; route: string },
   random: () => number,
 ): FaultVerdict {
-  const v: FaultVerdict = { latencyMs: 0, error: null, malformed: false }
+  const v: FaultVerdict = { latencyMs: 0, error: null, malformed: null }
   for (const r of rules) {
     if (r.provider !== null && r.provider !== req.provider) continue
     if (r.region !== null && r.region !== req.region) continue
@@ -91,8 +102,8 @@ export function judge(
     } else if (r.errorRate > 0 && random() < r.errorRate) {
       v.error = { status: r.errorStatus, retryAfterSec: r.retryAfterSec, outage: false, ruleId: r.id }
       if (r.remaining !== null) r.remaining -= 1
-    } else if (r.malformed) {
-      v.malformed = true
+    } else if (!v.malformed && r.malformedRate > 0 && random() < r.malformedRate) {
+      v.malformed = r.malformedAs
       if (r.remaining !== null) r.remaining -= 1
     }
   }

@@ -6,11 +6,11 @@
  * unique names per project, RateLimit-* headers on every answer.
  */
 import { LABEL_KEY, LABEL_VALUE } from '../../domain/labels.js'
-import { scaledToDecimal } from '../../providers/decimal.js'
+import { decimalToScaled, scaledToDecimal } from '../../providers/decimal.js'
 import type { LabEngine } from './engine.js'
 import { HETZNER_IMAGES, labPlan, labPlans, labRegions } from './lab-catalog.js'
 import { parseSelector } from './label-selector.js'
-import type { LabAction, LabPower, LabServer } from './model.js'
+import type { LabAction, LabPower, LabServer, LabSnapshot } from './model.js'
 import {
   type ApiContext,
   asRecord,
@@ -71,6 +71,16 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
   const imageOf = (v: unknown) => byIdOrName(v, hetznerImages())
   const locationOf = (v: unknown) => byIdOrName(v, hetznerLocations())
   const datacenterOf = (v: unknown) => byIdOrName(v, hetznerDatacenters())
+  // Only snapshots (the account's own images) can be changed or deleted; system images cannot.
+  const mustFindSnapshot = (id: string): LabSnapshot => {
+    const snap = /^\d+$/.test(id) ? engine.findSnapshot('hetzner', id) : undefined
+    if (!snap) {
+      if (hetznerImages().some((i) => String(i.id) === id))
+        throw err(403, 'system images cannot be changed or deleted', 'forbidden')
+      throw err(404, `image with ID '${id}' not found`)
+    }
+    return snap
+  }
 
   const router = new Router()
     .on('GET', '/servers', (req) => {
@@ -198,6 +208,30 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
         return { status: 201, body: { action: renderAction(engine.instantAction(s, 'change_protection')) } }
       }
       if (engine.busy(s)) throw err(423, 'server is locked by a running action', 'locked')
+      if (name === 'create_image') {
+        const type = b.type === undefined ? 'snapshot' : b.type
+        // Backups need the server's backup option, which the lab's servers never have.
+        if (type === 'backup') throw err(422, 'backups are not enabled for this server', 'invalid_input')
+        if (type !== 'snapshot') throw invalid('type', "must be 'snapshot' or 'backup'")
+        if (b.description !== undefined && b.description !== null && typeof b.description !== 'string')
+          throw invalid('description', 'must be a string')
+        const labels = b.labels === undefined || b.labels === null ? {} : asRecord(b.labels)
+        for (const [k, v] of Object.entries(labels)) {
+          if (!LABEL_KEY.test(k) || typeof v !== 'string' || !LABEL_VALUE.test(v))
+            throw invalid('labels', `invalid label ${k}`)
+        }
+        const { snapshot, action } = engine.snapshot(s, 'create_image', {
+          name: '',
+          description: typeof b.description === 'string' ? b.description : '',
+          labels: labels as Record<string, string>,
+          boundToServer: false,
+          keepDays: null,
+        })
+        return {
+          status: 201,
+          body: { image: renderSnapshot(snapshot), action: renderAction(action) },
+        }
+      }
       let action: LabAction
       if (name === 'poweron') action = engine.powerOn(s, 'start_server')
       else if (name === 'poweroff' || name === 'shutdown')
@@ -269,7 +303,8 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
       const type = req.query.getAll('type')
       const arch = req.query.getAll('architecture')
       const status = req.query.getAll('status')
-      const images = byName(req, hetznerImages()).filter(
+      const all = [...hetznerImages(), ...engine.snapshots('hetzner').map(renderSnapshot)]
+      const images = byName(req, all).filter(
         (i) =>
           selector(i.labels) &&
           (type.length === 0 || type.includes(i.type)) &&
@@ -280,8 +315,28 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
     })
     .on('GET', '/images/:id', (req) => ({
       status: 200,
-      body: { image: one(hetznerImages(), req.params.id!, 'image') },
+      body: {
+        image: one(
+          [...hetznerImages(), ...engine.snapshots('hetzner').map(renderSnapshot)],
+          req.params.id!,
+          'image',
+        ),
+      },
     }))
+    .on('PUT', '/images/:id', (req) => {
+      const snap = mustFindSnapshot(req.params.id!)
+      const b = asRecord(req.body)
+      if (typeof b.description === 'string') snap.description = b.description
+      if (b.labels !== undefined) snap.labels = asRecord(b.labels) as Record<string, string>
+      engine.touch()
+      return { status: 200, body: { image: renderSnapshot(snap) } }
+    })
+    .on('DELETE', '/images/:id', (req) => {
+      const snap = mustFindSnapshot(req.params.id!)
+      engine.removeSnapshot(snap)
+      return { status: 204 }
+    })
+    .on('GET', '/pricing', () => ({ status: 200, body: { pricing: renderPricing() } }))
 
   return {
     provider: 'hetzner',
@@ -315,6 +370,7 @@ export function hetznerApi(ctx: ApiContext): ProviderApi {
 }
 
 const SERVER_ACTIONS = [
+  'create_image',
   'poweron',
   'poweroff',
   'shutdown',
@@ -325,7 +381,7 @@ const SERVER_ACTIONS = [
 ]
 
 /** Items matching `?name=` (exact, as the API filters), or all of them. */
-function byName<T extends { name: string }>(req: LabRequest, items: T[]): T[] {
+function byName<T extends { name: string | null }>(req: LabRequest, items: T[]): T[] {
   const name = req.query.get('name')
   return name === null ? items : items.filter((x) => x.name === name)
 }
@@ -383,6 +439,31 @@ function renderImage(i: (typeof HETZNER_IMAGES)[number]) {
   }
 }
 
+/** A snapshot as the API renders an image of type snapshot (hcloud-go schema.Image). */
+function renderSnapshot(x: LabSnapshot) {
+  const base = HETZNER_IMAGES.find((i) => i.name === x.image) ?? HETZNER_IMAGES[0]!
+  return {
+    id: Number(x.id),
+    type: 'snapshot',
+    status: x.status,
+    name: null,
+    description: x.description,
+    image_size: x.status === 'available' ? x.sizeGb : null,
+    disk_size: labPlan('hetzner', x.plan)?.diskGb ?? 0,
+    created: x.createdAt,
+    created_from: { id: Number(x.serverId), name: x.serverName },
+    bound_to: null,
+    os_flavor: base.flavor,
+    os_version: base.version,
+    rapid_deploy: false,
+    protection: { delete: false },
+    deprecated: null,
+    deleted: null,
+    labels: x.labels,
+    architecture: 'x86',
+  }
+}
+
 /** Renders only the requested page: a list of thousands must not render every server per call. */
 function paginate<T>(
   req: LabRequest,
@@ -431,8 +512,9 @@ function paginate<T>(
 function renderType(id: string, index: number) {
   const p = labPlan('hetzner', id)!
   const cents = BigInt(p.monthlyCents)
-  // Hetzner quotes 10-decimal strings; hourly is monthly / 730 h kept to 4 decimals, gross adds 19 % VAT.
-  const hourly4 = (cents * 100n + 365n) / 730n
+  // Hetzner quotes 10-decimal strings; hourly is the price book's rate (else monthly / 730 h) kept to 4
+  // decimals, gross adds 19 % VAT.
+  const hourly4 = p.hourlyMicros === undefined ? (cents * 100n + 365n) / 730n : BigInt(p.hourlyMicros) / 100n
   const hourlyGross4 = (hourly4 * 119n + 50n) / 100n
   const prices = labRegions('hetzner').map((r) => ({
     location: r.code,
@@ -540,5 +622,28 @@ function renderServer(engine: LabEngine, s: LabServer) {
     load_balancers: [],
     primary_disk_size: labPlan('hetzner', s.plan)?.diskGb ?? 0,
     placement_group: null,
+  }
+}
+
+/** GET /pricing (hcloud-go schema/pricing.go): the project's currency and VAT rate, and every price. */
+function renderPricing() {
+  const net = (s: string) => ({
+    net: s,
+    gross: scaledToDecimal((decimalToScaled(s, 10) * 119n + 50n) / 100n, 10),
+  })
+  return {
+    currency: 'EUR',
+    vat_rate: '19.00',
+    image: { price_per_gb_month: net('0.0119000000') },
+    floating_ip: { price_monthly: net('3.0000000000') },
+    floating_ips: [],
+    primary_ips: [],
+    server_backup: { percentage: '20.00' },
+    server_types: labPlans('hetzner').map((p, i) => {
+      const t = renderType(p.id, i)
+      return { id: t.id, name: t.name, prices: t.prices }
+    }),
+    load_balancer_types: [],
+    volume: { price_per_gb_month: net('0.0440000000') },
   }
 }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { HOSTINGER_DATA_CENTERS, HOSTINGER_TEMPLATES, labPlans, labRegions } from './lab-catalog.js'
-import type { LabAction, LabPower, LabServer } from './model.js'
+import type { LabAction, LabPower, LabServer, LabSnapshot } from './model.js'
 import {
   type ApiContext,
   asRecord,
@@ -107,6 +107,13 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
     return { name, content }
   }
   const subscription = (id: string | null) => engine.state.hostingerSubscriptions.find((x) => x.id === id)
+  /** A VM has at most one snapshot. */
+  const snapshotOf = (s: LabServer): LabSnapshot | undefined =>
+    engine.snapshots('hostinger').find((x) => x.serverId === s.id)
+  const unlocked = (s: LabServer) => {
+    if (engine.busy(s)) throw err(409, 'Another action is in progress for this virtual machine')
+    return s
+  }
 
   const router = new Router()
     .on('GET', `${VPS}/virtual-machines`, () => ({
@@ -192,6 +199,57 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
       status: 200,
       body: renderAction(engine.reboot(mustFind(req.params.id!), 'restart')),
     }))
+    .on('POST', `${VPS}/virtual-machines/:id/snapshot`, (req) => {
+      const s = unlocked(mustFind(req.params.id!))
+      // "Creating new snapshot will overwrite the existing snapshot."
+      const old = snapshotOf(s)
+      if (old) engine.removeSnapshot(old)
+      const { action } = engine.snapshot(s, 'snapshot_create', {
+        name: '',
+        boundToServer: true,
+        keepDays: 20,
+      })
+      return { status: 200, body: renderAction(action) }
+    })
+    .on('GET', `${VPS}/virtual-machines/:id/snapshot`, (req) => {
+      const x = snapshotOf(mustFind(req.params.id!))
+      if (x?.status !== 'available') throw err(404, 'Snapshot not found')
+      return {
+        status: 200,
+        body: { id: Number(x.id), restore_time: 180, created_at: x.createdAt, expires_at: x.expiresAt },
+      }
+    })
+    .on('DELETE', `${VPS}/virtual-machines/:id/snapshot`, (req) => {
+      const s = unlocked(mustFind(req.params.id!))
+      const x = snapshotOf(s)
+      if (!x) throw err(404, 'Snapshot not found')
+      engine.removeSnapshot(x)
+      return { status: 200, body: renderAction(engine.instantAction(s, 'snapshot_delete')) }
+    })
+    .on('POST', `${VPS}/virtual-machines/:id/recreate`, (req) => {
+      const s = unlocked(mustFind(req.params.id!))
+      const b = asRecord(req.body)
+      const template = HOSTINGER_TEMPLATES.find((t) => t.id === b.template_id)
+      if (!template) throw invalid('template_id', 'The selected template id is invalid.')
+      if (b.password !== undefined && (typeof b.password !== 'string' || !strongPassword(b.password)))
+        throw invalid(
+          'password',
+          'The password must be at least 8 characters and contain upper and lower case letters and a number.',
+        )
+      let userData: string | null = null
+      if (b.post_install_script_id !== undefined) {
+        const found = engine.state.hostingerScripts.find((x) => x.id === b.post_install_script_id)
+        if (!found) throw invalid('post_install_script_id', 'The selected post install script id is invalid.')
+        userData = found.content
+      }
+      // "Snapshots, if there are any, will be deleted."
+      const action = engine.reinstall(s, 'recreate', {
+        image: String(template.id),
+        userData,
+        dropsSnapshots: true,
+      })
+      return { status: 200, body: renderAction(action) }
+    })
     .on('GET', `${VPS}/virtual-machines/:id/actions`, (req) => {
       const s = mustFind(req.params.id!)
       // Newest first, as the API lists them.
@@ -311,6 +369,10 @@ export function hostingerApi(ctx: ApiContext): ProviderApi {
       return serverRegion(ctx, 'hostinger', req)
     },
   }
+}
+
+function strongPassword(p: string): boolean {
+  return p.length >= 8 && /[a-z]/.test(p) && /[A-Z]/.test(p) && /\d/.test(p)
 }
 
 function renderSubscription(x: {

@@ -4,6 +4,7 @@
  * clawops plans with; one larger plan per provider is added so "upgrade" has somewhere to go.
  */
 import { findRegion, OFFERS, regionsOf } from '../../domain/catalog.js'
+import { HOURLY_MICROS } from '../../domain/price-book.js'
 import type { Provider } from '../../domain/provider.js'
 
 export interface LabPlan {
@@ -13,6 +14,8 @@ export interface LabPlan {
   diskGb: number
   /** Monthly price in minor units. */
   monthlyCents: number
+  /** The hourly rate the price book has for the plan, in millionths; undefined when it has none. */
+  hourlyMicros?: number
   currency: 'EUR' | 'USD'
 }
 
@@ -56,6 +59,9 @@ export function labPlans(provider: Provider): LabPlan[] {
     memoryMb: o.memoryGb * 1024,
     diskGb: TIER_DISK_GB[o.tier],
     monthlyCents: o.monthly,
+    ...(HOURLY_MICROS[`${provider}/${o.plan}`] === undefined
+      ? {}
+      : { hourlyMicros: HOURLY_MICROS[`${provider}/${o.plan}`] }),
     currency: o.currency,
   }))
   return [...fromCatalogue, EXTRA_PLANS[provider]]

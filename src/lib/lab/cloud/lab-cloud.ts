@@ -6,8 +6,10 @@
  * mandatory-header guard, the provider's rate limit, fault rules, then the handler; state changes
  * are flushed to the state file before the answer goes out.
  */
+import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino, { type Logger } from 'pino'
 import { PROVIDERS, type Provider } from '../../domain/provider.js'
@@ -21,7 +23,7 @@ import { expired, type FaultInput, judge, newFault, outageKeys, takeHangBoot } f
 import { hetznerApi } from './hetzner-api.js'
 import { hostingerApi } from './hostinger-api.js'
 import { instantBootDriver } from './instant-boot-driver.js'
-import type { FaultRule, LabServer } from './model.js'
+import type { FaultRule, LabServer, LabSnapshot, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
 import { type LoggedRequest, preciseNow, RequestLog } from './request-log.js'
@@ -29,6 +31,7 @@ import { LabHttpError, type LabRequest, type LabResponse, type Router } from './
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
 import { statusPage } from './status-page.js'
+import { type TailscaleCredentials, tailnetOf, tailscaleApi } from './tailscale-api.js'
 import { vultrApi } from './vultr-api.js'
 
 export interface LabCloudOptions {
@@ -44,11 +47,15 @@ export interface LabCloudOptions {
   /** What each provider accepts; fresh random credentials when unset (read them from `credentials`). */
   credentials?: LabCredentials
   contabo?: Partial<ContaboAuthConfig>
+  /** The Tailscale API credentials the lab accepts; any non-empty credential when unset. */
+  tailscale?: TailscaleCredentials
   now?: () => number
   random?: () => number
   logger?: Logger
   /** Sees every provider API request after routing (tests check the adapters' requests with it). */
   onRequest?: (provider: Provider, req: LabRequest) => void
+  /** A directory served read-only at /_releases/ (the lab's release location, see ../releases.ts). */
+  releasesDir?: string
 }
 
 export interface ProviderEndpoint {
@@ -64,6 +71,8 @@ export interface LabEndpoints {
   digitalocean: ProviderEndpoint
   contabo: ProviderEndpoint & { authUrl: string }
   hostinger: ProviderEndpoint
+  /** The lab's Tailscale: the API base (…/api/v2 below it) and the endpoint `tailscale up` joins at. */
+  tailscale: { baseUrl: string; registerUrl: string }
 }
 
 export interface LabCloud {
@@ -77,6 +86,10 @@ export interface LabCloud {
   faults(): FaultRule[]
   seed(req: SeedRequest): LabServer[]
   servers(provider?: Provider): LabServer[]
+  /** Snapshots of servers' disks the providers keep (taken, not yet deleted or expired). */
+  snapshots(provider: Provider): LabSnapshot[]
+  /** The lab tailnet's keys and joined devices. */
+  tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
   /** Every provider API request in order of arrival, with its time and answer (see request-log.ts). */
@@ -163,6 +176,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return out
     },
     servers: (provider) => (provider ? engine.servers(provider) : [...state.servers]),
+    snapshots: (provider) => engine.snapshots(provider),
+    tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
     requests,
     async close() {
@@ -191,6 +206,21 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     requests,
   })
 
+  // The release location serves files as a web server or a bucket would: GET only, no listing.
+  const serveRelease = (res: ServerResponse, rel: string) => {
+    const dir = o.releasesDir
+    const file =
+      dir && /^(index\.json|(openclaw|gf-clawnode)\/[A-Za-z0-9._+-]+\.tgz)$/.test(rel) ? join(dir, rel) : null
+    if (!file || !existsSync(file)) return send(res, 404, { message: `no release at ${rel}` }, {})
+    res.writeHead(200, {
+      'content-type': rel.endsWith('.json') ? 'application/json' : 'application/gzip',
+      'content-length': String(statSync(file).size),
+    })
+    createReadStream(file).pipe(res)
+  }
+
+  const tailnet = tailscaleApi(engine, o.tailscale)
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'lab cloud request failed')
@@ -217,6 +247,23 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
         body: parsed.body,
         base: `${origin}/_lab`,
       })
+    }
+    if (path.startsWith('/_releases/')) return serveRelease(res, path.slice('/_releases/'.length))
+    if (path === '/tailscale' || path.startsWith('/tailscale/')) {
+      try {
+        const out = await tailnet.handle({
+          method,
+          path: path.slice('/tailscale'.length) || '/',
+          query: url.searchParams,
+          headers,
+          body: parsed.body,
+          params: {},
+          base: `${origin}/tailscale`,
+        })
+        return send(res, out.status, out.body, out.headers ?? {})
+      } finally {
+        engine.flush()
+      }
     }
     const status = /^\/_status\/([a-z]+)\/?$/.exec(path)
     if (status) {
@@ -283,11 +330,20 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed) {
+      if (verdict.malformed === 'shape') {
         fault = 'malformed'
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
       }
       const out: LabResponse = await m.handler(labReq)
+      if (
+        verdict.malformed === 'truncated' &&
+        out.status >= 200 &&
+        out.status < 300 &&
+        out.body !== undefined
+      ) {
+        fault = 'malformed'
+        return sendTruncated(res, out, rateHeaders)
+      }
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
       if (err instanceof LabHttpError)
@@ -372,6 +428,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       authUrl: `${url}/contabo-auth/auth/realms/contabo/protocol/openid-connect/token`,
     },
     hostinger: ep('/hostinger', 'hostinger'),
+    tailscale: { baseUrl: `${url}/tailscale`, registerUrl: `${url}/tailscale/_lab` },
   }
   logger.info({ url, dir: o.dir, servers: state.servers.length }, 'lab cloud listening')
   return lab
@@ -385,6 +442,25 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     ...(text
       ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }
       : {}),
+  })
+  res.end(text)
+}
+
+/** The handled request's answer cut off halfway (a 2xx with a body that does not parse). */
+function sendTruncated(res: ServerResponse, out: LabResponse, headers: Record<string, string>): void {
+  const text = JSON.stringify(out.body)
+  sendText(res, out.status, text.slice(0, Math.max(1, Math.floor(text.length / 2))), {
+    ...headers,
+    ...out.headers,
+  })
+}
+
+function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
   })
   res.end(text)
 }

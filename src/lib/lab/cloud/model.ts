@@ -65,6 +65,8 @@ export type ActionEffect =
   | { kind: 'plan'; plan: string; growDisk: boolean; restart: boolean }
   /** At `dueAt`: the server is gone. */
   | { kind: 'delete' }
+  /** At `dueAt`: the snapshot is available (its copy of the disk taken when it was asked for). */
+  | { kind: 'snapshot'; snapshotId: string }
   /** Nothing to do (e.g. power-on of a running server). */
   | { kind: 'none' }
 
@@ -98,8 +100,13 @@ export interface FaultRule {
   errorStatus: number
   /** Retry-After (seconds) on injected errors; null: none. */
   retryAfterSec: number | null
-  /** Answer 200 with a body of the wrong shape instead (to test response validation). */
-  malformed: boolean
+  /** Fraction (0..1) of matching requests answered 200 with a malformed body (1: every one). */
+  malformedRate: number
+  /**
+   * How: `shape`, a JSON body of the wrong shape, the request not handled (a proxy's answer);
+   * `truncated`, the request handled and its answer cut off mid-body (it happened, the client cannot tell).
+   */
+  malformedAs: 'shape' | 'truncated'
   /** Region outage: the region's API calls fail and its servers' boot drivers are stopped. */
   outage: boolean
   /** Servers created under this rule never finish booting. */
@@ -107,6 +114,34 @@ export interface FaultRule {
   /** Injected errors left before the rule expires; null: unlimited. */
   remaining: number | null
   createdAt: string
+}
+
+/**
+ * A snapshot of a server's disk (Hetzner image of type snapshot, DigitalOcean droplet snapshot,
+ * Vultr snapshot, Contabo instance snapshot, Hostinger VM snapshot). Account-level snapshots outlive
+ * their server; Contabo's and Hostinger's belong to the server and go with it.
+ */
+export interface LabSnapshot {
+  provider: Provider
+  id: string
+  /** The server it was taken of; kept after that server is gone. */
+  serverId: string
+  serverName: string
+  /** DigitalOcean's and Contabo's name; Hetzner's and Vultr's description; '' on Hostinger. */
+  name: string
+  description: string
+  /** Hetzner image labels. */
+  labels: Record<string, string>
+  region: string
+  plan: string
+  image: string
+  status: 'creating' | 'available'
+  createdAt: string
+  /** When the provider removes it by itself (Contabo autoDeleteDate, Hostinger expires_at). */
+  expiresAt: string | null
+  /** Removed with its server (Contabo, Hostinger). */
+  boundToServer: boolean
+  sizeGb: number
 }
 
 export interface ContaboToken {
@@ -134,16 +169,59 @@ export interface HostingerSubscription {
   currency: string
 }
 
+/** An auth key of the lab's tailnet; `secret` is the `tskey-auth-…` a VPS presents. */
+export interface LabTsKey {
+  id: string
+  secret: string
+  description: string
+  created: string
+  expires: string
+  revoked: string | null
+  reusable: boolean
+  ephemeral: boolean
+  preauthorized: boolean
+  tags: string[]
+  /** Devices joined with it. */
+  uses: number
+}
+
+export interface LabTsDevice {
+  id: string
+  nodeId: string
+  /** MagicDNS name. */
+  name: string
+  hostname: string
+  tags: string[]
+  addresses: string[]
+  authorized: boolean
+  created: string
+  lastSeen: string
+  keyExpiryDisabled: boolean
+  isEphemeral: boolean
+  /** The key it joined with (lab bookkeeping, not shown by the API). */
+  keyId: string
+}
+
+/** The lab's Tailscale tailnet: auth keys, joined devices, OAuth access tokens. */
+export interface LabTailnet {
+  keys: LabTsKey[]
+  devices: LabTsDevice[]
+  tokens: { token: string; expiresAt: number }[]
+}
+
 export interface LabState {
   version: 1
   /** Id counters per provider and kind. */
   seq: Record<string, number>
   servers: LabServer[]
   actions: LabAction[]
+  snapshots: LabSnapshot[]
   faults: FaultRule[]
   contaboTokens: ContaboToken[]
   hostingerScripts: HostingerScript[]
   hostingerSubscriptions: HostingerSubscription[]
+  /** Created on first use (tailscale-api.ts). */
+  tailnet?: LabTailnet
 }
 
 export function emptyState(): LabState {
@@ -152,6 +230,7 @@ export function emptyState(): LabState {
     seq: {},
     servers: [],
     actions: [],
+    snapshots: [],
     faults: [],
     contaboTokens: [],
     hostingerScripts: [],

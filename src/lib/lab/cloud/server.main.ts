@@ -8,17 +8,21 @@
  * CLAWOPS_LAB_CLOUD_DIR ($CLAWOPS_HOME/lab/cloud) and CLAWOPS_LAB_CLOUD_DRIVER (instant; see
  * boot-drivers.ts for how another driver registers). When listening it prints one JSON line on
  * stdout — {"event":"ready","pid":…,"dir":…,"url":…,"control":…,"hetzner":{"baseUrl","statusUrl"},
- * …,"contabo":{…,"authUrl"}} — and nothing else. SIGTERM or SIGINT closes it cleanly (state flushed,
+ * …,"contabo":{…,"authUrl"}} — and nothing else. It serves the lab's release location at /_releases/
+ * (built into <dir>/releases at start, see ../releases.ts). SIGTERM or SIGINT closes it cleanly (state flushed,
  * exit 0). Logs go to <dir>/logs/lab-cloud.log (CLAWOPS_LOG=stderr to see them).
  *
  * The credentials each provider API accepts come from FILE (default <dir>/credentials.json, JSON as
  * in credentials.ts); when it does not exist, fresh ones are generated and written there (mode 0600),
- * never printed.
+ * never printed. CLAWOPS_LAB_TAILSCALE_CREDENTIALS names a JSON file with the Tailscale API
+ * credentials the lab's tailnet accepts ({"apiKey"} and/or {"oauthClientId","oauthClientSecret"}).
  */
+import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../../log.js'
+import { ensureLabReleases } from '../releases.js'
 // Registers the `clawnode` driver (real gf-clawnode processes booted from cloud-init).
 import '../clawnode-boot-driver.js'
 // Registers `clawnode-virtual` (virtual gf-clawnodes inside this process, for large lab fleets).
@@ -26,7 +30,8 @@ import '../virtual-node-driver.js'
 import { createBootDriver } from './boot-drivers.js'
 import { loadOrCreateCredentials } from './credentials.js'
 import { DEFAULT_TIMINGS } from './engine.js'
-import { startLabCloud } from './lab-cloud.js'
+import { type LabCloud, startLabCloud } from './lab-cloud.js'
+import type { TailscaleCredentials } from './tailscale-api.js'
 
 function intOf(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined
@@ -64,13 +69,21 @@ async function main(): Promise<void> {
       ? {}
       : { deleteMs: intOf('delete-ms', values['delete-ms'])! }),
   }
+  // The release location the lab serves (OpenClaw builds, gf-clawnode releases); servers boot the
+  // pinned OpenClaw from it.
+  const releasesDir = join(dir, 'releases')
+  await ensureLabReleases(releasesDir)
+  let lab: LabCloud | undefined
   const driver = await createBootDriver(values.driver ?? env.CLAWOPS_LAB_CLOUD_DRIVER ?? 'instant', {
     dir,
     timings: { ...DEFAULT_TIMINGS, ...timings },
     logger,
+    tailscaleUrl: () => lab?.endpoints.tailscale.registerUrl,
   })
   const credentials = loadOrCreateCredentials(values.credentials ?? join(dir, 'credentials.json'))
-  const lab = await startLabCloud({
+  const tsFile = env.CLAWOPS_LAB_TAILSCALE_CREDENTIALS
+  const tailscale = tsFile ? (JSON.parse(readFileSync(tsFile, 'utf8')) as TailscaleCredentials) : undefined
+  lab = await startLabCloud({
     dir,
     driver,
     credentials,
@@ -78,13 +91,16 @@ async function main(): Promise<void> {
     port: intOf('port', values.port ?? env.CLAWOPS_LAB_CLOUD_PORT) ?? 0,
     timings,
     logger,
+    releasesDir,
+    ...(tailscale ? { tailscale } : {}),
   })
+  const running = lab
   let closing = false
   const stop = (signal: string) => {
     if (closing) return
     closing = true
     logger.info({ signal }, 'lab cloud stopping')
-    lab.close().then(
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'lab cloud did not close cleanly')
@@ -94,7 +110,7 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
-  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, dir, ...lab.endpoints })}\n`)
+  process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid, dir, ...running.endpoints })}\n`)
 }
 
 main().catch((err: unknown) => {

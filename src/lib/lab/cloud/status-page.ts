@@ -38,7 +38,8 @@ function effect(r: FaultRule): { status: ComponentStatus; impact: Impact; what: 
     return { status: 'degraded_performance', impact: 'minor', what: 'increased API error rates' }
   if (r.hangBoot)
     return { status: 'degraded_performance', impact: 'minor', what: 'delayed server provisioning' }
-  if (r.malformed) return { status: 'degraded_performance', impact: 'minor', what: 'API responses degraded' }
+  if (r.malformedRate > 0)
+    return { status: 'degraded_performance', impact: 'minor', what: 'API responses degraded' }
   return { status: 'degraded_performance', impact: 'minor', what: 'increased API latency' }
 }
 

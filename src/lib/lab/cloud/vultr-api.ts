@@ -5,9 +5,9 @@
  * tags, plan changes that only go up (`/upgrades` lists the legal ones; a downgrade is refused),
  * 204 for power actions and delete. No rate-limit headers; 429 past about 30 requests/s.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { labPlan, labPlans, labRegion, labRegions, VULTR_OS } from './lab-catalog.js'
-import type { LabPower, LabServer } from './model.js'
+import type { LabPower, LabServer, LabSnapshot } from './model.js'
 import {
   type ApiContext,
   asRecord,
@@ -36,6 +36,12 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
     const s = engine.find('vultr', id)
     if (!s || s.power === 'deleting') throw err(404, 'Invalid instance-id.')
     return s
+  }
+
+  const mustFindSnapshot = (id: string): LabSnapshot => {
+    const x = engine.findSnapshot('vultr', id)
+    if (!x) throw err(404, 'Invalid snapshot ID.')
+    return x
   }
 
   const router = new Router()
@@ -134,6 +140,47 @@ export function vultrApi(ctx: ApiContext): ProviderApi {
     })
     .on('POST', '/instances/:id/reboot', (req) => {
       engine.reboot(mustFind(req.params.id!), 'reboot')
+      return { status: 204 }
+    })
+    .on('POST', '/snapshots', (req) => {
+      const b = asRecord(req.body)
+      const instanceId = str(b.instance_id)
+      if (!instanceId) throw err(400, 'Invalid instance_id.')
+      const s = engine.find('vultr', instanceId)
+      if (!s || s.power === 'deleting') throw err(400, 'Invalid instance_id.')
+      if (b.description !== undefined && typeof b.description !== 'string')
+        throw err(400, 'Invalid description.')
+      const description = typeof b.description === 'string' ? b.description : ''
+      const { snapshot } = engine.snapshot(s, 'snapshot', {
+        id: randomUUID(),
+        name: description,
+        description,
+        boundToServer: false,
+        keepDays: null,
+      })
+      return { status: 201, body: { snapshot: renderSnapshot(snapshot) } }
+    })
+    .on('GET', '/snapshots', (req) => {
+      const description = req.query.get('description')
+      const all = engine
+        .snapshots('vultr')
+        .filter((x) => description === null || x.description === description)
+      return cursorPage(req, 'snapshots', all, renderSnapshot)
+    })
+    .on('GET', '/snapshots/:snapshotId', (req) => ({
+      status: 200,
+      body: { snapshot: renderSnapshot(mustFindSnapshot(req.params.snapshotId!)) },
+    }))
+    .on('PUT', '/snapshots/:snapshotId', (req) => {
+      const x = mustFindSnapshot(req.params.snapshotId!)
+      const description = str(asRecord(req.body).description)
+      if (description === undefined) throw err(400, 'Invalid description.')
+      x.description = description
+      engine.touch()
+      return { status: 204 }
+    })
+    .on('DELETE', '/snapshots/:snapshotId', (req) => {
+      engine.removeSnapshot(mustFindSnapshot(req.params.snapshotId!))
       return { status: 204 }
     })
     .on('GET', '/instances/:id/upgrades', (req) => {
@@ -262,6 +309,21 @@ function cursorPage<T>(
         },
       },
     },
+  }
+}
+
+/** govultr's Snapshot: `pending` while it is taken, `complete` after; sizes in bytes. */
+function renderSnapshot(x: LabSnapshot) {
+  const osId = Number(x.image)
+  return {
+    id: x.id,
+    date_created: x.createdAt,
+    description: x.description,
+    size: x.status === 'available' ? x.sizeGb * 1024 ** 3 : 0,
+    compressed_size: x.status === 'available' ? Math.round(x.sizeGb * 0.4 * 1024 ** 3) : 0,
+    status: x.status === 'available' ? 'complete' : 'pending',
+    os_id: Number.isFinite(osId) ? osId : 0,
+    app_id: 0,
   }
 }
 
