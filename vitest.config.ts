@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config'
 // user or an agent would (no gateway); contract tests that run the providers' official clients against
 // the lab cloud; integration tests that share one real OpenClaw gateway per run (started by
 // test/support/global-gateway.ts); reliability tests (SIGKILL, provider faults, conflicting
-// operations) that each bring a lab of their own up, after every other project has run.
-// `npm test` builds first (pretest).
+// operations) that each bring a lab of their own up. `npm test` runs the first four and builds first
+// (pretest); the reliability project runs on its own, `npm run test:reliability`.
 export default defineConfig({
   test: {
     // Two files at a time (vitest would take one on two cores): the cli files mostly wait on the
