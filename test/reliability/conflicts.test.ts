@@ -21,6 +21,7 @@ import {
   note,
   runToExit,
   seeded,
+  userConfigOf,
 } from '../support/reliability.js'
 
 const RUNS = Number(process.env.CLAWOPS_RELIABILITY_CONFLICT_RUNS ?? 3)
@@ -70,7 +71,9 @@ function oneActed(outs: [Outcome, Outcome], kinds: string[]): string[] {
     const e = r.json?.error
     const other = ops.find((o) => o.id === e?.details?.opId)
     if (e?.code !== 'CONFLICT' || !other || !e.message.includes(other.id))
-      problems.push(`${r.args.join(' ')} ended ${r.code} without a CONFLICT naming the other: ${JSON.stringify(e)}`)
+      problems.push(
+        `${r.args.join(' ')} ended ${r.code} without a CONFLICT naming the other: ${JSON.stringify(e)}`,
+      )
   }
   return problems
 }
@@ -80,7 +83,8 @@ async function deletesTwice(): Promise<string[]> {
   const servers = await lab.servers()
   const ok = (await lab.requests(0)).filter((r) => r.status < 300).map((r) => deleteOf(r, servers))
   const counts = new Map<string, number>()
-  for (const d of ok) if (d) counts.set(`${d.provider}/${d.serverId}`, (counts.get(`${d.provider}/${d.serverId}`) ?? 0) + 1)
+  for (const d of ok)
+    if (d) counts.set(`${d.provider}/${d.serverId}`, (counts.get(`${d.provider}/${d.serverId}`) ?? 0) + 1)
   return [...counts].filter(([, n]) => n > 1).map(([k, n]) => `server ${k} deleted ${n} times`)
 }
 
@@ -104,7 +108,9 @@ describe('two conflicting operations at once', () => {
       const outs = await together(i % 2 ? resize : teardown, i % 2 ? teardown : resize, offset)
       const problems = [...oneActed(outs, ['teardown', 'resize']), ...(await invariantsHold())]
       if (archivesOf(members[0]!.userId) > 1) problems.push(`user ${members[0]!.userId} archived twice`)
-      note(`teardown+resize run ${i + 1} (offset ${offset} ms): ${outs.map((o) => `${o.args[0]} ${o.code === 0 ? 'ran' : o.json?.error?.code}`).join(', ')}`)
+      note(
+        `teardown+resize run ${i + 1} (offset ${offset} ms): ${outs.map((o) => `${o.args[0]} ${o.code === 0 ? 'ran' : o.json?.error?.code}`).join(', ')}`,
+      )
       expect(problems).toEqual([])
     }
   }, 900_000)
@@ -119,8 +125,11 @@ describe('two conflicting operations at once', () => {
       const problems = [...oneActed(outs, ['teardown']), ...(await invariantsHold())]
       if (archivesOf(userId) !== 1) problems.push(`user ${userId} has ${archivesOf(userId)} archives`)
       const left = lab.read((s) => s.repo(Instances).list({ pairId }))
-      if (left.length > 0) problems.push(`pair ${pairId} still has ${left.map((m) => `${m.id} ${m.state}`).join(', ')}`)
-      note(`teardown+teardown run ${i + 1} (offset ${offset} ms): ${outs.map((o) => (o.code === 0 ? 'ran' : o.json?.error?.code)).join(', ')}`)
+      if (left.length > 0)
+        problems.push(`pair ${pairId} still has ${left.map((m) => `${m.id} ${m.state}`).join(', ')}`)
+      note(
+        `teardown+teardown run ${i + 1} (offset ${offset} ms): ${outs.map((o) => (o.code === 0 ? 'ran' : o.json?.error?.code)).join(', ')}`,
+      )
       expect(problems).toEqual([])
     }
   }, 900_000)
@@ -128,9 +137,11 @@ describe('two conflicting operations at once', () => {
   it(`two config pushes to the same instances (${RUNS} runs): one after the other or refused, never interleaved`, async () => {
     const targets: Instance[] = pool.flatMap((p) => liveMembers(lab, p))
     const selector = `pair in (${pool.join(',')})`
-    const file = (i: Instance) => join(lab.home, 'lab', 'cloud', 'nodes', `${i.provider}-${i.providerId}`, 'user', 'openclaw.json')
+    const file = (i: Instance) => userConfigOf(lab, i)
     const primary = (path: string) =>
-      existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8'))?.agents?.defaults?.model?.primary ?? null) : null
+      existsSync(path)
+        ? (JSON.parse(readFileSync(path, 'utf8'))?.agents?.defaults?.model?.primary ?? null)
+        : null
     const push = (value: string) => {
       const doc = join(lab.home, `${value.replace('/', '-')}.json`)
       writeFileSync(doc, JSON.stringify({ agents: { defaults: { model: { primary: value } } } }))
@@ -142,10 +153,14 @@ describe('two conflicting operations at once', () => {
       const offset = rnd.int(0, 300)
       const outs = await together(push(a), push(b), offset)
       const problems = [...oneActed(outs, ['config.push']), ...(await invariantsHold())]
-      const ran = outs.filter((o) => o.code === 0).map((o) => lab.read((s) => s.repo(ConfigRollouts).get(rolloutIdOf(o.opId!))!))
+      const ran = outs
+        .filter((o) => o.code === 0)
+        .map((o) => lab.read((s) => s.repo(ConfigRollouts).get(rolloutIdOf(o.opId!))!))
       ran.sort((x, y) => x.createdAt.localeCompare(y.createdAt))
       if (ran.length === 2 && ran[1]!.createdAt < ran[0]!.finishedAt!)
-        problems.push(`rollout ${ran[1]!.id} started at ${ran[1]!.createdAt}, before ${ran[0]!.id} ended at ${ran[0]!.finishedAt}`)
+        problems.push(
+          `rollout ${ran[1]!.id} started at ${ran[1]!.createdAt}, before ${ran[0]!.id} ended at ${ran[0]!.finishedAt}`,
+        )
       const values = ran.map((r) => (r.id === rolloutIdOf(outs[0].opId ?? '') ? a : b))
       // Each instance: the last push's value in its config, the one before in the kept previous file.
       const last = values.at(-1) ?? null
@@ -156,7 +171,9 @@ describe('two conflicting operations at once', () => {
           problems.push(`${t.id}: previous config has ${primary(`${file(t)}.clawnode-prev`)}, not ${before}`)
       }
       current = last
-      note(`push+push run ${i + 1} (offset ${offset} ms): ${outs.map((o) => (o.code === 0 ? 'ran' : o.json?.error?.code)).join(', ')}`)
+      note(
+        `push+push run ${i + 1} (offset ${offset} ms): ${outs.map((o) => (o.code === 0 ? 'ran' : o.json?.error?.code)).join(', ')}`,
+      )
       expect(problems).toEqual([])
     }
   }, 900_000)

@@ -46,9 +46,10 @@ async function underFaults(what: string, args: string[]): Promise<Json> {
   )
   expect(json, r.stdout + r.stderr).toBeDefined()
   if (!json.ok) {
-    expect(['PARTIAL_FAILURE', 'PROVIDER_ERROR', 'TIMEOUT', 'NODE_ERROR'], JSON.stringify(json.error)).toContain(
-      json.error.code,
-    )
+    expect(
+      ['PARTIAL_FAILURE', 'PROVIDER_ERROR', 'TIMEOUT', 'NODE_ERROR'],
+      JSON.stringify(json.error),
+    ).toContain(json.error.code)
     for (const s of steps.filter((x) => x.state === 'failed')) {
       expect(s.error?.code, JSON.stringify(s)).not.toBe('INTERNAL')
       expect(s.error?.message, JSON.stringify(s)).toBeTruthy()
@@ -86,7 +87,9 @@ describe(`provider faults (20 % errors, slow answers) across the lifecycle of ${
 
     const pairs = [...new Set(live().map((i) => i.pairId))]
     // Standbys on Vultr move to DigitalOcean by replacement; the other pairs change tier in place.
-    const vultrStandbys = live({ role: 'standby' }).filter((i) => i.provider === 'vultr' && i.state === 'ACTIVE')
+    const vultrStandbys = live({ role: 'standby' }).filter(
+      (i) => i.provider === 'vultr' && i.state === 'ACTIVE',
+    )
     if (vultrStandbys.length > 0)
       await underFaults('resize standbys vultr → digitalocean', [
         'resize',
@@ -97,20 +100,51 @@ describe(`provider faults (20 % errors, slow answers) across the lifecycle of ${
         ...vultrStandbys.map((i) => i.id),
         '--yes',
       ])
-    const doPairs = [...new Set(live({ role: 'primary' }).filter((i) => i.provider === 'digitalocean').map((i) => i.pairId))]
+    const doPairs = [
+      ...new Set(
+        live({ role: 'primary' })
+          .filter((i) => i.provider === 'digitalocean')
+          .map((i) => i.pairId),
+      ),
+    ]
     if (doPairs.length > 0)
-      await underFaults('resize in place', ['resize', '--tier', 'standard', '-l', `pair in (${doPairs.join(',')})`, '--yes'])
+      await underFaults('resize in place', [
+        'resize',
+        '--tier',
+        'standard',
+        '-l',
+        `pair in (${doPairs.join(',')})`,
+        '--yes',
+      ])
 
-    const serving = [...new Set(live({ role: 'standby' }).filter((i) => i.state === 'ACTIVE').map((i) => i.pairId))]
-    await underFaults(`failover of ${serving.length} pairs`, ['failover', '-l', `pair in (${serving.join(',')})`, '--yes'])
+    const serving = [
+      ...new Set(
+        live({ role: 'standby' })
+          .filter((i) => i.state === 'ACTIVE')
+          .map((i) => i.pairId),
+      ),
+    ]
+    await underFaults(`failover of ${serving.length} pairs`, [
+      'failover',
+      '-l',
+      `pair in (${serving.join(',')})`,
+      '--yes',
+    ])
 
-    await underFaults(`teardown of ${pairs.length} pairs`, ['teardown', '-l', `pair in (${pairs.join(',')})`, '--yes'])
+    await underFaults(`teardown of ${pairs.length} pairs`, [
+      'teardown',
+      '-l',
+      `pair in (${pairs.join(',')})`,
+      '--yes',
+    ])
 
     // Faults gone: what they left is finished by a retrying resume, and the fleet is clean.
     await lab.clearFaults()
     const resumed = await lab.cliAsync(['ops', 'resume', '--retry-failed', '--yes'])
     const ops: Json[] = (resumed.json as Json)?.data?.operations ?? []
-    figures.push(`resume --retry-failed after the faults: ${ops.map((o) => `${o.kind} ${o.state}`).join(', ') || 'nothing to resume'}`)
+    figures.push(
+      `resume --retry-failed after the faults: ${ops.map((o) => `${o.kind} ${o.state}`).join(', ') || 'nothing to resume'}`,
+    )
     const after = await checkInvariants(lab)
     expect(after.violations).toEqual([])
     expect(lab.read((s) => s.repo(Instances).list()).filter((i) => pairs.includes(i.pairId))).toEqual([])

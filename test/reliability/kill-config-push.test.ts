@@ -11,7 +11,7 @@ import type { Instance } from '../../src/lib/domain/instance.js'
 import { ConfigRollouts, rolloutIdOf } from '../../src/lib/store/config-rollouts.js'
 import { Instances } from '../../src/lib/store/instances.js'
 import { Operations } from '../../src/lib/store/operations.js'
-import { killCampaign, LabHome, note, runToExit } from '../support/reliability.js'
+import { killCampaign, LabHome, note, runToExit, userConfigOf } from '../support/reliability.js'
 
 const POINTS = Number(process.env.CLAWOPS_RELIABILITY_POINTS ?? 20)
 const SEED = Number(process.env.CLAWOPS_RELIABILITY_SEED ?? 20261207)
@@ -36,12 +36,22 @@ const model = (i: number) => `lab/model-${i}`
 function pushArgs(i: number): string[] {
   const doc = join(lab.home, `push-${i}.json`)
   writeFileSync(doc, JSON.stringify({ agents: { defaults: { model: { primary: model(i) } } } }))
-  return ['config', 'push', '--merge', doc, '--batch-size', '3', '--pause', '0', '--reason', `point ${i}`, '--yes']
+  return [
+    'config',
+    'push',
+    '--merge',
+    doc,
+    '--batch-size',
+    '3',
+    '--pause',
+    '0',
+    '--reason',
+    `point ${i}`,
+    '--yes',
+  ]
 }
 
-function userConfig(i: Instance): string {
-  return join(lab.home, 'lab', 'cloud', 'nodes', `${i.provider}-${i.providerId}`, 'user', 'openclaw.json')
-}
+const userConfig = (i: Instance) => userConfigOf(lab, i)
 
 const primaryIn = (path: string): string | null =>
   existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8'))?.agents?.defaults?.model?.primary ?? null) : null
@@ -87,16 +97,19 @@ describe('config push under SIGKILL', () => {
             value = i + 1
             const problems: string[] = []
             const r = latest.rollout
-            if (r?.status !== 'complete') problems.push(`rollout of ${latest.opId} is ${r?.status ?? 'missing'}`)
+            if (r?.status !== 'complete')
+              problems.push(`rollout of ${latest.opId} is ${r?.status ?? 'missing'}`)
             const targets = r ? lab.read((s) => s.repo(ConfigRollouts).targets(r.id)) : []
             for (const x of fleet) {
               const t = targets.find((y) => y.instanceId === x.id)
-              if (t?.outcome !== 'applied') problems.push(`${x.id}: outcome ${t?.outcome ?? 'none'} (${t?.state})`)
+              if (t?.outcome !== 'applied')
+                problems.push(`${x.id}: outcome ${t?.outcome ?? 'none'} (${t?.state})`)
               const now = primaryIn(userConfig(x))
               const prev = primaryIn(`${userConfig(x)}.clawnode-prev`)
               if (now !== model(value)) problems.push(`${x.id}: config has ${now}, not ${model(value)}`)
               // Applied twice, the kept previous file would hold this push's own value.
-              if (prev !== model(previous)) problems.push(`${x.id}: previous config has ${prev}, not ${model(previous)}`)
+              if (prev !== model(previous))
+                problems.push(`${x.id}: previous config has ${prev}, not ${model(previous)}`)
             }
             return problems
           },

@@ -57,15 +57,21 @@ describe('resize under SIGKILL', () => {
             const members = liveMembers(lab, pairId)
             const primaries = members.filter((m) => m.role === 'primary')
             if (primaries.length !== 1 || primaries[0]!.state !== 'ACTIVE')
-              problems.push(`pair ${pairId} has no single ACTIVE primary: ${JSON.stringify(members.map((m) => [m.id, m.role, m.state]))}`)
+              problems.push(
+                `pair ${pairId} has no single ACTIVE primary: ${JSON.stringify(members.map((m) => [m.id, m.role, m.state]))}`,
+              )
             if (new Set(members.map((m) => m.provider)).size !== members.length)
-              problems.push(`pair ${pairId} has two members on one provider: ${JSON.stringify(members.map((m) => [m.id, m.provider]))}`)
+              problems.push(
+                `pair ${pairId} has two members on one provider: ${JSON.stringify(members.map((m) => [m.id, m.provider]))}`,
+              )
             const op = lab.read((s) => s.repo(Operations).list({ kind: 'resize', limit: 1 })[0])
             const touched = lab.read((s) => s.repo(Instances).get(args[5]!))
             if (op?.state === 'done' && op.summary.includes('resize') && touched?.state === 'DELETED') {
               const moved = members.find((m) => m.provider === 'digitalocean')
               if (!moved || moved.state !== 'ACTIVE' || moved.tier !== 'standard')
-                problems.push(`pair ${pairId}: finished resize left ${JSON.stringify(members.map((m) => [m.id, m.provider, m.tier, m.state]))}`)
+                problems.push(
+                  `pair ${pairId}: finished resize left ${JSON.stringify(members.map((m) => [m.id, m.provider, m.tier, m.state]))}`,
+                )
             }
             return problems
           },

@@ -58,9 +58,7 @@ describe('teardown under SIGKILL', () => {
       kinds: ['teardown'],
       next: async () => {
         const pairs = take(PER_RUN)
-        const users = lab.read((s) =>
-          pairs.map((p) => s.repo(Instances).list({ pairId: p })[0]!.userId),
-        )
+        const users = lab.read((s) => pairs.map((p) => s.repo(Instances).list({ pairId: p })[0]!.userId))
         return {
           args: teardownArgs(pairs),
           check: () => {
@@ -76,7 +74,8 @@ describe('teardown under SIGKILL', () => {
                 problems.push(`${m.id} is ${m.state} after a finished teardown`)
               for (const [k, a] of archives.entries()) {
                 if (a.length === 0) problems.push(`user ${users[k]} torn down without an archive`)
-                for (const x of a) if (!existsSync(x.location)) problems.push(`archive ${x.location} is missing`)
+                for (const x of a)
+                  if (!existsSync(x.location)) problems.push(`archive ${x.location} is missing`)
               }
             }
             for (const a of archives) {
@@ -89,7 +88,9 @@ describe('teardown under SIGKILL', () => {
       },
       resume: () => [['ops', 'resume']],
     })
-    note(`teardown: ${archivesTaken} archives for ${result.tried * PER_RUN} users, at most ${maxArchivesPerUser} for one user`)
+    note(
+      `teardown: ${archivesTaken} archives for ${result.tried * PER_RUN} users, at most ${maxArchivesPerUser} for one user`,
+    )
     expect(result.failures).toEqual([])
     expect(result.killed).toBeGreaterThanOrEqual(POINTS)
     expect(result.afterDelete).toBeGreaterThan(0)

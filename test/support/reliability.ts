@@ -19,9 +19,11 @@
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { expect } from 'vitest'
+import { USER_CONFIG_PATH } from '../../src/lib/bootstrap/vps-setup.js'
 import type { AuditEntry } from '../../src/lib/domain/audit.js'
 import type { Instance } from '../../src/lib/domain/instance.js'
 import type { LoggedRequest } from '../../src/lib/lab/cloud/request-log.js'
+import { serverDirOf } from '../../src/lib/lab/vps/boot.js'
 import { tagsToLabels } from '../../src/lib/providers/tags.js'
 import { AuditTrail } from '../../src/lib/store/audit-trail.js'
 import { Instances } from '../../src/lib/store/instances.js'
@@ -461,6 +463,12 @@ export async function checkInvariants(lab: LabHome, o: { kinds?: string[] } = {}
   return { violations, operations: counts, deletesChecked: requests.length }
 }
 
+/** The user gateway's openclaw.json on an instance's lab server, where the VPS setup puts it. */
+export function userConfigOf(lab: LabHome, i: Instance): string {
+  const server = { provider: i.provider, id: i.providerId! } as Parameters<typeof serverDirOf>[1]
+  return join(serverDirOf(join(lab.home, 'lab', 'cloud'), server), 'root', USER_CONFIG_PATH)
+}
+
 /** Live members of each pair, for kind-specific checks. */
 export function liveMembers(lab: LabHome, pairId: string): Instance[] {
   return lab.read((s) => s.repo(Instances).list({ pairId }))
@@ -524,14 +532,17 @@ export async function killCampaign(o: {
     resumeMs: [],
   }
   let known = new Set((await checkInvariants(o.lab, { kinds: o.kinds })).violations)
+  // Time points fall within the shortest run seen so far: a point past the end kills nothing.
+  let span = Math.max(1, o.durationMs)
   // Points the run ended before do not count: go on until `points` runs were killed.
   for (let i = 0; out.killed < o.points && i < o.points * 2; i++) {
     const p = await o.next(i)
     const kill: KillPoint =
       o.deleteEvery && i % o.deleteEvery === o.deleteEvery - 1
         ? { afterDelete: rnd.int(1, 3), plusMs: rnd.int(0, 15) }
-        : { afterMs: rnd.int(0, Math.max(1, o.durationMs)) }
+        : { afterMs: rnd.int(0, span) }
     const k = await runKilled(o.lab, p.args, kill)
+    if (!k.killed && k.code === 0) span = Math.max(1, Math.min(span, k.at))
     out.tried++
     if (k.killed) out.killed++
     if (k.killed && 'afterDelete' in kill) out.afterDelete++
