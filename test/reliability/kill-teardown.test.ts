@@ -59,6 +59,7 @@ describe('teardown under SIGKILL', () => {
       next: async () => {
         const pairs = take(PER_RUN)
         const users = lab.read((s) => pairs.map((p) => s.repo(Instances).list({ pairId: p })[0]!.userId))
+        const before = lab.read((s) => s.repo(Operations).list({ kind: 'teardown', limit: 1 })[0]?.id)
         return {
           args: teardownArgs(pairs),
           check: () => {
@@ -68,8 +69,13 @@ describe('teardown under SIGKILL', () => {
               members: pairs.flatMap((p) => s.repo(Instances).list({ pairId: p, includeDeleted: true })),
               archives: users.map((u) => s.repo(Archives).list({ userId: u })),
             }))
-            const mine = op && members.length > 0 && op.summary.includes('tear down')
-            if (mine && op.state === 'done') {
+            if (!op || op.id === before) {
+              // Killed before the operation was journaled: nothing may have changed.
+              for (const m of members.filter((x) => x.state !== 'ACTIVE'))
+                problems.push(`${m.id} is ${m.state}, changed by a teardown that never started`)
+              for (const [k, a] of archives.entries())
+                if (a.length > 0) problems.push(`user ${users[k]} archived by a teardown that never started`)
+            } else if (op.state === 'done') {
               for (const m of members.filter((x) => x.state !== 'DELETED'))
                 problems.push(`${m.id} is ${m.state} after a finished teardown`)
               for (const [k, a] of archives.entries()) {
