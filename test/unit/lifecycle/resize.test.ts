@@ -110,15 +110,13 @@ describe('a resize of an instance another operation deleted', () => {
   it('is refused naming the operation that deleted it, not called unchanged', async () => {
     const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
     const store = lab.ctx().store()
-    store
-      .repo(AuditTrail)
-      .append({
-        actor: 'test',
-        action: 'provider.delete',
-        target: p.standby.id,
-        opId: 'op-teardown-1',
-        outcome: 'ok',
-      })
+    store.repo(AuditTrail).append({
+      actor: 'test',
+      action: 'provider.delete',
+      target: p.standby.id,
+      opId: 'op-teardown-1',
+      outcome: 'ok',
+    })
     store.repo(Instances).update(p.standby.id, { state: 'DELETED' })
     const before = operations()
     const err = await refused(
