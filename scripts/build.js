@@ -53,8 +53,18 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // @oclif/core is bundled too, so every command and the help command share one instance; the
   // autocomplete plugin stays an oclif plugin in node_modules (rarely run). typescript/ts-node are
-  // only required by oclif in development mode; ws's native helpers are optional.
-  external: ['@oclif/plugin-autocomplete', 'typescript', 'ts-node', 'bufferutil', 'utf-8-validate'],
+  // only required by oclif in development mode; ws's native helpers are optional. synckit (with pg,
+  // which only its worker loads) stays in node_modules: bundled into a chunk, its worker thread never
+  // answers and a PostgreSQL store hangs on open.
+  external: [
+    '@oclif/plugin-autocomplete',
+    'typescript',
+    'ts-node',
+    'bufferutil',
+    'utf-8-validate',
+    'synckit',
+    'pg',
+  ],
   banner: {
     js: "import { createRequire as __clawopsRequire } from 'node:module'; const require = __clawopsRequire(import.meta.url);",
   },

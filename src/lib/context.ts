@@ -13,6 +13,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises'
 import { DEFAULT_CONFIG } from './config/defaults.js'
 import { readConfig } from './config/read.js'
 import type { Config } from './config/schema.js'
+import { readSecretFile } from './config/secret-file.js'
 import { type WatchSettings, watchSettings } from './config/watch-settings.js'
 import { ACTORS, type Actor, isActor } from './domain/actor.js'
 import type { Provider } from './domain/provider.js'
@@ -24,6 +25,7 @@ import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
+import { isPostgresUrl } from './store/postgres.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
@@ -70,6 +72,8 @@ export class Context {
   readonly format: OutputFormat
   readonly stream: boolean
   readonly clock: () => Date
+  /** A clock handed in (tests, the lab) rules the store's leases too; see `Store.sharedClock`. */
+  private readonly clockGiven: boolean
   readonly trustEnv: boolean
   readonly daemon: boolean
   readonly warnings: string[] = []
@@ -92,6 +96,7 @@ export class Context {
     this.format = opts.format ?? 'table'
     this.stream = opts.stream ?? false
     this.clock = opts.clock ?? (() => new Date())
+    this.clockGiven = opts.clock !== undefined
     this.cfg = opts.config ?? structuredClone(DEFAULT_CONFIG)
     this.given = opts.services ?? {}
     this.trustEnv = opts.trustEnv ?? this.actor === 'operator'
@@ -146,10 +151,50 @@ export class Context {
     return join(this.home, 'fleet.db')
   }
 
+  /**
+   * Where the store is: CLAWOPS_DATABASE_URL (when the environment is trusted: an operator, not an
+   * agent's exec), else `store.url` or the file `store.urlFile` of the config, else the SQLite file in
+   * the home. The URL can carry a password: it is never logged nor put in JSON (see `Store.location`).
+   */
+  storeLocation(): string {
+    const fromEnv = this.trustEnv ? this.env.CLAWOPS_DATABASE_URL : undefined
+    if (fromEnv) {
+      if (!isPostgresUrl(fromEnv)) {
+        throw new UserError(
+          'CONFIG_INVALID',
+          'CLAWOPS_DATABASE_URL is not a postgres:// or postgresql:// URL',
+          {
+            hint: 'Set it to postgresql://user@host:5432/database, or unset it to use the SQLite file in the home.',
+          },
+        )
+      }
+      return fromEnv
+    }
+    const s = this.cfg.store
+    if (s?.url) return s.url
+    if (s?.urlFile) {
+      const url = readSecretFile(s.urlFile)
+      if (!isPostgresUrl(url)) {
+        throw new UserError(
+          'CONFIG_INVALID',
+          `${s.urlFile} does not hold a postgres:// or postgresql:// URL`,
+          {
+            hint: 'Write the URL alone in the file (mode 0600).',
+          },
+        )
+      }
+      return url
+    }
+    return this.storePath
+  }
+
   /** The fleet store, opened on first use (`opts` apply to that first open only). */
   store(opts: Pick<OpenOptions, 'ignoreDamageMark'> = {}): Store {
     if (this.parent) return this.parent.store(opts)
-    this.storeInstance ??= Store.open(this.storePath, { clock: this.clock, ...opts })
+    this.storeInstance ??= Store.open(this.storeLocation(), {
+      ...(this.clockGiven ? { clock: this.clock } : {}),
+      ...opts,
+    })
     return this.storeInstance
   }
 

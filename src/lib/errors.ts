@@ -30,6 +30,14 @@ export const ERROR_CODES = {
     exit: 11,
     summary: 'the fleet database is not a readable clawops store; it was not modified',
   },
+  STORE_UNREACHABLE: {
+    exit: 16,
+    summary: 'the PostgreSQL store could not be reached or refused the connection',
+  },
+  ENGINE_UNSUPPORTED: {
+    exit: 17,
+    summary: 'the command works on the SQLite store file only (backup, restore); the store is PostgreSQL',
+  },
   STORE_TOO_NEW: {
     exit: 12,
     summary: 'the fleet database was written by a newer clawops; it was not modified',

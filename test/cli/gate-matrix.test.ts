@@ -187,6 +187,9 @@ const COMMANDS: Record<string, CommandCase> = {
   'store backup': { argv: () => [] },
   // The operator passes the gate and is stopped by the file: nothing is replaced.
   'store restore': { argv: () => ['/nonexistent/fleet-backup.db', '--yes'] },
+  'store migrate': { argv: () => [] },
+  // The operator passes the gate and is stopped by the target: nothing is copied.
+  'store copy': { argv: () => ['--to', '/nonexistent/dir/fleet-copy.db'] },
 }
 
 /** Variants of a command that are another action (a briefing is a read until it is delivered). */

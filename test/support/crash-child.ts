@@ -15,7 +15,7 @@ const store = Store.open(path!)
 const half = Math.floor(fleet.instances.length / 2)
 store.tx(() => {
   const pairs = store.repo(Pairs)
-  for (const p of fleet.pairs) pairs.insert(p)
+  pairs.insertMany(fleet.pairs)
   const instances = store.repo(Instances)
   instances.insertMany(fleet.instances.slice(0, half))
   writeSync(1, 'HALF\n')

@@ -122,6 +122,10 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'store backup': { action: null, flagValues: { '--to': '{home}/backups/[A-Za-z0-9._-]+\\.db' } },
   // Replaces the fleet database: an operator at a terminal, never an agent.
   'store restore': human('store.restore'),
+  // Brings the schema up to date, as opening the store does for any command.
+  'store migrate': { action: null },
+  // The whole fleet, audit trail included, to a database or file it names: an operator only.
+  'store copy': human('store.copy'),
 }
 
 /** The rule of a command id, or undefined for an unknown command. */

@@ -50,7 +50,7 @@ export function revertable(rows: readonly RolloutTarget[]): RolloutTarget[] {
 /** True while a clawops process holds the operation's lease (it is running the rollout right now). */
 export function leaseLive(ctx: Context, opId: string): boolean {
   const op = ctx.store().repo(Operations).get(opId)
-  return Boolean(op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.now())
+  return Boolean(op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.store().sharedNow())
 }
 
 function pushOf(ctx: Context, id: string): Rollout {

@@ -382,8 +382,19 @@ export const ConfigSchema = z
       .strict()
       .optional(),
     /** The fleet database's backups (`clawops store backup`, and watch on a schedule). */
+    /**
+     * The fleet database and its backups. Without `url` (or `urlFile`, a file of mode 0600 holding
+     * it), the SQLite file $CLAWOPS_HOME/fleet.db; with it, a PostgreSQL database a team shares.
+     * CLAWOPS_DATABASE_URL, when an operator runs clawops, comes first.
+     */
     store: z
       .object({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\/\S+$/i, 'a postgres:// or postgresql:// URL')
+          .optional(),
+        /** A file (mode 0600) holding that URL, so its password stays out of the config. */
+        urlFile: z.string().min(1).optional(),
         backup: z
           .object({
             /** How often watch takes one; 0 turns the schedule off (default 360: every 6 hours). */
@@ -402,6 +413,7 @@ export const ConfigSchema = z
           .optional(),
       })
       .strict()
+      .refine((s) => !(s.url && s.urlFile), 'set url or urlFile, not both')
       .optional(),
     /** Present when this home belongs to a lab (`clawops lab up` writes it). */
     lab: z

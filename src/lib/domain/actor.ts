@@ -34,6 +34,7 @@ export const ACTIONS = [
   'node.approve',
   'archive.prune',
   'store.restore',
+  'store.copy',
   'prices.refresh',
 ] as const
 export type Action = (typeof ACTIONS)[number]

@@ -18,7 +18,7 @@ function activelyRunning(ctx: Context, h: LockHolder): boolean {
     h.state === 'running' &&
     h.leaseOwner !== null &&
     h.leaseUntil !== null &&
-    h.leaseUntil > ctx.now() &&
+    h.leaseUntil > ctx.store().sharedNow() &&
     !holderGone(h.leaseOwner)
   )
 }

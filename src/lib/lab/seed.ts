@@ -235,7 +235,7 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
     const removed = existingLab > 0 ? pairsRepo.deleteLabelled('lab', 'true') : 0
     const pairs = history ? [...fleet.pairs, ...history.churned.pairs] : fleet.pairs
     const instances = history ? [...fleet.instances, ...history.churned.instances] : fleet.instances
-    for (const p of pairs) pairsRepo.insert(p)
+    pairsRepo.insertMany(pairs)
     store.repo(Instances).insertMany(instances)
     segments = writeLabBilling(store, instances, history)
     if (history) rollups = writeLabHistory(store, instances, history)

@@ -26,6 +26,7 @@ export const HUMAN_ONLY: readonly Action[] = [
   'gateway.setup',
   'node.approve',
   'store.restore',
+  'store.copy',
 ]
 
 const ALL: Record<Action, Grant> = Object.fromEntries(ACTIONS.map((a) => [a, 'allow'])) as Record<

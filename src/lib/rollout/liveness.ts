@@ -9,7 +9,9 @@ import { Operations } from '../store/operations.js'
 /** A clawops process is running this operation right now. */
 export function leaseHeld(ctx: Context, opId: string): boolean {
   const op = ctx.store().repo(Operations).get(opId)
-  return Boolean(op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.now() && !holderGone(op.leaseOwner))
+  return Boolean(
+    op?.leaseOwner && op.leaseUntil && op.leaseUntil > ctx.store().sharedNow() && !holderGone(op.leaseOwner),
+  )
 }
 
 /** A status as stored, with `interrupted` for a running rollout no process runs any more. */

@@ -78,12 +78,13 @@ export async function backupStore(ctx: Context, opts: { to?: string } = {}): Pro
   const managed = opts.to === undefined
   const dest = managed ? join(settings.dir, nameFor(ctx.clock())) : resolve(opts.to!)
   const store = ctx.store()
+  const file = store.sqlite('store backup').location
   mkdirSync(dirname(dest), { recursive: true, mode: 0o700 })
   let snap: Awaited<ReturnType<typeof snapshotTo>>
   try {
     snap = await snapshotTo(store, dest, 'quick_check')
   } catch (err) {
-    if (err instanceof UserError && err.code === 'STORE_CORRUPT') markDamaged(store.path, err.message)
+    if (err instanceof UserError && err.code === 'STORE_CORRUPT') markDamaged(file, err.message)
     throw err
   }
   chmodSync(dest, 0o600)
@@ -131,9 +132,12 @@ export function pruneBackups(ctx: Context, settings: BackupSettings): string[] {
   return removed
 }
 
-/** Whether watch should take a backup now: the schedule is on and the newest is older than it. */
+/**
+ * Whether watch should take a backup now: the schedule is on and the newest is older than it. Never
+ * on PostgreSQL, whose server is backed up with its own tools.
+ */
 export function backupDue(ctx: Context, settings: BackupSettings = backupSettings(ctx)): boolean {
-  if (settings.intervalMinutes === 0) return false
+  if (settings.intervalMinutes === 0 || ctx.store().engine === 'postgres') return false
   const newest = listBackups(settings.dir)[0]
   if (!newest) return true
   return ctx.clock().getTime() - Date.parse(newest.takenAt) >= settings.intervalMinutes * 60_000

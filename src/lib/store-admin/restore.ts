@@ -11,7 +11,9 @@ import { UserError } from '../errors.js'
 import { AuditTrail } from '../store/audit-trail.js'
 import { damageMarkPath, readDamageMark } from '../store/integrity.js'
 import { Operations } from '../store/operations.js'
+import { isPostgresUrl, redactUrl } from '../store/postgres.js'
 import { assertNotInUse, checkStoreFile, placeCopy, sha256Of } from '../store/snapshot.js'
+import { engineUnsupported } from '../store/store.js'
 
 export interface RestoreResult {
   restored: string
@@ -73,6 +75,8 @@ export async function restoreStore(
   file: string,
   confirm: (preview: RestorePreview) => Promise<boolean>,
 ): Promise<RestoreResult> {
+  const location = ctx.storeLocation()
+  if (isPostgresUrl(location)) throw engineUnsupported('store restore', redactUrl(location))
   if (ctx.actor !== 'operator') {
     throw new UserError(
       'POLICY_DENIED',

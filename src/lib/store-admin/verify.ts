@@ -10,7 +10,8 @@ import { AuditTrail, type VerifyResult } from '../store/audit-trail.js'
 import { type CheckResult, clearDamageMark, markDamaged, readDamageMark } from '../store/integrity.js'
 
 export interface StoreVerification extends VerifyResult {
-  integrity: Pick<CheckResult, 'ok' | 'check' | 'ms'>
+  /** SQLite's integrity_check; null on PostgreSQL, whose server checks its own pages. */
+  integrity: Pick<CheckResult, 'ok' | 'check' | 'ms'> | null
   /** The damage mark this check lifted, if the store had one. */
   markLifted: string | null
 }
@@ -18,17 +19,18 @@ export interface StoreVerification extends VerifyResult {
 export function verifyStore(ctx: Context): StoreVerification {
   const store = ctx.store({ ignoreDamageMark: true })
   const integrity = store.check('integrity_check')
-  if (!integrity.ok) {
-    markDamaged(store.path, `integrity_check: ${integrity.problems[0]}`)
+  if (integrity && !integrity.ok) {
+    markDamaged(store.location, `integrity_check: ${integrity.problems[0]}`)
     throw new UserError(
       'STORE_CORRUPT',
-      `${store.path} fails SQLite's integrity check: ${integrity.problems.slice(0, 3).join('; ')}`,
+      `${store.location} fails SQLite's integrity check: ${integrity.problems.slice(0, 3).join('; ')}`,
       {
         hint: 'Restore the store from a backup (clawops store restore <file>); keep this file as evidence.',
-        details: { path: store.path, problems: integrity.problems },
+        details: { path: store.location, problems: integrity.problems },
       },
     )
   }
+  const checked = integrity && { ok: true, check: integrity.check, ms: integrity.ms }
   const chain = store.repo(AuditTrail).verify()
   if (!chain.ok && chain.firstBad) {
     throw new UserError(
@@ -36,15 +38,15 @@ export function verifyStore(ctx: Context): StoreVerification {
       `audit entry ${chain.firstBad.seq} does not check out: ${chain.firstBad.reason}`,
       {
         hint: 'The trail was altered outside clawops. Keep the file as evidence.',
-        details: { ...chain, integrity: { ok: true, check: integrity.check, ms: integrity.ms } },
+        details: { ...chain, integrity: checked },
       },
     )
   }
-  const mark = readDamageMark(store.path)
-  if (mark) clearDamageMark(store.path)
+  const mark = store.engine === 'sqlite' ? readDamageMark(store.location) : null
+  if (mark) clearDamageMark(store.location)
   return {
     ...chain,
-    integrity: { ok: true, check: integrity.check, ms: integrity.ms },
+    integrity: checked,
     markLifted: mark ? mark.reason : null,
   }
 }

@@ -84,7 +84,7 @@ export class Archives {
   expired(now: string): { id: string; userId: string; location: string; expiresAt: string }[] {
     return this.store.db
       .prepare(
-        `SELECT id, user_id AS userId, location, expires_at AS expiresAt FROM archives
+        `SELECT id, user_id AS "userId", location, expires_at AS "expiresAt" FROM archives
          WHERE deleted_at IS NULL AND expires_at <= ? ORDER BY expires_at, id`,
       )
       .all(now) as { id: string; userId: string; location: string; expiresAt: string }[]

@@ -130,7 +130,7 @@ export class AuditTrail {
   query(f: AuditFilter = {}): AuditEntry[] {
     const { where, params } = this.filter(f)
     const sql = `SELECT * FROM (SELECT * FROM audit${where}
-      ORDER BY seq DESC LIMIT ?) ORDER BY seq`
+      ORDER BY seq DESC LIMIT ?) AS recent ORDER BY seq`
     return (this.store.db.prepare(sql).all(...params, f.limit ?? 100) as unknown as AuditRow[]).map(fromRow)
   }
 

@@ -49,10 +49,10 @@ export interface BilledInstance {
 }
 
 /** Columns aliased to the BillingSegment fields, so rows need no mapping pass (reports read 40,000). */
-const COLUMNS = `id, instance_id AS instanceId, pair_id AS pairId, user_id AS userId, role, provider, region, tier, plan,
-  currency, billing, monthly_minor AS monthlyMinor, hourly_micros AS hourlyMicros, tick_seconds AS tickSeconds,
-  minimum_seconds AS minimumSeconds, term_months AS termMonths, price_source AS priceSource, start, end,
-  open_reason AS openReason, close_reason AS closeReason`
+const COLUMNS = `id, instance_id AS "instanceId", pair_id AS "pairId", user_id AS "userId", role, provider, region, tier, plan,
+  currency, billing, monthly_minor AS "monthlyMinor", hourly_micros AS "hourlyMicros", tick_seconds AS "tickSeconds",
+  minimum_seconds AS "minimumSeconds", term_months AS "termMonths", price_source AS "priceSource", start, "end",
+  open_reason AS "openReason", close_reason AS "closeReason"`
 
 export class BillingSegments {
   constructor(private readonly store: Store) {}
@@ -92,7 +92,7 @@ export class BillingSegments {
   close(instanceId: string, at: string, reason: string): BillingSegment | undefined {
     const row = this.store.db
       .prepare(
-        `UPDATE billing_segments SET end = max(?, start), close_reason = ? WHERE instance_id = ? AND end IS NULL
+        `UPDATE billing_segments SET "end" = ${this.store.sql.greatest('?', 'start')}, close_reason = ? WHERE instance_id = ? AND "end" IS NULL
          RETURNING ${COLUMNS}`,
       )
       .get(at, reason, instanceId) as BillingSegment | undefined
@@ -101,7 +101,7 @@ export class BillingSegments {
 
   openFor(instanceId: string): BillingSegment | undefined {
     const row = this.store.db
-      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE instance_id = ? AND end IS NULL`)
+      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE instance_id = ? AND "end" IS NULL`)
       .get(instanceId) as BillingSegment | undefined
     return row
   }
@@ -116,7 +116,7 @@ export class BillingSegments {
   overlapping(from: string, to: string): BillingSegment[] {
     return this.store.db
       .prepare(
-        `SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND (end IS NULL OR end >= ?) ORDER BY id`,
+        `SELECT ${COLUMNS} FROM billing_segments WHERE start < ? AND ("end" IS NULL OR "end" >= ?) ORDER BY id`,
       )
       .all(to, from) as unknown as BillingSegment[]
   }
@@ -124,7 +124,7 @@ export class BillingSegments {
   /** Every open segment: the fleet's current prices. */
   allOpen(): BillingSegment[] {
     return this.store.db
-      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE end IS NULL ORDER BY id`)
+      .prepare(`SELECT ${COLUMNS} FROM billing_segments WHERE "end" IS NULL ORDER BY id`)
       .all() as unknown as BillingSegment[]
   }
 
@@ -135,7 +135,7 @@ export class BillingSegments {
   unbilledInstances(): (BilledInstance & { createdAt: string })[] {
     return this.store.db
       .prepare(
-        `SELECT id, pair_id AS pairId, user_id AS userId, role, provider, region, tier, created_at AS createdAt
+        `SELECT id, pair_id AS "pairId", user_id AS "userId", role, provider, region, tier, created_at AS "createdAt"
          FROM instances WHERE state <> 'DELETED' AND id NOT IN (SELECT instance_id FROM billing_segments)
          ORDER BY id`,
       )

@@ -256,11 +256,11 @@ export class ConfigRollouts {
         now,
         now,
       )
-    const ins = this.store.db.prepare(
+    this.store.db.batch(
       `INSERT INTO config_rollout_targets (rollout_id, instance_id, batch, pos, pair_id, user_id, role, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      targets.map((t) => [r.id, t.instanceId, t.batch, t.pos, t.pairId, t.userId, t.role, now]),
     )
-    for (const t of targets) ins.run(r.id, t.instanceId, t.batch, t.pos, t.pairId, t.userId, t.role, now)
   }
 
   get(id: string): Rollout | undefined {
@@ -406,7 +406,7 @@ export class ConfigRollouts {
   recordChanges(id: string, digest: string, changes: readonly Change[]): void {
     cached(
       this.store.db,
-      'INSERT OR IGNORE INTO config_rollout_changes (rollout_id, digest, changes) VALUES (?, ?, ?)',
+      'INSERT INTO config_rollout_changes (rollout_id, digest, changes) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ).run(id, digest, JSON.stringify(changes))
   }
 
@@ -417,7 +417,7 @@ export class ConfigRollouts {
         `SELECT c.changes AS changes, count(t.instance_id) AS n FROM config_rollout_changes c
          JOIN config_rollout_targets t ON t.rollout_id = c.rollout_id AND t.change_digest = c.digest
            AND t.outcome = 'applied'
-         WHERE c.rollout_id = ? GROUP BY c.digest ORDER BY n DESC, c.digest`,
+         WHERE c.rollout_id = ? GROUP BY c.digest, c.changes ORDER BY n DESC, c.digest`,
       )
       .all(id) as { changes: string; n: number }[]
     return rows.map((r) => ({ changes: JSON.parse(r.changes) as Change[], instances: r.n }))

@@ -18,7 +18,8 @@ import { basename, dirname, join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
 import { checkDatabase, isCorruption, markDamaged, readDamageMark } from './integrity.js'
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+import { MIGRATIONS, SCHEMA_VERSION, sqliteSql } from './migrations.js'
+import { type Database, Dialect, type SqlValue, type Statement } from './sql.js'
 
 /** `PRAGMA application_id` of a clawops store: ASCII "Claw". */
 export const APPLICATION_ID = 0x436c6177
@@ -41,6 +42,50 @@ export interface OpenOptions {
    * refuses a marked store.
    */
   ignoreDamageMark?: boolean
+}
+
+/** The SQLite engine behind the store's `Database`: node:sqlite's own statements, unwrapped. */
+export class SqliteDatabase implements Database {
+  readonly engine = 'sqlite' as const
+  readonly dialect = new Dialect('sqlite')
+
+  constructor(
+    readonly raw: DatabaseSync,
+    readonly location: string,
+    readonly migrated: readonly number[] = [],
+  ) {}
+
+  get isOpen(): boolean {
+    return this.raw.isOpen
+  }
+
+  prepare(sql: string): Statement {
+    return this.raw.prepare(sql) as Statement
+  }
+
+  exec(sql: string): void {
+    this.raw.exec(sql)
+  }
+
+  batch(sql: string, rows: readonly (readonly SqlValue[])[]): number {
+    const stmt = this.raw.prepare(sql)
+    let n = 0
+    for (const r of rows) n += Number(stmt.run(...r).changes)
+    return n
+  }
+
+  beginWrite(): void {
+    this.raw.exec('BEGIN IMMEDIATE')
+  }
+
+  /** SQLite has no row locks: a claim takes the write lock like any other write. */
+  beginRows(): void {
+    this.raw.exec('BEGIN IMMEDIATE')
+  }
+
+  close(): void {
+    if (this.raw.isOpen) this.raw.close()
+  }
 }
 
 function corrupt(path: string, why: string, cause?: unknown): UserError {
@@ -140,21 +185,24 @@ export function inspectStoreFile(path: string, st: Stats = statSync(path)): void
  * half-made fleet.db behind (which a later open would rightly refuse). When two processes race, the
  * first link wins and the other opens what it made.
  */
-function createStore(path: string, busyTimeoutMs: number): void {
+function createStore(path: string, busyTimeoutMs: number): number[] {
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true })
   const tmp = join(dir, `.${basename(path)}.new-${process.pid}-${Date.now()}`)
   try {
     const db = new DatabaseSync(tmp, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true })
+    let applied: number[]
     try {
-      migrate(db, 0)
+      applied = migrate(db, 0)
     } finally {
       db.close()
     }
     try {
       linkSync(tmp, path)
+      return applied
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      return []
     }
   } finally {
     for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true })
@@ -171,12 +219,13 @@ function needsMigration(db: DatabaseSync): boolean {
   return n < MIGRATIONS.length
 }
 
-export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync {
+export function openDatabase(path: string, opts: OpenOptions = {}): SqliteDatabase {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000
   checkHome(path)
   let st = statOrNull(path)
+  let created: number[] = []
   if (!st) {
-    createStore(path, busyTimeoutMs)
+    created = createStore(path, busyTimeoutMs)
     st = statSync(path)
   }
   inspectStoreFile(path, st)
@@ -232,8 +281,8 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
       }
     }
     db.exec('PRAGMA synchronous = NORMAL')
-    if (needsMigration(db)) migrate(db, row.user_version)
-    return db
+    const migrated = needsMigration(db) ? migrate(db, row.user_version) : created
+    return new SqliteDatabase(db, path, migrated)
   } catch (err) {
     db.close()
     if (err instanceof UserError) throw err
@@ -249,7 +298,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): DatabaseSync
  * Applies every migration this store lacks. Applied versions are recorded one by one (not only the
  * highest), because versions are assigned to features up front and may land out of order.
  */
-function migrate(db: DatabaseSync, from: number): void {
+function migrate(db: DatabaseSync, from: number): number[] {
   if (from === 0) {
     // WAL is a property of the file, set once before the first table exists.
     db.exec('PRAGMA journal_mode = WAL')
@@ -264,9 +313,11 @@ function migrate(db: DatabaseSync, from: number): void {
         (r) => r.version,
       ),
     )
+    const now: number[] = []
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue
-      db.exec(m.sql)
+      now.push(m.version)
+      db.exec(sqliteSql(m))
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
@@ -277,6 +328,7 @@ function migrate(db: DatabaseSync, from: number): void {
     db.exec(`PRAGMA user_version = ${Math.max(...applied)}`)
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
     db.exec('COMMIT')
+    return now
   } catch (err) {
     db.exec('ROLLBACK')
     throw err
@@ -300,7 +352,7 @@ export function unknownVersions(db: DatabaseSync): number[] {
  * but nothing is ever written, not even a migration. A store that lacks one of this clawops's
  * migrations is refused with the command that brings it up to date.
  */
-export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): DatabaseSync {
+export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): SqliteDatabase {
   if (!existsSync(path)) {
     throw new UserError('NOT_FOUND', `no clawops store at ${path}`, {
       hint: 'Point CLAWOPS_HOME (or the plugin config "home") at the operator’s clawops home; any clawops command creates the store.',
@@ -330,7 +382,7 @@ export function openDatabaseReadOnly(path: string, opts: OpenOptions = {}): Data
         },
       )
     }
-    return db
+    return new SqliteDatabase(db, path)
   } catch (err) {
     db.close()
     if (err instanceof UserError) throw err

@@ -90,7 +90,7 @@ export class FleetEvents {
       ['pair_id', f.pairIds],
     ] as const) {
       if (!values) continue
-      where.push(values.length ? `${col} IN (${values.map(() => '?').join(',')})` : '0')
+      where.push(values.length ? `${col} IN (${values.map(() => '?').join(',')})` : '1 = 0')
       params.push(...values)
     }
     params.push(f.limit ?? 10_000)

@@ -106,10 +106,10 @@ export class FleetStats {
     const s = pairScope(f)
     const rows = this.store.db
       .prepare(
-        `SELECT pair_id AS pairId, user_id AS userId, id, role, state, provider, region FROM instances
+        `SELECT pair_id AS "pairId", user_id AS "userId", id, role, state, provider, region FROM instances
          WHERE state <> 'DELETED' AND pair_id IN (
            SELECT pair_id FROM instances WHERE state <> 'DELETED'${s.sql} GROUP BY pair_id
-           HAVING sum(role = 'primary' AND state = 'ACTIVE') = 0)
+           HAVING count(CASE WHEN role = 'primary' AND state = 'ACTIVE' THEN 1 END) = 0)
          ORDER BY pair_id, role, id`,
       )
       .all(...s.params) as unknown as (GapMember & { pairId: string; userId: string })[]
@@ -140,8 +140,9 @@ export class FleetStats {
     return (
       this.store.db
         .prepare(
-          `SELECT provider, region, count(*) AS instances, sum(state = 'ACTIVE') AS active,
-             sum(state = 'DEGRADED') AS degraded, sum(state = 'FAILED') AS failed, avg(health_score) AS avgHealth
+          `SELECT provider, region, count(*) AS instances, count(CASE WHEN state = 'ACTIVE' THEN 1 END) AS active,
+             count(CASE WHEN state = 'DEGRADED' THEN 1 END) AS degraded,
+             count(CASE WHEN state = 'FAILED' THEN 1 END) AS failed, avg(health_score) AS "avgHealth"
            FROM instances WHERE ${w.sql} GROUP BY provider, region ORDER BY provider, region`,
         )
         .all(...w.params) as unknown as RegionHealth[]

@@ -53,12 +53,13 @@ export class HealthHistory {
 
   record(samples: readonly HealthSample[]): void {
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(
-        `INSERT OR REPLACE INTO health_samples (instance_id, ts, score, heartbeat_age_s, cpu_pct, mem_pct, disk_pct, openclaw_ok)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      for (const s of samples) {
-        stmt.run(
+      this.store.db.batch(
+        `INSERT INTO health_samples (instance_id, ts, score, heartbeat_age_s, cpu_pct, mem_pct, disk_pct, openclaw_ok)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (instance_id, ts) DO UPDATE SET score = excluded.score, heartbeat_age_s = excluded.heartbeat_age_s,
+           cpu_pct = excluded.cpu_pct, mem_pct = excluded.mem_pct, disk_pct = excluded.disk_pct,
+           openclaw_ok = excluded.openclaw_ok`,
+        samples.map((s) => [
           s.instanceId,
           s.ts,
           s.score,
@@ -67,20 +68,21 @@ export class HealthHistory {
           s.memPct,
           s.diskPct,
           s.openclawOk === null ? null : Number(s.openclawOk),
-        )
-      }
+        ]),
+      )
     })
   }
 
   /** Writes roll-ups directly (synthetic lab history, imports). */
   recordRollups(rows: readonly Rollup[]): void {
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(
-        `INSERT OR REPLACE INTO health_rollups (instance_id, bucket, start, n, score_avg, score_min, cpu_avg, cpu_max,
-         mem_avg, mem_max, down_samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      for (const r of rows) {
-        stmt.run(
+      this.store.db.batch(
+        `INSERT INTO health_rollups (instance_id, bucket, start, n, score_avg, score_min, cpu_avg, cpu_max,
+         mem_avg, mem_max, down_samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (instance_id, bucket, start) DO UPDATE SET n = excluded.n, score_avg = excluded.score_avg,
+           score_min = excluded.score_min, cpu_avg = excluded.cpu_avg, cpu_max = excluded.cpu_max,
+           mem_avg = excluded.mem_avg, mem_max = excluded.mem_max, down_samples = excluded.down_samples`,
+        rows.map((r) => [
           r.instanceId,
           r.bucket,
           r.start,
@@ -92,8 +94,8 @@ export class HealthHistory {
           r.memAvg,
           r.memMax,
           r.downSamples,
-        )
-      }
+        ]),
+      )
     })
   }
 
@@ -103,6 +105,18 @@ export class HealthHistory {
    */
   downsample(now: Date): { hourly: number; daily: number; dropped: number } {
     const t = now.getTime()
+    // Merging into a bucket that already exists (a later fold of the same hour) weighs both by count.
+    const sql = this.store.sql
+    const r = 'health_rollups'
+    const merge = `
+             score_avg = (${r}.score_avg * ${r}.n + excluded.score_avg * excluded.n) / (${r}.n + excluded.n),
+             score_min = ${sql.least(`${r}.score_min`, 'excluded.score_min')},
+             cpu_avg = (coalesce(${r}.cpu_avg, 0) * ${r}.n + coalesce(excluded.cpu_avg, 0) * excluded.n) / (${r}.n + excluded.n),
+             cpu_max = ${sql.greatest(`coalesce(${r}.cpu_max, 0)`, 'coalesce(excluded.cpu_max, 0)')},
+             mem_avg = (coalesce(${r}.mem_avg, 0) * ${r}.n + coalesce(excluded.mem_avg, 0) * excluded.n) / (${r}.n + excluded.n),
+             mem_max = ${sql.greatest(`coalesce(${r}.mem_max, 0)`, 'coalesce(excluded.mem_max, 0)')},
+             down_samples = ${r}.down_samples + excluded.down_samples,
+             n = ${r}.n + excluded.n`
     return this.store.tx(() => {
       const db = this.store.db
       const rawCut = iso(t - RAW_RETENTION_MS)
@@ -110,17 +124,9 @@ export class HealthHistory {
         .prepare(
           `INSERT INTO health_rollups (instance_id, bucket, start, n, score_avg, score_min, cpu_avg, cpu_max, mem_avg, mem_max, down_samples)
            SELECT instance_id, 'hour', substr(ts, 1, 13) || ':00:00.000Z', count(*), avg(score), min(score),
-                  avg(cpu_pct), max(cpu_pct), avg(mem_pct), max(mem_pct), sum(score < 50)
+                  avg(cpu_pct), max(cpu_pct), avg(mem_pct), max(mem_pct), count(CASE WHEN score < 50 THEN 1 END)
            FROM health_samples WHERE ts < ? GROUP BY instance_id, substr(ts, 1, 13)
-           ON CONFLICT (instance_id, bucket, start) DO UPDATE SET
-             score_avg = (score_avg * n + excluded.score_avg * excluded.n) / (n + excluded.n),
-             score_min = min(score_min, excluded.score_min),
-             cpu_avg = (coalesce(cpu_avg, 0) * n + coalesce(excluded.cpu_avg, 0) * excluded.n) / (n + excluded.n),
-             cpu_max = max(coalesce(cpu_max, 0), coalesce(excluded.cpu_max, 0)),
-             mem_avg = (coalesce(mem_avg, 0) * n + coalesce(excluded.mem_avg, 0) * excluded.n) / (n + excluded.n),
-             mem_max = max(coalesce(mem_max, 0), coalesce(excluded.mem_max, 0)),
-             down_samples = down_samples + excluded.down_samples,
-             n = n + excluded.n`,
+           ON CONFLICT (instance_id, bucket, start) DO UPDATE SET ${merge}`,
         )
         .run(rawCut).changes
       db.prepare('DELETE FROM health_samples WHERE ts < ?').run(rawCut)
@@ -132,15 +138,7 @@ export class HealthHistory {
            SELECT instance_id, 'day', substr(start, 1, 10) || 'T00:00:00.000Z', sum(n), sum(score_avg * n) / sum(n), min(score_min),
                   sum(cpu_avg * n) / sum(n), max(cpu_max), sum(mem_avg * n) / sum(n), max(mem_max), sum(down_samples)
            FROM health_rollups WHERE bucket = 'hour' AND start < ? GROUP BY instance_id, substr(start, 1, 10)
-           ON CONFLICT (instance_id, bucket, start) DO UPDATE SET
-             score_avg = (score_avg * n + excluded.score_avg * excluded.n) / (n + excluded.n),
-             score_min = min(score_min, excluded.score_min),
-             cpu_avg = (coalesce(cpu_avg, 0) * n + coalesce(excluded.cpu_avg, 0) * excluded.n) / (n + excluded.n),
-             cpu_max = max(coalesce(cpu_max, 0), coalesce(excluded.cpu_max, 0)),
-             mem_avg = (coalesce(mem_avg, 0) * n + coalesce(excluded.mem_avg, 0) * excluded.n) / (n + excluded.n),
-             mem_max = max(coalesce(mem_max, 0), coalesce(excluded.mem_max, 0)),
-             down_samples = down_samples + excluded.down_samples,
-             n = n + excluded.n`,
+           ON CONFLICT (instance_id, bucket, start) DO UPDATE SET ${merge}`,
         )
         .run(hourCut).changes
       db.prepare("DELETE FROM health_rollups WHERE bucket = 'hour' AND start < ?").run(hourCut)
@@ -155,15 +153,15 @@ export class HealthHistory {
   usageSince(since: string): Usage[] {
     return this.store.db
       .prepare(
-        `SELECT instance_id AS instanceId, sum(n) AS samples,
-                sum(cpu_avg * n) / sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END) AS cpuAvg, max(cpu_max) AS cpuMax,
-                sum(mem_avg * n) / sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END) AS memAvg, max(mem_max) AS memMax,
-                sum(score_avg * n) / sum(n) AS scoreAvg
+        `SELECT instance_id AS "instanceId", sum(n) AS samples,
+                sum(cpu_avg * n) / nullif(sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END), 0) AS "cpuAvg", max(cpu_max) AS "cpuMax",
+                sum(mem_avg * n) / nullif(sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END), 0) AS "memAvg", max(mem_max) AS "memMax",
+                sum(score_avg * n) / sum(n) AS "scoreAvg"
          FROM (
            SELECT instance_id, n, cpu_avg, cpu_max, mem_avg, mem_max, score_avg FROM health_rollups WHERE start >= ?
            UNION ALL
            SELECT instance_id, 1, cpu_pct, cpu_pct, mem_pct, mem_pct, score FROM health_samples WHERE ts >= ?
-         ) GROUP BY instance_id`,
+         ) AS u GROUP BY instance_id`,
       )
       .all(since, since) as unknown as Usage[]
   }

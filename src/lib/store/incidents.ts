@@ -102,12 +102,10 @@ export class Incidents {
       resolvedAt: string
     })[],
   ): void {
-    const stmt = this.store.db.prepare(
+    this.store.db.batch(
       `INSERT INTO incidents (id, provider, region, kind, status, severity, title, opened_at, resolved_at, timeline)
        VALUES (?, ?, ?, ?, 'resolved', ?, ?, ?, ?, ?)`,
-    )
-    for (const i of list) {
-      stmt.run(
+      list.map((i) => [
         i.id,
         i.provider,
         i.region,
@@ -117,8 +115,8 @@ export class Incidents {
         i.openedAt,
         i.resolvedAt,
         JSON.stringify(i.timeline),
-      )
-    }
+      ]),
+    )
   }
 
   get(id: string): Incident | undefined {

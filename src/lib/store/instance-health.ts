@@ -102,8 +102,8 @@ export class InstanceHealth {
   instanceRow(id: string): HealthRow | undefined {
     return cached(
       this.store.db,
-      `SELECT id, pair_id AS pairId, role, provider, region, state, health_score AS healthScore,
-         last_heartbeat_at AS lastHeartbeatAt, created_at AS createdAt FROM instances WHERE id = ?`,
+      `SELECT id, pair_id AS "pairId", role, provider, region, state, health_score AS "healthScore",
+         last_heartbeat_at AS "lastHeartbeatAt", created_at AS "createdAt" FROM instances WHERE id = ?`,
     ).get(id) as HealthRow | undefined
   }
 

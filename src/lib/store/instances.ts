@@ -62,8 +62,7 @@ export interface InstanceFilter {
 
 const INSERT = `INSERT INTO instances (id, pair_id, user_id, provider, region, tier, role, state, provider_id, ip,
   tailscale_name, node_id, labels, health_score, last_heartbeat_at, created_at, updated_at)
-  VALUES ($id, $pairId, $userId, $provider, $region, $tier, $role, $state, $providerId, $ip, $tailscaleName,
-  $nodeId, $labels, $healthScore, $lastHeartbeatAt, $createdAt, $updatedAt)`
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 /** The four columns a health sweep needs of an instance. */
 export interface ProbeTarget {
@@ -84,42 +83,41 @@ export interface RegionHealth {
   score: number
 }
 
-/** Named parameters of one row; `withCreated` for INSERT, which also sets created_at. */
-function rowParams(i: Instance, withCreated = true): Record<string, string | number | null> {
-  const p: Record<string, string | number | null> = {
-    id: i.id,
-    pairId: i.pairId,
-    userId: i.userId,
-    provider: i.provider,
-    region: i.region,
-    tier: i.tier,
-    role: i.role,
-    state: i.state,
-    providerId: i.providerId,
-    ip: i.ip,
-    tailscaleName: i.tailscaleName,
-    nodeId: i.nodeId,
-    labels: JSON.stringify(i.labels),
-    healthScore: i.healthScore,
-    lastHeartbeatAt: i.lastHeartbeatAt,
-    updatedAt: i.updatedAt,
-  }
-  if (withCreated) p.createdAt = i.createdAt
-  return p
+/** The values of one row in column order (id first; created_at before updated_at for INSERT). */
+function rowParams(i: Instance, withCreated = true): (string | number | null)[] {
+  const v = [
+    i.pairId,
+    i.userId,
+    i.provider,
+    i.region,
+    i.tier,
+    i.role,
+    i.state,
+    i.providerId,
+    i.ip,
+    i.tailscaleName,
+    i.nodeId,
+    JSON.stringify(i.labels),
+    i.healthScore,
+    i.lastHeartbeatAt,
+  ]
+  return withCreated ? [i.id, ...v, i.createdAt, i.updatedAt] : [...v, i.updatedAt, i.id]
 }
 
 export class Instances {
   constructor(private readonly store: Store) {}
 
   insert(i: Instance): void {
-    this.store.db.prepare(INSERT).run(rowParams(i))
+    this.store.db.prepare(INSERT).run(...rowParams(i))
   }
 
   /** Inserts many rows in one transaction: all of them land or none. */
   insertMany(rows: readonly Instance[]): void {
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(INSERT)
-      for (const i of rows) stmt.run(rowParams(i))
+      this.store.db.batch(
+        INSERT,
+        rows.map((i) => rowParams(i)),
+      )
     })
   }
 
@@ -136,7 +134,7 @@ export class Instances {
     const inList = (col: string, values: readonly string[] | undefined) => {
       if (!values) return
       if (values.length === 0) {
-        where.push('0')
+        where.push('1 = 0')
         return
       }
       where.push(`${col} IN (${values.map(() => '?').join(',')})`)
@@ -168,12 +166,11 @@ export class Instances {
     const next: Instance = { ...current, ...patch, updatedAt: this.store.now() }
     this.store.db
       .prepare(
-        `UPDATE instances SET pair_id=$pairId, user_id=$userId, provider=$provider, region=$region, tier=$tier,
-         role=$role, state=$state, provider_id=$providerId, ip=$ip, tailscale_name=$tailscaleName, node_id=$nodeId,
-         labels=$labels, health_score=$healthScore, last_heartbeat_at=$lastHeartbeatAt, updated_at=$updatedAt
-         WHERE id=$id`,
+        `UPDATE instances SET pair_id = ?, user_id = ?, provider = ?, region = ?, tier = ?, role = ?, state = ?,
+         provider_id = ?, ip = ?, tailscale_name = ?, node_id = ?, labels = ?, health_score = ?, last_heartbeat_at = ?,
+         updated_at = ? WHERE id = ?`,
       )
-      .run(rowParams(next, false))
+      .run(...rowParams(next, false))
     return next
   }
 
@@ -259,7 +256,7 @@ export class Instances {
     const inIds = ids ? ` AND id IN (${ids.map(() => '?').join(',') || "''"})` : ''
     return this.store.db
       .prepare(
-        `SELECT id, node_id AS nodeId, user_id AS userId, last_heartbeat_at AS lastHeartbeatAt FROM instances
+        `SELECT id, node_id AS "nodeId", user_id AS "userId", last_heartbeat_at AS "lastHeartbeatAt" FROM instances
          WHERE (state IN (${inStates})${joined})${inIds} ORDER BY id`,
       )
       .all(...states, ...joinedStates, ...(ids ?? [])) as unknown as ProbeTarget[]
@@ -285,7 +282,7 @@ export class Instances {
   healthByRegion(badBelow: number): RegionHealth[] {
     return this.store.db
       .prepare(
-        `SELECT provider, region, count(*) AS instances, sum(coalesce(health_score, 0) < ?) AS bad,
+        `SELECT provider, region, count(*) AS instances, count(CASE WHEN coalesce(health_score, 0) < ? THEN 1 END) AS bad,
                 avg(coalesce(health_score, 0)) AS score
          FROM instances WHERE state IN ('ACTIVE', 'DEGRADED', 'FAILED') GROUP BY provider, region`,
       )

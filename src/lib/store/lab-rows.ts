@@ -6,14 +6,14 @@
  */
 import type { Store } from './store.js'
 
-const LAB_PAIRS = `SELECT id FROM pairs WHERE json_extract(labels, '$."lab"') = 'true'`
-const LAB_INSTANCES = `SELECT id FROM instances WHERE pair_id IN (${LAB_PAIRS})`
-
 export class LabRows {
   constructor(private readonly store: Store) {}
 
   /** Deletes the lab's events and their deliveries, failovers, queue items, health, history and billing. */
   clear(): void {
+    const lab = `${this.store.sql.jsonText('labels', "'lab'")} = 'true'`
+    const LAB_PAIRS = `SELECT id FROM pairs WHERE ${lab}`
+    const LAB_INSTANCES = `SELECT id FROM instances WHERE pair_id IN (${LAB_PAIRS})`
     this.store.db.exec(`
       DELETE FROM brief_deliveries WHERE event_id LIKE 'ev-lab-%';
       DELETE FROM events WHERE id LIKE 'ev-lab-%';
@@ -21,7 +21,7 @@ export class LabRows {
       DELETE FROM reprovision_queue WHERE id LIKE 'rq-lab-%';
       DELETE FROM instance_health WHERE instance_id IN (${LAB_INSTANCES});
       DELETE FROM billing_segments WHERE pair_id IN (${LAB_PAIRS});
-      DELETE FROM user_activity WHERE user_id IN (SELECT user_id FROM pairs WHERE json_extract(labels, '$."lab"') = 'true');
+      DELETE FROM user_activity WHERE user_id IN (SELECT user_id FROM pairs WHERE ${lab});
       DELETE FROM provision_attempts WHERE id LIKE 'prov-lab-%';
       DELETE FROM health_rollups WHERE instance_id IN (${LAB_INSTANCES});
       DELETE FROM health_samples WHERE instance_id IN (${LAB_INSTANCES});

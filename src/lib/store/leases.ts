@@ -35,7 +35,7 @@ export class Leases {
    * holds it. One statement, so two processes racing for it cannot both win.
    */
   acquire(name: string, owner: string, holder: string, ttlMs: number): boolean {
-    const now = this.store.clock()
+    const now = this.store.sharedClock()
     const until = new Date(now.getTime() + ttlMs).toISOString()
     const r = this.store.db
       .prepare(

@@ -41,7 +41,7 @@ export class LedgerViews {
   liveMembers(): Member[] {
     return this.store.db
       .prepare(
-        `SELECT id, pair_id AS pairId, user_id AS userId, role, provider, region, tier, state, created_at AS createdAt
+        `SELECT id, pair_id AS "pairId", user_id AS "userId", role, provider, region, tier, state, created_at AS "createdAt"
          FROM instances WHERE state <> 'DELETED' ORDER BY pair_id, role`,
       )
       .all() as unknown as Member[]
@@ -76,18 +76,18 @@ export class LedgerViews {
         (withDays && busyRollup.get(id, 'day', since, pct, pct) !== undefined))
     const rollup = (bucket: 'hour' | 'day') =>
       db.prepare(
-        `SELECT count(*) AS buckets, sum(n) AS samples, max(cpu_max) AS cpuMax, max(mem_max) AS memMax,
-                sum(cpu_avg * n) AS cpuSum, sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END) AS cpuN,
-                sum(mem_avg * n) AS memSum, sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END) AS memN,
-                sum(score_avg * n) AS scoreSum, sum(down_samples) AS down
+        `SELECT count(*) AS buckets, sum(n) AS samples, max(cpu_max) AS "cpuMax", max(mem_max) AS "memMax",
+                sum(cpu_avg * n) AS "cpuSum", sum(CASE WHEN cpu_avg IS NULL THEN 0 ELSE n END) AS "cpuN",
+                sum(mem_avg * n) AS "memSum", sum(CASE WHEN mem_avg IS NULL THEN 0 ELSE n END) AS "memN",
+                sum(score_avg * n) AS "scoreSum", sum(down_samples) AS down
          FROM health_rollups WHERE instance_id = ? AND bucket = '${bucket}' AND start >= ?`,
       )
     const hour = rollup('hour')
     const day = rollup('day')
     const raw = db.prepare(
-      `SELECT count(DISTINCT substr(ts, 1, 13)) AS buckets, count(*) AS samples, max(cpu_pct) AS cpuMax,
-              max(mem_pct) AS memMax, sum(cpu_pct) AS cpuSum, count(cpu_pct) AS cpuN, sum(mem_pct) AS memSum,
-              count(mem_pct) AS memN, sum(score) AS scoreSum, sum(score < 50) AS down
+      `SELECT count(DISTINCT substr(ts, 1, 13)) AS buckets, count(*) AS samples, max(cpu_pct) AS "cpuMax",
+              max(mem_pct) AS "memMax", sum(cpu_pct) AS "cpuSum", count(cpu_pct) AS "cpuN", sum(mem_pct) AS "memSum",
+              count(mem_pct) AS "memN", sum(score) AS "scoreSum", count(CASE WHEN score < 50 THEN 1 END) AS down
        FROM health_samples WHERE instance_id = ? AND ts >= ?`,
     )
     // Daily roll-ups only hold hours older than the hourly retention: a shorter window never meets one.
@@ -110,13 +110,13 @@ export class LedgerViews {
   healthSince(since: string): { instanceId: string; samples: number; scoreSum: number; down: number }[] {
     const rollups = this.store.db
       .prepare(
-        `SELECT instance_id AS instanceId, sum(n) AS samples, sum(score_avg * n) AS scoreSum, sum(down_samples) AS down
-         FROM health_rollups NOT INDEXED WHERE start >= ? GROUP BY instance_id`,
+        `SELECT instance_id AS "instanceId", sum(n) AS samples, sum(score_avg * n) AS "scoreSum", sum(down_samples) AS down
+         FROM health_rollups ${this.store.sql.notIndexed} WHERE start >= ? GROUP BY instance_id`,
       )
       .all(since) as unknown as { instanceId: string; samples: number; scoreSum: number; down: number }[]
     const raw = this.store.db
       .prepare(
-        `SELECT instance_id AS instanceId, count(*) AS samples, sum(score) AS scoreSum, sum(score < 50) AS down
+        `SELECT instance_id AS "instanceId", count(*) AS samples, sum(score) AS "scoreSum", count(CASE WHEN score < 50 THEN 1 END) AS down
          FROM health_samples WHERE ts >= ? GROUP BY instance_id`,
       )
       .all(since) as unknown as { instanceId: string; samples: number; scoreSum: number; down: number }[]
@@ -139,7 +139,7 @@ export class LedgerViews {
   }[] {
     return this.store.db
       .prepare(
-        `SELECT id, provider, region, severity, status, opened_at AS openedAt, resolved_at AS resolvedAt, title
+        `SELECT id, provider, region, severity, status, opened_at AS "openedAt", resolved_at AS "resolvedAt", title
          FROM incidents WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at`,
       )
       .all(until, since) as unknown as ReturnType<LedgerViews['incidentsBetween']>
@@ -160,7 +160,7 @@ export class LedgerViews {
       .prepare(
         `WITH p AS (
            SELECT pair_id, min(created_at) AS created,
-                  CASE WHEN sum(state <> 'DELETED') = 0 THEN max(updated_at) END AS deleted
+                  CASE WHEN count(CASE WHEN state <> 'DELETED' THEN 1 END) = 0 THEN max(updated_at) END AS deleted
            FROM instances GROUP BY pair_id
          ), days AS (
            SELECT substr(created, 1, 10) AS day, 1 AS c, 0 AS d FROM p WHERE created >= ?

@@ -164,7 +164,7 @@ export class Operations {
       `SELECT s.op_id, s.target, i.user_id, i.provider, i.region
            FROM op_steps s JOIN operations o ON o.id = s.op_id JOIN instances i ON i.id = s.target
           WHERE s.name = ? AND s.started_at >= ? AND o.kind IN (${kindList})
-            AND NOT (s.state = 'done' AND json_extract(s.result, '$.skipped') IS 1)
+            AND NOT (s.state = 'done' AND ${this.store.sql.jsonTrue('s.result', "'skipped'")})
             AND NOT (s.op_id = ? AND s.seq = ?)
          UNION ALL
          SELECT s.op_id, s.target, i.user_id, i.provider, i.region
@@ -252,7 +252,7 @@ export class Operations {
    * holder stopped renewing it (a crash) expires and can be taken over.
    */
   acquireLease(opId: string, owner: string, ttlMs: number): boolean {
-    const now = this.store.clock()
+    const now = this.store.sharedClock()
     const until = new Date(now.getTime() + ttlMs).toISOString()
     const r = this.store.db
       .prepare(
@@ -265,7 +265,7 @@ export class Operations {
 
   /** Extends the lease only while `owner` still holds it: a renewal never takes back a lost lease. */
   renewLease(opId: string, owner: string, ttlMs: number): boolean {
-    const until = new Date(this.store.clock().getTime() + ttlMs).toISOString()
+    const until = new Date(this.store.sharedClock().getTime() + ttlMs).toISOString()
     const r = this.store.db
       .prepare('UPDATE operations SET lease_until = ? WHERE id = ? AND lease_owner = ?')
       .run(until, opId, owner)
@@ -298,7 +298,7 @@ export class Operations {
     const row = this.store.db
       .prepare(
         `SELECT f.id FROM operations f, operations h WHERE h.id = ? AND f.kind = 'failover' AND f.created_at >= h.created_at
-           AND EXISTS (SELECT 1 FROM json_each(f.params, '$.pairs') WHERE value = ?)
+           AND EXISTS (SELECT 1 FROM ${this.store.sql.jsonArray('f.params', "'pairs'")} WHERE value = ?)
          ORDER BY f.created_at DESC LIMIT 1`,
       )
       .get(sinceOpId, pairId) as { id: string } | undefined

@@ -171,27 +171,47 @@ export class Outbox {
       .run(silenceId, now, rowId)
   }
 
-  /** Creates a delivery for `rowIds` (which must be pending) in one transaction. */
-  createDelivery(
-    d: Pick<Delivery, 'id' | 'target' | 'agentId' | 'sessionKey' | 'body'>,
-    rowIds: readonly string[],
+  /**
+   * Claims up to `limit` pending rows of `target` (most urgent, then oldest first) for one new delivery
+   * whose fields `compose` makes from them, in one transaction; undefined when none is pending. On
+   * PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so deliverers in several processes on
+   * several hosts claim disjoint rows and never wait on each other; an event is in one delivery only.
+   */
+  claim(
+    target: string,
+    limit: number,
     now: string,
-  ): Delivery {
-    return this.store.tx(() => {
-      this.store.db
-        .prepare(
-          `INSERT INTO watch_deliveries (id, target, agent_id, session_key, body, events, state, attempts, next_attempt_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'sending', 0, ?, ?)`,
+    compose: (rows: OutboxRow[]) => Pick<Delivery, 'id' | 'target' | 'agentId' | 'sessionKey' | 'body'>,
+  ): Delivery | undefined {
+    return this.store.tx(
+      () => {
+        const rows = (
+          this.store.db
+            .prepare(
+              `SELECT * FROM watch_outbox WHERE state = 'pending' AND target = ?
+               ORDER BY priority DESC, created_at, id LIMIT ? ${this.store.sql.skipLocked}`,
+            )
+            .all(target, limit) as unknown as RowR[]
+        ).map(rowOf)
+        if (rows.length === 0) return undefined
+        const d = compose(rows)
+        this.store.db
+          .prepare(
+            `INSERT INTO watch_deliveries (id, target, agent_id, session_key, body, events, state, attempts, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'sending', 0, ?, ?)`,
+          )
+          .run(d.id, d.target, d.agentId, d.sessionKey, d.body, rows.length, now, now)
+        const stmt = this.store.db.prepare(
+          "UPDATE watch_outbox SET state = 'sending', delivery_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
         )
-        .run(d.id, d.target, d.agentId, d.sessionKey, d.body, rowIds.length, now, now)
-      const stmt = this.store.db.prepare(
-        "UPDATE watch_outbox SET state = 'sending', delivery_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
-      )
-      for (const id of rowIds) {
-        if (Number(stmt.run(d.id, now, id).changes) !== 1) throw new Error(`outbox row ${id} is not pending`)
-      }
-      return this.delivery(d.id)!
-    })
+        for (const r of rows) {
+          if (Number(stmt.run(d.id, now, r.id).changes) !== 1)
+            throw new Error(`outbox row ${r.id} is not pending`)
+        }
+        return this.delivery(d.id)!
+      },
+      { rowLocks: true },
+    )
   }
 
   delivery(id: string): Delivery | undefined {

@@ -24,9 +24,14 @@ export class Pairs {
   constructor(private readonly store: Store) {}
 
   insert(p: Pair): void {
-    this.store.db
-      .prepare('INSERT INTO pairs (id, user_id, labels, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-      .run(p.id, p.userId, JSON.stringify(p.labels), p.createdAt, p.updatedAt)
+    this.insertMany([p])
+  }
+
+  insertMany(pairs: readonly Pair[]): void {
+    this.store.db.batch(
+      'INSERT INTO pairs (id, user_id, labels, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      pairs.map((p) => [p.id, p.userId, JSON.stringify(p.labels), p.createdAt, p.updatedAt]),
+    )
   }
 
   get(id: string): Pair | undefined {
@@ -50,23 +55,19 @@ export class Pairs {
   countLabelled(key: string, value: string): number {
     return (
       this.store.db
-        .prepare('SELECT count(*) AS n FROM pairs WHERE json_extract(labels, ?) = ?')
-        .get(`$."${key}"`, value) as { n: number }
+        .prepare(`SELECT count(*) AS n FROM pairs WHERE ${this.store.sql.jsonText('labels', '?')} = ?`)
+        .get(key, value) as { n: number }
     ).n
   }
 
   /** Removes the pairs carrying `key=value` and their instances (lab data only; never audit rows). */
   deleteLabelled(key: string, value: string): number {
     return this.store.tx(() => {
-      const path = `$."${key}"`
+      const labelled = `${this.store.sql.jsonText('labels', '?')} = ?`
       this.store.db
-        .prepare(
-          'DELETE FROM instances WHERE pair_id IN (SELECT id FROM pairs WHERE json_extract(labels, ?) = ?)',
-        )
-        .run(path, value)
-      return Number(
-        this.store.db.prepare('DELETE FROM pairs WHERE json_extract(labels, ?) = ?').run(path, value).changes,
-      )
+        .prepare(`DELETE FROM instances WHERE pair_id IN (SELECT id FROM pairs WHERE ${labelled})`)
+        .run(key, value)
+      return Number(this.store.db.prepare(`DELETE FROM pairs WHERE ${labelled}`).run(key, value).changes)
     })
   }
 }

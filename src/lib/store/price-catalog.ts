@@ -43,11 +43,11 @@ export interface PriceSource {
   plans: number
 }
 
-const PLAN_COLUMNS = `plan, region, vcpus, memory_mb AS memoryMb, disk_gb AS diskGb, currency,
-  monthly_amount AS monthlyAmount, monthly_minor AS monthlyMinor, hourly_micros AS hourlyMicros,
-  monthly_gross_minor AS monthlyGrossMinor, term_months AS termMonths, sold_in AS soldIn`
+const PLAN_COLUMNS = `plan, region, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb", currency,
+  monthly_amount AS "monthlyAmount", monthly_minor AS "monthlyMinor", hourly_micros AS "hourlyMicros",
+  monthly_gross_minor AS "monthlyGrossMinor", term_months AS "termMonths", sold_in AS "soldIn"`
 
-const SOURCE_COLUMNS = 'provider, kind, source, as_of AS asOf, refreshed_at AS refreshedAt, plans'
+const SOURCE_COLUMNS = 'provider, kind, source, as_of AS "asOf", refreshed_at AS "refreshedAt", plans'
 
 type PlanRow = Omit<CatalogPlan, 'soldIn'> & { soldIn: string | null }
 
@@ -70,9 +70,14 @@ export class PriceCatalog {
       db.prepare('DELETE FROM price_catalog WHERE provider = ?').run(provider)
       db.prepare('DELETE FROM price_regions WHERE provider = ?').run(provider)
       const insert = db.prepare(
-        `INSERT OR REPLACE INTO price_catalog (provider, plan, region, vcpus, memory_mb, disk_gb, currency, monthly_amount,
+        `INSERT INTO price_catalog (provider, plan, region, vcpus, memory_mb, disk_gb, currency, monthly_amount,
            monthly_minor, hourly_micros, monthly_gross_minor, term_months, sold_in)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (provider, plan, region) DO UPDATE SET vcpus = excluded.vcpus, memory_mb = excluded.memory_mb,
+           disk_gb = excluded.disk_gb, currency = excluded.currency, monthly_amount = excluded.monthly_amount,
+           monthly_minor = excluded.monthly_minor, hourly_micros = excluded.hourly_micros,
+           monthly_gross_minor = excluded.monthly_gross_minor, term_months = excluded.term_months,
+           sold_in = excluded.sold_in`,
       )
       for (const p of plans) {
         insert.run(
@@ -92,12 +97,15 @@ export class PriceCatalog {
         )
       }
       const region = db.prepare(
-        'INSERT OR REPLACE INTO price_regions (provider, code, city, country, available) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO price_regions (provider, code, city, country, available) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (provider, code) DO UPDATE SET city = excluded.city, country = excluded.country,
+           available = excluded.available`,
       )
       for (const r of regions) region.run(provider, r.code, r.city, r.country, r.available ? 1 : 0)
       db.prepare(
-        `INSERT OR REPLACE INTO price_sources (provider, kind, source, as_of, refreshed_at, plans)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO price_sources (provider, kind, source, as_of, refreshed_at, plans) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (provider) DO UPDATE SET kind = excluded.kind, source = excluded.source, as_of = excluded.as_of,
+           refreshed_at = excluded.refreshed_at, plans = excluded.plans`,
       ).run(provider, source.kind, source.source, source.asOf, this.store.now(), plans.length)
     })
   }

@@ -37,9 +37,10 @@ export const PROVISION_PHASES = ['create', 'boot', 'join', 'health'] as const
 export type ProvisionPhase = (typeof PROVISION_PHASES)[number]
 export type PhaseTimings = Partial<Record<ProvisionPhase, number>>
 
-const COLUMNS = `id, provider, region, tier, role, instance_id AS instanceId, pair_id AS pairId, op_id AS opId,
-  started_at AS startedAt, finished_at AS finishedAt, outcome, attempts, tries, error_code AS errorCode,
-  create_ms AS createMs, boot_ms AS bootMs, join_ms AS joinMs, health_ms AS healthMs, failed_phase AS failedPhase`
+const COLUMNS = `id, provider, region, tier, role, instance_id AS "instanceId", pair_id AS "pairId", op_id AS "opId",
+  started_at AS "startedAt", finished_at AS "finishedAt", outcome, attempts, tries, error_code AS "errorCode",
+  create_ms AS "createMs", boot_ms AS "bootMs", join_ms AS "joinMs", health_ms AS "healthMs",
+  failed_phase AS "failedPhase"`
 
 interface Row extends Omit<ProvisionAttempt, 'phases'> {
   createMs: number | null
@@ -63,35 +64,41 @@ export class ProvisionHistory {
   /** Records attempts; an id seen before is replaced, so a resumed operation can record again. */
   record(rows: readonly (Omit<ProvisionAttempt, 'id'> & { id?: string })[]): void {
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(
-        `INSERT OR REPLACE INTO provision_attempts (id, provider, region, tier, role, instance_id, pair_id, op_id,
+      this.store.db.batch(
+        `INSERT INTO provision_attempts (id, provider, region, tier, role, instance_id, pair_id, op_id,
            started_at, finished_at, outcome, attempts, tries, error_code, create_ms, boot_ms, join_ms, health_ms,
-           failed_phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           failed_phase) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, region = excluded.region, tier = excluded.tier,
+           role = excluded.role, instance_id = excluded.instance_id, pair_id = excluded.pair_id, op_id = excluded.op_id,
+           started_at = excluded.started_at, finished_at = excluded.finished_at, outcome = excluded.outcome,
+           attempts = excluded.attempts, tries = excluded.tries, error_code = excluded.error_code,
+           create_ms = excluded.create_ms, boot_ms = excluded.boot_ms, join_ms = excluded.join_ms,
+           health_ms = excluded.health_ms, failed_phase = excluded.failed_phase`,
+        rows.map((r) => {
+          const ms = (p: ProvisionPhase) => (r.phases?.[p] === undefined ? null : Math.round(r.phases[p]!))
+          return [
+            r.id ?? newId('prov'),
+            r.provider,
+            r.region,
+            r.tier,
+            r.role,
+            r.instanceId,
+            r.pairId,
+            r.opId,
+            r.startedAt,
+            r.finishedAt,
+            r.outcome,
+            r.attempts,
+            r.tries ?? 1,
+            r.errorCode,
+            ms('create'),
+            ms('boot'),
+            ms('join'),
+            ms('health'),
+            r.failedPhase ?? null,
+          ]
+        }),
       )
-      for (const r of rows) {
-        const ms = (p: ProvisionPhase) => (r.phases?.[p] === undefined ? null : Math.round(r.phases[p]!))
-        stmt.run(
-          r.id ?? newId('prov'),
-          r.provider,
-          r.region,
-          r.tier,
-          r.role,
-          r.instanceId,
-          r.pairId,
-          r.opId,
-          r.startedAt,
-          r.finishedAt,
-          r.outcome,
-          r.attempts,
-          r.tries ?? 1,
-          r.errorCode,
-          ms('create'),
-          ms('boot'),
-          ms('join'),
-          ms('health'),
-          r.failedPhase ?? null,
-        )
-      }
     })
   }
 
@@ -142,8 +149,8 @@ export class ProvisionProgress {
   get(opId: string, instanceId: string): MemberProgress | null {
     const r = this.store.db
       .prepare(
-        `SELECT op_id AS opId, instance_id AS instanceId, try, create_calls AS createCalls, retiring, phases,
-           failures, started_at AS startedAt FROM provision_members WHERE op_id = ? AND instance_id = ?`,
+        `SELECT op_id AS "opId", instance_id AS "instanceId", try, create_calls AS "createCalls", retiring, phases,
+           failures, started_at AS "startedAt" FROM provision_members WHERE op_id = ? AND instance_id = ?`,
       )
       .get(opId, instanceId) as
       | (Omit<MemberProgress, 'phases' | 'failures'> & { phases: string; failures: string })

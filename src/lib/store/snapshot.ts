@@ -72,19 +72,20 @@ export async function snapshotTo(
       details: { path: dest },
     })
   }
+  const db = store.sqlite('store backup')
   const t0 = performance.now()
   const tmp = join(dirname(dest), `.${basename(dest)}.partial-${process.pid}`)
   removeWithSidecars(tmp)
   try {
-    const pages = await backup(store.db, tmp, { rate: ALL_PAGES })
+    const pages = await backup(db.raw, tmp, { rate: ALL_PAGES })
     const inspected = checkStoreFile(tmp, check)
     if (!inspected.check.ok) {
       throw new UserError(
         'STORE_CORRUPT',
-        `the copy of ${store.path} fails ${check}: ${inspected.check.problems.slice(0, 3).join('; ')}`,
+        `the copy of ${db.location} fails ${check}: ${inspected.check.problems.slice(0, 3).join('; ')}`,
         {
           hint: 'The store itself is damaged: restore it from an earlier backup (clawops store restore <file>).',
-          details: { path: store.path, problems: inspected.check.problems },
+          details: { path: db.location, problems: inspected.check.problems },
         },
       )
     }

@@ -4,11 +4,11 @@
  * of 10,000 instances makes tens of thousands of calls) grows by tens of megabytes. Hot paths of the
  * monitor prepare each statement once per connection through this cache.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { Database, Statement } from './sql.js'
 
-const caches = new WeakMap<DatabaseSync, Map<string, StatementSync>>()
+const caches = new WeakMap<Database, Map<string, Statement>>()
 
-export function cached(db: DatabaseSync, sql: string): StatementSync {
+export function cached(db: Database, sql: string): Statement {
   let m = caches.get(db)
   if (!m) {
     m = new Map()

@@ -1,11 +1,13 @@
 /**
- * The fleet store: one SQLite file under $CLAWOPS_HOME. Every multi-row write goes through `tx`, so a
- * crash leaves either all of it or none. Repositories hang off the store and share its connection.
+ * The fleet store: one SQLite file under $CLAWOPS_HOME, or a PostgreSQL database a team shares (a
+ * `postgres://` URL). Every multi-row write goes through `tx`, so a crash leaves either all of it or
+ * none. Repositories hang off the store and share its connection.
  */
-import type { DatabaseSync } from 'node:sqlite'
 import { UserError } from '../errors.js'
-import { type OpenOptions, openDatabase, openDatabaseReadOnly } from './database.js'
+import { type OpenOptions, openDatabase, openDatabaseReadOnly, SqliteDatabase } from './database.js'
 import { type CheckKind, type CheckResult, checkDatabase, isCorruption, markDamaged } from './integrity.js'
+import { isPostgresCorruption, isPostgresUrl, openPostgres } from './postgres.js'
+import type { Database, Dialect, Engine } from './sql.js'
 
 export type Clock = () => Date
 
@@ -13,19 +15,57 @@ export class Store {
   private depth = 0
   private readonly repos = new Map<string, unknown>()
 
-  constructor(
-    readonly db: DatabaseSync,
-    readonly path: string,
-    readonly clock: Clock = () => new Date(),
-  ) {}
+  readonly clock: Clock
+  private readonly clockGiven: boolean
 
-  static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
-    return new Store(openDatabase(path, opts), path, opts.clock)
+  constructor(
+    readonly db: Database,
+    clock?: Clock,
+  ) {
+    this.clock = clock ?? (() => new Date())
+    this.clockGiven = clock !== undefined
+  }
+
+  /** The store at `location`: an SQLite file's path or a PostgreSQL URL. */
+  static open(location: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+    const db = isPostgresUrl(location) ? openPostgres(location, opts) : openDatabase(location, opts)
+    return new Store(db, opts.clock)
   }
 
   /** An existing store, read only: no migration, no write (see `openDatabaseReadOnly`). */
-  static openReadOnly(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
-    return new Store(openDatabaseReadOnly(path, opts), path, opts.clock)
+  static openReadOnly(location: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+    const db = isPostgresUrl(location)
+      ? openPostgres(location, { ...opts, readOnly: true })
+      : openDatabaseReadOnly(location, opts)
+    return new Store(db, opts.clock)
+  }
+
+  /** Where the store is, fit for messages (a PostgreSQL URL without its password). */
+  get location(): string {
+    return this.db.location
+  }
+
+  get engine(): Engine {
+    return this.db.engine
+  }
+
+  /** Migrations this open applied (empty when the store was up to date). */
+  get migrated(): readonly number[] {
+    return this.db.migrated
+  }
+
+  /**
+   * The SQLite database, for what only a file has (backups, SQLite's page checks). On PostgreSQL,
+   * `what` is refused with ENGINE_UNSUPPORTED: the server's own tools do that job.
+   */
+  sqlite(what: string): SqliteDatabase {
+    if (this.db instanceof SqliteDatabase) return this.db
+    throw engineUnsupported(what, this.location)
+  }
+
+  /** SQL for what the engines spell differently. */
+  get sql(): Dialect {
+    return this.db.dialect
   }
 
   now(): string {
@@ -33,13 +73,33 @@ export class Store {
   }
 
   /**
-   * Runs `fn` in one transaction (a savepoint when nested). BEGIN IMMEDIATE takes the write lock up
-   * front so two clawops processes never interleave a read-modify-write.
+   * The time leases are measured by, the same for every process of the store: on PostgreSQL the
+   * server's clock (hosts' clocks drift apart, and a lease taken on one host expires on another); on
+   * SQLite, one machine's. A clock given to the store (tests, the lab) is used as it is.
    */
-  tx<T>(fn: () => T): T {
+  sharedClock(): Date {
+    if (this.clockGiven || this.db.engine === 'sqlite') return this.clock()
+    const r = this.db.prepare('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms').get()!
+    return new Date(r.ms as number)
+  }
+
+  sharedNow(): string {
+    return this.sharedClock().toISOString()
+  }
+
+  /**
+   * Runs `fn` in one transaction (a savepoint when nested). The store's write lock is taken up front
+   * (SQLite's BEGIN IMMEDIATE; on PostgreSQL an advisory lock every clawops process on every host
+   * takes), so two processes never interleave a read-modify-write. With `rowLocks`, PostgreSQL takes
+   * only the row locks the statements ask for, so claims of different rows (FOR UPDATE SKIP LOCKED)
+   * run side by side; SQLite, which has no row locks, takes its write lock as always.
+   */
+  tx<T>(fn: () => T, opts: { rowLocks?: boolean } = {}): T {
     const outer = this.depth === 0
     const savepoint = `sp${this.depth}`
-    this.db.exec(outer ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`)
+    if (!outer) this.db.exec(`SAVEPOINT ${savepoint}`)
+    else if (opts.rowLocks) this.db.beginRows()
+    else this.db.beginWrite()
     this.depth++
     try {
       const result = fn()
@@ -50,11 +110,11 @@ export class Store {
     } catch (err) {
       this.depth--
       this.db.exec(outer ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`)
-      if (isCorruption(err)) {
-        markDamaged(this.path, (err as Error).message)
-        throw new UserError('STORE_CORRUPT', `${this.path} is damaged: ${(err as Error).message}`, {
+      if (isCorruption(err) || isPostgresCorruption(err)) {
+        if (this.db.engine === 'sqlite') markDamaged(this.location, (err as Error).message)
+        throw new UserError('STORE_CORRUPT', `${this.location} is damaged: ${(err as Error).message}`, {
           hint: 'Restore the store from a backup (clawops store restore <file>); the failed write was rolled back.',
-          details: { path: this.path },
+          details: { path: this.location },
           cause: err,
         })
       }
@@ -62,9 +122,12 @@ export class Store {
     }
   }
 
-  /** SQLite's own check of every page (`quick_check`) or of everything (`integrity_check`). */
-  check(kind: CheckKind): CheckResult {
-    return checkDatabase(this.db, kind)
+  /**
+   * SQLite's own check of every page (`quick_check`) or of everything (`integrity_check`); null on
+   * PostgreSQL, whose server checks its own pages (data checksums) as it reads them.
+   */
+  check(kind: CheckKind): CheckResult | null {
+    return this.db instanceof SqliteDatabase ? checkDatabase(this.db.raw, kind) : null
   }
 
   /** One shared instance per repository class, created on first use. */
@@ -78,6 +141,18 @@ export class Store {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close()
+    this.db.close()
   }
+}
+
+/** A command that works on the SQLite file only, asked of a PostgreSQL store. */
+export function engineUnsupported(what: string, location: string): UserError {
+  return new UserError(
+    'ENGINE_UNSUPPORTED',
+    `${what} works on the SQLite store file only; this store is PostgreSQL (${location})`,
+    {
+      hint: 'Back up and restore a PostgreSQL store with its own tools (pg_dump, pg_restore, base backups); `clawops store copy --to <new-file.db>` writes a verified SQLite copy of it.',
+      details: { engine: 'postgres', location, command: what },
+    },
+  )
 }

@@ -19,8 +19,8 @@ export interface TailscaleKeyRow {
   revokedAt: string | null
 }
 
-const COLUMNS = `seq, instance_id AS instanceId, op_id AS opId, nonce, key_id AS keyId, state,
-  server_id AS serverId, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt`
+const COLUMNS = `seq, instance_id AS "instanceId", op_id AS "opId", nonce, key_id AS "keyId", state,
+  server_id AS "serverId", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"`
 
 export class TailscaleKeys {
   constructor(private readonly store: Store) {}

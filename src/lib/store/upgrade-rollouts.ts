@@ -426,8 +426,8 @@ export class UpgradeRollouts {
     cached(
       this.store.db,
       `INSERT INTO instance_versions (instance_id, openclaw, clawnode, checked_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (instance_id) DO UPDATE SET openclaw = coalesce(excluded.openclaw, openclaw),
-         clawnode = coalesce(excluded.clawnode, clawnode), checked_at = excluded.checked_at`,
+       ON CONFLICT (instance_id) DO UPDATE SET openclaw = coalesce(excluded.openclaw, instance_versions.openclaw),
+         clawnode = coalesce(excluded.clawnode, instance_versions.clawnode), checked_at = excluded.checked_at`,
     ).run(instanceId, v.openclaw ?? null, v.clawnode ?? null, this.store.now())
   }
 

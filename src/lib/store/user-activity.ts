@@ -22,21 +22,23 @@ export class UserActivity {
   record(rows: readonly { userId: string; lastActiveAt: string; source: string }[]): void {
     const now = this.store.now()
     this.store.tx(() => {
-      const stmt = this.store.db.prepare(
-        `INSERT INTO user_activity (user_id, last_active_at, source, updated_at) VALUES (?, ?, ?, ?)
+      const sql = `INSERT INTO user_activity (user_id, last_active_at, source, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET
-           source = CASE WHEN excluded.last_active_at > last_active_at THEN excluded.source ELSE source END,
-           last_active_at = max(last_active_at, excluded.last_active_at),
-           updated_at = excluded.updated_at`,
+           source = CASE WHEN excluded.last_active_at > user_activity.last_active_at THEN excluded.source
+                         ELSE user_activity.source END,
+           last_active_at = ${this.store.sql.greatest('user_activity.last_active_at', 'excluded.last_active_at')},
+           updated_at = excluded.updated_at`
+      this.store.db.batch(
+        sql,
+        rows.map((r) => [r.userId, r.lastActiveAt, r.source, now]),
       )
-      for (const r of rows) stmt.run(r.userId, r.lastActiveAt, r.source, now)
     })
   }
 
   get(userId: string): UserActivityRow | undefined {
     return this.store.db
       .prepare(
-        'SELECT user_id AS userId, last_active_at AS lastActiveAt, source, updated_at AS updatedAt FROM user_activity WHERE user_id = ?',
+        'SELECT user_id AS "userId", last_active_at AS "lastActiveAt", source, updated_at AS "updatedAt" FROM user_activity WHERE user_id = ?',
       )
       .get(userId) as UserActivityRow | undefined
   }
@@ -44,7 +46,7 @@ export class UserActivity {
   /** Last activity per user. */
   all(): Map<string, { lastActiveAt: string; source: string }> {
     const rows = this.store.db
-      .prepare('SELECT user_id AS userId, last_active_at AS lastActiveAt, source FROM user_activity')
+      .prepare('SELECT user_id AS "userId", last_active_at AS "lastActiveAt", source FROM user_activity')
       .all() as unknown as { userId: string; lastActiveAt: string; source: string }[]
     return new Map(rows.map((r) => [r.userId, { lastActiveAt: r.lastActiveAt, source: r.source }]))
   }

@@ -145,24 +145,29 @@ export class Deliverer {
         report.deferred.push({ target, events: this.outbox.pendingFor(target, 10_000).length, until })
         return
       }
-      const id = newId('dlv')
-      const events = this.o.store.repo(FleetEvents).getMany(rows.map((r) => r.eventId))
-      const byId = new Map(events.map((e) => [e.id, e]))
-      const ordered = rows.map((r) => byId.get(r.eventId)).filter((e) => e !== undefined)
-      const body = JSON.stringify({
-        message: composeMessage(target, id, ordered),
-        name: 'clawops watch',
-        agentId: agent.agentId,
-        sessionKey: agent.sessionKey,
-        sessionMode: 'persistent',
-        deliver: agent.deliver,
-        idempotencyKey: id,
-      })
-      const d = this.outbox.createDelivery(
-        { id, target, agentId: agent.agentId, sessionKey: agent.sessionKey, body },
-        rows.map((r) => r.id),
+      const d = this.outbox.claim(
+        target,
+        this.o.settings.delivery.maxBatch,
         this.o.clock().toISOString(),
+        (claimed) => {
+          const id = newId('dlv')
+          const events = this.o.store.repo(FleetEvents).getMany(claimed.map((r) => r.eventId))
+          const byId = new Map(events.map((e) => [e.id, e]))
+          const ordered = claimed.map((r) => byId.get(r.eventId)).filter((e) => e !== undefined)
+          const body = JSON.stringify({
+            message: composeMessage(target, id, ordered),
+            name: 'clawops watch',
+            agentId: agent.agentId,
+            sessionKey: agent.sessionKey,
+            sessionMode: 'persistent',
+            deliver: agent.deliver,
+            idempotencyKey: id,
+          })
+          return { id, target, agentId: agent.agentId, sessionKey: agent.sessionKey, body }
+        },
       )
+      // Another deliverer claimed what was pending.
+      if (!d) return
       if (!(await this.send(d, report))) return
     }
   }

@@ -29,7 +29,8 @@ const member = (l: { holder: string; owner: string; acquiredAt: string; until: s
 
 export function watchLeadership(ctx: Context): WatchLeadership {
   const leases = ctx.store().repo(Leases)
-  const now = ctx.now()
+  // Leases are judged on the store's clock (the database server's, shared by every host).
+  const now = ctx.store().sharedNow()
   const lead = leases.get(WATCH_LEASE)
   return {
     leader: lead && lead.until >= now ? member(lead) : null,

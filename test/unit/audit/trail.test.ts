@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
-import { Store } from '../../../src/lib/store/store.js'
-import { tempHome } from '../../support/context.js'
+import type { Store } from '../../../src/lib/store/store.js'
+import { dropAuditTriggers, openTestStore } from '../../support/store-engine.js'
 
 let store: Store
 let trail: AuditTrail
@@ -21,12 +20,12 @@ function seed(n: number) {
 
 /** Raw edits as an attacker with the file would make them: triggers dropped first. */
 function tamper(sql: string, ...params: (string | number)[]) {
-  store.db.exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete')
+  dropAuditTriggers(store)
   store.db.prepare(sql).run(...params)
 }
 
 beforeEach(() => {
-  store = Store.open(join(tempHome(), 'fleet.db'))
+  store = openTestStore()
   trail = store.repo(AuditTrail)
 })
 

@@ -15,6 +15,7 @@ import { tempDir } from '../../support/clawnode-fixtures.js'
 import { FakeConfigFleet, seedPairs, userConfig } from '../../support/config-push-fleet.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
 import { engine } from '../../support/engine.js'
+import { storeDump } from '../../support/store-engine.js'
 
 const KIMI = {
   agents: { defaults: { model: { primary: 'moonshot/kimi-k2.5', fallbacks: ['openai/gpt-5.2'] } } },
@@ -157,8 +158,7 @@ describe('config push rollouts', () => {
       JSON.stringify(ctx.store().repo(AuditTrail).query({ limit: 10_000 })),
       JSON.stringify(showVersion(ctx, '1')),
     ].join('\n')
-    ctx.store().db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-    const db = readFileSync(ctx.storePath).toString('latin1')
+    const db = storeDump(ctx.storeLocation())
     for (const haystack of [everything, db]) {
       expect(haystack).not.toMatch(/tok-secret-|sk-live-/)
       expect(haystack).toContain('moonshot/kimi-k2.5')

@@ -42,7 +42,7 @@ describe('billing segments', () => {
     })
     store.repo(Instances).insert(server)
     openBilling(store, server, '2026-11-01T00:00:00.000Z')
-    expect(() => openBilling(store, server, '2026-11-02T00:00:00.000Z')).toThrow(/UNIQUE/)
+    expect(() => openBilling(store, server, '2026-11-02T00:00:00.000Z')).toThrow(/UNIQUE|unique constraint/)
     const after = resizeBilling(store, { ...server, tier: 'standard' }, '2026-11-16T00:00:00.000Z')
     expect(after).toMatchObject({
       plan: 'cx33',
@@ -97,7 +97,7 @@ describe('lab seed billing and history', () => {
       )
       .get() as { n: number }
     expect(orphans.n).toBe(0)
-    const open = db.prepare('SELECT count(*) AS n FROM billing_segments WHERE end IS NULL').get() as {
+    const open = db.prepare('SELECT count(*) AS n FROM billing_segments WHERE "end" IS NULL').get() as {
       n: number
     }
     expect(open.n).toBe(40)

@@ -1,6 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
 import { describe, expect, it } from 'vitest'
 import { monthlyUsdCents } from '../../../src/lib/domain/catalog.js'
 import type { Instance } from '../../../src/lib/domain/instance.js'
@@ -18,6 +16,7 @@ import { Store } from '../../../src/lib/store/store.js'
 import { UpgradeRollouts } from '../../../src/lib/store/upgrade-rollouts.js'
 import { WatchRuns } from '../../../src/lib/store/watch-runs.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
+import { onPostgres, rawExec, storeDump } from '../../support/store-engine.js'
 
 const t = '2026-11-01T00:00:00.000Z'
 
@@ -393,10 +392,10 @@ describe('fleet status', () => {
     const ctx = testContext({ home, clock })
     seed(ctx.store())
     const viaCli = fleetStatus(ctx)
+    const location = ctx.storeLocation()
     ctx.close()
-    const path = join(home, 'fleet.db')
-    const before = { db: readFileSync(path), mtime: statSync(path).mtimeMs }
-    const ro = Store.openReadOnly(path)
+    const before = storeDump(location)
+    const ro = Store.openReadOnly(location)
     try {
       const snap = fleetSnapshot({
         store: ro,
@@ -405,22 +404,24 @@ describe('fleet status', () => {
         now: clock(),
       })
       expect(snap).toEqual(viaCli)
-      expect(() => ro.db.exec("UPDATE instances SET state = 'FAILED'")).toThrow(/readonly/i)
+      expect(() => ro.db.exec("UPDATE instances SET state = 'FAILED'")).toThrow(/read-?only/i)
     } finally {
       ro.close()
     }
-    expect(readFileSync(path).equals(before.db)).toBe(true)
-    expect(statSync(path).mtimeMs).toBe(before.mtime)
-    expect(() => Store.openReadOnly(join(tempHome(), 'fleet.db'))).toThrow(
-      expect.objectContaining({ code: 'NOT_FOUND' }),
-    )
+    expect(storeDump(location)).toBe(before)
+    if (!onPostgres()) {
+      expect(() => Store.openReadOnly(join(tempHome(), 'fleet.db'))).toThrow(
+        expect.objectContaining({ code: 'NOT_FOUND' }),
+      )
+    }
     // A store that lacks one of this clawops's migrations is not migrated from here: refused, untouched.
-    const raw = new DatabaseSync(path)
-    raw.exec('DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)')
-    raw.close()
-    const lacking = readFileSync(path)
-    expect(() => Store.openReadOnly(path)).toThrow(expect.objectContaining({ code: 'CONFLICT' }))
-    expect(readFileSync(path).equals(lacking)).toBe(true)
+    rawExec(
+      location,
+      'DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)',
+    )
+    const lacking = storeDump(location)
+    expect(() => Store.openReadOnly(location)).toThrow(expect.objectContaining({ code: 'CONFLICT' }))
+    expect(storeDump(location)).toBe(lacking)
   })
 
   it('accepts only known filters and values', () => {

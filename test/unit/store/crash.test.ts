@@ -1,28 +1,17 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Store } from '../../../src/lib/store/store.js'
+import { bundleChild } from '../../support/bundle-child.js'
 import { tempHome } from '../../support/context.js'
+import { onPostgres, storeLocation } from '../../support/store-engine.js'
 
-const PAIRS = 20_000
+// Enough rows that the kill lands mid-transaction; fewer on PostgreSQL, where each batch is a round trip.
+const PAIRS = onPostgres() ? 2_000 : 20_000
 let child: string
 
 beforeAll(async () => {
-  // Bundle the child from TypeScript sources so it runs the production store code unchanged.
-  child = join(tempHome(), 'crash-child.mjs')
-  await build({
-    entryPoints: [join(import.meta.dirname, '../../support/crash-child.ts')],
-    outfile: child,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
-  })
+  child = await bundleChild(join(import.meta.dirname, '../../support/crash-child.ts'))
 })
 
 function runUntil(path: string, marker: 'HALF' | 'COMMITTED'): Promise<string> {
@@ -59,7 +48,7 @@ function counts(path: string) {
 // Writing 20,000 pairs takes a few seconds alone and much longer on a loaded machine.
 describe('crash safety of batch writes', { timeout: 90_000 }, () => {
   it('leaves none of a batch when the writer is SIGKILLed inside the transaction', async () => {
-    const path = join(tempHome(), 'fleet.db')
+    const path = storeLocation(tempHome())
     Store.open(path).close()
     const out = await runUntil(path, 'HALF')
     expect(out).toContain('HALF')
@@ -68,7 +57,7 @@ describe('crash safety of batch writes', { timeout: 90_000 }, () => {
   })
 
   it('keeps all of a batch that committed', async () => {
-    const path = join(tempHome(), 'fleet.db')
+    const path = storeLocation(tempHome())
     const out = await runUntil(path, 'COMMITTED')
     expect(out).toContain('COMMITTED')
     expect(counts(path)).toEqual({ pairs: PAIRS, instances: 2 * PAIRS })

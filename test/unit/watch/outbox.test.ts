@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
@@ -13,7 +12,8 @@ import { Outbox } from '../../../src/lib/store/outbox.js'
 import { Silences } from '../../../src/lib/store/silences.js'
 import { Store } from '../../../src/lib/store/store.js'
 import { Deliverer } from '../../../src/lib/watch/deliverer.js'
-import { manualClock, tempHome, testContext } from '../../support/context.js'
+import { bundleChild } from '../../support/bundle-child.js'
+import { manualClock, testContext } from '../../support/context.js'
 import { FakeHooksGateway } from '../../support/watch-fakes.js'
 
 const TOKEN = 'hooks-token-for-tests'
@@ -222,7 +222,7 @@ describe('exactly once across restarts', () => {
     const unsent = ctx.store().repo(Outbox).unsent()
     expect(unsent.map((d) => d.attempts)).toEqual([1])
     // A new watch process: its own store connection, no memory of the old one.
-    const store = Store.open(ctx.storePath, { clock })
+    const store = Store.open(ctx.storeLocation(), { clock })
     const next = deliverer({ store })
     await next.recover()
     const r = await next.deliverDue()
@@ -261,19 +261,7 @@ describe('exactly once across restarts', () => {
 describe('a delivering process killed while the gateway holds its answer', () => {
   let child: string
   beforeAll(async () => {
-    child = join(tempHome(), 'deliver-child.mjs')
-    await build({
-      entryPoints: [join(import.meta.dirname, '../../support/deliver-child.ts')],
-      outfile: child,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node24',
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
-    })
+    child = await bundleChild(join(import.meta.dirname, '../../support/deliver-child.ts'))
   })
 
   it('is delivered exactly once after the next process recovers', async () => {
@@ -281,7 +269,7 @@ describe('a delivering process killed while the gateway holds its answer', () =>
     ctx.close()
     const held: (() => void)[] = []
     const killedAt = new Promise<void>((resolve) => {
-      const p = spawn(process.execPath, [child, ctx.storePath, gw.hooksUrl, TOKEN], {
+      const p = spawn(process.execPath, [child, ctx.storeLocation(), gw.hooksUrl, TOKEN], {
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       const onHeld = (release: () => void) => {
@@ -297,7 +285,7 @@ describe('a delivering process killed while the gateway holds its answer', () =>
     for (const release of held) release()
     expect(gw.runs.length).toBeGreaterThanOrEqual(1)
     const dispatchedBefore = gw.runs.length
-    const store = Store.open(ctx.storePath)
+    const store = Store.open(ctx.storeLocation())
     const next = new Deliverer({
       store,
       settings: watchSettings(config),

@@ -103,8 +103,6 @@ export const fleet: Migration = {
     ) STRICT;
     CREATE INDEX audit_actor ON audit(actor);
     CREATE INDEX audit_target ON audit(target);
-    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
-    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
 
     CREATE TABLE events (
       id TEXT PRIMARY KEY,
@@ -118,5 +116,19 @@ export const fleet: Migration = {
       created_at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX events_created ON events(created_at);
+  `,
+  // The audit trail is append-only in the database itself, whoever connects to it.
+  sqlite: `
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+  `,
+  postgres: `
+    CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION 'audit trail is append-only' USING ERRCODE = 'restrict_violation';
+    END $$;
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
   `,
 }

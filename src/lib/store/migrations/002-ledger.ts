@@ -31,14 +31,14 @@ export const ledger: Migration = {
       term_months INTEGER NOT NULL DEFAULT 1 CHECK (term_months >= 1),
       price_source TEXT NOT NULL,
       start TEXT NOT NULL,
-      end TEXT,
+      "end" TEXT,
       open_reason TEXT NOT NULL,
       close_reason TEXT,
-      CHECK (end IS NULL OR end >= start)
+      CHECK ("end" IS NULL OR "end" >= start)
     ) STRICT;
-    CREATE UNIQUE INDEX billing_one_open ON billing_segments(instance_id) WHERE end IS NULL;
+    CREATE UNIQUE INDEX billing_one_open ON billing_segments(instance_id) WHERE "end" IS NULL;
     CREATE INDEX billing_instance ON billing_segments(instance_id, start);
-    CREATE INDEX billing_span ON billing_segments(start, end);
+    CREATE INDEX billing_span ON billing_segments(start, "end");
 
     CREATE TABLE user_activity (
       user_id TEXT PRIMARY KEY,

@@ -1,0 +1,82 @@
+/**
+ * `store copy` and `store migrate` end to end, through the built binary. In the `cli` project the
+ * target is a new SQLite file; in `cli-pg` a SQLite fleet moves to PostgreSQL, and a PostgreSQL fleet
+ * back to a SQLite file (the verified copy the backup refusal points to).
+ */
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { SCHEMA_VERSION } from '../../src/lib/store/migrations.js'
+import { clawops } from '../support/cli.js'
+import { tempHome } from '../support/context.js'
+import { freshSchemaUrl, onPostgres, storeEnv } from '../support/store-engine.js'
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON envelopes read in assertions
+type Json = any
+
+/** Copies the fleet of `from` to `to` (a URL or a new file) and checks clawops runs on it unchanged. */
+function copyAndCheck(from: Record<string, string>, to: string): void {
+  const before = clawops(['fleet', 'status', '--json'], from)
+  expect(before.code).toBe(0)
+  const trailBefore = clawops(['audit', 'verify', '--json'], from).json as Json
+  const copy = clawops(['store', 'copy', '--to', to, '--json'], from)
+  expect(copy.code, copy.stdout + copy.stderr).toBe(0)
+  const data = (copy.json as Json).data
+  expect(data.to.engine).toBe(to.startsWith('postgres') ? 'postgres' : 'sqlite')
+  expect(data.schemaVersion).toBe(SCHEMA_VERSION)
+  expect(data.audit.ok).toBe(true)
+  expect(data.tables.find((t: Json) => t.name === 'instances').rows).toBeGreaterThanOrEqual(60)
+
+  const target = to.startsWith('postgres')
+    ? { CLAWOPS_HOME: tempHome(), CLAWOPS_DATABASE_URL: to }
+    : { CLAWOPS_HOME: join(to, '..') }
+  const after = clawops(['fleet', 'status', '--json'], target)
+  expect(after.code).toBe(0)
+  const was = (before.json as Json).data
+  const now = (after.json as Json).data
+  for (const k of ['pairs', 'instances', 'byState', 'byProvider', 'byRegion', 'byTier', 'monthlyCost']) {
+    expect(now[k]).toEqual(was[k])
+  }
+  // Every entry and link of the trail, plus the copy's own entry on the target.
+  const verified = clawops(['audit', 'verify', '--json'], target)
+  expect(verified.code).toBe(0)
+  expect((verified.json as Json).data.entries).toBe(trailBefore.data.entries + 1)
+  const migrate = clawops(['store', 'migrate', '--json'], target)
+  expect((migrate.json as Json).data).toMatchObject({
+    engine: data.to.engine,
+    schemaVersion: SCHEMA_VERSION,
+    applied: [],
+  })
+  // A target that holds a fleet is never written over.
+  const again = clawops(['store', 'copy', '--to', to, '--json'], from)
+  expect((again.json as Json).error.code).toBe('CONFLICT')
+  expect((clawops(['audit', 'verify', '--json'], target).json as Json).data.entries).toBe(
+    trailBefore.data.entries + 1,
+  )
+}
+
+describe('store copy and store migrate', () => {
+  it('moves a SQLite fleet without loss, verified on the target, which clawops then runs on', () => {
+    const env = { CLAWOPS_HOME: tempHome() }
+    expect(clawops(['lab', 'seed', '--pairs', '30', '--seed', '4', '--json'], env).code).toBe(0)
+    copyAndCheck(env, onPostgres() ? freshSchemaUrl() : join(tempHome(), 'fleet.db'))
+  })
+
+  it.runIf(onPostgres())(
+    'moves a PostgreSQL fleet to a SQLite file; backup and restore are refused there with ENGINE_UNSUPPORTED',
+    () => {
+      const home = tempHome()
+      const env = { CLAWOPS_HOME: home, ...storeEnv(home) }
+      expect(clawops(['lab', 'seed', '--pairs', '30', '--seed', '4', '--json'], env).code).toBe(0)
+      copyAndCheck(env, join(tempHome(), 'fleet.db'))
+      for (const argv of [
+        ['store', 'backup', '--json'],
+        ['store', 'restore', join(home, 'backups', 'fleet-x.db'), '--yes', '--json'],
+      ]) {
+        const r = clawops(argv, env)
+        expect(r.code).toBe(17)
+        expect((r.json as Json).error.code).toBe('ENGINE_UNSUPPORTED')
+        expect((r.json as Json).error.hint).toMatch(/store copy --to/)
+      }
+    },
+  )
+})
