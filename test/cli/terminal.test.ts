@@ -33,6 +33,17 @@ describe.runIf(hasTmux || process.env.CI)('in a terminal (tmux)', () => {
       CLAWOPS_HOME: home,
       CLAWOPS_LOG: 'off',
       NO_COLOR: '1',
+      // Plans check that the providers' credentials and the gateway token are there (never used here:
+      // every run below stops at its question).
+      HCLOUD_TOKEN: 'x',
+      VULTR_API_KEY: 'x',
+      DIGITALOCEAN_ACCESS_TOKEN: 'x',
+      CONTABO_CLIENT_ID: 'x',
+      CONTABO_CLIENT_SECRET: 'x',
+      CONTABO_API_USER: 'x',
+      CONTABO_API_PASSWORD: 'x',
+      HOSTINGER_API_TOKEN: 'x',
+      OPENCLAW_GATEWAY_TOKEN: 'x',
       BIN,
       // The project's Node 24, as `npm test` runs it.
       PATH: `${process.execPath.replace(/\/node$/, '')}:${process.env.PATH}`,
@@ -93,6 +104,8 @@ describe('colours in a terminal', () => {
           ...process.env,
           NO_COLOR: undefined,
           FORCE_COLOR: undefined,
+          // A human's terminal: supports-color turns colours off wherever CI is set.
+          CI: undefined,
           CLAWOPS_HOME: home,
           CLAWOPS_LOG: 'off',
           TERM: 'xterm-256color',
