@@ -56,6 +56,12 @@ const cli = {
   hookTimeout: 60_000,
 }
 
+// Projects: fast unit tests (no network, seconds); cli tests that run the built binary as a user or
+// an agent would (no gateway); contract tests that run the providers' own clients against the lab
+// cloud; integration tests that share one real OpenClaw gateway per run (started by
+// test/support/global-gateway.ts); unit-pg / cli-pg (above); reliability tests (SIGKILL, provider
+// faults, conflicting operations) that each bring a lab of their own up. `npm test` runs all but the
+// reliability project and builds first (pretest); that one runs on its own, `npm run test:reliability`.
 export default defineConfig({
   test: {
     // Two files at a time (vitest would take one on two cores): the cli files mostly wait on the
@@ -83,6 +89,18 @@ export default defineConfig({
           hookTimeout: 180_000,
           // One file at a time: they share the run's gateway (one test kills and restarts it), and
           // the lab tests start a gateway and dozens of nodes of their own.
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          testTimeout: 1_800_000,
+          hookTimeout: 900_000,
+          // Each file starts a lab (a gateway and a cloud of virtual nodes) and kills clawops
+          // processes on a schedule: one at a time, and alone, after the other projects.
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -36,7 +36,10 @@ function conflict(h: LockHolder, waitedMs: number): UserError {
 
 /**
  * Claims `names` for `opId`, running `also` in the same transaction once they are free (mutate
- * creates the operation there). Waits for an actively running holder; refuses a stopped one.
+ * creates the operation there). Waits for an actively running holder; refuses a stopped one. After a
+ * wait, `revalidate` is asked (outside the transaction) before the claim: the operation waited for
+ * has changed the fleet, and a plan made before it may no longer be the one to run. It throws to
+ * refuse; it is given the operation that was waited for.
  */
 export async function claimLocks(
   ctx: Context,
@@ -46,6 +49,7 @@ export async function claimLocks(
     parentOpId?: string
     also?: () => void
     onWait?: (message: string, data?: Record<string, unknown>) => void
+    revalidate?: (waitedFor: LockHolder) => Promise<void>
   } = {},
 ): Promise<void> {
   const store = ctx.store()
@@ -53,6 +57,7 @@ export async function claimLocks(
   const waitMs = ctx.config().policy.lockWaitSeconds * 1000
   // Waiting is real time, whatever clock the fleet's records use.
   const t0 = Date.now()
+  let waitedFor: LockHolder | null = null
   for (;;) {
     const blocking = store.tx(() => {
       const others = locks.holders(names, opId).filter((h) => h.opId !== o.parentOpId)
@@ -60,6 +65,8 @@ export async function claimLocks(
       for (const h of others.filter((x) => x.state !== 'running')) locks.releaseAll(h.opId)
       const live = others.filter((h) => h.state === 'running')
       if (live.length > 0) return live
+      // Free after a wait: judge again before claiming (below), then come back to claim.
+      if (waitedFor && o.revalidate) return []
       o.also?.()
       locks.claim(
         names.filter((n) => !others.some((h) => h.name === n && h.opId === o.parentOpId)),
@@ -68,6 +75,12 @@ export async function claimLocks(
       return null
     })
     if (!blocking) return
+    if (blocking.length === 0) {
+      await o.revalidate!(waitedFor!)
+      waitedFor = null
+      continue
+    }
+    waitedFor = blocking[0]!
     const waited = Date.now() - t0
     const stopped = blocking.find((h) => !activelyRunning(ctx, h))
     if (stopped) throw conflict(stopped, 0)

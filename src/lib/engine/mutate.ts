@@ -15,6 +15,7 @@ import { check, type PolicyDecision } from '../policy/check.js'
 import { grantOf, ROLES } from '../policy/roles.js'
 import { rolePermission } from '../policy/rules.js'
 import { AuditTrail } from '../store/audit-trail.js'
+import type { LockHolder } from '../store/op-locks.js'
 import { Operations } from '../store/operations.js'
 import { Plans } from '../store/plans.js'
 import type { EngineHandle, OperationKind } from './kind.js'
@@ -222,8 +223,33 @@ export async function mutate<P>(
   }
   // The operation is journaled in the same transaction that claims what it holds: two operations
   // on one pair never both start.
+  // After waiting for another operation on the same pairs, this plan is made again: if that
+  // operation changed what it plans for (a pair torn down, a member replaced), it is refused,
+  // naming the operation, instead of acting on a fleet that is no longer the one it was made for.
+  const revalidate = async (waitedFor: LockHolder) => {
+    const refuse = (why: string, cause?: unknown) => {
+      if (stored) plans.markExpired(stored.plan.id)
+      return new UserError(
+        'CONFLICT',
+        `${waitedFor.name.replace(':', ' ')} was changed by ${waitedFor.kind} operation ${waitedFor.opId} while this ${kind.kind} waited for it: ${why}`,
+        {
+          hint: `Nothing was done. See clawops ops show ${waitedFor.opId}; plan again (the same command without --confirm) if it is still wanted.`,
+          details: { lock: waitedFor.name, opId: waitedFor.opId, kind: waitedFor.kind },
+          ...(cause ? { cause } : {}),
+        },
+      )
+    }
+    let again: PlanBody
+    try {
+      again = { kind: kind.kind, action: kind.action, ...(await kind.plan(ctx, params, { salt })) }
+    } catch (err) {
+      throw refuse(err instanceof Error ? err.message : String(err), err)
+    }
+    if (fingerprintOf(again) !== fingerprint) throw refuse('the plan made now differs from this one')
+  }
   await claimLocks(ctx, opId, plan.locks ?? [], {
     also: create,
+    revalidate,
     ...(opts.parentOpId ? { parentOpId: opts.parentOpId } : {}),
     ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
   })

@@ -36,7 +36,12 @@ interface StepInput {
   standbyId: string
 }
 
-type Phase = 'promoted' | 'quarantined'
+/**
+ * How far a pair's failover got. `promoting` is written in the transaction that marks the standby
+ * STANDBY_PROMOTING, so a resume after a crash inside the promotion knows the claim is its own and
+ * finishes it, instead of judging a standby that is no longer ACTIVE and leaving it half-promoted.
+ */
+type Phase = 'promoting' | 'promoted' | 'quarantined'
 
 /** How long the promoted standby's OpenClaw may take to come up when it was not running. */
 const START_WAIT_MS = 30_000
@@ -105,6 +110,7 @@ async function promote(
       }
       run.audit({ action: 'failover.promote', target: s.id, details: { pairId: input.pairId, from: p.id } })
       scope.update(s.id, { state: 'STANDBY_PROMOTING' })
+      run.checkpoint({ phase: 'promoting' satisfies Phase })
     })
   } else if (s.state !== 'STANDBY_PROMOTING') {
     throw new UserError('CONFLICT', `standby ${s.id} is ${s.state}, not ACTIVE: no failover`, {
@@ -321,7 +327,7 @@ const failoverKind: OperationKind<FailoverParams> = {
     const reached = (run.step.checkpoint as { phase?: Phase } | null)?.phase
     const t0 = Date.now()
     let promoted = false
-    if (!reached) {
+    if (!reached || reached === 'promoting') {
       promoted = await promote(run, scope, input, p.reason ?? null)
       run.checkpoint({ phase: 'promoted' satisfies Phase })
     }

@@ -22,11 +22,12 @@ import { type Provider, ProviderSchema } from '../domain/provider.js'
 import { TIERS, type Tier, TierSchema } from '../domain/tier.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
-import { selectInstances } from '../fleet/instance-query.js'
+import { getInstance, selectInstances } from '../fleet/instance-query.js'
 import { removeDevice } from '../gateway/pairing.js'
 import { originsOf, planPrices } from '../pricing/book.js'
 import { derivedId, firstHealth, provisionMember } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
+import { AuditTrail } from '../store/audit-trail.js'
 import { closeBilling, resizeBilling } from '../store/billing.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -86,6 +87,28 @@ function regionOn(provider: Provider, like: Instance): string {
   return r.code
 }
 
+/**
+ * Instances asked for that are already deleted: refused, naming the operation that deleted each
+ * (the last one that audited an entry on it), so a resize that lost a race with a teardown says so
+ * instead of calling the instance unchanged.
+ */
+function deletedTargets(ctx: Context, gone: Instance[]): UserError {
+  const audit = ctx.store().repo(AuditTrail)
+  const by = gone.map((i) => ({
+    id: i.id,
+    opId: audit.query({ target: i.id, limit: 20 }).findLast((e) => e.opId !== null)?.opId ?? null,
+  }))
+  const first = by.find((b) => b.opId)?.opId ?? null
+  return new UserError(
+    'CONFLICT',
+    `nothing to resize: ${by.map((b) => `${b.id} was deleted${b.opId ? ` by operation ${b.opId}` : ''}`).join(', ')}`,
+    {
+      hint: first ? `See clawops ops show ${first}.` : 'Check the selector with clawops instance list.',
+      details: { instanceIds: gone.map((i) => i.id), ...(first ? { opId: first } : {}) },
+    },
+  )
+}
+
 const kind: OperationKind<ResizeParams> = {
   kind: 'resize',
   action: 'resize',
@@ -106,6 +129,9 @@ const kind: OperationKind<ResizeParams> = {
         i.state !== 'DELETED' &&
         (i.tier !== p.tier || (p.provider !== undefined && i.provider !== p.provider)),
     )
+    // Asked for by id: one that does not exist is NOT_FOUND, one already deleted is named as such.
+    const gone = (p.ids ?? []).map((id) => getInstance(ctx, id)).filter((i) => i.state === 'DELETED')
+    if (targets.length === 0 && gone.length > 0) throw deletedTargets(ctx, gone)
     if (targets.length === 0) {
       throw new UserError('CONFLICT', `nothing to change: every matching instance is already ${p.tier}`, {
         hint: 'Check the selector with clawops instance list.',

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
 import type { Config } from '../../../src/lib/config/schema.js'
 import type { Context } from '../../../src/lib/context.js'
 import { Engine } from '../../../src/lib/engine/engine.js'
-import type { OperationKind } from '../../../src/lib/engine/kind.js'
+import type { OperationKind, PlanDraft } from '../../../src/lib/engine/kind.js'
 import { UserError } from '../../../src/lib/errors.js'
 import { productionKinds } from '../../../src/lib/kinds.js'
 import { seedFleet } from '../../../src/lib/lab/seed.js'
@@ -26,20 +26,22 @@ interface P {
 const gates = new Map<string, () => void>()
 const started: string[] = []
 
+const holdPlan = (p: P): PlanDraft => ({
+  summary: `hold ${p.pair}`,
+  targets: [p.pair],
+  affectedUsers: 1,
+  costDeltaMonthlyUsdCents: 0,
+  steps: [{ name: 'hold', target: p.pair, input: {} }],
+  locks: [`pair:${p.pair}`],
+  facts: {},
+})
+
 /** A kind that holds its pair and waits for the test to let its one step finish. */
 const holdKind: OperationKind<P> = {
   kind: 'test.hold',
   action: 'instance.restart',
   parseParams: (raw) => raw as P,
-  plan: (_ctx, p) => ({
-    summary: `hold ${p.pair}`,
-    targets: [p.pair],
-    affectedUsers: 1,
-    costDeltaMonthlyUsdCents: 0,
-    steps: [{ name: 'hold', target: p.pair, input: {} }],
-    locks: [`pair:${p.pair}`],
-    facts: {},
-  }),
+  plan: (_ctx, p) => holdPlan(p),
   async runStep(run, p) {
     started.push(p.tag)
     if (p.nested) {
@@ -52,7 +54,30 @@ const holdKind: OperationKind<P> = {
   },
 }
 
-const engine = new Engine(productionKinds().add(holdKind.kind, holdKind))
+/** A kind whose plan reads the pair (its members' labels) and whose step changes it. */
+const relabelKind: OperationKind<P> = {
+  ...holdKind,
+  kind: 'test.relabel',
+  plan: (ctx, p) => {
+    const members = ctx.store().repo(Instances).list({ pairId: p.pair })
+    if (members.length === 0) throw new UserError('NOT_FOUND', `no live member in ${p.pair}`)
+    return {
+      ...holdPlan(p),
+      summary: `relabel ${p.pair}`,
+      facts: { labels: members.map((m) => [m.id, m.labels.tag ?? null]) },
+    }
+  },
+  async runStep(run, p) {
+    started.push(p.tag)
+    await new Promise<void>((release) => gates.set(p.tag, release))
+    const instances = run.ctx.store().repo(Instances)
+    for (const m of instances.list({ pairId: p.pair }))
+      instances.update(m.id, { labels: { ...m.labels, tag: p.tag } })
+    return { ok: true }
+  },
+}
+
+const engine = new Engine(productionKinds().add(holdKind.kind, holdKind).add(relabelKind.kind, relabelKind))
 let home: string
 const config: Config = {
   ...structuredClone(DEFAULT_CONFIG),
@@ -118,6 +143,42 @@ describe('one operation per pair', () => {
     await until(() => started.includes('b'))
     gates.get('b')!()
     expect((await second).status).toBe('done')
+  })
+
+  it('refuses the waiting one, naming the first, when the first changed what it had planned for', async () => {
+    const first = engine.mutate(ctx(), relabelKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const slow: Config = { ...config, policy: { ...config.policy, lockWaitSeconds: 10 } }
+    const second = codeOf(engine.mutate(testContext({ home, config: slow }), relabelKind, { pair, tag: 'b' }))
+    await new Promise((r) => setTimeout(r, 300))
+    gates.get('a')!()
+    expect((await first).status).toBe('done')
+    const err = await second
+    expect(err.code).toBe('CONFLICT')
+    const firstOp = ctx().store().repo(Operations).list({ kind: 'test.relabel' })[0]!
+    expect(err.message).toContain(`test.relabel operation ${firstOp.id}`)
+    expect(err.details).toMatchObject({ opId: firstOp.id, lock: `pair:${pair}` })
+    // The second never started and never reached the journal.
+    expect(started).toEqual(['a'])
+    expect(ctx().store().repo(Operations).list({ kind: 'test.relabel' })).toHaveLength(1)
+  })
+
+  it('refuses the waiting one when the first removed what it was planned for', async () => {
+    const instances = ctx().store().repo(Instances)
+    const ids = instances.list({ pairId: pair }).map((m) => m.id)
+    const first = engine.mutate(ctx(), holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    const slow: Config = { ...config, policy: { ...config.policy, lockWaitSeconds: 10 } }
+    const second = codeOf(engine.mutate(testContext({ home, config: slow }), relabelKind, { pair, tag: 'b' }))
+    await new Promise((r) => setTimeout(r, 300))
+    // What a teardown does to the pair while the other waits.
+    for (const id of ids) instances.update(id, { state: 'DELETED' })
+    gates.get('a')!()
+    await first
+    const err = await second
+    expect(err.code).toBe('CONFLICT')
+    expect(err.message).toContain('no live member')
+    expect(started).toEqual(['a'])
   })
 
   it('refuses at once while a stopped operation holds the pair, until it is resumed', async () => {

@@ -106,6 +106,29 @@ describe('resize checks everything at plan time', () => {
   })
 })
 
+describe('a resize of an instance another operation deleted', () => {
+  it('is refused naming the operation that deleted it, not called unchanged', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const store = lab.ctx().store()
+    store.repo(AuditTrail).append({
+      actor: 'test',
+      action: 'provider.delete',
+      target: p.standby.id,
+      opId: 'op-teardown-1',
+      outcome: 'ok',
+    })
+    store.repo(Instances).update(p.standby.id, { state: 'DELETED' })
+    const before = operations()
+    const err = await refused(
+      engine.mutate(lab.ctx(), resize, { ids: [p.standby.id], tier: 'pro', provider: 'digitalocean' }),
+      'CONFLICT',
+    )
+    expect(err.message).toBe(`nothing to resize: ${p.standby.id} was deleted by operation op-teardown-1`)
+    expect((err.details as Json).opId).toBe('op-teardown-1')
+    expect(operations()).toBe(before)
+  })
+})
+
 describe('a failed resize puts the pair back as it was', () => {
   it('in place: the provider refuses; roles swapped back, state and tier as before, the server on again, named in the error', async () => {
     const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })

@@ -168,6 +168,26 @@ describe('failover', () => {
     expect(other.store().repo(Failovers).list()).toEqual([expect.objectContaining({ state: 'complete' })])
     expect(other.store().repo(ReprovisionQueue).depth()).toBe(1)
   })
+
+  it('finishes a promotion its process died inside (standby STANDBY_PROMOTING) instead of leaving it half-done', async () => {
+    const g = as('guardian')
+    const p = addPair(g, { state: 'FAILED' })
+    // The standby's health check never answers: the process is stuck after claiming the promotion.
+    const real = nodes.invoke.bind(nodes)
+    let hang = true
+    nodes.invoke = (t, c, params) =>
+      hang && t.id === p.standby.id && c === 'openclaw.health' ? new Promise(() => {}) : real(t, c, params)
+    void engine.mutate(g, failoverKind, { pairs: [p.pairId] })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(inst(g, p.standby.id)).toMatchObject({ role: 'standby', state: 'STANDBY_PROMOTING' })
+    g.store().db.prepare("UPDATE operations SET lease_until = '2000-01-01T00:00:00.000Z'").run()
+    hang = false
+    const resumed = await engine.resume(as('guardian'), {})
+    expect(resumed.operations.map((o) => [o.kind, o.state])).toEqual([['failover', 'done']])
+    expect(inst(g, p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
+    expect(inst(g, p.primary.id)).toMatchObject({ role: 'standby', state: 'QUARANTINED' })
+    expect(g.store().repo(Failovers).list()).toEqual([expect.objectContaining({ state: 'complete' })])
+  })
 })
 
 describe('the blast-radius rule', () => {

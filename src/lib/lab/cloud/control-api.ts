@@ -13,12 +13,17 @@
  *   GET    /_lab/servers[?provider=]       {servers: LabServer[]} (user data omitted)
  *   DELETE /_lab/servers[?provider=]       {removed}: servers vanish (boot drivers stopped)
  *   GET    /_lab/stats                     {requests: {provider: n}, servers: {provider: {power: n}}}
+ *   GET    /_lab/requests[?since=&provider=&method=&wait=]
+ *                                          {requests: LoggedRequest[], last}: the request log after
+ *                                          `since`; with `wait` (ms, ≤ 60000) answers as soon as one
+ *                                          matches, or empty when none came in time
  */
 import { PROVIDERS, type Provider } from '../../domain/provider.js'
 import type { LabEngine } from './engine.js'
 import { type FaultInput, FaultInputSchema } from './faults.js'
 import type { FaultRule, LabServer } from './model.js'
-import { LabHttpError, type LabRequest, type LabResponse, Router } from './router.js'
+import type { RequestLog } from './request-log.js'
+import { intParam, LabHttpError, type LabRequest, type LabResponse, Router } from './router.js'
 import { type SeedRequest, SeedSchema } from './seed-servers.js'
 
 export interface ControlDeps {
@@ -30,6 +35,7 @@ export interface ControlDeps {
   seed(req: SeedRequest): LabServer[]
   removeServers(provider: Provider | null): number
   requestCounts(): Record<Provider, number>
+  requests: RequestLog
 }
 
 const bad = (message: string) => new LabHttpError(400, { error: 'invalid_input', message })
@@ -83,5 +89,14 @@ export function controlRouter(d: ControlDeps): Router {
         byPower[s.power] = (byPower[s.power] ?? 0) + 1
       }
       return { status: 200, body: { requests: d.requestCounts(), servers } }
+    })
+    .on('GET', '/requests', async (req) => {
+      const since = intParam(req.query, 'since', 0, 0, Number.MAX_SAFE_INTEGER)
+      const wait = intParam(req.query, 'wait', 0, 0, 60_000)
+      if (Number.isNaN(since) || Number.isNaN(wait)) throw bad('since and wait are integers')
+      const method = req.query.get('method')
+      const filter = { since, provider: providerParam(req), method }
+      const requests = wait > 0 ? await d.requests.next(filter, wait) : d.requests.list(filter)
+      return { status: 200, body: { requests, last: d.requests.last() } }
     })
 }

@@ -26,6 +26,7 @@ import { instantBootDriver } from './instant-boot-driver.js'
 import type { FaultRule, LabServer, LabSnapshot, LabTailnet } from './model.js'
 import type { ApiContext, ContaboAuthConfig, ProviderApi } from './provider-api.js'
 import { DEFAULT_QUOTAS, Quota, type QuotaOptions } from './quota.js'
+import { type LoggedRequest, preciseNow, RequestLog } from './request-log.js'
 import { LabHttpError, type LabRequest, type LabResponse, type Router } from './router.js'
 import { type SeedRequest, seedServers } from './seed-servers.js'
 import { StateFile } from './state-file.js'
@@ -91,6 +92,8 @@ export interface LabCloud {
   tailnet(): LabTailnet
   /** Provider API requests received, per provider (control and status requests not counted). */
   requestCounts(): Record<Provider, number>
+  /** Every provider API request in order of arrival, with its time and answer (see request-log.ts). */
+  readonly requests: RequestLog
   close(): Promise<void>
 }
 
@@ -106,6 +109,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
   const state = file.load()
   const engine = new LabEngine({ state, file, driver: o.driver ?? instant, instant, timings, now, logger })
   const counts = Object.fromEntries(PROVIDERS.map((p) => [p, 0])) as Record<Provider, number>
+  const requests = new RequestLog()
   const quotas = Object.fromEntries(
     PROVIDERS.map((p) => [p, new Quota({ ...DEFAULT_QUOTAS[p], ...o.quotas?.[p] }, now())]),
   ) as Record<Provider, Quota>
@@ -175,7 +179,9 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     snapshots: (provider) => engine.snapshots(provider),
     tailnet: () => tailnetOf(engine),
     requestCounts: () => ({ ...counts }),
+    requests,
     async close() {
+      requests.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
@@ -197,6 +203,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       return n
     },
     requestCounts: lab.requestCounts,
+    requests,
   })
 
   // The release location serves files as a web server or a bucket would: GET only, no listing.
@@ -268,6 +275,8 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
     if (!api) return send(res, 404, { message: `no lab endpoint at ${path}` }, {})
 
     counts[api.provider]++
+    const receivedAt = preciseNow()
+    let fault: LoggedRequest['fault'] = null
     engine.tick()
     const labReq: LabRequest = {
       method,
@@ -312,6 +321,7 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       if (expired(state.faults).length > 0) refreshFaults()
       if (verdict.latencyMs > 0) await sleep(verdict.latencyMs)
       if (verdict.error) {
+        fault = verdict.error.outage ? 'outage' : 'error'
         const e = api.error(
           verdict.error.status,
           verdict.error.outage ? 'region unavailable (lab outage)' : 'injected fault (lab)',
@@ -320,16 +330,20 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
           verdict.error.retryAfterSec === null ? {} : { 'Retry-After': String(verdict.error.retryAfterSec) }
         throw new LabHttpError(e.status, e.body, extra)
       }
-      if (verdict.malformed === 'shape')
+      if (verdict.malformed === 'shape') {
+        fault = 'malformed'
         return send(res, 200, { lab: 'malformed response (injected fault)' }, rateHeaders)
+      }
       const out: LabResponse = await m.handler(labReq)
       if (
         verdict.malformed === 'truncated' &&
         out.status >= 200 &&
         out.status < 300 &&
         out.body !== undefined
-      )
+      ) {
+        fault = 'malformed'
         return sendTruncated(res, out, rateHeaders)
+      }
       send(res, out.status, out.body, { ...rateHeaders, ...out.headers })
     } catch (err) {
       if (err instanceof LabHttpError)
@@ -339,6 +353,15 @@ export async function startLabCloud(o: LabCloudOptions): Promise<LabCloud> {
       send(res, e.status, e.body, rateHeaders)
     } finally {
       engine.flush()
+      requests.add({
+        provider: api.provider,
+        method,
+        path: labReq.path,
+        status: res.statusCode,
+        fault,
+        receivedAt,
+        answeredAt: preciseNow(),
+      })
     }
   }
 
