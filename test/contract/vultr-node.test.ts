@@ -75,10 +75,16 @@ describe('@vultr/vultr-node against the lab', () => {
     expect(r.instance).toMatchObject({ label: 'claw-vn-1', os_id: 2284, status: 'pending' })
     expect(r.instance.default_password).toEqual(expect.any(String))
     const id = r.instance.id as string
-    const up = await until(async () => {
-      const i = await instance(id)
-      return ready(i) && i
-    })
+    // Vultr answers 429 past about 30 requests a second, and every test here shares that budget: poll
+    // at 10 a second.
+    const up = await until(
+      async () => {
+        const i = await instance(id)
+        return ready(i) && i
+      },
+      5000,
+      100,
+    )
     expect(up).toMatchObject({ plan: 'vc2-1c-2gb', region: 'fra', os_id: 2284 })
     expect(up.main_ip).not.toBe('0.0.0.0')
     const bad = await vultr.instances.createInstance({ region: 'fra', plan: 'vc2-1c-2gb', os_id: '9999' })
@@ -112,11 +118,11 @@ describe('@vultr/vultr-node against the lab', () => {
     const [first] = (await vultr.instances.listInstances({ label: 'claw-vn-1' })).instances as Instance[]
     const id = first!.id
     expect(await vultr.instances.haltInstance({ 'instance-id': id })).toBeUndefined()
-    await until(async () => (await instance(id)).power_status === 'stopped')
+    await until(async () => (await instance(id)).power_status === 'stopped', 5000, 100)
     expect(await vultr.instances.startInstance({ 'instance-id': id })).toBeUndefined()
-    await until(async () => ready(await instance(id)))
+    await until(async () => ready(await instance(id)), 5000, 100)
     expect(await vultr.instances.rebootInstance({ 'instance-id': id })).toBeUndefined()
-    await until(async () => ready(await instance(id)))
+    await until(async () => ready(await instance(id)), 5000, 100)
 
     const upgrades = await vultr.instances.getAvailableInstanceUpgrades({ 'instance-id': id, type: 'plans' })
     expect(upgrades.upgrades.plans).toContain('vc2-2c-4gb')
@@ -145,7 +151,7 @@ describe('@vultr/vultr-node against the lab', () => {
     })
     const id = r.instance.id as string
     // Vultr answers 429 past about 30 requests a second: poll at 20 a second.
-    await until(async () => ready(await instance(id)), 5000, 50)
+    await until(async () => ready(await instance(id)), 5000, 100)
     const taken = await vultr.snapshots.createSnapshot({
       instance_id: id,
       description: 'clawops-0123456789ab',
