@@ -209,15 +209,26 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
     expect(await run('openclaw.start', {})).toMatchObject({ healthy: true })
     // This host installs no OpenClaw releases (openclaw.install is none): an upgrade is refused, never
     // pretended (the upgrade itself runs in test/unit/clawnode/openclaw-upgrade.test.ts and the lab).
-    const update = await invokeNode(op, {
-      nodeId,
-      command: 'openclaw.update',
-      params: { version: '2026.9.6', sha256: 'a'.repeat(64), key: 'it-upgrade-1' },
-    }).then(
-      () => null,
-      (e: unknown) => (e as UserError).toBody(),
-    )
-    expect(update).toMatchObject({ details: { nodeCode: 'UNAVAILABLE' } })
+    const update = await runErr('openclaw.update', {
+      version: '2026.9.6',
+      sha256: 'a'.repeat(64),
+      key: 'it-upgrade-1',
+    })
+    expect(update).toMatchObject({ ok: false, body: { details: { nodeCode: 'UNAVAILABLE' } } })
+    const rollback = await runErr('openclaw.rollback', { key: 'it-upgrade-1' })
+    expect(rollback.ok).toBe(false)
+    // gf-clawnode replaces itself only where it was installed as releases (`self`): not here.
+    const selfUpdate = await runErr('clawnode.update', {
+      version: '2026.9.6',
+      sha256: 'a'.repeat(64),
+      key: 'it-self-1',
+    })
+    expect(selfUpdate.ok).toBe(false)
+    const version = await runErr('openclaw.version', {})
+    if (!version.ok) expect(version.body.code).not.toBe('INTERNAL')
+    // A wipe naming another instance wipes nothing (the real wipe is in the teardown tests).
+    const wipe = await runErr('openclaw.wipe', { instanceId: 'someone-else' })
+    expect(wipe).toMatchObject({ ok: false })
     expect(await call('openclaw.health')).toMatchObject({ healthy: true })
 
     const got = await run<{ hash: string; config: Wire }>('config.get')
