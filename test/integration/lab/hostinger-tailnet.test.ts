@@ -145,7 +145,8 @@ describe('Hostinger boots from its post-install script; every server joins the t
   it('teardown removes the pair’s devices from the tailnet, audited; the other pair’s stay', async () => {
     const pairId = pairs[0]!.pairId
     const names = ok('instance', 'list', '-l', `pair=${pairId}`).instances.map((i: Json) => i.tailscaleName)
-    const r = ok('teardown', '-l', `pair=${pairId}`, '--no-archive')
+    // Without an archive a teardown needs the operator's confirmation (--yes off a terminal).
+    const r = ok('teardown', '-l', `pair=${pairId}`, '--no-archive', '--yes')
     expect(r.status).toBe('done')
     expect(r.prices.map((p: Json) => p.provider)).toEqual(['digitalocean', 'hostinger'])
     const { devices } = await tailnet('/tailnet/-/devices')
