@@ -44,15 +44,7 @@ export function renderPreview(p: PlanPreview): string {
   )
   if (p.notPushable)
     lines.push(`Not pushed: ${p.notPushable} selected instance(s) whose state takes no config`)
-  return `${lines.join('\n')}\n${renderTable(
-    [
-      { header: 'Batch', get: (b) => `${b.batch}${b.canary ? ' (canary)' : ''}` },
-      { header: 'Instances', get: (b) => b.size },
-      { header: 'Standbys', get: (b) => b.standbys },
-      { header: 'Primaries', get: (b) => b.primaries },
-    ],
-    p.batches,
-  )}`
+  return `${lines.join('\n')}\n${renderBatches(p.batches)}`
 }
 
 export function renderRollout(v: RolloutView, opts: { all?: boolean } = {}): string {
@@ -121,4 +113,19 @@ export async function showRolloutOnError<T>(json: boolean, fn: () => Promise<T>)
     if (!json && rollout) process.stdout.write(renderRollout(rollout))
     throw err
   }
+}
+
+/** A planned rollout's batches (config push, upgrade), one row each. */
+export function renderBatches(
+  batches: readonly { batch: number; canary: boolean; size: number; standbys: number; primaries: number }[],
+): string {
+  return renderTable(
+    [
+      { header: 'Batch', get: (b) => `${b.batch}${b.canary ? ' (canary)' : ''}` },
+      { header: 'Instances', get: (b) => b.size },
+      { header: 'Standbys', get: (b) => b.standbys },
+      { header: 'Primaries', get: (b) => b.primaries },
+    ],
+    batches,
+  )
 }

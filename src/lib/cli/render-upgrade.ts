@@ -5,6 +5,7 @@ import { renderTable } from '../output/table.js'
 import type { UpgradePreview } from '../upgrades/upgrade.js'
 import type { VersionsView } from '../upgrades/versions.js'
 import type { UpgradeView } from '../upgrades/view.js'
+import { renderBatches } from './render-rollout.js'
 
 const noun = (v: Pick<UpgradeView, 'kind'>) => (v.kind === 'clawnode' ? 'gf-clawnode' : 'OpenClaw')
 
@@ -18,15 +19,7 @@ export function renderUpgradePreview(p: UpgradePreview): string {
     `From: ${from.join(', ') || 'nothing'}${p.alreadyAtTarget ? `; ${p.alreadyAtTarget} already on ${p.target}` : ''}${p.notUpgradable ? `; ${p.notUpgradable} selected not ACTIVE or DEGRADED` : ''}`,
     `Batches: ${p.batches.length} (≤${p.settings.batchSize} each${p.settings.canary ? `, canary ${p.settings.canary}` : ''}), pause ${p.settings.pauseSeconds}s, halt above ${p.settings.maxFailures} failed`,
   ]
-  return `${lines.join('\n')}\n${renderTable(
-    [
-      { header: 'Batch', get: (b) => `${b.batch}${b.canary ? ' (canary)' : ''}` },
-      { header: 'Instances', get: (b) => b.size },
-      { header: 'Standbys', get: (b) => b.standbys },
-      { header: 'Primaries', get: (b) => b.primaries },
-    ],
-    p.batches,
-  )}`
+  return `${lines.join('\n')}\n${renderBatches(p.batches)}`
 }
 
 export function renderUpgrade(v: UpgradeView, opts: { all?: boolean } = {}): string {
