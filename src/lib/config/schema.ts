@@ -473,6 +473,7 @@ export const ConfigSchema = z
           .max(24 * 365)
           .optional(),
         refreshWhenStale: z.boolean().optional(),
+        refreshTimeoutSeconds: z.number().int().min(1).max(600).optional(),
         tableMaxAgeDays: z.number().int().min(1).max(3650).optional(),
       })
       .strict()

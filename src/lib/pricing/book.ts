@@ -92,7 +92,8 @@ function describe(a: PriceAge): string {
 
 /**
  * The price book a plan uses for `providers`: each stale list is read again first when
- * `prices.refreshWhenStale` (a failure is a warning: the plan goes on with what it has), else a
+ * `prices.refreshWhenStale`, within `prices.refreshTimeoutSeconds` (a failure is a warning: the plan
+ * goes on with what it has), else a
  * warning says how old it is. Contabo's table cannot be read again; its age is only warned about.
  */
 export async function planPrices(ctx: Context, providers: readonly Provider[]): Promise<PriceBook> {
@@ -101,9 +102,10 @@ export async function planPrices(ctx: Context, providers: readonly Provider[]): 
   const stale = [...new Set(providers)].map((p) => book.age(p)).filter((a) => a.stale)
   const refreshed: PriceRefresh[] = []
   if (settings.refreshWhenStale) {
+    const budget = AbortSignal.timeout(settings.refreshTimeoutSeconds * 1000)
     refreshed.push(
       ...(await Promise.all(
-        stale.filter((a) => a.kind !== 'table').map((a) => refreshProvider(ctx, a.provider)),
+        stale.filter((a) => a.kind !== 'table').map((a) => refreshProvider(ctx, a.provider, budget)),
       )),
     )
   }

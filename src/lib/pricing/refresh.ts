@@ -52,10 +52,15 @@ function toPlan(p: PlanPrice): CatalogPlan {
 }
 
 /** Reads one provider's list now and replaces what the store had. */
-export async function refreshProvider(ctx: Context, provider: Provider): Promise<PriceRefresh> {
+export async function refreshProvider(
+  ctx: Context,
+  provider: Provider,
+  signal?: AbortSignal,
+): Promise<PriceRefresh> {
   try {
     const adapter = await ctx.provider(provider)
-    const [plans, regions] = await Promise.all([adapter.prices(), adapter.regions()])
+    const opts = signal ? { signal } : {}
+    const [plans, regions] = await Promise.all([adapter.prices(opts), adapter.regions(opts)])
     const table = adapter.capabilities.prices === 'static'
     const list = datedListAt(CONTABO_PRICE_TABLE, ctx.now())
     const src = table

@@ -233,7 +233,10 @@ describe('nobody confirms their own plan', () => {
     expect(planned).toEqual([expect.objectContaining({ outcome: 'confirmation-required', planId })])
 
     // Had the gateway let it through, clawops refuses Ledger's confirmation and audits it.
-    const direct = team.cli('teardown', primary.id, '--confirm', planId, '--as', 'ledger')
+    // Asynchronously: the plan is made again and reads prices from `cloud`, served by this process.
+    const direct = (
+      await clawopsAsync(['teardown', primary.id, '--confirm', planId, '--as', 'ledger', '--json'], env)
+    ).json as Json
     expect(direct.error).toMatchObject({ code: 'POLICY_DENIED', details: { rules: ['confirm-authority'] } })
     const after = team.cli('audit', 'log', '--actor', 'ledger', '--action', 'teardown').data.entries
     expect(after.map((a: Json) => a.outcome)).toEqual(['confirmation-required', 'denied'])

@@ -137,8 +137,11 @@ export async function installTeam(
     )
     return { reply: done.terminalReply?.text ?? '', runId: started.runId, status: done.status }
   }
+  // chat.history trims long text for display (8,000 characters by default); the tests read whole
+  // tool results, such as a fleet status envelope.
   const history = async (sessionKey: string) =>
-    (await admin.request<{ messages: Json[] }>('chat.history', { sessionKey })).messages
+    (await admin.request<{ messages: Json[] }>('chat.history', { sessionKey, maxChars: 500_000 }))
+      .messages
   return {
     home,
     env,

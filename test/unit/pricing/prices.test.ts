@@ -5,6 +5,8 @@
  * sources their segments were billed at.
  */
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigSchema } from '../../../src/lib/config/schema.js'
@@ -25,7 +27,12 @@ import { CREDS, type LabFixture, startLab, TUNING } from '../providers/lab-fixtu
 let fx: LabFixture
 
 function labContext(
-  opts: { prices?: Record<string, unknown>; brokenHetzner?: boolean; clock?: () => Date } = {},
+  opts: {
+    prices?: Record<string, unknown>
+    brokenHetzner?: boolean
+    hetznerUrl?: string
+    clock?: () => Date
+  } = {},
 ) {
   const home = tempHome()
   const providers: Record<string, unknown> = {}
@@ -35,7 +42,12 @@ function labContext(
     const ep = fx.lab.endpoints[p] as { baseUrl: string; authUrl?: string }
     providers[p] = {
       // A Hetzner that is not there: the lab answers 404 below an unknown prefix.
-      baseUrl: p === 'hetzner' && opts.brokenHetzner ? `${fx.lab.endpoints.url}/gone/v1` : ep.baseUrl,
+      baseUrl:
+        p === 'hetzner' && opts.hetznerUrl
+          ? opts.hetznerUrl
+          : p === 'hetzner' && opts.brokenHetzner
+            ? `${fx.lab.endpoints.url}/gone/v1`
+            : ep.baseUrl,
       ...(ep.authUrl ? { authUrl: ep.authUrl } : {}),
       credentialsFile: file,
     }
@@ -212,6 +224,28 @@ describe('billing and plans price with the list as read', () => {
       expect(book.price('hetzner', 'nano', 'nbg1').source).toBe(`catalogue@${PRICES_AS_OF}`)
     } finally {
       broken.close()
+    }
+  })
+
+  it('a provider API that never answers holds a plan for prices.refreshTimeoutSeconds, not the retry budget', async () => {
+    // Accepts the connection and never answers: every attempt would wait out the 30 s request timeout.
+    const silent = createServer(() => undefined)
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const { port } = silent.address() as AddressInfo
+    const ctx = labContext({ hetznerUrl: `http://127.0.0.1:${port}/v1`, prices: { refreshTimeoutSeconds: 1 } })
+    try {
+      const started = Date.now()
+      const book = await planPrices(ctx, ['hetzner'])
+      const took = Date.now() - started
+      expect(took).toBeGreaterThanOrEqual(900)
+      expect(took).toBeLessThan(10_000)
+      expect(ctx.warnings[0]).toMatch(/^hetzner prices were never read from its API .*; reading it again failed /)
+      expect(book.price('hetzner', 'nano', 'nbg1').source).toBe(`catalogue@${PRICES_AS_OF}`)
+      expect(ctx.store().repo(PriceCatalog).source('hetzner')).toBeFalsy()
+    } finally {
+      ctx.close()
+      silent.closeAllConnections()
+      silent.close()
     }
   })
 })
