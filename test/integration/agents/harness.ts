@@ -140,8 +140,7 @@ export async function installTeam(
   // chat.history trims long text for display (8,000 characters by default); the tests read whole
   // tool results, such as a fleet status envelope.
   const history = async (sessionKey: string) =>
-    (await admin.request<{ messages: Json[] }>('chat.history', { sessionKey, maxChars: 500_000 }))
-      .messages
+    (await admin.request<{ messages: Json[] }>('chat.history', { sessionKey, maxChars: 500_000 })).messages
   return {
     home,
     env,

@@ -232,14 +232,19 @@ describe('billing and plans price with the list as read', () => {
     const silent = createServer(() => undefined)
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
     const { port } = silent.address() as AddressInfo
-    const ctx = labContext({ hetznerUrl: `http://127.0.0.1:${port}/v1`, prices: { refreshTimeoutSeconds: 1 } })
+    const ctx = labContext({
+      hetznerUrl: `http://127.0.0.1:${port}/v1`,
+      prices: { refreshTimeoutSeconds: 1 },
+    })
     try {
       const started = Date.now()
       const book = await planPrices(ctx, ['hetzner'])
       const took = Date.now() - started
       expect(took).toBeGreaterThanOrEqual(900)
       expect(took).toBeLessThan(10_000)
-      expect(ctx.warnings[0]).toMatch(/^hetzner prices were never read from its API .*; reading it again failed /)
+      expect(ctx.warnings[0]).toMatch(
+        /^hetzner prices were never read from its API .*; reading it again failed /,
+      )
       expect(book.price('hetzner', 'nano', 'nbg1').source).toBe(`catalogue@${PRICES_AS_OF}`)
       expect(ctx.store().repo(PriceCatalog).source('hetzner')).toBeFalsy()
     } finally {
