@@ -16,9 +16,9 @@ export default class Resize extends ClawopsCommand<typeof Resize, OperationResul
       command: '<%= config.bin %> resize --tier nano -l pair=p-7k2m9x4q1d',
     },
     {
-      description: 'Move a standby to Hetzner, previewing the plan',
+      description: 'Move a standby to DigitalOcean, previewing the plan',
       command:
-        '<%= config.bin %> resize --tier standard --provider hetzner -l pair=p-7k2m9x4q1d,role=standby --dry-run',
+        '<%= config.bin %> resize --tier standard --provider digitalocean -l pair=p-7k2m9x4q1d,role=standby --dry-run',
     },
     {
       description: 'As Ledger (waits for Commander), as JSON',

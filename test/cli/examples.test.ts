@@ -86,7 +86,7 @@ describe('the examples that need no gateway, run against a lab-seeded home', () 
     ).instances[0]!
     ids.i = inst.id
     ids.p = inst.pairId
-    ids.u = inst.userId
+    ids.user = inst.userId
     ids.inc = (data(['incident', 'list']) as { incidents: { id: string }[] }).incidents[0]!.id
     ids.rq = (data(['reprovision', 'list']) as { items: { id: string }[] }).items[0]!.id
   }, 120_000)

@@ -129,7 +129,11 @@ export function allExamples(): Example[] {
           ? 8
           : c.id === 'archive:prune' && words.includes('--dry-run')
             ? 10
-            : 0
+            : // The lab's virtual nodes report no OpenClaw version: the rollout of the live test
+              // upgraded none, so its rollback plan says there is nothing to put back (CONFLICT).
+              c.id === 'openclaw:upgrade:rollback' && words.includes('--dry-run')
+              ? 10
+              : 0
       out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit, ...classify(c.id, words, env) })
     }
   }
@@ -141,7 +145,7 @@ export function substitute(argv: readonly string[], ids: Record<string, string>,
   return argv.map((a) =>
     a
       .replace(/^~(?=\/)/, home)
-      .replace(/\b(i|p|op|inc|rq|sil|r)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
-      .replace(/\bu-(3fz8k1qa|7k2m9x4q1d)\b/g, (m) => ids.u ?? m),
+      .replace(/\b(i|p|op|inc|rq|sil|r|u)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
+      .replace(/\bu-3fz8k1qa\b/g, (m) => ids.user ?? m),
   )
 }

@@ -13,7 +13,7 @@ export default class ArchiveList extends ClawopsCommand<typeof ArchiveList, Resu
     '<%= config.bin %> archive list',
     {
       description: "One user's archives, as JSON",
-      command: '<%= config.bin %> archive list --user u-7k2m9x4q1d --json',
+      command: '<%= config.bin %> archive list --user u-3fz8k1qa --json',
     },
   ]
   static override flags = { user: Flags.string({ summary: 'Only this user (u-…).' }) }

@@ -50,7 +50,7 @@ beforeAll(async () => {
   const primary = ok('instance', 'list', '--role', 'primary').instances[0]
   ids.i = primary.id
   ids.p = primary.pairId
-  ids.u = primary.userId
+  ids.user = primary.userId
   // The files the config examples name, in the directory they run from.
   writeFileSync(
     join(work, 'kimi-k2.5.json'),
@@ -76,6 +76,15 @@ beforeAll(async () => {
   )
   ids.r = push.rollout.rolloutId
   version = String(push.rollout.version)
+  // An upgrade rollout for the upgrade examples to name (u-…). The lab's virtual nodes report no
+  // OpenClaw version, so it ends PARTIAL_FAILURE with every instance blocked, nothing changed.
+  const upgrade = clawops(
+    ['openclaw', 'upgrade', '--to', '2026.9.6-1', '-l', `pair=${ids.p}`, '--yes', '--pause', '0', '--json'],
+    env,
+  )
+  const rollout = (upgrade.json as Json).error.details.rollout
+  expect(rollout.counts).toMatchObject({ total: 2, blocked: 2, upgraded: 0 })
+  ids.u = rollout.rolloutId
 }, 600_000)
 
 afterAll(() => {
@@ -124,7 +133,8 @@ describe.runIf(hasTmux || process.env.CI)('Ctrl-C in a terminal during a provisi
   it('once: the step in flight finishes and is journaled, the rest waits for ops resume', async () => {
     term.begin()
     term.run('node "$BIN" provision --count 3 --tier nano --region eu; echo "exit=$?"')
-    await term.waitFor(/booting/)
+    // The spinner of the first pair in flight (a phase: creating, booting, joining, checking health).
+    await term.waitFor(/p-\w+: (primary|standby) [a-z ]+ on \w+\//)
     term.keys('C-c')
     await term.waitFor(/Interrupted: no new step starts/)
     const s = await term.waitFor(/exit=\d+/, 120_000)
@@ -151,7 +161,8 @@ describe.runIf(hasTmux || process.env.CI)('Ctrl-C in a terminal during a provisi
     term.run(
       'node "$BIN" provision --count 2 --tier nano --region eu --primary hetzner --standby vultr; echo "exit=$?"',
     )
-    await term.waitFor(/booting/)
+    // The spinner of the first pair in flight (a phase: creating, booting, joining, checking health).
+    await term.waitFor(/p-\w+: (primary|standby) [a-z ]+ on \w+\//)
     term.keys('C-c')
     await term.waitFor(/Press Ctrl-C again/)
     term.keys('C-c')
