@@ -211,28 +211,34 @@ describe('clawops watch with the real gateway', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ provider: 'hetzner', region, outage: true }),
     })
-    await sleep(2_000)
-    const r = clawops(['watch', '--once', '--heal', '--json'], env)
-    expect(r.code, r.stdout + r.stderr).toBeLessThan(2)
-    const incidents = ok('incident', 'list').incidents.filter(
-      (i: Json) => i.provider === 'hetzner' && i.region === region,
-    )
-    expect(incidents, r.stdout).toHaveLength(1)
+    const regional = () =>
+      ok('incident', 'list').incidents.filter((i: Json) => i.provider === 'hetzner' && i.region === region)
+    const failedOver = () =>
+      ok('ops', 'list', '--kind', 'failover').operations.filter((o: Json) =>
+        inRegion.some((i: Json) => o.summary.includes(i.pairId)),
+      )
+    const confirmations = () =>
+      ok('audit', 'log', '--action', 'failover', '--limit', '500').entries.filter(
+        (e: Json) => e.outcome === 'confirmation-required',
+      )
+    // Passes until watch has seen the outage (the gateway notices the nodes gone on its own clock,
+    // slower on a loaded machine) and acted on it; every pass keeps to one incident.
+    const outputs: string[] = []
+    for (const deadline = Date.now() + 90_000; ; ) {
+      await sleep(2_000)
+      const r = clawops(['watch', '--once', '--heal', '--json'], env)
+      outputs.push(r.stdout.slice(0, 2000))
+      expect(r.code, r.stdout + r.stderr).toBeLessThan(2)
+      expect(regional().length, r.stdout).toBeLessThanOrEqual(1)
+      if (regional().length === 1 && failedOver().length + confirmations().length > 0) break
+      if (Date.now() > deadline) throw new Error(`watch never acted on the outage:\n${outputs.join('\n')}`)
+    }
     const exposure = ok('incident', 'exposure', '--provider', 'hetzner', '--region', region)
     expect(exposure.providerStatus.indicator).not.toBe('none')
-    // A second pass finds the same incident, not a new one.
+    // A further pass finds the same incident, not a new one.
     clawops(['watch', '--once', '--heal', '--json'], env)
-    expect(
-      ok('incident', 'list').incidents.filter((i: Json) => i.provider === 'hetzner' && i.region === region),
-    ).toHaveLength(1)
+    expect(regional()).toHaveLength(1)
     // Failovers are bounded: beyond the blast radius they wait for a confirmation.
-    const failedOver = ok('ops', 'list', '--kind', 'failover').operations.filter((o: Json) =>
-      inRegion.some((i: Json) => o.summary.includes(i.pairId)),
-    )
-    const confirmations = ok('audit', 'log', '--action', 'failover', '--limit', '500').entries.filter(
-      (e: Json) => e.outcome === 'confirmation-required',
-    )
-    expect(failedOver.length + confirmations.length).toBeGreaterThan(0)
-    expect(failedOver.length).toBeLessThan(inRegion.length)
-  })
+    expect(failedOver().length).toBeLessThan(inRegion.length)
+  }, 240_000)
 })
