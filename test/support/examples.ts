@@ -55,6 +55,10 @@ const OFFLINE = new Set([
   'instance:show',
   'lab:seed',
   'lab:status',
+  'store:backup',
+  'store:migrate',
+  'store:restore',
+  'watch:status',
   'ops:list',
   'ops:resume',
   'ops:show',
@@ -79,29 +83,61 @@ const LIVE_READS = new Set([
   'incident:exposure',
   'config:show',
   'config:push:status',
+  'openclaw:versions',
 ])
 
-function classify(id: string, argv: string[], env: Record<string, string>): Pick<Example, 'mode' | 'why'> {
+/**
+ * The examples that change the fleet, run as written by the live test after its reads, in this order
+ * (one shared fleet: each leaves the next something to act on), with the exit each answers when it
+ * is not 0 and why. `confirm`: the example answers CONFIRMATION_REQUIRED, and the test then confirms
+ * that plan so the change itself is checked.
+ */
+export const CHANGES: readonly { line: string; exit?: number; why?: string; confirm?: true }[] = [
+  { line: 'clawops node approve' },
+  { line: 'clawops node approve --json' },
+]
+
+/** Examples that cannot run here, with the reason. */
+const PARSE_ONLY: Record<string, string> = {
+  'clawops watch --heal': 'the watch daemon: runs until it is stopped',
+  'clawops store copy --to postgresql://clawops@db.internal/fleet':
+    'a PostgreSQL server on another host (the --to-file example copies the same way into a file)',
+  'CLAWOPS_DATABASE_URL=postgresql://clawops@db.internal/fleet clawops store migrate --json':
+    'a PostgreSQL server on another host (the plain example migrates the home)',
+}
+
+function classify(
+  id: string,
+  line: string,
+  argv: string[],
+  env: Record<string, string>,
+): Pick<Example, 'mode' | 'why'> & { exit?: number } {
   const has = (f: string) => argv.some((a) => a === f || a.startsWith(`${f}=`))
-  if (has('--confirm'))
-    return { mode: 'parse', why: 'runs a plan confirmed earlier (a plan id from another run)' }
-  if (has('--deliver') || has('--voice'))
-    return { mode: 'parse', why: "sends the briefing to the operator's channels" }
-  if (Object.keys(env).length > 0) return { mode: 'parse', why: 'another home, given in the environment' }
-  if (id === 'lab:up' || id === 'lab:down') return { mode: 'parse', why: 'starts or stops a lab' }
-  if (id === 'watch' && !has('--print-systemd')) return { mode: 'parse', why: 'the watch daemon' }
-  if (id === 'watch') return { mode: 'offline', why: 'prints a unit file' }
+  const change = CHANGES.find((c) => c.line === line)
+  if (change)
+    return { mode: 'live', why: change.why ?? 'changes the fleet of the live test', exit: change.exit ?? 0 }
+  if (PARSE_ONLY[line]) return { mode: 'parse', why: PARSE_ONLY[line] }
+  if (has('--deliver')) return { mode: 'parse', why: "sends the briefing to the operator's channels" }
+  if (id === 'watch' && has('--print-systemd')) return { mode: 'offline', why: 'prints a unit file' }
   if (id === 'ops:resume' && argv.length > 2)
     return { mode: 'live', why: 'resumes an interrupted operation (the live test interrupts one)' }
   if (id === 'lab:seed' && argv.includes('--replace'))
     return { mode: 'offline', why: 'replaces the fleet of a throwaway home' }
   if (id === 'archive:prune' && has('--dry-run'))
     return { mode: 'offline', why: 'a plan over the archives of the home, nothing deleted' }
+  if (id === 'openclaw:versions' && has('--cached'))
+    return { mode: 'offline', why: 'the versions last recorded in the store' }
+  if (id === 'provider:prices' && !has('--refresh'))
+    return { mode: 'offline', why: 'the price lists kept in the home' }
+  if ((id === 'agents:install' || id === 'gateway:setup') && has('--file'))
+    return { mode: 'offline', why: "writes a gateway's config file (one in the home)" }
+  if (id === 'store:copy' && has('--to-file'))
+    return { mode: 'offline', why: 'copies the store into a new SQLite file named in a file of the home' }
   if (OFFLINE.has(id)) return { mode: 'offline', why: 'reads the store, or writes only the home' }
   if (LIVE_READS.has(id)) return { mode: 'live', why: 'reads through the gateway, a node or a status page' }
   if (has('--dry-run'))
     return { mode: 'live', why: 'a plan (reads the providers and the gateway), nothing done' }
-  return { mode: 'parse', why: 'changes the fleet; its --dry-run example runs' }
+  return { mode: 'parse', why: 'NOT YET CLASSIFIED' }
 }
 
 export function allExamples(): Example[] {
@@ -134,18 +170,27 @@ export function allExamples(): Example[] {
               c.id === 'openclaw:upgrade:rollback' && words.includes('--dry-run')
               ? 10
               : 0
-      out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit, ...classify(c.id, words, env) })
+      const { exit: changed, ...how } = classify(c.id, line, words, env)
+      out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit: changed ?? exit, ...how })
     }
   }
   return out
 }
 
-/** Replaces the examples' placeholder ids with real ones (by kind) and `~` with the home. */
+/**
+ * Replaces the examples' placeholders with real ones of the same kind: ids, plan ids (`plan`), the two
+ * archives of `archive prune` (`arc`, `arc2`), a backup's file name (`backup`); `~/.clawops` (the
+ * default home) and `~` with the home.
+ */
 export function substitute(argv: readonly string[], ids: Record<string, string>, home: string): string[] {
   return argv.map((a) =>
     a
+      .replace(/^~\/\.clawops(?=\/)/, home)
       .replace(/^~(?=\/)/, home)
-      .replace(/\b(i|p|op|inc|rq|sil|r|u)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
+      .replace(/\b(i|p|op|inc|rq|sil|r|u|arc)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
+      .replace(/\barc-3fz8k1qa2b\b/g, (m) => ids.arc2 ?? m)
+      .replace(/\bplan-(7k2m9x4q1d|3fz8k1qa2b)\b/g, (m) => ids.plan ?? m)
+      .replace(/\bfleet-20261205T060000000Z\.db$/, (m) => ids.backup ?? m)
       .replace(/\bu-3fz8k1qa\b/g, (m) => ids.user ?? m),
   )
 }
