@@ -10,7 +10,7 @@ import { type Interfaces, Parser } from '@oclif/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
-import { allExamples, type Example, ROOT, substitute } from '../support/examples.js'
+import { allExamples, CHANGES, type Example, PARSE_ONLY, ROOT, substitute } from '../support/examples.js'
 
 const examples = allExamples()
 
@@ -39,6 +39,10 @@ describe('the --help examples', () => {
     expect(modes.offline?.length).toBeGreaterThan(40)
     expect(modes.live?.length).toBeGreaterThan(10)
     for (const e of modes.parse ?? []) expect(e.why, e.line).toBeTruthy()
+    // Every example the tables name is one of today's examples (an edited example is not dropped).
+    const lines = new Set(examples.map((e) => e.line))
+    for (const line of [...CHANGES.map((c) => c.line), ...Object.keys(PARSE_ONLY)])
+      expect(lines).toContain(line)
   })
 
   it('the parse check itself refuses an unknown flag, a missing argument and a bad value', async () => {
