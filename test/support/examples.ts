@@ -1,12 +1,13 @@
 /**
- * Every example of every command's `--help`, as a shell would read it, and how the tests try it:
+ * Every example of every command's `--help`, as a shell would read it, and how the tests run it:
  * - `offline`: runs as written against a lab-seeded home (no gateway, no cloud): reads, and the
- *   mutations that only write the home (silences, lab seed);
- * - `live`: needs the operator's gateway or the cloud (live reads from gf-clawnode, dry runs whose
- *   plans read the providers): runs against a lab started once by test/integration/lab/examples;
- * - `parse`: changes a fleet, starts a lab or a daemon, or sends messages; only checked to parse
- *   (the command exists and takes exactly these flags and arguments), with the reason.
- * Placeholder ids in the examples (i-7k2m9x4q1d …) are replaced by ids of the same kind from the home.
+ *   changes that only write the home (silences, lab seed, the store's backup, copy and restore);
+ * - `live`: needs the operator's gateway or the cloud: runs as written against the lab started once
+ *   by test/integration/lab/examples: live reads and dry runs first, then the examples that change
+ *   the fleet (CHANGES, in order);
+ * - `parse`: cannot run here (PARSE_ONLY and --deliver, each with the reason); only checked to parse.
+ * Placeholders in the examples (i-7k2m9x4q1d, plan-3fz8k1qa2b …) are replaced by real ones of the
+ * same kind (substitute()).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -254,7 +255,6 @@ function classify(
   id: string,
   line: string,
   argv: string[],
-  env: Record<string, string>,
 ): Pick<Example, 'mode' | 'why'> & { exit?: number } {
   const has = (f: string) => argv.some((a) => a === f || a.startsWith(`${f}=`))
   const change = CHANGES.find((c) => c.line === line)
@@ -285,7 +285,8 @@ function classify(
   if (LIVE_READS.has(id)) return { mode: 'live', why: 'reads through the gateway, a node or a status page' }
   if (has('--dry-run'))
     return { mode: 'live', why: 'a plan (reads the providers and the gateway), nothing done' }
-  return { mode: 'parse', why: 'NOT YET CLASSIFIED' }
+  // A new example that changes the fleet: the cli test fails until it is in CHANGES (or PARSE_ONLY).
+  return { mode: 'parse', why: 'not run: add it to CHANGES, in the order it can run' }
 }
 
 export function allExamples(): Example[] {
@@ -318,7 +319,7 @@ export function allExamples(): Example[] {
               c.id === 'openclaw:upgrade:rollback' && words.includes('--dry-run')
               ? 10
               : 0
-      const { exit: changed, ...how } = classify(c.id, line, words, env)
+      const { exit: changed, ...how } = classify(c.id, line, words)
       out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit: changed ?? exit, ...how })
     }
   }

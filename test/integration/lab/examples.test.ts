@@ -1,10 +1,12 @@
 /**
  * Against one lab started for this file: every --help example that needs the gateway or the cloud
- * (live reads from gf-clawnode and the status pages, dry runs whose plans read the providers) runs
- * as written, with ids from this fleet in place of the placeholders; and Ctrl-C in a real terminal
- * (tmux) during a provision: the first stops it after the step in flight (journaled, INTERRUPTED,
- * the `ops resume` command named), a second stops at once; both are resumed by the `ops resume`
- * examples to the end, without a second server.
+ * runs as written, with ids from this fleet in place of the placeholders: live reads and dry runs;
+ * Ctrl-C in a real terminal (tmux) during a provision: the first stops it after the step in flight
+ * (journaled, INTERRUPTED, the `ops resume` command named), a second stops at once; both are resumed
+ * by the `ops resume` examples to the end, without a second server; then every example that changes
+ * the fleet, in an order that leaves each something to act on (CHANGES), with the exit it answers, the
+ * plan ids of the `--confirm` examples taken from the same command run without it, and the lab taken
+ * down by the `lab down` examples.
  */
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
