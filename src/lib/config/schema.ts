@@ -4,6 +4,7 @@
  * in clear: a `*Env` key names the environment variable that holds the secret.
  */
 import { z } from 'zod'
+import { IDENTITY_MAX, isIdentity } from '../domain/identity.js'
 import { ProviderSchema } from '../domain/provider.js'
 import {
   DEFAULT_CONFIRMATION_TTL_MINUTES,
@@ -414,6 +415,19 @@ export const ConfigSchema = z
       })
       .strict()
       .refine((s) => !(s.url && s.urlFile), 'set url or urlFile, not both')
+      .optional(),
+    /**
+     * The human who runs clawops from this home, as the audit trail, plans and the team feed name
+     * them (CLAWOPS_OPERATOR comes first; the default is the OS user at the host, e.g. ada@laptop).
+     */
+    operator: z
+      .object({
+        name: z
+          .string()
+          .refine(isIdentity, `1 to ${IDENTITY_MAX} characters: letters, digits and . _ @ + -`)
+          .optional(),
+      })
+      .strict()
       .optional(),
     /** Present when this home belongs to a lab (`clawops lab up` writes it). */
     lab: z

@@ -33,11 +33,16 @@ const LEASE_RENEW_MS = 10_000
 
 export function viewOperation(ctx: Context, op: Operation): OperationView {
   const ops = ctx.store().repo(Operations)
+  const stored = ctx.store().repo(Plans).get(op.planId)
+  const c = stored?.confirmation
   return {
     id: op.id,
     kind: op.kind,
     planId: op.planId,
     actor: op.actor,
+    identity: op.identity,
+    plannedBy: stored ? { actor: stored.plan.actor, identity: stored.plan.identity } : null,
+    confirmedBy: c ? { actor: c.by, identity: c.identity, at: c.at } : null,
     state: op.state,
     summary: op.summary,
     counts: ops.stepCounts(op.id),
@@ -83,6 +88,7 @@ export function authorizeRun(
   const refuse = (code: 'POLICY_DENIED' | 'CONFIRMATION_REQUIRED', message: string, details: object) => {
     audit.append({
       actor: runner,
+      identity: ctx.identity,
       action: opts.control ? `${kind.action}.${opts.control}` : kind.action,
       target: null,
       opId: op.id,
@@ -136,11 +142,11 @@ export function authorizeRun(
         },
       )
     }
-    store.repo(Plans).confirm(op.planId, runner, ctx.now())
+    store.repo(Plans).confirm(op.planId, ctx.who, ctx.now())
     return { confirmed: true }
   }
   if (opts.yes && runner === 'operator') {
-    store.repo(Plans).confirm(op.planId, runner, ctx.now())
+    store.repo(Plans).confirm(op.planId, ctx.who, ctx.now())
     return { confirmed: true }
   }
   if (confirmationLive(ctx, stored)) return { confirmed: true }
@@ -232,6 +238,7 @@ export async function runOperation(
         ops.finishStep(opId, step.seq, { state: 'failed', error: body })
         audit.append({
           actor: runner,
+          identity: ctx.identity,
           action: `${op.kind}.${step.name}`,
           target: step.target,
           opId,
@@ -294,6 +301,7 @@ export async function runOperation(
         ops.startStep(opId, step.seq)
         audit.append({
           actor: runner,
+          identity: ctx.identity,
           action: `${op.kind}.${step.name}`,
           target: step.target,
           opId,
@@ -313,6 +321,7 @@ export async function runOperation(
         audit: (e) =>
           audit.append({
             actor: runner,
+            identity: ctx.identity,
             action: e.action,
             target: e.target ?? step.target,
             opId,
@@ -329,6 +338,7 @@ export async function runOperation(
           ops.finishStep(opId, step.seq, { state: 'done', result: result ?? null })
           audit.append({
             actor: runner,
+            identity: ctx.identity,
             action: `${op.kind}.${step.name}`,
             target: step.target,
             opId,
@@ -381,6 +391,7 @@ export async function runOperation(
       }
       audit.append({
         actor: runner,
+        identity: ctx.identity,
         action: op.kind,
         target: null,
         opId,

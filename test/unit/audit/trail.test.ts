@@ -10,6 +10,7 @@ function seed(n: number) {
   for (let i = 1; i <= n; i++) {
     trail.append({
       actor: i % 2 ? 'guardian' : 'commander',
+      identity: i % 2 ? 'guardian' : 'commander',
       action: 'instance.restart',
       target: `i-${i}`,
       outcome: 'ok',
@@ -90,6 +91,7 @@ describe('audit trail', () => {
   it('never stores secrets in details', () => {
     const e = trail.append({
       actor: 'operator',
+      identity: 'ada@laptop',
       action: 'gateway.setup',
       outcome: 'ok',
       details: { url: 'ws://x', token: 'hunter2', nested: { apiKey: 'k', hooksToken: 's' } },
@@ -100,7 +102,13 @@ describe('audit trail', () => {
 
   it('filters by actor, target, action prefix and time', () => {
     seed(6)
-    trail.append({ actor: 'forge', action: 'provision.create', target: 'p-1', outcome: 'intent' })
+    trail.append({
+      actor: 'forge',
+      identity: 'forge',
+      action: 'provision.create',
+      target: 'p-1',
+      outcome: 'intent',
+    })
     expect(trail.query({ actor: 'guardian' })).toHaveLength(3)
     expect(trail.query({ target: 'i-2' })).toHaveLength(1)
     expect(trail.query({ action: 'provision' }).map((e) => e.action)).toEqual(['provision.create'])

@@ -209,7 +209,7 @@ describe('node approve', () => {
       engine.permit(ctx, 'node.approve')
       const decisions = await reviewPendingJoins(
         world.gateway as never,
-        auditedJoinRegistry(ctx.store(), ctx.actor),
+        auditedJoinRegistry(ctx.store(), ctx.who),
       )
       expect(decisions).toEqual([expect.objectContaining({ action: 'approved', instanceId: p.primary.id })])
       const approve = world.calls.find((c) => c.name === 'device.pair.approve')!
