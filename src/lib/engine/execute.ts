@@ -16,6 +16,7 @@ import type { Actor } from '../domain/actor.js'
 import type { Operation, OperationState, OperationStep } from '../domain/operation.js'
 import type { PlanBody } from '../domain/plan.js'
 import { type ErrorBody, toErrorBody, UserError } from '../errors.js'
+import { emitOperationEvent } from '../events/operation.js'
 import { newId } from '../ids.js'
 import { check, type PolicyDecision } from '../policy/check.js'
 import { grantOf, ROLES } from '../policy/roles.js'
@@ -388,6 +389,13 @@ export async function runOperation(
         ops.setState(opId, 'running')
       } else {
         ops.setState(opId, state, state === 'done' ? null : { failed: counts.failed, notRun: unfinished })
+        emitOperationEvent(
+          store,
+          ctx.watchSettings(),
+          { id: opId, kind: op.kind, planId: op.planId, summary: op.summary, ...ctx.who },
+          { phase: 'ended', state, counts },
+          ctx.now(),
+        )
       }
       audit.append({
         actor: runner,

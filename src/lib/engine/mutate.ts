@@ -10,6 +10,7 @@ import canonicalize from 'canonicalize'
 import type { Context } from '../context.js'
 import type { Plan, PlanBody } from '../domain/plan.js'
 import { UserError } from '../errors.js'
+import { emitOperationEvent } from '../events/operation.js'
 import { newId } from '../ids.js'
 import { check, type PolicyDecision } from '../policy/check.js'
 import { grantOf, ROLES } from '../policy/roles.js'
@@ -207,6 +208,13 @@ export async function mutate<P>(
         { id: opId, kind: kind.kind, planId: plan.id, ...ctx.who, params, summary: plan.summary },
         plan.steps,
       )
+    emitOperationEvent(
+      store,
+      ctx.watchSettings(),
+      { id: opId, kind: kind.kind, planId: plan.id, summary: plan.summary, ...ctx.who },
+      { phase: 'started' },
+      ctx.now(),
+    )
     audit.append({
       ...ctx.who,
       action: kind.action,
