@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import canonicalize from 'canonicalize'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import type { Store } from '../../../src/lib/store/store.js'
@@ -52,6 +54,52 @@ describe('audit trail', () => {
       ok: false,
       firstBad: { seq: 4, reason: expect.stringContaining('edited') },
     })
+  })
+
+  it('covers the identity: changing who acted, or removing it, breaks the chain', () => {
+    seed(4)
+    tamper(`UPDATE audit SET identity = 'mallory@x' WHERE seq = 2`)
+    expect(trail.verify()).toMatchObject({ ok: false, firstBad: { seq: 2 } })
+  })
+
+  it('keeps verifying entries written before identities (identity NULL hashes as before)', () => {
+    seed(3)
+    // An entry as clawops wrote it before migration 18: its hash over the fields it had then.
+    const last = trail.query().at(-1)!
+    const old = {
+      seq: 4,
+      ts: new Date().toISOString(),
+      actor: 'operator',
+      action: 'gateway.setup',
+      target: null,
+      opId: null,
+      planId: null,
+      outcome: 'ok' as const,
+      details: null,
+      prevHash: last.hash,
+    }
+    const hash = createHash('sha256').update(canonicalize(old)!).digest('hex')
+    tamper(
+      `INSERT INTO audit (seq, ts, actor, action, target, op_id, plan_id, outcome, details, prev_hash, hash)
+       VALUES (4, '${old.ts}', 'operator', 'gateway.setup', NULL, NULL, NULL, 'ok', 'null', '${last.hash}', '${hash}')`,
+    )
+    store.db
+      .prepare("UPDATE meta SET value = ? WHERE key = 'audit.head'")
+      .run(JSON.stringify({ seq: 4, hash }))
+    expect(trail.verify()).toMatchObject({ ok: true, entries: 4 })
+    expect(trail.query().at(-1)).toMatchObject({ seq: 4, identity: null })
+    // And the next entry, with an identity, chains on.
+    trail.append({ actor: 'operator', identity: 'ada@laptop', action: 'x', outcome: 'ok' })
+    expect(trail.verify()).toMatchObject({ ok: true, entries: 5 })
+  })
+
+  it('filters by role or by identity', () => {
+    trail.append({ actor: 'operator', identity: 'ada@laptop', action: 'a', outcome: 'ok' })
+    trail.append({ actor: 'operator', identity: 'bob@desk', action: 'b', outcome: 'ok' })
+    trail.append({ actor: 'guardian', identity: 'guardian', action: 'c', outcome: 'ok' })
+    expect(trail.query({ actor: 'operator' }).map((e) => e.action)).toEqual(['a', 'b'])
+    expect(trail.query({ actor: 'bob@desk' }).map((e) => e.action)).toEqual(['b'])
+    expect(trail.count({ actor: 'guardian' })).toBe(1)
   })
 
   it('names a removed entry', () => {
