@@ -113,7 +113,7 @@ describe('a feed webhook URL', () => {
     )
     for (const bad of ['http://discord.com/api/webhooks/1/s3cr3t', 'not a url s3cr3t', '']) {
       const e = refused(() => feedUrl(cfg, 'eng', { ENG_WEBHOOK: bad }))
-      expect(JSON.stringify(e.toJSON?.() ?? e.message)).not.toContain('s3cr3t')
+      expect(JSON.stringify(e.toBody())).not.toContain('s3cr3t')
     }
     const file = join(home, 'hook')
     writeFileSync(file, secret)
