@@ -408,8 +408,17 @@ export function resolveIdentity(actor: Actor, cfg: Config, env: NodeJS.ProcessEn
     return id === undefined ? actor : parseIdentity(id, `watch.agents.${actor}.agentId`)
   }
   const fromEnv = env.CLAWOPS_OPERATOR
-  if (fromEnv !== undefined && fromEnv !== '') return parseIdentity(fromEnv, 'CLAWOPS_OPERATOR')
-  if (cfg.operator?.name) return cfg.operator.name
+  const named =
+    fromEnv !== undefined && fromEnv !== '' ? parseIdentity(fromEnv, 'CLAWOPS_OPERATOR') : cfg.operator?.name
+  if (named !== undefined) {
+    // A human named `guardian` would read as the agent in every list and filter.
+    if (isActor(named) && named !== 'operator') {
+      throw new UserError('INVALID_INPUT', `the operator's name "${named}" is an agent role`, {
+        hint: 'Name the operator after the person (e.g. ada@laptop), not a role.',
+      })
+    }
+    return named
+  }
   let user = 'user'
   try {
     user = userInfo().username

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
+import { isActor } from '../domain/actor.js'
 import type { AuditEntry, AuditOutcome } from '../domain/audit.js'
 import { redactSecrets } from '../redact.js'
 import type { Store } from './store.js'
@@ -83,7 +84,7 @@ export function hashEntry(e: Omit<AuditEntry, 'hash'>): string {
 }
 
 export interface AuditFilter {
-  /** A role or an identity. */
+  /** A role (its name) or an identity (anything else). */
   actor?: string
   target?: string
   action?: string
@@ -173,9 +174,10 @@ export class AuditTrail {
       where.push(`${col} = ?`)
       params.push(v)
     }
+    // A role's name is the role (never a human who took it as a name: see resolveIdentity).
     if (f.actor !== undefined) {
-      where.push('(actor = ? OR identity = ?)')
-      params.push(f.actor, f.actor)
+      where.push(isActor(f.actor) ? 'actor = ?' : 'identity = ?')
+      params.push(f.actor)
     }
     eq('target', f.target)
     eq('op_id', f.opId)

@@ -3,6 +3,7 @@
  * before it touches anything and done after, so `clawops ops resume` knows exactly where a crashed
  * run stopped.
  */
+import { isActor } from '../domain/actor.js'
 import type { Operation, OperationState, OperationStep, StepState } from '../domain/operation.js'
 import type { PlanStep } from '../domain/plan.js'
 import { cached } from './statement-cache.js'
@@ -328,8 +329,8 @@ function opFilter(f: OperationFilter): { where: string; params: (string | number
     params.push(f.kind)
   }
   if (f.actor) {
-    where.push('(actor = ? OR identity = ?)')
-    params.push(f.actor, f.actor)
+    where.push(isActor(f.actor) ? 'actor = ?' : 'identity = ?')
+    params.push(f.actor)
   }
   return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params }
 }

@@ -52,6 +52,9 @@ describe('identities', () => {
       expect((err as UserError).message).toBe('CLAWOPS_OPERATOR is not a valid identity')
     }
     expect(() => parseIdentity('x'.repeat(64), 'x')).not.toThrow()
+    // A human may not pass for an agent.
+    expect(() => ctx({ env: { CLAWOPS_OPERATOR: 'guardian' } })).toThrow(/is an agent role/)
+    expect(() => ctx({ config: { operator: { name: 'forge' } } })).toThrow(/is an agent role/)
     expect(ConfigSchema.safeParse({ ...DEFAULT_CONFIG, operator: { name: 'a b' } }).success).toBe(false)
   })
 
