@@ -16,7 +16,7 @@ import type { Config } from './config/schema.js'
 import { readSecretFile } from './config/secret-file.js'
 import { type WatchSettings, watchSettings } from './config/watch-settings.js'
 import { ACTORS, type Actor, isActor } from './domain/actor.js'
-import { defaultIdentity, parseIdentity } from './domain/identity.js'
+import { defaultIdentity, isIdentity, parseIdentity } from './domain/identity.js'
 import type { Provider } from './domain/provider.js'
 import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
@@ -404,8 +404,11 @@ export function assertHomeIsDirectory(home: string): void {
  */
 export function resolveIdentity(actor: Actor, cfg: Config, env: NodeJS.ProcessEnv): string {
   if (actor !== 'operator') {
-    const id = cfg.watch?.agents?.[actor]?.agentId
-    return id === undefined ? actor : parseIdentity(id, `watch.agents.${actor}.agentId`)
+    const id = cfg.watch?.agents?.[actor]?.agentId ?? actor
+    if (isIdentity(id)) return id
+    throw new UserError('CONFIG_INVALID', `watch.agents.${actor}.agentId is not a valid identity`, {
+      hint: 'Agent ids are letters, digits and . _ @ + - (at most 64), as OpenClaw names agents.',
+    })
   }
   const fromEnv = env.CLAWOPS_OPERATOR
   const named =

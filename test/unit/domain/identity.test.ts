@@ -33,6 +33,9 @@ describe('identities', () => {
       config: { watch: { agents: { forge: { agentId: 'forge-eu' } } } },
     })
     expect(c.who).toEqual({ actor: 'forge', identity: 'forge-eu' })
+    expect(() =>
+      ctx({ actor: 'forge', config: { watch: { agents: { forge: { agentId: 'forge eu' } } } } }),
+    ).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }))
     // Watch heals as Guardian: the derived context is Guardian's identity, not the operator's.
     expect(ctx({ env: { CLAWOPS_OPERATOR: 'ada@laptop' } }).as('guardian').identity).toBe('guardian')
   })
