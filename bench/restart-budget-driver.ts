@@ -38,12 +38,23 @@ store.tx(() => {
     t += spacing
     const inst = pairs[i % pairsN]!.primary
     const id = `op-h${i}`
-    ops.create({ id, kind: 'heal', planId: `plan-h${i}`, actor: 'guardian', params: {}, summary: '' }, [
-      { name: 'verify', target: inst.id, input: {} },
-      { name: 'restart', target: inst.id, input: {} },
-      { name: 'confirm', target: inst.id, input: {} },
-      { name: 'escalate', target: inst.pairId, input: {} },
-    ])
+    ops.create(
+      {
+        id,
+        kind: 'heal',
+        planId: `plan-h${i}`,
+        actor: 'guardian',
+        identity: 'guardian',
+        params: {},
+        summary: '',
+      },
+      [
+        { name: 'verify', target: inst.id, input: {} },
+        { name: 'restart', target: inst.id, input: {} },
+        { name: 'confirm', target: inst.id, input: {} },
+        { name: 'escalate', target: inst.pairId, input: {} },
+      ],
+    )
     for (const seq of [1, 2, 3, 4]) {
       ops.startStep(id, seq)
       ops.finishStep(id, seq, { state: 'done', result: {} })

@@ -7,7 +7,7 @@
  */
 
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, hostname, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { DEFAULT_CONFIG } from './config/defaults.js'
@@ -16,6 +16,7 @@ import type { Config } from './config/schema.js'
 import { readSecretFile } from './config/secret-file.js'
 import { type WatchSettings, watchSettings } from './config/watch-settings.js'
 import { ACTORS, type Actor, isActor } from './domain/actor.js'
+import { defaultIdentity, isIdentity, parseIdentity } from './domain/identity.js'
 import type { Provider } from './domain/provider.js'
 import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
@@ -47,6 +48,8 @@ export interface ContextOptions {
   home?: string
   env?: NodeJS.ProcessEnv
   actor?: string
+  /** Who acts under the role; resolved from the environment and config when absent (see `resolveIdentity`). */
+  identity?: string
   format?: OutputFormat
   stream?: boolean
   clock?: () => Date
@@ -69,6 +72,8 @@ export class Context {
   readonly home: string
   readonly env: NodeJS.ProcessEnv
   readonly actor: Actor
+  /** Who acts: the operator's name, or the agent's id; the role (`actor`) is what policy judges. */
+  readonly identity: string
   readonly format: OutputFormat
   readonly stream: boolean
   readonly clock: () => Date
@@ -101,6 +106,15 @@ export class Context {
     this.given = opts.services ?? {}
     this.trustEnv = opts.trustEnv ?? this.actor === 'operator'
     this.daemon = opts.daemon ?? false
+    this.identity =
+      opts.identity !== undefined
+        ? parseIdentity(opts.identity, 'the identity')
+        : resolveIdentity(this.actor, this.cfg, this.trustEnv ? this.env : {})
+  }
+
+  /** The role and the identity, as an audit entry, a plan or an operation records them. */
+  get who(): { actor: Actor; identity: string } {
+    return { actor: this.actor, identity: this.identity }
   }
 
   /** A context whose config is read (and validated) from the home's config file. */
@@ -307,7 +321,7 @@ export class Context {
       ])
       const link = await this.gateway('admin')
       const logger = (await this.logger()).child({ component: 'join' })
-      const joins = await Joins.start(await link.get(), auditedJoinRegistry(this.store(), this.actor), logger)
+      const joins = await Joins.start(await link.get(), auditedJoinRegistry(this.store(), this.who), logger)
       this.defer(() => joins.stop())
       return joins
     })().catch((err: unknown) => {
@@ -380,6 +394,41 @@ export function assertHomeIsDirectory(home: string): void {
       details: { home },
     })
   }
+}
+
+/**
+ * Who acts under `actor`. An agent is its gateway agent id (`watch.agents.<role>.agentId`, default
+ * the role's name), from the config alone: OpenClaw's exec gives a command no agent or session id it
+ * could not also set itself. The operator is CLAWOPS_OPERATOR (only from a trusted environment), else
+ * the config's `operator.name`, else the OS user at the host.
+ */
+export function resolveIdentity(actor: Actor, cfg: Config, env: NodeJS.ProcessEnv): string {
+  if (actor !== 'operator') {
+    const id = cfg.watch?.agents?.[actor]?.agentId ?? actor
+    if (isIdentity(id)) return id
+    throw new UserError('CONFIG_INVALID', `watch.agents.${actor}.agentId is not a valid identity`, {
+      hint: 'Agent ids are letters, digits and . _ @ + - (at most 64), as OpenClaw names agents.',
+    })
+  }
+  const fromEnv = env.CLAWOPS_OPERATOR
+  const named =
+    fromEnv !== undefined && fromEnv !== '' ? parseIdentity(fromEnv, 'CLAWOPS_OPERATOR') : cfg.operator?.name
+  if (named !== undefined) {
+    // A human named `guardian` would read as the agent in every list and filter.
+    if (isActor(named) && named !== 'operator') {
+      throw new UserError('INVALID_INPUT', `the operator's name "${named}" is an agent role`, {
+        hint: 'Name the operator after the person (e.g. ada@laptop), not a role.',
+      })
+    }
+    return named
+  }
+  let user = 'user'
+  try {
+    user = userInfo().username
+  } catch {
+    // A uid with no passwd entry (some containers): the host still tells machines apart.
+  }
+  return defaultIdentity(user, hostname())
 }
 
 export function resolveActor(name: string | undefined): Actor {

@@ -3,6 +3,7 @@
  * target is a new SQLite file; in `cli-pg` a SQLite fleet moves to PostgreSQL, and a PostgreSQL fleet
  * back to a SQLite file (the verified copy the backup refusal points to).
  */
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../src/lib/store/migrations.js'
@@ -79,4 +80,34 @@ describe('store copy and store migrate', () => {
       }
     },
   )
+})
+
+describe('operators as identities on one shared store', () => {
+  // Two machines: two homes, each its own operator (one named by CLAWOPS_OPERATOR, one by the
+  // config's operator.name), both on one PostgreSQL database.
+  it.runIf(onPostgres())('names who acted, and audit log --actor finds them from either machine', () => {
+    const url = freshSchemaUrl()
+    const homeB = tempHome()
+    writeFileSync(join(homeB, 'config.json'), JSON.stringify({ operator: { name: 'bob@host-b' } }))
+    const a = { CLAWOPS_HOME: tempHome(), CLAWOPS_DATABASE_URL: url, CLAWOPS_OPERATOR: 'ada@host-a' }
+    const b = { CLAWOPS_HOME: homeB, CLAWOPS_DATABASE_URL: url }
+    const silence = (env: Record<string, string>, reason: string) =>
+      clawops(['silence', 'add', '--provider', 'hetzner', '--for', '30m', '--reason', reason, '--json'], env)
+    expect(silence(a, 'from a').code).toBe(0)
+    expect(silence(b, 'from b').code).toBe(0)
+    const log = (env: Record<string, string>, actor: string) =>
+      (clawops(['audit', 'log', '--actor', actor, '--json'], env).json as Json).data.entries as Json[]
+    // Each machine sees what the other did, under the other's name; the role matches both.
+    const ada = log(b, 'ada@host-a')
+    const bob = log(a, 'bob@host-b')
+    expect(ada.length).toBeGreaterThan(0)
+    expect(bob.length).toBeGreaterThan(0)
+    expect(ada.every((e) => e.actor === 'operator' && e.identity === 'ada@host-a')).toBe(true)
+    expect(bob.every((e) => e.actor === 'operator' && e.identity === 'bob@host-b')).toBe(true)
+    expect(new Set(log(b, 'operator').map((e) => e.identity))).toEqual(new Set(['ada@host-a', 'bob@host-b']))
+    // The identities are in the hash chain, and the chain holds.
+    expect((clawops(['audit', 'verify', '--json'], a).json as Json).data.ok).toBe(true)
+    const ops = (clawops(['ops', 'list', '--json'], b).json as Json).data.operations as Json[]
+    expect(ops.map((o) => o.identity).sort()).toEqual(['ada@host-a', 'bob@host-b'])
+  })
 })

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core'
 import { ClawopsCommand } from '../../lib/cli/base-command.js'
 import { pageFlags } from '../../lib/cli/flags.js'
-import { ACTORS } from '../../lib/domain/actor.js'
+import { isActor } from '../../lib/domain/actor.js'
 import type { AuditEntry } from '../../lib/domain/audit.js'
+import { parseIdentity } from '../../lib/domain/identity.js'
 import { parseSince } from '../../lib/domain/time.js'
 import { type PageInfo, pageFooter, pageSize } from '../../lib/output/page.js'
 import { paintState } from '../../lib/output/style.js'
@@ -21,6 +22,10 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
       command: '<%= config.bin %> audit log --actor guardian --since 24h',
     },
     {
+      description: 'What one operator did, from any machine sharing the store',
+      command: '<%= config.bin %> audit log --actor ada@laptop',
+    },
+    {
       description: 'Everything that touched one instance, as JSON',
       command: '<%= config.bin %> audit log --instance i-7k2m9x4q1d --json',
     },
@@ -30,7 +35,10 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
     },
   ]
   static override flags = {
-    actor: Flags.option({ options: ACTORS, summary: 'Only entries by this actor.' })(),
+    actor: Flags.string({
+      summary:
+        'Only entries by this role (operator, guardian, …) or this identity (ada@laptop, an agent id).',
+    }),
     instance: Flags.string({ summary: 'Only entries whose target is this instance (or pair) id.' }),
     action: Flags.string({
       summary: 'Only this action and its sub-actions, e.g. teardown or provision.create.',
@@ -45,7 +53,8 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
   protected async execute(): Promise<Result> {
     const f = this.flags
     const since = f.since ? parseSince(f.since, this.ctx.clock()) : undefined
-    const filter = { actor: f.actor, target: f.instance, action: f.action, since, opId: f.op }
+    const actor = f.actor === undefined || isActor(f.actor) ? f.actor : parseIdentity(f.actor, '--actor')
+    const filter = { actor, target: f.instance, action: f.action, since, opId: f.op }
     const trail = this.ctx.store().repo(AuditTrail)
     const entries = trail.query({ ...filter, limit: pageSize(f, 100) ?? Number.MAX_SAFE_INTEGER })
     const total = trail.count(filter)
@@ -59,6 +68,7 @@ export default class AuditLog extends ClawopsCommand<typeof AuditLog, Result> {
         { header: 'Seq', get: (e) => e.seq },
         { header: 'Time', get: (e) => e.ts },
         { header: 'Actor', get: (e) => e.actor },
+        { header: 'Identity', get: (e) => e.identity },
         { header: 'Action', get: (e) => e.action },
         { header: 'Target', get: (e) => e.target },
         { header: 'Outcome', get: (e) => paintState(e.outcome) },

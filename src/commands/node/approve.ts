@@ -22,7 +22,7 @@ export default class NodeApprove extends ClawopsCommand<typeof NodeApprove, Resu
     engine.permit(this.ctx, 'node.approve')
     const client = await (await this.ctx.gateway('admin')).get()
     return {
-      decisions: await reviewPendingJoins(client, auditedJoinRegistry(this.ctx.store(), this.ctx.actor)),
+      decisions: await reviewPendingJoins(client, auditedJoinRegistry(this.ctx.store(), this.ctx.who)),
     }
   }
 

@@ -72,6 +72,7 @@ export default class OpsList extends ClawopsCommand<typeof OpsList, Result> {
         { header: 'Kind', get: (o) => o.kind },
         { header: 'State', get: (o) => paintState(o.state) },
         { header: 'Actor', get: (o) => o.actor },
+        { header: 'Identity', get: (o) => o.identity },
         { header: 'Summary', get: (o) => o.summary },
         { header: 'Created', get: (o) => o.createdAt },
         {

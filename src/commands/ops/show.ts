@@ -24,7 +24,11 @@ export default class OpsShow extends ClawopsCommand<typeof OpsShow, OperationVie
   }
 
   protected render(v: OperationView): string {
-    const head = `${v.id} ${v.kind} ${paintState(v.state)} — ${v.summary} (by ${v.actor}, plan ${v.planId})\n`
+    const who = (w: { actor: string; identity: string | null }) =>
+      w.identity ? `${w.identity} as ${w.actor}` : w.actor
+    const planned = v.plannedBy ? `; planned by ${who(v.plannedBy)}` : ''
+    const confirmed = v.confirmedBy ? `; confirmed by ${who(v.confirmedBy)} at ${v.confirmedBy.at}` : ''
+    const head = `${v.id} ${v.kind} ${paintState(v.state)} — ${v.summary} (by ${who(v)}, plan ${v.planId}${planned}${confirmed})\n`
     const steps = renderTable(
       [
         { header: 'Step', get: (s) => s.seq },

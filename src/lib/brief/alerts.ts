@@ -282,7 +282,7 @@ export class OperatorAlerts {
       .repo(AuditTrail)
       .append({
         // Alerts are the Briefer's proactive communications, whichever process sends them.
-        actor: 'briefer',
+        ...this.ctx.as('briefer').who,
         action: 'brief.alert',
         target: `${d.channel}:${d.target}`,
         outcome: x.state === 'sent' || x.state === 'queued' ? 'ok' : 'failed',

@@ -28,7 +28,7 @@ export function assertMayDeliver(ctx: Context, action: 'brief.deliver' = 'brief.
     .store()
     .repo(AuditTrail)
     .append({
-      actor: ctx.actor,
+      ...ctx.who,
       action,
       outcome: 'denied',
       details: { rules: ['role-permission'] },
@@ -110,7 +110,7 @@ export async function deliverBriefing(
   const audit = ctx.store().repo(AuditTrail)
   for (const x of outcomes) {
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'brief.deliver',
       target: `${x.channel}:${x.target}`,
       outcome: x.state === 'sent' || x.state === 'queued' ? 'ok' : 'failed',

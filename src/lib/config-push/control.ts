@@ -55,7 +55,7 @@ export async function pauseRollout(
   store.tx(() => {
     rollouts.setStatus(r.id, state === 'running' ? 'pausing' : 'paused', why)
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: `${actionOf(r)}.pause`,
       target: r.id,
       opId: r.opId,
@@ -109,7 +109,7 @@ export async function resumeRollout(
     store.tx(() => {
       rollouts.setStatus(r.id, 'running', null)
       store.repo(AuditTrail).append({
-        actor: ctx.actor,
+        ...ctx.who,
         action: `${actionOf(r)}.resume`,
         target: r.id,
         opId: r.opId,
@@ -135,7 +135,7 @@ export async function resumeRollout(
     }
     rollouts.setStatus(r.id, 'running', null)
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: `${actionOf(r)}.resume`,
       target: r.id,
       opId: r.opId,

@@ -121,6 +121,7 @@ function finish(env: InstanceEnv, t: RolloutTarget, v: Verdict): RolloutTarget {
     })
     store.repo(AuditTrail).append({
       actor: env.actor,
+      identity: env.ctx.identity,
       action: env.action,
       target: t.instanceId,
       opId: env.opId,

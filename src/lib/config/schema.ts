@@ -4,6 +4,8 @@
  * in clear: a `*Env` key names the environment variable that holds the secret.
  */
 import { z } from 'zod'
+import { EventTypeSchema, SEVERITIES } from '../domain/event.js'
+import { IDENTITY_MAX, isIdentity } from '../domain/identity.js'
 import { ProviderSchema } from '../domain/provider.js'
 import {
   DEFAULT_CONFIRMATION_TTL_MINUTES,
@@ -414,6 +416,51 @@ export const ConfigSchema = z
       })
       .strict()
       .refine((s) => !(s.url && s.urlFile), 'set url or urlFile, not both')
+      .optional(),
+    /**
+     * The human who runs clawops from this home, as the audit trail, plans and the team feed name
+     * them (CLAWOPS_OPERATOR comes first; the default is the OS user at the host, e.g. ada@laptop).
+     */
+    operator: z
+      .object({
+        name: z
+          .string()
+          .refine(isIdentity, `1 to ${IDENTITY_MAX} characters: letters, digits and . _ @ + -`)
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Team channels: incidents and operations posted where the engineering team reads them, by
+     * `clawops watch` through its outbox (defaults in src/lib/config/team-feeds.ts). The webhook URL
+     * is a secret: a file of mode 0600 (`urlFile`) or an environment variable (`urlEnv`), never here.
+     */
+    team: z
+      .object({
+        feeds: z
+          .record(
+            z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a feed name: lowercase letters, digits and -'),
+            z
+              .object({
+                kind: z.enum(['discord']),
+                urlFile: z.string().min(1).optional(),
+                urlEnv: EnvName.optional(),
+                /** Which events it hears (default: incidents opened and resolved, operations started, finished and failed). */
+                events: z.array(EventTypeSchema).min(1).optional(),
+                /** Events below this severity are not posted (default info: all). */
+                minSeverity: z.enum(SEVERITIES).optional(),
+                /** The name the messages are posted under (default "clawops"). */
+                username: z.string().min(1).max(80).optional(),
+              })
+              .strict()
+              .refine(
+                (f) => (f.urlFile === undefined) !== (f.urlEnv === undefined),
+                'set urlFile or urlEnv (one of them)',
+              ),
+          )
+          .optional(),
+      })
+      .strict()
       .optional(),
     /** Present when this home belongs to a lab (`clawops lab up` writes it). */
     lab: z

@@ -8,6 +8,7 @@ import type { Actor } from '../domain/actor.js'
 import type { EventType, Severity } from '../domain/event.js'
 import type { Provider } from '../domain/provider.js'
 import type { Config } from './schema.js'
+import { type FeedRoute, feedRoutes } from './team-feeds.js'
 
 export type AgentName = Exclude<Actor, 'operator'>
 
@@ -58,6 +59,8 @@ export interface WatchSettings {
   webhooks: { secretEnv: string; previousSecretEnv: string }
   /** Grace after a node disconnects before it is probed (reconnect blips, gateway restarts). */
   disconnectGraceMs: number
+  /** The team channels (`team.feeds`) and which events each hears; their URLs stay in team-feeds.ts. */
+  feeds: FeedRoute[]
 }
 
 export const AGENT_NAMES: readonly AgentName[] = [
@@ -91,6 +94,10 @@ export const DEFAULT_ROUTES: Record<EventType, AgentName[]> = {
   PROVIDER_STATUS_UNKNOWN: ['commander'],
   // Heals past their budget were not run: Commander confirms the restart plan or not (rule 5).
   HEAL_STORM: ['commander', 'guardian'],
+  // Operations are recorded for team feeds; agents learn of them from the audit trail and ops list.
+  OPERATION_STARTED: [],
+  OPERATION_FINISHED: [],
+  OPERATION_FAILED: [],
 }
 
 export interface StatusPageDefault {
@@ -225,5 +232,6 @@ export function watchSettings(config: Config): WatchSettings {
       previousSecretEnv: w.webhooks?.previousSecretEnv ?? DEFAULTS.webhooks.previousSecretEnv,
     },
     disconnectGraceMs: DEFAULTS.disconnectGraceSeconds * 1000,
+    feeds: feedRoutes(config),
   }
 }

@@ -7,6 +7,8 @@ export const AuditEntrySchema = z.object({
   seq: z.number().int().positive(),
   ts: z.string(),
   actor: z.string(),
+  /** Who acted under the role: an operator's name or an agent's id; null on entries before identities. */
+  identity: z.string().nullable(),
   action: z.string(),
   target: z.string().nullable(),
   opId: z.string().nullable(),

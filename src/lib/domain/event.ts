@@ -19,6 +19,9 @@ export const EVENT_TYPES = [
   'INCIDENT_RESOLVED',
   'PROVIDER_STATUS_UNKNOWN',
   'HEAL_STORM',
+  'OPERATION_STARTED',
+  'OPERATION_FINISHED',
+  'OPERATION_FAILED',
 ] as const
 export const EventTypeSchema = z.enum(EVENT_TYPES)
 export type EventType = z.infer<typeof EventTypeSchema>

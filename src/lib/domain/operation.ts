@@ -10,6 +10,8 @@ export const OperationSchema = z.object({
   kind: z.string(),
   planId: z.string(),
   actor: z.string(),
+  /** Who started it under that role; null on operations from before identities. */
+  identity: z.string().nullable(),
   state: z.enum(OPERATION_STATES),
   params: z.unknown(),
   summary: z.string(),

@@ -37,6 +37,8 @@ export interface Plan extends PlanBody {
   /** Seeds the ids a plan invents (pairs, instances), so re-planning for --confirm invents the same. */
   salt: string
   actor: string
+  /** Who made the plan under that role; null on plans made before identities. */
+  identity: string | null
   params: unknown
   fingerprint: string
   createdAt: string

@@ -16,6 +16,7 @@ import type { Actor } from '../domain/actor.js'
 import type { Operation, OperationState, OperationStep } from '../domain/operation.js'
 import type { PlanBody } from '../domain/plan.js'
 import { type ErrorBody, toErrorBody, UserError } from '../errors.js'
+import { emitOperationEvent } from '../events/operation.js'
 import { newId } from '../ids.js'
 import { check, type PolicyDecision } from '../policy/check.js'
 import { grantOf, ROLES } from '../policy/roles.js'
@@ -33,11 +34,16 @@ const LEASE_RENEW_MS = 10_000
 
 export function viewOperation(ctx: Context, op: Operation): OperationView {
   const ops = ctx.store().repo(Operations)
+  const stored = ctx.store().repo(Plans).get(op.planId)
+  const c = stored?.confirmation
   return {
     id: op.id,
     kind: op.kind,
     planId: op.planId,
     actor: op.actor,
+    identity: op.identity,
+    plannedBy: stored ? { actor: stored.plan.actor, identity: stored.plan.identity } : null,
+    confirmedBy: c ? { actor: c.by, identity: c.identity, at: c.at } : null,
     state: op.state,
     summary: op.summary,
     counts: ops.stepCounts(op.id),
@@ -83,6 +89,7 @@ export function authorizeRun(
   const refuse = (code: 'POLICY_DENIED' | 'CONFIRMATION_REQUIRED', message: string, details: object) => {
     audit.append({
       actor: runner,
+      identity: ctx.identity,
       action: opts.control ? `${kind.action}.${opts.control}` : kind.action,
       target: null,
       opId: op.id,
@@ -136,11 +143,11 @@ export function authorizeRun(
         },
       )
     }
-    store.repo(Plans).confirm(op.planId, runner, ctx.now())
+    store.repo(Plans).confirm(op.planId, ctx.who, ctx.now())
     return { confirmed: true }
   }
   if (opts.yes && runner === 'operator') {
-    store.repo(Plans).confirm(op.planId, runner, ctx.now())
+    store.repo(Plans).confirm(op.planId, ctx.who, ctx.now())
     return { confirmed: true }
   }
   if (confirmationLive(ctx, stored)) return { confirmed: true }
@@ -232,6 +239,7 @@ export async function runOperation(
         ops.finishStep(opId, step.seq, { state: 'failed', error: body })
         audit.append({
           actor: runner,
+          identity: ctx.identity,
           action: `${op.kind}.${step.name}`,
           target: step.target,
           opId,
@@ -294,6 +302,7 @@ export async function runOperation(
         ops.startStep(opId, step.seq)
         audit.append({
           actor: runner,
+          identity: ctx.identity,
           action: `${op.kind}.${step.name}`,
           target: step.target,
           opId,
@@ -313,6 +322,7 @@ export async function runOperation(
         audit: (e) =>
           audit.append({
             actor: runner,
+            identity: ctx.identity,
             action: e.action,
             target: e.target ?? step.target,
             opId,
@@ -329,6 +339,7 @@ export async function runOperation(
           ops.finishStep(opId, step.seq, { state: 'done', result: result ?? null })
           audit.append({
             actor: runner,
+            identity: ctx.identity,
             action: `${op.kind}.${step.name}`,
             target: step.target,
             opId,
@@ -378,9 +389,17 @@ export async function runOperation(
         ops.setState(opId, 'running')
       } else {
         ops.setState(opId, state, state === 'done' ? null : { failed: counts.failed, notRun: unfinished })
+        emitOperationEvent(
+          store,
+          ctx.watchSettings(),
+          { id: opId, kind: op.kind, planId: op.planId, summary: op.summary, ...ctx.who },
+          { phase: 'ended', state, counts },
+          ctx.now(),
+        )
       }
       audit.append({
         actor: runner,
+        identity: ctx.identity,
         action: op.kind,
         target: null,
         opId,

@@ -10,6 +10,7 @@ import canonicalize from 'canonicalize'
 import type { Context } from '../context.js'
 import type { Plan, PlanBody } from '../domain/plan.js'
 import { UserError } from '../errors.js'
+import { emitOperationEvent } from '../events/operation.js'
 import { newId } from '../ids.js'
 import { check, type PolicyDecision } from '../policy/check.js'
 import { grantOf, ROLES } from '../policy/roles.js'
@@ -53,7 +54,7 @@ export async function mutate<P>(
   if (grantOf(ctx.actor, kind.action) === 'deny') {
     const finding = rolePermission({ action: kind.action } as PlanBody, ctx.actor)!
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: kind.action,
       target: null,
       outcome: 'denied',
@@ -114,6 +115,7 @@ export async function mutate<P>(
         id: newId('plan'),
         salt,
         actor: ctx.actor,
+        identity: ctx.identity,
         params,
         fingerprint,
         createdAt: created.toISOString(),
@@ -134,7 +136,7 @@ export async function mutate<P>(
 
   const denied = (findings: PolicyDecision['findings'], message: string): never => {
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: kind.action,
       target: singleTarget(plan),
       planId: stored ? plan.id : null,
@@ -171,7 +173,7 @@ export async function mutate<P>(
       store.tx(() => {
         plans.save(plan)
         audit.append({
-          actor: ctx.actor,
+          ...ctx.who,
           action: kind.action,
           target: singleTarget(plan),
           planId: plan.id,
@@ -199,15 +201,22 @@ export async function mutate<P>(
   const create = () => {
     if (!stored) plans.save(plan)
     plans.markExecuted(plan.id, opId)
-    if (confirmedBy) plans.confirm(plan.id, confirmedBy, ctx.now())
+    if (confirmedBy) plans.confirm(plan.id, ctx.who, ctx.now())
     store
       .repo(Operations)
       .create(
-        { id: opId, kind: kind.kind, planId: plan.id, actor: ctx.actor, params, summary: plan.summary },
+        { id: opId, kind: kind.kind, planId: plan.id, ...ctx.who, params, summary: plan.summary },
         plan.steps,
       )
+    emitOperationEvent(
+      store,
+      ctx.watchSettings(),
+      { id: opId, kind: kind.kind, planId: plan.id, summary: plan.summary, ...ctx.who },
+      { phase: 'started' },
+      ctx.now(),
+    )
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: kind.action,
       target: singleTarget(plan),
       opId,

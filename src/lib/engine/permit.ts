@@ -21,7 +21,7 @@ export function permit(
     .store()
     .repo(AuditTrail)
     .append({
-      actor: ctx.actor,
+      ...ctx.who,
       action,
       target: o.target ?? null,
       outcome: 'denied',

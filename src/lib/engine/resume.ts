@@ -41,7 +41,7 @@ export async function resumeOperations(
   const audit = ctx.store().repo(AuditTrail)
   if (grantOf(ctx.actor, 'ops.resume') === 'deny') {
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'ops.resume',
       target: opts.opId ?? null,
       outcome: 'denied',
@@ -82,7 +82,7 @@ export async function resumeOperations(
   const skipped: ResumeSkip[] = []
   for (const op of targets) {
     audit.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'ops.resume',
       target: null,
       opId: op.id,

@@ -17,7 +17,12 @@ export interface OperationView {
   id: string
   kind: string
   planId: string
+  /** The role that started it, and who acted under that role (null before identities). */
   actor: string
+  identity: string | null
+  /** Who made the plan, and who confirmed it (null when it needed no confirmation). */
+  plannedBy: { actor: string; identity: string | null } | null
+  confirmedBy: { actor: string; identity: string | null; at: string } | null
   state: OperationState
   summary: string
   counts: Record<OperationStep['state'], number>

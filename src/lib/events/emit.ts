@@ -2,7 +2,8 @@
  * Emitting a fleet event: the event row and one outbox row per target agent, in one transaction, so
  * an event is either durably queued for every agent that should hear it or not recorded at all.
  * Deduplication is by the event's dedupe key (the identity of the condition's episode), per target;
- * silences in force turn a row `silenced` (kept for the record, never sent).
+ * silences in force turn a row `silenced` (kept for the record, never sent). Team feeds (`team.feeds`)
+ * are targets like the agents: a feed that hears the event's type at its severity gets its own row.
  */
 
 import { type AgentName, SEVERITY_PRIORITY, type WatchSettings } from '../config/watch-settings.js'
@@ -32,11 +33,12 @@ export interface EmitInput {
   targets?: readonly AgentName[]
 }
 
+/** Targets are agent names and feed targets (`feed:<name>`). */
 export interface EmitResult {
   eventId: string | null
-  queued: AgentName[]
-  duplicates: AgentName[]
-  silenced: { target: AgentName; silenceId: string }[]
+  queued: string[]
+  duplicates: string[]
+  silenced: { target: string; silenceId: string }[]
 }
 
 export interface EventPayload {
@@ -47,7 +49,12 @@ export interface EventPayload {
 }
 
 export function emitEvent(store: Store, settings: WatchSettings, e: EmitInput, now: string): EmitResult {
-  const targets = [...new Set(e.targets ?? settings.routes[e.type] ?? [])]
+  const feeds = settings.feeds
+    .filter(
+      (f) => f.events.includes(e.type) && SEVERITY_PRIORITY[e.severity] >= SEVERITY_PRIORITY[f.minSeverity],
+    )
+    .map((f) => f.target)
+  const targets: string[] = [...new Set([...(e.targets ?? settings.routes[e.type] ?? []), ...feeds])]
   return store.tx(() => {
     const outbox = store.repo(Outbox)
     const fresh = targets.filter((t) => !outbox.has(t, e.dedupeKey))

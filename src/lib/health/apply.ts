@@ -91,7 +91,7 @@ export function applyProbe(ctx: Context, settings: WatchSettings, probe: Probe):
     if (!result.changed) return result
     const changed = store.repo(Instances).get(inst.id)!
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'health.transition',
       target: inst.id,
       outcome: 'ok',

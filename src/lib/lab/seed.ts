@@ -247,7 +247,7 @@ export function seedFleet(ctx: Context, opts: SeedOptions): SeedResult {
       })
     }
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'lab.seed',
       outcome: 'ok',
       details: { pairs: opts.pairs, seed: opts.seed, replaced: removed, historyDays: opts.historyDays ?? 0 },

@@ -76,7 +76,7 @@ export async function refreshProvider(
         regions.map((r) => ({ code: r.code, city: r.city, country: r.country, available: r.available })),
       )
       store.repo(AuditTrail).append({
-        actor: ctx.actor,
+        ...ctx.who,
         action: 'prices.refresh',
         target: provider,
         outcome: 'ok',

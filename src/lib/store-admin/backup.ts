@@ -90,7 +90,7 @@ export async function backupStore(ctx: Context, opts: { to?: string } = {}): Pro
   chmodSync(dest, 0o600)
   const trail = store.repo(AuditTrail)
   trail.append({
-    actor: ctx.actor,
+    ...ctx.who,
     action: 'store.backup',
     target: dest,
     outcome: 'ok',
@@ -120,7 +120,7 @@ export function pruneBackups(ctx: Context, settings: BackupSettings): string[] {
   const removed: string[] = []
   for (const old of listBackups(settings.dir).slice(settings.keep)) {
     trail.append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'store.backup.prune',
       target: old.path,
       outcome: 'ok',

@@ -47,7 +47,7 @@ export async function copyStoreTo(
   try {
     const result = copyStore(source, target)
     target.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: 'store.copy',
       outcome: 'ok',
       details: { from: result.from, rows: result.rows, auditEntries: result.audit.entries },

@@ -115,7 +115,7 @@ export async function restoreStore(
   placeCopy(preview.file, storePath)
   const store = ctx.store()
   store.repo(AuditTrail).append({
-    actor: ctx.actor,
+    ...ctx.who,
     action: 'store.restore',
     target: storePath,
     outcome: 'ok',

@@ -2,9 +2,12 @@
  * The audit trail: append-only (SQLite triggers refuse UPDATE and DELETE) and hash-chained. Each entry
  * hashes its own fields and the previous entry's hash, and the head (last seq and hash) is kept in
  * `meta` in the same transaction, so `verify` finds an edited, removed, reordered or truncated entry.
+ * An entry names the role policy judged (`actor`) and who acted (`identity`: an operator's name or an
+ * agent's id); entries written before identities existed have none, and hash as they always did.
  */
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
+import { isActor } from '../domain/actor.js'
 import type { AuditEntry, AuditOutcome } from '../domain/audit.js'
 import { redactSecrets } from '../redact.js'
 import type { Store } from './store.js'
@@ -14,6 +17,8 @@ const HEAD_KEY = 'audit.head'
 
 export interface AuditInput {
   actor: string
+  /** Who acted under that role; required, so no path writes an entry without it. */
+  identity: string
   action: string
   target?: string | null
   opId?: string | null
@@ -26,6 +31,7 @@ interface AuditRow {
   seq: number
   ts: string
   actor: string
+  identity: string | null
   action: string
   target: string | null
   op_id: string | null
@@ -41,6 +47,7 @@ function fromRow(r: AuditRow): AuditEntry {
     seq: r.seq,
     ts: r.ts,
     actor: r.actor,
+    identity: r.identity,
     action: r.action,
     target: r.target,
     opId: r.op_id,
@@ -52,16 +59,32 @@ function fromRow(r: AuditRow): AuditEntry {
   }
 }
 
-/** The hash of an entry: SHA-256 over the RFC 8785 canonical JSON of every field but the hash. */
+/**
+ * The hash of an entry: SHA-256 over the RFC 8785 canonical JSON of every field but the hash. The
+ * identity is a field only when there is one, so an entry from before migration 18 keeps its hash.
+ */
 export function hashEntry(e: Omit<AuditEntry, 'hash'>): string {
-  const { seq, ts, actor, action, target, opId, planId, outcome, details, prevHash } = e
-  const canonical = canonicalize({ seq, ts, actor, action, target, opId, planId, outcome, details, prevHash })
+  const { seq, ts, actor, identity, action, target, opId, planId, outcome, details, prevHash } = e
+  const canonical = canonicalize({
+    seq,
+    ts,
+    actor,
+    ...(identity === null ? {} : { identity }),
+    action,
+    target,
+    opId,
+    planId,
+    outcome,
+    details,
+    prevHash,
+  })
   return createHash('sha256')
     .update(canonical ?? '')
     .digest('hex')
 }
 
 export interface AuditFilter {
+  /** A role (its name) or an identity (anything else). */
   actor?: string
   target?: string
   action?: string
@@ -91,6 +114,7 @@ export class AuditTrail {
         seq: (last?.seq ?? 0) + 1,
         ts: this.store.now(),
         actor: input.actor,
+        identity: input.identity,
         action: input.action,
         target: input.target ?? null,
         opId: input.opId ?? null,
@@ -102,13 +126,14 @@ export class AuditTrail {
       const hash = hashEntry(entry)
       this.store.db
         .prepare(
-          `INSERT INTO audit (seq, ts, actor, action, target, op_id, plan_id, outcome, details, prev_hash, hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO audit (seq, ts, actor, identity, action, target, op_id, plan_id, outcome, details, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           entry.seq,
           entry.ts,
           entry.actor,
+          entry.identity,
           entry.action,
           entry.target,
           entry.opId,
@@ -149,7 +174,11 @@ export class AuditTrail {
       where.push(`${col} = ?`)
       params.push(v)
     }
-    eq('actor', f.actor)
+    // A role's name is the role (never a human who took it as a name: see resolveIdentity).
+    if (f.actor !== undefined) {
+      where.push(isActor(f.actor) ? 'actor = ?' : 'identity = ?')
+      params.push(f.actor)
+    }
     eq('target', f.target)
     eq('op_id', f.opId)
     if (f.action) {

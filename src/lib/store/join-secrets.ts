@@ -50,16 +50,16 @@ export class JoinSecrets implements JoinRegistry {
 
 /**
  * The join secrets, with every approval or rejection a JoinApprover makes written to the audit trail
- * (as `actor`) before it reaches the gateway.
+ * (as `who`) before it reaches the gateway.
  */
-export function auditedJoinRegistry(store: Store, actor: string): JoinRegistry {
+export function auditedJoinRegistry(store: Store, who: { actor: string; identity: string }): JoinRegistry {
   const secrets = store.repo(JoinSecrets)
   return {
     lookup: (id) => secrets.lookup(id),
     bind: (id, device) => secrets.bind(id, device),
     before: (d) =>
       store.repo(AuditTrail).append({
-        actor,
+        ...who,
         action: d.verdict.action === 'approve' ? 'node.approve' : 'node.reject',
         target: d.verdict.instanceId ?? null,
         outcome: 'intent',

@@ -21,6 +21,7 @@
  *  15 provisioning phases (tries and phase timings per member, member progress)
  *  16 archive sources (node archives and provider snapshots)
  *  17 upgrades (OpenClaw and gf-clawnode rollouts, instance versions)
+ *  18 identities (who acted, beside the role: audit entries, plans, operations)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -39,6 +40,7 @@ import { tailscaleKeys } from './migrations/014-tailscale-keys.js'
 import { provisionPhases } from './migrations/015-provision-phases.js'
 import { archiveSources } from './migrations/016-archive-sources.js'
 import { upgrades } from './migrations/017-upgrades.js'
+import { identities } from './migrations/018-identities.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -61,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   tailscaleKeys,
   provisionPhases,
   upgrades,
+  identities,
 ].sort((a, b) => a.version - b.version)
 
 /** The statements of a migration on SQLite. */

@@ -3,6 +3,7 @@
  * before it touches anything and done after, so `clawops ops resume` knows exactly where a crashed
  * run stopped.
  */
+import { isActor } from '../domain/actor.js'
 import type { Operation, OperationState, OperationStep, StepState } from '../domain/operation.js'
 import type { PlanStep } from '../domain/plan.js'
 import { cached } from './statement-cache.js'
@@ -13,6 +14,7 @@ interface OpRow {
   kind: string
   plan_id: string
   actor: string
+  identity: string | null
   state: OperationState
   params: string
   summary: string
@@ -48,6 +50,7 @@ function opFromRow(r: OpRow): Operation {
     kind: r.kind,
     planId: r.plan_id,
     actor: r.actor,
+    identity: r.identity,
     state: r.state,
     params: JSON.parse(r.params),
     summary: r.summary,
@@ -90,16 +93,24 @@ export class Operations {
 
   /** Creates the operation and all its steps (pending) in the caller's transaction. */
   create(
-    op: { id: string; kind: string; planId: string; actor: string; params: unknown; summary: string },
+    op: {
+      id: string
+      kind: string
+      planId: string
+      actor: string
+      identity: string
+      params: unknown
+      summary: string
+    },
     steps: readonly PlanStep[],
   ): void {
     const now = this.store.now()
     this.store.db
       .prepare(
-        `INSERT INTO operations (id, kind, plan_id, actor, state, params, summary, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO operations (id, kind, plan_id, actor, identity, state, params, summary, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       )
-      .run(op.id, op.kind, op.planId, op.actor, JSON.stringify(op.params), op.summary, now, now)
+      .run(op.id, op.kind, op.planId, op.actor, op.identity, JSON.stringify(op.params), op.summary, now, now)
     const ins = this.store.db.prepare(
       `INSERT INTO op_steps (op_id, seq, name, target, input, state, final) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
     )
@@ -318,7 +329,7 @@ function opFilter(f: OperationFilter): { where: string; params: (string | number
     params.push(f.kind)
   }
   if (f.actor) {
-    where.push('actor = ?')
+    where.push(isActor(f.actor) ? 'actor = ?' : 'identity = ?')
     params.push(f.actor)
   }
   return { where: where.length ? ` WHERE ${where.join(' AND ')}` : '', params }

@@ -8,6 +8,7 @@ interface PlanRow {
   id: string
   kind: string
   actor: string
+  identity: string | null
   params: string
   body: string
   fingerprint: string
@@ -17,14 +18,18 @@ interface PlanRow {
   expires_at: string
   confirmed_by: string | null
   confirmed_at: string | null
+  confirmed_identity: string | null
 }
 
 export interface StoredPlan {
   plan: Plan
   status: PlanStatus
   opId: string | null
-  /** Who confirmed the plan and when; null for a plan that needed none or is still waiting. */
-  confirmation: { by: string; at: string } | null
+  /**
+   * Who confirmed the plan (the role, and the identity under it: null before identities) and when;
+   * null for a plan that needed none or is still waiting.
+   */
+  confirmation: { by: string; identity: string | null; at: string } | null
 }
 
 function fromRow(r: PlanRow): StoredPlan {
@@ -34,6 +39,7 @@ function fromRow(r: PlanRow): StoredPlan {
       ...body,
       id: r.id,
       actor: r.actor,
+      identity: r.identity,
       params: JSON.parse(r.params),
       fingerprint: r.fingerprint,
       createdAt: r.created_at,
@@ -41,7 +47,10 @@ function fromRow(r: PlanRow): StoredPlan {
     },
     status: r.status,
     opId: r.op_id,
-    confirmation: r.confirmed_by && r.confirmed_at ? { by: r.confirmed_by, at: r.confirmed_at } : null,
+    confirmation:
+      r.confirmed_by && r.confirmed_at
+        ? { by: r.confirmed_by, identity: r.confirmed_identity, at: r.confirmed_at }
+        : null,
   }
 }
 
@@ -49,16 +58,17 @@ export class Plans {
   constructor(private readonly store: Store) {}
 
   save(plan: Plan): void {
-    const { id, actor, params, fingerprint, createdAt, expiresAt, ...body } = plan
+    const { id, actor, identity, params, fingerprint, createdAt, expiresAt, ...body } = plan
     this.store.db
       .prepare(
-        `INSERT INTO plans (id, kind, actor, params, body, fingerprint, status, op_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?)`,
+        `INSERT INTO plans (id, kind, actor, identity, params, body, fingerprint, status, op_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', NULL, ?, ?)`,
       )
       .run(
         id,
         plan.kind,
         actor,
+        identity,
         JSON.stringify(params),
         JSON.stringify(body),
         fingerprint,
@@ -77,8 +87,10 @@ export class Plans {
   }
 
   /** Stamps a confirmation (a later one replaces an earlier, lapsed one). */
-  confirm(id: string, by: string, at: string): void {
-    this.store.db.prepare('UPDATE plans SET confirmed_by = ?, confirmed_at = ? WHERE id = ?').run(by, at, id)
+  confirm(id: string, by: { actor: string; identity: string }, at: string): void {
+    this.store.db
+      .prepare('UPDATE plans SET confirmed_by = ?, confirmed_identity = ?, confirmed_at = ? WHERE id = ?')
+      .run(by.actor, by.identity, at, id)
   }
 
   markExpired(id: string): void {

@@ -51,7 +51,7 @@ export async function pauseUpgrade(
   store.tx(() => {
     rollouts.setStatus(r.id, state === 'running' ? 'pausing' : 'paused', why)
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: `${actionOf(r)}.pause`,
       target: r.id,
       opId: r.opId,
@@ -92,7 +92,7 @@ export async function resumeUpgrade(
     store.tx(() => {
       rollouts.setStatus(r.id, 'running', null)
       store.repo(AuditTrail).append({
-        actor: ctx.actor,
+        ...ctx.who,
         action: `${actionOf(r)}.resume`,
         target: r.id,
         opId: r.opId,
@@ -121,7 +121,7 @@ export async function resumeUpgrade(
     }
     rollouts.setStatus(r.id, 'running', null)
     store.repo(AuditTrail).append({
-      actor: ctx.actor,
+      ...ctx.who,
       action: `${actionOf(r)}.resume`,
       target: r.id,
       opId: r.opId,

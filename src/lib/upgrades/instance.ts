@@ -143,6 +143,7 @@ function finish(env: UpgradeEnv, t: UpgradeTarget, v: Verdict): UpgradeTarget {
     })
     store.repo(AuditTrail).append({
       actor: env.actor,
+      identity: env.ctx.identity,
       action: env.action,
       target: t.instanceId,
       opId: env.opId,
@@ -203,6 +204,7 @@ export async function upgradeInstance(env: UpgradeEnv, t: UpgradeTarget): Promis
     row = store.tx(() => {
       store.repo(AuditTrail).append({
         actor: env.actor,
+        identity: env.ctx.identity,
         action: env.action,
         target: t.instanceId,
         opId: env.opId,

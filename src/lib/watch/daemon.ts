@@ -20,6 +20,7 @@
  */
 import { hostname } from 'node:os'
 import archivePrune from '../archive/prune.js'
+import { feedUrl } from '../config/team-feeds.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
@@ -164,6 +165,8 @@ export class WatchDaemon {
       settings,
       hooks: deps.hooks,
       verifier: deps.verifier,
+      feedUrl:
+        settings.feeds.length > 0 ? (name) => feedUrl(ctx.config(), name, ctx.trustEnv ? ctx.env : {}) : null,
       clock: ctx.clock,
       afterPost: opts.afterPost,
     })

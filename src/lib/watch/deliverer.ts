@@ -15,10 +15,17 @@
  * after). What that cannot cover is a gateway that also restarted in that window (its replay state is
  * in memory): for deliveries already attempted, `recover()` first asks the DeliveryVerifier whether
  * the session transcript holds the delivery marker and marks them delivered if so.
+ *
+ * Team feeds (`feed:<name>` targets) go through the same outbox, claims and retries, posted to the
+ * feed's webhook instead (feeds/discord.ts), at most 10 events a message, paced by what Discord's
+ * rate-limit headers and 429 answers say rather than by `ratePerMinute`. Discord has no idempotency
+ * key: a crash between Discord accepting a message and our commit posts that message twice.
  */
 
+import { isFeedTarget } from '../config/team-feeds.js'
 import { type AgentName, SEVERITY_PRIORITY, type WatchSettings } from '../config/watch-settings.js'
 import { matchingSilence } from '../events/silence-match.js'
+import { DISCORD_MAX_EMBEDS, discordMessage, type FeedAnswer, postDiscord } from '../feeds/discord.js'
 import { newId } from '../ids.js'
 import type { Logger } from '../log.js'
 import { FleetEvents } from '../store/fleet-events.js'
@@ -36,6 +43,8 @@ export interface DelivererOptions {
   verifier: DeliveryVerifier | null
   clock: () => Date
   logger?: Logger
+  /** A team feed's webhook URL (a secret, read when a delivery is sent); absent: feeds wait in the outbox. */
+  feedUrl?: ((name: string) => string) | null
   /** Runs after the gateway answered and before the answer is recorded: the crash window, for tests. */
   afterPost?: (deliveryId: string) => void | Promise<void>
 }
@@ -54,6 +63,9 @@ export interface DeliveryReport {
 const WINDOW_MS = 60_000
 
 export class Deliverer {
+  /** Feeds whose rate-limit bucket is spent, until when (ms): Discord said so in its headers. */
+  private readonly holds = new Map<string, number>()
+
   constructor(private readonly o: DelivererOptions) {}
 
   private get outbox(): Outbox {
@@ -65,7 +77,7 @@ export class Deliverer {
     const unsent = this.outbox.unsent()
     let confirmed = 0
     if (!this.o.verifier) return { unsent: unsent.length, confirmed }
-    for (const d of unsent.filter((x) => x.attempts > 0)) {
+    for (const d of unsent.filter((x) => x.attempts > 0 && !isFeedTarget(x.target))) {
       const seen = await this.o.verifier
         .wasDelivered({ agentId: d.agentId, sessionKey: d.sessionKey, deliveryId: d.id })
         .catch(() => null)
@@ -107,10 +119,14 @@ export class Deliverer {
       silenced: 0,
       nextDueAt: null,
     }
-    if (!this.o.hooks) return report
+    if (!this.o.hooks && !this.o.feedUrl) return report
     const now = this.o.clock().toISOString()
     report.silenced = this.applySilences(now)
-    const targets = new Set([...this.outbox.pendingTargets(), ...this.outbox.unsent().map((d) => d.target)])
+    const targets = new Set(
+      [...this.outbox.pendingTargets(), ...this.outbox.unsent().map((d) => d.target)].filter((t) =>
+        isFeedTarget(t) ? this.o.feedUrl : this.o.hooks,
+      ),
+    )
     await Promise.all([...targets].map((t) => this.deliverTarget(t, report)))
     const later = [
       ...this.outbox.unsent().map((d) => d.nextAttemptAt),
@@ -123,8 +139,10 @@ export class Deliverer {
   private async deliverTarget(target: string, report: DeliveryReport): Promise<void> {
     for (const d of this.outbox.unsent().filter((x) => x.target === target)) {
       if (d.nextAttemptAt > this.o.clock().toISOString()) return
+      if (this.held(target, report)) return
       if (!(await this.send(d, report))) return
     }
+    if (isFeedTarget(target)) return this.deliverFeed(target, report)
     const agent = this.o.settings.agents[target as AgentName]
     if (!agent) {
       report.failed.push({ deliveryId: '-', target, status: null, error: `no agent "${target}" configured` })
@@ -172,24 +190,87 @@ export class Deliverer {
     }
   }
 
-  /** One attempt; true when the gateway accepted it. */
-  private async send(d: Delivery, report: DeliveryReport): Promise<boolean> {
-    const hooks = this.o.hooks!
-    this.outbox.markAttempt(d.id, this.o.clock().toISOString())
-    const answer = await postAgentHook(hooks, d.id, d.body, {
+  /** Is the feed's rate-limit bucket spent? Then its events wait (reported as deferred). */
+  private held(target: string, report: DeliveryReport): boolean {
+    const until = this.holds.get(target)
+    if (until === undefined || until <= this.o.clock().getTime()) return false
+    report.deferred.push({
+      target,
+      events: this.outbox.pendingFor(target, 10_000).length,
+      until: new Date(until).toISOString(),
+    })
+    return true
+  }
+
+  private async deliverFeed(target: string, report: DeliveryReport): Promise<void> {
+    const feed = this.o.settings.feeds.find((f) => f.target === target)
+    if (!feed) {
+      report.failed.push({
+        deliveryId: '-',
+        target,
+        status: null,
+        error: `no team feed "${target}" configured`,
+      })
+      return
+    }
+    for (;;) {
+      if (this.held(target, report)) return
+      const d = this.outbox.claim(
+        target,
+        Math.min(this.o.settings.delivery.maxBatch, DISCORD_MAX_EMBEDS),
+        this.o.clock().toISOString(),
+        (claimed) => {
+          const events = this.o.store.repo(FleetEvents).getMany(claimed.map((r) => r.eventId))
+          const byId = new Map(events.map((e) => [e.id, e]))
+          const ordered = claimed.map((r) => byId.get(r.eventId)).filter((e) => e !== undefined)
+          const body = JSON.stringify(discordMessage(feed.name, feed.username, ordered))
+          return { id: newId('dlv'), target, agentId: feed.name, sessionKey: '', body }
+        },
+      )
+      if (!d) return
+      if (!(await this.send(d, report))) return
+    }
+  }
+
+  /** Posts a feed delivery to its webhook; a URL that cannot be read is a rejection the operator fixes. */
+  private async postFeed(d: Delivery): Promise<FeedAnswer> {
+    let url: string
+    try {
+      url = this.o.feedUrl!(d.agentId)
+    } catch (err) {
+      return {
+        kind: 'rejected',
+        status: null,
+        error: (err as Error).message,
+        retryAfterMs: 5 * 60_000,
+        holdMs: 0,
+      }
+    }
+    const answer = await postDiscord(url, d.body, {
       timeoutMs: this.o.settings.delivery.timeoutMs,
       attempts: d.attempts + 1,
     })
+    if (answer.holdMs > 0) this.holds.set(d.target, this.o.clock().getTime() + answer.holdMs)
+    return answer
+  }
+
+  /** One attempt; true when the gateway (or the feed) accepted it. */
+  private async send(d: Delivery, report: DeliveryReport): Promise<boolean> {
+    this.outbox.markAttempt(d.id, this.o.clock().toISOString())
+    const answer = isFeedTarget(d.target)
+      ? await this.postFeed(d)
+      : await postAgentHook(this.o.hooks!, d.id, d.body, {
+          timeoutMs: this.o.settings.delivery.timeoutMs,
+          attempts: d.attempts + 1,
+        })
     await this.o.afterPost?.(d.id)
     const now = this.o.clock()
     if (answer.kind === 'accepted') {
-      this.outbox.markDelivered(d.id, { runId: answer.runId, status: answer.status }, now.toISOString())
+      const runId = 'runId' in answer ? answer.runId : answer.messageId
+      this.outbox.markDelivered(d.id, { runId, status: answer.status }, now.toISOString())
       report.deliveries++
       report.events += d.events
-      this.o.logger?.info(
-        { deliveryId: d.id, target: d.target, events: d.events, runId: answer.runId },
-        'delivered',
-      )
+      this.o.logger?.info({ deliveryId: d.id, target: d.target, events: d.events, runId }, 'delivered')
       return true
     }
     this.outbox.scheduleRetry(d.id, {

@@ -244,7 +244,7 @@ export async function detectProviders(
           status: st,
           reason,
           data: { ...s },
-          actor: ctx.actor,
+          ...ctx.who,
           now,
         })
         incident = declared.incident
@@ -305,7 +305,7 @@ export async function detectProviders(
         resolveIncident(store, settings, inc.id, {
           status: st,
           reason: 'live health score recovered and the provider reports no ongoing incident for the scope',
-          actor: ctx.actor,
+          ...ctx.who,
           now: ctx.clock(),
         })
         report.resolved.push(inc.id)

@@ -27,6 +27,7 @@ export interface Declaration {
   reason: string
   data?: Record<string, unknown>
   actor: string
+  identity: string
   now: Date
 }
 
@@ -105,6 +106,7 @@ export function declareProviderIncident(
     incidents.insert(incident)
     store.repo(AuditTrail).append({
       actor: d.actor,
+      identity: d.identity,
       action: 'incident.open',
       target: incident.id,
       outcome: 'ok',
@@ -149,7 +151,7 @@ export function resolveIncident(
   store: Store,
   settings: WatchSettings,
   id: string,
-  r: { status: ProviderStatus | null; reason: string; actor: string; now: Date },
+  r: { status: ProviderStatus | null; reason: string; actor: string; identity: string; now: Date },
 ): Incident {
   const now = r.now.toISOString()
   return store.tx(() => {
@@ -164,6 +166,7 @@ export function resolveIncident(
     }))
     store.repo(AuditTrail).append({
       actor: r.actor,
+      identity: r.identity,
       action: 'incident.resolve',
       target: id,
       outcome: 'ok',

@@ -230,7 +230,11 @@ describe('clawops watch with the real gateway', () => {
       outputs.push(r.stdout.slice(0, 2000))
       expect(r.code, r.stdout + r.stderr).toBeLessThan(2)
       expect(regional().length, r.stdout).toBeLessThanOrEqual(1)
-      if (regional().length === 1 && failedOver().length + confirmations().length > 0) break
+      // Acted: failed over within the blast radius, asked for a confirmation beyond it, or held the
+      // heals back as a heal storm (rule 5: the provider's restart budget, partly spent by the tests
+      // above, escalated to Commander with a restart plan).
+      const held = ((r.json as Json)?.data?.healStorms ?? []).flatMap((h: Json) => h.held)
+      if (regional().length === 1 && failedOver().length + confirmations().length + held.length > 0) break
       if (Date.now() > deadline) throw new Error(`watch never acted on the outage:\n${outputs.join('\n')}`)
     }
     const exposure = ok('incident', 'exposure', '--provider', 'hetzner', '--region', region)

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import canonicalize from 'canonicalize'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import type { Store } from '../../../src/lib/store/store.js'
@@ -10,6 +12,7 @@ function seed(n: number) {
   for (let i = 1; i <= n; i++) {
     trail.append({
       actor: i % 2 ? 'guardian' : 'commander',
+      identity: i % 2 ? 'guardian' : 'commander',
       action: 'instance.restart',
       target: `i-${i}`,
       outcome: 'ok',
@@ -53,6 +56,52 @@ describe('audit trail', () => {
     })
   })
 
+  it('covers the identity: changing who acted, or removing it, breaks the chain', () => {
+    seed(4)
+    tamper(`UPDATE audit SET identity = 'mallory@x' WHERE seq = 2`)
+    expect(trail.verify()).toMatchObject({ ok: false, firstBad: { seq: 2 } })
+  })
+
+  it('keeps verifying entries written before identities (identity NULL hashes as before)', () => {
+    seed(3)
+    // An entry as clawops wrote it before migration 18: its hash over the fields it had then.
+    const last = trail.query().at(-1)!
+    const old = {
+      seq: 4,
+      ts: new Date().toISOString(),
+      actor: 'operator',
+      action: 'gateway.setup',
+      target: null,
+      opId: null,
+      planId: null,
+      outcome: 'ok' as const,
+      details: null,
+      prevHash: last.hash,
+    }
+    const hash = createHash('sha256').update(canonicalize(old)!).digest('hex')
+    tamper(
+      `INSERT INTO audit (seq, ts, actor, action, target, op_id, plan_id, outcome, details, prev_hash, hash)
+       VALUES (4, '${old.ts}', 'operator', 'gateway.setup', NULL, NULL, NULL, 'ok', 'null', '${last.hash}', '${hash}')`,
+    )
+    store.db
+      .prepare("UPDATE meta SET value = ? WHERE key = 'audit.head'")
+      .run(JSON.stringify({ seq: 4, hash }))
+    expect(trail.verify()).toMatchObject({ ok: true, entries: 4 })
+    expect(trail.query().at(-1)).toMatchObject({ seq: 4, identity: null })
+    // And the next entry, with an identity, chains on.
+    trail.append({ actor: 'operator', identity: 'ada@laptop', action: 'x', outcome: 'ok' })
+    expect(trail.verify()).toMatchObject({ ok: true, entries: 5 })
+  })
+
+  it('filters by role or by identity', () => {
+    trail.append({ actor: 'operator', identity: 'ada@laptop', action: 'a', outcome: 'ok' })
+    trail.append({ actor: 'operator', identity: 'bob@desk', action: 'b', outcome: 'ok' })
+    trail.append({ actor: 'guardian', identity: 'guardian', action: 'c', outcome: 'ok' })
+    expect(trail.query({ actor: 'operator' }).map((e) => e.action)).toEqual(['a', 'b'])
+    expect(trail.query({ actor: 'bob@desk' }).map((e) => e.action)).toEqual(['b'])
+    expect(trail.count({ actor: 'guardian' })).toBe(1)
+  })
+
   it('names a removed entry', () => {
     seed(6)
     tamper('DELETE FROM audit WHERE seq = 3')
@@ -90,6 +139,7 @@ describe('audit trail', () => {
   it('never stores secrets in details', () => {
     const e = trail.append({
       actor: 'operator',
+      identity: 'ada@laptop',
       action: 'gateway.setup',
       outcome: 'ok',
       details: { url: 'ws://x', token: 'hunter2', nested: { apiKey: 'k', hooksToken: 's' } },
@@ -100,7 +150,13 @@ describe('audit trail', () => {
 
   it('filters by actor, target, action prefix and time', () => {
     seed(6)
-    trail.append({ actor: 'forge', action: 'provision.create', target: 'p-1', outcome: 'intent' })
+    trail.append({
+      actor: 'forge',
+      identity: 'forge',
+      action: 'provision.create',
+      target: 'p-1',
+      outcome: 'intent',
+    })
     expect(trail.query({ actor: 'guardian' })).toHaveLength(3)
     expect(trail.query({ target: 'i-2' })).toHaveLength(1)
     expect(trail.query({ action: 'provision' }).map((e) => e.action)).toEqual(['provision.create'])

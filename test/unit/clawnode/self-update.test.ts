@@ -2,7 +2,7 @@
 // atomic swap with the previous release recorded, and the service manager's side: the rollback
 // script (the one cloud-init installs) and the lab's supervisor running real gf-clawnode processes
 // from the swapped releases — a build that cannot run, and one that never joins within its
-// probation, are both put back. Joining for real is in test/integration/lab/upgrades.test.ts.
+// probation, are both put back. Joining for real is in test/integration/upgrades/rolling.test.ts.
 // Needs the build (dist/) for the releases.
 import { spawnSync } from 'node:child_process'
 import {

@@ -10,6 +10,7 @@ import { pauseRollout, resumeRollout } from '../../../src/lib/config-push/contro
 import { pushConfig } from '../../../src/lib/config-push/push.js'
 import type { Context } from '../../../src/lib/context.js'
 import { Engine } from '../../../src/lib/engine/engine.js'
+import { viewOperation } from '../../../src/lib/engine/execute.js'
 import { UserError } from '../../../src/lib/errors.js'
 import { reviewPendingJoins } from '../../../src/lib/gateway/join-approver.js'
 import { joinProof, nodeDisplayName } from '../../../src/lib/gateway/join-proof.js'
@@ -132,6 +133,14 @@ describe('ops resume --retry-failed of a failed teardown', () => {
     // Commander confirms it again and runs it.
     await engine.resume(as('commander'), { opId: t.opId, retryFailed: true, confirm: t.planId })
     expect(cloud.deletes).toEqual([live.primary.providerId, t.primary.providerId])
+    // Who planned (Forge), started and confirmed it (Commander), by role and by identity.
+    const op = as('operator').store().repo(Operations).get(t.opId)!
+    expect(viewOperation(as('operator'), op)).toMatchObject({
+      actor: 'commander',
+      identity: 'commander',
+      plannedBy: { actor: 'forge', identity: 'forge' },
+      confirmedBy: { actor: 'commander', identity: 'commander' },
+    })
   })
 })
 
@@ -209,7 +218,7 @@ describe('node approve', () => {
       engine.permit(ctx, 'node.approve')
       const decisions = await reviewPendingJoins(
         world.gateway as never,
-        auditedJoinRegistry(ctx.store(), ctx.actor),
+        auditedJoinRegistry(ctx.store(), ctx.who),
       )
       expect(decisions).toEqual([expect.objectContaining({ action: 'approved', instanceId: p.primary.id })])
       const approve = world.calls.find((c) => c.name === 'device.pair.approve')!

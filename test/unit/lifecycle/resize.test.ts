@@ -112,6 +112,7 @@ describe('a resize of an instance another operation deleted', () => {
     const store = lab.ctx().store()
     store.repo(AuditTrail).append({
       actor: 'test',
+      identity: 'test',
       action: 'provider.delete',
       target: p.standby.id,
       opId: 'op-teardown-1',

@@ -147,6 +147,7 @@ describe('plans, operations, deliveries, incidents and pairs', () => {
       id,
       kind,
       salt: 's',
+      identity: null,
       action: 'failover',
       summary: id,
       targets: [],
@@ -180,7 +181,10 @@ describe('plans, operations, deliveries, incidents and pairs', () => {
     const store = testContext({ clock }).store()
     const ops = store.repo(Operations)
     const run = (id: string, kind: string, state: 'done' | 'failed' | 'partial' | 'running') => {
-      ops.create({ id, kind, planId: `plan-${id}`, actor: 'ops', params: {}, summary: id }, [])
+      ops.create(
+        { id, kind, planId: `plan-${id}`, actor: 'ops', identity: 'ops', params: {}, summary: id },
+        [],
+      )
       if (state !== 'running') ops.setState(id, state)
       clock.advance(60_000)
     }
@@ -202,7 +206,10 @@ describe('plans, operations, deliveries, incidents and pairs', () => {
     const store = testContext({ clock }).store()
     const ops = store.repo(Operations)
     const op = (id: string, kind: string, params: unknown) => {
-      ops.create({ id, kind, planId: `plan-${id}`, actor: 'watch', params, summary: id }, [])
+      ops.create(
+        { id, kind, planId: `plan-${id}`, actor: 'watch', identity: 'watch', params, summary: id },
+        [],
+      )
       clock.advance(1_000)
     }
     op('fo-before', 'failover', { pairs: ['p-1'] })

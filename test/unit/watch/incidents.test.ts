@@ -167,7 +167,14 @@ describe('a regional outage, end to end against the lab status page', () => {
 describe('safety rule 4 and status pages', () => {
   it('refuses to declare an incident without a fresh check of that provider', () => {
     const g = as('guardian')
-    const base = { provider: 'hetzner', region: 'nbg1', reason: 'test', actor: 'guardian', now: new Date() }
+    const base = {
+      provider: 'hetzner',
+      region: 'nbg1',
+      reason: 'test',
+      actor: 'guardian',
+      identity: 'guardian',
+      now: new Date(),
+    }
     const stale = statusPage('hetzner', { checkedAt: new Date(Date.now() - 10 * 60_000).toISOString() })
     expect(() => declareProviderIncident(g.store(), settings(), { ...base, status: stale })).toThrow(/rule 4/)
     expect(() =>

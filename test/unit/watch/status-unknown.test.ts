@@ -136,7 +136,14 @@ describe('rule 4 honest: status unknown', () => {
 
   it('refuses to declare an incident from a check that learned nothing', () => {
     const ctx = testContext({ home, config })
-    const base = { provider: 'hetzner', region: 'nbg1', reason: 'test', actor: 'guardian', now: new Date() }
+    const base = {
+      provider: 'hetzner',
+      region: 'nbg1',
+      reason: 'test',
+      actor: 'guardian',
+      identity: 'guardian',
+      now: new Date(),
+    }
     for (const status of [
       statusPage('hetzner', { reachable: false, indicator: 'unknown', error: 'no status page configured' }),
       statusPage('hetzner', { reachable: true, indicator: 'unknown' }),
