@@ -220,8 +220,6 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     config.watch = {
       restartBudget: { maxUsers: 1, minUsers: 1 },
       blastRadius: { minFailovers: 2, maxShare: 0.01 },
-      // watch --once hands its events to the gateway's hooks at once, not 10 a minute.
-      delivery: { ratePerMinute: 600 },
     }
     config.provisioning.concurrency = 8
     config.configPush = { ...config.configPush, pauseSeconds: 0 }
