@@ -1,12 +1,13 @@
 /**
- * Every example of every command's `--help`, as a shell would read it, and how the tests try it:
+ * Every example of every command's `--help`, as a shell would read it, and how the tests run it:
  * - `offline`: runs as written against a lab-seeded home (no gateway, no cloud): reads, and the
- *   mutations that only write the home (silences, lab seed);
- * - `live`: needs the operator's gateway or the cloud (live reads from gf-clawnode, dry runs whose
- *   plans read the providers): runs against a lab started once by test/integration/lab/examples;
- * - `parse`: changes a fleet, starts a lab or a daemon, or sends messages; only checked to parse
- *   (the command exists and takes exactly these flags and arguments), with the reason.
- * Placeholder ids in the examples (i-7k2m9x4q1d …) are replaced by ids of the same kind from the home.
+ *   changes that only write the home (silences, lab seed, the store's backup, copy and restore);
+ * - `live`: needs the operator's gateway or the cloud: runs as written against the lab started once
+ *   by test/integration/lab/examples: live reads and dry runs first, then the examples that change
+ *   the fleet (CHANGES, in order);
+ * - `parse`: cannot run here (PARSE_ONLY and --deliver, each with the reason); only checked to parse.
+ * Placeholders in the examples (i-7k2m9x4q1d, plan-3fz8k1qa2b …) are replaced by real ones of the
+ * same kind (substitute()).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -55,6 +56,10 @@ const OFFLINE = new Set([
   'instance:show',
   'lab:seed',
   'lab:status',
+  'store:backup',
+  'store:migrate',
+  'store:restore',
+  'watch:status',
   'ops:list',
   'ops:resume',
   'ops:show',
@@ -79,29 +84,209 @@ const LIVE_READS = new Set([
   'incident:exposure',
   'config:show',
   'config:push:status',
+  'openclaw:versions',
 ])
 
-function classify(id: string, argv: string[], env: Record<string, string>): Pick<Example, 'mode' | 'why'> {
+/**
+ * The examples that change the fleet, run as written by the live test after its reads, in this order
+ * (one shared fleet: each leaves the next something to act on), with the exit each answers when it
+ * is not 0 and why. `confirm`: run as written it waits for a confirmation, and the test then confirms
+ * that plan (answering `confirmExit`) so the change itself is checked. `planAs`: the role whose
+ * unconfirmed run made the plan a `--confirm plan-…` example confirms (its own --as by default).
+ * The live test sets a restart budget and a failover blast radius of 1 user and 2 failovers, so the
+ * lab's small fleet asks for confirmations as a large one would.
+ */
+export const CHANGES: readonly {
+  line: string
+  exit?: number
+  why?: string
+  confirm?: true
+  confirmExit?: number
+  planAs?: string
+}[] = [
+  { line: 'clawops node approve' },
+  { line: 'clawops node approve --json' },
+  { line: 'clawops health sweep' },
+  { line: 'clawops health sweep "provider=hetzner,region=nbg1" --json' },
+  { line: 'clawops health sweep -l state=DEGRADED --concurrency 8' },
+  { line: 'clawops instance exec i-7k2m9x4q1d -- df -h' },
+  { line: 'clawops instance exec i-7k2m9x4q1d --json -- uptime' },
+  { line: 'clawops provider prices --refresh --json' },
+  { line: 'clawops provider prices --refresh --provider hetzner' },
+  { line: 'clawops agents install --json' },
+  { line: 'clawops gateway setup' },
+  { line: 'clawops instance restart i-7k2m9x4q1d' },
+  { line: 'clawops instance restart i-7k2m9x4q1d --as guardian --json' },
+  { line: 'clawops heal i-7k2m9x4q1d' },
+  { line: 'clawops heal i-7k2m9x4q1d --as guardian --json' },
+  { line: 'clawops heal i-7k2m9x4q1d --wait 30s' },
+  {
+    line: "clawops restart -l 'state=DEGRADED,provider=hetzner'",
+    exit: 4,
+    why: 'no hetzner instance of the lab fleet is DEGRADED: nothing to restart (NOT_FOUND)',
+  },
+  { line: 'clawops restart -l region=nbg1 --confirm plan-7k2m9x4q1d --concurrency 16 --json --stream' },
+  { line: 'clawops config push --file openclaw.json -l pair=p-7k2m9x4q1d --all-at-once --yes' },
+  {
+    line: 'clawops config push --patch fallbacks.json -l cohort=beta --canary 5 --pause 1m --max-failures 1',
+    exit: 2,
+    why: 'no instance of the lab fleet is labelled cohort=beta: the selector matches nothing (INVALID_INPUT)',
+  },
+  {
+    line: 'clawops config push --merge kimi-k2.5.json --as commander --confirm plan-3fz8k1qa2b --json --stream',
+  },
+  { line: 'clawops config push rollback r-7k2m9x4q1d' },
+  { line: 'clawops config push rollback v12 --as commander --confirm plan-3fz8k1qa2b --json' },
+  ...[
+    'clawops config push pause r-7k2m9x4q1d',
+    'clawops config push pause r-7k2m9x4q1d --reason "latency up on eu" --as commander --json',
+    'clawops config push resume r-7k2m9x4q1d',
+    'clawops config push resume r-7k2m9x4q1d --as commander --json --stream',
+  ].map((line) => ({
+    line,
+    exit: 10,
+    why: 'the rollout has ended (rolled back): nothing to pause or resume (CONFLICT)',
+  })),
+  {
+    line: 'clawops openclaw upgrade --to 2026.9.6-1 --canary 2 --batch-size 20 --pause 1m',
+    exit: 8,
+    why: 'more than 10 users: waits for a confirmation (not given here: its batches pause 1 min each)',
+  },
+  {
+    line: 'clawops openclaw upgrade --to 2026.9.6-1 --as commander --confirm plan-3fz8k1qa2b --json --stream',
+    exit: 68,
+    why: 'the lab’s virtual nodes report no OpenClaw version: every instance is blocked, none changed',
+  },
+  {
+    line: 'clawops openclaw upgrade rollback u-7k2m9x4q1d',
+    exit: 10,
+    why: 'the rollout upgraded no instance: nothing to put back (CONFLICT)',
+  },
+  ...[
+    'clawops openclaw upgrade pause u-7k2m9x4q1d',
+    'clawops openclaw upgrade pause u-7k2m9x4q1d --reason "3 gateways degraded in eu since batch 2" --as guardian --json',
+    'clawops openclaw upgrade resume u-7k2m9x4q1d',
+    'clawops openclaw upgrade resume u-7k2m9x4q1d --as commander --json --stream',
+  ].map((line) => ({
+    line,
+    exit: 10,
+    why: 'the rollout is complete: nothing to pause or resume (CONFLICT)',
+  })),
+  { line: 'clawops openclaw upgrade status u-7k2m9x4q1d' },
+  { line: 'clawops openclaw upgrade status u-7k2m9x4q1d --json' },
+  {
+    line: 'clawops clawnode upgrade --to 0.1.1 --canary 1 --batch-size 20',
+    exit: 8,
+    why: 'more than 10 users: waits for a confirmation',
+    confirm: true,
+    confirmExit: 68,
+  },
+  { line: 'clawops clawnode upgrade status u-7k2m9x4q1d' },
+  { line: 'clawops clawnode upgrade status u-7k2m9x4q1d --json' },
+  ...[
+    'clawops clawnode upgrade pause u-7k2m9x4q1d',
+    'clawops clawnode upgrade pause u-7k2m9x4q1d --reason "3 gateways degraded in eu since batch 2" --as guardian --json',
+  ].map((line) => ({
+    line,
+    exit: 10,
+    why: 'the rollout halted after its canary (virtual nodes cannot update gf-clawnode): already stopped (CONFLICT)',
+  })),
+  ...[
+    'clawops clawnode upgrade resume u-7k2m9x4q1d',
+    'clawops clawnode upgrade resume u-7k2m9x4q1d --as commander --json --stream',
+  ].map((line) => ({
+    line,
+    exit: 68,
+    why: 'resumed, its next batch fails too: the lab’s virtual nodes cannot update gf-clawnode',
+  })),
+  {
+    line: 'clawops provision --count 20 --tier standard --region eu --primary hetzner --standby vultr',
+    exit: 8,
+    why: '20 users: waits for a confirmation (not given here: 40 servers)',
+  },
+  { line: 'clawops provision --count 2 --tier pro --region eu --users u-ana,u-ben --json --stream' },
+  { line: 'clawops resize --tier nano -l pair=p-7k2m9x4q1d' },
+  {
+    line: 'clawops resize --tier nano -l pair=p-7k2m9x4q1d --as ledger --json',
+    exit: 8,
+    why: 'a resize by Ledger waits for a confirmation by the operator or Commander',
+  },
+  { line: 'clawops failover p-7k2m9x4q1d --as guardian --json' },
+  {
+    line: 'clawops failover p-7k2m9x4q1d',
+    exit: 8,
+    why: 'a second failover within the window is past the blast radius: waits for a confirmation',
+    confirm: true,
+  },
+  {
+    line: 'clawops failover -l "provider=hetzner,region=nbg1,role=primary,state in (DEGRADED,FAILED)" --reason "nbg1 outage"',
+    exit: 2,
+    why: 'no primary of the lab fleet is DEGRADED or FAILED: the selector matches nothing (INVALID_INPUT)',
+  },
+  { line: 'clawops failover p-7k2m9x4q1d --confirm plan-3fz8k1qa2b' },
+  { line: 'clawops watch --once --json' },
+  { line: 'clawops reprovision run --id rq-7k2m9x4q1d --as forge --json' },
+  { line: 'clawops reprovision run' },
+  { line: 'clawops teardown -l pair=p-7k2m9x4q1d' },
+  { line: 'clawops teardown -l pair=p-7k2m9x4q1d --confirm plan-3fz8k1qa2b --json', planAs: 'forge' },
+  {
+    line: 'clawops archive prune --id arc-7k2m9x4q1d --id arc-3fz8k1qa2b',
+    exit: 10,
+    why: 'the archives of the two teardowns above are kept a day at least (archive.retentionDays): CONFLICT',
+  },
+  { line: 'clawops lab up' },
+  { line: 'clawops lab up --driver clawnode-virtual --boot-seconds 0' },
+  { line: 'clawops lab down --json' },
+  { line: 'clawops lab down' },
+]
+
+/** Examples that cannot run here, with the reason. */
+export const PARSE_ONLY: Record<string, string> = {
+  'clawops watch --heal': 'the watch daemon: runs until it is stopped',
+  'clawops store copy --to postgresql://clawops@db.internal/fleet':
+    'a PostgreSQL server on another host (the --to-file example copies the same way into a file)',
+  'CLAWOPS_DATABASE_URL=postgresql://clawops@db.internal/fleet clawops store migrate --json':
+    'a PostgreSQL server on another host (the plain example migrates the home)',
+  'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json':
+    'a second lab (its own OpenClaw gateway, ~1 GB) in another home; the other lab up examples run',
+}
+
+function classify(
+  id: string,
+  line: string,
+  argv: string[],
+): Pick<Example, 'mode' | 'why'> & { exit?: number } {
   const has = (f: string) => argv.some((a) => a === f || a.startsWith(`${f}=`))
-  if (has('--confirm'))
-    return { mode: 'parse', why: 'runs a plan confirmed earlier (a plan id from another run)' }
-  if (has('--deliver') || has('--voice'))
-    return { mode: 'parse', why: "sends the briefing to the operator's channels" }
-  if (Object.keys(env).length > 0) return { mode: 'parse', why: 'another home, given in the environment' }
-  if (id === 'lab:up' || id === 'lab:down') return { mode: 'parse', why: 'starts or stops a lab' }
-  if (id === 'watch' && !has('--print-systemd')) return { mode: 'parse', why: 'the watch daemon' }
-  if (id === 'watch') return { mode: 'offline', why: 'prints a unit file' }
+  const change = CHANGES.find((c) => c.line === line)
+  if (change)
+    return { mode: 'live', why: change.why ?? 'changes the fleet of the live test', exit: change.exit ?? 0 }
+  if (PARSE_ONLY[line]) return { mode: 'parse', why: PARSE_ONLY[line] }
+  if (has('--deliver'))
+    return {
+      mode: 'parse',
+      why: "sends the briefing to the operator's Telegram or WhatsApp: the lab gateway has no channel to deliver to",
+    }
+  if (id === 'watch' && has('--print-systemd')) return { mode: 'offline', why: 'prints a unit file' }
   if (id === 'ops:resume' && argv.length > 2)
     return { mode: 'live', why: 'resumes an interrupted operation (the live test interrupts one)' }
   if (id === 'lab:seed' && argv.includes('--replace'))
     return { mode: 'offline', why: 'replaces the fleet of a throwaway home' }
   if (id === 'archive:prune' && has('--dry-run'))
     return { mode: 'offline', why: 'a plan over the archives of the home, nothing deleted' }
+  if (id === 'openclaw:versions' && has('--cached'))
+    return { mode: 'offline', why: 'the versions last recorded in the store' }
+  if (id === 'provider:prices' && !has('--refresh'))
+    return { mode: 'offline', why: 'the price lists kept in the home' }
+  if ((id === 'agents:install' || id === 'gateway:setup') && has('--file'))
+    return { mode: 'offline', why: "writes a gateway's config file (one in the home)" }
+  if (id === 'store:copy' && has('--to-file'))
+    return { mode: 'offline', why: 'copies the store into a new SQLite file named in a file of the home' }
   if (OFFLINE.has(id)) return { mode: 'offline', why: 'reads the store, or writes only the home' }
   if (LIVE_READS.has(id)) return { mode: 'live', why: 'reads through the gateway, a node or a status page' }
   if (has('--dry-run'))
     return { mode: 'live', why: 'a plan (reads the providers and the gateway), nothing done' }
-  return { mode: 'parse', why: 'changes the fleet; its --dry-run example runs' }
+  // A new example that changes the fleet: the cli test fails until it is in CHANGES (or PARSE_ONLY).
+  return { mode: 'parse', why: 'not run: add it to CHANGES, in the order it can run' }
 }
 
 export function allExamples(): Example[] {
@@ -134,18 +319,27 @@ export function allExamples(): Example[] {
               c.id === 'openclaw:upgrade:rollback' && words.includes('--dry-run')
               ? 10
               : 0
-      out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit, ...classify(c.id, words, env) })
+      const { exit: changed, ...how } = classify(c.id, line, words)
+      out.push({ id: c.id, line, argv: words, env, piped: end !== -1, exit: changed ?? exit, ...how })
     }
   }
   return out
 }
 
-/** Replaces the examples' placeholder ids with real ones (by kind) and `~` with the home. */
+/**
+ * Replaces the examples' placeholders with real ones of the same kind: ids, plan ids (`plan`), the two
+ * archives of `archive prune` (`arc`, `arc2`), a backup's file name (`backup`); `~/.clawops` (the
+ * default home) and `~` with the home.
+ */
 export function substitute(argv: readonly string[], ids: Record<string, string>, home: string): string[] {
   return argv.map((a) =>
     a
+      .replace(/^~\/\.clawops(?=\/)/, home)
       .replace(/^~(?=\/)/, home)
-      .replace(/\b(i|p|op|inc|rq|sil|r|u)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
+      .replace(/\b(i|p|op|inc|rq|sil|r|u|arc)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
+      .replace(/\barc-3fz8k1qa2b\b/g, (m) => ids.arc2 ?? m)
+      .replace(/\bplan-(7k2m9x4q1d|3fz8k1qa2b)\b/g, (m) => ids.plan ?? m)
+      .replace(/\bfleet-20261205T060000000Z\.db$/, (m) => ids.backup ?? m)
       .replace(/\bu-3fz8k1qa\b/g, (m) => ids.user ?? m),
   )
 }

@@ -11,7 +11,7 @@ export default class StoreBackup extends ClawopsCommand<typeof StoreBackup, Back
     '<%= config.bin %> store backup',
     {
       description: 'To a file of your choice (never overwritten)',
-      command: '<%= config.bin %> store backup --to /var/backups/clawops/fleet.db --json',
+      command: '<%= config.bin %> store backup --to ~/clawops-fleet.db --json',
     },
   ]
   static override flags = {

@@ -1,18 +1,20 @@
 /**
  * Against one lab started for this file: every --help example that needs the gateway or the cloud
- * (live reads from gf-clawnode and the status pages, dry runs whose plans read the providers) runs
- * as written, with ids from this fleet in place of the placeholders; and Ctrl-C in a real terminal
- * (tmux) during a provision: the first stops it after the step in flight (journaled, INTERRUPTED,
- * the `ops resume` command named), a second stops at once; both are resumed by the `ops resume`
- * examples to the end, without a second server.
+ * runs as written, with ids from this fleet in place of the placeholders: live reads and dry runs;
+ * Ctrl-C in a real terminal (tmux) during a provision: the first stops it after the step in flight
+ * (journaled, INTERRUPTED, the `ops resume` command named), a second stops at once; both are resumed
+ * by the `ops resume` examples to the end, without a second server; then every example that changes
+ * the fleet, in an order that leaves each something to act on (CHANGES), with the exit it answers, the
+ * plan ids of the `--confirm` examples taken from the same command run without it, and the lab taken
+ * down by the `lab down` examples.
  */
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, clawops } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
-import { allExamples, type Example, substitute } from '../../support/examples.js'
+import { allExamples, CHANGES, type Example, substitute } from '../../support/examples.js'
 import { hasTmux, Tmux } from '../../support/tmux.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
@@ -91,8 +93,10 @@ afterAll(() => {
   clawops(['lab', 'down'], env)
 })
 
-function runExample(e: Example) {
-  const argv = substitute(e.argv, ids, home).map((a) =>
+function runExample(e: Example, argv0: readonly string[] = e.argv) {
+  // gf-clawnode rollouts have ids of their own kind (u-…), as the openclaw ones do.
+  const kinds = e.id.startsWith('clawnode:') ? { ...ids, u: ids.cu ?? '' } : ids
+  const argv = substitute(argv0, kinds, home).map((a) =>
     a.replace(/^v?12$/, (m) => (m.startsWith('v') ? `v${version}` : version)),
   )
   return spawnSync(process.execPath, [BIN, ...argv], {
@@ -104,7 +108,9 @@ function runExample(e: Example) {
 }
 
 describe('the --help examples that need the gateway or the cloud', () => {
-  const live = allExamples().filter((e) => e.mode === 'live' && e.id !== 'ops:resume')
+  const live = allExamples().filter(
+    (e) => e.mode === 'live' && e.id !== 'ops:resume' && !CHANGES.some((c) => c.line === e.line),
+  )
   it.each(live.map((e) => [e.line, e] as const))('%s', (_line, e: Example) => {
     const r = runExample(e)
     expect(r.status, `${e.line}\n${r.stdout.slice(0, 500)}\n${r.stderr}`).toBe(e.exit)
@@ -180,4 +186,129 @@ describe.runIf(hasTmux || process.env.CI)('Ctrl-C in a terminal during a provisi
     const count = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0)
     expect(count(after) - count(before)).toBe(4)
   }, 240_000)
+})
+
+/** The plan a `--confirm plan-…` example confirms: the same command without it (CONFIRMATION_REQUIRED). */
+function planFor(e: Example, as?: string): string {
+  const at = e.argv.indexOf('--confirm')
+  let argv = [...e.argv.slice(0, at), ...e.argv.slice(at + 2)].filter(
+    (a) => a !== '--json' && a !== '--stream',
+  )
+  if (as) argv = [...argv, '--as', as]
+  const r = runExample(e, [...argv, '--json'])
+  const answer = JSON.parse(r.stdout) as Json
+  expect(answer.error?.code, `${argv.join(' ')}: ${r.stdout.slice(0, 500)}`).toBe('CONFIRMATION_REQUIRED')
+  return answer.error.details.planId
+}
+
+/** The final answer of a command run with --json (with --stream: its last line). */
+const answerOf = (stdout: string): Json => JSON.parse(stdout.trim().split('\n').at(-1)!)
+
+describe('the --help examples that change the fleet, in an order that leaves each something to act on', () => {
+  const examples = allExamples()
+  const changes = CHANGES.map((c) => [c.line, c, examples.find((e) => e.line === c.line)!] as const)
+  /** Pairs of their own for the examples that fail over, resize or tear down a pair. */
+  const spare: string[] = []
+  const byUser: Record<string, string> = {}
+
+  beforeAll(() => {
+    // A small fleet asking for confirmations as a large one would: a restart budget of 1 user, a
+    // blast radius of 2 failovers; no pause between rollout batches (rule 2 asks none under 100
+    // instances); pairs made 8 at a time. Set after the tests above, which run on the lab's defaults.
+    const file = join(home, 'config.json')
+    const config = JSON.parse(readFileSync(file, 'utf8'))
+    config.watch = {
+      restartBudget: { maxUsers: 1, minUsers: 1 },
+      blastRadius: { minFailovers: 2, maxShare: 0.01 },
+    }
+    config.provisioning.concurrency = 8
+    config.configPush = { ...config.configPush, pauseSeconds: 0 }
+    config.upgrades = { ...config.upgrades, pauseSeconds: 0 }
+    writeFileSync(file, JSON.stringify(config))
+    // More than 10 users, so fleet-wide rollouts wait for a confirmation (rule 5), and 3 spare pairs.
+    const pairs = ok('fleet', 'status').pairs as number
+    const made = ok(
+      ...['provision', '--count', String(Math.max(3, 11 - pairs)), '--tier', 'nano', '--region', 'eu'],
+      ...['--primary', 'hetzner', '--standby', 'vultr', '--yes'],
+    )
+    spare.push(...made.pairs.map((p: Json) => p.pairId))
+  }, 120_000)
+
+  /** What an example acts on, set just before it runs. */
+  const before: Record<string, () => void> = {
+    'clawops resize --tier nano -l pair=p-7k2m9x4q1d': () => (ids.p = byUser['u-ana']!),
+    'clawops resize --tier nano -l pair=p-7k2m9x4q1d --as ledger --json': () => (ids.p = byUser['u-ben']!),
+    'clawops failover p-7k2m9x4q1d --as guardian --json': () => (ids.p = spare[0]!),
+    'clawops failover p-7k2m9x4q1d': () => (ids.p = spare[1]!),
+    'clawops failover p-7k2m9x4q1d --confirm plan-3fz8k1qa2b': () => (ids.p = spare[2]!),
+    'clawops reprovision run --id rq-7k2m9x4q1d --as forge --json': () => {
+      const items: Json[] = ok('reprovision', 'list').items
+      ids.rq = items.find((i) => i.state === 'ready')?.id
+    },
+    'clawops teardown -l pair=p-7k2m9x4q1d': () => (ids.p = byUser['u-ben']!),
+    'clawops teardown -l pair=p-7k2m9x4q1d --confirm plan-3fz8k1qa2b --json': () =>
+      (ids.p = byUser['u-ana']!),
+    'clawops archive prune --id arc-7k2m9x4q1d --id arc-3fz8k1qa2b': () => {
+      const archives: Json[] = ok('archive', 'list').archives
+      ids.arc = archives[0].id
+      ids.arc2 = archives[1].id
+    },
+  }
+  /** What an example did, checked (and ids it made, kept) just after it runs. */
+  type Run = ReturnType<typeof runExample>
+  const after: Record<string, (r: Run, confirmed?: Run) => void> = {
+    'clawops config push --merge kimi-k2.5.json --as commander --confirm plan-3fz8k1qa2b --json --stream': (
+      r,
+    ) => {
+      // The fleet-wide push is the version the rollback example names (v12).
+      version = String(answerOf(r.stdout).data.rollout.version)
+    },
+    'clawops config push rollback v12 --as commander --confirm plan-3fz8k1qa2b --json': (r) => {
+      expect(answerOf(r.stdout).data.rollout).toMatchObject({ kind: 'rollback', status: 'complete' })
+    },
+    'clawops clawnode upgrade --to 0.1.1 --canary 1 --batch-size 20': (_r, confirmed) => {
+      ids.cu = /rollout (u-\w+)/.exec(confirmed!.stderr)?.[1] ?? ''
+      expect(ids.cu, confirmed!.stderr).toMatch(/^u-/)
+    },
+    'clawops provision --count 2 --tier pro --region eu --users u-ana,u-ben --json --stream': (r) => {
+      for (const p of answerOf(r.stdout).data.pairs) byUser[p.userId] = p.pairId
+    },
+    'clawops resize --tier nano -l pair=p-7k2m9x4q1d': () => {
+      const inst: Json[] = ok('instance', 'list', '-l', `pair=${byUser['u-ana']}`).instances
+      expect(inst.map((i) => i.tier)).toEqual(['nano', 'nano'])
+    },
+    'clawops failover p-7k2m9x4q1d --confirm plan-3fz8k1qa2b': () => {
+      const inst: Json[] = ok('instance', 'list', '-l', `pair=${spare[2]}`).instances
+      expect(inst.map((i) => `${i.role} ${i.state}`).sort()).toEqual([
+        'primary ACTIVE',
+        'standby QUARANTINED',
+      ])
+    },
+    'clawops teardown -l pair=p-7k2m9x4q1d --confirm plan-3fz8k1qa2b --json': () => {
+      expect(ok('instance', 'list', '-l', `pair=${byUser['u-ana']}`).instances).toEqual([])
+      expect(ok('archive', 'list').archives.length).toBeGreaterThanOrEqual(2)
+    },
+    'clawops lab down --json': () => expect(ok('lab', 'status').running).toBe(false),
+  }
+
+  it.each(changes)(
+    '%s',
+    (_line, c, e) => {
+      before[e.line]?.()
+      if (e.argv.includes('--confirm')) ids.plan = planFor(e, c.planAs)
+      const r = runExample(e)
+      expect(r.status, `${e.line}\n${r.stdout.slice(0, 500)}\n${r.stderr}`).toBe(e.exit)
+      if (e.argv.includes('--json')) expect(answerOf(r.stdout)).toMatchObject({ ok: e.exit === 0 })
+      let confirmed: Run | undefined
+      if (c.confirm) {
+        // Run as written it waits for a confirmation; confirmed, the change itself happens.
+        const plan = /plan (plan-\w+)/.exec(r.stderr)?.[1]
+        expect(plan, r.stderr).toBeTruthy()
+        confirmed = runExample(e, [...e.argv, '--confirm', plan!])
+        expect(confirmed.status, confirmed.stderr).toBe(c.confirmExit ?? 0)
+      }
+      after[e.line]?.(r, confirmed)
+    },
+    150_000,
+  )
 })
