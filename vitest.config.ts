@@ -47,7 +47,6 @@ const onPostgres = (project: { name: string; testTimeout: number }, include: str
         },
       ]
     : []
-const INTEGRATION_LAB = 'test/integration/lab/**/*.test.ts'
 const unit = { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 }
 const cli = {
   name: 'cli',
@@ -81,29 +80,16 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
-      // Two integration projects, run side by side after the others (one file of each at a time):
-      // `integration` holds the files on the run's shared gateway (one of them kills and restarts
-      // it) and the agent, plugin and validator files; `integration-lab` the files that bring up a
-      // lab of their own (a gateway, a provider cloud and its nodes). Each file waits mostly on the
-      // processes it drives, so two at once roughly halve the wall time on 2 cores.
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: [INTEGRATION_LAB],
           globalSetup: ['test/support/global-gateway.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
-          sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        test: {
-          name: 'integration-lab',
-          include: [INTEGRATION_LAB],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          // One file at a time: they share the run's gateway (one test kills and restarts it), and
+          // the lab tests start a gateway and dozens of nodes of their own. (Two projects would not
+          // overlap either: vitest runs the projects of one group one after another.)
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
