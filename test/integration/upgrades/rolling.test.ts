@@ -5,7 +5,15 @@
 // node's process service manager. One file, in order: a broken OpenClaw caught at the canary and put
 // back with the user's state intact → a good one rolled out in batches, SIGKILLed mid-rollout and
 // resumed → gf-clawnode replacing itself on one pair and rejoining without a new pairing.
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -182,7 +190,9 @@ describe(`rolling upgrades across ${N} real gf-clawnodes`, () => {
 
   afterAll(async () => {
     await supervisor.close()
-    // The users' stand-in gateways are children of their nodes; a SIGTERM'd node stops its own.
+    // The users' stand-in gateways are children of their nodes; a SIGTERM'd node stops its own, but
+    // one outlived by a node that replaced itself can be left: nothing of this test outlives it.
+    killProcessesIn(tmp.dir)
     server?.closeAllConnections()
     server?.close()
     await op?.close()
@@ -336,3 +346,14 @@ describe(`rolling upgrades across ${N} real gf-clawnodes`, () => {
     expect(v.clawnode.groups).toEqual([expect.objectContaining({ version: V.clawnode.next, instances: 2 })])
   }, 180_000)
 })
+
+/** Kills every process whose working directory is below `dir` (Linux: /proc/<pid>/cwd). */
+function killProcessesIn(dir: string): void {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL')
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+}
