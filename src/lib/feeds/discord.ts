@@ -13,6 +13,8 @@
  * 4xx answers (a deleted webhook, a malformed message) are retried slowly, never dropped. The URL
  * carries the webhook's token: no error or log line here contains it.
  */
+
+import { backoffMs, MINUTE } from '../delivery-backoff.js'
 import type { FleetEvent, Severity } from '../domain/event.js'
 import type { EventPayload } from '../events/emit.js'
 import { networkReason } from '../net-error.js'
@@ -70,12 +72,6 @@ export function discordMessage(
 export type FeedAnswer =
   | { kind: 'accepted'; status: number; messageId: string | null; holdMs: number }
   | { kind: 'retry' | 'rejected'; status: number | null; error: string; retryAfterMs: number; holdMs: number }
-
-const MINUTE = 60_000
-
-function backoffMs(attempts: number): number {
-  return Math.min(MINUTE, 1_000 * 2 ** Math.max(0, attempts - 1))
-}
 
 const seconds = (v: unknown): number | null => {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : Number.NaN

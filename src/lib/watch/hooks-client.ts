@@ -4,18 +4,13 @@
  * again), and an answer classified into accepted, retry later, or rejected (a config problem the
  * operator must fix; retried slowly, never dropped).
  */
+import { backoffMs, MINUTE } from '../delivery-backoff.js'
 import { networkReason } from '../net-error.js'
 import type { HooksEndpoint } from './ports.js'
 
 export type HookAnswer =
   | { kind: 'accepted'; status: number; runId: string | null }
   | { kind: 'retry' | 'rejected'; status: number | null; error: string; retryAfterMs: number }
-
-const MINUTE = 60_000
-
-export function backoffMs(attempts: number): number {
-  return Math.min(MINUTE, 1_000 * 2 ** Math.max(0, attempts - 1))
-}
 
 function retryAfter(header: string | null, fallback: number): number {
   if (!header) return fallback
