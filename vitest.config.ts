@@ -34,14 +34,24 @@ const STORE_UNIT = [
   'test/unit/watch/outbox.test.ts',
 ]
 const STORE_CLI = ['test/cli/store-engines.test.ts']
-const onPostgres = (project: { name: string; testTimeout: number }, include: string[]) =>
+// `npm run test:pg` (CLAWOPS_TEST_ALL_ON_POSTGRES=1): the -pg projects run every file of `unit` and
+// `cli`, which is what proves the engines interchangeable; see the README for what it takes.
+const all = Boolean(process.env.CLAWOPS_TEST_ALL_ON_POSTGRES)
+// Timeouts three times SQLite's: every statement is a round trip to the server, and every clawops
+// process starts a worker thread for the driver (~1 s on a loaded machine).
+const onPostgres = (
+  project: { name: string; include: string[]; testTimeout: number; hookTimeout?: number },
+  include: string[],
+) =>
   postgres
     ? [
         {
           test: {
             ...project,
             name: `${project.name}-pg`,
-            include,
+            include: all ? project.include : include,
+            testTimeout: 3 * project.testTimeout,
+            hookTimeout: 3 * (project.hookTimeout ?? 10_000),
             globalSetup: ['test/support/global-postgres.ts'],
           },
         },

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DatabaseSync } from 'node:sqlite'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../src/lib/errors.js'
 import { SCHEMA_VERSION } from '../../src/lib/store/migrations.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
+import { onPostgres, rawExec, storeDump, storeLocation } from '../support/store-engine.js'
 
 const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../../oclif.manifest.json'), 'utf8')) as {
   commands: Record<string, { id: string; examples?: unknown[]; pluginName?: string }>
@@ -114,21 +114,30 @@ describe('the JSON contract', () => {
     expect(wide.stdout.split('\n')[0]!.split('\t')).toContain('LABELS')
   })
 
-  it('refuses a corrupt store and a newer store without touching them', () => {
+  // A damaged file is SQLite's alone (PostgreSQL's refusals of a foreign or damaged schema are in
+  // test/unit/store/postgres.test.ts); a store a newer clawops wrote is refused on both engines.
+  it.skipIf(onPostgres())('refuses a corrupt fleet.db without touching it', () => {
     const corrupt = tempHome()
     writeFileSync(join(corrupt, 'fleet.db'), 'garbage'.repeat(100))
     const c = clawops(['fleet', 'status', '--json'], { CLAWOPS_HOME: corrupt })
     expect(c.code).toBe(ERROR_CODES.STORE_CORRUPT.exit)
     expect(readFileSync(join(corrupt, 'fleet.db'), 'utf8')).toBe('garbage'.repeat(100))
+  })
 
+  it('refuses a newer store without touching it', () => {
     const newer = tempHome()
     clawops(['fleet', 'status', '--json'], { CLAWOPS_HOME: newer })
-    const db = new DatabaseSync(join(newer, 'fleet.db'))
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 5}`)
-    db.close()
+    rawExec(
+      storeLocation(newer),
+      onPostgres()
+        ? `INSERT INTO schema_migrations VALUES (${SCHEMA_VERSION + 5}, 'from the future', '2030-01-01')`
+        : `PRAGMA user_version = ${SCHEMA_VERSION + 5}`,
+    )
+    const before = storeDump(storeLocation(newer))
     const n = clawops(['fleet', 'status'], { CLAWOPS_HOME: newer })
     expect(n.code).toBe(ERROR_CODES.STORE_TOO_NEW.exit)
     expect(n.stderr).toMatch(/Upgrade clawops/)
+    expect(storeDump(storeLocation(newer))).toBe(before)
   })
 
   it('reports a tampered audit trail with exit 14 and the first bad entry', () => {
@@ -136,10 +145,10 @@ describe('the JSON contract', () => {
     clawops(['lab', 'seed', '--pairs', '3'], { CLAWOPS_HOME: h })
     clawops(['lab', 'seed', '--pairs', '4', '--replace'], { CLAWOPS_HOME: h })
     expect(clawops(['audit', 'verify'], { CLAWOPS_HOME: h }).code).toBe(0)
-    const db = new DatabaseSync(join(h, 'fleet.db'))
-    db.exec('DROP TRIGGER audit_no_update')
-    db.exec(`UPDATE audit SET actor = 'mallory' WHERE seq = 1`)
-    db.close()
+    rawExec(
+      storeLocation(h),
+      `${onPostgres() ? 'ALTER TABLE audit DISABLE TRIGGER USER' : 'DROP TRIGGER audit_no_update'}; UPDATE audit SET actor = 'mallory' WHERE seq = 1`,
+    )
     const r = clawops(['audit', 'verify', '--json'], { CLAWOPS_HOME: h })
     expect(r.code).toBe(14)
     expect(r.json).toMatchObject({

@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -40,6 +40,7 @@ import { ReprovisionQueue } from '../../src/lib/store/reprovision-queue.js'
 import { clawopsAsync } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
 import { type Hit, Recorder } from '../support/recorder.js'
+import { copyHome, storeEnv } from '../support/store-engine.js'
 
 type Outcome = 'allowed' | 'POLICY_DENIED' | 'CONFIRMATION_REQUIRED' | 'NOT_FOUND'
 
@@ -348,7 +349,7 @@ class Drivers {
     const p = this.procs[this.next++ % this.procs.length]!
     return new Promise((resolve) => {
       p.queue.set(id, resolve)
-      p.child.send({ id, argv, env })
+      p.child.send({ id, argv, env: { ...storeEnv(env.CLAWOPS_HOME), ...env } })
     })
   }
 
@@ -370,7 +371,7 @@ async function operator(home: string, argv: string[]): Promise<Run> {
 function readFixture(home: string): Pick<Fixture, 'pair' | 'primary' | 'otherTier' | 'teardownPair'> & {
   spare: string
 } {
-  const ctx = new Context({ home, env: {} })
+  const ctx = new Context({ home, env: storeEnv(home) })
   try {
     const all = ctx.store().repo(Instances).list()
     const healthyPairs = [...Map.groupBy(all, (i) => i.pairId)]
@@ -453,7 +454,7 @@ beforeAll(async () => {
     'fixture',
   ])
   expect(silenced.json?.ok, silenced.stdout).toBe(true)
-  const ctx = new Context({ home: template, env: {} })
+  const ctx = new Context({ home: template, env: storeEnv(template) })
   let failedTeardown: Fixture['failedTeardown']
   let rolloutId: string
   let rolloutPlanId: string
@@ -530,7 +531,7 @@ beforeAll(async () => {
   plans['ops resume'] = failedTeardown.planId
   plans['config push resume'] = rolloutPlanId
   for (const kind of ['openclaw', 'clawnode'] as const) {
-    const ctx2 = new Context({ home: template, env: {} })
+    const ctx2 = new Context({ home: template, env: storeEnv(template) })
     try {
       const row = ctx2
         .store()
@@ -582,7 +583,7 @@ interface Baseline {
 }
 
 function snapshot(home: string): Baseline & { audit: [string, string, string][] } {
-  const ctx = new Context({ home, env: {} })
+  const ctx = new Context({ home, env: storeEnv(home) })
   try {
     const db = ctx.store().db
     const fleet = JSON.stringify(db.prepare('SELECT * FROM instances ORDER BY id').all())
@@ -648,7 +649,7 @@ function allCases(): Case[] {
 
 async function runCase(c: Case, via: 'driver' | 'binary', name = c.name): Promise<Seen> {
   const home = join(work, name)
-  cpSync(template, home, { recursive: true })
+  copyHome(template, home)
   writeConfig(home, name)
   const env = { CLAWOPS_HOME: home, CLAWOPS_ACTOR: c.role }
   const run = via === 'driver' ? await drivers.run(name, c.argv, env) : parse(await clawopsAsync(c.argv, env))

@@ -1,5 +1,8 @@
 // The store as an operator meets it from a shell: damaged files refused untouched, a backup and a
-// restore through the built binary.
+// restore through the built binary. All of it is about the SQLite file, so none of it runs on
+// PostgreSQL, which has no file: its refusals are in test/unit/store/postgres.test.ts, and its
+// `store backup` / `store restore` refusal (ENGINE_UNSUPPORTED: the server's own tools back it up) in
+// test/cli/store-engines.test.ts.
 import { createHash } from 'node:crypto'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -7,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../../src/lib/errors.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
+import { onPostgres } from '../support/store-engine.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the CLI, checked by the assertions
 type Json = any
@@ -14,12 +18,13 @@ const digest = (p: string) => createHash('sha256').update(readFileSync(p)).diges
 let seeded: Buffer
 
 beforeAll(() => {
+  if (onPostgres()) return
   const h = tempHome()
   expect(clawops(['lab', 'seed', '--pairs', '12', '--json'], { CLAWOPS_HOME: h }).code).toBe(0)
   seeded = readFileSync(join(h, 'fleet.db'))
 })
 
-describe('a damaged fleet.db', () => {
+describe.skipIf(onPostgres())('a damaged fleet.db', () => {
   it('is refused by every command, with the file left exactly as it was (empty, cut to 100 bytes, cut mid-file)', () => {
     for (const bytes of [Buffer.alloc(0), seeded.subarray(0, 100), seeded.subarray(0, 3 * 4096 + 7)]) {
       const h = tempHome()
@@ -55,7 +60,7 @@ describe('a damaged fleet.db', () => {
   })
 })
 
-describe('store backup and restore', () => {
+describe.skipIf(onPostgres())('store backup and restore', () => {
   it('backs up, restores over a damaged store (kept aside), and only for the operator', () => {
     const h = tempHome()
     writeFileSync(join(h, 'fleet.db'), seeded)

@@ -17,7 +17,7 @@ import { Outbox } from '../../src/lib/store/outbox.js'
 import { clawops, clawopsAsync } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
 import { FakeDiscord } from '../support/fake-discord.js'
-import { storeDump } from '../support/store-engine.js'
+import { storeDump, storeEnv, storeLocation } from '../support/store-engine.js'
 
 const TOKEN = 'tok-Zq81secretWebhookToken'
 let home: string
@@ -28,6 +28,7 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 })
 const outputs: string[] = []
+const WINDOW_MS = 5000
 
 async function watchOnce(): Promise<any> {
   const r = await clawopsAsync(['watch', '--once', '--no-http', '--json'], env())
@@ -38,8 +39,9 @@ async function watchOnce(): Promise<any> {
 
 beforeAll(async () => {
   home = tempHome()
-  // One message per 600 ms: Discord's headers say so after each one.
-  discord = await new FakeDiscord({ id: '1187', token: TOKEN, limit: 1, windowMs: 600 }).start()
+  // One message per WINDOW_MS: Discord's headers say so after each one. Long enough that one
+  // `watch --once` on a loaded machine (on PostgreSQL every statement is a round trip) ends inside it.
+  discord = await new FakeDiscord({ id: '1187', token: TOKEN, limit: 1, windowMs: WINDOW_MS }).start()
   const urlFile = join(home, 'discord-webhook')
   writeFileSync(urlFile, `${discord.url}\n`)
   chmodSync(urlFile, 0o600)
@@ -77,7 +79,7 @@ describe('a Discord team feed, delivered by watch --once', () => {
     expect(op.code, op.stderr).toBe(0)
     // Eleven incidents on another provider than the silence's (one with a summary far over
     // Discord's limits, one that tries to ping everyone), and an event the feed does not hear.
-    const ctx = await Context.create({ home, env: {} })
+    const ctx = await Context.create({ home, env: storeEnv(home) })
     const settings = ctx.watchSettings()
     const now = ctx.now()
     for (let i = 0; i < 11; i++) {
@@ -117,7 +119,7 @@ describe('a Discord team feed, delivered by watch --once', () => {
     expect(first.delivery.deferred).toEqual([expect.objectContaining({ target: 'feed:eng', events: 3 })])
 
     // Run 2: Discord answers 429 (retry_after 2 s); run 3 at once: nothing is sent before it is due.
-    await sleep(700)
+    await sleep(WINDOW_MS + 100)
     discord.rateLimitNext(2)
     const second = await watchOnce()
     expect(second.delivery.failed).toEqual([expect.objectContaining({ target: 'feed:eng', status: 429 })])
@@ -129,7 +131,7 @@ describe('a Discord team feed, delivered by watch --once', () => {
     // sent it (more on a loaded machine), so runs repeat until it is sent; none of them earlier.
     await sleep(Math.max(0, limitedAt + 2100 - Date.now()))
     let fourth = await watchOnce()
-    for (const end = Date.now() + 5000; fourth.delivery.deliveries === 0 && Date.now() < end; ) {
+    for (const end = Date.now() + WINDOW_MS + 5000; fourth.delivery.deliveries === 0 && Date.now() < end; ) {
       await sleep(250)
       fourth = await watchOnce()
     }
@@ -163,7 +165,7 @@ describe('a Discord team feed, delivered by watch --once', () => {
   it('keeps a rejected delivery (an unknown webhook) and names it, never the token', async () => {
     const urlFile = join(home, 'discord-webhook')
     writeFileSync(urlFile, `${discord.url.replace(TOKEN, 'revoked-token')}\n`)
-    const ctx = await Context.create({ home, env: {} })
+    const ctx = await Context.create({ home, env: storeEnv(home) })
     emitEvent(
       ctx.store(),
       ctx.watchSettings(),
@@ -171,7 +173,7 @@ describe('a Discord team feed, delivered by watch --once', () => {
       ctx.now(),
     )
     ctx.close()
-    await sleep(700)
+    await sleep(WINDOW_MS + 100)
     const r = await watchOnce()
     expect(r.delivery.failed).toEqual([
       expect.objectContaining({
@@ -184,13 +186,13 @@ describe('a Discord team feed, delivered by watch --once', () => {
     outputs.push(status.stdout, status.stderr)
     expect(status.code).toBe(0)
     // Neither the token nor the revoked one in anything clawops printed or stored.
-    const dump = storeDump(join(home, 'fleet.db'))
+    const dump = storeDump(storeLocation(home))
     for (const text of [...outputs, dump]) {
       expect(text).not.toContain(TOKEN)
       expect(text).not.toContain('revoked-token')
     }
     // The event waits for the operator to fix the URL: sending, not lost.
-    const again = await Context.create({ home, env: {} })
+    const again = await Context.create({ home, env: storeEnv(home) })
     expect(again.store().repo(Outbox).stats()).toMatchObject({ sending: 1 })
     again.close()
   })

@@ -1,8 +1,19 @@
 /** Runs the built clawops binary the way an agent's exec tool or a shell would. */
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
+import { storeEnv } from './store-engine.js'
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clawops.js')
+
+/**
+ * The environment of a clawops run: on a -pg project, a run for a home gets that home's schema
+ * (CLAWOPS_DATABASE_URL) unless the test names a store itself.
+ */
+function runEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const home = env.CLAWOPS_HOME
+  const own = 'CLAWOPS_DATABASE_URL' in env
+  return { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...(home && !own ? storeEnv(home) : {}), ...env }
+}
 
 export interface CliResult {
   code: number
@@ -19,7 +30,7 @@ export function clawops(
 ): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...env },
+    env: runEnv(env),
     input: input ?? '',
     timeout: timeoutMs,
   })
@@ -35,7 +46,7 @@ export function clawops(
 /** The same, asynchronously, for runs that must be killed midway. */
 export function clawopsChild(args: string[], env: Record<string, string | undefined> = {}) {
   return spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...env },
+    env: runEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }

@@ -3,11 +3,12 @@
  * `-pg` twins run the same test files on PostgreSQL, each clawops home getting a schema of its own
  * in the run's database (see global-postgres.ts), so tests stay as isolated as separate files.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { inject } from 'vitest'
+import { copyStore } from '../../src/lib/store/copy.js'
 import { PostgresDatabase } from '../../src/lib/store/postgres.js'
 import { Store } from '../../src/lib/store/store.js'
 
@@ -48,15 +49,56 @@ export function storeLocation(home: string): string {
   return url
 }
 
-/** Environment that points a clawops process run for `home` at that home's store. */
+/**
+ * Environment that points a clawops process run for `home` at that home's store. On PostgreSQL the
+ * home's config.json names the schema too (`store.url`, written when the home exists and its config
+ * is valid JSON): an agent's run ignores CLAWOPS_DATABASE_URL (it may not choose its store), so the
+ * config is how a team points every actor at the shared store, and how these tests do.
+ */
 export function storeEnv(home: string | undefined): Record<string, string> {
   if (!home || !onPostgres()) return {}
-  return { CLAWOPS_DATABASE_URL: storeLocation(home) }
+  const url = storeLocation(home)
+  pinStore(home, url)
+  return { CLAWOPS_DATABASE_URL: url }
+}
+
+function pinStore(home: string, url: string): void {
+  if (!existsSync(home) || !statSync(home).isDirectory()) return
+  const file = join(home, 'config.json')
+  let config: Record<string, unknown> = {}
+  if (existsSync(file)) {
+    try {
+      config = JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      return
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) return
+  }
+  const store = (config.store ?? {}) as Record<string, unknown>
+  if (store.url === url || store.urlFile) return
+  writeFileSync(file, `${JSON.stringify({ ...config, store: { ...store, url } }, null, 2)}\n`, { mode: 0o600 })
 }
 
 /** A store on this project's engine: for `home` (a new one by default). */
 export function openTestStore(home?: string, opts: { clock?: () => Date } = {}): Store {
   return Store.open(storeLocation(home ?? mkdtempSync(join(tmpdir(), 'clawops-test-'))), opts)
+}
+
+/**
+ * A copy of the clawops home `from` at `to`, its store included: the fleet.db comes with the files on
+ * SQLite; on PostgreSQL `to` gets a schema of its own holding every row of `from`'s (`store copy`).
+ */
+export function copyHome(from: string, to: string): void {
+  cpSync(from, to, { recursive: true })
+  if (!onPostgres()) return
+  const source = Store.open(storeLocation(from))
+  const target = Store.open(storeLocation(to))
+  try {
+    copyStore(source, target)
+  } finally {
+    source.close()
+    target.close()
+  }
 }
 
 /** What an attacker holding the database would do first: take the audit trail's triggers off. */
