@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../src/lib/store/migrations.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
-import { freshSchemaUrl, onPostgres, storeEnv } from '../support/store-engine.js'
+import { freshSchemaUrl, onPostgres, sqliteHome, storeEnv } from '../support/store-engine.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes read in assertions
 type Json = any
@@ -29,7 +29,7 @@ function copyAndCheck(from: Record<string, string>, to: string): void {
 
   const target = to.startsWith('postgres')
     ? { CLAWOPS_HOME: tempHome(), CLAWOPS_DATABASE_URL: to }
-    : { CLAWOPS_HOME: join(to, '..') }
+    : sqliteHome(join(to, '..'))
   const after = clawops(['fleet', 'status', '--json'], target)
   expect(after.code).toBe(0)
   const was = (before.json as Json).data
@@ -57,7 +57,7 @@ function copyAndCheck(from: Record<string, string>, to: string): void {
 
 describe('store copy and store migrate', () => {
   it('moves a SQLite fleet without loss, verified on the target, which clawops then runs on', () => {
-    const env = { CLAWOPS_HOME: tempHome() }
+    const env = sqliteHome(tempHome())
     expect(clawops(['lab', 'seed', '--pairs', '30', '--seed', '4', '--json'], env).code).toBe(0)
     copyAndCheck(env, onPostgres() ? freshSchemaUrl() : join(tempHome(), 'fleet.db'))
   })

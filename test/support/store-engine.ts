@@ -62,6 +62,11 @@ export function storeEnv(home: string | undefined): Record<string, string> {
   return { CLAWOPS_DATABASE_URL: url }
 }
 
+/** Environment of a run for `home` that keeps to the SQLite file in it, whatever the project's engine. */
+export function sqliteHome(home: string): Record<string, string> {
+  return { CLAWOPS_HOME: home, CLAWOPS_DATABASE_URL: '' }
+}
+
 function pinStore(home: string, url: string): void {
   if (!existsSync(home) || !statSync(home).isDirectory()) return
   const file = join(home, 'config.json')
