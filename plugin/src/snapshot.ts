@@ -3,8 +3,8 @@
  * status --json`) over the operator's store, opened read-only for each request and closed after, so
  * the gateway never writes the store nor keeps a handle on a file that is replaced.
  */
-import { join } from 'node:path'
 import { readConfig } from '../../src/lib/config/read.js'
+import { storeLocation } from '../../src/lib/config/store-location.js'
 import { watchSettings } from '../../src/lib/config/watch-settings.js'
 import { type ErrorBody, toErrorBody } from '../../src/lib/errors.js'
 import { type FleetStatus, fleetSnapshot, parseFleetFilter } from '../../src/lib/fleet/status.js'
@@ -17,9 +17,10 @@ export async function readSnapshot(settings: PluginSettings, filters: unknown): 
   try {
     const filter = parseFleetFilter(filters)
     // The operator's config as clawops reads it (currency rates, watch interval); the gateway's own
-    // environment does not redirect it.
+    // environment does not redirect it. The store is the one the config names (a team's PostgreSQL
+    // database), else the home's SQLite file.
     const config = await readConfig(settings.home, {})
-    const store = Store.openReadOnly(join(settings.home, 'fleet.db'))
+    const store = Store.openReadOnly(storeLocation(settings.home, config))
     try {
       const data = fleetSnapshot(
         {

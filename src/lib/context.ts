@@ -13,7 +13,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises'
 import { DEFAULT_CONFIG } from './config/defaults.js'
 import { readConfig } from './config/read.js'
 import type { Config } from './config/schema.js'
-import { readSecretFile } from './config/secret-file.js'
+import { storeLocation } from './config/store-location.js'
 import { type WatchSettings, watchSettings } from './config/watch-settings.js'
 import { ACTORS, type Actor, isActor } from './domain/actor.js'
 import { defaultIdentity, isIdentity, parseIdentity } from './domain/identity.js'
@@ -26,7 +26,6 @@ import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
-import { isPostgresUrl } from './store/postgres.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
@@ -171,35 +170,7 @@ export class Context {
    * the home. The URL can carry a password: it is never logged nor put in JSON (see `Store.location`).
    */
   storeLocation(): string {
-    const fromEnv = this.trustEnv ? this.env.CLAWOPS_DATABASE_URL : undefined
-    if (fromEnv) {
-      if (!isPostgresUrl(fromEnv)) {
-        throw new UserError(
-          'CONFIG_INVALID',
-          'CLAWOPS_DATABASE_URL is not a postgres:// or postgresql:// URL',
-          {
-            hint: 'Set it to postgresql://user@host:5432/database, or unset it to use the SQLite file in the home.',
-          },
-        )
-      }
-      return fromEnv
-    }
-    const s = this.cfg.store
-    if (s?.url) return s.url
-    if (s?.urlFile) {
-      const url = readSecretFile(s.urlFile)
-      if (!isPostgresUrl(url)) {
-        throw new UserError(
-          'CONFIG_INVALID',
-          `${s.urlFile} does not hold a postgres:// or postgresql:// URL`,
-          {
-            hint: 'Write the URL alone in the file (mode 0600).',
-          },
-        )
-      }
-      return url
-    }
-    return this.storePath
+    return storeLocation(this.home, this.cfg, this.trustEnv ? this.env.CLAWOPS_DATABASE_URL : undefined)
   }
 
   /** The fleet store, opened on first use (`opts` apply to that first open only). */

@@ -11,8 +11,8 @@ import { type Interfaces, Parser } from '@oclif/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
-import { onPostgres, sqliteHome } from '../support/store-engine.js'
 import { allExamples, CHANGES, type Example, PARSE_ONLY, ROOT, substitute } from '../support/examples.js'
+import { onPostgres, sqliteHome } from '../support/store-engine.js'
 
 const examples = allExamples()
 

@@ -12,7 +12,13 @@ export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clawops.js')
 function runEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const home = env.CLAWOPS_HOME
   const own = 'CLAWOPS_DATABASE_URL' in env
-  return { ...process.env, NO_COLOR: '1', CLAWOPS_LOG: 'off', ...(home && !own ? storeEnv(home) : {}), ...env }
+  return {
+    ...process.env,
+    NO_COLOR: '1',
+    CLAWOPS_LOG: 'off',
+    ...(home && !own ? storeEnv(home) : {}),
+    ...env,
+  }
 }
 
 export interface CliResult {

@@ -81,7 +81,9 @@ function pinStore(home: string, url: string): void {
   }
   const store = (config.store ?? {}) as Record<string, unknown>
   if (store.url === url || store.urlFile) return
-  writeFileSync(file, `${JSON.stringify({ ...config, store: { ...store, url } }, null, 2)}\n`, { mode: 0o600 })
+  writeFileSync(file, `${JSON.stringify({ ...config, store: { ...store, url } }, null, 2)}\n`, {
+    mode: 0o600,
+  })
 }
 
 /** A store on this project's engine: for `home` (a new one by default). */

@@ -311,6 +311,13 @@ export function openPostgres(url: string, opts: PostgresOptions = {}): PostgresD
     const s = schemaState(db)
     check(db, s)
     const missing = MIGRATIONS.some((m) => !s.applied.has(m.version))
+    // As SQLite's missing file: an empty schema read only is no store yet, not an old one.
+    if (opts.readOnly && s.tables === 0) {
+      throw new UserError('NOT_FOUND', `no clawops store at ${db.location}`, {
+        hint: 'Point the URL at the team’s clawops database; any clawops command creates the store.',
+        details: { location: db.location },
+      })
+    }
     if (missing && opts.readOnly) {
       throw new UserError(
         'CONFLICT',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { monthlyUsdCents } from '../../../src/lib/domain/catalog.js'
@@ -16,7 +17,7 @@ import { Store } from '../../../src/lib/store/store.js'
 import { UpgradeRollouts } from '../../../src/lib/store/upgrade-rollouts.js'
 import { WatchRuns } from '../../../src/lib/store/watch-runs.js'
 import { manualClock, tempHome, testContext } from '../../support/context.js'
-import { onPostgres, rawExec, storeDump } from '../../support/store-engine.js'
+import { freshSchemaUrl, onPostgres, rawExec, storeDump } from '../../support/store-engine.js'
 
 const t = '2026-11-01T00:00:00.000Z'
 
@@ -409,11 +410,11 @@ describe('fleet status', () => {
       ro.close()
     }
     expect(storeDump(location)).toBe(before)
-    if (!onPostgres()) {
-      expect(() => Store.openReadOnly(join(tempHome(), 'fleet.db'))).toThrow(
-        expect.objectContaining({ code: 'NOT_FOUND' }),
-      )
-    }
+    // No store yet (a missing file, an empty schema): NOT_FOUND on both engines, and none created.
+    const none = onPostgres() ? freshSchemaUrl() : join(tempHome(), 'fleet.db')
+    expect(() => Store.openReadOnly(none)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }))
+    if (onPostgres()) expect(storeDump(none)).toBe('')
+    else expect(existsSync(none)).toBe(false)
     // A store that lacks one of this clawops's migrations is not migrated from here: refused, untouched.
     rawExec(
       location,

@@ -11,6 +11,7 @@ import { Store } from '../../../src/lib/store/store.js'
 import { verifyStore } from '../../../src/lib/store-admin/verify.js'
 import { tempHome, testContext } from '../../support/context.js'
 import { scribblePage } from '../../support/store-damage.js'
+import { onPostgres } from '../../support/store-engine.js'
 
 const digest = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
 
@@ -41,7 +42,10 @@ function filledStore(pairs = 300): string {
   return path
 }
 
-describe('fleet database', () => {
+// The SQLite file: its header, WAL, page damage and damage marks. None of it exists on PostgreSQL
+// (the server owns its files); the PostgreSQL store's refusals and migrations are proven in
+// test/unit/store/postgres.test.ts, so the -pg project leaves this file's cases out.
+describe.skipIf(onPostgres())('fleet database', () => {
   it('creates a WAL store stamped with our application id and the latest schema version', () => {
     const path = join(tempHome(), 'fleet.db')
     const db = openDatabase(path)
@@ -130,141 +134,144 @@ describe('fleet database', () => {
   })
 })
 
-describe('a store that is not whole is refused, never re-created or written over', () => {
-  it('refuses an empty fleet.db (0 bytes) and leaves it as it is', () => {
-    const path = join(tempHome(), 'fleet.db')
-    writeFileSync(path, '')
-    expectRefused(path, 'STORE_CORRUPT', /empty \(0 bytes\)/)
-    expect(readFileSync(path)).toHaveLength(0)
-  })
-
-  it('refuses a store cut off anywhere: inside the header, at a page boundary, mid-page', () => {
-    const source = filledStore()
-    const full = readFileSync(source)
-    for (const size of [1, 100, 4096, 8192, 5 * 4096 + 17, full.length - 4096]) {
+describe.skipIf(onPostgres())(
+  'a store that is not whole is refused, never re-created or written over',
+  () => {
+    it('refuses an empty fleet.db (0 bytes) and leaves it as it is', () => {
       const path = join(tempHome(), 'fleet.db')
-      writeFileSync(path, full.subarray(0, size))
-      expectRefused(path, 'STORE_CORRUPT', /cut off/)
-      expect(readFileSync(path)).toHaveLength(size)
-    }
-  })
-
-  it('refuses a fleet.db that is a directory, and a home that is a file, with clear errors', () => {
-    const home = tempHome()
-    mkdirSync(join(home, 'fleet.db'))
-    expect(() => openDatabase(join(home, 'fleet.db'))).toThrow(/is a directory/)
-    const file = join(tempHome(), 'not-a-dir')
-    writeFileSync(file, 'x')
-    let err: unknown
-    try {
-      openDatabase(join(file, 'fleet.db'))
-    } catch (e) {
-      err = e
-    }
-    expect((err as UserError).code).toBe('CONFIG_INVALID')
-    expect((err as UserError).message).toMatch(/is a file, not a directory/)
-  })
-
-  it('catches a scribbled data page on open, marks the store, and refuses it from then on', () => {
-    const path = filledStore()
-    expect(readFileSync(path).length).toBeLessThan(QUICK_CHECK_MAX_BYTES)
-    scribblePage(path, 'meta')
-    expectRefused(path, 'STORE_CORRUPT', /quick_check found damage/)
-    expect(readDamageMark(path)?.reason).toMatch(/quick_check/)
-    // The mark alone refuses it now, before SQLite reads a page.
-    expectRefused(path, 'STORE_CORRUPT', /was found damaged/)
-  })
-
-  it('marks the store when a write meets damage, and refuses the next open', () => {
-    const path = filledStore()
-    const store = Store.open(path)
-    store.close()
-    // Damage after the open's check: a command that was already running meets it.
-    const late = Store.open(path)
-    scribblePage(path, 'meta')
-    expect(() =>
-      late.tx(() => {
-        late.db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run()
-        late.db.prepare('SELECT count(*) FROM meta WHERE value LIKE ?').get('%v%')
-      }),
-    ).toThrow(/is damaged/)
-    late.close()
-    expect(existsSync(damageMarkPath(path))).toBe(true)
-    expectRefused(path, 'STORE_CORRUPT', /was found damaged/)
-  })
-
-  it('lifts the mark only when a full integrity check and the audit chain pass (audit verify)', () => {
-    const home = tempHome()
-    const ctx = testContext({ home })
-    ctx.store()
-    ctx.close()
-    writeFileSync(
-      damageMarkPath(ctx.storePath),
-      JSON.stringify({ detectedAt: 'then', reason: 'a read error', pid: 1 }),
-    )
-    expect(() => testContext({ home }).store()).toThrow(/was found damaged/)
-    const r = verifyStore(testContext({ home }))
-    expect(r).toMatchObject({
-      ok: true,
-      integrity: { ok: true, check: 'integrity_check' },
-      markLifted: 'a read error',
+      writeFileSync(path, '')
+      expectRefused(path, 'STORE_CORRUPT', /empty \(0 bytes\)/)
+      expect(readFileSync(path)).toHaveLength(0)
     })
-    expect(existsSync(damageMarkPath(ctx.storePath))).toBe(false)
-    testContext({ home }).store().close()
-  })
 
-  it('keeps the mark and says STORE_CORRUPT when the integrity check fails', () => {
-    const home = tempHome()
-    const ctx = testContext({ home })
-    const store = ctx.store()
-    store.tx(() => {
-      for (let i = 0; i < 300; i++)
-        store.db.prepare('INSERT INTO meta VALUES (?, ?)').run(`k${i}`, 'v'.repeat(200))
+    it('refuses a store cut off anywhere: inside the header, at a page boundary, mid-page', () => {
+      const source = filledStore()
+      const full = readFileSync(source)
+      for (const size of [1, 100, 4096, 8192, 5 * 4096 + 17, full.length - 4096]) {
+        const path = join(tempHome(), 'fleet.db')
+        writeFileSync(path, full.subarray(0, size))
+        expectRefused(path, 'STORE_CORRUPT', /cut off/)
+        expect(readFileSync(path)).toHaveLength(size)
+      }
     })
-    store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
-    ctx.close()
-    scribblePage(ctx.storePath, 'meta')
-    let err: unknown
-    try {
-      verifyStore(testContext({ home }))
-    } catch (e) {
-      err = e
-    }
-    expect((err as UserError).code).toBe('STORE_CORRUPT')
-    expect((err as UserError).message).toMatch(/integrity check/)
-    expect(readDamageMark(ctx.storePath)).not.toBeNull()
-  })
 
-  it('creates a new store in one step: no temporary file is left, and the result is a stamped store', () => {
-    const home = tempHome()
-    openDatabase(join(home, 'fleet.db')).close()
-    expect(readdirSync(home).filter((f) => f.startsWith('.'))).toEqual([])
-    const raw = new DatabaseSync(join(home, 'fleet.db'))
-    expect((raw.prepare('PRAGMA application_id').get() as { application_id: number }).application_id).toBe(
-      APPLICATION_ID,
-    )
-    raw.close()
-  })
-
-  it('opens a whole store whose rows are still in the WAL, and refuses it once the file is cut', () => {
-    const path = join(tempHome(), 'fleet.db')
-    const writer = Store.open(path)
-    writer.db.exec('PRAGMA wal_autocheckpoint = 0')
-    writer.tx(() => {
-      for (let i = 0; i < 500; i++)
-        writer.db.prepare('INSERT INTO meta VALUES (?, ?)').run(`k${i}`, 'v'.repeat(500))
+    it('refuses a fleet.db that is a directory, and a home that is a file, with clear errors', () => {
+      const home = tempHome()
+      mkdirSync(join(home, 'fleet.db'))
+      expect(() => openDatabase(join(home, 'fleet.db'))).toThrow(/is a directory/)
+      const file = join(tempHome(), 'not-a-dir')
+      writeFileSync(file, 'x')
+      let err: unknown
+      try {
+        openDatabase(join(file, 'fleet.db'))
+      } catch (e) {
+        err = e
+      }
+      expect((err as UserError).code).toBe('CONFIG_INVALID')
+      expect((err as UserError).message).toMatch(/is a file, not a directory/)
     })
-    // Another process opens while the writer still has its frames in the WAL: a whole store.
-    const reader = openDatabase(path)
-    expect((reader.prepare('SELECT count(*) AS n FROM meta').get() as { n: number }).n).toBe(500)
-    reader.close()
-    writer.close()
-    truncateSync(path, 4096 * 3)
-    expectRefused(path, 'STORE_CORRUPT')
-  })
-})
 
-describe('migrations', () => {
+    it('catches a scribbled data page on open, marks the store, and refuses it from then on', () => {
+      const path = filledStore()
+      expect(readFileSync(path).length).toBeLessThan(QUICK_CHECK_MAX_BYTES)
+      scribblePage(path, 'meta')
+      expectRefused(path, 'STORE_CORRUPT', /quick_check found damage/)
+      expect(readDamageMark(path)?.reason).toMatch(/quick_check/)
+      // The mark alone refuses it now, before SQLite reads a page.
+      expectRefused(path, 'STORE_CORRUPT', /was found damaged/)
+    })
+
+    it('marks the store when a write meets damage, and refuses the next open', () => {
+      const path = filledStore()
+      const store = Store.open(path)
+      store.close()
+      // Damage after the open's check: a command that was already running meets it.
+      const late = Store.open(path)
+      scribblePage(path, 'meta')
+      expect(() =>
+        late.tx(() => {
+          late.db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run()
+          late.db.prepare('SELECT count(*) FROM meta WHERE value LIKE ?').get('%v%')
+        }),
+      ).toThrow(/is damaged/)
+      late.close()
+      expect(existsSync(damageMarkPath(path))).toBe(true)
+      expectRefused(path, 'STORE_CORRUPT', /was found damaged/)
+    })
+
+    it('lifts the mark only when a full integrity check and the audit chain pass (audit verify)', () => {
+      const home = tempHome()
+      const ctx = testContext({ home })
+      ctx.store()
+      ctx.close()
+      writeFileSync(
+        damageMarkPath(ctx.storePath),
+        JSON.stringify({ detectedAt: 'then', reason: 'a read error', pid: 1 }),
+      )
+      expect(() => testContext({ home }).store()).toThrow(/was found damaged/)
+      const r = verifyStore(testContext({ home }))
+      expect(r).toMatchObject({
+        ok: true,
+        integrity: { ok: true, check: 'integrity_check' },
+        markLifted: 'a read error',
+      })
+      expect(existsSync(damageMarkPath(ctx.storePath))).toBe(false)
+      testContext({ home }).store().close()
+    })
+
+    it('keeps the mark and says STORE_CORRUPT when the integrity check fails', () => {
+      const home = tempHome()
+      const ctx = testContext({ home })
+      const store = ctx.store()
+      store.tx(() => {
+        for (let i = 0; i < 300; i++)
+          store.db.prepare('INSERT INTO meta VALUES (?, ?)').run(`k${i}`, 'v'.repeat(200))
+      })
+      store.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+      ctx.close()
+      scribblePage(ctx.storePath, 'meta')
+      let err: unknown
+      try {
+        verifyStore(testContext({ home }))
+      } catch (e) {
+        err = e
+      }
+      expect((err as UserError).code).toBe('STORE_CORRUPT')
+      expect((err as UserError).message).toMatch(/integrity check/)
+      expect(readDamageMark(ctx.storePath)).not.toBeNull()
+    })
+
+    it('creates a new store in one step: no temporary file is left, and the result is a stamped store', () => {
+      const home = tempHome()
+      openDatabase(join(home, 'fleet.db')).close()
+      expect(readdirSync(home).filter((f) => f.startsWith('.'))).toEqual([])
+      const raw = new DatabaseSync(join(home, 'fleet.db'))
+      expect((raw.prepare('PRAGMA application_id').get() as { application_id: number }).application_id).toBe(
+        APPLICATION_ID,
+      )
+      raw.close()
+    })
+
+    it('opens a whole store whose rows are still in the WAL, and refuses it once the file is cut', () => {
+      const path = join(tempHome(), 'fleet.db')
+      const writer = Store.open(path)
+      writer.db.exec('PRAGMA wal_autocheckpoint = 0')
+      writer.tx(() => {
+        for (let i = 0; i < 500; i++)
+          writer.db.prepare('INSERT INTO meta VALUES (?, ?)').run(`k${i}`, 'v'.repeat(500))
+      })
+      // Another process opens while the writer still has its frames in the WAL: a whole store.
+      const reader = openDatabase(path)
+      expect((reader.prepare('SELECT count(*) AS n FROM meta').get() as { n: number }).n).toBe(500)
+      reader.close()
+      writer.close()
+      truncateSync(path, 4096 * 3)
+      expectRefused(path, 'STORE_CORRUPT')
+    })
+  },
+)
+
+describe.skipIf(onPostgres())('migrations', () => {
   it('records each applied version and refuses a store with a version it does not know', () => {
     const path = join(tempHome(), 'fleet.db')
     openDatabase(path).close()
