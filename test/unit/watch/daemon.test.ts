@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_CONFIG } from '../../../src/lib/config/defaults.js'
@@ -14,6 +14,7 @@ import { WatchDaemon } from '../../../src/lib/watch/daemon.js'
 import type { PresenceChange, PresenceSource, WatchDeps } from '../../../src/lib/watch/ports.js'
 import { tempHome, testContext } from '../../support/context.js'
 import { engine } from '../../support/engine.js'
+import { onPostgres } from '../../support/store-engine.js'
 import { addPair, FakeHooksGateway, FakeNodes, fakeDeps } from '../../support/watch-fakes.js'
 
 const TOKEN = 'hooks-token'
@@ -209,24 +210,40 @@ describe('clawops watch', () => {
     expect(nodes.commandsFor(p.primary.id).filter((c) => c === 'openclaw.restart')).toHaveLength(1)
   })
 
-  it('backs the store up when one is due, and stops working on a store found damaged (/healthz says why)', async () => {
-    const { ctx, daemon } = setup()
-    addPair(ctx)
-    await daemon.runOnce()
-    const taken = listBackups(join(home, 'backups'))
-    expect(taken).toHaveLength(1)
-    await daemon.runOnce()
-    expect(listBackups(join(home, 'backups'))).toHaveLength(1)
-    expect(ctx.store().repo(AuditTrail).query({ action: 'store.backup' })).toHaveLength(1)
+  it.runIf(onPostgres())(
+    'takes no file backup of a PostgreSQL store (the server’s own tools back it up)',
+    async () => {
+      const { ctx, daemon } = setup()
+      addPair(ctx)
+      await daemon.runOnce()
+      expect(existsSync(join(home, 'backups'))).toBe(false)
+      expect(ctx.store().repo(AuditTrail).query({ action: 'store.backup' })).toHaveLength(0)
+      expect(daemon.health()).toMatchObject({ ok: true })
+    },
+  )
 
-    writeFileSync(
-      `${ctx.storePath}.damaged`,
-      JSON.stringify({ detectedAt: 'now', reason: 'a bad page', pid: 1 }),
-    )
-    await expect(daemon.runOnce()).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
-    expect(daemon.health()).toMatchObject({
-      ok: false,
-      problems: expect.arrayContaining(['fleet store damaged: a bad page']),
-    })
-  })
+  // The backup and the damage mark are the SQLite file's.
+  it.skipIf(onPostgres())(
+    'backs the store up when one is due, and stops working on a store found damaged (/healthz says why)',
+    async () => {
+      const { ctx, daemon } = setup()
+      addPair(ctx)
+      await daemon.runOnce()
+      const taken = listBackups(join(home, 'backups'))
+      expect(taken).toHaveLength(1)
+      await daemon.runOnce()
+      expect(listBackups(join(home, 'backups'))).toHaveLength(1)
+      expect(ctx.store().repo(AuditTrail).query({ action: 'store.backup' })).toHaveLength(1)
+
+      writeFileSync(
+        `${ctx.storePath}.damaged`,
+        JSON.stringify({ detectedAt: 'now', reason: 'a bad page', pid: 1 }),
+      )
+      await expect(daemon.runOnce()).rejects.toMatchObject({ code: 'STORE_CORRUPT' })
+      expect(daemon.health()).toMatchObject({
+        ok: false,
+        problems: expect.arrayContaining(['fleet store damaged: a bad page']),
+      })
+    },
+  )
 })
