@@ -83,10 +83,62 @@ function literal(c: pg.Client, v: unknown): string {
 }
 
 /**
- * One statement per parameter row, several hundred sent as one simple query: the server runs them in
- * one round trip (in the caller's transaction, or as one implicit transaction of its own).
+ * `INSERT INTO t (c1, …) VALUES ($1, …)`, optionally `ON CONFLICT (k, …) DO …`, without RETURNING:
+ * a statement a batch can send as one multi-row INSERT.
+ */
+const MULTI_ROW =
+  /^\s*(INSERT\s+INTO\s+\w+\s*\(([^)]*)\)\s*VALUES)\s*(\([^()]*\))\s*(ON\s+CONFLICT\s*(?:\(([^)]*)\))?\s*DO\s+(UPDATE|NOTHING)\b(?:(?!RETURNING)[\s\S])*)?;?\s*$/i
+
+/**
+ * Rows of one statement, sent a thousand per round trip (in the caller's transaction, or as one
+ * implicit transaction of their own). An INSERT becomes one multi-row INSERT per chunk, which the
+ * server parses and plans once instead of once per row; an upsert's chunk ends before a row whose
+ * key is already in it (one statement may not update a row twice), so later rows still win as they
+ * do one by one. Anything else is one statement per row in one simple query.
  */
 async function batch(c: pg.Client, text: string, rows: unknown[][]): Promise<number> {
+  const bind = (part: string, r: unknown[]) =>
+    part
+      .split(/\$(\d+)/)
+      .map((p, k) => (k % 2 === 1 ? literal(c, r[Number(p) - 1]) : p))
+      .join('')
+  const m = MULTI_ROW.exec(text)
+  const columns = m ? m[2]!.split(',').map((x) => x.trim().replaceAll('"', '')) : []
+  const inOrder = m
+    ? m[3]!
+        .slice(1, -1)
+        .split(',')
+        .every((p, i) => p.trim() === `$${i + 1}`)
+    : false
+  if (m && inOrder && columns.length === m[3]!.split(',').length) {
+    const keyAt =
+      m[6]?.toUpperCase() === 'UPDATE'
+        ? (m[5] ?? '').split(',').map((k) => columns.indexOf(k.trim().replaceAll('"', '')))
+        : []
+    if (!keyAt.includes(-1) && !(m[4] && m[6]?.toUpperCase() === 'UPDATE' && keyAt.length === 0)) {
+      let changed = 0
+      let chunk: string[] = []
+      let keys = new Set<string>()
+      const flush = async () => {
+        if (chunk.length === 0) return
+        const res = await c.query(`${m[1]} ${chunk.join(',\n')} ${m[4] ?? ''}`)
+        changed += res.rowCount ?? 0
+        chunk = []
+        keys = new Set()
+      }
+      for (const r of rows) {
+        if (keyAt.length > 0) {
+          const key = JSON.stringify(keyAt.map((i) => r[i] ?? null))
+          if (keys.has(key)) await flush()
+          keys.add(key)
+        }
+        chunk.push(bind(m[3]!, r))
+        if (chunk.length === 1000) await flush()
+      }
+      await flush()
+      return changed
+    }
+  }
   const parts = text.split(/\$(\d+)/)
   let changed = 0
   for (let i = 0; i < rows.length; i += 500) {

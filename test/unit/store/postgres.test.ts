@@ -172,6 +172,48 @@ describe.skipIf(!onPostgres())('the store on PostgreSQL', () => {
     b.close()
   })
 
+  it('batches rows as one multi-row INSERT with the answers of one statement per row', () => {
+    const store = Store.open(freshSchemaUrl())
+    const db = store.db
+    db.exec('CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)')
+    const rows = Array.from({ length: 2500 }, (_, i) => [`k${i}`, `it's ${i}`, i])
+    expect(db.batch('INSERT INTO kv (k, v, n) VALUES (?, ?, ?)', rows)).toBe(2500)
+    // An upsert whose rows repeat a key: later rows win, as one statement per row would have it.
+    const upsert = 'INSERT INTO kv (k, v, n) VALUES (?, ?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'
+    expect(
+      db.batch(upsert, [
+        ['k1', 'a', 0],
+        ['new', 'b', 0],
+        ['k1', 'c', 0],
+        ['new', 'd', 0],
+      ]),
+    ).toBe(4)
+    expect(
+      db.batch('INSERT INTO kv (k, v, n) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+        ['k2', 'x', 0],
+        ['z', 'y', 0],
+        ['z', 'w', 0],
+      ]),
+    ).toBe(1)
+    const get = (k: string) => db.prepare('SELECT v FROM kv WHERE k = ?').get(k)?.v
+    expect([get('k1'), get('new'), get('k2'), get('z'), get('k2499')]).toEqual([
+      'c',
+      'd',
+      "it's 2",
+      'y',
+      "it's 2499",
+    ])
+    // A failing row fails the whole batch: nothing of it stays.
+    expect(() =>
+      db.batch('INSERT INTO kv (k, v, n) VALUES (?, ?, ?)', [
+        ['fresh', 'x', 0],
+        ['k3', 'dup', 0],
+      ]),
+    ).toThrow()
+    expect(get('fresh')).toBeUndefined()
+    store.close()
+  })
+
   it('measures leases on the server clock', () => {
     const store = Store.open(freshSchemaUrl())
     const server = store.sharedClock().getTime()
