@@ -53,6 +53,7 @@ import {
   fireReprovisionQueue,
   type ProviderReport,
 } from './detectors.js'
+import { pairsInOperation } from '../engine/locks.js'
 import { escalateHealStorms, type HealStorm, withinRestartBudget } from './heal-storm.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
@@ -421,12 +422,14 @@ export class WatchDaemon {
     const store = this.ctx.store()
     const memory = store.repo(InstanceHealth).all()
     const cutoff = this.ctx.clock().getTime() - this.settings.heal.cooldownMs
-    const busyPairs = new Set(
-      store
+    // A pair a running operation holds is left to it: a heal would only wait for its lease.
+    const busyPairs = new Set([
+      ...store
         .repo(Instances)
         .list({ states: ['STANDBY_PROMOTING'] })
         .map((i) => i.pairId),
-    )
+      ...pairsInOperation(this.ctx),
+    ])
     return store
       .repo(Instances)
       .list({ states: ['DEGRADED', 'FAILED'] })
@@ -569,6 +572,8 @@ export class WatchDaemon {
     if (why === 'presence' && !this.linkUp) return
     const inst = this.ctx.store().repo(Instances).get(id)
     if (!inst || !isMonitored(inst.state)) return
+    // A pair an operation is acting on (a resize takes a server off on purpose) is the operation's.
+    if (pairsInOperation(this.ctx).has(inst.pairId)) return
     this.stats.realtimeChecks++
     const mem = this.ctx.store().repo(InstanceHealth).get(id)
     const probe = await probeInstance(await this.ctx.nodes(), inst, {
