@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_CONFIG } from '../../src/lib/config/defaults.js'
-import { Context } from '../../src/lib/context.js'
+import { Context, type JoinService } from '../../src/lib/context.js'
 import type { Instance, InstanceState, Role } from '../../src/lib/domain/instance.js'
 import type { Provider } from '../../src/lib/domain/provider.js'
 import { UserError } from '../../src/lib/errors.js'
@@ -81,6 +81,10 @@ export class LocalNodes implements NodeInvoker {
     await node.call('openclaw.start', {})
     this.nodes.set(instanceId, { node, userDir, cleanup: tmp.cleanup })
     return `node-${instanceId}`
+  }
+
+  has(instanceId: string): boolean {
+    return this.nodes.has(instanceId)
   }
 
   setDown(instanceId: string, down = true): void {
@@ -201,6 +205,31 @@ export async function lifecycleLab(): Promise<LifecycleLab> {
   >
   const nodes = new LocalNodes()
   const contexts: Context[] = []
+  // The operator's gateway in joins: a bootstrap token for the user data, and a node that "joins"
+  // once a lab server whose user data names the instance is running (as cloud-init starts it).
+  const joins: JoinService = {
+    client: {
+      request: async () => ({
+        setupCode: Buffer.from(JSON.stringify({ bootstrapToken: `lab-bootstrap-${++seq}` })).toString(
+          'base64url',
+        ),
+      }),
+    } as unknown as JoinService['client'],
+    async waitForNode(instanceId, timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const booted = fx.lab
+          .servers()
+          .some((s) => s.power === 'running' && (s.userData ?? '').includes(instanceId))
+        // A node the lab already runs (an instance resized in place) is back once the resize is.
+        if (nodes.has(instanceId)) return `node-${instanceId}`
+        if (booted) return nodes.add(instanceId)
+        if (Date.now() > deadline)
+          throw new UserError('TIMEOUT', `node of ${instanceId} did not join within ${timeoutMs} ms`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+  }
   // The operator's gateway token, in a file as agents read it: plans check it is there (the nodes
   // are reached without it here).
   const tokenFile = join(home, 'gateway.token')
@@ -212,7 +241,7 @@ export async function lifecycleLab(): Promise<LifecycleLab> {
       actor,
       env: {},
       config,
-      services: { nodes, provider: (p) => adapters[p] },
+      services: { nodes, provider: (p) => adapters[p], joins },
     })
     contexts.push(c)
     return c

@@ -57,7 +57,9 @@ export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'i
         .store()
         .repo(Instances)
         .list({ states: SWEPT_STATES, ...(o.ids ? { ids: o.ids } : {}) })
-        .filter((i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)))
+        .filter(
+          (i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)),
+        )
         .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
     : ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids, ['BOOTSTRAPPING'])
   const acted = instancesInOperation(ctx)

@@ -324,13 +324,7 @@ interface Progress {
   members?: Record<string, { replacement?: string; switchedWith?: string | null; deleting?: boolean }>
 }
 
-async function inPlace(
-  run: StepRun,
-  inst: Instance,
-  tier: Tier,
-  at: At,
-  progress: Progress,
-): Promise<void> {
+async function inPlace(run: StepRun, inst: Instance, tier: Tier, at: At, progress: Progress): Promise<void> {
   const ctx = run.ctx
   const adapter = await ctx.provider(inst.provider)
   const settings = provisioningSettings(ctx.config())
@@ -379,7 +373,7 @@ async function inPlace(
  */
 function replacementIdFor(run: StepRun, c: MemberChange): string {
   const prior = run.ctx.store().repo(Instances).get(c.newInstanceId!)
-  if (!prior || prior.state !== 'DELETED') return c.newInstanceId!
+  if (prior?.state !== 'DELETED') return c.newInstanceId!
   return derivedId('i', c.newInstanceId!, `retry:${run.step.attempts}`)
 }
 
@@ -503,10 +497,12 @@ async function resizePair(run: StepRun, x: PairResize) {
         else now = await replace(run, x, inst, c, at, progress)
       } catch (err) {
         // A phase of the replacement's provisioning (boot, join, health) names itself.
-        const phase = err instanceof UserError ? (err.details as { phase?: string } | undefined)?.phase : undefined
+        const phase =
+          err instanceof UserError ? (err.details as { phase?: string } | undefined)?.phase : undefined
         if (at.phase === 'create' && phase && phase !== 'create') at.phase = phase
         const made = progress.members[c.instanceId]?.replacement
-        if (at.provider === c.provider && !at.serverId && made) at.serverId = instances.get(made)?.providerId ?? null
+        if (at.provider === c.provider && !at.serverId && made)
+          at.serverId = instances.get(made)?.providerId ?? null
         const undone = await putBack(run, x, c, progress, at).catch(
           (e: unknown) => `not put back: ${messageOf(e)}`,
         )

@@ -118,7 +118,8 @@ export function recordMember(
     }
     instances.insert(inst)
     openBilling(store, inst, now)
-    if (!store.repo(JoinSecrets).lookup(m.instanceId)) store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+    if (!store.repo(JoinSecrets).lookup(m.instanceId))
+      store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
   })
 }
 
@@ -174,7 +175,8 @@ export async function provisionMember(
   const settings = provisioningSettings(ctx.config())
   if (!o.rowAfterCreate) recordMember(ctx, m)
   // The join secret goes into the server's user data, so it exists before the create.
-  else if (!store.repo(JoinSecrets).lookup(m.instanceId)) store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+  else if (!store.repo(JoinSecrets).lookup(m.instanceId))
+    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
   const progress = store.repo(ProvisionProgress)
   const st = store.tx(() => progress.begin(run.opId, m.instanceId))
   for (;;) {
@@ -478,7 +480,8 @@ function giveUp(run: StepRun, m: MemberSpec, st: MemberProgress, phase: Provisio
   )?.providerCode
   store.tx(() => {
     // A member whose row was never written (its create never answered with a server) has none to mark.
-    if (store.repo(Instances).get(m.instanceId)) store.repo(Instances).update(m.instanceId, { state: 'FAILED' })
+    if (store.repo(Instances).get(m.instanceId))
+      store.repo(Instances).update(m.instanceId, { state: 'FAILED' })
     recordOutcome(run, m, st, 'failed', provider ?? code, phase)
     emitEvent(
       store,

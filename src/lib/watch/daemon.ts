@@ -24,6 +24,7 @@ import { feedUrl } from '../config/team-feeds.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
+import { pairsInOperation } from '../engine/locks.js'
 import { UserError } from '../errors.js'
 import type { WebhookSecrets } from '../events/webhook-signature.js'
 import healKind, { healOutcome } from '../heal/heal.js'
@@ -53,7 +54,6 @@ import {
   fireReprovisionQueue,
   type ProviderReport,
 } from './detectors.js'
-import { pairsInOperation } from '../engine/locks.js'
 import { escalateHealStorms, type HealStorm, withinRestartBudget } from './heal-storm.js'
 import { type HealthReport, startHttpServer, type WatchHttpServer } from './http-server.js'
 import type { PresenceChange, WatchDeps } from './ports.js'
