@@ -173,6 +173,12 @@ export async function provisionMember(
   const ctx = run.ctx
   const store = ctx.store()
   const settings = provisioningSettings(ctx.config())
+  // A deleted member's row still names its deleted server: provisioning it again would wait for that
+  // server (a real 404) and bring the row back from DELETED. A retry takes a new instance id.
+  if (store.repo(Instances).get(m.instanceId)?.state === 'DELETED')
+    throw new UserError('CONFLICT', `${m.instanceId} was deleted: it is never provisioned again`, {
+      details: { instanceId: m.instanceId, pairId: m.pairId },
+    })
   if (!o.rowAfterCreate) recordMember(ctx, m)
   // The join secret goes into the server's user data, so it exists before the create.
   else if (!store.repo(JoinSecrets).lookup(m.instanceId))

@@ -304,6 +304,25 @@ describe('by replacement, no row changes until the provider confirms', () => {
       const deletes = deletesAudited(r.operation.id).filter((d) => d.path.includes(replacement.providerId!))
       expect(deletes).toEqual([{ path: `/droplets/${replacement.providerId}`, audited: true }])
       expect(await engine.unsettled(ctx, ctx.store().repo(Operations).get(r.operation.id)!)).toEqual([])
+
+      // Retried (`ops resume --retry-failed`): a new replacement, never the rolled-back one's deleted
+      // server (which a retry used to wait for, meeting a real 404 "disappeared while waiting for running").
+      lab.nodes.setDown(p.primary.id, false)
+      const seen = lab.requests.length
+      await engine.resume(lab.ctx(), { retryFailed: true })
+      const op = ctx.store().repo(Operations).get(r.operation.id)!
+      expect(op.state, JSON.stringify(ctx.store().repo(Operations).steps(op.id)[0]!.error)).toBe('done')
+      expect(
+        lab.requests
+          .slice(seen)
+          .filter((q) => q.path === `/droplets/${replacement.providerId}` && q.method === 'GET'),
+      ).toEqual([])
+      const after = pairRows(p.pairId)
+      const second = after.find((i) => i.provider === 'digitalocean' && i.state !== 'DELETED')!
+      expect(second.id).not.toBe(replacement.id)
+      expect(second).toMatchObject({ role: 'primary', state: 'ACTIVE', tier: 'pro' })
+      expect(row(replacement.id)).toMatchObject({ state: 'DELETED' })
+      expect(row(p.primary.id)).toMatchObject({ state: 'DELETED' })
     } finally {
       lab.nodes.setDown(p.primary.id, false)
     }
