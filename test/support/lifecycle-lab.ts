@@ -4,7 +4,8 @@
  * command code per instance (archive, wipe, the user's gateway as a stand-in process started and
  * stopped by the node's process manager) behind a NodeInvoker. What is left out is the operator's
  * gateway in between, which the integration tests run for real; a node that is "down" answers as
- * the gateway does for a node that is not connected.
+ * the gateway does for a node that is not connected, and a new server's node "joins" once the lab
+ * runs a server whose user data names its instance (as cloud-init starts gf-clawnode).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
