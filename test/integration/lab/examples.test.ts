@@ -5,16 +5,18 @@
  * (journaled, INTERRUPTED, the `ops resume` command named), a second stops at once; both are resumed
  * by the `ops resume` examples to the end, without a second server; then every example that changes
  * the fleet, in an order that leaves each something to act on (CHANGES), with the exit it answers, the
- * plan ids of the `--confirm` examples taken from the same command run without it, and the lab taken
- * down by the `lab down` examples.
+ * plan ids of the `--confirm` examples taken from the same command run without it, the `watch --heal`
+ * daemon let finish a cycle and stopped (SIGTERM, then Ctrl-C's SIGINT), the lab taken down by the
+ * `lab down` examples, and last a lab brought up in a home of its own by /bin/sh as printed.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, clawops } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
-import { allExamples, CHANGES, type Example, substitute } from '../../support/examples.js'
+import { allExamples, CHANGES, type Example, ROOT, substitute } from '../../support/examples.js'
 import { hasTmux, Tmux } from '../../support/tmux.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
@@ -188,6 +190,74 @@ describe.runIf(hasTmux || process.env.CI)('Ctrl-C in a terminal during a provisi
   }, 240_000)
 })
 
+/**
+ * A daemon example as written, in a process group of its own: once its ready line names /healthz and
+ * /healthz counts a finished cycle, the group gets `signal` (SIGINT as a terminal's Ctrl-C sends it).
+ */
+async function runDaemon(e: Example, signal: 'SIGTERM' | 'SIGINT') {
+  const child = spawn(process.execPath, [BIN, ...substitute(e.argv, ids, home)], {
+    cwd: work,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, CLAWOPS_LOG: 'off', NO_COLOR: '1' },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d))
+  child.stderr.on('data', (d: Buffer) => (stderr += d))
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, sig) => resolve(code ?? String(sig))),
+  )
+  let health: Json
+  try {
+    const deadline = Date.now() + 90_000
+    for (;;) {
+      const url = /clawops watch running \((http:\/\/\S+)\/healthz\)/.exec(stderr)?.[1]
+      if (url) {
+        health = await fetch(`${url}/healthz`).then((r) => r.json())
+        if (health.cycles >= 1) break
+      }
+      expect(Date.now() < deadline, `no cycle within 90 s:\n${stderr}`).toBe(true)
+      await sleep(250)
+    }
+    process.kill(-child.pid!, signal)
+    const code = await exited
+    return { code, stdout, stderr, health, pid: child.pid! }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
+  }
+}
+
+/** Whether any process of the group `pid` led is still there. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** An example that sets its own environment, run by /bin/sh exactly as printed, HOME a new directory. */
+function runInShell(e: Example) {
+  const dir = tempHome()
+  const { CLAWOPS_HOME: _, ...rest } = process.env
+  const r = spawnSync('/bin/sh', ['-c', e.line], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: {
+      ...rest,
+      HOME: dir,
+      // `clawops` is bin/clawops (the shim on a PATH), run by this Node.
+      PATH: `${join(ROOT, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
+      CLAWOPS_LOG: 'off',
+      NO_COLOR: '1',
+    },
+  })
+  return { ...r, dir }
+}
+
 /** The plan a `--confirm plan-…` example confirms: the same command without it (CONFIRMATION_REQUIRED). */
 function planFor(e: Example, as?: string): string {
   const at = e.argv.indexOf('--confirm')
@@ -220,6 +290,8 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     config.watch = {
       restartBudget: { maxUsers: 1, minUsers: 1 },
       blastRadius: { minFailovers: 2, maxShare: 0.01 },
+      // The watch daemon's /healthz on a free port (another watch on this machine may hold 18790).
+      listen: '127.0.0.1:0',
     }
     config.provisioning.concurrency = 8
     config.configPush = { ...config.configPush, pauseSeconds: 0 }
@@ -291,9 +363,50 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     'clawops lab down --json': () => expect(ok('lab', 'status').running).toBe(false),
   }
 
+  /** The home of the lab the last example brings up, taken down after it whatever happened. */
+  let otherLab: string | undefined
+  afterAll(() => {
+    if (otherLab) clawops(['lab', 'down'], { CLAWOPS_HOME: otherLab })
+  })
+
   it.each(changes)(
     '%s',
-    (_line, c, e) => {
+    async (_line, c, e) => {
+      if (c.daemon) {
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+          const r = await runDaemon(e, signal)
+          // A cycle finished (a full sweep of this fleet), healing on its own; stopped, it says so
+          // and exits 0, nothing of it left running, its lease released for the next watch.
+          expect(r.health.heal).toBe(true)
+          expect(r.health.lastCycle.sweep.swept, JSON.stringify(r.health)).toBeGreaterThan(0)
+          expect(r.code, `${signal}\n${r.stdout}${r.stderr}`).toBe(0)
+          expect(r.stdout).toMatch(new RegExp(`^watch stopped \\(${signal}\\) after [1-9]\\d* cycle\\(s\\)`))
+          expect(groupAlive(r.pid)).toBe(false)
+          expect(ok('watch', 'status').leader).toBeNull()
+        }
+        return
+      }
+      if (c.shell) {
+        const r = runInShell(e)
+        otherLab = join(r.dir, '.clawops-lab')
+        expect(r.status, `${e.line}\n${r.stdout.slice(0, 500)}\n${r.stderr}`).toBe(0)
+        // A lab of its own in ~/.clawops-lab: its gateway and cloud up, that home's config pointed at
+        // them, the first lab's home untouched (its lab is down).
+        const data = answerOf(r.stdout).data
+        expect(data).toMatchObject({
+          running: true,
+          gateway: { alive: true },
+          cloud: { alive: true },
+          configPath: join(otherLab, 'config.json'),
+        })
+        const config = JSON.parse(readFileSync(join(otherLab, 'config.json'), 'utf8'))
+        expect(config.gateway.url).toBe(data.gateway.url)
+        expect(ok('lab', 'status').running).toBe(false)
+        const down = clawops(['lab', 'down', '--json'], { CLAWOPS_HOME: otherLab }, undefined, 120_000)
+        expect((down.json as Json).data).toMatchObject({ running: false, gateway: { alive: false } })
+        otherLab = undefined
+        return
+      }
       before[e.line]?.()
       if (e.argv.includes('--confirm')) ids.plan = planFor(e, c.planAs)
       const r = runExample(e)
