@@ -217,6 +217,7 @@ async function runDaemon(e: Example, signal: 'SIGTERM' | 'SIGINT') {
         health = await fetch(`${url}/healthz`).then((r) => r.json())
         if (health.cycles >= 1) break
       }
+      expect(child.exitCode, `ended before a cycle:\n${stderr}`).toBeNull()
       expect(Date.now() < deadline, `no cycle within 90 s:\n${stderr}`).toBe(true)
       await sleep(250)
     }
@@ -296,6 +297,10 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     config.provisioning.concurrency = 8
     config.configPush = { ...config.configPush, pauseSeconds: 0 }
     config.upgrades = { ...config.upgrades, pauseSeconds: 0 }
+    // `watch --heal` runs below as the daemon: no Guardian cron sweep (`watch --once --heal` every 5
+    // minutes, which agents install would add) holds the fleet's watch lease meanwhile, as
+    // agents.guardianSweep documents for a fleet whose watch --heal is a service.
+    config.agents = { ...config.agents, guardianSweep: false }
     writeFileSync(file, JSON.stringify(config))
     // More than 10 users, so fleet-wide rollouts wait for a confirmation (rule 5), and 3 spare pairs.
     const pairs = ok('fleet', 'status').pairs as number
