@@ -4,7 +4,8 @@
  *   changes that only write the home (silences, lab seed, the store's backup, copy and restore);
  * - `live`: needs the operator's gateway or the cloud: runs as written against the lab started once
  *   by test/integration/lab/examples: live reads and dry runs first, then the examples that change
- *   the fleet (CHANGES, in order: the watch daemon and a lab in a home of its own among them);
+ *   the fleet (CHANGES, in order: the watch daemon among them), its lab brought up in a new home by
+ *   the `CLAWOPS_HOME=~/.clawops-lab` example;
  * - `deliver`: `brief … --deliver`, run as written by test/integration/brief/delivery against the
  *   run's gateway with a Telegram channel (a local Telegram Bot API) that must receive the briefing;
  * - `postgres`: the store's examples that name a PostgreSQL server, run as written by
@@ -101,7 +102,7 @@ const LIVE_READS = new Set([
  * lab's small fleet asks for confirmations as a large one would. `daemon`: runs until stopped; the
  * test lets it finish a cycle, then stops it with SIGTERM and, run again, with Ctrl-C's SIGINT.
  * `shell`: run by /bin/sh exactly as printed (it sets the environment, with a `~`), HOME a new
- * directory.
+ * directory: the lab up that brings up the live test's lab, before every other example.
  */
 export const CHANGES: readonly {
   line: string
@@ -248,8 +249,6 @@ export const CHANGES: readonly {
   { line: 'clawops lab up --driver clawnode-virtual --boot-seconds 0' },
   { line: 'clawops lab down --json' },
   { line: 'clawops lab down' },
-  // A second lab (a gateway of its own) comes up after the first is down, so the two never share
-  // the machine; the test takes it down again.
   { line: 'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json', shell: true },
 ]
 
