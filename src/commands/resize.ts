@@ -9,7 +9,7 @@ import { UserError } from '../lib/errors.js'
 export default class Resize extends ClawopsCommand<typeof Resize, OperationResult> {
   static override summary = 'Change instances to another tier (or provider) with zero user downtime.'
   static override description =
-    'Per pair the standby changes first; a primary is first switched over to its ACTIVE standby, so the member being changed never serves the user. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only), otherwise by replacement: a new server, the user’s state moved through the two nodes, the old server deleted (audited first) once the new one serves. The plan checks credentials, the gateway token, prices and capacity first; a member whose change fails is put back as it was (the tier label changes last). Tier changes by agents wait for a confirmation (Commander or the operator).'
+    'Per pair the standby changes first. In place where the provider allows (Hetzner, DigitalOcean; Vultr upward only; a primary first hands the user to its ACTIVE standby, since its server goes down while resized), otherwise by replacement: a new server, whose row is written only once the provider has confirmed it, the user’s state moved through the two nodes, a primary’s role moved to it once it serves, then the old server deleted (audited first). The plan checks credentials, the gateway token, prices and capacity first; a member whose change fails is put back as it was (the tier label changes last). Tier changes by agents wait for a confirmation (Commander or the operator).'
   static override examples = [
     {
       description: 'Downsize one user’s pair',

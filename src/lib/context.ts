@@ -41,7 +41,12 @@ export interface Services {
   /** One adapter per provider and Context, so its rate limiter sees every request. */
   provider: (p: Provider) => ProviderAdapter | Promise<ProviderAdapter>
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Approving and awaiting the nodes this process provisions (the lifecycle lab stands in for the gateway). */
+  joins: JoinService
 }
+
+/** What provisioning uses of the join approver: its gateway connection (bootstrap tokens), and the wait. */
+export type JoinService = Pick<Joins, 'client' | 'waitForNode'>
 
 export interface ContextOptions {
   home?: string
@@ -283,7 +288,8 @@ export class Context {
   }
 
   /** Approving the nodes this process provisions, and waiting for them to join. */
-  joins(): Promise<Joins> {
+  joins(): Promise<JoinService> {
+    if (this.given.joins) return Promise.resolve(this.given.joins)
     if (this.parent) return this.parent.joins()
     this.joinsInstance ??= (async () => {
       const [{ Joins }, { auditedJoinRegistry }] = await Promise.all([

@@ -1,7 +1,8 @@
 /**
  * `store copy` and `store migrate` end to end, through the built binary. In the `cli` project the
  * target is a new SQLite file; in `cli-pg` a SQLite fleet moves to PostgreSQL, and a PostgreSQL fleet
- * back to a SQLite file (the verified copy the backup refusal points to).
+ * back to a SQLite file (the verified copy the backup refusal points to); there the --help examples
+ * that name a PostgreSQL server run as written, on the run's server.
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../src/lib/store/migrations.js'
 import { clawops } from '../support/cli.js'
 import { tempHome } from '../support/context.js'
+import { allExamples, EXAMPLE_POSTGRES_URL, substitute, substituteEnv } from '../support/examples.js'
 import { freshSchemaUrl, onPostgres, sqliteHome, storeEnv } from '../support/store-engine.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes read in assertions
@@ -80,6 +82,61 @@ describe('store copy and store migrate', () => {
       }
     },
   )
+})
+
+// The examples' server (postgresql://clawops@db.internal/fleet) is the run's, in a new schema each.
+describe.runIf(onPostgres())('the --help examples that name a PostgreSQL server', () => {
+  const examples = allExamples().filter((e) => e.mode === 'postgres')
+  const run = (line: string, home: string, ids: Record<string, string>) => {
+    const e = examples.find((x) => x.line === line)
+    expect(e, `${line}: no longer an example (examples.ts)`).toBeDefined()
+    // The home is a SQLite one (the examples' source); an example's own environment may name the server.
+    const r = clawops(substitute(e!.argv, ids, home), {
+      ...sqliteHome(home),
+      ...substituteEnv(e!.env, ids, home),
+    })
+    expect(r.code, `${line}\n${r.stdout}${r.stderr}`).toBe(e!.exit)
+    return r
+  }
+
+  it(`store copy --to ${EXAMPLE_POSTGRES_URL}: the whole fleet, verified on the server`, () => {
+    const home = tempHome()
+    const seeded = clawops(['lab', 'seed', '--pairs', '10', '--seed', '4', '--json'], sqliteHome(home))
+    expect(seeded.code).toBe(0)
+    const ids = { postgres: freshSchemaUrl() }
+    const r = run(`clawops store copy --to ${EXAMPLE_POSTGRES_URL}`, home, ids)
+    const copied =
+      /Copied \d+ rows from sqlite .* to postgres .*; audit trail verified there \((\d+) entries\)/.exec(
+        r.stdout,
+      )
+    expect(copied, r.stdout).toBeTruthy()
+    // clawops pointed at the server runs the same fleet; its trail holds there, the copy's own entry
+    // after the ones copied.
+    const there = { CLAWOPS_HOME: tempHome(), CLAWOPS_DATABASE_URL: ids.postgres }
+    const status = (env: Record<string, string>) =>
+      (clawops(['fleet', 'status', '--json'], env).json as Json).data
+    const was = status(sqliteHome(home))
+    const now = status(there)
+    for (const k of ['pairs', 'instances', 'byState', 'byProvider', 'byRegion', 'monthlyCost'])
+      expect(now[k], k).toEqual(was[k])
+    expect(now.pairs).toBe(10)
+    expect((clawops(['audit', 'verify', '--json'], there).json as Json).data).toMatchObject({
+      ok: true,
+      entries: Number(copied![1]) + 1,
+    })
+  })
+
+  it('CLAWOPS_DATABASE_URL=… store migrate --json: a new team store, every migration applied', () => {
+    const home = tempHome()
+    const ids = { postgres: freshSchemaUrl() }
+    const line = `CLAWOPS_DATABASE_URL=${EXAMPLE_POSTGRES_URL} clawops store migrate --json`
+    const data = (run(line, home, ids).json as Json).data
+    expect(data).toMatchObject({ engine: 'postgres', schemaVersion: SCHEMA_VERSION })
+    expect(data.applied).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1))
+    // The password-less URL of the server, never the home's SQLite file.
+    expect(data.location).toMatch(/^postgres(ql)?:\/\//)
+    expect(run(line, home, ids).json).toMatchObject({ ok: true, data: { applied: [] } })
+  })
 })
 
 describe('operators as identities on one shared store', () => {

@@ -1,6 +1,7 @@
 // Resize under SIGKILL (issue P10): a cross-provider resize of one member of a pair (the standby, or
-// the primary, which is switched over first), by replacement: a new server on DigitalOcean, the
-// user's state moved node to node, the old server deleted. Killed at seeded random points across its
+// the primary, whose replacement takes the primary role once it serves), by replacement: a new server
+// on DigitalOcean (its row written only once the create answered), the user's state moved node to
+// node, the old server deleted. Killed at seeded random points across its
 // whole duration and, every third point, a few ms after the lab answered the old server's delete;
 // then `clawops ops resume`, which must exit by itself. After every point: the harness's invariants
 // and, per pair, one live primary and at most two live members on two providers; a resize that

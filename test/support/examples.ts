@@ -4,10 +4,15 @@
  *   changes that only write the home (silences, lab seed, the store's backup, copy and restore);
  * - `live`: needs the operator's gateway or the cloud: runs as written against the lab started once
  *   by test/integration/lab/examples: live reads and dry runs first, then the examples that change
- *   the fleet (CHANGES, in order);
- * - `parse`: cannot run here (PARSE_ONLY and --deliver, each with the reason); only checked to parse.
- * Placeholders in the examples (i-7k2m9x4q1d, plan-3fz8k1qa2b …) are replaced by real ones of the
- * same kind (substitute()).
+ *   the fleet (CHANGES, in order: the watch daemon among them), its lab brought up in a new home by
+ *   the `CLAWOPS_HOME=~/.clawops-lab` example;
+ * - `deliver`: `brief … --deliver`, run as written by test/integration/brief/delivery against the
+ *   run's gateway with a Telegram channel (a local Telegram Bot API) that must receive the briefing;
+ * - `postgres`: the store's examples that name a PostgreSQL server, run as written by
+ *   test/cli/store-engines in the cli-pg project, against the run's PostgreSQL server;
+ * - `parse`: cannot run here (PARSE_ONLY, each with the reason); only checked to parse.
+ * Placeholders in the examples (i-7k2m9x4q1d, plan-3fz8k1qa2b, postgresql://…@db.internal/…) are
+ * replaced by real ones of the same kind (substitute()).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,7 +35,7 @@ export interface Example {
   argv: string[]
   env: Record<string, string>
   piped: boolean
-  mode: 'offline' | 'live' | 'parse'
+  mode: 'offline' | 'live' | 'deliver' | 'postgres' | 'parse'
   why: string
   /** The exit code the example documents (0 unless its description says otherwise). */
   exit: number
@@ -94,7 +99,10 @@ const LIVE_READS = new Set([
  * that plan (answering `confirmExit`) so the change itself is checked. `planAs`: the role whose
  * unconfirmed run made the plan a `--confirm plan-…` example confirms (its own --as by default).
  * The live test sets a restart budget and a failover blast radius of 1 user and 2 failovers, so the
- * lab's small fleet asks for confirmations as a large one would.
+ * lab's small fleet asks for confirmations as a large one would. `daemon`: runs until stopped; the
+ * test lets it finish a cycle, then stops it with SIGTERM and, run again, with Ctrl-C's SIGINT.
+ * `shell`: run by /bin/sh exactly as printed (it sets the environment, with a `~`), HOME a new
+ * directory: the lab up that brings up the live test's lab, before every other example.
  */
 export const CHANGES: readonly {
   line: string
@@ -103,6 +111,8 @@ export const CHANGES: readonly {
   confirm?: true
   confirmExit?: number
   planAs?: string
+  daemon?: true
+  shell?: true
 }[] = [
   { line: 'clawops node approve' },
   { line: 'clawops node approve --json' },
@@ -234,22 +244,19 @@ export const CHANGES: readonly {
     exit: 10,
     why: 'the archives of the two teardowns above are kept a day at least (archive.retentionDays): CONFLICT',
   },
+  { line: 'clawops watch --heal', daemon: true },
   { line: 'clawops lab up' },
   { line: 'clawops lab up --driver clawnode-virtual --boot-seconds 0' },
   { line: 'clawops lab down --json' },
   { line: 'clawops lab down' },
+  { line: 'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json', shell: true },
 ]
 
-/** Examples that cannot run here, with the reason. */
-export const PARSE_ONLY: Record<string, string> = {
-  'clawops watch --heal': 'the watch daemon: runs until it is stopped',
-  'clawops store copy --to postgresql://clawops@db.internal/fleet':
-    'a PostgreSQL server on another host (the --to-file example copies the same way into a file)',
-  'CLAWOPS_DATABASE_URL=postgresql://clawops@db.internal/fleet clawops store migrate --json':
-    'a PostgreSQL server on another host (the plain example migrates the home)',
-  'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json':
-    'a second lab (its own OpenClaw gateway, ~1 GB) in another home; the other lab up examples run',
-}
+/** Examples that cannot run here, with the reason (none today: every example runs). */
+export const PARSE_ONLY: Record<string, string> = {}
+
+/** The PostgreSQL server the store's examples name, replaced by the run's (substitute()). */
+export const EXAMPLE_POSTGRES_URL = 'postgresql://clawops@db.internal/fleet'
 
 function classify(
   id: string,
@@ -262,10 +269,9 @@ function classify(
     return { mode: 'live', why: change.why ?? 'changes the fleet of the live test', exit: change.exit ?? 0 }
   if (PARSE_ONLY[line]) return { mode: 'parse', why: PARSE_ONLY[line] }
   if (has('--deliver'))
-    return {
-      mode: 'parse',
-      why: "sends the briefing to the operator's Telegram or WhatsApp: the lab gateway has no channel to deliver to",
-    }
+    return { mode: 'deliver', why: "sends the briefing to the operator's channel through the gateway" }
+  if (id.startsWith('store:') && line.includes(EXAMPLE_POSTGRES_URL))
+    return { mode: 'postgres', why: 'a store on a PostgreSQL server' }
   if (id === 'watch' && has('--print-systemd')) return { mode: 'offline', why: 'prints a unit file' }
   if (id === 'ops:resume' && argv.length > 2)
     return { mode: 'live', why: 'resumes an interrupted operation (the live test interrupts one)' }
@@ -328,12 +334,13 @@ export function allExamples(): Example[] {
 
 /**
  * Replaces the examples' placeholders with real ones of the same kind: ids, plan ids (`plan`), the two
- * archives of `archive prune` (`arc`, `arc2`), a backup's file name (`backup`); `~/.clawops` (the
- * default home) and `~` with the home.
+ * archives of `archive prune` (`arc`, `arc2`), a backup's file name (`backup`), the PostgreSQL server
+ * (`postgres`); `~/.clawops` (the default home) and `~` with the home.
  */
 export function substitute(argv: readonly string[], ids: Record<string, string>, home: string): string[] {
   return argv.map((a) =>
     a
+      .replace(EXAMPLE_POSTGRES_URL, (m) => ids.postgres ?? m)
       .replace(/^~\/\.clawops(?=\/)/, home)
       .replace(/^~(?=\/)/, home)
       .replace(/\b(i|p|op|inc|rq|sil|r|u|arc)-7k2m9x4q1d\b/g, (m, kind: string) => ids[kind] ?? m)
@@ -342,4 +349,13 @@ export function substitute(argv: readonly string[], ids: Record<string, string>,
       .replace(/\bfleet-20261205T060000000Z\.db$/, (m) => ids.backup ?? m)
       .replace(/\bu-3fz8k1qa\b/g, (m) => ids.user ?? m),
   )
+}
+
+/** The same for the environment an example sets before `clawops` (`CLAWOPS_DATABASE_URL=…`). */
+export function substituteEnv(
+  env: Readonly<Record<string, string>>,
+  ids: Record<string, string>,
+  home: string,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substitute([v], ids, home)[0]!]))
 }

@@ -4,12 +4,13 @@
  * command code per instance (archive, wipe, the user's gateway as a stand-in process started and
  * stopped by the node's process manager) behind a NodeInvoker. What is left out is the operator's
  * gateway in between, which the integration tests run for real; a node that is "down" answers as
- * the gateway does for a node that is not connected.
+ * the gateway does for a node that is not connected, and a new server's node "joins" once the lab
+ * runs a server whose user data names its instance (as cloud-init starts gf-clawnode).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_CONFIG } from '../../src/lib/config/defaults.js'
-import { Context } from '../../src/lib/context.js'
+import { Context, type JoinService } from '../../src/lib/context.js'
 import type { Instance, InstanceState, Role } from '../../src/lib/domain/instance.js'
 import type { Provider } from '../../src/lib/domain/provider.js'
 import { UserError } from '../../src/lib/errors.js'
@@ -81,6 +82,10 @@ export class LocalNodes implements NodeInvoker {
     await node.call('openclaw.start', {})
     this.nodes.set(instanceId, { node, userDir, cleanup: tmp.cleanup })
     return `node-${instanceId}`
+  }
+
+  has(instanceId: string): boolean {
+    return this.nodes.has(instanceId)
   }
 
   setDown(instanceId: string, down = true): void {
@@ -201,6 +206,31 @@ export async function lifecycleLab(): Promise<LifecycleLab> {
   >
   const nodes = new LocalNodes()
   const contexts: Context[] = []
+  // The operator's gateway in joins: a bootstrap token for the user data, and a node that "joins"
+  // once a lab server whose user data names the instance is running (as cloud-init starts it).
+  const joins: JoinService = {
+    client: {
+      request: async () => ({
+        setupCode: Buffer.from(JSON.stringify({ bootstrapToken: `lab-bootstrap-${++seq}` })).toString(
+          'base64url',
+        ),
+      }),
+    } as unknown as JoinService['client'],
+    async waitForNode(instanceId, timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const booted = fx.lab
+          .servers()
+          .some((s) => s.power === 'running' && (s.userData ?? '').includes(instanceId))
+        // A node the lab already runs (an instance resized in place) is back once the resize is.
+        if (nodes.has(instanceId)) return `node-${instanceId}`
+        if (booted) return nodes.add(instanceId)
+        if (Date.now() > deadline)
+          throw new UserError('TIMEOUT', `node of ${instanceId} did not join within ${timeoutMs} ms`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+  }
   // The operator's gateway token, in a file as agents read it: plans check it is there (the nodes
   // are reached without it here).
   const tokenFile = join(home, 'gateway.token')
@@ -212,7 +242,7 @@ export async function lifecycleLab(): Promise<LifecycleLab> {
       actor,
       env: {},
       config,
-      services: { nodes, provider: (p) => adapters[p] },
+      services: { nodes, provider: (p) => adapters[p], joins },
     })
     contexts.push(c)
     return c

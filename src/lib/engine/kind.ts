@@ -64,8 +64,8 @@ export interface OperationKind<P = unknown> {
   /** Bulk kinds keep going when a step fails and end `partial`; others stop at the first failure. */
   continueOnFailure?: boolean
   /**
-   * Rows the operation's steps left in a transitional state (a teardown's ARCHIVING, a resize's
-   * RESIZING): something half done that only running the operation again finishes. A failed or
+   * Rows the operation's steps left in a transitional state (a teardown's ARCHIVING, a resize whose
+   * old server's delete began or whose rollback was cut short): something half done that only running the operation again finishes. A failed or
    * partial operation with such rows is resumed by a plain `ops resume` (its failed steps run again),
    * and `ops list` names them.
    */

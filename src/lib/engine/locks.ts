@@ -92,3 +92,21 @@ export async function claimLocks(
     await ctx.sleep(Math.min(POLL_MS, waitMs - waited))
   }
 }
+
+/**
+ * The pairs an operation is acting on right now (it holds `pair:<id>` and its process renews its
+ * lease). Watch leaves them alone: what their rows say is the operation's to change (an instance
+ * resized in place is off for a while, by design), and a heal would only wait for the lease. A pair
+ * whose operation stopped (a crash) is watched again: it waits for `ops resume`, and meanwhile the
+ * truth about its servers matters.
+ */
+export function pairsInOperation(ctx: Context): Set<string> {
+  return new Set(
+    ctx
+      .store()
+      .repo(OpLocks)
+      .heldByRunning('pair:')
+      .filter((h) => activelyRunning(ctx, h))
+      .map((h) => h.name.slice('pair:'.length)),
+  )
+}

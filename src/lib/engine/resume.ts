@@ -1,8 +1,8 @@
 /**
  * `clawops ops resume`: continues journaled operations. Without --retry-failed, operations left
  * `running` (a crash or an interrupt) are picked up, and failed or partial ones that left rows in a
- * transitional state (a teardown's ARCHIVING, a resize's RESIZING: half done, and only finishing the
- * operation settles them), their failed steps run again; with it, every failed and partial one. Resuming is an action of its own (`ops.resume`), and each operation is then run by
+ * transitional state (a teardown's ARCHIVING, a resize whose old server's delete began: half done,
+ * and only finishing the operation settles them), their failed steps run again; with it, every failed and partial one. Resuming is an action of its own (`ops.resume`), and each operation is then run by
  * the engine as the resuming actor: a role resumes only what it could have started, and every step is
  * judged again against the fleet as it stands.
  */

@@ -10,6 +10,7 @@ import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { InstanceState } from '../domain/instance.js'
 import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
+import { pairsInOperation } from '../engine/locks.js'
 import { HealthHistory, type HealthSample } from '../store/health-history.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances, type ProbeTarget } from '../store/instances.js'
@@ -45,21 +46,30 @@ export interface SweepResult {
 
 /**
  * The instances a sweep looks at: monitored states and joined BOOTSTRAPPING ones, then the selector or
- * explicit ids. Without a
+ * explicit ids, less the pairs a running operation holds. Without a
  * selector only the four columns the sweep uses are read (10,000 full rows with their labels are
  * most of a sweep's garbage).
  */
 export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'ids'>): ProbeTarget[] {
   const sel = o.selector ? parseSelector(o.selector) : []
-  if (sel.length) {
-    return ctx
-      .store()
-      .repo(Instances)
-      .list({ states: SWEPT_STATES, ...(o.ids ? { ids: o.ids } : {}) })
-      .filter((i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)))
-      .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
-  }
-  return ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids, ['BOOTSTRAPPING'])
+  const all = sel.length
+    ? ctx
+        .store()
+        .repo(Instances)
+        .list({ states: SWEPT_STATES, ...(o.ids ? { ids: o.ids } : {}) })
+        .filter(
+          (i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)),
+        )
+        .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
+    : ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids, ['BOOTSTRAPPING'])
+  const acted = instancesInOperation(ctx)
+  return acted.size === 0 ? all : all.filter((t) => !acted.has(t.id))
+}
+
+/** Instances of the pairs a running operation acts on: theirs to change, not the sweep's (engine/locks.ts). */
+export function instancesInOperation(ctx: Context): Set<string> {
+  const instances = ctx.store().repo(Instances)
+  return new Set([...pairsInOperation(ctx)].flatMap((pairId) => instances.list({ pairId }).map((i) => i.id)))
 }
 
 export async function sweepHealth(

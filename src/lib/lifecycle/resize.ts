@@ -1,18 +1,29 @@
 /**
  * `clawops resize --tier T <selector>`: a tier change without user downtime. Per pair, the member
- * that is standby is changed first; a member that is primary is first switched over to its ACTIVE
- * standby (roles swap; nothing is quarantined), so the member being changed never serves the user.
- * Each member uses its provider's strategy: in place where the provider can (Hetzner, DigitalOcean;
- * Vultr only upward), otherwise by replacement: a new server on the new tier (or on `--provider`),
- * the user's state moved through the two nodes, the old server deleted (audited first). One
- * journaled, idempotent step per pair.
+ * that is standby is changed first. Each member uses its provider's strategy: in place where the
+ * provider can (Hetzner, DigitalOcean; Vultr only upward), otherwise by replacement: a new server on
+ * the new tier (or on `--provider`), the user's state moved through the two nodes, the old server
+ * deleted (audited first). One journaled, idempotent step per pair; the operation's lease on the pair
+ * (engine/locks.ts) keeps other operations and watch off it meanwhile, so no row needs a
+ * "being resized" state.
  *
  * Everything a step needs is checked by the plan (each provider's credentials, the gateway token,
  * a price for the new tier, a region on the target provider), and a plan never puts both members of
- * a pair on one provider. The old server is kept until the new one serves, and the tier label is the
- * last thing changed. A member that fails is put back as it was: a replacement that never served is
- * deleted (audited), the switch-over is undone, the row's state is what it was; the error names the
- * provider, the server and the step. */
+ * a pair on one provider. No row changes before the provider confirms:
+ * - By replacement, the replacement's id is journaled before the provider create, and its row is
+ *   written only once the create has answered with the server (a resume adopts that server by its
+ *   name and op label). The old member keeps serving, its role included, until the replacement
+ *   serves with the user's state; then, for a primary, the roles move to the replacement in one
+ *   transaction (the user is never without a serving primary), and only then is the old server
+ *   deleted.
+ * - In place, the provider first confirms the server; a primary's own server goes down while the
+ *   provider resizes it, so it hands the user to its ACTIVE partner just before the resize call (the
+ *   swap journaled with it), the one row change made ahead of the provider's answer, because the
+ *   alternative is downtime.
+ * The tier label is the last thing changed. A member that fails is put back as it was: a replacement
+ * is deleted (audited first), found by its row or, when none was written yet, at the provider; a
+ * switch-over is undone once the member serves again; its row tells the truth checked at the
+ * provider. The error names the provider, the server and the step. */
 import { z } from 'zod'
 import { migrateUserState } from '../archive/migrate.js'
 import type { Context } from '../context.js'
@@ -192,19 +203,28 @@ const kind: OperationKind<ResizeParams> = {
   runStep(run) {
     return resizePair(run, run.step.input as PairResize)
   },
+  /**
+   * What a failed step left half done: a member whose old server's delete began and whose row is not
+   * DELETED yet, a member whose rollback did not finish (its journal entry is still there: a
+   * replacement may exist at the provider), and any replacement row left CREATING or BOOTSTRAPPING.
+   */
   unsettled(ctx, _p, steps) {
-    const ids = steps.flatMap((s) =>
-      (s.input as PairResize).changes.flatMap((c) => [
-        c.instanceId,
-        ...(c.newInstanceId ? [c.newInstanceId] : []),
-      ]),
-    )
-    return ctx
-      .store()
-      .repo(Instances)
-      .list({ ids })
-      .filter((i) => i.state === 'RESIZING' || i.state === 'CREATING' || i.state === 'BOOTSTRAPPING')
-      .map((i) => i.id)
+    const instances = ctx.store().repo(Instances)
+    const out = new Set<string>()
+    for (const s of steps.filter((x) => x.state !== 'done')) {
+      const members = (s.checkpoint as Progress | null)?.members ?? {}
+      for (const c of (s.input as PairResize).changes) {
+        const m = members[c.instanceId]
+        if (m && (m.deleting || m.replacement || m.switchedWith)) {
+          if (instances.get(c.instanceId)?.state !== 'DELETED' || !m.deleting) out.add(c.instanceId)
+        }
+        for (const id of [c.newInstanceId, m?.replacement]) {
+          const r = id ? instances.get(id) : undefined
+          if (r && ['RESIZING', 'CREATING', 'BOOTSTRAPPING'].includes(r.state)) out.add(r.id)
+        }
+      }
+    }
+    return [...out]
   },
 }
 
@@ -252,16 +272,21 @@ function onePerProvider(ctx: Context, targets: readonly Instance[], provider: Pr
   }
 }
 
-/** Swaps roles so `member` becomes the standby; refused when its partner cannot serve. Returns the partner. */
-function switchOver(run: StepRun, member: Instance): Instance {
-  const instances = run.ctx.store().repo(Instances)
+/**
+ * An in-place resize takes the member's own server down, so a primary hands the user to its ACTIVE
+ * partner first (roles swap; nothing is quarantined). Refused when the partner cannot serve. The swap
+ * and its journal record are one transaction: a resume, or a rollback, knows it happened.
+ */
+function switchOver(run: StepRun, member: Instance, progress: Progress): void {
+  const store = run.ctx.store()
+  const instances = store.repo(Instances)
   const partner = instances
     .list({ pairId: member.pairId })
     .find((i) => i.id !== member.id && i.state === 'ACTIVE')
   if (!partner) {
     throw new UserError(
       'POLICY_DENIED',
-      `${member.id} is the primary and its pair has no other ACTIVE member: resizing it would take the user offline`,
+      `${member.id} is the primary and its pair has no other ACTIVE member: resizing it in place would take the user offline`,
       {
         hint: 'Heal or replace the standby first (clawops heal / clawops pair status).',
         details: { rules: ['zero-downtime-resize'] },
@@ -273,11 +298,12 @@ function switchOver(run: StepRun, member: Instance): Instance {
     target: member.pairId,
     details: { from: member.id, to: partner.id },
   })
-  run.ctx.store().tx(() => {
+  store.tx(() => {
     instances.update(partner.id, { role: 'primary' })
     instances.update(member.id, { role: 'standby' })
+    progress.members![member.id]!.switchedWith = partner.id
+    run.checkpoint(progress)
   })
-  return partner
 }
 
 /** Where a member's change is, for its failure message and for what a rollback must undo. */
@@ -288,28 +314,37 @@ interface At {
   serverId: string | null
 }
 
-/** What a step has done so far (checkpointed), so a resume neither repeats nor undoes it wrongly. */
+/**
+ * What a step has done so far (checkpointed in the journal), so a resume neither repeats nor undoes
+ * anything wrongly. Per member: the replacement's instance id, recorded before its provider create
+ * (a resume adopts that server by its name and op label; a rollback finds it there even before any
+ * row names it); the partner a primary handed over to (in place); whether the old server's delete began.
+ */
 interface Progress {
-  /** Per member: its state before the step touched it, and whether its old server's delete began. */
-  members?: Record<string, { prior?: Instance['state']; switchedWith?: string | null; deleting?: boolean }>
+  members?: Record<string, { replacement?: string; switchedWith?: string | null; deleting?: boolean }>
 }
 
-async function inPlace(run: StepRun, inst: Instance, tier: Tier, at: At): Promise<void> {
+async function inPlace(run: StepRun, inst: Instance, tier: Tier, at: At, progress: Progress): Promise<void> {
   const ctx = run.ctx
   const adapter = await ctx.provider(inst.provider)
   const settings = provisioningSettings(ctx.config())
   const plan = adapter.planFor(tier)
   at.phase = 'resize'
+  // The provider confirms the server first: nothing changes for a server it does not know.
   const server = await adapter.get(inst.providerId!, { opId: run.opId })
   if (!server) throw new UserError('PROVIDER_ERROR', 'the server does not exist at the provider')
   // A resumed step finds the server already on the new plan: the provider did it, do not ask twice.
   if (server.plan !== plan) {
+    if (inst.role === 'primary') {
+      at.phase = 'switch-over'
+      switchOver(run, inst, progress)
+      at.phase = 'resize'
+    }
     run.audit({
       action: 'resize.in-place',
       target: inst.id,
       details: { provider: inst.provider, serverId: inst.providerId, from: inst.tier, to: tier },
     })
-    ctx.store().repo(Instances).update(inst.id, { state: 'RESIZING' })
     await adapter.resize(inst.providerId!, plan, {
       opId: run.opId,
       timeoutMs: settings.bootTimeoutSeconds * 1000,
@@ -331,6 +366,17 @@ async function inPlace(run: StepRun, inst: Instance, tier: Tier, at: At): Promis
   })
 }
 
+/**
+ * The replacement's instance id for this run: the plan's, unless an earlier run of the step rolled a
+ * replacement of that id back (its row DELETED); then one derived from the run, so a retried resize
+ * never takes up the deleted server again.
+ */
+function replacementIdFor(run: StepRun, c: MemberChange): string {
+  const prior = run.ctx.store().repo(Instances).get(c.newInstanceId!)
+  if (prior?.state !== 'DELETED') return c.newInstanceId!
+  return derivedId('i', c.newInstanceId!, `retry:${run.step.attempts}`)
+}
+
 async function replace(
   run: StepRun,
   x: PairResize,
@@ -338,39 +384,68 @@ async function replace(
   c: MemberChange,
   at: At,
   progress: Progress,
-): Promise<void> {
+): Promise<string> {
   const ctx = run.ctx
   const store = ctx.store()
   const instances = store.repo(Instances)
   const mine = progress.members![old.id]!
+  // The intent is in the journal before the provider is asked for anything.
+  if (!mine.replacement) {
+    mine.replacement = replacementIdFor(run, c)
+    run.checkpoint(progress)
+  }
+  const newId = mine.replacement
   if (!mine.deleting) {
     run.progress(`${x.pairId}: replacing ${old.id} with a ${x.tier} server on ${c.provider}`)
     at.phase = 'create'
     at.provider = c.provider
     at.serverId = null
-    const created = await provisionMember(run, {
-      instanceId: c.newInstanceId!,
-      pairId: x.pairId,
-      userId: x.userId,
-      tier: x.tier,
-      role: 'standby',
-      provider: c.provider,
-      region: c.region,
-      labels: old.labels,
-    })
-    at.serverId = instances.get(created.instanceId)?.providerId ?? null
+    // No row is written until the provider has answered the create with its server.
+    const created = await provisionMember(
+      run,
+      {
+        instanceId: newId,
+        pairId: x.pairId,
+        userId: x.userId,
+        tier: x.tier,
+        role: 'standby',
+        provider: c.provider,
+        region: c.region,
+        labels: old.labels,
+        nameKey: `${x.pairId}-${newId.slice(-4)}`,
+      },
+      { rowAfterCreate: true },
+    )
+    at.serverId = created.serverId
     const invoker = await ctx.nodes()
+    let serves = created.active
     if (old.nodeId && old.state !== 'DELETED') {
       at.phase = 'state copy'
-      await migrateUserState(
+      const moved = await migrateUserState(
         invoker,
         { id: old.id, nodeId: old.nodeId },
-        { id: created.instanceId, nodeId: created.nodeId },
+        { id: newId, nodeId: created.nodeId },
       )
+      serves = moved.healthy
     }
-    // From here the old server goes: a resume never copies state off it again.
-    mine.deleting = true
-    run.checkpoint(progress)
+    at.phase = 'first health'
+    if (!serves) serves = await firstHealth(invoker, { id: newId, nodeId: created.nodeId })
+    if (!serves) throw new UserError('NODE_ERROR', `OpenClaw on the replacement ${newId} does not serve`)
+    // The replacement serves: a primary hands the user over to it now (zero downtime: the old server
+    // served until this transaction), and from here the old server goes, never copied from again.
+    at.phase = 'switch-over'
+    const current = instances.get(old.id)!
+    if (current.role === 'primary')
+      run.audit({ action: 'resize.switchover', target: x.pairId, details: { from: old.id, to: newId } })
+    store.tx(() => {
+      if (current.role === 'primary') {
+        instances.update(old.id, { role: 'standby' })
+        instances.update(newId, { role: 'primary' })
+      }
+      instances.update(newId, { state: 'ACTIVE', healthScore: 100, lastHeartbeatAt: ctx.now() })
+      mine.deleting = true
+      run.checkpoint(progress)
+    })
   }
   at.phase = 'delete'
   at.provider = old.provider
@@ -380,7 +455,7 @@ async function replace(
     run.audit({
       action: 'provider.delete',
       target: old.id,
-      details: { provider: old.provider, serverId: old.providerId, replacedBy: c.newInstanceId },
+      details: { provider: old.provider, serverId: old.providerId, replacedBy: newId },
     })
     const r = await adapter.delete(old.providerId, { opId: run.opId })
     if (r.pending) await adapter.waitFor(r.pending, { timeoutMs: 10 * 60_000, opId: run.opId })
@@ -394,9 +469,10 @@ async function replace(
   }
   store.tx(() => {
     instances.update(old.id, { state: 'DELETED' })
-    closeBilling(store, old.id, ctx.now(), `replaced by ${c.newInstanceId}`)
+    closeBilling(store, old.id, ctx.now(), `replaced by ${newId}`)
     store.repo(JoinSecrets).forget(old.id)
   })
+  return newId
 }
 
 async function resizePair(run: StepRun, x: PairResize) {
@@ -405,44 +481,35 @@ async function resizePair(run: StepRun, x: PairResize) {
   progress.members ??= {}
   const results = []
   for (const c of x.changes) {
-    let inst = instances.get(c.instanceId)!
-    const replacement = c.newInstanceId ? instances.get(c.newInstanceId) : undefined
+    const inst = instances.get(c.instanceId)!
+    const replacementId = progress.members[c.instanceId]?.replacement ?? c.newInstanceId
+    const replacement = replacementId ? instances.get(replacementId) : undefined
     const finished =
       c.strategy === 'in-place'
         ? inst.tier === x.tier && inst.state === 'ACTIVE'
         : inst.state === 'DELETED' && replacement?.state === 'ACTIVE'
+    let now = c.strategy === 'in-place' ? c.instanceId : (replacementId ?? c.instanceId)
     if (!finished) {
       progress.members[c.instanceId] ??= {}
-      const mine = progress.members[c.instanceId]!
-      if (mine.prior === undefined) {
-        mine.prior = inst.state
-        run.checkpoint(progress)
-      }
-      const at: At = { phase: 'switch-over', provider: inst.provider, serverId: inst.providerId }
+      const at: At = { phase: 'plan', provider: inst.provider, serverId: inst.providerId }
       try {
-        if (inst.role === 'primary' && inst.state !== 'DELETED') {
-          mine.switchedWith = switchOver(run, inst).id
-          run.checkpoint(progress)
-          inst = instances.get(c.instanceId)!
-        }
-        if (c.strategy === 'in-place') await inPlace(run, inst, x.tier, at)
-        else await replace(run, x, inst, c, at, progress)
+        if (c.strategy === 'in-place') await inPlace(run, inst, x.tier, at, progress)
+        else now = await replace(run, x, inst, c, at, progress)
       } catch (err) {
-        // A create that failed after the provider made the server: that is the server to name.
-        if (at.phase === 'create' && !at.serverId && c.newInstanceId)
-          at.serverId = instances.get(c.newInstanceId)?.providerId ?? null
+        // A phase of the replacement's provisioning (boot, join, health) names itself.
+        const phase =
+          err instanceof UserError ? (err.details as { phase?: string } | undefined)?.phase : undefined
+        if (at.phase === 'create' && phase && phase !== 'create') at.phase = phase
+        const made = progress.members[c.instanceId]?.replacement
+        if (at.provider === c.provider && !at.serverId && made)
+          at.serverId = instances.get(made)?.providerId ?? null
         const undone = await putBack(run, x, c, progress, at).catch(
           (e: unknown) => `not put back: ${messageOf(e)}`,
         )
         throw failed(err, x, c, at, undone)
       }
     }
-    results.push({
-      instanceId: c.instanceId,
-      strategy: c.strategy,
-      now: c.newInstanceId ?? c.instanceId,
-      tier: x.tier,
-    })
+    results.push({ instanceId: c.instanceId, strategy: c.strategy, now, tier: x.tier })
   }
   return { pairId: x.pairId, changes: results }
 }
@@ -450,11 +517,27 @@ async function resizePair(run: StepRun, x: PairResize) {
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /**
+ * The replacement's server, found at the provider when no row names it yet (the create answered,
+ * then the process stopped or failed before writing it): this operation's server with the
+ * replacement's instance label, or, on a provider without labels, with the replacement's name key.
+ */
+async function unrecordedServer(run: StepRun, c: MemberChange, x: PairResize, id: string) {
+  const adapter = await run.ctx.provider(c.provider)
+  const key = `${x.pairId}-${id.slice(-4)}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-')
+  return (await adapter.findByOpLabel(run.opId, { opId: run.opId })).filter(
+    (s) =>
+      (s.labels['clawops/instance'] ?? (s.name.includes(key) ? id : undefined)) === id &&
+      run.ctx.store().repo(Instances).holderOfServer(s.provider, s.id) === undefined,
+  )
+}
+
+/**
  * After a member's change failed: the pair as it was, as far as the provider allows. A replacement
- * that never took over is deleted (audited first) and its row DELETED; the old member keeps its state,
- * or, resized in place, the state and tier its server now has (checked at the provider); roles swap
- * back when the member serves again. Once the old server's delete began there is no going back: the
- * step stays failed for a resume to finish. Returns what was done, for the error.
+ * that never took over is deleted (audited first), found by its row or, when the create answered but
+ * no row was written yet, at the provider; its row (if any) is DELETED. The old member keeps its
+ * row; resized in place, it gets the state and tier its server now has (checked at the provider);
+ * roles swap back when it serves again. Once the old server's delete began there is no going back:
+ * the step stays failed for a resume to finish. Returns what was done, for the error.
  */
 async function putBack(
   run: StepRun,
@@ -469,29 +552,40 @@ async function putBack(
   const mine = progress.members![c.instanceId]!
   if (mine.deleting) return 'the old server is being deleted: clawops ops resume finishes the replacement'
   const notes: string[] = []
-  if (c.newInstanceId) {
-    const fresh = instances.get(c.newInstanceId)
+  if (mine.replacement) {
+    const id = mine.replacement
+    const fresh = instances.get(id)
+    const servers =
+      fresh && fresh.state !== 'DELETED'
+        ? fresh.providerId
+          ? [{ provider: fresh.provider, id: fresh.providerId }]
+          : []
+        : fresh
+          ? []
+          : await unrecordedServer(run, c, x, id)
+    for (const srv of servers) {
+      if (at.phase === 'create' && !at.serverId) at.serverId = srv.id
+      const adapter = await ctx.provider(srv.provider)
+      run.audit({
+        action: 'provider.delete',
+        target: id,
+        details: { provider: srv.provider, serverId: srv.id, reason: 'resize rolled back' },
+      })
+      const r = await adapter.delete(srv.id, { opId: run.opId })
+      if (r.pending) await adapter.waitFor(r.pending, { timeoutMs: 10 * 60_000, opId: run.opId })
+      notes.push(`replacement ${id} (${srv.provider} server ${srv.id}) deleted`)
+    }
     if (fresh && fresh.state !== 'DELETED') {
-      if (fresh.providerId) {
-        const adapter = await ctx.provider(fresh.provider)
-        run.audit({
-          action: 'provider.delete',
-          target: fresh.id,
-          details: { provider: fresh.provider, serverId: fresh.providerId, reason: 'resize rolled back' },
-        })
-        const r = await adapter.delete(fresh.providerId, { opId: run.opId })
-        if (r.pending) await adapter.waitFor(r.pending, { timeoutMs: 10 * 60_000, opId: run.opId })
-      }
       store.tx(() => {
         instances.update(fresh.id, { state: 'DELETED' })
         closeBilling(store, fresh.id, ctx.now(), 'resize rolled back')
         store.repo(JoinSecrets).forget(fresh.id)
       })
-      notes.push(`replacement ${fresh.id} deleted`)
-    }
+      if (servers.length === 0) notes.push(`replacement ${id} deleted`)
+    } else if (!fresh) store.repo(JoinSecrets).forget(id)
   }
   const inst = instances.get(c.instanceId)!
-  let state = mine.prior ?? inst.state
+  let state = inst.state
   if (c.strategy === 'in-place' && inst.providerId) {
     const adapter = await ctx.provider(inst.provider)
     let server = await adapter.get(inst.providerId, { opId: run.opId })
@@ -502,28 +596,33 @@ async function putBack(
         target: inst.id,
         details: { provider: inst.provider, serverId: inst.providerId, reason: 'resize rolled back' },
       })
-      const pending = await adapter.powerOn(inst.providerId, { opId: run.opId })
-      await adapter.waitFor(pending, { timeoutMs: 10 * 60_000, opId: run.opId })
+      try {
+        const pending = await adapter.powerOn(inst.providerId, { opId: run.opId })
+        await adapter.waitFor(pending, { timeoutMs: 10 * 60_000, opId: run.opId })
+      } catch (err) {
+        // Left off: the row says so (DEGRADED), and watch heals it once the operation has ended.
+        notes.push(`${inst.provider} server ${inst.providerId} not powered on again: ${messageOf(err)}`)
+      }
       server = await adapter.get(inst.providerId, { opId: run.opId })
     }
     if (!server) state = 'FAILED'
     else if (server.status !== 'running') state = 'DEGRADED'
-    else if (state === 'ACTIVE' && inst.nodeId && at.phase !== 'resize') {
+    else if (state === 'ACTIVE' && inst.nodeId && ['join', 'first health'].includes(at.phase)) {
       // It was the join or OpenClaw that failed: ACTIVE only if it serves now.
       const live = await firstHealth(await ctx.nodes(), { id: inst.id, nodeId: inst.nodeId }, 0).catch(
         () => false,
       )
       if (!live) state = 'DEGRADED'
-    } else if (state === 'ACTIVE' && !inst.nodeId && at.phase !== 'resize') state = 'DEGRADED'
+    }
     // The label follows the server: a resize the provider did stays recorded, one it did not is not.
     const tier = server && server.plan === adapter.planFor(x.tier) ? x.tier : inst.tier
-    store.tx(() => {
-      const next = instances.update(inst.id, { state, tier })
-      if (tier !== inst.tier) resizeBilling(store, next, ctx.now())
-    })
+    if (state !== inst.state || tier !== inst.tier) {
+      store.tx(() => {
+        const next = instances.update(inst.id, { state, tier })
+        if (tier !== inst.tier) resizeBilling(store, next, ctx.now())
+      })
+    }
     notes.push(`${inst.id} ${state} on ${server?.plan ?? 'no server'}`)
-  } else if (inst.state !== state) {
-    instances.update(inst.id, { state })
   }
   if (mine.switchedWith && state === 'ACTIVE') {
     const partner = instances.get(mine.switchedWith)

@@ -44,6 +44,17 @@ export interface MemberSpec {
   provider: Provider
   region: string
   labels: Record<string, string>
+  /** What the server's name says in place of the pair id (a resize's replacement: its own name per instance). */
+  nameKey?: string
+}
+
+export interface MemberOptions {
+  /**
+   * Write the member's rows only once the provider has answered the create with its server (a
+   * resize changes no row before the provider confirms). Until then the journal's checkpoint and the
+   * audited create name it; a resumed step adopts the server by its name and op label.
+   */
+  rowAfterCreate?: boolean
 }
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
@@ -71,7 +82,11 @@ export function tailscaleHostname(userId: string, role: Role, instanceId: string
   return `claw-${user}-${role === 'primary' ? 'p' : 's'}-${instanceId.replace(/^i-/, '').slice(0, 6)}`
 }
 
-export function recordMember(ctx: Context, m: MemberSpec): void {
+export function recordMember(
+  ctx: Context,
+  m: MemberSpec,
+  found: Partial<Pick<Instance, 'providerId' | 'state'>> = {},
+): void {
   const store = ctx.store()
   const now = ctx.now()
   store.tx(() => {
@@ -90,8 +105,8 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
       region: m.region,
       tier: m.tier,
       role: m.role,
-      state: 'CREATING',
-      providerId: null,
+      state: found.state ?? 'CREATING',
+      providerId: found.providerId ?? null,
       ip: null,
       tailscaleName: tailscaleHostname(m.userId, m.role, m.instanceId),
       nodeId: null,
@@ -103,7 +118,8 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
     }
     instances.insert(inst)
     openBilling(store, inst, now)
-    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+    if (!store.repo(JoinSecrets).lookup(m.instanceId))
+      store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
   })
 }
 
@@ -149,11 +165,24 @@ function messageOf(err: unknown): string {
  * `provisioning.createAttempts` (3) in all. The last failure marks the member FAILED, records it for
  * the provider's health score and raises PROVISION_FAILED through the outbox.
  */
-export async function provisionMember(run: StepRun, m: MemberSpec): Promise<MemberResult> {
+export async function provisionMember(
+  run: StepRun,
+  m: MemberSpec,
+  o: MemberOptions = {},
+): Promise<MemberResult> {
   const ctx = run.ctx
   const store = ctx.store()
   const settings = provisioningSettings(ctx.config())
-  recordMember(ctx, m)
+  // A deleted member's row still names its deleted server: provisioning it again would wait for that
+  // server (a real 404) and bring the row back from DELETED. A retry takes a new instance id.
+  if (store.repo(Instances).get(m.instanceId)?.state === 'DELETED')
+    throw new UserError('CONFLICT', `${m.instanceId} was deleted: it is never provisioned again`, {
+      details: { instanceId: m.instanceId, pairId: m.pairId },
+    })
+  if (!o.rowAfterCreate) recordMember(ctx, m)
+  // The join secret goes into the server's user data, so it exists before the create.
+  else if (!store.repo(JoinSecrets).lookup(m.instanceId))
+    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
   const progress = store.repo(ProvisionProgress)
   const st = store.tx(() => progress.begin(run.opId, m.instanceId))
   for (;;) {
@@ -169,7 +198,7 @@ export async function provisionMember(run: StepRun, m: MemberSpec): Promise<Memb
     const t0 = Date.now()
     const at: { phase: ProvisionPhase } = { phase: 'create' }
     try {
-      const r = await tryOnce(run, m, st, at)
+      const r = await tryOnce(run, m, st, at, o)
       recordOutcome(run, m, st, 'ok', null, null)
       return {
         ...r,
@@ -234,9 +263,11 @@ async function retireServer(run: StepRun, m: MemberSpec, st: MemberProgress): Pr
     if (inst) await removeTailscaleDevice(run, inst)
   }
   store.tx(() => {
-    store
-      .repo(Instances)
-      .update(m.instanceId, { providerId: null, nodeId: null, ip: null, state: 'CREATING' })
+    // No row yet (a create that failed before the provider confirmed a server): nothing to reset.
+    if (store.repo(Instances).get(m.instanceId))
+      store
+        .repo(Instances)
+        .update(m.instanceId, { providerId: null, nodeId: null, ip: null, state: 'CREATING' })
     store.repo(JoinSecrets).forget(m.instanceId)
     store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
     st.retiring = null
@@ -250,6 +281,7 @@ async function tryOnce(
   m: MemberSpec,
   st: MemberProgress,
   at: { phase: ProvisionPhase },
+  o: MemberOptions,
 ): Promise<Omit<MemberResult, 'tries' | 'createCalls' | 'timings'>> {
   const ctx = run.ctx
   const settings = provisioningSettings(ctx.config())
@@ -279,8 +311,7 @@ async function tryOnce(
     progress.save(st)
     return v
   }
-  const inst = instances.get(m.instanceId)!
-  let serverId = inst.providerId
+  let serverId = instances.get(m.instanceId)?.providerId ?? null
   if (!serverId) {
     serverId = await phase('create', 'CREATING', async () => {
       let created: { id: string; createCalls: number }
@@ -294,7 +325,10 @@ async function tryOnce(
         throw err
       }
       st.createCalls += created.createCalls
-      instances.update(m.instanceId, { providerId: created.id, state: 'BOOTSTRAPPING' })
+      // The provider has answered with its server: now, and only now, the row (when deferred).
+      if (o.rowAfterCreate && !instances.get(m.instanceId))
+        recordMember(ctx, m, { providerId: created.id, state: 'BOOTSTRAPPING' })
+      else instances.update(m.instanceId, { providerId: created.id, state: 'BOOTSTRAPPING' })
       return created.id
     })
   }
@@ -366,7 +400,7 @@ async function createServer(
   const adapter = await ctx.provider(m.provider)
   const name = serverName({
     fleet: settings.fleet,
-    pair: m.pairId,
+    pair: m.nameKey ?? m.pairId,
     role: m.role,
     opId: run.opId,
     attempt: tryNo,
@@ -390,7 +424,8 @@ async function createServer(
   const key = await mintServerKey(
     run,
     m.instanceId,
-    ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ?? '',
+    ctx.store().repo(Instances).get(m.instanceId)?.tailscaleName ??
+      tailscaleHostname(m.userId, m.role, m.instanceId),
   )
   try {
     const created = await adapter.create(
@@ -450,7 +485,9 @@ function giveUp(run: StepRun, m: MemberSpec, st: MemberProgress, phase: Provisio
     err instanceof UserError ? (err.details as { providerCode?: string } | undefined) : undefined
   )?.providerCode
   store.tx(() => {
-    store.repo(Instances).update(m.instanceId, { state: 'FAILED' })
+    // A member whose row was never written (its create never answered with a server) has none to mark.
+    if (store.repo(Instances).get(m.instanceId))
+      store.repo(Instances).update(m.instanceId, { state: 'FAILED' })
     recordOutcome(run, m, st, 'failed', provider ?? code, phase)
     emitEvent(
       store,

@@ -54,6 +54,34 @@ export class OpLocks {
     for (const n of names) ins.run(n, opId, this.store.now())
   }
 
+  /** Every name starting with `prefix` that a running operation holds, with that operation's lease. */
+  heldByRunning(prefix: string): LockHolder[] {
+    const rows = this.store.db
+      .prepare(
+        `SELECT l.name, l.op_id, l.acquired_at, o.kind, o.state, o.lease_owner, o.lease_until
+         FROM op_locks l JOIN operations o ON o.id = l.op_id
+         WHERE l.name LIKE ? AND o.state = 'running'`,
+      )
+      .all(`${prefix.replace(/[%_]/g, '')}%`) as {
+      name: string
+      op_id: string
+      acquired_at: string
+      kind: string
+      state: string
+      lease_owner: string | null
+      lease_until: string | null
+    }[]
+    return rows.map((r) => ({
+      name: r.name,
+      opId: r.op_id,
+      kind: r.kind,
+      state: r.state,
+      leaseOwner: r.lease_owner,
+      leaseUntil: r.lease_until,
+      acquiredAt: r.acquired_at,
+    }))
+  }
+
   releaseAll(opId: string): void {
     this.store.db.prepare('DELETE FROM op_locks WHERE op_id = ?').run(opId)
   }

@@ -24,6 +24,7 @@ import { feedUrl } from '../config/team-feeds.js'
 import type { WatchSettings } from '../config/watch-settings.js'
 import type { Context } from '../context.js'
 import type { Engine } from '../engine/engine.js'
+import { pairsInOperation } from '../engine/locks.js'
 import { UserError } from '../errors.js'
 import type { WebhookSecrets } from '../events/webhook-signature.js'
 import healKind, { healOutcome } from '../heal/heal.js'
@@ -421,12 +422,14 @@ export class WatchDaemon {
     const store = this.ctx.store()
     const memory = store.repo(InstanceHealth).all()
     const cutoff = this.ctx.clock().getTime() - this.settings.heal.cooldownMs
-    const busyPairs = new Set(
-      store
+    // A pair a running operation holds is left to it: a heal would only wait for its lease.
+    const busyPairs = new Set([
+      ...store
         .repo(Instances)
         .list({ states: ['STANDBY_PROMOTING'] })
         .map((i) => i.pairId),
-    )
+      ...pairsInOperation(this.ctx),
+    ])
     return store
       .repo(Instances)
       .list({ states: ['DEGRADED', 'FAILED'] })
@@ -569,6 +572,8 @@ export class WatchDaemon {
     if (why === 'presence' && !this.linkUp) return
     const inst = this.ctx.store().repo(Instances).get(id)
     if (!inst || !isMonitored(inst.state)) return
+    // A pair an operation is acting on (a resize takes a server off on purpose) is the operation's.
+    if (pairsInOperation(this.ctx).has(inst.pairId)) return
     this.stats.realtimeChecks++
     const mem = this.ctx.store().repo(InstanceHealth).get(id)
     const probe = await probeInstance(await this.ctx.nodes(), inst, {

@@ -3,7 +3,7 @@
 // local Telegram Bot API, so a delivery goes all the way: clawops → gateway `send` RPC → the gateway's
 // Telegram channel → "Telegram". WhatsApp is not configured on the gateway: a delivery there must end
 // with a clear error, never a silent drop. The exported cron job definitions are checked against the
-// gateway's own cron.add validation.
+// gateway's own cron.add validation. Last, the `brief … --deliver` examples of --help run as written.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,8 +19,9 @@ import type { Config } from '../../../src/lib/config/schema.js'
 import { GatewayClient } from '../../../src/lib/gateway/client.js'
 import { BriefDeliveries } from '../../../src/lib/store/brief-deliveries.js'
 import { FleetEvents } from '../../../src/lib/store/fleet-events.js'
-import { clawopsChild } from '../../support/cli.js'
+import { clawopsAsync, clawopsChild } from '../../support/cli.js'
 import { testContext } from '../../support/context.js'
+import { allExamples, type Example, substitute } from '../../support/examples.js'
 import { type FakeTelegram, startFakeTelegram } from '../../support/fake-telegram.js'
 
 const gw = inject('gateway')
@@ -299,6 +300,62 @@ describe('the Briefer cron job definitions', () => {
         schedule: { expr: job.cron, tz: 'UTC' },
       })
       await admin.request('cron.remove', { id })
+    }
+  })
+})
+
+describe('the --deliver examples of --help, as written', () => {
+  // A home of their own: the operator's Telegram chat as the only target, and the daily briefing
+  // routed there (briefer.routes.daily; the PRD's default, WhatsApp, is not a channel this gateway
+  // has). The weekly and monthly ones go to Telegram by default.
+  let exHome: string
+  const KIND = { 'brief:daily': 'Daily briefing', 'brief:weekly': 'Weekly cost report' } as Record<
+    string,
+    string
+  >
+  beforeAll(async () => {
+    exHome = mkdtempSync(join(tmpdir(), 'clawops-brief-examples-'))
+    writeFileSync(
+      join(exHome, 'config.json'),
+      JSON.stringify({
+        gateway: { url: gw.url },
+        briefer: {
+          operatorName: 'Omar',
+          channels: { telegram: { to: CHAT } },
+          routes: { daily: ['telegram'] },
+        },
+      }),
+    )
+    const env = { CLAWOPS_HOME: exHome }
+    const seeded = await clawopsAsync(
+      ['lab', 'seed', '--pairs', '20', '--seed', '4', '--briefing-events'],
+      env,
+    )
+    expect(seeded.code, seeded.stderr).toBe(0)
+  })
+
+  const examples = allExamples().filter((e) => e.mode === 'deliver')
+  it.each(examples.map((e) => [e.line, e] as const))('%s', async (_line, e: Example) => {
+    const before = tg.sends.length
+    const argv = substitute(e.argv, {}, exHome)
+    const r = await clawopsAsync(argv, { CLAWOPS_HOME: exHome, OPENCLAW_GATEWAY_TOKEN: gw.token })
+    expect(r.code, `${e.line}\n${r.stdout}${r.stderr}`).toBe(e.exit)
+    // The briefing reached the operator's chat, rendered for Telegram.
+    const sent = tg.sends.slice(before)
+    expect(sent.length).toBeGreaterThan(0)
+    expect(sent.every((s) => s.chatId === CHAT)).toBe(true)
+    const words = sent.map((s) => s.caption ?? s.text ?? '').join('\n')
+    expect(words).toContain(`<b>${KIND[e.id] ?? 'Monthly capacity report'}, `)
+    if (e.argv.includes('--json'))
+      expect((r.json as Envelope).data.deliveries).toEqual([
+        expect.objectContaining({ channel: 'telegram', state: 'sent' }),
+      ])
+    // The voice note written where the example says, and sent as a voice message.
+    const at = argv.indexOf('--voice')
+    if (at !== -1) {
+      expect(argv[at + 1]).toBe(join(exHome, 'briefings', 'daily.ogg'))
+      const voice = sent.find((s) => s.method === 'sendVoice')
+      expect(voice?.file?.bytes.equals(readFileSync(argv[at + 1]!))).toBe(true)
     }
   })
 })

@@ -1,26 +1,31 @@
 /**
- * Against one lab started for this file: every --help example that needs the gateway or the cloud
- * runs as written, with ids from this fleet in place of the placeholders: live reads and dry runs;
+ * Against one lab started for this file, in ~/.clawops-lab of a new HOME by the `CLAWOPS_HOME=~/.clawops-lab
+ * clawops lab up --json` example (run by /bin/sh as printed): every --help example that needs the
+ * gateway or the cloud runs as written, with ids from this fleet in place of the placeholders: live reads and dry runs;
  * Ctrl-C in a real terminal (tmux) during a provision: the first stops it after the step in flight
  * (journaled, INTERRUPTED, the `ops resume` command named), a second stops at once; both are resumed
  * by the `ops resume` examples to the end, without a second server; then every example that changes
  * the fleet, in an order that leaves each something to act on (CHANGES), with the exit it answers, the
- * plan ids of the `--confirm` examples taken from the same command run without it, and the lab taken
- * down by the `lab down` examples.
+ * plan ids of the `--confirm` examples taken from the same command run without it, the `watch --heal`
+ * daemon let finish a cycle and stopped (SIGTERM, then Ctrl-C's SIGINT), the lab taken down by the
+ * `lab down` examples.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, clawops } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
-import { allExamples, CHANGES, type Example, substitute } from '../../support/examples.js'
+import { allExamples, CHANGES, type Example, ROOT, substitute } from '../../support/examples.js'
 import { hasTmux, Tmux } from '../../support/tmux.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON envelopes, checked by the assertions
 type Json = any
 
-const home = tempHome()
+/** HOME of this file's clawops runs; the lab and the fleet live in ~/.clawops-lab. */
+const HOME = tempHome()
+const home = join(HOME, '.clawops-lab')
 const work = tempHome()
 const env = { CLAWOPS_HOME: home }
 const ok = (...args: string[]): Json => {
@@ -33,9 +38,34 @@ const ids: Record<string, string> = {}
 let version = ''
 
 beforeAll(async () => {
+  // The lab: a gateway and a cloud in a new home, this file's, its config pointed at them.
+  const e = allExamples().find((x) => x.line === CHANGES.find((c) => c.shell)!.line)!
+  const up = runInShell(e)
+  expect(up.status, `${e.line}\n${up.stdout.slice(0, 500)}\n${up.stderr}`).toBe(0)
+  const data = answerOf(up.stdout).data
+  expect(data).toMatchObject({
+    running: true,
+    gateway: { alive: true },
+    cloud: { alive: true, driver: 'clawnode', servers: {} },
+    configPath: join(home, 'config.json'),
+  })
+  expect(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).gateway.url).toBe(data.gateway.url)
+  // This fleet's servers are virtual nodes (dozens of gf-clawnode processes would crowd the machine):
+  // the cloud, with no server yet, is started again with that driver, the gateway kept (`lab up
+  // --driver` leaves a lab that runs as it is).
+  const cloudPid: number = JSON.parse(readFileSync(join(home, 'lab', 'lab.json'), 'utf8')).cloud.pid
+  process.kill(cloudPid, 'SIGTERM')
+  for (let i = 0; groupAlive(cloudPid) && i < 200; i++) await sleep(100)
+  expect(ok('lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1')).toMatchObject({
+    gateway: { url: data.gateway.url, alive: true },
+    cloud: { url: data.cloud.url, alive: true, driver: 'clawnode-virtual' },
+  })
   // One pair at a time, so an interrupted provision has steps left to resume.
-  writeFileSync(join(home, 'config.json'), JSON.stringify({ provisioning: { concurrency: 1 } }))
-  ok('lab', 'up', '--driver', 'clawnode-virtual', '--boot-seconds', '1')
+  const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))
+  writeFileSync(
+    join(home, 'config.json'),
+    JSON.stringify({ ...config, provisioning: { ...config.provisioning, concurrency: 1 } }),
+  )
   ok(
     'provision',
     '--count',
@@ -188,6 +218,73 @@ describe.runIf(hasTmux || process.env.CI)('Ctrl-C in a terminal during a provisi
   }, 240_000)
 })
 
+/**
+ * A daemon example as written, in a process group of its own: once its ready line names /healthz and
+ * /healthz counts a finished cycle, the group gets `signal` (SIGINT as a terminal's Ctrl-C sends it).
+ */
+async function runDaemon(e: Example, signal: 'SIGTERM' | 'SIGINT') {
+  const child = spawn(process.execPath, [BIN, ...substitute(e.argv, ids, home)], {
+    cwd: work,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, CLAWOPS_LOG: 'off', NO_COLOR: '1' },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d))
+  child.stderr.on('data', (d: Buffer) => (stderr += d))
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, sig) => resolve(code ?? String(sig))),
+  )
+  let health: Json
+  try {
+    const deadline = Date.now() + 90_000
+    for (;;) {
+      const url = /clawops watch running \((http:\/\/\S+)\/healthz\)/.exec(stderr)?.[1]
+      if (url) {
+        health = await fetch(`${url}/healthz`).then((r) => r.json())
+        if (health.cycles >= 1) break
+      }
+      expect(child.exitCode, `ended before a cycle:\n${stderr}`).toBeNull()
+      expect(Date.now() < deadline, `no cycle within 90 s:\n${stderr}`).toBe(true)
+      await sleep(250)
+    }
+    process.kill(-child.pid!, signal)
+    const code = await exited
+    return { code, stdout, stderr, health, pid: child.pid! }
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL')
+  }
+}
+
+/** Whether process `pid` (negative: any process of the group it led) is still there. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** An example that sets its own environment, run by /bin/sh exactly as printed in HOME. */
+function runInShell(e: Example) {
+  const { CLAWOPS_HOME: _, ...rest } = process.env
+  return spawnSync('/bin/sh', ['-c', e.line], {
+    cwd: HOME,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: {
+      ...rest,
+      HOME,
+      // `clawops` is bin/clawops (the shim on a PATH), run by this Node.
+      PATH: `${join(ROOT, 'bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
+      CLAWOPS_LOG: 'off',
+      NO_COLOR: '1',
+    },
+  })
+}
+
 /** The plan a `--confirm plan-…` example confirms: the same command without it (CONFIRMATION_REQUIRED). */
 function planFor(e: Example, as?: string): string {
   const at = e.argv.indexOf('--confirm')
@@ -206,7 +303,10 @@ const answerOf = (stdout: string): Json => JSON.parse(stdout.trim().split('\n').
 
 describe('the --help examples that change the fleet, in an order that leaves each something to act on', () => {
   const examples = allExamples()
-  const changes = CHANGES.map((c) => [c.line, c, examples.find((e) => e.line === c.line)!] as const)
+  // The lab up of a new home ran first (beforeAll).
+  const changes = CHANGES.filter((c) => !c.shell).map(
+    (c) => [c.line, c, examples.find((e) => e.line === c.line)!] as const,
+  )
   /** Pairs of their own for the examples that fail over, resize or tear down a pair. */
   const spare: string[] = []
   const byUser: Record<string, string> = {}
@@ -220,10 +320,16 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     config.watch = {
       restartBudget: { maxUsers: 1, minUsers: 1 },
       blastRadius: { minFailovers: 2, maxShare: 0.01 },
+      // The watch daemon's /healthz on a free port (another watch on this machine may hold 18790).
+      listen: '127.0.0.1:0',
     }
     config.provisioning.concurrency = 8
     config.configPush = { ...config.configPush, pauseSeconds: 0 }
     config.upgrades = { ...config.upgrades, pauseSeconds: 0 }
+    // `watch --heal` runs below as the daemon: no Guardian cron sweep (`watch --once --heal` every 5
+    // minutes, which agents install would add) holds the fleet's watch lease meanwhile, as
+    // agents.guardianSweep documents for a fleet whose watch --heal is a service.
+    config.agents = { ...config.agents, guardianSweep: false }
     writeFileSync(file, JSON.stringify(config))
     // More than 10 users, so fleet-wide rollouts wait for a confirmation (rule 5), and 3 spare pairs.
     const pairs = ok('fleet', 'status').pairs as number
@@ -293,7 +399,21 @@ describe('the --help examples that change the fleet, in an order that leaves eac
 
   it.each(changes)(
     '%s',
-    (_line, c, e) => {
+    async (_line, c, e) => {
+      if (c.daemon) {
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+          const r = await runDaemon(e, signal)
+          // A cycle finished (a full sweep of this fleet), healing on its own; stopped, it says so
+          // and exits 0, nothing of it left running, its lease released for the next watch.
+          expect(r.health.heal).toBe(true)
+          expect(r.health.lastCycle.sweep.swept, JSON.stringify(r.health)).toBeGreaterThan(0)
+          expect(r.code, `${signal}\n${r.stdout}${r.stderr}`).toBe(0)
+          expect(r.stdout).toMatch(new RegExp(`^watch stopped \\(${signal}\\) after [1-9]\\d* cycle\\(s\\)`))
+          expect(groupAlive(-r.pid)).toBe(false)
+          expect(ok('watch', 'status').leader).toBeNull()
+        }
+        return
+      }
       before[e.line]?.()
       if (e.argv.includes('--confirm')) ids.plan = planFor(e, c.planAs)
       const r = runExample(e)

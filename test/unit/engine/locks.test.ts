@@ -9,7 +9,9 @@ import type { Config } from '../../../src/lib/config/schema.js'
 import type { Context } from '../../../src/lib/context.js'
 import { Engine } from '../../../src/lib/engine/engine.js'
 import type { OperationKind, PlanDraft } from '../../../src/lib/engine/kind.js'
+import { pairsInOperation } from '../../../src/lib/engine/locks.js'
 import { UserError } from '../../../src/lib/errors.js'
+import { sweepTargets } from '../../../src/lib/health/sweep.js'
 import { productionKinds } from '../../../src/lib/kinds.js'
 import { seedFleet } from '../../../src/lib/lab/seed.js'
 import { Instances } from '../../../src/lib/store/instances.js'
@@ -223,5 +225,35 @@ describe('one operation per pair', () => {
     expect(r.status).toBe('done')
     expect(r.operation.steps[0]!.result).toEqual({ child: 'done' })
     expect(started).toEqual(['p', 'p/child'])
+  })
+})
+
+describe('watch leaves a pair to the operation acting on it', () => {
+  it('the sweep skips a pair a running operation holds, and watches it again once that operation is stopped', async () => {
+    const c = ctx()
+    const members = c
+      .store()
+      .repo(Instances)
+      .list({ pairId: pair })
+      .map((m) => m.id)
+    const swept = () => new Set(sweepTargets(ctx(), {}).map((t) => t.id))
+    expect(members.every((id) => swept().has(id))).toBe(true)
+    const first = engine.mutate(c, holdKind, { pair, tag: 'a' })
+    await until(() => started.includes('a'))
+    // Running, its lease renewed: the pair is the operation's (an in-place resize has its server off).
+    expect(pairsInOperation(ctx())).toEqual(new Set([pair]))
+    expect(members.some((id) => swept().has(id))).toBe(false)
+    expect(swept().size).toBeGreaterThan(0)
+    // Killed (its lease run out): watched again, so a real outage of a pair waiting for `ops resume` shows.
+    const op = c.store().repo(Operations).list({ kind: 'test.hold' })[0]!
+    c.store()
+      .db.prepare(
+        "UPDATE operations SET lease_owner = 'elsewhere:1:x', lease_until = '2000-01-01T00:00:00.000Z' WHERE id = ?",
+      )
+      .run(op.id)
+    expect(pairsInOperation(ctx()).size).toBe(0)
+    expect(members.every((id) => swept().has(id))).toBe(true)
+    gates.get('a')!()
+    await first.catch(() => undefined)
   })
 })

@@ -175,8 +175,8 @@ describe('a failed resize puts the pair back as it was', () => {
   })
 })
 
-describe('no row outlives its operation RESIZING', () => {
-  it('a rollback the provider cut short leaves the row RESIZING: the operation is unsettled, and a plain resume settles it', async () => {
+describe('a rollback the provider cut short leaves rows that tell the truth', () => {
+  it('the server left off: the member DEGRADED, its partner primary, the operation settled; --retry-failed finishes it', async () => {
     const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
     const faults = [
       lab.fx.lab.addFault({ provider: 'hetzner', match: 'change_type', errorRate: 1, errorStatus: 422 }),
@@ -186,22 +186,180 @@ describe('no row outlives its operation RESIZING', () => {
     const r = await engine.mutate(ctx, resize, { ids: [p.primary.id], tier: 'pro' }, { yes: true })
     if (r.status === 'dry-run') throw new Error('dry run')
     expect(r.operation.state).toBe('failed')
-    expect((r.operation.steps[0]!.error as Json).message).toMatch(/not put back/)
-    // What is true: the server is off mid-resize, the standby serves as primary.
-    expect(row(p.primary.id)).toMatchObject({ role: 'standby', state: 'RESIZING', tier: 'standard' })
+    expect((r.operation.steps[0]!.error as Json).message).toMatch(/not powered on again/)
+    // What is true: the server is off, the standby serves as primary; no row in a transitional state.
+    expect(row(p.primary.id)).toMatchObject({ role: 'standby', state: 'DEGRADED', tier: 'standard' })
     expect(row(p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
     const op = () => ctx.store().repo(Operations).get(r.operation.id)!
-    expect(await engine.unsettled(ctx, op())).toEqual([p.primary.id])
-    for (const f of faults) lab.fx.lab.removeFault(f.id)
-    // A plain resume (no --retry-failed) picks it up. Its node cannot rejoin through a gateway here,
-    // so the member is resized and then put back: on the plan its server now has, serving, primary again.
-    const again = await engine.resume(lab.ctx(), {})
-    expect(again.operations.map((o) => o.id)).toContain(r.operation.id)
-    expect(row(p.primary.id)).toMatchObject({ role: 'primary', state: 'ACTIVE', tier: 'pro' })
-    expect(row(p.standby.id)).toMatchObject({ role: 'standby', state: 'ACTIVE' })
     expect(await engine.unsettled(ctx, op())).toEqual([])
+    for (const f of faults) lab.fx.lab.removeFault(f.id)
+    const again = await engine.resume(lab.ctx(), { retryFailed: true })
+    expect(again.operations.map((o) => o.id)).toContain(r.operation.id)
+    expect(op().state).toBe('done')
+    expect(row(p.primary.id)).toMatchObject({ role: 'standby', state: 'ACTIVE', tier: 'pro' })
+    expect(row(p.standby.id)).toMatchObject({ role: 'primary', state: 'ACTIVE' })
     const srv = lab.fx.lab.servers('hetzner').find((x) => x.id === p.primary.providerId)!
     expect(srv.power).toBe('running')
+  })
+})
+
+/** The pair's rows as they stand: every column that a resize could change. */
+const pairRows = (pairId: string) =>
+  lab
+    .ctx()
+    .store()
+    .repo(Instances)
+    .list({ pairId, includeDeleted: true })
+    .map((i) => ({ ...i }))
+    .sort((a, b) => a.id.localeCompare(b.id))
+
+const deletesAudited = (opId: string) => {
+  const audit = lab.ctx().store().repo(AuditTrail).query({ opId, limit: 1000 })
+  return lab.requests
+    .filter((q) => q.method === 'DELETE')
+    .map((q) => ({
+      path: q.path,
+      audited: audit.some(
+        (e) =>
+          e.action === 'provider.delete' &&
+          e.seq <= q.auditBefore &&
+          q.path.includes(String((e.details as Json).serverId)),
+      ),
+    }))
+}
+
+describe('by replacement, no row changes until the provider confirms', () => {
+  it('a provider that fails the create: no row changed at all, the error names provider, step and that no server exists', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const before = pairRows(p.pairId)
+    const fault = lab.fx.lab.addFault({
+      provider: 'digitalocean',
+      match: '^POST /droplets$',
+      errorRate: 1,
+      errorStatus: 422,
+    })
+    try {
+      const ctx = lab.ctx()
+      const seen = lab.requests.length
+      // The primary: under the old order it was switched over before the create.
+      const r = await engine.mutate(
+        ctx,
+        resize,
+        { ids: [p.primary.id], tier: 'pro', provider: 'digitalocean' },
+        { yes: true },
+      )
+      if (r.status === 'dry-run') throw new Error('dry run')
+      expect(r.operation.state).toBe('failed')
+      expect(
+        lab.requests.slice(seen).filter((q) => q.provider === 'digitalocean' && q.method === 'POST'),
+      ).not.toEqual([])
+      const err = r.operation.steps[0]!.error as Json
+      expect(err.message).toMatch(
+        new RegExp(
+          `resize of ${p.primary.id} \\(pair ${p.pairId}\\) failed at create on digitalocean \\(no server yet\\)`,
+        ),
+      )
+      expect(err.details).toMatchObject({ provider: 'digitalocean', serverId: null, step: 'create' })
+      expect(pairRows(p.pairId)).toEqual(before)
+      expect(lab.fx.lab.servers('digitalocean').filter((s) => s.power !== 'deleting')).toEqual([])
+      expect(await engine.unsettled(ctx, ctx.store().repo(Operations).get(r.operation.id)!)).toEqual([])
+    } finally {
+      lab.fx.lab.removeFault(fault.id)
+    }
+  })
+
+  it('a failure after the create: the pair back as it was, the replacement deleted (audited first), named in the error', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const before = pairRows(p.pairId)
+    // The old node cannot hand over the user's state: the step fails after the replacement served.
+    lab.nodes.setDown(p.primary.id)
+    try {
+      const ctx = lab.ctx()
+      const r = await engine.mutate(
+        ctx,
+        resize,
+        { ids: [p.primary.id], tier: 'pro', provider: 'digitalocean' },
+        { yes: true },
+      )
+      if (r.status === 'dry-run') throw new Error('dry run')
+      expect(r.operation.state).toBe('failed')
+      const err = r.operation.steps[0]!.error as Json
+      const rows = pairRows(p.pairId)
+      const replacement = rows.find((i) => !before.some((b) => b.id === i.id))!
+      expect(replacement).toMatchObject({ provider: 'digitalocean', state: 'DELETED' })
+      expect(err.message).toMatch(
+        new RegExp(
+          `failed at state copy on digitalocean server ${replacement.providerId}: .*replacement ${replacement.id} \\(digitalocean server ${replacement.providerId}\\) deleted`,
+        ),
+      )
+      expect(err.details).toMatchObject({
+        provider: 'digitalocean',
+        serverId: replacement.providerId,
+        step: 'state copy',
+      })
+      // The old members exactly as they were: no role switched, no state or tier touched.
+      expect(rows.filter((i) => i.id !== replacement.id)).toEqual(before)
+      const srv = lab.fx.lab.servers('digitalocean').find((s) => s.id === replacement.providerId)
+      expect(srv === undefined || srv.power === 'deleting').toBe(true)
+      const deletes = deletesAudited(r.operation.id).filter((d) => d.path.includes(replacement.providerId!))
+      expect(deletes).toEqual([{ path: `/droplets/${replacement.providerId}`, audited: true }])
+      expect(await engine.unsettled(ctx, ctx.store().repo(Operations).get(r.operation.id)!)).toEqual([])
+
+      // Retried (`ops resume --retry-failed`): a new replacement, never the rolled-back one's deleted
+      // server (which a retry used to wait for, meeting a real 404 "disappeared while waiting for running").
+      lab.nodes.setDown(p.primary.id, false)
+      const seen = lab.requests.length
+      await engine.resume(lab.ctx(), { retryFailed: true })
+      const op = ctx.store().repo(Operations).get(r.operation.id)!
+      expect(op.state, JSON.stringify(ctx.store().repo(Operations).steps(op.id)[0]!.error)).toBe('done')
+      expect(
+        lab.requests
+          .slice(seen)
+          .filter((q) => q.path === `/droplets/${replacement.providerId}` && q.method === 'GET'),
+      ).toEqual([])
+      const after = pairRows(p.pairId)
+      const second = after.find((i) => i.provider === 'digitalocean' && i.state !== 'DELETED')!
+      expect(second.id).not.toBe(replacement.id)
+      expect(second).toMatchObject({ role: 'primary', state: 'ACTIVE', tier: 'pro' })
+      expect(row(replacement.id)).toMatchObject({ state: 'DELETED' })
+      expect(row(p.primary.id)).toMatchObject({ state: 'DELETED' })
+    } finally {
+      lab.nodes.setDown(p.primary.id, false)
+    }
+  })
+
+  it('a primary replaced: the replacement takes the primary role only once it serves with the user’s state, then the old server goes', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const ctx = lab.ctx()
+    const r = await engine.mutate(
+      ctx,
+      resize,
+      { ids: [p.primary.id], tier: 'pro', provider: 'digitalocean' },
+      { yes: true },
+    )
+    if (r.status === 'dry-run') throw new Error('dry run')
+    expect(r.operation.state, JSON.stringify(r.operation.steps[0]!.error)).toBe('done')
+    const rows = pairRows(p.pairId)
+    const replacement = rows.find((i) => i.provider === 'digitalocean')!
+    expect(replacement).toMatchObject({ role: 'primary', state: 'ACTIVE', tier: 'pro' })
+    expect(row(p.primary.id)).toMatchObject({ state: 'DELETED', role: 'standby' })
+    expect(row(p.standby.id)).toMatchObject({ role: 'standby', state: 'ACTIVE' })
+    const actions = ctx
+      .store()
+      .repo(AuditTrail)
+      .query({ opId: r.operation.id, limit: 100 })
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => e.action)
+    // Create, then the hand-over, then the old server's delete: never the other way round.
+    const at = (a: string) => actions.indexOf(a)
+    expect(at('provision.create')).toBeGreaterThanOrEqual(0)
+    expect(at('provision.create')).toBeLessThan(at('resize.switchover'))
+    expect(at('resize.switchover')).toBeLessThan(at('provider.delete'))
+    // The user's state moved to the replacement's node.
+    expect(lab.nodes.commandsFor(replacement.id)).toContain('openclaw.restore')
+    expect(deletesAudited(r.operation.id).filter((d) => d.path.includes(p.primary.providerId!))).toEqual([
+      { path: `/servers/${p.primary.providerId}`, audited: true },
+    ])
   })
 })
 
@@ -210,7 +368,7 @@ describe('a create never adopts a server that belongs to another instance', () =
     const ctx = lab.ctx()
     const base: ProviderServer = {
       provider: 'digitalocean',
-      id: '300000001',
+      id: '399999001',
       name: 'claw-p-1-standby',
       status: 'running',
       providerStatus: 'active',
@@ -224,8 +382,8 @@ describe('a create never adopts a server that belongs to another instance', () =
     }
     const other = { ...base, labels: { 'clawops/instance': 'i-other' } }
     expect(adoptable(ctx, 'i-mine', [other], base.name)).toBeUndefined()
-    const mine = { ...base, id: '300000002', labels: { 'clawops/instance': 'i-mine' } }
-    expect(adoptable(ctx, 'i-mine', [other, mine], base.name)?.id).toBe('300000002')
+    const mine = { ...base, id: '399999002', labels: { 'clawops/instance': 'i-mine' } }
+    expect(adoptable(ctx, 'i-mine', [other, mine], base.name)?.id).toBe('399999002')
     // No label to tell (a provider without labels): a server another row holds is not adopted.
     return lab.addPair({ provider: 'digitalocean' }, { provider: 'hetzner' }).then((p) => {
       const held = { ...base, id: p.primary.providerId! }
