@@ -90,6 +90,7 @@ const COMMANDS: Record<string, CommandCase> = {
   'instance config diff': { argv: (f) => [f.primary.id, '--file', f.files.candidate] },
   'pair status': { argv: (f) => [f.pair] },
   'node list': { argv: () => [] },
+  'gateway list': { argv: () => [] },
   'audit log': { argv: () => [] },
   'audit verify': { argv: () => [] },
   'ops list': { argv: () => [] },

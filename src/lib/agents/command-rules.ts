@@ -51,6 +51,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'instance config diff': read,
   'pair status': read,
   'node list': read,
+  'gateway list': read,
   'audit log': read,
   'audit verify': read,
   'ops list': read,

@@ -18,6 +18,7 @@ import { generateJoinSecret } from '../gateway/join-proof.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
+import { chooseShard, shardNamed } from '../gateway/shards.js'
 import { serverName } from '../providers/names.js'
 import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
@@ -44,6 +45,10 @@ export interface MemberSpec {
   provider: Provider
   region: string
   labels: Record<string, string>
+  /** The gateway shard its node joins; chosen (least loaded, not its partner's) when absent. */
+  gateway?: string
+  /** The instance this member replaces (a resize, a replacement standby): its shard does not count. */
+  replaces?: string
 }
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'
@@ -74,6 +79,8 @@ export function tailscaleHostname(userId: string, role: Role, instanceId: string
 export function recordMember(ctx: Context, m: MemberSpec): void {
   const store = ctx.store()
   const now = ctx.now()
+  // A plan made before a shard left the config must not place a node where nothing reaches it.
+  if (m.gateway !== undefined) shardNamed(ctx.config(), m.gateway)
   store.tx(() => {
     if (!store.repo(Pairs).get(m.pairId)) {
       store
@@ -100,11 +107,45 @@ export function recordMember(ctx: Context, m: MemberSpec): void {
       lastHeartbeatAt: null,
       createdAt: now,
       updatedAt: now,
+      gateway: m.gateway ?? shardForMember(ctx, m),
     }
     instances.insert(inst)
     openBilling(store, inst, now)
-    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret(), inst.gateway)
   })
+}
+
+/**
+ * The gateway shard for a member no plan placed: not the shard of another live member of its pair
+ * (the one it replaces aside), the least loaded of the rest.
+ */
+function shardForMember(ctx: Context, m: MemberSpec): string {
+  const partners = ctx
+    .store()
+    .repo(Instances)
+    .list({ pairId: m.pairId })
+    .filter((i) => i.id !== m.instanceId && i.id !== m.replaces)
+    .map((i) => ctx.shardOf(i))
+  return chooseShard(
+    ctx.shards().map((s) => s.name),
+    shardLoad(ctx),
+    partners,
+  )
+}
+
+/** Live instances per gateway shard (rows from before shards count for the operator's gateway). */
+export function shardLoad(ctx: Context): Map<string, number> {
+  const load = new Map<string, number>()
+  for (const [g, n] of ctx.store().repo(Instances).gatewayLoad()) {
+    const name = g ?? ctx.mainShard()
+    load.set(name, (load.get(name) ?? 0) + n)
+  }
+  return load
+}
+
+/** The shard a recorded member's node joins. */
+function memberShard(ctx: Context, instanceId: string): string {
+  return ctx.shardOf({ id: instanceId, nodeId: null })
 }
 
 export interface MemberResult {
@@ -309,7 +350,8 @@ async function tryOnce(
     return s
   })
   const nodeId = await phase('join', 'BOOTSTRAPPING', async () => {
-    const id = await (await ctx.joins()).waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
+    const joins = await ctx.joins(memberShard(ctx, m.instanceId))
+    const id = await joins.waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
     instances.update(m.instanceId, { nodeId: id })
     return id
   })
@@ -492,9 +534,11 @@ async function userDataFor(
   key: ServerKey | null,
 ): Promise<string> {
   const settings = provisioningSettings(ctx.config())
-  const ep = await ctx.gatewayEndpoint()
-  const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
-  const { client } = await ctx.joins()
+  // The node joins the gateway shard the member was placed on, at the URL nodes use for it.
+  const gateway = memberShard(ctx, m.instanceId)
+  const ep = await ctx.gatewayEndpoint(gateway)
+  const nodeGatewayUrl = shardNamed(ctx.config(), gateway).nodeUrl
+  const { client } = await ctx.joins(gateway)
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
   return renderUserData(format, {
     instanceId: m.instanceId,
