@@ -181,9 +181,9 @@ describe('routing', () => {
       gateway: 'main',
     })
     expect(calls).toEqual(['b:n1:vps.health', 'main:node-of-i-2:vps.health'])
-    const err = await invoker
+    const err = (await invoker
       .invoke({ id: 'i-3', nodeId: 'n3', gateway: 'c' }, 'vps.health', {}, 1000)
-      .catch((e) => e)
+      .catch((e: unknown) => e)) as UserError
     expect(err).toMatchObject({ code: 'GATEWAY_UNREACHABLE', details: { gateway: 'c' } })
     expect(err.message).toMatch(/^gateway c: /)
   })
