@@ -181,6 +181,8 @@ const COMMANDS: Record<string, CommandCase> = {
   'watch status': { argv: () => [] },
   'node approve': { argv: () => [] },
   'gateway setup': { argv: () => [] },
+  // The only gateway of the matrix is the one it is on: the operator passes the gate and meets CONFLICT.
+  'gateway move': { argv: (f) => [f.primary.id, '--to', 'main'] },
   'agents install': { argv: () => [] },
   'lab up': { argv: () => [] },
   'lab down': { argv: () => [] },

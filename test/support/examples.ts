@@ -81,6 +81,7 @@ const LIVE_READS = new Set([
   'instance:config:get',
   'instance:config:diff',
   'node:list',
+  'gateway:list',
   'incident:exposure',
   'config:show',
   'config:push:status',
@@ -247,6 +248,10 @@ export const PARSE_ONLY: Record<string, string> = {
     'a PostgreSQL server on another host (the --to-file example copies the same way into a file)',
   'CLAWOPS_DATABASE_URL=postgresql://clawops@db.internal/fleet clawops store migrate --json':
     'a PostgreSQL server on another host (the plain example migrates the home)',
+  'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run':
+    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
+  'clawops gateway move i-7k2m9x4q1d --to gw-2 --json':
+    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
   'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json':
     'a second lab (its own OpenClaw gateway, ~1 GB) in another home; the other lab up examples run',
 }

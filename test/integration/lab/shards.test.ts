@@ -147,6 +147,30 @@ describe('gateway shards', () => {
     expect(raw).not.toContain(extra!.token)
   })
 
+  it("moves a node to another gateway as an operation, never onto its partner's", async () => {
+    const inst = fleet.find(
+      (i) => i.gateway === 'main' && fleet.some((p) => p.pairId === i.pairId && p.gateway === 'b'),
+    )
+    expect(inst, JSON.stringify(fleet.map((i) => [i.id, i.pairId, i.gateway]))).toBeDefined()
+    const refused = run('gateway', 'move', inst.id, '--to', 'b')
+    expect((refused.json as Json).error).toMatchObject({ code: 'CONFLICT' })
+    expect((refused.json as Json).error.message).toMatch(/blind both/)
+    const res = await clawopsAsync(['gateway', 'move', inst.id, '--to', 'c', '--json'], env)
+    expect(res.code, res.stdout + res.stderr).toBe(0)
+    const op = (res.json as Json).data
+    expect(op.status).toBe('done')
+    expect(op.steps[0].result).toMatchObject({ from: 'main', to: 'c', moved: true, unpairedFromOld: true })
+    fleet = ok('instance', 'list').instances
+    expect(fleet.find((i) => i.id === inst.id).gateway).toBe('c')
+    expect(await connectedOn(extra!)).toContain(inst.id)
+    // Through its new gateway the node answers.
+    expect(ok('instance', 'health', inst.id).probe).toMatchObject({ reached: true, errors: [] })
+    const audit = ok('audit', 'log', '--limit', '200').entries
+    expect(audit.some((e: Json) => e.action === 'node.rejoin' && e.target === inst.id)).toBe(true)
+    // Neither the journal nor the audit trail holds the new join secret or the bootstrap credential.
+    expect(JSON.stringify([op, audit])).not.toMatch(/bootstrapToken|joinSecret/)
+  })
+
   it('sweeps all gateways at once, and one that went away is reported while the others are swept', async () => {
     const all = ok('health', 'sweep')
     expect(all.swept).toBe(4)
