@@ -176,7 +176,22 @@ export async function sweepHealth(
       }
     }
   }
-  const shards = await Promise.all([...byShard].map(([g, list]) => probeShard(g, list)))
+  // Instances on a gateway the config no longer lists cannot be asked: reported, never judged.
+  const known = new Set(ctx.shards().map((x) => x.name))
+  const unknown: ShardSweep[] = [...byShard]
+    .filter(([g]) => !known.has(g))
+    .map(([g, list]) => ({
+      gateway: g,
+      targets: list.length,
+      durationMs: 0,
+      error: { code: 'CONFIG_INVALID', message: `gateway ${g} is not in the config` },
+    }))
+  const shards = [
+    ...(await Promise.all(
+      [...byShard].filter(([g]) => known.has(g)).map(([g, list]) => probeShard(g, list)),
+    )),
+    ...unknown,
+  ]
   if (unreachable.length > 0 && unreachable.length === shards.length) throw unreachable[0]!
   for (const f of shards) {
     if (f.error)

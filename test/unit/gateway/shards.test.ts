@@ -240,6 +240,32 @@ describe('a sweep across shards', () => {
     ctx.close()
   })
 
+  it('leaves instances on a gateway the config no longer lists unjudged, and says so', async () => {
+    const asked: string[] = []
+    const ctx = testContext({
+      config: SHARDED,
+      services: {
+        nodes: {
+          async invoke(target, command) {
+            asked.push(target.id)
+            if (command === 'openclaw.health') return { healthy: true, live: true, ready: true } as never
+            return { status: 'ok', problems: [] } as never
+          },
+        },
+      },
+    })
+    const p = addPair(ctx)
+    ctx.store().repo(Instances).update(p.standby.id, { gateway: 'retired' })
+    const r = await sweepHealth(ctx, watchSettings(ctx.config()))
+    expect(asked).not.toContain(p.standby.id)
+    expect(r.shards.find((s) => s.gateway === 'retired')).toMatchObject({
+      targets: 1,
+      error: { code: 'CONFIG_INVALID' },
+    })
+    expect(ctx.store().repo(Instances).get(p.standby.id)).toMatchObject({ state: 'ACTIVE', healthScore: 100 })
+    ctx.close()
+  })
+
   it('stops with GATEWAY_UNREACHABLE when no shard can be reached', async () => {
     const ctx = testContext({
       config: SHARDED,
