@@ -19,7 +19,10 @@ export interface RejoinParams {
 
 export function rejoin(ctx: NodeContext, p: RejoinParams): { from: string; to: string; restarting: boolean } {
   if (!ctx.configPath || !ctx.requestRestart) {
-    throw new NodeCommandError('UNAVAILABLE', 'this node cannot rejoin another gateway (a swarm or virtual node)')
+    throw new NodeCommandError(
+      'UNAVAILABLE',
+      'this node cannot rejoin another gateway (a swarm or virtual node)',
+    )
   }
   const from = ctx.config.gateway.url
   let raw: Record<string, unknown>

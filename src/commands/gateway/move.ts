@@ -16,7 +16,10 @@ export default class GatewayMove extends ClawopsCommand<typeof GatewayMove, Oper
   ]
   static override args = { id: Args.string({ required: true, description: 'Instance id (i-…)' }) }
   static override flags = {
-    to: Flags.string({ required: true, summary: 'The gateway to move to (a name from clawops gateway list).' }),
+    to: Flags.string({
+      required: true,
+      summary: 'The gateway to move to (a name from clawops gateway list).',
+    }),
     ...mutationFlags,
   }
 

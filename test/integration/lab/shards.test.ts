@@ -97,10 +97,8 @@ describe('gateway shards', () => {
       expect(a.gateway).not.toBe(b.gateway)
     }
     // Four nodes over three empty gateways: 2, 1, 1.
-    const load = fleet.reduce(
-      (m: Record<string, number>, i) => ({ ...m, [i.gateway]: (m[i.gateway] ?? 0) + 1 }),
-      {},
-    )
+    const load: Record<string, number> = {}
+    for (const i of fleet) load[i.gateway] = (load[i.gateway] ?? 0) + 1
     expect(Object.values(load).sort()).toEqual([1, 1, 2])
     expect(fleet.every((i) => i.state === 'ACTIVE')).toBe(true)
     // Each gateway holds exactly the nodes assigned to it, asked with its own token.
