@@ -13,12 +13,24 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { build } from 'esbuild'
 
 const root = join(import.meta.dirname, '..')
 const bin = join(root, 'bin', 'clawops.js')
-const { prepareGateway, startGateway, stopGateway } = await import(
-  join(root, 'dist', 'src', 'lib', 'lab', 'gateway-process.js')
-)
+// The extra gateways are started the way the lab and the tests start theirs (gateway-process.ts),
+// bundled by esbuild into node_modules/.cache.
+const helpers = join(root, 'node_modules', '.cache', 'clawops-bench', 'gateway-process.mjs')
+await build({
+  entryPoints: [join(root, 'src/lib/lab/gateway-process.ts')],
+  outfile: helpers,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  packages: 'external',
+  logLevel: 'warning',
+})
+const { prepareGateway, startGateway, stopGateway } = await import(helpers)
 const PAIRS = Number(process.env.PAIRS ?? 100)
 const RUNS = Number(process.env.RUNS ?? 5)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
