@@ -100,15 +100,15 @@ async function phase(shards) {
     const joinS = (performance.now() - t0) / 1000
     const res = JSON.parse(p.stdout)
     if (!res.ok) throw new Error(`provision failed: ${JSON.stringify(res.error)}`)
-    const byGateway = {}
-    for (const i of cli('instance', 'list').instances) byGateway[i.gateway] = (byGateway[i.gateway] ?? 0) + 1
     const sweeps = []
     let swept = 0
+    let byGateway = {}
     for (let r = 0; r < RUNS; r++) {
       const s0 = performance.now()
       const s = cli('health', 'sweep')
       sweeps.push(performance.now() - s0)
       swept = s.swept
+      byGateway = Object.fromEntries(s.shards.map((x) => [x.gateway, x.targets]))
     }
     return {
       gateways: shards,
