@@ -73,6 +73,8 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
     const from = ctx.shardOf(inst)
     if (from === p.to) return { instanceId: inst.id, from: p.to, to: p.to, nodeId: inst.nodeId, moved: false }
     const to = shardNamed(ctx.config(), p.to)
+    // Before anything changes at either gateway or on the node (rule 3).
+    run.audit({ action: 'gateway.move', target: inst.id, details: { from, to: p.to } })
     const joins = await ctx.joins(p.to)
     const already = (await listNodes(joins.client)).some((n) => n.instanceId === inst.id && n.connected)
     if (!already) {
@@ -80,7 +82,6 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
       const joinSecret = ctx.store().repo(JoinSecrets).rotate(inst.id, generateJoinSecret(), p.to)
       const { bootstrapToken } = await issueNodeBootstrapToken(joins.client, to.nodeUrl)
       run.progress(`${inst.id}: telling its node to rejoin on gateway ${p.to}`)
-      run.audit({ action: 'node.rejoin', target: inst.id, details: { from, to: p.to } })
       await (await ctx.nodes()).invoke(
         { id: inst.id, nodeId: inst.nodeId, gateway: from },
         'clawnode.rejoin',

@@ -164,7 +164,7 @@ describe('gateway shards', () => {
     // Through its new gateway the node answers.
     expect(ok('instance', 'health', inst.id).probe).toMatchObject({ reached: true, errors: [] })
     const audit = ok('audit', 'log', '--limit', '200').entries
-    expect(audit.some((e: Json) => e.action === 'node.rejoin' && e.target === inst.id)).toBe(true)
+    expect(audit.some((e: Json) => e.action === 'gateway.move' && e.target === inst.id)).toBe(true)
     // Neither the journal nor the audit trail holds the new join secret or the bootstrap credential.
     expect(JSON.stringify([op, audit])).not.toMatch(/bootstrapToken|joinSecret/)
   })
