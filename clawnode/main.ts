@@ -77,7 +77,7 @@ interface SwarmArgs {
 }
 
 /** Runs one node, or a swarm; resolves when the process should exit, with the exit code. */
-async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<number> {
+async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs, configPath?: string): Promise<number> {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
   const logger = makeLogger(config)
   const ver = version()
@@ -142,6 +142,7 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs): Promise<numb
         status.schedule()
       },
       requestRestart: (why) => void shutdown(EXIT_RESTART, why),
+      ...(configPath ? { configPath } : {}),
     })
     nodes = [node]
     // An upgrade of the user's OpenClaw that a dead process left in the middle is rolled back first.
@@ -262,7 +263,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       return await runNodes(config, { count, rampPerSec: ramp, maxHandshakes, bootstrapTokens: tokens })
     }
-    return await runNodes(config)
+    return await runNodes(config, undefined, configPath)
   } catch (err) {
     if ((err as Error).name === 'IdentityFileError') return fail(EXIT.config, (err as Error).message)
     return fail(EXIT.internal, `unexpected error: ${(err as Error).stack ?? String(err)}`)

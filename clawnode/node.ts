@@ -30,6 +30,8 @@ export interface NodeSpec {
   onState?(state: ConnectionState): void
   /** Exits for a restart by the service manager (a single node's self-update). */
   requestRestart?: (why: string) => void
+  /** The config file it was started with (a single node; `clawnode.rejoin` rewrites it). */
+  configPath?: string
 }
 
 export interface RunningNode {
@@ -51,6 +53,7 @@ export function createNode(spec: NodeSpec): RunningNode {
     services: spec.services,
     logger: spec.logger,
     ...(spec.requestRestart ? { requestRestart: spec.requestRestart } : {}),
+    ...(spec.configPath ? { configPath: spec.configPath } : {}),
   }
   const connection = new NodeConnection({
     url: spec.config.gateway.url,

@@ -13,4 +13,6 @@ export interface NodeContext {
   logger: Logger
   /** Asks the process to exit so its service manager starts it again (a self-update); absent in swarms. */
   requestRestart?: (why: string) => void
+  /** The config file of a single node (absent in swarms): what `clawnode.rejoin` rewrites. */
+  configPath?: string
 }

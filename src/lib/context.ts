@@ -20,12 +20,15 @@ import { defaultIdentity, isIdentity, parseIdentity } from './domain/identity.js
 import type { Provider } from './domain/provider.js'
 import { UserError } from './errors.js'
 import type { Joins } from './gateway/joins.js'
-import type { GatewayEndpoint, GatewayLink, NodeInvoker } from './gateway/link.js'
+import type { GatewayEndpoint, GatewayLink, NodeInvoker, NodeTarget } from './gateway/link.js'
+import { type GatewayShard, gatewayShards, mainShard, shardNamed } from './gateway/shards.js'
 import type { Logger } from './log.js'
 import type { OutputFormat } from './output/mode.js'
 import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
+import { Instances } from './store/instances.js'
+import { isPostgresUrl } from './store/postgres.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
@@ -91,11 +94,12 @@ export class Context {
   private storeInstance?: Store
   private loggerInstance?: Logger
   private settings?: WatchSettings
-  private readonly links = new Map<LinkScope, GatewayLink>()
+  /** One link per scope and gateway shard, keyed `scope:shard`. */
+  private readonly links = new Map<string, GatewayLink>()
   private readonly adapters = new Map<Provider, ProviderAdapter>()
   private nodesInstance?: Promise<NodeInvoker>
   private statusInstance?: Promise<ProviderStatusSource>
-  private joinsInstance?: Promise<Joins>
+  private readonly joinsByShard = new Map<string, Promise<Joins>>()
   private readonly disposers: (() => Promise<void> | void)[] = []
 
   constructor(opts: ContextOptions = {}) {
@@ -208,14 +212,24 @@ export class Context {
     return this.loggerInstance
   }
 
+  /** The gateway shards of the config, the operator's gateway first (src/lib/gateway/shards.ts). */
+  shards(): GatewayShard[] {
+    return gatewayShards(this.cfg)
+  }
+
+  /** The name of the operator's gateway shard. */
+  mainShard(): string {
+    return mainShard(this.cfg)
+  }
+
   /**
-   * Where the operator's gateway is and the token that opens it. The address comes from the config
-   * alone, so a token taken from an agent's environment can only ever be sent to that gateway: the
-   * environment is trusted for the token, never for where it goes.
+   * Where a gateway shard (default: the operator's gateway) is and the token that opens it. The
+   * address comes from the config alone, so a token taken from an agent's environment can only ever
+   * be sent to that gateway: the environment is trusted for the token, never for where it goes.
    */
-  async gatewayEndpoint(): Promise<GatewayEndpoint> {
-    const { gatewayEndpoint } = await import('./gateway/link.js')
-    return gatewayEndpoint(this.cfg, this.env)
+  async gatewayEndpoint(shard?: string): Promise<GatewayEndpoint> {
+    const { shardEndpoint } = await import('./gateway/shards.js')
+    return shardEndpoint(shardNamed(this.cfg, shard ?? this.mainShard()), this.env)
   }
 
   /** The hooks token `clawops watch` delivers events with, if any (sent only to gateway.url). */
@@ -225,36 +239,60 @@ export class Context {
   }
 
   /**
-   * The operator's connection to its gateway, opened on first use and shared: `operator` (read and
-   * write) for node commands and RPCs, `admin` (pairing and admin scopes) for approving joins.
+   * The operator's connection to a gateway shard (default: the operator's gateway), opened on first
+   * use and shared: `operator` (read and write) for node commands and RPCs, `admin` (pairing and
+   * admin scopes) for approving joins.
    */
-  async gateway(scope: LinkScope = 'operator'): Promise<GatewayLink> {
-    if (this.parent) return this.parent.gateway(scope)
-    let link = this.links.get(scope)
+  async gateway(scope: LinkScope = 'operator', shard?: string): Promise<GatewayLink> {
+    if (this.parent) return this.parent.gateway(scope, shard)
+    const name = shard ?? this.mainShard()
+    const key = `${scope}:${name}`
+    let link = this.links.get(key)
     if (!link) {
       const [{ GatewayLink }, { OPERATOR_SCOPES }] = await Promise.all([
         import('./gateway/link.js'),
         import('./gateway/client.js'),
       ])
-      const logger = (await this.logger()).child({ component: 'gateway' })
+      const logger = (await this.logger()).child({ component: 'gateway', gateway: name })
+      const endpoint = await this.gatewayEndpoint(name)
+      // Another caller may have opened it while this one awaited.
+      link = this.links.get(key)
+      if (link) return link
       link = new GatewayLink(
-        await this.gatewayEndpoint(),
+        endpoint,
         logger,
         this.daemon || scope === 'admin',
         scope === 'admin' ? OPERATOR_SCOPES : undefined,
       )
-      this.links.set(scope, link)
+      this.links.set(key, link)
     }
     return link
   }
 
-  /** gf-clawnode commands on instances, through the operator's gateway. */
+  /**
+   * The gateway shard an instance's node is on: the target's own `gateway` when it carries one, else
+   * the store's. A row from before shards (gateway NULL) is on the operator's gateway. With one shard
+   * the store is not asked.
+   */
+  shardOf(target: NodeTarget): string {
+    if (this.parent) return this.parent.shardOf(target)
+    if (!this.cfg.gateways?.length) return this.mainShard()
+    const stored =
+      target.gateway !== undefined ? target.gateway : this.store().repo(Instances).gatewayOf(target.id)
+    return stored ?? this.mainShard()
+  }
+
+  /** gf-clawnode commands on instances, each through the gateway shard its node is on. */
   nodes(): Promise<NodeInvoker> {
     if (this.given.nodes) return Promise.resolve(this.given.nodes)
     if (this.parent) return this.parent.nodes()
     this.nodesInstance ??= (async () => {
-      const { gatewayInvoker } = await import('./gateway/link.js')
-      return gatewayInvoker(await this.gateway())
+      const { shardedInvoker } = await import('./gateway/link.js')
+      return shardedInvoker({
+        link: (shard) => this.gateway('operator', shard),
+        shardOf: (t) => this.shardOf(t),
+        named: (this.cfg.gateways?.length ?? 0) > 0,
+      })
     })()
     return this.nodesInstance
   }
@@ -287,25 +325,34 @@ export class Context {
     return adapter
   }
 
-  /** Approving the nodes this process provisions, and waiting for them to join. */
-  joins(): Promise<JoinService> {
+  /**
+   * Approving the nodes this process provisions on a gateway shard (default: the operator's gateway),
+   * and waiting for them to join there.
+   */
+  joins(shard?: string): Promise<JoinService> {
     if (this.given.joins) return Promise.resolve(this.given.joins)
-    if (this.parent) return this.parent.joins()
-    this.joinsInstance ??= (async () => {
-      const [{ Joins }, { auditedJoinRegistry }] = await Promise.all([
-        import('./gateway/joins.js'),
-        import('./store/join-secrets.js'),
-      ])
-      const link = await this.gateway('admin')
-      const logger = (await this.logger()).child({ component: 'join' })
-      const joins = await Joins.start(await link.get(), auditedJoinRegistry(this.store(), this.who), logger)
-      this.defer(() => joins.stop())
-      return joins
-    })().catch((err: unknown) => {
-      this.joinsInstance = undefined
-      throw err
-    })
-    return this.joinsInstance
+    if (this.parent) return this.parent.joins(shard)
+    const name = shard ?? this.mainShard()
+    let joins = this.joinsByShard.get(name)
+    if (!joins) {
+      joins = (async () => {
+        const [{ Joins }, { auditedJoinRegistry }] = await Promise.all([
+          import('./gateway/joins.js'),
+          import('./store/join-secrets.js'),
+        ])
+        const link = await this.gateway('admin', name)
+        const logger = (await this.logger()).child({ component: 'join', gateway: name })
+        const registry = auditedJoinRegistry(this.store(), this.who, this.mainShard())
+        const j = await Joins.start(await link.get(), registry, logger, name)
+        this.defer(() => j.stop())
+        return j
+      })().catch((err: unknown) => {
+        this.joinsByShard.delete(name)
+        throw err
+      })
+      this.joinsByShard.set(name, joins)
+    }
+    return joins
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -337,7 +384,7 @@ export class Context {
     const links = [...this.links.values()]
     this.links.clear()
     this.nodesInstance = undefined
-    this.joinsInstance = undefined
+    this.joinsByShard.clear()
     await Promise.all(links.map((l) => l.close().catch(() => undefined)))
     this.adapters.clear()
     this.close()

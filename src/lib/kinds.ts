@@ -18,6 +18,7 @@ export function productionKinds(): KindRegistry {
     .add('reprovision', () => import('./lifecycle/reprovision.js').then((m) => m.default))
     .add('instance.restart', () => import('./instance/restart.js').then((m) => m.default))
     .add('instance.exec', () => import('./instance/exec.js').then((m) => m.default))
+    .add('gateway.move', () => import('./gateway-admin/gateway-move.js').then((m) => m.default))
     .add('gateway.setup', () => import('./gateway-admin/gateway-setup.js').then((m) => m.default))
     .add('routing.set', () => import('./ledger/routing-set-kind.js').then((m) => m.default))
     .add('config.push', () => import('./config-push/push-kind.js').then((m) => m.default))

@@ -91,6 +91,7 @@ const COMMANDS: Record<string, CommandCase> = {
   'instance config diff': { argv: (f) => [f.primary.id, '--file', f.files.candidate] },
   'pair status': { argv: (f) => [f.pair] },
   'node list': { argv: () => [] },
+  'gateway list': { argv: () => [] },
   'audit log': { argv: () => [] },
   'audit verify': { argv: () => [] },
   'ops list': { argv: () => [] },
@@ -181,6 +182,8 @@ const COMMANDS: Record<string, CommandCase> = {
   'watch status': { argv: () => [] },
   'node approve': { argv: () => [] },
   'gateway setup': { argv: () => [] },
+  // The only gateway of the matrix is the one it is on: the operator passes the gate and meets CONFLICT.
+  'gateway move': { argv: (f) => [f.primary.id, '--to', 'main'] },
   'agents install': { argv: () => [] },
   'lab up': { argv: () => [] },
   'lab down': { argv: () => [] },

@@ -86,6 +86,7 @@ const LIVE_READS = new Set([
   'instance:config:get',
   'instance:config:diff',
   'node:list',
+  'gateway:list',
   'incident:exposure',
   'config:show',
   'config:push:status',
@@ -252,8 +253,13 @@ export const CHANGES: readonly {
   { line: 'CLAWOPS_HOME=~/.clawops-lab clawops lab up --json', shell: true },
 ]
 
-/** Examples that cannot run here, with the reason (none today: every example runs). */
-export const PARSE_ONLY: Record<string, string> = {}
+/** Examples that cannot run here, with the reason. */
+export const PARSE_ONLY: Record<string, string> = {
+  'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run':
+    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
+  'clawops gateway move i-7k2m9x4q1d --to gw-2 --json':
+    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
+}
 
 /** The PostgreSQL server the store's examples name, replaced by the run's (substitute()). */
 export const EXAMPLE_POSTGRES_URL = 'postgresql://clawops@db.internal/fleet'

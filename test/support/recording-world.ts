@@ -54,6 +54,7 @@ export const NODE_EFFECTS: readonly ClawnodeCommand[] = [
   'openclaw.rollback',
   'openclaw.restore',
   'clawnode.update',
+  'clawnode.rejoin',
   'config.push',
   'config.rollback',
   'docker.restart',
@@ -223,6 +224,8 @@ class RecordingNodes implements NodeInvoker {
           version: to,
         } as T
       }
+      case 'clawnode.rejoin':
+        return { from: 'ws://recorded-gateway.invalid', to: params.url, restarting: true } as T
       default:
         return this.probes.invoke<T>(target, command, params)
     }

@@ -8,7 +8,7 @@ export default class NodeListCommand extends ClawopsCommand<typeof NodeListComma
   static override summary =
     'Nodes on the gateway joined with the fleet: which instances have a connected gf-clawnode.'
   static override description =
-    'Reads node.list from the operator gateway and matches nodes to instances by node id or by the clawnode display name. A node with no instance is a stranger (never approved by clawops); with --missing, instances without any node are listed too.'
+    "Reads node.list from every gateway (the operator gateway and the config's `gateways`) and matches nodes to instances by node id or by the clawnode display name. A node with no instance is a stranger (never approved by clawops); with --missing, instances without any node are listed too."
   static override examples = [
     '<%= config.bin %> node list',
     {
@@ -32,6 +32,7 @@ export default class NodeListCommand extends ClawopsCommand<typeof NodeListComma
         [
           { header: 'Node', get: (n) => (n.nodeId ? n.nodeId.slice(0, 12) : '-') },
           { header: 'Instance', get: (n) => n.instanceId ?? '(stranger)' },
+          { header: 'Gateway', get: (n) => n.gateway },
           { header: 'Connected', get: (n) => (n.connected ? 'yes' : paintState('FAILED')) },
           { header: 'State', get: (n) => (n.state ? paintState(n.state) : '') },
           { header: 'Role', get: (n) => n.role },

@@ -51,6 +51,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'instance config diff': read,
   'pair status': read,
   'node list': read,
+  'gateway list': read,
   'audit log': read,
   'audit verify': read,
   'ops list': read,
@@ -114,6 +115,8 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'watch status': { action: null },
   'node approve': human('node.approve'),
   'gateway setup': human('gateway.setup'),
+  // Restarts one node onto another gateway shard; the pair's members never end on one gateway.
+  'gateway move': { action: 'gateway.move' },
   'agents install': human('agents.install'),
   'lab up': human('lab.manage'),
   'lab down': human('lab.manage'),

@@ -17,6 +17,12 @@ import {
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
 
 const Seconds = z.number().int().min(1)
+/** A gateway shard's name: short, lowercase, stable (it is stored with every instance). */
+const ShardName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a short lowercase name')
+const WsUrl = z
+  .string()
+  .url()
+  .refine((u) => /^wss?:\/\//.test(u), 'a ws:// or wss:// URL')
 const Share = z.number().gt(0).max(1)
 const AgentName = z.enum(['commander', 'forge', 'guardian', 'ledger', 'triage', 'briefer'])
 const WatchSchema = z
@@ -292,8 +298,13 @@ export const ConfigSchema = z
         confirmationTtlMinutes: DEFAULT_CONFIRMATION_TTL_MINUTES,
         lockWaitSeconds: DEFAULT_LOCK_WAIT_SECONDS,
       }),
+    /**
+     * The operator's gateway: the agents, hooks and channels live there, and it is the first gateway
+     * shard (named `main` unless `name` says otherwise; see src/lib/gateway/shards.ts).
+     */
     gateway: z
       .object({
+        name: ShardName.optional(),
         url: z.string().url().default('ws://127.0.0.1:18789'),
         tokenEnv: EnvName.default('OPENCLAW_GATEWAY_TOKEN'),
         hooksTokenEnv: EnvName.default('CLAWOPS_HOOKS_TOKEN'),
@@ -302,6 +313,29 @@ export const ConfigSchema = z
         hooksTokenFile: z.string().min(1).optional(),
       })
       .strict()
+      .optional(),
+    /**
+     * More gateway shards for nodes: each instance's gf-clawnode joins one of them or the operator's
+     * gateway, and clawops reaches it there. A token is named, never written here: `tokenEnv` (trusted
+     * for the operator only) or `tokenFile` (mode 0600).
+     */
+    gateways: z
+      .array(
+        z
+          .object({
+            name: ShardName,
+            url: WsUrl,
+            tokenEnv: EnvName.optional(),
+            tokenFile: z.string().min(1).optional(),
+            /** The URL this gateway's nodes connect to (over the tailnet); `url` when absent. */
+            nodeUrl: WsUrl.optional(),
+          })
+          .strict()
+          .refine((g) => g.tokenEnv !== undefined || g.tokenFile !== undefined, {
+            message: 'give tokenEnv or tokenFile: where the token that opens this gateway is',
+          }),
+      )
+      .max(64)
       .optional(),
     /** Where each cloud's API is and where its credentials are; without an entry, the environment (see README). */
     providers: z
@@ -529,5 +563,16 @@ export const ConfigSchema = z
     agents: AgentsSchema.optional(),
   })
   .strict()
+  .superRefine((c, issue) => {
+    const names = [c.gateway?.name ?? 'main', ...(c.gateways ?? []).map((g) => g.name)]
+    const twice = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))]
+    if (twice.length > 0) {
+      issue.addIssue({
+        code: 'custom',
+        path: ['gateways'],
+        message: `gateway names must be unique (the operator's gateway is "${names[0]}"): ${twice.join(', ')}`,
+      })
+    }
+  })
 
 export type Config = z.infer<typeof ConfigSchema>

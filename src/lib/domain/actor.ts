@@ -26,6 +26,7 @@ export const ACTIONS = [
   'routing.set',
   'silence.manage',
   'gateway.setup',
+  'gateway.move',
   'agents.install',
   'brief.deliver',
   'ops.resume',

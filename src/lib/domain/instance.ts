@@ -60,5 +60,10 @@ export const InstanceSchema = z.object({
   lastHeartbeatAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * The gateway shard the instance's node is on (src/lib/gateway/shards.ts); null or absent for
+   * instances from before shards: the operator's gateway.
+   */
+  gateway: z.string().nullable().optional(),
 })
 export type Instance = z.infer<typeof InstanceSchema>

@@ -19,6 +19,8 @@ export interface NodeRow {
   state: string | null
   pairId: string | null
   role: string | null
+  /** The gateway shard the node is on (for an instance without a node: the one it is assigned to). */
+  gateway: string
 }
 
 export interface NodeList {
@@ -27,8 +29,20 @@ export interface NodeList {
 }
 
 export async function nodeList(ctx: Context, opts: { includeMissing?: boolean } = {}): Promise<NodeList> {
-  const link = await ctx.gateway()
-  const nodes = await listNodes(await link.get())
+  // Every shard at once; one that cannot be reached is a warning while another answers.
+  const shards = ctx.shards().map((x) => x.name)
+  const settled = await Promise.allSettled(
+    shards.map(async (g) =>
+      (await listNodes(await (await ctx.gateway('operator', g)).get())).map((n) => ({ ...n, g })),
+    ),
+  )
+  const failed = settled.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ g: shards[i]!, err: r.reason }] : [],
+  )
+  if (failed.length === shards.length) throw failed[0]!.err
+  for (const f of failed)
+    ctx.warn(`gateway ${f.g} unreachable: its nodes are not listed (${String(f.err?.message ?? f.err)})`)
+  const nodes = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
   const instances = ctx.store().repo(Instances).list()
   const byId = new Map(instances.map((i) => [i.id, i]))
   const byNode = new Map(instances.filter((i) => i.nodeId).map((i) => [i.nodeId!, i]))
@@ -48,6 +62,7 @@ export async function nodeList(ctx: Context, opts: { includeMissing?: boolean } 
       state: inst?.state ?? null,
       pairId: inst?.pairId ?? null,
       role: inst?.role ?? null,
+      gateway: n.g,
     }
   })
   const missing = instances.filter((i) => !seen.has(i.id) && i.state !== 'DELETED')
@@ -64,6 +79,7 @@ export async function nodeList(ctx: Context, opts: { includeMissing?: boolean } 
         state: i.state,
         pairId: i.pairId,
         role: i.role,
+        gateway: ctx.shardOf(i),
       })
     }
   }

@@ -35,6 +35,8 @@ export interface JoinRecord {
   secret: string
   /** The device that already joined with it, if any: the secret is one-time. */
   boundDeviceId?: string | null
+  /** The gateway shard it was issued for: only that gateway's approver admits a node with it. */
+  gateway?: string | null
 }
 
 /** Where clawops keeps issued join secrets; the fleet store implements it in production. */
@@ -45,7 +47,13 @@ export interface JoinRegistry {
    * Called before an approval or a rejection reaches the gateway: who the fleet trusts changes, so
    * the production registry writes the audit entry here, before the effect.
    */
-  before?(d: { kind: 'device' | 'surface'; requestId: string; deviceId: string; verdict: Verdict }): void
+  before?(d: {
+    kind: 'device' | 'surface'
+    requestId: string
+    deviceId: string
+    verdict: Verdict
+    gateway?: string
+  }): void
 }
 
 export type Verdict =
@@ -58,11 +66,21 @@ async function proveInstance(
   deviceId: string,
   registry: JoinRegistry,
   allowBoundWithoutProof: boolean,
+  shard: string | undefined,
 ): Promise<Verdict> {
   const parsed = parseNodeDisplayName(displayName)
   if (!parsed) return { action: 'ignore', reason: 'not a clawnode' }
   const { instanceId, proof } = parsed
   const record = await registry.lookup(instanceId)
+  if (shard !== undefined && record?.gateway && record.gateway !== shard) {
+    // A node of the fleet at the wrong gateway (a stale config, a move that went back): it is not
+    // an impostor, and it is not admitted here either.
+    return {
+      action: 'ignore',
+      instanceId,
+      reason: `its join secret is for gateway ${record.gateway}, not ${shard}`,
+    }
+  }
   if (!proof) {
     if (allowBoundWithoutProof && record?.boundDeviceId === deviceId) {
       return { action: 'approve', instanceId, reason: 'device already joined as this instance' }
@@ -79,13 +97,17 @@ async function proveInstance(
   return { action: 'approve', instanceId, reason: 'join proof verified' }
 }
 
-export async function judgeDevice(p: PendingDevice, registry: JoinRegistry): Promise<Verdict> {
+export async function judgeDevice(
+  p: PendingDevice,
+  registry: JoinRegistry,
+  shard?: string,
+): Promise<Verdict> {
   const roles = p.roles ?? (p.role ? [p.role] : [])
   const nodeOnly = roles.length > 0 && roles.every((r) => r === 'node')
   if (!nodeOnly || (p.scopes?.length ?? 0) > 0 || p.clientId !== 'node-host' || p.clientMode !== 'node') {
     return { action: 'ignore', reason: 'not a scopeless node-host asking for the node role' }
   }
-  const verdict = await proveInstance(p.displayName, p.deviceId, registry, false)
+  const verdict = await proveInstance(p.displayName, p.deviceId, registry, false, shard)
   if (
     verdict.action === 'approve' &&
     (await registry.lookup(verdict.instanceId))?.boundDeviceId === p.deviceId
@@ -101,8 +123,12 @@ export async function judgeDevice(p: PendingDevice, registry: JoinRegistry): Pro
   return verdict
 }
 
-export async function judgeSurface(p: PendingSurface, registry: JoinRegistry): Promise<Verdict> {
-  const verdict = await proveInstance(p.displayName, p.nodeId, registry, true)
+export async function judgeSurface(
+  p: PendingSurface,
+  registry: JoinRegistry,
+  shard?: string,
+): Promise<Verdict> {
+  const verdict = await proveInstance(p.displayName, p.nodeId, registry, true, shard)
   if (verdict.action !== 'approve') return verdict
   const foreign = p.commands.filter((c) => !isClawnodeCommand(c))
   if (foreign.length > 0) {
@@ -120,6 +146,8 @@ export interface JoinDecision {
   requestId: string
   deviceId: string
   instanceId?: string
+  /** The gateway shard the request was on. */
+  gateway?: string
   action: 'approved' | 'rejected' | 'ignored' | 'gone'
   reason: string
 }
@@ -131,15 +159,18 @@ async function act(
   verdict: Verdict,
   client: GatewayClient,
   registry: JoinRegistry,
+  shard: string | undefined,
 ): Promise<JoinDecision> {
   const base = {
     kind,
     requestId,
     deviceId,
     ...(verdict.instanceId ? { instanceId: verdict.instanceId } : {}),
+    ...(shard ? { gateway: shard } : {}),
   }
   try {
-    if (verdict.action !== 'ignore') registry.before?.({ kind, requestId, deviceId, verdict })
+    if (verdict.action !== 'ignore')
+      registry.before?.({ kind, requestId, deviceId, verdict, ...(shard ? { gateway: shard } : {}) })
     if (verdict.action === 'approve') {
       await (kind === 'device' ? approveDevice(client, requestId) : approveSurface(client, requestId))
       await registry.bind(verdict.instanceId, deviceId)
@@ -157,18 +188,48 @@ async function act(
   }
 }
 
-export async function reviewDevice(client: GatewayClient, registry: JoinRegistry, p: PendingDevice) {
-  return act('device', p.requestId, p.deviceId, await judgeDevice(p, registry), client, registry)
+export async function reviewDevice(
+  client: GatewayClient,
+  registry: JoinRegistry,
+  p: PendingDevice,
+  shard?: string,
+) {
+  return act(
+    'device',
+    p.requestId,
+    p.deviceId,
+    await judgeDevice(p, registry, shard),
+    client,
+    registry,
+    shard,
+  )
 }
 
-export async function reviewSurface(client: GatewayClient, registry: JoinRegistry, p: PendingSurface) {
-  return act('surface', p.requestId, p.nodeId, await judgeSurface(p, registry), client, registry)
+export async function reviewSurface(
+  client: GatewayClient,
+  registry: JoinRegistry,
+  p: PendingSurface,
+  shard?: string,
+) {
+  return act(
+    'surface',
+    p.requestId,
+    p.nodeId,
+    await judgeSurface(p, registry, shard),
+    client,
+    registry,
+    shard,
+  )
 }
 
-/** One pass over everything pending on the gateway. */
+/**
+ * One pass over everything pending on the gateway. With `shard`, a node whose join secret was issued
+ * for another gateway shard is left alone.
+ */
 export async function reviewPendingJoins(
   client: GatewayClient,
   registry: JoinRegistry,
+  shard?: string,
 ): Promise<JoinDecision[]> {
   const decisions: JoinDecision[] = []
   const devices = await listDevicePairings(client)
@@ -182,13 +243,14 @@ export async function reviewPendingJoins(
         deviceId: p.deviceId,
         action: 'ignored',
         reason: 'device is already paired',
+        ...(shard ? { gateway: shard } : {}),
       })
       continue
     }
-    decisions.push(await reviewDevice(client, registry, p))
+    decisions.push(await reviewDevice(client, registry, p, shard))
   }
   const surfaces = await listSurfaceRequests(client)
-  for (const p of surfaces.pending) decisions.push(await reviewSurface(client, registry, p))
+  for (const p of surfaces.pending) decisions.push(await reviewSurface(client, registry, p, shard))
   return decisions
 }
 
@@ -217,6 +279,8 @@ export class JoinApprover {
       sweepMs?: number
       concurrency?: number
       onDecision?: (d: JoinDecision) => void
+      /** The gateway shard this approver runs on: it admits only nodes whose secret is for it. */
+      shard?: string
     } = {},
   ) {}
 
@@ -255,8 +319,8 @@ export class JoinApprover {
       const d = await this.slot(() =>
         this.locked(instanceId, () =>
           kind === 'device'
-            ? reviewDevice(this.client, this.registry, p as PendingDevice)
-            : reviewSurface(this.client, this.registry, p as PendingSurface),
+            ? reviewDevice(this.client, this.registry, p as PendingDevice, this.opts.shard)
+            : reviewSurface(this.client, this.registry, p as PendingSurface, this.opts.shard),
         ),
       )
       this.decided.set(id, Date.now())

@@ -1,8 +1,8 @@
 /**
  * Getting a freshly booted node into the fleet: clawops approves the nodes it provisioned (join
  * proofs checked against the secrets in the store; strangers never) for as long as the process needs,
- * and waits until each instance's node is connected with its command surface. One per Context
- * (`ctx.joins()`), started on first use and stopped when the Context is disposed.
+ * and waits until each instance's node is connected with its command surface. One per gateway shard
+ * and Context (`ctx.joins(shard)`), started on first use and stopped when the Context is disposed.
  */
 import { UserError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -77,15 +77,29 @@ export class Joins {
   private constructor(
     readonly client: GatewayClient,
     readonly approver: JoinApprover,
+    /** The gateway shard these joins are on. */
+    readonly shard: string | undefined,
   ) {
     this.watch = new NodeWatch(client)
   }
 
-  /** Starts approving on an operator connection with the pairing and admin scopes. */
-  static async start(client: GatewayClient, secrets: JoinRegistry, logger: Logger): Promise<Joins> {
-    const approver = new JoinApprover(client, secrets, { sweepMs: 1_000, logger })
+  /**
+   * Starts approving on an operator connection with the pairing and admin scopes. With `shard`, only
+   * nodes whose join secret was issued for that gateway shard are admitted there.
+   */
+  static async start(
+    client: GatewayClient,
+    secrets: JoinRegistry,
+    logger: Logger,
+    shard?: string,
+  ): Promise<Joins> {
+    const approver = new JoinApprover(client, secrets, {
+      sweepMs: 1_000,
+      logger,
+      ...(shard ? { shard } : {}),
+    })
     await approver.start()
-    return new Joins(client, approver)
+    return new Joins(client, approver, shard)
   }
 
   /** Waits until the instance's node is connected and declares commands; returns its node id. */

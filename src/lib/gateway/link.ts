@@ -1,8 +1,9 @@
 /**
- * The operator's connection to its OpenClaw gateway, opened lazily and shared by everything in one
+ * The operator's connections to its OpenClaw gateways, opened lazily and shared by everything in one
  * clawops process that talks to nodes (instance commands, provisioning, config push, watch; the
- * Context owns it and closes it), and the NodeInvoker built on it. Where the gateway is and which
- * token opens it come from the config (`gateway.url`, `gateway.tokenEnv`, `gateway.tokenFile`).
+ * Context owns them, one per gateway shard, and closes them), and the NodeInvoker that routes each
+ * call to the shard of its instance. Where each gateway is and which token opens it come from the
+ * config (`gateway`, `gateways`: see shards.ts).
  */
 
 import type { Config } from '../config/schema.js'
@@ -12,6 +13,9 @@ import type { Logger } from '../log.js'
 import { GatewayClient } from './client.js'
 import type { ClawnodeCommand } from './node-commands.js'
 import { invokeNode, listNodes } from './nodes.js'
+import { type GatewayEndpoint, gatewayShards, shardEndpoint } from './shards.js'
+
+export type { GatewayEndpoint }
 
 const NODE_MAP_TTL_MS = 10_000
 
@@ -19,6 +23,8 @@ const NODE_MAP_TTL_MS = 10_000
 export interface NodeTarget {
   id: string
   nodeId: string | null
+  /** The gateway shard the node is on; absent: the invoker looks the instance up in the store. */
+  gateway?: string | null
 }
 
 /**
@@ -44,13 +50,6 @@ export interface InvokeCallOptions {
    * (also while that first call still runs) instead of running a mutating command twice.
    */
   idempotencyKey?: string
-}
-
-export interface GatewayEndpoint {
-  url: string
-  token: string | undefined
-  /** Where the token was expected, for the error when it is missing. */
-  tokenSource: string
 }
 
 /** One lazily opened operator connection to the gateway, shared by invoker, presence and verifier. */
@@ -104,41 +103,66 @@ export class GatewayLink {
   }
 }
 
-/** node.invoke through the link; the node is the instance's `node_id`, else found by display name. */
-export function gatewayInvoker(link: GatewayLink): NodeInvoker {
+/**
+ * node.invoke through the gateway shard the instance's node is on (`shardOf`); the node is the
+ * instance's `node_id`, else found by display name on that shard. A shard that cannot be reached is
+ * GATEWAY_UNREACHABLE naming it (`details.gateway`), so a caller can tell which shard failed.
+ */
+export function shardedInvoker(o: {
+  link(shard: string): Promise<GatewayLink>
+  shardOf(target: NodeTarget): string
+  /** More than one shard: errors name theirs (with one, they read as they always did). */
+  named: boolean
+}): NodeInvoker {
   return {
     async invoke(target, command, params, timeoutMs, opts) {
-      const client = await link.get()
-      const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
-      if (!nodeId) {
-        throw new UserError('NODE_ERROR', `no gateway node for instance ${target.id}`, {
-          details: { instanceId: target.id, nodeCode: 'NOT_CONNECTED' },
+      const shard = o.shardOf(target)
+      try {
+        const link = await o.link(shard)
+        const client = await link.get()
+        const nodeId = target.nodeId ?? (await link.nodeIdOf(target.id))
+        if (!nodeId) {
+          const where = o.named ? ` on gateway ${shard}` : ''
+          throw new UserError('NODE_ERROR', `no gateway node for instance ${target.id}${where}`, {
+            details: {
+              instanceId: target.id,
+              nodeCode: 'NOT_CONNECTED',
+              ...(o.named ? { gateway: shard } : {}),
+            },
+          })
+        }
+        return await invokeNode(client, {
+          nodeId,
+          command,
+          params,
+          timeoutMs,
+          ...(opts?.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
         })
+      } catch (err) {
+        throw o.named && err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE'
+          ? onShard(err, shard)
+          : err
       }
-      return invokeNode(client, {
-        nodeId,
-        command,
-        params,
-        timeoutMs,
-        ...(opts?.idempotencyKey ? { idempotencyKey: opts.idempotencyKey } : {}),
-      })
     },
   }
 }
 
+/** A GATEWAY_UNREACHABLE that names its shard. */
+export function onShard(err: UserError, shard: string): UserError {
+  const details = (err.details ?? {}) as Record<string, unknown>
+  if (details.gateway === shard) return err
+  return new UserError('GATEWAY_UNREACHABLE', `gateway ${shard}: ${err.message}`, {
+    ...(err.hint ? { hint: err.hint } : {}),
+    details: { ...details, gateway: shard },
+  })
+}
+
 /**
- * The gateway of this home: the config's `gateway` section. The token comes from the environment
- * variable it names (when the environment is trusted: not under an agent), else from its token file.
+ * The operator's gateway: the config's `gateway` section. The token comes from the environment
+ * variable it names, else from its token file.
  */
 export function gatewayEndpoint(config: Config, env: NodeJS.ProcessEnv): GatewayEndpoint {
-  const g = config.gateway
-  const tokenEnv = g?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN'
-  const token = env[tokenEnv] ?? (g?.tokenFile ? readSecretFile(g.tokenFile) : undefined)
-  return {
-    url: g?.url ?? 'ws://127.0.0.1:18789',
-    token,
-    tokenSource: g?.tokenFile ? `${tokenEnv} or ${g.tokenFile}` : tokenEnv,
-  }
+  return shardEndpoint(gatewayShards(config)[0]!, env)
 }
 
 /** The token of the gateway's hooks endpoint (`clawops watch` delivers events with it). */

@@ -33,6 +33,7 @@ export const CLAWNODE_COMMANDS = [
   'ssh.audit',
   'exec.run',
   'clawnode.update',
+  'clawnode.rejoin',
 ] as const
 
 export type ClawnodeCommand = (typeof CLAWNODE_COMMANDS)[number]

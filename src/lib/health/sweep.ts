@@ -1,9 +1,12 @@
 /**
  * `clawops health sweep`: probes every monitored instance (ACTIVE, DEGRADED, FAILED, and BOOTSTRAPPING
  * once its node joined: warming up) matching the selector through gf-clawnode with bounded concurrency, scores it, moves its state, records the
- * health history (and rolls it up), and announces state changes as events. When the operator's
- * gateway is unreachable the sweep stops with GATEWAY_UNREACHABLE and records nothing it could not
- * measure: a gateway outage is not a fleet outage.
+ * health history (and rolls it up), and announces state changes as events. With several gateway
+ * shards the sweep fans out: each shard's instances are probed through that shard at the same time as
+ * the others', each with the configured concurrency. When a gateway is unreachable its instances are
+ * left unmeasured and the shard is reported (`shards[].error`); the others are swept. Only when no
+ * shard could be reached does the sweep stop with GATEWAY_UNREACHABLE: a gateway outage is not a
+ * fleet outage.
  */
 import pMap from 'p-map'
 import type { WatchSettings } from '../config/watch-settings.js'
@@ -11,6 +14,7 @@ import type { Context } from '../context.js'
 import type { InstanceState } from '../domain/instance.js'
 import { matches, parseSelector, selectableLabels } from '../domain/selector.js'
 import { pairsInOperation } from '../engine/locks.js'
+import { UserError } from '../errors.js'
 import { HealthHistory, type HealthSample } from '../store/health-history.js'
 import { InstanceHealth } from '../store/instance-health.js'
 import { Instances, type ProbeTarget } from '../store/instances.js'
@@ -42,6 +46,15 @@ export interface SweepResult {
   history: { samples: number; hourly: number; daily: number; dropped: number }
   /** Users whose last activity gf-clawnode reported, recorded for the Ledger's idle-account scan. */
   userActivity: number
+  /** Per gateway shard: instances it had to probe, how long it took, and why it failed if it did. */
+  shards: ShardSweep[]
+}
+
+export interface ShardSweep {
+  gateway: string
+  targets: number
+  durationMs: number
+  error?: { code: string; message: string }
 }
 
 /**
@@ -60,7 +73,13 @@ export function sweepTargets(ctx: Context, o: Pick<SweepOptions, 'selector' | 'i
         .filter(
           (i) => (i.state !== 'BOOTSTRAPPING' || i.nodeId !== null) && matches(sel, selectableLabels(i)),
         )
-        .map((i) => ({ id: i.id, nodeId: i.nodeId, userId: i.userId, lastHeartbeatAt: i.lastHeartbeatAt }))
+        .map((i) => ({
+          id: i.id,
+          nodeId: i.nodeId,
+          userId: i.userId,
+          lastHeartbeatAt: i.lastHeartbeatAt,
+          gateway: i.gateway ?? null,
+        }))
     : ctx.store().repo(Instances).probeTargets(MONITORED_STATES, o.ids, ['BOOTSTRAPPING'])
   const acted = instancesInOperation(ctx)
   return acted.size === 0 ? all : all.filter((t) => !acted.has(t.id))
@@ -127,23 +146,69 @@ export async function sweepHealth(
     })
     samples += rows.length
   }
-  await pMap(
-    targets,
-    async (inst): Promise<void> => {
-      const probe = await probeInstance(nodes, inst, {
-        timeoutMs: settings.probeTimeoutMs,
-        now: ctx.clock(),
-        lastHeartbeatAt: inst.lastHeartbeatAt,
-        connected: memory.get(inst.id)?.connected ?? null,
-      })
-      buffer.push({ probe, userId: inst.userId })
-      if (buffer.length >= BATCH) flush()
-      done++
-      if (done % 500 === 0)
-        o.onProgress?.(`probed ${done}/${targets.length}`, { done, total: targets.length })
-    },
-    { concurrency: o.concurrency ?? settings.concurrency, signal: o.signal },
-  )
+  const byShard = new Map<string, ProbeTarget[]>()
+  for (const t of targets) {
+    const shard = ctx.shardOf(t)
+    const list = byShard.get(shard)
+    if (list) list.push(t)
+    else byShard.set(shard, [t])
+  }
+  const unreachable: UserError[] = []
+  const probeShard = async (gateway: string, list: ProbeTarget[]): Promise<ShardSweep> => {
+    const s0 = performance.now()
+    try {
+      await pMap(
+        list,
+        async (inst): Promise<void> => {
+          const probe = await probeInstance(nodes, inst, {
+            timeoutMs: settings.probeTimeoutMs,
+            now: ctx.clock(),
+            lastHeartbeatAt: inst.lastHeartbeatAt,
+            connected: memory.get(inst.id)?.connected ?? null,
+          })
+          buffer.push({ probe, userId: inst.userId })
+          if (buffer.length >= BATCH) flush()
+          done++
+          if (done % 500 === 0)
+            o.onProgress?.(`probed ${done}/${targets.length}`, { done, total: targets.length })
+        },
+        { concurrency: o.concurrency ?? settings.concurrency, signal: o.signal },
+      )
+      return { gateway, targets: list.length, durationMs: Math.round(performance.now() - s0) }
+    } catch (err) {
+      if (!(err instanceof UserError && err.code === 'GATEWAY_UNREACHABLE')) throw err
+      unreachable.push(err)
+      return {
+        gateway,
+        targets: list.length,
+        durationMs: Math.round(performance.now() - s0),
+        error: { code: err.code, message: err.message },
+      }
+    }
+  }
+  // Instances on a gateway the config no longer lists cannot be asked: reported, never judged.
+  const known = new Set(ctx.shards().map((x) => x.name))
+  const unknown: ShardSweep[] = [...byShard]
+    .filter(([g]) => !known.has(g))
+    .map(([g, list]) => ({
+      gateway: g,
+      targets: list.length,
+      durationMs: 0,
+      error: { code: 'CONFIG_INVALID', message: `gateway ${g} is not in the config` },
+    }))
+  const shards = [
+    ...(await Promise.all(
+      [...byShard].filter(([g]) => known.has(g)).map(([g, list]) => probeShard(g, list)),
+    )),
+    ...unknown,
+  ]
+  if (unreachable.length > 0 && unreachable.length === shards.length) throw unreachable[0]!
+  for (const f of shards) {
+    if (f.error)
+      ctx.warn(
+        `gateway ${f.gateway} unreachable: its ${f.targets} instances were not swept (${f.error.message})`,
+      )
+  }
   flush()
   const rolled = store.repo(HealthHistory).downsample(ctx.clock())
   return {
@@ -155,5 +220,6 @@ export async function sweepHealth(
     results,
     history: { samples, ...rolled },
     userActivity: users.size,
+    shards,
   }
 }

@@ -12,14 +12,17 @@ export async function requireProviders(ctx: Context, providers: Iterable<Provide
   for (const p of new Set(providers)) await ctx.provider(p)
 }
 
+/** Every gateway shard's token: a node may be on any of them. */
 export async function requireGateway(ctx: Context, why: string): Promise<void> {
-  const ep = await ctx.gatewayEndpoint()
-  if (!ep.token) {
+  for (const shard of ctx.shards()) {
+    const ep = await ctx.gatewayEndpoint(shard.name)
+    if (ep.token) continue
+    const which = shard.operator ? "the operator gateway's" : `gateway ${shard.name}'s`
     throw new UserError(
       'CONFIG_INVALID',
       `no gateway token (${ep.tokenSource}): ${why} goes through the gateway`,
       {
-        hint: `Provide the operator gateway's token through ${ep.tokenSource}, then plan again.`,
+        hint: `Provide ${which} token through ${ep.tokenSource}, then plan again.`,
         details: { gateway: ep.url },
       },
     )

@@ -7,11 +7,12 @@ import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '
 import { type Tier, TierSchema } from '../domain/tier.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
+import { chooseShard } from '../gateway/shards.js'
 import { providerHealth } from '../ledger/provider-health.js'
 import { originsOf, planPrices } from '../pricing/book.js'
 import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
 import { phaseClock } from '../provisioning/eta.js'
-import { derivedId, type MemberResult, provisionMember } from '../provisioning/member.js'
+import { derivedId, type MemberResult, provisionMember, shardLoad } from '../provisioning/member.js'
 import { provisioningSettings } from '../provisioning/settings.js'
 import { Operations } from '../store/operations.js'
 import { currentRouting, poolsFor } from '../store/routing.js'
@@ -44,6 +45,8 @@ interface MemberPlan {
   role: Role
   provider: Provider
   region: string
+  /** The gateway shard its node joins (the pair's two members on different ones when there are two). */
+  gateway: string
 }
 
 export interface PairInput {
@@ -82,6 +85,12 @@ function chooseProviders(
   return { primary, standby, routingVersion: routing.version }
 }
 
+function countBy(xs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1
+  return out
+}
+
 function regionFor(provider: Provider, group: RegionGroup, index: number): string {
   const regions = regionsOf(provider).filter((r) => r.group === group)
   if (regions.length === 0) throw new UserError('INVALID_INPUT', `${provider} has no region in ${group}`)
@@ -108,8 +117,17 @@ const kind: OperationKind<ProvisionParams> = {
     // Missing credentials are a config error now, not a failed step later.
     await Promise.all([ctx.provider(primary), ctx.provider(standby)])
     const book = await planPrices(ctx, [primary, standby])
+    const shards = ctx.shards().map((s) => s.name)
+    const load = shardLoad(ctx)
+    const place = (partners: string[]) => {
+      const g = chooseShard(shards, load, partners)
+      load.set(g, (load.get(g) ?? 0) + 1)
+      return g
+    }
     const pairs: PairInput[] = Array.from({ length: p.count }, (_, i) => {
       const pairId = derivedId('p', salt, `pair:${i}`)
+      const primaryGateway = place([])
+      const standbyGateway = place([primaryGateway])
       return {
         pairId,
         userId: p.users?.[i] ?? derivedId('u', salt, `user:${i}`, 8),
@@ -121,12 +139,14 @@ const kind: OperationKind<ProvisionParams> = {
             role: 'primary',
             provider: primary,
             region: regionFor(primary, p.group, i),
+            gateway: primaryGateway,
           },
           {
             instanceId: derivedId('i', salt, `standby:${i}`),
             role: 'standby',
             provider: standby,
             region: regionFor(standby, p.group, i),
+            gateway: standbyGateway,
           },
         ],
       }
@@ -157,6 +177,9 @@ const kind: OperationKind<ProvisionParams> = {
           standby,
           routingVersion,
           perPairUsdCents: priced[0] ?? 0,
+          ...(shards.length > 1
+            ? { gateways: countBy(pairs.flatMap((x) => x.members.map((m) => m.gateway))) }
+            : {}),
         },
         prices: originsOf(book, [primary, standby]),
       },

@@ -351,7 +351,10 @@ async function inPlace(run: StepRun, inst: Instance, tier: Tier, at: At, progres
     })
   }
   at.phase = 'join'
-  const nodeId = await (await ctx.joins()).waitForNode(inst.id, settings.joinTimeoutSeconds * 1000)
+  const nodeId = await (await ctx.joins(ctx.shardOf(inst))).waitForNode(
+    inst.id,
+    settings.joinTimeoutSeconds * 1000,
+  )
   at.phase = 'first health'
   const invoker = await ctx.nodes()
   const ok = await firstHealth(invoker, { id: inst.id, nodeId })
@@ -413,6 +416,7 @@ async function replace(
         region: c.region,
         labels: old.labels,
         nameKey: `${x.pairId}-${newId.slice(-4)}`,
+        replaces: old.id,
       },
       { rowAfterCreate: true },
     )
@@ -464,7 +468,7 @@ async function replace(
     // The old node's pairing goes with its server; a gateway that does not answer now keeps a stale
     // device entry, never the resize from finishing.
     try {
-      await removeDevice(await (await ctx.gateway('admin')).get(), old.nodeId)
+      await removeDevice(await (await ctx.gateway('admin', ctx.shardOf(old))).get(), old.nodeId)
     } catch {}
   }
   store.tx(() => {

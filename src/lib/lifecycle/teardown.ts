@@ -601,7 +601,7 @@ async function removeMember(
     }
   }
   at('unpair')
-  const unpaired = inst.nodeId ? await unpair(ctx, inst.nodeId) : null
+  const unpaired = inst.nodeId ? await unpair(ctx, inst.nodeId, ctx.shardOf(inst)) : null
   await removeTailscaleDevice(run, inst)
   store.tx(() => {
     instances.update(inst.id, { state: 'DELETED' })
@@ -680,9 +680,9 @@ async function wipe(step: Step, inst: Instance, adapter: ProviderAdapter, archiv
 }
 
 /** The node's device removed from the gateway; a gateway that cannot be reached leaves it (reported). */
-async function unpair(ctx: Context, nodeId: string): Promise<boolean> {
+async function unpair(ctx: Context, nodeId: string, shard: string): Promise<boolean> {
   try {
-    const client = await (await ctx.gateway('admin')).get()
+    const client = await (await ctx.gateway('admin', shard)).get()
     await removeDevice(client, nodeId)
     return true
   } catch {

@@ -18,6 +18,7 @@ import { generateJoinSecret } from '../gateway/join-proof.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
+import { chooseShard, shardNamed } from '../gateway/shards.js'
 import { serverName } from '../providers/names.js'
 import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
@@ -46,6 +47,10 @@ export interface MemberSpec {
   labels: Record<string, string>
   /** What the server's name says in place of the pair id (a resize's replacement: its own name per instance). */
   nameKey?: string
+  /** The gateway shard its node joins; chosen (least loaded, not its partner's) when absent. */
+  gateway?: string
+  /** The instance this member replaces (a resize, a replacement standby): its shard does not count. */
+  replaces?: string
 }
 
 export interface MemberOptions {
@@ -89,6 +94,8 @@ export function recordMember(
 ): void {
   const store = ctx.store()
   const now = ctx.now()
+  // A plan made before a shard left the config must not place a node where nothing reaches it.
+  if (m.gateway !== undefined) shardNamed(ctx.config(), m.gateway)
   store.tx(() => {
     if (!store.repo(Pairs).get(m.pairId)) {
       store
@@ -115,12 +122,53 @@ export function recordMember(
       lastHeartbeatAt: null,
       createdAt: now,
       updatedAt: now,
+      gateway: m.gateway ?? shardForMember(ctx, m),
     }
     instances.insert(inst)
     openBilling(store, inst, now)
     if (!store.repo(JoinSecrets).lookup(m.instanceId))
-      store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+      store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret(), inst.gateway)
   })
+}
+
+/**
+ * The gateway shard for a member no plan placed: not the shard of another live member of its pair
+ * (the one it replaces aside), the least loaded of the rest.
+ */
+function shardForMember(ctx: Context, m: MemberSpec): string {
+  const partners = ctx
+    .store()
+    .repo(Instances)
+    .list({ pairId: m.pairId })
+    .filter((i) => i.id !== m.instanceId && i.id !== m.replaces)
+    .map((i) => ctx.shardOf(i))
+  return chooseShard(
+    ctx.shards().map((s) => s.name),
+    shardLoad(ctx),
+    partners,
+  )
+}
+
+/** Live instances per gateway shard (rows from before shards count for the operator's gateway). */
+export function shardLoad(ctx: Context): Map<string, number> {
+  const load = new Map<string, number>()
+  for (const [g, n] of ctx.store().repo(Instances).gatewayLoad()) {
+    const name = g ?? ctx.mainShard()
+    load.set(name, (load.get(name) ?? 0) + n)
+  }
+  return load
+}
+
+/**
+ * The shard a member's node joins: its row's, or before the row exists (a resize's replacement, whose
+ * row waits for the provider) the shard its join secret was issued for.
+ */
+function memberShard(ctx: Context, instanceId: string): string {
+  if (!ctx.store().repo(Instances).get(instanceId)) {
+    const issuedFor = ctx.store().repo(JoinSecrets).lookup(instanceId)?.gateway
+    if (issuedFor) return issuedFor
+  }
+  return ctx.shardOf({ id: instanceId, nodeId: null })
 }
 
 export interface MemberResult {
@@ -180,9 +228,15 @@ export async function provisionMember(
       details: { instanceId: m.instanceId, pairId: m.pairId },
     })
   if (!o.rowAfterCreate) recordMember(ctx, m)
-  // The join secret goes into the server's user data, so it exists before the create.
-  else if (!store.repo(JoinSecrets).lookup(m.instanceId))
-    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+  else {
+    // The join secret goes into the server's user data, so it exists before the create, and records
+    // the member's shard until its row does (a resumed step keeps the shard chosen the first time).
+    const issued = store.repo(JoinSecrets).lookup(m.instanceId)
+    const gateway = issued ? (issued.gateway ?? ctx.mainShard()) : (m.gateway ?? shardForMember(ctx, m))
+    shardNamed(ctx.config(), gateway)
+    if (!issued) store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret(), gateway)
+    m = { ...m, gateway }
+  }
   const progress = store.repo(ProvisionProgress)
   const st = store.tx(() => progress.begin(run.opId, m.instanceId))
   for (;;) {
@@ -268,8 +322,10 @@ async function retireServer(run: StepRun, m: MemberSpec, st: MemberProgress): Pr
       store
         .repo(Instances)
         .update(m.instanceId, { providerId: null, nodeId: null, ip: null, state: 'CREATING' })
+    // The next server's node joins the same shard: its new secret is that shard's.
+    const shard = memberShard(ctx, m.instanceId)
     store.repo(JoinSecrets).forget(m.instanceId)
-    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret())
+    store.repo(JoinSecrets).issue(m.instanceId, generateJoinSecret(), shard)
     st.retiring = null
     store.repo(ProvisionProgress).save(st)
   })
@@ -343,7 +399,8 @@ async function tryOnce(
     return s
   })
   const nodeId = await phase('join', 'BOOTSTRAPPING', async () => {
-    const id = await (await ctx.joins()).waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
+    const joins = await ctx.joins(memberShard(ctx, m.instanceId))
+    const id = await joins.waitForNode(m.instanceId, settings.joinTimeoutSeconds * 1000)
     instances.update(m.instanceId, { nodeId: id })
     return id
   })
@@ -529,9 +586,11 @@ async function userDataFor(
   key: ServerKey | null,
 ): Promise<string> {
   const settings = provisioningSettings(ctx.config())
-  const ep = await ctx.gatewayEndpoint()
-  const nodeGatewayUrl = settings.nodeGatewayUrl ?? ep.url
-  const { client } = await ctx.joins()
+  // The node joins the gateway shard the member was placed on, at the URL nodes use for it.
+  const gateway = memberShard(ctx, m.instanceId)
+  const ep = await ctx.gatewayEndpoint(gateway)
+  const nodeGatewayUrl = shardNamed(ctx.config(), gateway).nodeUrl
+  const { client } = await ctx.joins(gateway)
   const { bootstrapToken } = await retryTransient(() => issueNodeBootstrapToken(client, nodeGatewayUrl))
   return renderUserData(format, {
     instanceId: m.instanceId,

@@ -23,6 +23,7 @@ interface InstanceRow {
   last_heartbeat_at: string | null
   created_at: string
   updated_at: string
+  gateway: string | null
 }
 
 function fromRow(r: InstanceRow): Instance {
@@ -44,6 +45,7 @@ function fromRow(r: InstanceRow): Instance {
     lastHeartbeatAt: r.last_heartbeat_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    gateway: r.gateway,
   }
 }
 
@@ -61,15 +63,17 @@ export interface InstanceFilter {
 }
 
 const INSERT = `INSERT INTO instances (id, pair_id, user_id, provider, region, tier, role, state, provider_id, ip,
-  tailscale_name, node_id, labels, health_score, last_heartbeat_at, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  tailscale_name, node_id, labels, health_score, last_heartbeat_at, gateway, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-/** The four columns a health sweep needs of an instance. */
+/** The columns a health sweep needs of an instance. */
 export interface ProbeTarget {
   id: string
   nodeId: string | null
   userId: string
   lastHeartbeatAt: string | null
+  /** The gateway shard of its node (null: the operator's gateway). */
+  gateway: string | null
 }
 
 /** The current health of the monitored instances of one provider region. */
@@ -100,6 +104,7 @@ function rowParams(i: Instance, withCreated = true): (string | number | null)[] 
     JSON.stringify(i.labels),
     i.healthScore,
     i.lastHeartbeatAt,
+    i.gateway ?? null,
   ]
   return withCreated ? [i.id, ...v, i.createdAt, i.updatedAt] : [...v, i.updatedAt, i.id]
 }
@@ -168,7 +173,7 @@ export class Instances {
       .prepare(
         `UPDATE instances SET pair_id = ?, user_id = ?, provider = ?, region = ?, tier = ?, role = ?, state = ?,
          provider_id = ?, ip = ?, tailscale_name = ?, node_id = ?, labels = ?, health_score = ?, last_heartbeat_at = ?,
-         updated_at = ? WHERE id = ?`,
+         gateway = ?, updated_at = ? WHERE id = ?`,
       )
       .run(...rowParams(next, false))
     return next
@@ -256,10 +261,26 @@ export class Instances {
     const inIds = ids ? ` AND id IN (${ids.map(() => '?').join(',') || "''"})` : ''
     return this.store.db
       .prepare(
-        `SELECT id, node_id AS "nodeId", user_id AS "userId", last_heartbeat_at AS "lastHeartbeatAt" FROM instances
+        `SELECT id, node_id AS "nodeId", user_id AS "userId", last_heartbeat_at AS "lastHeartbeatAt", gateway FROM instances
          WHERE (state IN (${inStates})${joined})${inIds} ORDER BY id`,
       )
       .all(...states, ...joinedStates, ...(ids ?? [])) as unknown as ProbeTarget[]
+  }
+
+  /** The gateway shard an instance's node is on (null: the operator's gateway; undefined: no such instance). */
+  gatewayOf(id: string): string | null | undefined {
+    const row = cached(this.store.db, 'SELECT gateway FROM instances WHERE id = ?').get(id) as
+      | { gateway: string | null }
+      | undefined
+    return row ? row.gateway : undefined
+  }
+
+  /** Live (not DELETED) instances per gateway shard; `null` counts rows from before shards. */
+  gatewayLoad(): Map<string | null, number> {
+    const rows = this.store.db
+      .prepare(`SELECT gateway, count(*) AS n FROM instances WHERE state <> 'DELETED' GROUP BY gateway`)
+      .all() as { gateway: string | null; n: number }[]
+    return new Map(rows.map((r) => [r.gateway, Number(r.n)]))
   }
 
   /** Primaries (not deleted) at a provider, or in one region of it. */

@@ -22,6 +22,7 @@
  *  16 archive sources (node archives and provider snapshots)
  *  17 upgrades (OpenClaw and gf-clawnode rollouts, instance versions)
  *  18 identities (who acted, beside the role: audit entries, plans, operations)
+ *  19 gateway shards (the gateway of each instance and join secret)
  */
 import { fleet } from './migrations/001-fleet.js'
 import { ledger } from './migrations/002-ledger.js'
@@ -41,6 +42,7 @@ import { provisionPhases } from './migrations/015-provision-phases.js'
 import { archiveSources } from './migrations/016-archive-sources.js'
 import { upgrades } from './migrations/017-upgrades.js'
 import { identities } from './migrations/018-identities.js'
+import { gatewayShards } from './migrations/019-gateway-shards.js'
 import type { Migration } from './migrations/migration.js'
 
 export type { Migration }
@@ -64,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   provisionPhases,
   upgrades,
   identities,
+  gatewayShards,
 ].sort((a, b) => a.version - b.version)
 
 /** The statements of a migration on SQLite. */

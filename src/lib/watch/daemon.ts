@@ -241,9 +241,13 @@ export class WatchDaemon {
     if (this.deps.presence) {
       // Nodes clawops provisioned are approved while watch runs (a node that reconnects with a wider
       // command surface after an upgrade asks again); strangers never are.
-      this.ctx
-        .joins()
-        .catch((err: unknown) => this.log.warn({ err: String(err) }, 'join approver not running'))
+      for (const shard of this.ctx.shards()) {
+        this.ctx
+          .joins(shard.name)
+          .catch((err: unknown) =>
+            this.log.warn({ err: String(err), gateway: shard.name }, 'join approver not running'),
+          )
+      }
       await this.deps.presence.start({
         change: (c) => this.onPresence(c),
         link: (up) => this.onLink(up),

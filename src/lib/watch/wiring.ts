@@ -5,8 +5,9 @@
  *   invokeNode), backend auth with the shared token from `gateway.tokenEnv` (loopback gateways). The
  *   instance's node is `instances.node_id`, else found in `node.list` by its display name
  *   ("clawnode <instanceId>").
- * - PresenceSource: the gateway's `presence` events (src/lib/gateway/presence.ts: watchNodePresence),
- *   re-attached after the gateway link comes back.
+ * - PresenceSource: every gateway shard's `presence` events (src/lib/gateway/presence.ts:
+ *   watchNodePresence), re-attached after a gateway link comes back; the link is up while every
+ *   shard's is.
  * - ProviderStatusSource: the status pages named in `watch.statusPages` / `watch.statusPageBase`
  *   (the lab cloud serves `<lab>/_status/<provider>`).
  * - HooksEndpoint: `watch.hooksUrl` (default: the gateway's /hooks/agent) with the token from
@@ -67,6 +68,34 @@ function gatewayPresence(ctx: Context, link: GatewayLink, logger: Logger): Prese
       stopped = true
       clearTimeout(retry)
       for (const f of off) f()
+    },
+  }
+}
+
+/**
+ * Presence from every gateway shard as one source. The link reads up only while every shard's is: a
+ * shard that is down makes the absence of its nodes' presence mean nothing, and watch cannot tell
+ * which nodes' silence to trust without it.
+ */
+function shardsPresence(sources: PresenceSource[]): PresenceSource {
+  if (sources.length === 1) return sources[0]!
+  const up = sources.map(() => false)
+  return {
+    async start(h) {
+      await Promise.all(
+        sources.map((src, i) =>
+          src.start({
+            change: (c) => h.change(c),
+            link: (state) => {
+              up[i] = state
+              h.link(up.every(Boolean))
+            },
+          }),
+        ),
+      )
+    },
+    async stop() {
+      await Promise.all(sources.map((src) => src.stop()))
     },
   }
 }
@@ -135,8 +164,18 @@ export async function buildWatchDeps(ctx: Context, o: { daemon?: boolean } = {})
   const logger = (await ctx.logger()).child({ component: 'gateway' })
   const link = await ctx.gateway()
   const hooks = await ctx.hooksToken()
+  const shards = ctx.shards().map((x) => x.name)
+  const presence = o.daemon
+    ? shardsPresence(
+        await Promise.all(
+          shards.map(async (name) =>
+            gatewayPresence(ctx, await ctx.gateway('operator', name), logger.child({ gateway: name })),
+          ),
+        ),
+      )
+    : null
   return {
-    presence: o.daemon ? gatewayPresence(ctx, link, logger) : null,
+    presence,
     cost: ledgerCost(ctx),
     providerScores: ledgerProviderScores(ctx),
     hooks: hooks ? { url: settings.hooksUrl, token: hooks } : null,

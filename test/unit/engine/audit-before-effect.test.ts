@@ -369,6 +369,22 @@ const scenarios: Record<string, { effects: string[]; run(): Promise<void> }> = {
       done(await mutate('gateway.setup', {}))
     },
   },
+  'gateway.move': {
+    // A fresh bootstrap credential from the target gateway, the node told to rejoin there, the old
+    // pairing removed.
+    effects: ['gateway:device.pair.setupCode', 'node:clawnode.rejoin', 'gateway:device.pair.remove'],
+    async run() {
+      await ctx.dispose()
+      const config = {
+        ...structuredClone(DEFAULT_CONFIG),
+        gateways: [{ name: 'b', url: 'ws://recorded-b.invalid', tokenEnv: 'GW_B_TOKEN' }],
+      }
+      ctx = world.context({ home: tempHome(), actor: 'operator', config })
+      const p = await pair()
+      done(await mutate('gateway.move', { instanceId: p.primary.id, to: 'b' }))
+      expect(ctx.store().repo(Instances).get(p.primary.id)!.gateway).toBe('b')
+    },
+  },
   'archive.prune': {
     // Archives stored in S3 by a teardown, pruned once their retention ends.
     effects: ['storage:DELETE', 'storage:DELETE'],

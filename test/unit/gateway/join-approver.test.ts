@@ -33,6 +33,17 @@ describe('join approval decisions', () => {
   }
   const good = nodeDisplayName('vps-1', joinProof(secret, 'vps-1', dev))
 
+  it('admits a node only on the gateway shard its join secret was issued for', async () => {
+    const r = registry()
+    r.lookup('vps-1')!.gateway = 'b'
+    expect(await judgeDevice(device(good), r, 'main')).toMatchObject({
+      action: 'ignore',
+      reason: /for gateway b, not main/,
+    })
+    expect(await judgeSurface(surface(good, ['vps.health']), r, 'main')).toMatchObject({ action: 'ignore' })
+    expect(await judgeDevice(device(good), r, 'b')).toMatchObject({ action: 'approve', instanceId: 'vps-1' })
+  })
+
   it('approves a node whose proof verifies against the issued secret', async () => {
     expect(await judgeDevice(device(good), registry())).toMatchObject({
       action: 'approve',

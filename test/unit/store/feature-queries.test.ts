@@ -82,8 +82,8 @@ describe('Instances: the questions of sweep, presence, config push, blast radius
     const instances = store.repo(Instances)
     const monitored: InstanceState[] = ['ACTIVE', 'DEGRADED', 'FAILED']
     expect(instances.probeTargets(monitored)).toEqual([
-      { id: 'i-1', nodeId: 'n1', userId: 'u-p-1', lastHeartbeatAt: null },
-      { id: 'i-3', nodeId: 'n3', userId: 'u-p-1', lastHeartbeatAt: null },
+      { id: 'i-1', nodeId: 'n1', userId: 'u-p-1', lastHeartbeatAt: null, gateway: null },
+      { id: 'i-3', nodeId: 'n3', userId: 'u-p-1', lastHeartbeatAt: null, gateway: null },
     ])
     expect(instances.probeTargets(monitored, ['i-3', 'i-2']).map((t) => t.id)).toEqual(['i-3'])
     expect(instances.probeTargets(monitored, [])).toEqual([])

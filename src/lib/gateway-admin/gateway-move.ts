@@ -1,0 +1,109 @@
+/**
+ * `clawops gateway move <instance> --to <gateway>`: moves an instance's node to another gateway shard.
+ * A fresh join secret is issued for the new gateway, which also issues a bootstrap credential; the
+ * node is told through its current gateway (`clawnode.rejoin`: it rewrites its config and restarts
+ * onto the new one), the new gateway's approver admits it by its join proof, and once it is connected
+ * there the instance's row names the new gateway and the old pairing is removed. One journaled step
+ * under the pair's lock; a resumed move whose node already joined the new gateway only finishes.
+ *
+ * Refused: a gateway the config does not list, the gateway it is on, and the gateway its partner is
+ * on while another exists (one gateway's loss must never blind both members of a pair).
+ */
+import { z } from 'zod'
+import type { OperationKind } from '../engine/kind.js'
+import { UserError } from '../errors.js'
+import { generateJoinSecret } from '../gateway/join-proof.js'
+import { listNodes } from '../gateway/nodes.js'
+import { issueNodeBootstrapToken, removeDevice } from '../gateway/pairing.js'
+import { shardNamed } from '../gateway/shards.js'
+import { provisioningSettings } from '../provisioning/settings.js'
+import { Instances } from '../store/instances.js'
+import { JoinSecrets } from '../store/join-secrets.js'
+
+export const GatewayMoveParamsSchema = z
+  .object({ instanceId: z.string().min(1), to: z.string().min(1) })
+  .strict()
+export type GatewayMoveParams = z.infer<typeof GatewayMoveParamsSchema>
+
+const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
+  kind: 'gateway.move',
+  action: 'gateway.move',
+  parseParams(raw) {
+    const r = GatewayMoveParamsSchema.safeParse(raw)
+    if (!r.success) throw new UserError('INVALID_INPUT', r.error.issues.map((i) => i.message).join('; '))
+    return r.data
+  },
+  plan(ctx, p) {
+    const instances = ctx.store().repo(Instances)
+    const inst = instances.get(p.instanceId)
+    if (!inst || inst.state === 'DELETED') throw new UserError('NOT_FOUND', `no instance ${p.instanceId}`)
+    shardNamed(ctx.config(), p.to)
+    const from = ctx.shardOf(inst)
+    if (from === p.to) throw new UserError('CONFLICT', `${inst.id} is on gateway ${p.to} already`)
+    if (!inst.nodeId) {
+      throw new UserError('CONFLICT', `${inst.id} has no node yet (${inst.state}): nothing to move`, {
+        hint: 'Move an instance once its node has joined (clawops node list).',
+      })
+    }
+    const partner = instances
+      .list({ pairId: inst.pairId })
+      .find((i) => i.id !== inst.id && ctx.shardOf(i) === p.to)
+    if (partner && ctx.shards().length > 1) {
+      throw new UserError(
+        'CONFLICT',
+        `${partner.id}, the other member of pair ${inst.pairId}, is on gateway ${p.to}: one gateway's loss would blind both`,
+        { hint: 'Choose another gateway (clawops gateway list), or move the other member first.' },
+      )
+    }
+    return {
+      summary: `move ${inst.id}'s node from gateway ${from} to ${p.to}`,
+      targets: [inst.id],
+      affectedUsers: 1,
+      costDeltaMonthlyUsdCents: 0,
+      locks: [`pair:${inst.pairId}`],
+      steps: [{ name: 'move', target: inst.id, input: { from } }],
+      facts: { gatewayMove: { instanceId: inst.id, from, to: p.to } },
+    }
+  },
+  async runStep(run, p) {
+    const ctx = run.ctx
+    const instances = ctx.store().repo(Instances)
+    const inst = instances.get(p.instanceId)
+    if (!inst) throw new UserError('NOT_FOUND', `no instance ${p.instanceId}`)
+    const from = ctx.shardOf(inst)
+    if (from === p.to) return { instanceId: inst.id, from: p.to, to: p.to, nodeId: inst.nodeId, moved: false }
+    const to = shardNamed(ctx.config(), p.to)
+    // Before anything changes at either gateway or on the node (rule 3).
+    run.audit({ action: 'gateway.move', target: inst.id, details: { from, to: p.to } })
+    const joins = await ctx.joins(p.to)
+    const already = (await listNodes(joins.client)).some((n) => n.instanceId === inst.id && n.connected)
+    if (!already) {
+      // Idempotent: a resumed move keeps the secret already issued for this gateway.
+      const joinSecret = ctx.store().repo(JoinSecrets).rotate(inst.id, generateJoinSecret(), p.to)
+      const { bootstrapToken } = await issueNodeBootstrapToken(joins.client, to.nodeUrl)
+      run.progress(`${inst.id}: telling its node to rejoin on gateway ${p.to}`)
+      await (await ctx.nodes()).invoke(
+        { id: inst.id, nodeId: inst.nodeId, gateway: from },
+        'clawnode.rejoin',
+        { url: to.nodeUrl, bootstrapToken, joinSecret },
+        30_000,
+        { idempotencyKey: `${run.opId}:rejoin` },
+      )
+    }
+    const timeoutMs = provisioningSettings(ctx.config()).joinTimeoutSeconds * 1000
+    const nodeId = await joins.waitForNode(inst.id, timeoutMs)
+    instances.update(inst.id, { gateway: p.to, nodeId })
+    // The old gateway's pairing goes; one that cannot be reached keeps a stale entry (reported).
+    let unpaired = false
+    if (inst.nodeId) {
+      try {
+        await removeDevice(await (await ctx.gateway('admin', from)).get(), inst.nodeId)
+        unpaired = true
+      } catch {}
+    }
+    run.progress(`${inst.id}: on gateway ${p.to}`)
+    return { instanceId: inst.id, from, to: p.to, nodeId, moved: true, unpairedFromOld: unpaired }
+  },
+}
+
+export default gatewayMoveKind
