@@ -126,6 +126,7 @@ export const CHANGES: readonly {
   { line: 'clawops provider prices --refresh --provider hetzner' },
   { line: 'clawops agents install --json' },
   { line: 'clawops gateway setup' },
+  { line: 'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run' },
   { line: 'clawops instance restart i-7k2m9x4q1d' },
   { line: 'clawops instance restart i-7k2m9x4q1d --as guardian --json' },
   { line: 'clawops heal i-7k2m9x4q1d' },
@@ -255,10 +256,8 @@ export const CHANGES: readonly {
 
 /** Examples that cannot run here, with the reason. */
 export const PARSE_ONLY: Record<string, string> = {
-  'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run':
-    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
   'clawops gateway move i-7k2m9x4q1d --to gw-2 --json':
-    'a second gateway shard: the lab runs one (test/integration/lab/shards.test.ts moves a node between three)',
+    "the live test's nodes are virtual (clawnode-virtual): they refuse clawnode.rejoin, which needs a single node's config file and restart (test/integration/lab/shards.test.ts moves a real node)",
 }
 
 /** The PostgreSQL server the store's examples name, replaced by the run's (substitute()). */

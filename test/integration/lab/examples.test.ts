@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { BIN, clawops } from '../../support/cli.js'
 import { tempHome } from '../../support/context.js'
 import { allExamples, CHANGES, type Example, ROOT, substitute } from '../../support/examples.js'
@@ -340,8 +340,24 @@ describe('the --help examples that change the fleet, in an order that leaves eac
     spare.push(...made.pairs.map((p: Json) => p.pairId))
   }, 120_000)
 
+  /** The config file of this fleet, and the run's shared gateway as a second shard (`gw-2`). */
+  const file = join(home, 'config.json')
+  const shared = inject('gateway')
+  let unsharded = ''
+
   /** What an example acts on, set just before it runs. */
   const before: Record<string, () => void> = {
+    // A second gateway shard for the move's plan: the run's shared gateway, set up as the lab's is
+    // for nodes (gateway setup), its token in a file of the home. Only for this example: the
+    // provisions after it would spread their pairs over both.
+    'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run': () => {
+      unsharded = readFileSync(file, 'utf8')
+      const tokenFile = join(home, 'gateway-gw-2.token')
+      writeFileSync(tokenFile, shared.token, { mode: 0o600 })
+      const config = JSON.parse(unsharded)
+      config.gateways = [{ name: 'gw-2', url: shared.url, tokenFile }]
+      writeFileSync(file, JSON.stringify(config), { mode: 0o600 })
+    },
     'clawops resize --tier nano -l pair=p-7k2m9x4q1d': () => (ids.p = byUser['u-ana']!),
     'clawops resize --tier nano -l pair=p-7k2m9x4q1d --as ledger --json': () => (ids.p = byUser['u-ben']!),
     'clawops failover p-7k2m9x4q1d --as guardian --json': () => (ids.p = spare[0]!),
@@ -363,6 +379,18 @@ describe('the --help examples that change the fleet, in an order that leaves eac
   /** What an example did, checked (and ids it made, kept) just after it runs. */
   type Run = ReturnType<typeof runExample>
   const after: Record<string, (r: Run, confirmed?: Run) => void> = {
+    'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run': (r) => {
+      // The plan, nothing done: the instance stays on the lab's gateway, no operation recorded.
+      expect(r.stdout + r.stderr).toContain(`move ${ids.i}'s node from gateway main to gw-2`)
+      const inst: Json[] = ok('instance', 'list').instances
+      expect(inst.find((i) => i.id === ids.i).gateway).toBe('main')
+      const list = ok('gateway', 'list').gateways
+      expect(list.map((g: Json) => [g.name, g.instances])).toEqual([
+        ['main', expect.any(Number)],
+        ['gw-2', 0],
+      ])
+      writeFileSync(file, unsharded, { mode: 0o600 })
+    },
     'clawops config push --merge kimi-k2.5.json --as commander --confirm plan-3fz8k1qa2b --json --stream': (
       r,
     ) => {
