@@ -10,6 +10,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_CONFIG } from '../../src/lib/config/defaults.js'
+import type { Config } from '../../src/lib/config/schema.js'
 import { Context, type JoinService } from '../../src/lib/context.js'
 import type { Instance, InstanceState, Role } from '../../src/lib/domain/instance.js'
 import type { Provider } from '../../src/lib/domain/provider.js'
@@ -159,7 +160,8 @@ export interface LifecycleLab {
   adapters: Record<Provider, ProviderAdapter>
   /** Provider requests in order, each with the number of audit entries written before it. */
   requests: (LabRequest & { provider: Provider; auditBefore: number })[]
-  ctx(actor?: string): Context
+  /** A context on the lab's home; `gateways` adds gateway shards to its config. */
+  ctx(actor?: string, gateways?: Config['gateways']): Context
   addPair(
     primary: MemberSpec,
     standby: MemberSpec,
@@ -236,12 +238,12 @@ export async function lifecycleLab(): Promise<LifecycleLab> {
   const tokenFile = join(home, 'gateway.token')
   writeFileSync(tokenFile, 'lab-gateway-token\n', { mode: 0o600 })
   const config = { ...structuredClone(DEFAULT_CONFIG), gateway: { ...DEFAULT_CONFIG.gateway!, tokenFile } }
-  const ctx = (actor = 'operator') => {
+  const ctx = (actor = 'operator', gateways?: Config['gateways']) => {
     const c = new Context({
       home,
       actor,
       env: {},
-      config,
+      config: gateways ? { ...config, gateways } : config,
       services: { nodes, provider: (p) => adapters[p], joins },
     })
     contexts.push(c)

@@ -15,6 +15,7 @@ import type { ProviderServer } from '../../../src/lib/providers/types.js'
 import { adoptable } from '../../../src/lib/provisioning/member.js'
 import { AuditTrail } from '../../../src/lib/store/audit-trail.js'
 import { Instances } from '../../../src/lib/store/instances.js'
+import { JoinSecrets } from '../../../src/lib/store/join-secrets.js'
 import { Operations } from '../../../src/lib/store/operations.js'
 import { engine } from '../../support/engine.js'
 import { type LifecycleLab, lifecycleLab } from '../../support/lifecycle-lab.js'
@@ -360,6 +361,27 @@ describe('by replacement, no row changes until the provider confirms', () => {
     expect(deletesAudited(r.operation.id).filter((d) => d.path.includes(p.primary.providerId!))).toEqual([
       { path: `/servers/${p.primary.providerId}`, audited: true },
     ])
+  })
+})
+
+describe('resize with gateway shards', () => {
+  it('a replacement, whose row waits for the provider, joins the shard its join secret names: not its partner’s', async () => {
+    const p = await lab.addPair({ provider: 'hetzner' }, { provider: 'vultr' })
+    const gw2 = [{ name: 'gw-2', url: 'ws://127.0.0.1:9', tokenFile: join(lab.home, 'gateway.token') }]
+    const ctx = lab.ctx('operator', gw2)
+    const r = await engine.mutate(
+      ctx,
+      resize,
+      { ids: [p.standby.id], tier: 'pro', provider: 'digitalocean' },
+      { yes: true },
+    )
+    if (r.status === 'dry-run') throw new Error('dry run')
+    expect(r.operation.state, JSON.stringify(r.operation.steps[0]!.error)).toBe('done')
+    const replacement = pairRows(p.pairId).find((i) => i.provider === 'digitalocean')!
+    // The partner is on the operator's gateway (a row from before shards): the replacement is not.
+    expect(ctx.shardOf(row(p.primary.id))).toBe('main')
+    expect(replacement).toMatchObject({ role: 'standby', state: 'ACTIVE', gateway: 'gw-2' })
+    expect(ctx.store().repo(JoinSecrets).lookup(replacement.id)?.gateway).toBe('gw-2')
   })
 })
 
