@@ -28,7 +28,6 @@ import type { ProviderStatusSource } from './providers/status-page.js'
 import type { ProviderAdapter } from './providers/types.js'
 import type { OpenOptions } from './store/database.js'
 import { Instances } from './store/instances.js'
-import { isPostgresUrl } from './store/postgres.js'
 import { Store } from './store/store.js'
 
 /** How a command's result is written: one JSON document, or tables for people. */
