@@ -26,24 +26,8 @@ export class OpLocks {
          FROM op_locks l JOIN operations o ON o.id = l.op_id
          WHERE l.name IN (${names.map(() => '?').join(',')}) AND l.op_id <> ?`,
       )
-      .all(...names, opId) as {
-      name: string
-      op_id: string
-      acquired_at: string
-      kind: string
-      state: string
-      lease_owner: string | null
-      lease_until: string | null
-    }[]
-    return rows.map((r) => ({
-      name: r.name,
-      opId: r.op_id,
-      kind: r.kind,
-      state: r.state,
-      leaseOwner: r.lease_owner,
-      leaseUntil: r.lease_until,
-      acquiredAt: r.acquired_at,
-    }))
+      .all(...names, opId) as LockRow[]
+    return rows.map(holder)
   }
 
   /** Takes the names for `opId` (the caller checked they are free, in the same transaction). */
@@ -62,24 +46,8 @@ export class OpLocks {
          FROM op_locks l JOIN operations o ON o.id = l.op_id
          WHERE l.name LIKE ? AND o.state = 'running'`,
       )
-      .all(`${prefix.replace(/[%_]/g, '')}%`) as {
-      name: string
-      op_id: string
-      acquired_at: string
-      kind: string
-      state: string
-      lease_owner: string | null
-      lease_until: string | null
-    }[]
-    return rows.map((r) => ({
-      name: r.name,
-      opId: r.op_id,
-      kind: r.kind,
-      state: r.state,
-      leaseOwner: r.lease_owner,
-      leaseUntil: r.lease_until,
-      acquiredAt: r.acquired_at,
-    }))
+      .all(`${prefix.replace(/[%_]/g, '')}%`) as LockRow[]
+    return rows.map(holder)
   }
 
   releaseAll(opId: string): void {
@@ -92,5 +60,28 @@ export class OpLocks {
         name: string
       }[]
     ).map((r) => r.name)
+  }
+}
+
+/** A lock joined with its operation, as the two queries above read it. */
+type LockRow = {
+  name: string
+  op_id: string
+  acquired_at: string
+  kind: string
+  state: string
+  lease_owner: string | null
+  lease_until: string | null
+}
+
+function holder(r: LockRow): LockHolder {
+  return {
+    name: r.name,
+    opId: r.op_id,
+    kind: r.kind,
+    state: r.state,
+    leaseOwner: r.lease_owner,
+    leaseUntil: r.lease_until,
+    acquiredAt: r.acquired_at,
   }
 }
