@@ -224,6 +224,14 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       key: 'it-self-1',
     })
     expect(selfUpdate.ok).toBe(false)
+    // A move to another gateway shard (the move itself runs in test/integration/lab/shards.test.ts):
+    // a URL that is not a gateway's is refused as bad input, and the node stays where it is.
+    const rejoin = await runErr('clawnode.rejoin', {
+      url: 'http://elsewhere.example',
+      bootstrapToken: 'x',
+      joinSecret: 'j'.repeat(32),
+    })
+    expect(rejoin).toMatchObject({ ok: false, body: { details: { nodeCode: 'INVALID_PARAMS' } } })
     const version = await runErr('openclaw.version', {})
     if (!version.ok) expect(version.body.code).not.toBe('INTERNAL')
     // A wipe naming another instance wipes nothing (the real wipe is in the teardown tests).
