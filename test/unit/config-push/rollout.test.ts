@@ -260,27 +260,37 @@ describe('config push rollouts', () => {
     const lost = 'i-0002s'
     const undone = 'i-0003s'
     const hang = new Promise<never>(() => {})
+    // Which of the three reached the hang: their node-side effects (push, the node's own rollback) are
+    // done. A row in `pushing` is not enough: the store records it before the node is even called.
+    const hung = new Set<string>()
     fleet.before = async (c) => {
       if (c.command !== 'config.push') return
       const node = fleet.nodes.get(c.instanceId)!.node
       if (c.instanceId === landed) {
         await node.invoke('config.push', c.params)
+        hung.add(landed)
         await hang
       }
-      if (c.instanceId === lost) await hang
+      if (c.instanceId === lost) {
+        hung.add(lost)
+        await hang
+      }
       if (c.instanceId === undone) {
         await node.invoke('config.push', c.params)
         await node.invoke('config.rollback', {})
+        hung.add(undone)
         await hang
       }
     }
-    // The "process" runs until it is stuck on the three, then is gone: nothing after it runs.
+    // The "process" runs until it is stuck on the three, then is gone: nothing after it runs. It is
+    // stuck once the other seven are done and the three hang, each after its effect on the node.
     void pushConfig(ctx, engine, kimi({ batchSize: 10, concurrency: 10, maxFailures: '20%' }), { yes: true })
     const rollouts = ctx.store().repo(ConfigRollouts)
     const stuck = async () => {
       const r = rollouts.list(1)[0]
       const t = r ? rollouts.targets(r.id, 1) : []
-      return t.filter((x) => x.state === 'done').length === 7 &&
+      return hung.size === 3 &&
+        t.filter((x) => x.state === 'done').length === 7 &&
         t.filter((x) => x.state === 'pushing').length === 3
         ? r!.id
         : undefined
