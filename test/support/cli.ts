@@ -72,7 +72,9 @@ export function clawopsAsync(
     child.stderr.on('data', (d) => {
       stderr += d
     })
-    child.on('exit', (code) => {
+    // 'close', not 'exit': at exit the child's stdout may still hold output not yet read here (a
+    // busy event loop in this process, e.g. blocked on a synchronous store call, reads it later).
+    child.on('close', (code) => {
       let json: unknown
       try {
         json = JSON.parse(stdout)
