@@ -83,6 +83,18 @@ describe('gateway shards in the config', () => {
   })
 })
 
+/** A member of pair `pairId` as provisioning records it: the primary at Hetzner, the standby at Vultr. */
+const memberSpec = (pairId: string, role: 'primary' | 'standby', userId: string) => ({
+  instanceId: `i-${pairId}-${role}`,
+  pairId,
+  userId,
+  tier: 'standard' as const,
+  role,
+  provider: role === 'primary' ? ('hetzner' as const) : ('vultr' as const),
+  region: role === 'primary' ? 'nbg1' : 'ams',
+  labels: {},
+})
+
 describe('assignment', () => {
   it('puts a member on the least loaded shard its partner is not on, ties in config order', () => {
     const shards = ['main', 'b', 'c']
@@ -106,16 +118,8 @@ describe('assignment', () => {
 
   it('records the members of pairs on different shards, balanced, and issues each join secret for its shard', () => {
     const ctx = testContext({ config: SHARDED })
-    const spec = (pairId: string, role: 'primary' | 'standby', n: number) => ({
-      instanceId: `i-${pairId}-${role}`,
-      pairId,
-      userId: `u-${n}`,
-      tier: 'standard' as const,
-      role,
-      provider: role === 'primary' ? ('hetzner' as const) : ('vultr' as const),
-      region: role === 'primary' ? 'nbg1' : 'ams',
-      labels: {},
-    })
+    const spec = (pairId: string, role: 'primary' | 'standby', n: number) =>
+      memberSpec(pairId, role, `u-${n}`)
     for (let n = 0; n < 6; n++) {
       recordMember(ctx, spec(`p${n}`, 'primary', n))
       recordMember(ctx, spec(`p${n}`, 'standby', n))
@@ -143,16 +147,7 @@ describe('assignment', () => {
       gateways: SHARDED.gateways!.map((g) => ({ ...g, drain: names.includes(g.name) })),
     })
     expect(shardsTakingNodes(gatewayShards(draining('c')))).toEqual(['main', 'b'])
-    const spec = (pairId: string, role: 'primary' | 'standby') => ({
-      instanceId: `i-${pairId}-${role}`,
-      pairId,
-      userId: `u-${pairId}`,
-      tier: 'standard' as const,
-      role,
-      provider: role === 'primary' ? ('hetzner' as const) : ('vultr' as const),
-      region: role === 'primary' ? 'nbg1' : 'ams',
-      labels: {},
-    })
+    const spec = (pairId: string, role: 'primary' | 'standby') => memberSpec(pairId, role, `u-${pairId}`)
     /** A fleet under `config` whose pair p0 has its standby on c (placed before c began to drain). */
     const fleet = (config: Config) => {
       const ctx = testContext({ config })
