@@ -43,6 +43,14 @@ const rssMb = (pid) => {
   }
 }
 const pidOf = (file) => Number(readFileSync(file, 'utf8').trim())
+// CPU seconds (user + system, all threads) a process has used; `self` also counts the clawops
+// processes this script waited for (cutime/cstime).
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
+const cpuSeconds = (pid, withChildren = false) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)
+  return ticks / TICKS
+}
 
 async function phase(shards) {
   const home = mkdtempSync(join(tmpdir(), `clawops-bench-shards-${shards}-`))
@@ -103,13 +111,26 @@ async function phase(shards) {
     const sweeps = []
     let swept = 0
     let byGateway = {}
+    // Where a sweep's CPU goes: each gateway, the lab process (the cloud and every virtual node),
+    // and clawops. A process at ~1 CPU-second per wall second is the bottleneck of its event loop.
+    const gatewayPids = [pidOf(lab.gateway.pidFile), ...extra.map((g) => pidOf(g.pidFile))]
+    const cpu = { gateways: gatewayPids.map(() => 0), lab: 0, clawops: 0 }
     for (let r = 0; r < RUNS; r++) {
+      const g0 = gatewayPids.map((pid) => cpuSeconds(pid))
+      const l0 = cpuSeconds(lab.cloud.pid)
+      const c0 = cpuSeconds('self', true) - cpuSeconds('self')
       const s0 = performance.now()
       const s = cli('health', 'sweep')
       sweeps.push(performance.now() - s0)
+      gatewayPids.forEach((pid, i) => {
+        cpu.gateways[i] += cpuSeconds(pid) - g0[i]
+      })
+      cpu.lab += cpuSeconds(lab.cloud.pid) - l0
+      cpu.clawops += cpuSeconds('self', true) - cpuSeconds('self') - c0
       swept = s.swept
       byGateway = Object.fromEntries(s.shards.map((x) => [x.gateway, x.targets]))
     }
+    const perSweep = (x) => +(x / RUNS).toFixed(2)
     return {
       gateways: shards,
       nodes: PAIRS * 2,
@@ -119,6 +140,11 @@ async function phase(shards) {
       sweepSecondsMedian: +(median(sweeps) / 1000).toFixed(2),
       sweepSeconds: sweeps.map((x) => +(x / 1000).toFixed(2)),
       swept,
+      cpuSecondsPerSweep: {
+        gateways: cpu.gateways.map(perSweep),
+        lab: perSweep(cpu.lab),
+        clawops: perSweep(cpu.clawops),
+      },
       gatewayRssMb: [rssMb(pidOf(lab.gateway.pidFile)), ...extra.map((g) => rssMb(pidOf(g.pidFile)))],
     }
   } finally {

@@ -142,6 +142,7 @@ async function runNodes(config: ClawnodeConfig, swarm?: SwarmArgs, configPath?: 
         status.schedule()
       },
       requestRestart: (why) => void shutdown(EXIT_RESTART, why),
+      restartFromConfig: (why) => void shutdown(EXIT_RESTART, why),
       ...(configPath ? { configPath } : {}),
     })
     nodes = [node]

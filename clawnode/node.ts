@@ -30,7 +30,9 @@ export interface NodeSpec {
   onState?(state: ConnectionState): void
   /** Exits for a restart by the service manager (a single node's self-update). */
   requestRestart?: (why: string) => void
-  /** The config file it was started with (a single node; `clawnode.rejoin` rewrites it). */
+  /** Starts the node again from its config file (`clawnode.rejoin`); see NodeContext. */
+  restartFromConfig?: (why: string) => void
+  /** The config file it was started with (`clawnode.rejoin` rewrites it). */
   configPath?: string
 }
 
@@ -53,6 +55,7 @@ export function createNode(spec: NodeSpec): RunningNode {
     services: spec.services,
     logger: spec.logger,
     ...(spec.requestRestart ? { requestRestart: spec.requestRestart } : {}),
+    ...(spec.restartFromConfig ? { restartFromConfig: spec.restartFromConfig } : {}),
     ...(spec.configPath ? { configPath: spec.configPath } : {}),
   }
   const connection = new NodeConnection({

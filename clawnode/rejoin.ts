@@ -1,10 +1,11 @@
 /**
  * `clawnode.rejoin`: the node moves to another gateway of the operator (a gateway shard; `clawops
  * gateway move`). Its config file gets the new gateway URL, a bootstrap credential that gateway issued
- * and a fresh join secret; the answer goes out, and the process exits with EXIT_RESTART so its
- * service manager starts it again on the new config. The device identity stays (same state directory):
- * the new gateway pairs the same device, proven by the new join secret. Device tokens are kept per
- * gateway URL, so the old gateway's token is never offered to the new one.
+ * and a fresh join secret; the answer goes out, and the node starts again on the new config (a
+ * process exits with EXIT_RESTART for its service manager; the lab's virtual node is rebuilt in
+ * place). The device identity stays (same state directory): the new gateway pairs the same device,
+ * proven by the new join secret. Device tokens are kept per gateway URL, so the old gateway's token
+ * is never offered to the new one.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { NodeContext } from './commands/context.js'
@@ -18,11 +19,8 @@ export interface RejoinParams {
 }
 
 export function rejoin(ctx: NodeContext, p: RejoinParams): { from: string; to: string; restarting: boolean } {
-  if (!ctx.configPath || !ctx.requestRestart) {
-    throw new NodeCommandError(
-      'UNAVAILABLE',
-      'this node cannot rejoin another gateway (a swarm or virtual node)',
-    )
+  if (!ctx.configPath || !ctx.restartFromConfig) {
+    throw new NodeCommandError('UNAVAILABLE', 'this node cannot rejoin another gateway (a swarm node)')
   }
   const from = ctx.config.gateway.url
   let raw: Record<string, unknown>
@@ -42,6 +40,6 @@ export function rejoin(ctx: NodeContext, p: RejoinParams): { from: string; to: s
   renameSync(tmp, ctx.configPath)
   ctx.logger.info({ from, to: p.url }, 'rejoining another gateway; restarting')
   // The answer goes out first; then the service manager starts us on the new config.
-  setTimeout(() => ctx.requestRestart?.(`rejoin ${p.url}`), 500).unref()
+  setTimeout(() => ctx.restartFromConfig?.(`rejoin ${p.url}`), 500).unref()
   return { from, to: p.url, restarting: true }
 }

@@ -127,6 +127,7 @@ export const CHANGES: readonly {
   { line: 'clawops agents install --json' },
   { line: 'clawops gateway setup' },
   { line: 'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run' },
+  { line: 'clawops gateway move i-7k2m9x4q1d --to gw-2 --json' },
   { line: 'clawops instance restart i-7k2m9x4q1d' },
   { line: 'clawops instance restart i-7k2m9x4q1d --as guardian --json' },
   { line: 'clawops heal i-7k2m9x4q1d' },
@@ -255,10 +256,7 @@ export const CHANGES: readonly {
 ]
 
 /** Examples that cannot run here, with the reason. */
-export const PARSE_ONLY: Record<string, string> = {
-  'clawops gateway move i-7k2m9x4q1d --to gw-2 --json':
-    "the live test's nodes are virtual (clawnode-virtual): they refuse clawnode.rejoin, which needs a single node's config file and restart (test/integration/lab/shards.test.ts moves a real node)",
-}
+export const PARSE_ONLY: Record<string, string> = {}
 
 /** The PostgreSQL server the store's examples name, replaced by the run's (substitute()). */
 export const EXAMPLE_POSTGRES_URL = 'postgresql://clawops@db.internal/fleet'

@@ -7,7 +7,7 @@ export default class GatewayListCommand extends ClawopsCommand<typeof GatewayLis
   static override summary =
     'The gateway shards: each one’s health, its nodes (paired, connected) and the instances assigned to it.'
   static override description =
-    'Every gateway of the config (the operator gateway first, then `gateways`) is asked at the same time: reachable or not (with the error), the OpenClaw version it runs, how long connecting and node.list took, its paired and connected nodes, and the live instances the store assigns to it. A gateway that cannot be reached is a row, not a failure of the command. Tokens are never shown.'
+    'Every gateway of the config (the operator gateway first, then `gateways`) is asked at the same time: reachable or not (with the error), the OpenClaw version it runs, how long connecting and node.list took, its paired and connected nodes, the live instances the store assigns to it, and whether it is being retired (`drain`: it takes no new node). A gateway that cannot be reached is a row, not a failure of the command. Tokens are never shown.'
   static override examples = [
     '<%= config.bin %> gateway list',
     { description: 'As JSON', command: '<%= config.bin %> gateway list --json' },
@@ -24,7 +24,10 @@ export default class GatewayListCommand extends ClawopsCommand<typeof GatewayLis
       head +
       renderTable(
         [
-          { header: 'Gateway', get: (g) => (g.operator ? `${g.name} (operator)` : g.name) },
+          {
+            header: 'Gateway',
+            get: (g) => `${g.name}${g.operator ? ' (operator)' : ''}${g.drain ? ' (draining)' : ''}`,
+          },
           { header: 'URL', get: (g) => g.url },
           { header: 'Reachable', get: (g) => (g.reachable ? 'yes' : paintState('FAILED')) },
           { header: 'Version', get: (g) => g.version },

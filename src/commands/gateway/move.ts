@@ -6,7 +6,7 @@ import { type OperationResult, operationResult, renderOperation } from '../../li
 export default class GatewayMove extends ClawopsCommand<typeof GatewayMove, OperationResult> {
   static override summary = "Move an instance's node to another gateway shard."
   static override description =
-    'Issues a fresh join secret for the target gateway and a bootstrap credential from it, tells gf-clawnode through its current gateway to rejoin there (clawnode.rejoin: it rewrites its config and restarts), waits until the node is connected on the target gateway, then records the new gateway and removes the old pairing. Refused for a gateway the config does not list, the one it is on, or the one the other member of its pair is on while another exists. Planned, audited, journaled under the pair lock, resumable with clawops ops resume.'
+    'Issues a fresh join secret for the target gateway and a bootstrap credential from it, tells gf-clawnode through its current gateway to rejoin there (clawnode.rejoin: it rewrites its config and restarts), waits until the node is connected on the target gateway, then records the new gateway and removes the old pairing. Refused for a gateway the config does not list, the one it is on, or the one the other member of its pair is on while another takes nodes (off a gateway marked drain with no other left, the pair may share one; the plan says so). Planned, audited, journaled under the pair lock, resumable with clawops ops resume.'
   static override examples = [
     {
       description: 'Show the plan only',

@@ -329,6 +329,11 @@ export const ConfigSchema = z
             tokenFile: z.string().min(1).optional(),
             /** The URL this gateway's nodes connect to (over the tailnet); `url` when absent. */
             nodeUrl: WsUrl.optional(),
+            /**
+             * Being retired: it takes no new node, and a node moved off it may join its partner's
+             * gateway when no other takes nodes (src/lib/gateway/shards.ts).
+             */
+            drain: z.boolean().optional(),
           })
           .strict()
           .refine((g) => g.tokenEnv !== undefined || g.tokenFile !== undefined, {

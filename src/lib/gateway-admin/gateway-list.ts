@@ -15,6 +15,8 @@ export interface ShardRow {
   operator: boolean
   url: string
   nodeUrl: string
+  /** Being retired (`drain` in the config): takes no new node. */
+  drain: boolean
   reachable: boolean
   version: string | null
   latencyMs: number | null
@@ -50,6 +52,7 @@ export async function gatewayList(ctx: Context): Promise<GatewayList> {
         operator: s.operator,
         url: shown(s.url),
         nodeUrl: shown(s.nodeUrl),
+        drain: s.drain,
         instances: load.get(s.name) ?? 0,
       }
       const t0 = performance.now()

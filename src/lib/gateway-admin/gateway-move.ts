@@ -7,7 +7,8 @@
  * under the pair's lock; a resumed move whose node already joined the new gateway only finishes.
  *
  * Refused: a gateway the config does not list, the gateway it is on, and the gateway its partner is
- * on while another exists (one gateway's loss must never blind both members of a pair).
+ * on while another takes nodes (one gateway's loss must never blind both members of a pair; off a
+ * gateway being retired, `drain`, with no other left, the pair shares one until another is added).
  */
 import { z } from 'zod'
 import type { OperationKind } from '../engine/kind.js'
@@ -15,7 +16,7 @@ import { UserError } from '../errors.js'
 import { generateJoinSecret } from '../gateway/join-proof.js'
 import { listNodes } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken, removeDevice } from '../gateway/pairing.js'
-import { shardNamed } from '../gateway/shards.js'
+import { shardNamed, shardsTakingNodes } from '../gateway/shards.js'
 import { provisioningSettings } from '../provisioning/settings.js'
 import { Instances } from '../store/instances.js'
 import { JoinSecrets } from '../store/join-secrets.js'
@@ -47,16 +48,19 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
     }
     const partner = instances
       .list({ pairId: inst.pairId })
-      .find((i) => i.id !== inst.id && ctx.shardOf(i) === p.to)
-    if (partner && ctx.shards().length > 1) {
+      .find((i) => i.id !== inst.id && i.state !== 'DELETED' && ctx.shardOf(i) === p.to)
+    // Onto the partner's gateway only off a gateway being retired, when no other takes nodes.
+    const elsewhere = shardsTakingNodes(ctx.shards()).filter((s) => s !== p.to)
+    if (partner && elsewhere.length > 0) {
       throw new UserError(
         'CONFLICT',
         `${partner.id}, the other member of pair ${inst.pairId}, is on gateway ${p.to}: one gateway's loss would blind both`,
-        { hint: 'Choose another gateway (clawops gateway list), or move the other member first.' },
+        { hint: `Choose another gateway (${elsewhere.join(', ')}), or move the other member first.` },
       )
     }
+    const together = partner ? ` (with ${partner.id}, its pair's other member: ${from} is being retired)` : ''
     return {
-      summary: `move ${inst.id}'s node from gateway ${from} to ${p.to}`,
+      summary: `move ${inst.id}'s node from gateway ${from} to ${p.to}${together}`,
       targets: [inst.id],
       affectedUsers: 1,
       costDeltaMonthlyUsdCents: 0,

@@ -5,7 +5,9 @@
  * unless it says otherwise; `gateways` adds more. Every instance's gf-clawnode joins one shard, the
  * one stored with the instance (`instances.gateway`; a row from before shards is on the operator's
  * gateway), and the two members of a pair join different shards whenever there are two, so the loss
- * of one gateway never blinds both.
+ * of one gateway never blinds both. A shard marked `drain` is being retired: it takes no new node,
+ * and its nodes move off it (`clawops gateway move`), onto their partner's gateway if no other takes
+ * nodes, before it leaves the config.
  */
 import type { Config } from '../config/schema.js'
 import { readSecretFile } from '../config/secret-file.js'
@@ -22,6 +24,8 @@ export interface GatewayShard {
   nodeUrl: string
   tokenEnv: string | undefined
   tokenFile: string | undefined
+  /** Being retired: no new node is placed on it. */
+  drain: boolean
 }
 
 export interface GatewayEndpoint {
@@ -48,6 +52,7 @@ export function gatewayShards(config: Config): GatewayShard[] {
       nodeUrl: config.provisioning?.nodeGatewayUrl ?? url,
       tokenEnv: g?.tokenEnv ?? 'OPENCLAW_GATEWAY_TOKEN',
       tokenFile: g?.tokenFile,
+      drain: false,
     },
     ...(config.gateways ?? []).map((s) => ({
       name: s.name,
@@ -56,6 +61,7 @@ export function gatewayShards(config: Config): GatewayShard[] {
       nodeUrl: s.nodeUrl ?? s.url,
       tokenEnv: s.tokenEnv,
       tokenFile: s.tokenFile,
+      drain: s.drain === true,
     })),
   ]
 }
@@ -83,6 +89,11 @@ export function shardEndpoint(s: GatewayShard, env: NodeJS.ProcessEnv): GatewayE
   const token = fromEnv ?? (s.tokenFile ? readSecretFile(s.tokenFile) : undefined)
   const sources = [s.tokenEnv, s.tokenFile].filter((x): x is string => x !== undefined)
   return { url: s.url, token, tokenSource: sources.join(' or ') }
+}
+
+/** The shards a new node may be placed on: all but those being retired (the operator's never is). */
+export function shardsTakingNodes(shards: readonly GatewayShard[]): string[] {
+  return shards.filter((s) => !s.drain).map((s) => s.name)
 }
 
 /**

@@ -16,7 +16,16 @@
  * A server directory outlives reboots and lab restarts (same identity, same device token, so the
  * node reconnects without being paired again); it is removed when the server is deleted.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { unpacked } from '../../../clawnode/releases.js'
@@ -63,6 +72,26 @@ export function installClawnode(dir: string): void {
   symlinkSync(version, join(dir, 'current'))
 }
 
+/**
+ * A server that stops takes every process of its machine with it. gf-clawnode stops its user
+ * gateway when it shuts down, but one that was SIGKILLed (as the tests kill nodes) leaves it
+ * running; the process service manager recorded its pid (service.pid), checked here by its cwd
+ * against a reused pid.
+ */
+function powerOff(g: { stateDir: string; cwd: string } | undefined): void {
+  if (!g) return
+  const pidFile = join(g.stateDir, 'service.pid')
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  if (!Number.isInteger(pid) || pid <= 1) return
+  try {
+    if (readlinkSync(`/proc/${pid}/cwd`) !== realpathSync(g.cwd)) return
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // Gone already, or not ours.
+  }
+}
+
 export interface LabDriverOptions {
   dir: string
   logger: Logger
@@ -77,10 +106,15 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
   const shims = installShims(join(opts.dir, 'shims'))
   const key = (s: BootServer) => `${s.provider}/${s.id}`
 
+  // What each running server's user gateway is: its node's state dir (service.pid) and its cwd.
+  const userGateways = new Map<string, { stateDir: string; cwd: string }>()
+
   const stopProcess = async (k: string) => {
     booting.get(k)?.abort()
     booting.delete(k)
     await supervisor.stop(k)
+    powerOff(userGateways.get(k))
+    userGateways.delete(k)
   }
 
   return {
@@ -152,6 +186,7 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
         },
         self: { ...node.self, dir: clawnodeDir, probationMs: 20_000 },
       }
+      userGateways.set(k, { stateDir: node.stateDir, cwd: openclawDir })
       const configPath = join(boot.dir, 'config.json')
       writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
       supervisor.start(k, {
@@ -189,6 +224,8 @@ export function clawnodeBootDriver(opts: LabDriverOptions): BootDriver {
       for (const c of booting.values()) c.abort()
       booting.clear()
       await supervisor.close()
+      for (const g of userGateways.values()) powerOff(g)
+      userGateways.clear()
     },
   }
 }

@@ -22,7 +22,7 @@ import { openclawBin } from '../paths.js'
 import { type LabDriverOptions, labDriverOptions } from './clawnode-boot-driver.js'
 import type { BootDriver, BootServer } from './cloud/boot-driver.js'
 import { registerBootDriver } from './cloud/boot-drivers.js'
-import { bootVps, copyDisk, dropDiskCopy, serverDirOf } from './vps/boot.js'
+import { bootVps, copyDisk, dropDiskCopy, labClawnodeConfig, serverDirOf } from './vps/boot.js'
 import { installShims } from './vps/shims.js'
 
 const VERSION = '0.1.0'
@@ -95,6 +95,8 @@ interface Running {
 export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
   const running = new Map<string, Running>()
   const booting = new Map<string, AbortController>()
+  // Servers stopped since their node last started: a restart in flight does not bring them back.
+  const stopped = new Set<string>()
   const shims = installShims(join(opts.dir, 'shims'))
   let registry: CommandRegistry | undefined
   // One process hosting hundreds of nodes is a swarm: bound its handshakes in flight the same way.
@@ -111,61 +113,100 @@ export function virtualNodeDriver(opts: LabDriverOptions): BootDriver {
     await r.services.close()
   }
 
+  /** Runs what the server's machine starts (vps/boot.ts) and, if that is a gf-clawnode, its node. */
+  const bootNode = async (server: BootServer): Promise<void> => {
+    const k = key(server)
+    const abort = new AbortController()
+    booting.get(k)?.abort()
+    booting.set(k, abort)
+    const boot = await bootVps(opts.dir, server, {
+      shims,
+      tailscaleUrl: opts.tailscaleUrl?.(),
+      signal: abort.signal,
+    })
+    if (booting.get(k) !== abort || !boot.clawnode) return
+    const portFile = join(boot.dir, 'user-gateway.port')
+    const savedPort = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0)
+    const node = { config: undefined as ClawnodeConfig | undefined }
+    const services = new InProcessGateway(savedPort, boot.clawnode.config.userGateway.configPath, (port) => {
+      writeFileSync(portFile, String(port))
+      if (node.config) node.config.userGateway.url = `http://127.0.0.1:${port}`
+    })
+    if (boot.clawnode.userGatewayUp) await services.start()
+    if (booting.get(k) !== abort) return services.close()
+    booting.delete(k)
+    runNode(server, boot.root, boot.clawnode.configPath, boot.clawnode.config, services, node, savedPort)
+  }
+
+  /** Connects the server's gf-clawnode; a rejoin runs it again from its rewritten config file. */
+  const runNode = (
+    server: BootServer,
+    root: string,
+    configPath: string,
+    machineConfig: ClawnodeConfig,
+    services: InProcessGateway,
+    node: { config: ClawnodeConfig | undefined },
+    savedPort: () => number,
+  ): void => {
+    const k = key(server)
+    const config = parseConfig({
+      ...machineConfig,
+      log: { level: 'info', target: 'off' },
+      service: { kind: 'none' },
+      userGateway: {
+        ...machineConfig.userGateway,
+        url: `http://127.0.0.1:${savedPort() || 9}`,
+        // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
+        validator: { node: [process.execPath], openclaw: openclawBin() },
+      },
+    })
+    node.config = config
+    mkdirSync(config.stateDir, { recursive: true, mode: 0o700 })
+    registry ??= buildRegistry(config)
+    const logger = opts.logger.child({ instanceId: config.instanceId })
+    const started = createNode({
+      config,
+      instanceId: config.instanceId,
+      stateDir: config.stateDir,
+      joinSecret: config.joinSecret,
+      registry,
+      services,
+      handshakeGate,
+      logger,
+      version: VERSION,
+      onFatal: (err) => logger.error({ err: String(err), server: k }, 'virtual node stopped'),
+      configPath: join(root, configPath),
+      // As a restarted gf-clawnode process would, the node comes back from its config file; the
+      // user's gateway (another service) keeps running. Virtual nodes never get requestRestart: a
+      // self-update would need another build of the node in this process.
+      restartFromConfig: (why) => {
+        const current = running.get(k)
+        if (current?.node !== started) return
+        running.delete(k)
+        logger.info({ why }, 'virtual node restarting from its config')
+        void started.connection.stop().then(() => {
+          // Stopped, deleted or booted again meanwhile: this node does not come back.
+          if (running.has(k) || booting.has(k) || stopped.has(k)) return void services.close()
+          const next = labClawnodeConfig(root, configPath)
+          if (typeof next === 'string') return logger.error({ why: next }, 'virtual node did not restart')
+          runNode(server, root, configPath, next, services, node, savedPort)
+        })
+      },
+    })
+    stopped.delete(k)
+    running.set(k, { node: started, services })
+    started.connection.start()
+  }
+
   return {
     name: 'clawnode-virtual',
     async start(server, signals) {
-      const k = key(server)
-      const abort = new AbortController()
-      booting.get(k)?.abort()
-      booting.set(k, abort)
       // The provider reports the VM running once it is up; its user data runs after that.
       signals.ready()
-      const boot = await bootVps(opts.dir, server, {
-        shims,
-        tailscaleUrl: opts.tailscaleUrl?.(),
-        signal: abort.signal,
-      })
-      if (booting.get(k) !== abort || !boot.clawnode) return
-      const { config: node, userGatewayUp } = boot.clawnode
-      const portFile = join(boot.dir, 'user-gateway.port')
-      const savedPort = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : 0)
-      let config: ClawnodeConfig
-      const services = new InProcessGateway(savedPort, node.userGateway.configPath, (port) => {
-        writeFileSync(portFile, String(port))
-        config.userGateway.url = `http://127.0.0.1:${port}`
-      })
-      config = parseConfig({
-        ...node,
-        log: { level: 'info', target: 'off' },
-        service: { kind: 'none' },
-        userGateway: {
-          ...node.userGateway,
-          url: `http://127.0.0.1:${savedPort() || 9}`,
-          // The lab's nodes run OpenClaw's validation with the pinned runtime/openclaw on this host.
-          validator: { node: [process.execPath], openclaw: openclawBin() },
-        },
-      })
-      if (userGatewayUp) await services.start()
-      if (booting.get(k) !== abort) return services.close()
-      booting.delete(k)
-      mkdirSync(node.stateDir, { recursive: true, mode: 0o700 })
-      registry ??= buildRegistry(config)
-      const started = createNode({
-        config,
-        instanceId: node.instanceId,
-        stateDir: node.stateDir,
-        joinSecret: node.joinSecret,
-        registry,
-        services,
-        handshakeGate,
-        logger: opts.logger.child({ instanceId: node.instanceId }),
-        version: VERSION,
-        onFatal: (err) => opts.logger.error({ err: String(err), server: k }, 'virtual node stopped'),
-      })
-      running.set(k, { node: started, services })
-      started.connection.start()
+      await bootNode(server)
     },
     async stop(server, ctx) {
+      stopped.add(key(server))
       await stopNode(key(server))
       // Deleted or reinstalled: the disk is gone.
       if (ctx.reason === 'delete' || ctx.reason === 'reinstall')

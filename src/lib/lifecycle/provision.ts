@@ -7,7 +7,7 @@ import { type Provider, ProviderSchema, REGION_GROUPS, type RegionGroup } from '
 import { type Tier, TierSchema } from '../domain/tier.js'
 import type { OperationKind, StepRun } from '../engine/kind.js'
 import { UserError } from '../errors.js'
-import { chooseShard } from '../gateway/shards.js'
+import { chooseShard, shardsTakingNodes } from '../gateway/shards.js'
 import { providerHealth } from '../ledger/provider-health.js'
 import { originsOf, planPrices } from '../pricing/book.js'
 import { deliverWebhook, enqueueCompanionWebhook } from '../provisioning/companion-webhook.js'
@@ -117,7 +117,7 @@ const kind: OperationKind<ProvisionParams> = {
     // Missing credentials are a config error now, not a failed step later.
     await Promise.all([ctx.provider(primary), ctx.provider(standby)])
     const book = await planPrices(ctx, [primary, standby])
-    const shards = ctx.shards().map((s) => s.name)
+    const shards = shardsTakingNodes(ctx.shards())
     const load = shardLoad(ctx)
     const place = (partners: string[]) => {
       const g = chooseShard(shards, load, partners)

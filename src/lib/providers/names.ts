@@ -34,6 +34,8 @@ export interface ServerNameParts {
 /**
  * `claw-<fleet>-<pair>-<role>[<attempt>]-<shortOpId>`, lower-case, a valid hostname label set (≤ 63
  * chars). Each try has its own name, so a resumed try adopts its own server and never an earlier one.
+ * Too long, the fleet is cut before the pair: on a provider without labels the pair part is how a
+ * server whose row was never written is found again (lifecycle/resize.ts), so it stays whole.
  */
 export function serverName(p: ServerNameParts): string {
   const clean = (s: string) =>
@@ -42,7 +44,11 @@ export function serverName(p: ServerNameParts): string {
       .replace(/[^a-z0-9-]+/g, '-')
       .replace(/^-+|-+$/g, '')
   const tail = `-${p.role}${(p.attempt ?? 1) > 1 ? p.attempt : ''}${opMarker(p.opId)}`
-  const head = `claw-${clean(p.fleet)}-${clean(p.pair)}`.slice(0, 63 - tail.length).replace(/-+$/, '')
+  const pair = clean(p.pair)
+  const fleet = clean(p.fleet)
+    .slice(0, Math.max(0, 63 - tail.length - 'claw--'.length - pair.length))
+    .replace(/-+$/, '')
+  const head = `claw-${fleet ? `${fleet}-` : ''}${pair}`.slice(0, 63 - tail.length).replace(/-+$/, '')
   return head + tail
 }
 

@@ -18,7 +18,7 @@ import { generateJoinSecret } from '../gateway/join-proof.js'
 import type { NodeInvoker } from '../gateway/link.js'
 import { isTransientInvokeError } from '../gateway/nodes.js'
 import { issueNodeBootstrapToken } from '../gateway/pairing.js'
-import { chooseShard, shardNamed } from '../gateway/shards.js'
+import { chooseShard, shardNamed, shardsTakingNodes } from '../gateway/shards.js'
 import { serverName } from '../providers/names.js'
 import type { ProviderAdapter, ProviderServer } from '../providers/types.js'
 import { openBilling } from '../store/billing.js'
@@ -142,11 +142,7 @@ function shardForMember(ctx: Context, m: MemberSpec): string {
     .list({ pairId: m.pairId })
     .filter((i) => i.id !== m.instanceId && i.id !== m.replaces)
     .map((i) => ctx.shardOf(i))
-  return chooseShard(
-    ctx.shards().map((s) => s.name),
-    shardLoad(ctx),
-    partners,
-  )
+  return chooseShard(shardsTakingNodes(ctx.shards()), shardLoad(ctx), partners)
 }
 
 /** Live instances per gateway shard (rows from before shards count for the operator's gateway). */

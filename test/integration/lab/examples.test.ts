@@ -347,9 +347,9 @@ describe('the --help examples that change the fleet, in an order that leaves eac
 
   /** What an example acts on, set just before it runs. */
   const before: Record<string, () => void> = {
-    // A second gateway shard for the move's plan: the run's shared gateway, set up as the lab's is
-    // for nodes (gateway setup), its token in a file of the home. Only for this example: the
-    // provisions after it would spread their pairs over both.
+    // A second gateway shard for the moves: the run's shared gateway, set up as the lab's is for
+    // nodes (gateway setup), its token in a file of the home. Only for these examples: the
+    // provisions after them would spread their pairs over both.
     'clawops gateway move i-7k2m9x4q1d --to gw-2 --dry-run': () => {
       unsharded = readFileSync(file, 'utf8')
       const tokenFile = join(home, 'gateway-gw-2.token')
@@ -389,6 +389,42 @@ describe('the --help examples that change the fleet, in an order that leaves eac
         ['main', expect.any(Number)],
         ['gw-2', 0],
       ])
+    },
+    'clawops gateway move i-7k2m9x4q1d --to gw-2 --json': (r) => {
+      // The lab's virtual node rewrote its config and came back on gw-2, where it answers; its
+      // pairing on the lab's gateway is gone. Then gw-2 is retired as an operator would retire it.
+      const moved = answerOf(r.stdout).data
+      expect(moved.status).toBe('done')
+      expect(moved.steps[0].result).toMatchObject({
+        from: 'main',
+        to: 'gw-2',
+        moved: true,
+        unpairedFromOld: true,
+      })
+      const onShard = () =>
+        Object.fromEntries(ok('gateway', 'list').gateways.map((g: Json) => [g.name, g.instances]))
+      const mainCount = onShard().main as number
+      expect(onShard()['gw-2']).toBe(1)
+      expect(ok('instance', 'list').instances.find((i: Json) => i.id === ids.i).gateway).toBe('gw-2')
+      const answers = () => {
+        const r = clawops(['instance', 'exec', ids.i!, '--json', '--', 'uptime'], env)
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        return (r.json as Json).data.steps[0].result.exitCode
+      }
+      expect(answers()).toBe(0)
+      // gw-2 is retired: marked drain, its node moves back onto its partner's gateway, the only other.
+      const config = JSON.parse(readFileSync(file, 'utf8'))
+      config.gateways[0].drain = true
+      writeFileSync(file, JSON.stringify(config), { mode: 0o600 })
+      const back = ok('gateway', 'move', ids.i!, '--to', 'main', '--yes')
+      expect(back.steps[0].result).toMatchObject({
+        from: 'gw-2',
+        to: 'main',
+        moved: true,
+        unpairedFromOld: true,
+      })
+      expect(onShard()).toEqual({ main: mainCount + 1, 'gw-2': 0 })
+      expect(answers()).toBe(0)
       writeFileSync(file, unsharded, { mode: 0o600 })
     },
     'clawops config push --merge kimi-k2.5.json --as commander --confirm plan-3fz8k1qa2b --json --stream': (

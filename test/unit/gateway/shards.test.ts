@@ -5,7 +5,14 @@ import { watchSettings } from '../../../src/lib/config/watch-settings.js'
 import { UserError } from '../../../src/lib/errors.js'
 import type { GatewayClient } from '../../../src/lib/gateway/client.js'
 import { type GatewayLink, type NodeTarget, shardedInvoker } from '../../../src/lib/gateway/link.js'
-import { chooseShard, gatewayShards, shardEndpoint, shardNamed } from '../../../src/lib/gateway/shards.js'
+import {
+  chooseShard,
+  gatewayShards,
+  shardEndpoint,
+  shardNamed,
+  shardsTakingNodes,
+} from '../../../src/lib/gateway/shards.js'
+import gatewayMoveKind from '../../../src/lib/gateway-admin/gateway-move.js'
 import { sweepHealth } from '../../../src/lib/health/sweep.js'
 import { recordMember } from '../../../src/lib/provisioning/member.js'
 import { Instances } from '../../../src/lib/store/instances.js'
@@ -76,6 +83,18 @@ describe('gateway shards in the config', () => {
   })
 })
 
+/** A member of pair `pairId` as provisioning records it: the primary at Hetzner, the standby at Vultr. */
+const memberSpec = (pairId: string, role: 'primary' | 'standby', userId: string) => ({
+  instanceId: `i-${pairId}-${role}`,
+  pairId,
+  userId,
+  tier: 'standard' as const,
+  role,
+  provider: role === 'primary' ? ('hetzner' as const) : ('vultr' as const),
+  region: role === 'primary' ? 'nbg1' : 'ams',
+  labels: {},
+})
+
 describe('assignment', () => {
   it('puts a member on the least loaded shard its partner is not on, ties in config order', () => {
     const shards = ['main', 'b', 'c']
@@ -99,16 +118,8 @@ describe('assignment', () => {
 
   it('records the members of pairs on different shards, balanced, and issues each join secret for its shard', () => {
     const ctx = testContext({ config: SHARDED })
-    const spec = (pairId: string, role: 'primary' | 'standby', n: number) => ({
-      instanceId: `i-${pairId}-${role}`,
-      pairId,
-      userId: `u-${n}`,
-      tier: 'standard' as const,
-      role,
-      provider: role === 'primary' ? ('hetzner' as const) : ('vultr' as const),
-      region: role === 'primary' ? 'nbg1' : 'ams',
-      labels: {},
-    })
+    const spec = (pairId: string, role: 'primary' | 'standby', n: number) =>
+      memberSpec(pairId, role, `u-${n}`)
     for (let n = 0; n < 6; n++) {
       recordMember(ctx, spec(`p${n}`, 'primary', n))
       recordMember(ctx, spec(`p${n}`, 'standby', n))
@@ -128,6 +139,45 @@ describe('assignment', () => {
     const primary = all.find((i) => i.id === 'i-p0-primary')!
     expect(ctx.store().repo(Instances).get('i-p0-new')!.gateway).not.toBe(primary.gateway)
     ctx.close()
+  })
+
+  it('places no new node on a gateway being retired (drain), and moves its nodes off it', () => {
+    const draining = (...names: string[]): Config => ({
+      ...SHARDED,
+      gateways: SHARDED.gateways!.map((g) => ({ ...g, drain: names.includes(g.name) })),
+    })
+    expect(shardsTakingNodes(gatewayShards(draining('c')))).toEqual(['main', 'b'])
+    const spec = (pairId: string, role: 'primary' | 'standby') => memberSpec(pairId, role, `u-${pairId}`)
+    /** A fleet under `config` whose pair p0 has its standby on c (placed before c began to drain). */
+    const fleet = (config: Config) => {
+      const ctx = testContext({ config })
+      for (const pair of ['p0', 'p1', 'p2'])
+        for (const role of ['primary', 'standby'] as const) recordMember(ctx, spec(pair, role))
+      const instances = ctx.store().repo(Instances)
+      const placed = instances.list().map((i) => i.gateway)
+      instances.update('i-p0-standby', { gateway: 'c', nodeId: 'dev-1' })
+      const move = () =>
+        gatewayMoveKind.plan(ctx, { instanceId: 'i-p0-standby', to: 'main' }, { salt: 's' } as never)
+      return { ctx, placed, move, primary: instances.get('i-p0-primary')! }
+    }
+
+    // b still takes nodes: nothing new on c, and onto the partner's gateway is refused (go to b).
+    const one = fleet(draining('c'))
+    expect(one.placed).not.toContain('c')
+    expect(one.primary.gateway).toBe('main')
+    expect(one.move).toThrow(
+      expect.objectContaining({ code: 'CONFLICT', message: expect.stringMatching(/blind both/) }),
+    )
+    one.ctx.close()
+
+    // b and c both drain: main takes every new node, and c's node may join its partner there.
+    const two = fleet(draining('b', 'c'))
+    expect(new Set(two.placed)).toEqual(new Set(['main']))
+    const plan = two.move() as { summary: string }
+    expect(plan.summary).toMatch(
+      /from gateway c to main \(with i-p0-primary, its pair's other member: c is being retired\)/,
+    )
+    two.ctx.close()
   })
 
   it('puts everything on the operator gateway when it is the only one', () => {

@@ -99,6 +99,19 @@ describe('names and op ids', () => {
     expect(long.endsWith(`-primary${opMarker('x')}`)).toBe(true)
   })
 
+  it('cuts the fleet before the pair: a resize replacement stays findable by its pair key', () => {
+    // The longest fleet the config allows, a resize replacement's name key, its highest try.
+    const key = 'p-7k2m9x4q1d-ab3z'
+    const name = serverName({ fleet: 'f'.repeat(16), pair: key, role: 'standby', opId: 'op-x', attempt: 99 })
+    expect(name).toBe(`claw-${'f'.repeat(16)}-${key}-standby99${opMarker('op-x')}`)
+    // A pair key longer than the config could ever make: the fleet gives way, the key is whole.
+    const longKey = `imported-pair-${'k'.repeat(20)}`
+    const cut = serverName({ fleet: 'f'.repeat(16), pair: longKey, role: 'standby', opId: 'op-x' })
+    expect(cut.length).toBeLessThanOrEqual(63)
+    expect(cut).toContain(longKey)
+    expect(cut).toMatch(/^claw-f+-imported-pair-/)
+  })
+
   it('adds the op label and refuses op ids that cannot be label values', () => {
     expect(withOpLabel({ a: 'b' }, 'op-1')).toEqual({ a: 'b', 'clawops/op': 'op-1' })
     expect(() => withOpLabel({}, 'op with spaces')).toThrow(/operation id/)

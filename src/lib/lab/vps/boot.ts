@@ -20,6 +20,8 @@ import { LAB_STATE_DIR } from './shims.js'
 export interface LabClawnode {
   /** The node's config as the unit's config file has it, paths mapped below the server's root. */
   config: ClawnodeConfig
+  /** The unit's config file on the machine (`--config`): what `clawnode.rejoin` rewrites. */
+  configPath: string
   /** The Compose project of the user's gateway was brought up (its service starts with the node). */
   userGatewayUp: boolean
 }
@@ -83,30 +85,40 @@ function clawnodeOf(root: string, unit: string, log: (line: string) => void): La
     return null
   }
   const at = argv.indexOf('--config')
-  const configPath = at >= 0 ? argv[at + 1] : '/etc/gf-clawnode/config.json'
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(join(root, configPath ?? ''), 'utf8'))
-  } catch (err) {
-    log(`${unit}.service: gf-clawnode cannot read ${configPath}: ${(err as Error).message}`)
+  const configPath = (at >= 0 ? argv[at + 1] : undefined) ?? '/etc/gf-clawnode/config.json'
+  const config = labClawnodeConfig(root, configPath)
+  if (typeof config === 'string') {
+    log(`${unit}.service: gf-clawnode: ${config}`)
     return null
   }
-  const parsed = ClawnodeConfigSchema.safeParse(raw)
-  if (!parsed.success) {
-    log(`${unit}.service: gf-clawnode: invalid config ${configPath}`)
-    return null
-  }
-  const c = parsed.data
-  const below = (p: string) => join(root, p)
   const composeUp = lines(join(root, LAB_STATE_DIR, 'compose'))
   return {
-    config: {
-      ...c,
-      stateDir: below(c.stateDir),
-      userGateway: { ...c.userGateway, configPath: below(c.userGateway.configPath) },
-      sshdConfigPath: below(c.sshdConfigPath),
-    },
-    userGatewayUp: c.service.kind === 'compose' ? composeUp.includes(c.service.composeFile) : true,
+    config,
+    configPath,
+    userGatewayUp: config.service.kind === 'compose' ? composeUp.includes(config.service.composeFile) : true,
+  }
+}
+
+/**
+ * gf-clawnode's config file on the machine, its paths mapped below the server's root; what is wrong
+ * with it otherwise. Read at boot, and again when the node restarts on a rewritten one (a rejoin).
+ */
+export function labClawnodeConfig(root: string, configPath: string): ClawnodeConfig | string {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(join(root, configPath), 'utf8'))
+  } catch (err) {
+    return `cannot read ${configPath}: ${(err as Error).message}`
+  }
+  const parsed = ClawnodeConfigSchema.safeParse(raw)
+  if (!parsed.success) return `invalid config ${configPath}`
+  const c = parsed.data
+  const below = (p: string) => join(root, p)
+  return {
+    ...c,
+    stateDir: below(c.stateDir),
+    userGateway: { ...c.userGateway, configPath: below(c.userGateway.configPath) },
+    sshdConfigPath: below(c.sshdConfigPath),
   }
 }
 
