@@ -9,8 +9,11 @@
  * Refused: a gateway the config does not list, the gateway it is on, and the gateway its partner is
  * on while another takes nodes (one gateway's loss must never blind both members of a pair; off a
  * gateway being retired, `drain`, with no other left, the pair shares one until another is added).
+ * The partner rule is judged when the plan is made and again when the move runs.
  */
 import { z } from 'zod'
+import type { Context } from '../context.js'
+import type { Instance } from '../domain/instance.js'
 import type { OperationKind } from '../engine/kind.js'
 import { UserError } from '../errors.js'
 import { generateJoinSecret } from '../gateway/join-proof.js'
@@ -46,18 +49,7 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
         hint: 'Move an instance once its node has joined (clawops node list).',
       })
     }
-    const partner = instances
-      .list({ pairId: inst.pairId })
-      .find((i) => i.id !== inst.id && i.state !== 'DELETED' && ctx.shardOf(i) === p.to)
-    // Onto the partner's gateway only off a gateway being retired, when no other takes nodes.
-    const elsewhere = shardsTakingNodes(ctx.shards()).filter((s) => s !== p.to)
-    if (partner && elsewhere.length > 0) {
-      throw new UserError(
-        'CONFLICT',
-        `${partner.id}, the other member of pair ${inst.pairId}, is on gateway ${p.to}: one gateway's loss would blind both`,
-        { hint: `Choose another gateway (${elsewhere.join(', ')}), or move the other member first.` },
-      )
-    }
+    const partner = partnerOn(ctx, inst, p.to)
     const together = partner ? ` (with ${partner.id}, its pair's other member: ${from} is being retired)` : ''
     return {
       summary: `move ${inst.id}'s node from gateway ${from} to ${p.to}${together}`,
@@ -77,10 +69,14 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
     const from = ctx.shardOf(inst)
     if (from === p.to) return { instanceId: inst.id, from: p.to, to: p.to, nodeId: inst.nodeId, moved: false }
     const to = shardNamed(ctx.config(), p.to)
-    // Before anything changes at either gateway or on the node (rule 3).
-    run.audit({ action: 'gateway.move', target: inst.id, details: { from, to: p.to } })
     const joins = await ctx.joins(p.to)
     const already = (await listNodes(joins.client)).some((n) => n.instanceId === inst.id && n.connected)
+    // Judged again here, not only at plan time: a resumed move (or one confirmed long after its
+    // plan) meets the fleet and the config as they are now, e.g. the partner moved there meanwhile or
+    // the source gateway no longer drains. A node already on the new gateway only finishes.
+    if (!already) partnerOn(ctx, inst, p.to)
+    // Before anything changes at either gateway or on the node (rule 3).
+    run.audit({ action: 'gateway.move', target: inst.id, details: { from, to: p.to } })
     if (!already) {
       // Idempotent: a resumed move keeps the secret already issued for this gateway.
       const joinSecret = ctx.store().repo(JoinSecrets).rotate(inst.id, generateJoinSecret(), p.to)
@@ -108,6 +104,27 @@ const gatewayMoveKind: OperationKind<GatewayMoveParams> = {
     run.progress(`${inst.id}: on gateway ${p.to}`)
     return { instanceId: inst.id, from, to: p.to, nodeId, moved: true, unpairedFromOld: unpaired }
   },
+}
+
+/**
+ * The pair's other member on gateway `to`, when the move may still go there: only off a gateway being
+ * retired, when no other gateway takes nodes. Otherwise refused with CONFLICT.
+ */
+function partnerOn(ctx: Context, inst: Instance, to: string): Instance | undefined {
+  const partner = ctx
+    .store()
+    .repo(Instances)
+    .list({ pairId: inst.pairId })
+    .find((i) => i.id !== inst.id && i.state !== 'DELETED' && ctx.shardOf(i) === to)
+  const elsewhere = shardsTakingNodes(ctx.shards()).filter((s) => s !== to)
+  if (partner && elsewhere.length > 0) {
+    throw new UserError(
+      'CONFLICT',
+      `${partner.id}, the other member of pair ${inst.pairId}, is on gateway ${to}: one gateway's loss would blind both`,
+      { hint: `Choose another gateway (${elsewhere.join(', ')}), or move the other member first.` },
+    )
+  }
+  return partner
 }
 
 export default gatewayMoveKind

@@ -180,6 +180,69 @@ describe('assignment', () => {
     two.ctx.close()
   })
 
+  it('judges the partner rule again when the move runs: a move planned off a draining gateway stops if it no longer drains', async () => {
+    const config: Config = {
+      ...SHARDED,
+      gateways: SHARDED.gateways!.map((g) => ({ ...g, drain: true })),
+    }
+    const spec = (pairId: string, role: 'primary' | 'standby') => memberSpec(pairId, role, `u-${pairId}`)
+    const invoked: string[] = []
+    const requests: string[] = []
+    let joined = false
+    const ctx = testContext({
+      config,
+      services: {
+        joins: {
+          client: {
+            request: async (method: string) => {
+              requests.push(method)
+              if (method !== 'node.list') throw new Error(`unexpected ${method}`)
+              const node = { nodeId: 'dev-new', displayName: 'clawnode i-p0-standby', connected: true }
+              return { nodes: joined ? [node] : [] }
+            },
+          },
+          waitForNode: async () => 'dev-new',
+        } as never,
+        nodes: {
+          invoke: async (_t: NodeTarget, command: string) => {
+            invoked.push(command)
+            return {}
+          },
+        } as never,
+      },
+    })
+    for (const role of ['primary', 'standby'] as const) recordMember(ctx, spec('p0', role))
+    const instances = ctx.store().repo(Instances)
+    instances.update('i-p0-standby', { gateway: 'c', nodeId: 'dev-1' })
+    const params = { instanceId: 'i-p0-standby', to: 'main' }
+    // Planned while b and c drain: allowed, the pair shares main until another gateway takes nodes.
+    expect(gatewayMoveKind.plan(ctx, params, { salt: 's' } as never)).toBeTruthy()
+    const secretBefore = ctx.store().repo(JoinSecrets).lookup('i-p0-standby')
+    // Then b is back in service before the move runs (a resume, or a confirm much later).
+    config.gateways = SHARDED.gateways!.map((g) => ({ ...g, drain: g.name === 'c' }))
+    const audited: unknown[] = []
+    const run = { ctx, opId: 'op-1', audit: (e: unknown) => audited.push(e), progress: () => {} }
+    await expect(gatewayMoveKind.runStep(run as never, params, {} as never)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/i-p0-primary, the other member of pair p0, is on gateway main/),
+    })
+    // Nothing happened: no audit of an effect, no new join secret, no bootstrap token, node untouched.
+    expect(audited).toEqual([])
+    expect(invoked).toEqual([])
+    expect(requests).toEqual(['node.list'])
+    expect(ctx.store().repo(JoinSecrets).lookup('i-p0-standby')).toEqual(secretBefore)
+    expect(instances.get('i-p0-standby')).toMatchObject({ gateway: 'c', nodeId: 'dev-1' })
+
+    // A node that already joined the new gateway (a resume after the rejoin) only finishes: stopping
+    // there would leave it connected to main with its row naming c.
+    joined = true
+    const finished = await gatewayMoveKind.runStep(run as never, params, {} as never)
+    expect(finished).toMatchObject({ from: 'c', to: 'main', moved: true })
+    expect(invoked).toEqual([])
+    expect(instances.get('i-p0-standby')).toMatchObject({ gateway: 'main', nodeId: 'dev-new' })
+    ctx.close()
+  })
+
   it('puts everything on the operator gateway when it is the only one', () => {
     const ctx = testContext()
     recordMember(ctx, {
