@@ -8,6 +8,7 @@ import { execCommands } from './exec.js'
 import { gatewayConfigCommands } from './gateway-config.js'
 import { hostSecurityCommands } from './host-security.js'
 import { openclawCommands } from './openclaw.js'
+import { probeCommands } from './probe.js'
 import { CommandRegistry, type CommandSpec } from './registry.js'
 import { vpsCommands } from './vps.js'
 
@@ -21,6 +22,7 @@ export function buildRegistry(config: ClawnodeConfig): CommandRegistry {
     ...hostSecurityCommands(),
     ...execCommands(),
     ...clawnodeCommands(),
+    ...probeCommands(() => registry),
   ] as CommandSpec[]
   const order = new Map<string, number>(CLAWNODE_COMMANDS.map((c, i) => [c, i]))
   specs.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0))

@@ -8,7 +8,7 @@ import { renderTable } from '../../lib/output/table.js'
 export default class HealthSweep extends ClawopsCommand<typeof HealthSweep, SweepResult> {
   static override summary = 'Probe instances through gf-clawnode, score them 0–100 and move their states.'
   static override description =
-    'Runs vps.health, vps.metrics and openclaw.health on every ACTIVE, DEGRADED and FAILED instance matching the selector (bounded concurrency), scores each (100 minus deductions; the reasons are listed), records the health history, and moves states: below 50 or a heartbeat missing over 3 min is DEGRADED, bad for 10 min is FAILED, above 70 is ACTIVE again. State changes are audited and queued as events for the agents. When the gateway cannot be reached nothing changes (GATEWAY_UNREACHABLE).'
+    'Runs vps.health, vps.metrics and openclaw.health (one vps.probe call per node) on every ACTIVE, DEGRADED and FAILED instance matching the selector (bounded concurrency), scores each (100 minus deductions; the reasons are listed), records the health history, and moves states: below 50 or a heartbeat missing over 3 min is DEGRADED, bad for 10 min is FAILED, above 70 is ACTIVE again. State changes are audited and queued as events for the agents. When the gateway cannot be reached nothing changes (GATEWAY_UNREACHABLE).'
   static override examples = [
     { description: 'Sweep the whole fleet', command: '<%= config.bin %> health sweep' },
     {

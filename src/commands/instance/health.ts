@@ -10,7 +10,7 @@ export default class InstanceHealthCommand extends ClawopsCommand<
   static override summary =
     'Probe one instance now through gf-clawnode: VPS health, metrics, OpenClaw health and the score.'
   static override description =
-    'Runs vps.health, vps.metrics and openclaw.health on the node in parallel and scores the result 0–100 with the reasons. Read-only: the fleet store is not changed (clawops health sweep records and acts).'
+    'Runs vps.health, vps.metrics and openclaw.health on the node in parallel (one vps.probe call) and scores the result 0–100 with the reasons. Read-only: the fleet store is not changed (clawops health sweep records and acts).'
   static override examples = [
     '<%= config.bin %> instance health i-7k2m9x4q1d',
     '<%= config.bin %> instance health i-7k2m9x4q1d --json',

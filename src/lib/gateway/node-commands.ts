@@ -6,6 +6,7 @@
 export const CLAWNODE_COMMANDS = [
   'vps.health',
   'vps.metrics',
+  'vps.probe',
   'vps.info',
   'vps.reboot',
   'openclaw.health',
@@ -37,6 +38,14 @@ export const CLAWNODE_COMMANDS = [
 ] as const
 
 export type ClawnodeCommand = (typeof CLAWNODE_COMMANDS)[number]
+
+/** What `vps.probe` runs on the node in one call; each part answers as its own command would. */
+export const PROBE_PARTS = [
+  'vps.health',
+  'vps.metrics',
+  'openclaw.health',
+] as const satisfies readonly ClawnodeCommand[]
+export type ProbePart = (typeof PROBE_PARTS)[number]
 
 export function isClawnodeCommand(name: string): name is ClawnodeCommand {
   return (CLAWNODE_COMMANDS as readonly string[]).includes(name)

@@ -81,7 +81,7 @@ const NodeErrorSchema = z.looseObject({
 })
 
 /** Maps a node-side error code onto the clawops taxonomy; the node's code stays in details. */
-function codeForNodeError(nodeCode: string | undefined) {
+export function codeForNodeError(nodeCode: string | undefined) {
   switch (nodeCode) {
     case 'TIMEOUT':
       return 'TIMEOUT' as const

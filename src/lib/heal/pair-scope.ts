@@ -16,6 +16,7 @@ import { Instances } from '../store/instances.js'
 export const PAIR_COMMANDS = [
   'vps.health',
   'vps.metrics',
+  'vps.probe',
   'openclaw.health',
   'openclaw.restart',
   'openclaw.start',

@@ -190,6 +190,12 @@ describe('gf-clawnode ⇄ real OpenClaw gateway ⇄ clawops', () => {
       status: expect.stringMatching(/ok|degraded/),
     })
     expect((await run('vps.metrics', { sampleMs: 100 })).cpu.busyPct).toBeGreaterThanOrEqual(0)
+    // The sweep's probe: the three above in one node.invoke, through the real gateway's allowlist.
+    expect((await run('vps.probe', { sampleMs: 100 })).parts).toMatchObject({
+      'vps.health': { ok: true, payload: { instanceId: 'it-vps-1' } },
+      'vps.metrics': { ok: true, payload: { sampleMs: 100 } },
+      'openclaw.health': { ok: true, payload: { instanceId: 'it-vps-1', service: { kind: 'process' } } },
+    })
     expect(await run('vps.info')).toMatchObject({ deviceId: nodeId, service: { kind: 'process' } })
     expect(await run('vps.reboot', { reason: 'integration test' })).toMatchObject({
       scheduled: true,

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { NodeContext } from '../../../clawnode/commands/context.js'
 import { NodeCommandError } from '../../../clawnode/commands/errors.js'
+import { probeCommands } from '../../../clawnode/commands/probe.js'
 import { CommandRegistry, defineCommand } from '../../../clawnode/commands/registry.js'
 import { CLAWNODE_COMMANDS } from '../../../src/lib/gateway/node-commands.js'
 import { nodeConfig, tempDir, testNode } from '../../support/clawnode-fixtures.js'
@@ -48,6 +49,55 @@ function registry(maxOutputBytes = 1024, defaultTimeoutMs = 1_000) {
     { defaultTimeoutMs, maxOutputBytes },
   )
 }
+
+describe('vps.probe', () => {
+  it('keeps each part to its own outcome: an answer, a node error, a part past the deadline', async () => {
+    const r: CommandRegistry = new CommandRegistry(
+      [
+        defineCommand({
+          name: 'vps.health',
+          params: z.object({}).strict(),
+          async run() {
+            return { status: 'ok' }
+          },
+        }),
+        defineCommand({
+          name: 'vps.metrics',
+          params: z.object({ sampleMs: z.number() }).strict(),
+          async run(p) {
+            throw new NodeCommandError('UNAVAILABLE', `no /proc here (asked for ${p.sampleMs} ms)`)
+          },
+        }),
+        defineCommand({
+          name: 'openclaw.health',
+          params: z.object({}).strict(),
+          async run(_p, ctx) {
+            await sleep(5_000, undefined, { signal: ctx.signal }).catch(() => {})
+            return { live: true }
+          },
+        }),
+        ...probeCommands(() => r),
+      ],
+      { defaultTimeoutMs: 1_000, maxOutputBytes: 4096 },
+    )
+    const t0 = Date.now()
+    const out = await r.invoke('vps.probe', '{"sampleMs":100}', { node, timeoutMs: 1_500 })
+    expect(Date.now() - t0).toBeLessThan(1_500)
+    expect(out.ok).toBe(true)
+    const body = JSON.parse((out as { payloadJSON: string }).payloadJSON)
+    expect(body.parts).toEqual({
+      'vps.health': { ok: true, payload: { status: 'ok' } },
+      'vps.metrics': {
+        ok: false,
+        error: { code: 'UNAVAILABLE', message: 'no /proc here (asked for 100 ms)' },
+      },
+      'openclaw.health': {
+        ok: false,
+        error: { code: 'TIMEOUT', message: expect.stringMatching(/openclaw.health/) },
+      },
+    })
+  })
+})
 
 describe('command registry: bad input never crashes the node', () => {
   const r = registry()

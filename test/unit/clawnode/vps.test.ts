@@ -84,6 +84,20 @@ describe('vps.* on this host', () => {
     })
   })
 
+  it('vps.probe answers vps.health, vps.metrics and openclaw.health in one call, each as its own command would', async () => {
+    const p = await node.call<Wire>('vps.probe', { sampleMs: 100 })
+    expect(p.instanceId).toBe('vps-test')
+    expect(Object.keys(p.parts)).toEqual(['vps.health', 'vps.metrics', 'openclaw.health'])
+    expect(p.parts['vps.health']).toMatchObject({ ok: true, payload: { hostname: os.hostname() } })
+    expect(p.parts['vps.metrics']).toMatchObject({ ok: true, payload: { sampleMs: 100 } })
+    // No user gateway runs here: openclaw.health still answers, saying so.
+    expect(p.parts['openclaw.health']).toMatchObject({ ok: true, payload: { live: false, healthy: false } })
+    expect(await node.invoke('vps.probe', { sampleMs: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_PARAMS' },
+    })
+  })
+
   it('vps.reboot is UNAVAILABLE unless a reboot command is configured', async () => {
     expect(await node.invoke('vps.reboot', {})).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } })
   })
