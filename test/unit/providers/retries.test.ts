@@ -7,12 +7,15 @@ import { UserError } from '../../../src/lib/errors.js'
 import { DigitalOceanAdapter } from '../../../src/lib/providers/digitalocean.js'
 import { HetznerAdapter } from '../../../src/lib/providers/hetzner.js'
 import { VultrAdapter } from '../../../src/lib/providers/vultr.js'
+import { seeded } from '../../support/reliability.js'
 import { CREDS, type LabFixture, recordingClock, startLab, TUNING } from './lab-fixture.js'
 
 let fx: LabFixture
 
 beforeAll(async () => {
-  fx = await startLab()
+  // Faults at a rate are drawn from a seeded sequence: with Math.random, "a fifth malformed" left all
+  // 25 reads whole about once in 270 runs, and the test that wants a retry failed.
+  fx = await startLab({ random: seeded(20261206).next })
 })
 afterAll(() => fx.stop())
 
