@@ -1,14 +1,15 @@
 // Gateway shards (issue P14): the same fleet on one OpenClaw gateway and spread over three.
 //   - join rate: provision PAIRS pairs (2×PAIRS nodes) with instant boots and virtual gf-clawnodes
 //     (the real node code in the lab process), nodes joined per second = nodes / wall time;
-//   - sweep: `clawops health sweep` over every node (vps.health + vps.metrics + openclaw.health each),
+//   - sweep: `clawops health sweep` over every node (one vps.probe invoke each: vps.health +
+//     vps.metrics + openclaw.health run on the node),
 //     median of RUNS;
 //   - gateway RSS after the join.
 // Phase 1: a lab (its gateway is the only shard). Phase 2: a fresh lab plus two more gateways listed in
 // `gateways`: the same pairs spread over three. Each phase has its own home; everything started is
 // stopped at the end.
 //
-//   npm run build && PAIRS=100 RUNS=5 node bench/shards.js
+//   npm run build && PAIRS=150 RUNS=9 node bench/shards.js
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
