@@ -78,7 +78,7 @@ export function installClawnode(dir: string): void {
  * running; the process service manager recorded its pid (service.pid), checked here by its cwd
  * against a reused pid.
  */
-function powerOff(g: { stateDir: string; cwd: string } | undefined): void {
+export function powerOff(g: { stateDir: string; cwd: string } | undefined): void {
   if (!g) return
   const pidFile = join(g.stateDir, 'service.pid')
   if (!existsSync(pidFile)) return
