@@ -219,7 +219,8 @@ describe('assignment', () => {
     expect(gatewayMoveKind.plan(ctx, params, { salt: 's' } as never)).toBeTruthy()
     const secretBefore = ctx.store().repo(JoinSecrets).lookup('i-p0-standby')
     // Then b is back in service before the move runs (a resume, or a confirm much later).
-    config.gateways = SHARDED.gateways!.map((g) => ({ ...g, drain: g.name === 'c' }))
+    // (Through ctx.config(): on PostgreSQL the test context holds a copy of the config with its store URL.)
+    ctx.config().gateways = SHARDED.gateways!.map((g) => ({ ...g, drain: g.name === 'c' }))
     const audited: unknown[] = []
     const run = { ctx, opId: 'op-1', audit: (e: unknown) => audited.push(e), progress: () => {} }
     await expect(gatewayMoveKind.runStep(run as never, params, {} as never)).rejects.toMatchObject({
