@@ -151,12 +151,14 @@ export function tailscaleApi(engine: LabEngine, creds: TailscaleCredentials | un
       if (!Number.isInteger(expiry) || expiry < 0 || expiry > DEFAULT_KEY_EXPIRY_S)
         throw fail(400, 'expirySeconds must be between 0 and 7776000')
       const id = `k${rand(11)}CNTRL`
+      // One reading of the clock: two could straddle a millisecond and make the key 1 ms longer.
+      const at = now()
       const key: LabTsKey = {
         id,
         secret: `tskey-auth-${id}-${rand(32)}`,
         description: str(b.description) ?? '',
-        created: iso(now()),
-        expires: iso(now() + (expiry === 0 ? DEFAULT_KEY_EXPIRY_S : expiry) * 1000),
+        created: iso(at),
+        expires: iso(at + (expiry === 0 ? DEFAULT_KEY_EXPIRY_S : expiry) * 1000),
         revoked: null,
         reusable: create.reusable === true,
         ephemeral: create.ephemeral === true,
@@ -224,6 +226,7 @@ export function tailscaleApi(engine: LabEngine, creds: TailscaleCredentials | un
       const taken = new Set(t().devices.map((d) => d.name))
       let name = `${hostname}.${LAB_TAILNET}`
       for (let i = 1; taken.has(name); i++) name = `${hostname}-${i}.${LAB_TAILNET}`
+      const joinedAt = now()
       const device: LabTsDevice = {
         id: String(n),
         nodeId: `n${rand(11)}CNTRL`,
@@ -235,8 +238,8 @@ export function tailscaleApi(engine: LabEngine, creds: TailscaleCredentials | un
           `fd7a:115c:a1e0::${(n & 0xffff).toString(16)}`,
         ],
         authorized: key.preauthorized,
-        created: iso(now()),
-        lastSeen: iso(now()),
+        created: iso(joinedAt),
+        lastSeen: iso(joinedAt),
         keyExpiryDisabled: key.tags.length > 0,
         isEphemeral: key.ephemeral,
         keyId: key.id,
