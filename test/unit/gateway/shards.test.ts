@@ -223,7 +223,7 @@ describe('assignment', () => {
     ctx.config().gateways = SHARDED.gateways!.map((g) => ({ ...g, drain: g.name === 'c' }))
     const audited: unknown[] = []
     const run = { ctx, opId: 'op-1', audit: (e: unknown) => audited.push(e), progress: () => {} }
-    await expect(gatewayMoveKind.runStep(run as never, params, {} as never)).rejects.toMatchObject({
+    await expect(gatewayMoveKind.runStep(run as never, params)).rejects.toMatchObject({
       code: 'CONFLICT',
       message: expect.stringMatching(/i-p0-primary, the other member of pair p0, is on gateway main/),
     })
@@ -237,7 +237,7 @@ describe('assignment', () => {
     // A node that already joined the new gateway (a resume after the rejoin) only finishes: stopping
     // there would leave it connected to main with its row naming c.
     joined = true
-    const finished = await gatewayMoveKind.runStep(run as never, params, {} as never)
+    const finished = await gatewayMoveKind.runStep(run as never, params)
     expect(finished).toMatchObject({ from: 'c', to: 'main', moved: true })
     expect(invoked).toEqual([])
     expect(instances.get('i-p0-standby')).toMatchObject({ gateway: 'main', nodeId: 'dev-new' })
