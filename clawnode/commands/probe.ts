@@ -5,13 +5,14 @@
  * of three: the gateway's own work per invoke (pairing lookup, allowlist, logging) is most of a sweep.
  */
 import { z } from 'zod'
-import { PROBE_PARTS, type ProbePart } from '../../src/lib/gateway/node-commands.js'
-import type { CommandRegistry, InvokeOutcome } from './registry.js'
+import {
+  PROBE_PARTS,
+  type ProbePart,
+  type ProbePartOutcome,
+  probePartParams,
+} from '../../src/lib/gateway/node-commands.js'
+import type { CommandRegistry } from './registry.js'
 import { defineCommand } from './registry.js'
-
-export type ProbePartOutcome =
-  | { ok: true; payload: unknown }
-  | { ok: false; error: Extract<InvokeOutcome, { ok: false }>['error'] }
 
 /** `registry` is read when the probe runs: the probe dispatches into the table that holds it. */
 export function probeCommands(registry: () => CommandRegistry) {
@@ -20,11 +21,7 @@ export function probeCommands(registry: () => CommandRegistry) {
     params: z.object({ sampleMs: z.number().int().min(50).max(5_000).default(250) }).strict(),
     timeoutMs: 10_000,
     async run(p, run) {
-      const params: Record<ProbePart, object> = {
-        'vps.health': {},
-        'vps.metrics': { sampleMs: p.sampleMs },
-        'openclaw.health': {},
-      }
+      const params = probePartParams(p.sampleMs)
       const outcomes = await Promise.all(
         PROBE_PARTS.map((part) =>
           registry().invoke(part, JSON.stringify(params[part]), {

@@ -47,6 +47,16 @@ export const PROBE_PARTS = [
 ] as const satisfies readonly ClawnodeCommand[]
 export type ProbePart = (typeof PROBE_PARTS)[number]
 
+/** Each part's params: the same when the node runs them (vps.probe) and when clawops asks one by one. */
+export function probePartParams(sampleMs: number): Record<ProbePart, object> {
+  return { 'vps.health': {}, 'vps.metrics': { sampleMs }, 'openclaw.health': {} }
+}
+
+/** One part's outcome in a vps.probe answer. */
+export type ProbePartOutcome =
+  | { ok: true; payload: unknown }
+  | { ok: false; error: { code: string; message: string } }
+
 export function isClawnodeCommand(name: string): name is ClawnodeCommand {
   return (CLAWNODE_COMMANDS as readonly string[]).includes(name)
 }

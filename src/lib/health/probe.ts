@@ -12,7 +12,12 @@
  */
 import { UserError } from '../errors.js'
 import type { NodeInvoker, NodeTarget } from '../gateway/link.js'
-import { PROBE_PARTS, type ProbePart } from '../gateway/node-commands.js'
+import {
+  PROBE_PARTS,
+  type ProbePart,
+  type ProbePartOutcome,
+  probePartParams,
+} from '../gateway/node-commands.js'
 import { codeForNodeError } from '../gateway/nodes.js'
 
 export interface Probe {
@@ -111,14 +116,10 @@ export async function probeInstance(
 
 /** The wire shape of vps.probe (clawnode/commands/probe.ts). */
 interface ProbePayload {
-  parts?: Partial<
-    Record<
-      ProbePart,
-      { ok: true; payload: unknown } | { ok: false; error: { code: string; message: string } }
-    >
-  >
+  parts?: Partial<Record<ProbePart, ProbePartOutcome>>
 }
 
+const SAMPLE_MS = 250
 const ONE_CALL_RETRY_MS = 60 * 60_000
 /** Per invoker (one per clawops process, or watch's long-lived one): nodes that lack vps.probe, since when. */
 const threeCalls = new WeakMap<NodeInvoker, Map<string, number>>()
@@ -147,7 +148,7 @@ async function probeParts(
   if (since === undefined || Date.now() - since > ONE_CALL_RETRY_MS) {
     let r: ProbePayload | null | undefined
     try {
-      r = await invoker.invoke<ProbePayload>(target, 'vps.probe', { sampleMs: 250 }, timeoutMs)
+      r = await invoker.invoke<ProbePayload>(target, 'vps.probe', { sampleMs: SAMPLE_MS }, timeoutMs)
     } catch (err) {
       if (!unknownProbe(err)) {
         // The node, or the way to it, failed as a whole: every part failed with it.
@@ -179,11 +180,7 @@ async function probeParts(
       return { parts, answered: true }
     }
   }
-  const params: Record<ProbePart, object> = {
-    'vps.health': {},
-    'vps.metrics': { sampleMs: 250 },
-    'openclaw.health': {},
-  }
+  const params = probePartParams(SAMPLE_MS)
   const answers = await Promise.all(
     PROBE_PARTS.map((part) =>
       invoker
